@@ -1,0 +1,106 @@
+"""`envplan init` and `envplan validate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from .cli_app import EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail
+from .diagnostics import Diagnostic
+from .master_store import MasterBusyError, MasterWriteError
+from .samples import SAMPLE_NAMES
+
+
+@app.command()
+def init(
+    master: Path = typer.Argument(..., help="作成するマスターワークブック（.xlsx）"),
+    sample: Optional[str] = typer.Option(None, "--sample", help="サンプル計画: shinagawa | kawasaki | all"),
+    illustrative: bool = typer.Option(False, "--illustrative", help="実績のない指標に例示値（実データではない値）を入れる"),
+    force: bool = typer.Option(False, "--force", help="既存のファイルを上書きする"),
+) -> None:
+    """マスターワークブックを作成する。"""
+    from .illustrative import add_illustrative_actuals
+    from .master_writer import save_master
+    from .model import Plan
+    from .samples import load_sample
+
+    if sample is not None and sample not in SAMPLE_NAMES:
+        fail(f"--sample は {' / '.join(SAMPLE_NAMES)} のいずれかです（指定: {sample}）", f"--sample must be one of {SAMPLE_NAMES}")
+    if master.exists() and not force:
+        fail(f"{master} は既にあります。上書きするときは --force を付けてください", f"{master} exists; use --force to overwrite")
+    if master.suffix.lower() not in (".xlsx", ".xlsm"):
+        fail("マスターワークブックの拡張子は .xlsx にしてください", "the master workbook must be an .xlsx file")
+    if sample:
+        plan = load_sample(sample)
+    else:
+        from .years import parse_fy
+        import datetime as dt
+
+        today = dt.date.today()
+        fy = parse_fy(today.year if today.month >= 4 else today.year - 1)
+        plan = Plan(name="（計画名を入力してください）", start_fy=fy, end_fy=fy + 9, current_fy=fy)
+    if illustrative:
+        plan = add_illustrative_actuals(plan)
+    master.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        save_master(plan, master)
+    except (MasterWriteError, OSError) as e:
+        fail(f"{master} を作成できません: {e}", f"cannot create {master}: {e}")
+    console.print(
+        f"[green]作成しました:[/] {master}（指標 {len(plan.indicators)}、重点プロジェクト {len(plan.projects)}、"
+        f"関連計画 {len(plan.related_plans)}、施策 {len(plan.policies)}）"
+    )
+
+
+def print_diagnostics(diags: list[Diagnostic], limit: int = 200) -> None:
+    if not diags:
+        return
+    table = Table(show_lines=False, header_style="bold")
+    for col in ("種別", "場所", "コード", "内容"):
+        table.add_column(col, overflow="fold")
+    for d in diags[:limit]:
+        kind = "[red]エラー[/]" if d.severity == "error" else "[yellow]警告[/]"
+        table.add_row(kind, d.location, d.code, d.message)
+    console.print(table)
+    if len(diags) > limit:
+        console.print(f"…ほか {len(diags) - limit} 件（すべては検証結果シートまたは --json で確認できます）")
+
+
+@app.command()
+def validate(
+    master: Path = typer.Argument(..., help="マスターワークブック"),
+    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    write: bool = typer.Option(True, "--write/--no-write", help="検証結果シートをワークブックに書き込む"),
+) -> None:
+    """入力を検証する（エラーがあれば終了コード1）。"""
+    from .validation import validate_source, validation_table
+    from .workbook_io import CalamineSource
+    from .xlsx_results import update_master
+
+    existing_file(master, as_json)
+    try:
+        source = CalamineSource(master)
+    except Exception as e:  # the reader's own errors: not a workbook, encrypted, broken zip
+        fail(f"{master.name} をワークブックとして読めません（{type(e).__name__}: {e}）", f"cannot read {master.name} as a workbook: {e}", as_json=as_json)
+    result = validate_source(source)
+    errors, warnings = result.diagnostics.errors, result.diagnostics.warnings
+    summary = f"エラー {len(errors)} 件、警告 {len(warnings)} 件"
+    if write:
+        try:
+            with update_master(master) as sink:
+                sink.write_table(validation_table(result.diagnostics.items, f"{summary}（セルの場所をクリックすると移動します）"))
+        except (MasterBusyError, MasterWriteError) as e:
+            console.print(f"[yellow]検証結果シートは書き込めませんでした:[/] {e}")
+    if as_json:
+        emit_json(result.to_json(str(master)))
+    else:
+        print_diagnostics(errors + warnings)
+        counts = result.counts()
+        console.print(
+            f"指標 {counts['indicators']}、重点プロジェクト {counts['projects']}、関連計画 {counts['related_plans']}、施策 {counts['policies']} を検証: "
+            + (f"[red]{summary}[/]" if errors else f"[green]{summary}[/]")
+        )
+    raise typer.Exit(EXIT_INVALID if errors or result.plan is None else EXIT_OK)

@@ -1,0 +1,125 @@
+"""Reading numbers as people really type them into cells.
+
+`１，３２４` → 1324, `約500` → 500 (with a warning), `－` / `未集計` → no value,
+`440g` → 440 when `g` is the indicator's unit (with a warning), `△5` → −5.
+Anything else that is not a number is an error, never a silent zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# Typed in a number cell to mean "no figure (yet)".
+NO_VALUE_MARKERS = frozenset(
+    {"", "-", "－", "−", "‐", "―", "—", "–", "ー", "…", "未集計", "集計中", "未定", "なし", "無", "n/a", "na", "N/A", "NA", "*", "＊", "×"}
+)
+_APPROX_PREFIXES = ("約", "およそ", "概ね", "おおむね", "ca.", "≒", "~", "～")
+_NEGATIVE_MARKS = ("△", "▲", "−", "－", "-")
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
+
+
+@dataclass
+class NumberReading:
+    """The outcome of reading one cell as a number."""
+
+    value: float | None = None
+    error: str | None = None  # error code; value is None then
+    error_message: str = ""
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _fail(code: str, message: str) -> NumberReading:
+    return NumberReading(error=code, error_message=message)
+
+
+def read_number(raw: object, unit: str = "") -> NumberReading:
+    """Read a cell value as a number, normalising what people type."""
+    if raw is None:
+        return NumberReading()
+    if isinstance(raw, bool):
+        return _fail("NUMBER_BOOLEAN", "TRUE/FALSE が入力されています。数値を入力してください")
+    if isinstance(raw, (dt.date, dt.datetime, dt.time)):
+        return _fail("NUMBER_IS_DATE", f"日付（{raw}）が入力されています。数値を入力してください")
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+        if math.isnan(value) or math.isinf(value):
+            return _fail("NUMBER_NOT_FINITE", "数値が非数または無限大です")
+        return NumberReading(value=value)
+    if not isinstance(raw, str):
+        return _fail("NUMBER_INVALID", f"数値として読めない値です（{type(raw).__name__}）")
+    return _read_text(raw, unit)
+
+
+def _read_text(raw: str, unit: str) -> NumberReading:
+    text = unicodedata.normalize("NFKC", raw).strip().replace(" ", "")
+    text = text.replace("，", ",").replace("．", ".")
+    if text in NO_VALUE_MARKERS:
+        return NumberReading()
+    reading = NumberReading()
+    for prefix in _APPROX_PREFIXES:
+        if text.startswith(prefix) and len(text) > len(prefix):
+            text = text[len(prefix):]
+            reading.warnings.append(("NUMBER_APPROXIMATE", f"「{raw}」の「{prefix}」を除いて数値として読みました。確定値があれば入力してください"))
+            break
+    negative = False
+    for mark in _NEGATIVE_MARKS:
+        if text.startswith(mark):
+            negative, text = True, text[len(mark):]
+            break
+    if text.startswith("+"):
+        text = text[1:]
+    number_part, suffix = _split_suffix(text)
+    if suffix:
+        allowed = _unit_variants(unit)
+        if suffix not in allowed:
+            expected = f"（単位は「{unit}」）" if unit else ""
+            return _fail("NUMBER_INVALID", f"「{raw}」は数値として読めません{expected}。数字だけを入力してください")
+        reading.warnings.append(("NUMBER_UNIT_STRIPPED", f"「{raw}」の単位「{suffix}」を除いて数値として読みました"))
+    if _GROUPED.match(number_part):
+        number_part = number_part.replace(",", "")
+    elif "," in number_part:
+        return _fail("NUMBER_BAD_SEPARATOR", f"「{raw}」の桁区切りが正しくありません（例: 1,324）")
+    if not _PLAIN.match(number_part):
+        return _fail("NUMBER_INVALID", f"「{raw}」は数値として読めません。数字だけを入力してください")
+    value = float(number_part)
+    reading.value = -value if negative else value
+    return reading
+
+
+def _split_suffix(text: str) -> tuple[str, str]:
+    m = re.match(r"^([\d,]*\.?\d*)(.*)$", text)
+    assert m  # the pattern matches any string
+    return m[1], m[2]
+
+
+def _unit_variants(unit: str) -> set[str]:
+    """Suffixes accepted as 'the unit typed into the cell'."""
+    if not unit:
+        return {"%"}
+    u = unicodedata.normalize("NFKC", unit).replace(" ", "")
+    variants = {u, u.split("/")[0], "%" if "%" in u else u}
+    # "5ヶ所" for unit "ヶ所", "31%" for "%", "2回" for "回"
+    return {v for v in variants if v}
+
+
+def format_number(value: float | None, unit: str = "", *, digits: int | None = None) -> str:
+    """1324.0 → "1,324", 1.75 → "1.75"; with unit appended when given."""
+    if value is None:
+        return "－"
+    if digits is None:
+        if float(value).is_integer():
+            text = f"{int(value):,}"
+        else:
+            text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{value:,.{digits}f}"
+    return f"{text}{unit}" if unit else text

@@ -1,0 +1,84 @@
+"""Writing result sheets into a master file with openpyxl (the file door of
+`ResultSink`); `update_master` wraps a change in lock + atomic save."""
+
+from __future__ import annotations
+
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.workbook.workbook import Workbook
+
+from . import xlsx_style as st
+from .cells import col_letter
+from .master_store import MasterLock, atomic_save
+from .workbook_io import CellMark, ResultTable
+
+ROW_FILLS = {"error": st.ERROR_FILL, "warning": st.WARNING_FILL, "ok": st.OK_FILL}
+COMMENT_AUTHOR = "envplan"
+
+
+class OpenpyxlResultSink:
+    def __init__(self, workbook: Workbook) -> None:
+        self.wb = workbook
+
+    def write_table(self, table: ResultTable) -> None:
+        """Replace the sheet's content (keeping its position) with the table."""
+        if table.sheet in self.wb.sheetnames:
+            old = self.wb[table.sheet]
+            index = self.wb.sheetnames.index(table.sheet)
+            self.wb.remove(old)
+            ws = self.wb.create_sheet(table.sheet, index)
+        else:
+            ws = self.wb.create_sheet(table.sheet)
+        st.write_title(ws, table.title, table.note)
+        header_row = 3
+        for c, text in enumerate(table.header, 1):
+            st.style_header(ws.cell(header_row, c, text))
+            if c <= len(table.widths):
+                ws.column_dimensions[col_letter(c)].width = table.widths[c - 1]
+        for i, row in enumerate(table.rows):
+            r = header_row + 1 + i
+            fill = ROW_FILLS.get(table.row_styles.get(i, ""))
+            for c, value in enumerate(row, 1):
+                cell = ws.cell(r, c)
+                st.set_text(cell, value)
+                cell.font = st.BODY_FONT
+                if c - 1 in table.number_formats:
+                    cell.number_format = table.number_formats[c - 1]
+                if fill is not None and c == 1:
+                    cell.fill = fill
+                if isinstance(value, str) and len(value) > 40:
+                    cell.alignment = st.WRAP
+            for (ri, ci), target in table.links.items():
+                if ri == i:
+                    cell = ws.cell(r, ci + 1)
+                    cell.hyperlink = f"#{target}"
+                    cell.font = st.LINK_FONT
+        last = header_row + max(1, len(table.rows))
+        if table.header:
+            st.add_table(ws, f"tbl_r{zlib.crc32(table.sheet.encode())}", f"A{header_row}:{col_letter(len(table.header))}{last}")
+        ws.freeze_panes = ws.cell(header_row + 1, 1)
+        st.a4(ws, landscape=True)
+
+    def mark_cells(self, marks: Sequence[CellMark]) -> None:
+        for m in marks:
+            if m.sheet not in self.wb.sheetnames or not m.cell:
+                continue
+            cell = self.wb[m.sheet][m.cell]
+            cell.fill = ROW_FILLS.get(m.severity, st.ERROR_FILL)
+            cell.comment = Comment(m.message, COMMENT_AUTHOR, width=320, height=120)
+
+
+@contextmanager
+def update_master(path: str | Path, *, wait_seconds: float = 0.0) -> Iterator[OpenpyxlResultSink]:
+    """Open the master for writing results; saved atomically (with a backup) on success."""
+    path = Path(path)
+    with MasterLock(path, wait_seconds=wait_seconds):
+        wb = openpyxl.load_workbook(path)
+        sink = OpenpyxlResultSink(wb)
+        yield sink
+        atomic_save(wb, path)

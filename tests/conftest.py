@@ -1,0 +1,103 @@
+"""Shared test helpers.
+
+`require(tool)` skips a test when a system tool is missing, except in CI
+(ENVPLAN_REQUIRE_SYSTEM=1, set by .ci/run) where a missing tool is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The remote xlwings engine used by the Excel-door tests is licensed for
+# noncommercial use; the key is set here, for the tests only.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+
+def require(tool: str) -> str:
+    path = shutil.which(tool)
+    if path:
+        return path
+    message = f"system tool '{tool}' is not installed (run `make system-deps`)"
+    if os.environ.get("ENVPLAN_REQUIRE_SYSTEM"):
+        pytest.fail(message + " — required in CI")
+    pytest.skip(message)
+
+
+def run_cli(*args: str, cwd: Path | None = None, check: bool = False, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run `envplan` as a user would: a separate process, stdout and stderr captured."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "envplan", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"envplan {' '.join(map(str, args))} → {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def cli_json(*args: str) -> tuple[int, dict]:
+    proc = run_cli(*args)
+    try:
+        return proc.returncode, json.loads(proc.stdout)
+    except json.JSONDecodeError as e:
+        raise AssertionError(f"stdout is not one JSON object: {proc.stdout!r}\nstderr: {proc.stderr}") from e
+
+
+@pytest.fixture(scope="session")
+def sample_masters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Masters built once per session from each sample (the Shinagawa one with
+    the demo's illustrative actuals). Tests must copy before changing them."""
+    from envplan.illustrative import add_illustrative_actuals
+    from envplan.master_writer import save_master
+    from envplan.samples import load_sample
+
+    folder = tmp_path_factory.mktemp("masters")
+    out = {}
+    for name in ("shinagawa", "kawasaki", "all"):
+        plan = load_sample(name)
+        if name != "kawasaki":
+            plan = add_illustrative_actuals(plan)
+        path = folder / f"{name}.xlsx"
+        save_master(plan, path)
+        out[name] = path
+    return out
+
+
+@pytest.fixture
+def master_copy(sample_masters: dict[str, Path], tmp_path: Path):
+    """master_copy('shinagawa') → a private copy of that sample master."""
+
+    def make(name: str = "shinagawa") -> Path:
+        target = tmp_path / f"{name}_master.xlsx"
+        shutil.copy2(sample_masters[name], target)
+        return target
+
+    return make
+
+
+def soffice_convert(src: Path, fmt: str, outdir: Path, timeout: float = 180) -> Path:
+    """Convert with LibreOffice headless; returns the output file."""
+    soffice = require("soffice")
+    profile = outdir / "lo-profile"
+    proc = subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt, "--outdir", str(outdir), str(src)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    out = outdir / (src.stem + "." + fmt.split(":")[0])
+    if proc.returncode != 0 or not out.exists():
+        raise AssertionError(f"LibreOffice conversion failed ({proc.returncode}): {proc.stdout}\n{proc.stderr}")
+    return out
