@@ -50,9 +50,38 @@ def step_validate(ctx: DemoContext) -> None:
         ctx.lines.append(f"検証（{name}）: エラー 0 件、警告 {len(result.diagnostics.warnings)} 件 → 検証結果シート")
 
 
+def step_compute(ctx: DemoContext) -> None:
+    from .attainment import STATUSES, status_label
+    from .compute_master import compute_source, write_results
+    from .workbook_io import CalamineSource
+    from .xlsx_results import update_master
+
+    for name, path in ctx.masters.items():
+        run = compute_source(CalamineSource(path))
+        if run.result is None:
+            raise RuntimeError(f"サンプル {name} を集計できません: {[d.message for d in run.validation.diagnostics.errors][:5]}")
+        with update_master(path) as sink:
+            write_results(sink, run.result)
+        total = run.result.summary[-1]
+        counts = "、".join(f"{status_label(s)} {total.counts[s]}" for s in STATUSES if total.counts[s])
+        ctx.lines.append(f"達成状況（{name}、{run.result.fy}年度時点）: 指標 {total.total} 件 — {counts} → 達成状況シート")
+        for p in run.result.policies:
+            mark = "不一致" if p.disagrees else "一致"
+            ctx.lines.append(f"  施策 {p.code}: 所管課の評価 {p.self_rating or '－'}、評価案 {p.suggested_rating or '－'}（{mark}）")
+
+
+def step_addin(ctx: DemoContext) -> None:
+    from .addin_build import build_addin
+
+    result = build_addin(ctx.out / "excel-addin")
+    ctx.lines.append(f"Excel アドイン（環境計画タブ・ワークシート関数）: {result.path}（Windows では envplan addin install で組み込み）")
+
+
 STEPS: list[tuple[str, Step]] = [
     ("マスターワークブックの作成", step_init),
     ("入力の検証", step_validate),
+    ("達成状況と評価案の集計", step_compute),
+    ("Excel アドインの作成", step_addin),
 ]
 
 

@@ -27,6 +27,9 @@ ILLUSTRATIVE_NOTE = (
     "（原資料のロードマップには実績値が掲載されていないため）"
 )
 
+# Units of things counted one by one: their values are whole numbers.
+_COUNT_UNITS = ("回", "ヶ所", "箇所", "地区", "施設", "台", "事業所", "件", "校", "人", "団体")
+
 # Per indicator kind of story, so the demo shows every status: share of the way
 # from baseline to target reached by the newest year (1.0 = on the path).
 _PACE = {
@@ -98,8 +101,9 @@ def _fill(plan: Plan, ind: Indicator) -> None:
         for fy in years:
             level *= 0.93 if fy != last else 1.04
             values[fy] = level
+    whole = ind.unit in _COUNT_UNITS
     for fy, v in values.items():
-        ind.values[fy] = YearValue(actual=_round(v, base))
+        ind.values[fy] = YearValue(actual=float(round(v)) if whole else _round(v, base))
 
 
 def _round(value: float, scale: float | None) -> float:

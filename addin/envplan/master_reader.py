@@ -42,6 +42,7 @@ from .workbook_io import WorkbookSource
 # Where each value was found: ("indicator", id, field) → (sheet, cell)
 Where = dict[tuple[Any, ...], tuple[str, str]]
 
+CONTINUATION_MARKS = ("→", "⇒", "〃", "同上")  # 工程表: same phase as the year on the left
 REQUIRED_SHEETS = ("settings", "categories", "departments", "indicators", "values")
 OPTIONAL_SHEETS = ("revisions", "projects", "phases", "project_status", "related_plans", "opinions", "glossary")
 
@@ -315,6 +316,11 @@ class _Reader:
                 if not name:
                     continue
                 last = phases[-1] if phases else None
+                if name in CONTINUATION_MARKS:
+                    if not last or last.end_fy != fy - 1:
+                        self.diags.error("PHASE_OVERLAP", f"「{name}」は左の年度の段階が続くことを表しますが、左の年度に段階がありません", row.years[fy].sheet, row.years[fy].ref, name)
+                        continue
+                    name = last.name
                 if last and last.name == name and last.end_fy == fy - 1:
                     phases[-1] = last.model_copy(update={"end_fy": fy})
                 else:

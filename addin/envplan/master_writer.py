@@ -30,6 +30,7 @@ from .targets import DIRECTION_LABELS, KIND_LABELS, target_note, target_value, t
 from .years import wareki
 
 LIST_SHEET = "_リスト"
+CONTINUES = "→"  # in the 工程表: the phase on the left continues in this year
 # How many rows drop-downs and formulas reach below the data, for rows staff add.
 SPARE_ROWS = 200
 
@@ -78,7 +79,7 @@ def build_master(plan: Plan) -> Workbook:
         ],
     )
     _table(wb, lay["glossary"], [{"term": g.term, "description": g.description} for g in plan.glossary])
-    for key in ("validation", "attainment", "submissions", "changelog"):
+    for key in ("validation", "attainment", "attainment_years", "attainment_summary", "ratings", "attainment_rules", "submissions", "changelog"):
         spec = lay[key]
         ws = wb.create_sheet(spec.name)
         st.write_title(ws, spec.title, "まだ実行されていません。")
@@ -282,14 +283,16 @@ def _phases_sheet(wb: Workbook, plan: Plan, years: list[int]) -> None:
     for i, p in enumerate(plan.projects):
         r = FIRST_DATA_ROW + i
         rows.append({"id": p.id, "name": f"=IFERROR(INDEX('{proj_sheet}'!${name_col}:${name_col},MATCH($A{r},'{proj_sheet}'!$A:$A,0)),\"\")"})
-        cells.append({fy: ph.name for ph in p.phases for fy in range(ph.start_fy, ph.end_fy + 1)})
+        # The phase name in its first year, "→" in the years it continues: reads like the roadmap.
+        cells.append({fy: (ph.name if fy == ph.start_fy else CONTINUES) for ph in p.phases for fy in range(ph.start_fy, ph.end_fy + 1)})
     ws = _table(wb, spec, rows, years=years, year_cells=cells, freeze_cols=2)
     for r, row in enumerate(rows, FIRST_DATA_ROW):
         ws.cell(r, 2).value = row["name"]
-        ws.row_dimensions[r].height = 42
+        ws.row_dimensions[r].height = 36
+        ws.cell(r, 1).alignment = ws.cell(r, 2).alignment = st.Alignment(vertical="center", wrap_text=True)
         for c in range(3, 3 + len(years)):
             cell = ws.cell(r, c)
-            cell.alignment = st.CENTER
+            cell.alignment = st.Alignment(horizontal="left" if cell.value != CONTINUES else "center", vertical="center", wrap_text=False)
             if cell.value:
                 cell.fill = st.LABEL_FILL
 
@@ -335,8 +338,7 @@ def _policy_index(wb: Workbook, plan: Plan) -> None:
     ws = _table(wb, lay["policies"], rows)
     for r, row in enumerate(rows, FIRST_DATA_ROW):
         cell = ws.cell(r, 2)
-        cell.hyperlink = f"#'{row['sheet']}'!A1"
-        cell.font = st.LINK_FONT
+        st.internal_link(cell, f"'{row['sheet']}'!A1")
 
 
 def _guide(wb: Workbook, plan: Plan) -> None:
@@ -353,8 +355,7 @@ def _guide(wb: Workbook, plan: Plan) -> None:
             ws.cell(r, 1, a).font = st.SECTION_FONT
         elif kind == "link":
             cell = ws.cell(r, 1, a)
-            cell.hyperlink = f"#'{a}'!A1"
-            cell.font = st.LINK_FONT
+            st.internal_link(cell, f"'{a}'!A1")
             st.set_text(ws.cell(r, 2, b), b)
         else:
             ws.cell(r, 1, a).font = st.LABEL_FONT

@@ -36,7 +36,8 @@ RELATED_PLAN_KIND_LABELS: dict[str, str] = {"related": "関連計画", "mileston
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # Surrounding spaces are never meaningful in a cell; stripping them keeps round trips exact.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
 
 
 class Category(_Model):
@@ -236,6 +237,10 @@ class Settings(_Model):
     opensdg_high: float = 0.95
     opensdg_med: float = 0.60
     opensdg_low: float = 0.0
+    opensdg_growth_high: float = 0.015  # Open SDG without a quantitative target: CAGR thresholds
+    opensdg_growth_med: float = 0.005
+    rating_a_score: float = 0.6  # suggested rating A: mean evidence score at least this (see ratings.py)
+    rating_b_score: float = 0.3  # B: at least this; below is C
 
 
 class Plan(_Model):

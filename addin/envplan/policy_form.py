@@ -86,6 +86,10 @@ def _short_range(a: int | None, b: int | None) -> str:
 # --- writing ------------------------------------------------------------------
 
 
+class Formula(str):
+    """A formula of ours; any other text starting with '=' is written as text."""
+
+
 @dataclass
 class FormWriter:
     ws: Worksheet
@@ -139,8 +143,8 @@ class FormWriter:
             if b > a:
                 self.ws.merge_cells(start_row=self.row, start_column=a, end_row=self.row, end_column=b)
             cell = self.ws.cell(self.row, a)
-            if isinstance(value, str) and value.startswith("=") and value.endswith(")") and "(" in value:
-                cell.value = value  # a formula of ours
+            if isinstance(value, Formula):
+                cell.value = str(value)
             else:
                 st.set_text(cell, value)
             cell.font = st.BODY_FONT
@@ -151,7 +155,7 @@ class FormWriter:
                 self.ws.cell(self.row, c).border = st.BOX
             if choice and a in choice:
                 self.choice_cells.append((cell_ref(self.row, a), choice[a]))
-            if isinstance(value, str) and not value.startswith("="):
+            if isinstance(value, str) and not isinstance(value, Formula):
                 tallest = max(tallest, _height(value, (b - a + 1) * 12))
         self.ws.row_dimensions[self.row].height = tallest
         self.row += 1
@@ -224,7 +228,7 @@ def _indicator_section(w: FormWriter, plan: Plan, policy: Policy) -> None:
 
         def look(col_key: str, r: int = r) -> str:
             col = col_letter(spec_i.index(col_key))
-            return f"=IFERROR(INDEX('{ind_sheet}'!${col}:${col},MATCH($B{r},'{ind_sheet}'!$A:$A,0)),\"\")"
+            return Formula(f"=IFERROR(INDEX('{ind_sheet}'!${col}:${col},MATCH($B{r},'{ind_sheet}'!$A:$A,0)),\"\")")
 
         w.cells([(1, 1, CIRCLED[k] if k < len(CIRCLED) else str(k + 1)), (2, 3, ind_id), (4, 6, look("name")), (7, 7, look("direction")), (8, 8, look("unit"))])
         w.ws.cell(r, 1).alignment = st.CENTER
@@ -238,7 +242,7 @@ def _indicator_section(w: FormWriter, plan: Plan, policy: Policy) -> None:
         ind = plan.indicator(ind_id)
         text = ind.description if ind else ""
         w.cells(
-            [(1, 1, CIRCLED[k] if k < len(CIRCLED) else str(k + 1)), (2, 8, f"=IFERROR(INDEX('{ind_sheet}'!${desc_col}:${desc_col},MATCH($B{first + k},'{ind_sheet}'!$A:$A,0)),\"\")")]
+            [(1, 1, CIRCLED[k] if k < len(CIRCLED) else str(k + 1)), (2, 8, Formula(f"=IFERROR(INDEX('{ind_sheet}'!${desc_col}:${desc_col},MATCH($B{first + k},'{ind_sheet}'!$A:$A,0)),\"\")"))]
         )
         w.ws.row_dimensions[w.row - 1].height = _height(text, 84)
     years = sorted({fy for i in policy.reference_indicators if (ind := plan.indicator(i)) for fy in ind.values})
@@ -257,7 +261,7 @@ def _indicator_section(w: FormWriter, plan: Plan, policy: Policy) -> None:
         for k in range(min(n, 3)):
             id_ref = f"$B{first + k}"
             for off, row_kind in ((0, 1), (1, 2)):
-                formula = f"=IFERROR(INDEX('{val_sheet}'!${yc}:${yc},MATCH({id_ref},'{val_sheet}'!$A:$A,0)+{row_kind - 1}),\"\")"
+                formula = Formula(f"=IFERROR(INDEX('{val_sheet}'!${yc}:${yc},MATCH({id_ref},'{val_sheet}'!$A:$A,0)+{row_kind - 1}),\"\")")
                 cells.append((2 + 2 * k + off, 2 + 2 * k + off, formula))
         w.cells(cells, fmt="#,##0.##")
         w.ws.cell(w.row - 1, 1).number_format = st.YEAR_FORMAT

@@ -71,6 +71,15 @@ def check_plan(plan: Plan, reading: MasterReading) -> DiagnosticList:
         diags.error("YEAR_OUTSIDE_PLAN", f"対象年度（{plan.current_fy}年度）が計画期間（{plan.start_fy}～{plan.end_fy}年度）から外れています", *at(("setting", "current_fy")))
     if plan.settings.slightly_behind_ratio > plan.settings.on_track_ratio:
         diags.error("SETTING_INVALID", "「やや遅れ」の割合は「順調」の割合以下にしてください", *at(("setting", "slightly_behind_ratio")))
+    for low, high, what in (
+        ("rating_b_score", "rating_a_score", "施策の評価案を B とする評価点は A とする評価点以下"),
+        ("opensdg_med", "opensdg_high", "Open SDG の一定の進捗の比率は順調の比率以下"),
+        ("opensdg_low", "opensdg_med", "Open SDG の限定的な進捗の比率は一定の進捗の比率以下"),
+        ("opensdg_growth_med", "opensdg_growth_high", "Open SDG の数値目標なしの一定の進捗の成長率は順調の成長率以下"),
+        ("opensdg_low", "opensdg_growth_med", "Open SDG の限定的な進捗のしきい値は数値目標なしの一定の進捗の成長率以下"),
+    ):
+        if getattr(plan.settings, low) > getattr(plan.settings, high):
+            diags.error("SETTING_INVALID", f"{what}にしてください", *at(("setting", low)))
 
     categories = {c.code for c in plan.categories}
     departments = {d.code for d in plan.departments}

@@ -77,6 +77,9 @@ class ResultTable:
     links: dict[tuple[int, int], str] = field(default_factory=dict)  # (row index, col index) → "Sheet!A1"
     number_formats: dict[int, str] = field(default_factory=dict)  # col index → format
     row_styles: dict[int, str] = field(default_factory=dict)  # row index → style name (error, warning, ok, ...)
+    # col index → {cell text → fill colour "RRGGBB"}: conditional formatting, so a
+    # colour follows the text if staff edit or sort; the text itself carries the meaning.
+    text_fills: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
 class ResultSink(Protocol):

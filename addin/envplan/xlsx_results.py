@@ -10,6 +10,8 @@ from typing import Iterator, Sequence
 
 import openpyxl
 from openpyxl.comments import Comment
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import PatternFill
 from openpyxl.workbook.workbook import Workbook
 
 from . import xlsx_style as st
@@ -56,9 +58,13 @@ class OpenpyxlResultSink:
             for (ri, ci), target in table.links.items():
                 if ri == i:
                     cell = ws.cell(r, ci + 1)
-                    cell.hyperlink = f"#{target}"
-                    cell.font = st.LINK_FONT
+                    st.internal_link(cell, target)
         last = header_row + max(1, len(table.rows))
+        for ci, fills in table.text_fills.items():
+            col = col_letter(ci + 1)
+            for text, colour in fills.items():
+                rule = CellIsRule(operator="equal", formula=[_excel_text(text)], fill=PatternFill("solid", fgColor=colour, bgColor=colour))
+                ws.conditional_formatting.add(f"{col}{header_row + 1}:{col}{last}", rule)
         if table.header:
             st.add_table(ws, f"tbl_r{zlib.crc32(table.sheet.encode())}", f"A{header_row}:{col_letter(len(table.header))}{last}")
         ws.freeze_panes = ws.cell(header_row + 1, 1)
@@ -71,6 +77,10 @@ class OpenpyxlResultSink:
             cell = self.wb[m.sheet][m.cell]
             cell.fill = ROW_FILLS.get(m.severity, st.ERROR_FILL)
             cell.comment = Comment(m.message, COMMENT_AUTHOR, width=320, height=120)
+
+
+def _excel_text(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 @contextmanager

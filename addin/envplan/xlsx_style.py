@@ -77,8 +77,17 @@ def a4(ws: Worksheet, *, landscape: bool, title_rows: str | None = "1:3") -> Non
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     if title_rows:
         ws.print_title_rows = title_rows
     ws.oddFooter.center.text = "&P / &N"
     ws.oddHeader.right.text = "&A"
+
+
+def internal_link(cell: XlCell, location: str) -> None:
+    """A hyperlink to a place in the same workbook ("'Sheet'!A1"), styled as a link."""
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=location, display=str(cell.value or ""))
+    cell.font = LINK_FONT

@@ -1,0 +1,84 @@
+"""`envplan compute MASTER [--fy YEAR] [--json]`: attainment and ratings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from .cli_app import EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail
+
+
+@app.command()
+def compute(
+    master: Path = typer.Argument(..., help="マスターワークブック"),
+    fy: Optional[str] = typer.Option(None, "--fy", help="集計する年度（2022、令和4年度、R4 など。既定は設定シートの対象年度）"),
+    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+) -> None:
+    """達成状況（達成率・進捗率・状況・Open SDG 方式）と施策の評価案を集計し、結果シートを書き込む。"""
+    from .cli_master import print_diagnostics
+    from .compute_master import compute_source, write_results
+    from .master_store import MasterBusyError, MasterWriteError
+    from .workbook_io import CalamineSource
+    from .xlsx_results import update_master
+    from .years import YearError, parse_fy
+
+    existing_file(master, as_json)
+    year: int | None = None
+    if fy is not None:
+        try:
+            year = parse_fy(fy)
+        except YearError as e:
+            fail(f"--fy の年度を読めません: {e}", f"cannot read --fy {fy!r} as a fiscal year", as_json=as_json)
+    try:
+        source = CalamineSource(master)
+    except Exception as e:  # the reader's own errors: not a workbook, encrypted, broken zip
+        fail(f"{master.name} をワークブックとして読めません（{type(e).__name__}: {e}）", f"cannot read {master.name} as a workbook: {e}", as_json=as_json)
+    run = compute_source(source, year)
+    diags = run.validation.diagnostics
+    if run.result is None:
+        if as_json:
+            emit_json({**run.validation.to_json(str(master)), "ok": False, "computed": False})
+        else:
+            print_diagnostics(diags.errors + diags.warnings)
+            console.print(f"[red]入力にエラーが {len(diags.errors)} 件あるため集計しませんでした。[/]envplan validate で確認し、直してから再実行してください。")
+        raise typer.Exit(EXIT_INVALID)
+    result = run.result
+    plan = run.validation.plan
+    assert plan is not None
+    if year is not None and not (plan.start_fy - 10 <= year <= plan.end_fy + 10):
+        fail(f"--fy {year} は計画期間（{plan.start_fy}～{plan.end_fy}年度）から離れすぎています", f"--fy {year} is far outside the plan period", as_json=as_json)
+    try:
+        with update_master(master) as sink:
+            sheets = write_results(sink, result)
+    except (MasterBusyError, MasterWriteError) as e:
+        fail(f"結果を書き込めません: {e}", f"cannot write the results: {e}", as_json=as_json)
+    if as_json:
+        emit_json({"ok": True, "file": str(master), "sheets": sheets, "warnings": [d.to_json() for d in diags.warnings], **result.to_json()})
+    else:
+        print_summary(result)
+        if result.illustrative_note:
+            console.print(f"[yellow]注意:[/] {result.illustrative_note}")
+        console.print(f"[green]書き込みました:[/] {master.name} の {'・'.join(sheets)} シート（警告 {len(diags.warnings)} 件）")
+    raise typer.Exit(EXIT_OK)
+
+
+def print_summary(result) -> None:  # type: ignore[no-untyped-def]
+    from .attainment import STATUSES, status_label
+
+    table = Table(title=f"達成状況（{result.fy}年度時点）", header_style="bold")
+    table.add_column("分野")
+    for s in STATUSES:
+        table.add_column(status_label(s), justify="right")
+    table.add_column("合計", justify="right")
+    for row in result.summary:
+        table.add_row(row.category_name, *[str(row.counts[s]) for s in STATUSES], str(row.total))
+    console.print(table)
+    disagreements = [p for p in result.policies if p.disagrees]
+    for p in result.policies:
+        mark = "✕ 不一致" if p.disagrees else ("○ 一致" if p.self_rating and p.suggested_rating else "－")
+        console.print(f"施策 {p.code} {p.name}: 所管課 {p.self_rating or '－'} / 評価案 {p.suggested_rating or '－'}（{mark}）")
+    if disagreements:
+        console.print(f"[yellow]所管課の評価区分と評価案が一致しない施策が {len(disagreements)} 件あります（施策評価案シート）[/]")

@@ -1,0 +1,76 @@
+"""`envplan consolidate MASTER INBOX [--jobs N] [--json]`: ingest the departments' returns."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from .cli_app import EXIT_INVALID, EXIT_OK, app, console, emit_json, fail
+
+STATUS_JA = {"accepted": "[green]受理[/]", "rejected": "[red]差戻し[/]", "unchanged": "変更なし"}
+
+
+@app.command()
+def consolidate(
+    master: Path = typer.Argument(..., help="マスターワークブック"),
+    inbox: Path = typer.Argument(..., help="返送された様式を集めたフォルダ"),
+    jobs: int = typer.Option(0, "--jobs", min=0, help="読み込みに使うプロセス数（0 = ファイル数とCPU数から自動）"),
+    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    feedback: Optional[Path] = typer.Option(None, "--feedback", help="差戻し・確認のファイルの出力先（既定: 受付フォルダ内の「フィードバック」）"),
+    allow_frozen: bool = typer.Option(False, "--allow-frozen", help="確定済みの年度の値の変更も取り込む（変更履歴に「取込（確定年度）」と記録）"),
+) -> None:
+    """返送された様式を検証してマスターに取り込む（差戻しがあれば終了コード1）。"""
+    from .cli_master import print_diagnostics
+    from .consolidate import ConsolidationError, consolidate as run
+
+    n_files = sum(1 for p in inbox.iterdir() if p.is_file()) if inbox.is_dir() else 0
+    workers = jobs or max(1, min(os.cpu_count() or 1, n_files // 20))
+    try:
+        with console.status("取り込んでいます…") as status:
+
+            def progress(i: int, n: int, name: str) -> None:
+                status.update(f"読み込み {i}/{n}: {name}")
+
+            result = run(master, inbox, jobs=workers, feedback_dir=feedback, allow_frozen=allow_frozen, progress=progress)
+    except ConsolidationError as e:
+        if e.diagnostics and not as_json:
+            print_diagnostics(e.diagnostics)
+        if as_json and e.diagnostics:
+            emit_json({"ok": False, "error": {"message": str(e), "message_en": e.message_en}, "errors": [d.to_json() for d in e.diagnostics]})
+            console.print(f"[bold red]エラー:[/] {e}")
+            raise typer.Exit(e.exit_code)
+        fail(str(e), e.message_en, as_json=as_json, code=e.exit_code)
+    if as_json:
+        emit_json({"ok": result.rejected == 0, **result.to_json()})
+    else:
+        _print(result)
+    raise typer.Exit(EXIT_INVALID if result.rejected else EXIT_OK)
+
+
+def _print(result) -> None:  # type: ignore[no-untyped-def]
+    table = Table(header_style="bold")
+    for col in ("ファイル", "所管課", "結果", "変更", "エラー", "警告", "内容"):
+        table.add_column(col, overflow="fold")
+    for f in result.files:
+        first = (f.errors or f.warnings or [{"message": ""}])[0]
+        where = f"{first.get('sheet', '')}!{first.get('cell', '')} " if first.get("cell") else ""
+        table.add_row(f.file, f.department_name or f.department or "－", STATUS_JA[f.status], str(f.changes), str(len(f.errors)), str(len(f.warnings)), where + first["message"])
+    console.print(table)
+    console.print(
+        f"{result.fy}年度: 受理 {result.accepted}、差戻し {result.rejected}、変更なし {result.unchanged}、変更した値 {result.changes} 件"
+        + ("" if result.written else "（マスターは変更していません）")
+    )
+    waiting = [r["department_name"] for r in result.submissions if r.get("status") == "未提出"]
+    if waiting:
+        console.print(f"未提出: {'、'.join(waiting)}")
+    feedback = [f.feedback for f in result.files if f.feedback]
+    if feedback:
+        console.print(f"差戻し・確認のファイル {len(feedback)} 件: {Path(feedback[0]).parent}")
+    if result.backup:
+        console.print(f"前のマスターのバックアップ: {result.backup}")
+    if result.ignored:
+        console.print(f"読み込まなかったファイル（ロックファイル等）: {'、'.join(result.ignored)}")

@@ -1,0 +1,138 @@
+"""`envplan year open|revise|correct`: the yearly cycle on the master."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+
+from .cli_app import EXIT_INVALID, app, console, emit_json, existing_file, fail
+
+year_app = typer.Typer(help="年度更新・目標の見直し・確定済みの年度の修正", no_args_is_help=True)
+app.add_typer(year_app, name="year")
+
+
+def _run(master: Path, as_json: bool, make: Callable[[Any], Any]) -> tuple[Any, Path | None]:
+    from .cli_master import print_diagnostics
+    from .master_changes import MasterStateError
+    from .master_store import MasterBusyError, MasterWriteError
+    from .yearly import YearCycleError, run_on_master
+
+    existing_file(master, as_json)
+    try:
+        return run_on_master(master, make)
+    except YearCycleError as e:
+        if as_json:
+            emit_json({"ok": False, "error": {"code": e.code, "message": str(e), "message_en": e.message_en}})
+        console.print(f"[bold red]エラー:[/] {e}")
+        raise typer.Exit(EXIT_INVALID)
+    except MasterStateError as e:
+        if not as_json:
+            print_diagnostics(e.diagnostics)
+        fail(str(e), "the master has errors; run envplan validate", as_json=as_json, code=EXIT_INVALID)
+    except (MasterBusyError, MasterWriteError) as e:
+        fail(str(e), "the master is in use or cannot be written", as_json=as_json)
+    except Exception as e:  # the reader's own errors: not a workbook, encrypted, broken zip
+        fail(f"{master.name} を読み書きできません（{type(e).__name__}: {e}）", f"cannot read or write {master.name}: {e}", as_json=as_json)
+
+
+def _report(yplan: Any, backup: Path | None, as_json: bool, extra: dict[str, Any] | None = None) -> None:
+    data = {"ok": True, **yplan.summary, "changes": len(yplan.changes), "backup": str(backup) if backup else "", **(extra or {})}
+    if as_json:
+        emit_json(data)
+        return
+    for ch in yplan.changes:
+        console.print(f"  {ch.label}: {_show(ch.old)} → {_show(ch.new)}")
+    if backup:
+        console.print(f"前のマスターのバックアップ: {backup}")
+
+
+def _show(value: Any) -> str:
+    from .master_changes import display
+
+    return str(display(value))
+
+
+@year_app.command("open")
+def open_year(
+    master: Path = typer.Argument(..., help="マスターワークブック"),
+    issue: Optional[Path] = typer.Option(None, "--issue", help="新しい年度の照会様式をこのフォルダに発行する"),
+    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+) -> None:
+    """次の年度を開く（終わった年度の値を確定し、対象年度を1年進める）。"""
+    from .yearly import open_year_changes
+
+    yplan, backup = _run(master, as_json, open_year_changes)
+    templates: list[str] = []
+    if issue is not None:
+        from .template_issue import TemplateIssueError, issue_templates
+
+        try:
+            templates = [str(p) for p in issue_templates(master, issue)]
+        except (TemplateIssueError, OSError) as e:
+            fail(f"年度は開きましたが、様式を発行できません: {e}", f"the year was opened but templates could not be issued: {e}", as_json=as_json, code=EXIT_INVALID)
+    _report(yplan, backup, as_json, {"templates": templates})
+    if not as_json:
+        s = yplan.summary
+        console.print(f"[green]{s['fy']}年度を開きました。[/]{s['frozen_through_fy']}年度までの値は確定済みです（データの遅れがある指標は、その値が届く年度まで入力できます）。")
+        if templates:
+            console.print(f"{s['fy']}年度の照会様式を {len(templates)} 件発行しました: {issue}")
+
+
+@year_app.command("revise")
+def revise(
+    master: Path = typer.Argument(..., help="マスターワークブック"),
+    indicator: str = typer.Option(..., "--indicator", help="見直す指標のID"),
+    wording: str = typer.Option(..., "--wording", help="新しい目標の文言（例: 令和4年度までに1,200千t-CO2）"),
+    kind: Optional[str] = typer.Option(None, "--kind", help="目標種別（文言を読み取れないときに指定。例: 年度までの水準）"),
+    year: Optional[str] = typer.Option(None, "--year", help="目標年度"),
+    value: Optional[float] = typer.Option(None, "--value", help="目標値"),
+    note: Optional[str] = typer.Option(None, "--note", help="目標の補足"),
+    fy: Optional[str] = typer.Option(None, "--fy", help="見直した年度（既定は対象年度）。旧目標はこの前年度まで適用"),
+    reason: str = typer.Option("", "--reason", help="見直しの理由"),
+    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+) -> None:
+    """目標を見直す（旧目標は適用期間とともに「目標見直し」シートに残る）。"""
+    from .cli_issue import parse_fy_option
+    from .yearly import revision_changes
+
+    target_fy = parse_fy_option(year, as_json)
+    revised = parse_fy_option(fy, as_json)
+    yplan, backup = _run(
+        master,
+        as_json,
+        lambda state: revision_changes(state, indicator, wording, kind=kind, year=target_fy, value=value, note=note, revised_fy=revised, reason=reason),
+    )
+    _report(yplan, backup, as_json)
+    if not as_json:
+        s = yplan.summary
+        console.print(f"[green]目標を見直しました:[/] {s['indicator']}「{s['old_wording']}」（{s['old_valid'][0]}～{s['old_valid'][1]}年度）→「{s['new_wording']}」")
+
+
+@year_app.command("correct")
+def correct(
+    master: Path = typer.Argument(..., help="マスターワークブック"),
+    indicator: str = typer.Option(..., "--indicator", help="指標のID"),
+    fy: str = typer.Option(..., "--fy", help="年度"),
+    actual: Optional[str] = typer.Option(None, "--actual", help="実績値"),
+    plan_value: Optional[str] = typer.Option(None, "--plan", help="計画値"),
+    note: Optional[str] = typer.Option(None, "--note", help="備考"),
+    allow_frozen: bool = typer.Option(False, "--allow-frozen", help="確定済みの年度でも変更する（変更履歴に「確定年度の修正」と記録）"),
+    reason: str = typer.Option("", "--reason", help="修正の理由（変更履歴に記録）"),
+    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+) -> None:
+    """指標の値を1つ修正する（確定済みの年度は --allow-frozen が必要）。"""
+    from .cli_issue import parse_fy_option
+    from .yearly import correction_changes
+
+    given = [(k, v) for k, v in (("actual", actual), ("plan", plan_value), ("note", note)) if v is not None]
+    if len(given) != 1:
+        fail("--actual・--plan・--note のどれか1つを指定してください", "give exactly one of --actual, --plan, --note", as_json=as_json)
+    what, text = given[0]
+    year = parse_fy_option(fy, as_json)
+    assert year is not None
+    yplan, backup = _run(master, as_json, lambda state: correction_changes(state, indicator, year, what, text, allow_frozen=allow_frozen, reason=reason))
+    _report(yplan, backup, as_json)
+    if not as_json:
+        console.print("[green]修正しました。[/]" if yplan.changes else "値は同じため、変更しませんでした。")

@@ -1,0 +1,398 @@
+"""What the ribbon buttons run: one function per button, called by xlwings'
+RunPython on the workbook the user has open (`xw.Book.caller()`).
+
+    RunPython "import envplan.excel_actions; envplan.excel_actions.validate()"
+
+Each action shows its progress in Excel's status bar and ends with one
+message box in Japanese. No exception leaves an action: an expected problem
+(not a master, unsaved changes, errors in the entries) is said plainly; an
+unexpected one is logged with its traceback and reported with the log's
+path, so Excel never shows a Python traceback. Each returns an
+`ActionOutcome` (for tests and for callers other than Excel).
+
+Validation and computation read and write the open book itself (live door).
+Issuing, consolidating and publishing work from the saved master file, so
+they first ask for the book to be saved; consolidation then applies the
+accepted values to the open book, never to the file under Excel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .live_workbook import LiveBookSink, LiveBookSource, unsaved_changes
+
+TITLE = "環境計画"
+ISSUE_DIR = "照会様式"
+INBOX_DIR = "回答"
+PUBLISH_DIR = "公表資料"
+MAX_LISTED = 8  # problems listed in a message box; the rest are on the result sheet
+
+
+class ActionError(Exception):
+    """A problem the user can fix; its message (Japanese) is shown as is."""
+
+
+@dataclass
+class ActionOutcome:
+    action: str
+    ok: bool  # the action ran to its end (it may still have found problems in the entries)
+    message: str
+    level: str = "info"  # info | warning | error: the icon of the message box
+    progress: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    log: str = ""
+
+
+class _Ui:
+    """Status bar and message box of the Excel the action runs in."""
+
+    def __init__(self, book: Any, action: str) -> None:
+        self.book = book
+        self.action = action
+        self.progress: list[str] = []
+
+    def status(self, text: str) -> None:
+        self.progress.append(text)
+        self._set_status(f"{TITLE}（{self.action}）: {text}")
+
+    def _set_status(self, value: Any) -> None:
+        try:
+            self.book.app.status_bar = value
+        except NotImplementedError:  # engines without a status bar (e.g. the remote one)
+            pass
+
+    def finish(self, outcome: ActionOutcome) -> None:
+        self._set_status(False)  # False gives the status bar back to Excel
+        mode = "info" if outcome.level == "info" else "critical"
+        self.book.app.alert(outcome.message, title=f"{TITLE} - {self.action}", mode=mode)
+
+
+Body = Callable[[Any, _Ui], tuple[str, str, dict[str, Any]]]
+
+
+def _run(action: str, book: Any, body: Body) -> ActionOutcome:
+    if book is None:
+        import xlwings as xw
+
+        book = xw.Book.caller()
+    ui = _Ui(book, action)
+    try:
+        message, level, details = body(book, ui)
+        outcome = ActionOutcome(action, True, message, level, ui.progress, details)
+    except ActionError as e:
+        outcome = ActionOutcome(action, False, str(e), "error", ui.progress)
+    except Exception as e:  # noqa: BLE001 — every failure must end as a message box, never a traceback dialog
+        log = _log_failure(action, e)
+        outcome = ActionOutcome(
+            action,
+            False,
+            f"予期しないエラーが発生しました（{type(e).__name__}: {e}）。\n処理は中断しました。\n詳細を記録しました: {log}\nこのファイルを情報システム担当に渡してください。",
+            "error",
+            ui.progress,
+            log=str(log),
+        )
+    ui.finish(outcome)
+    return outcome
+
+
+def log_dir() -> Path:
+    base = os.environ.get("LOCALAPPDATA") if sys.platform == "win32" else None
+    return Path(base) / "envplan" / "logs" if base else Path.home() / ".envplan" / "logs"
+
+
+def _log_failure(action: str, error: BaseException) -> Path:
+    folder = log_dir()
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = folder / f"envplan-{stamp}-{os.getpid()}.log"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"envplan {action}\n{''.join(traceback.format_exception(error))}", encoding="utf-8")
+    except OSError:
+        return Path("(ログを書けませんでした)")
+    return path
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def _require_master(source: LiveBookSource) -> None:
+    from .master_layout import layout
+
+    settings = layout()["settings"].name
+    if settings not in source.sheet_names():
+        raise ActionError(
+            f"「{source.label}」は環境計画のマスターワークブックではありません（「{settings}」シートがありません）。\nマスターワークブックを開いて、そのウィンドウでボタンを押してください。"
+        )
+
+
+def _saved_master(book: Any) -> Path:
+    """The master's file, which must be saved: the file-based actions read it from disk."""
+    path = Path(book.fullname)
+    if not path.is_absolute() or not path.is_file():
+        raise ActionError("このブックはまだ保存されていません。マスターワークブックとして保存してから実行してください。")
+    if unsaved_changes(book):
+        raise ActionError("保存されていない変更があります。先に上書き保存（Ctrl+S）してから実行してください。")
+    return path
+
+
+def _problem_lines(diags: list[Any]) -> str:
+    lines = [f"・{d.location}: {d.message}" if d.location else f"・{d.message}" for d in diags[:MAX_LISTED]]
+    if len(diags) > MAX_LISTED:
+        lines.append(f"…ほか {len(diags) - MAX_LISTED} 件")
+    return "\n".join(lines)
+
+
+def _open_folder(path: Path) -> bool:
+    """Show the folder in Explorer (Windows) — elsewhere the message gives its path."""
+    if sys.platform == "win32" and hasattr(os, "startfile"):
+        try:
+            os.startfile(str(path))  # type: ignore[attr-defined]
+            return True
+        except OSError:
+            return False
+    return False
+
+
+# --- the buttons ----------------------------------------------------------------
+
+
+def validate(book: Any = None) -> ActionOutcome:
+    """検証: results sheet, problem cells highlighted with a note, a summary."""
+    return _run("検証", book, _validate)
+
+
+def _validate(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+    from .master_layout import layout
+    from .validation import validate_source, validation_table
+    from .workbook_io import CellMark
+
+    ui.status("ワークブックを読み込んでいます…")
+    source = LiveBookSource(book)
+    _require_master(source)
+    previous = _previous_marks(source, layout()["validation"].name)
+    ui.status("入力を検証しています…")
+    result = validate_source(source)
+    errors, warnings = result.diagnostics.errors, result.diagnostics.warnings
+    summary = f"エラー {len(errors)} 件、警告 {len(warnings)} 件"
+    ui.status("検証結果を書き込んでいます…")
+    sink = LiveBookSink(book)
+    sink.unmark_cells(previous)
+    sink.write_table(validation_table(result.diagnostics.items, f"{summary}（セルの場所をクリックすると移動します）"))
+    marks = [CellMark(d.sheet, d.cell, d.message, d.severity) for d in errors + warnings if d.sheet and d.cell]
+    sink.mark_cells(marks)
+    sheet = layout()["validation"].name
+    if errors:
+        message = f"検証しました: {summary}。\n問題のあるセルに色とコメントを付け、「{sheet}」シートに一覧を書きました。\n\n{_problem_lines(errors)}"
+        level = "warning"
+    elif warnings:
+        message = f"検証しました: {summary}。エラーはありません。\n警告の内容は「{sheet}」シートと、色の付いたセルのコメントで確認してください。\n\n{_problem_lines(warnings)}"
+        level = "info"
+    else:
+        message = f"検証しました: エラー・警告はありません。（「{sheet}」シート）"
+        level = "info"
+    return message, level, {"errors": len(errors), "warnings": len(warnings), "marked": len(marks), "unmarked": len(previous)}
+
+
+def _previous_marks(source: LiveBookSource, sheet: str) -> list[tuple[str, str]]:
+    """Cells the previous 検証 marked, from its results sheet (columns シート and セル)."""
+    if sheet not in source.sheet_names():
+        return []
+    grid = source.grid(sheet)
+    header = [str(v or "") for v in (grid.rows[2] if len(grid.rows) >= 3 else [])]
+    if "シート" not in header or "セル" not in header:
+        return []
+    s_col, c_col = header.index("シート") + 1, header.index("セル") + 1
+    cells = []
+    for r in range(4, grid.max_row + 1):
+        name, ref = grid.value(r, s_col), grid.value(r, c_col)
+        if name and ref:
+            cells.append((str(name), str(ref).lstrip("'")))
+    return cells
+
+
+def compute(book: Any = None) -> ActionOutcome:
+    """集計: attainment sheets of the open book updated."""
+    return _run("集計", book, _compute)
+
+
+def _compute(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+    from .attainment import STATUSES, status_label
+    from .compute_master import compute_source, write_results
+
+    ui.status("ワークブックを読み込んでいます…")
+    source = LiveBookSource(book)
+    _require_master(source)
+    ui.status("達成状況を計算しています…")
+    run = compute_source(source)
+    errors = run.validation.diagnostics.errors
+    if run.result is None:
+        raise ActionError(
+            f"入力にエラーが {len(errors)} 件あるため集計しませんでした。「検証」ボタンで確認し、直してから実行してください。\n\n{_problem_lines(errors)}"
+        )
+    result = run.result
+    ui.status("結果のシートを書き込んでいます…")
+    sheets = write_results(LiveBookSink(book), result)
+    whole = [row for row in result.summary if not row.category]  # the whole-plan row, when there is one
+    rows = whole or result.summary
+    totals = {s: sum(row.counts.get(s, 0) for row in rows) for s in STATUSES}
+    counts = "、".join(f"{status_label(s)} {n}" for s, n in totals.items() if n)
+    disagreements = [p for p in result.policies if p.disagrees]
+    lines = [f"{result.fy}年度時点の達成状況を集計しました（指標 {sum(totals.values())} 件）。", counts, f"更新したシート: {'・'.join(sheets)}"]
+    if disagreements:
+        lines.append(f"所管課の評価区分と評価案が一致しない施策が {len(disagreements)} 件あります。")
+    if result.illustrative_note:
+        lines.append(f"注意: {result.illustrative_note}")
+    return "\n".join(lines), "info", {"fy": result.fy, "sheets": sheets, "statuses": totals, "disagreements": len(disagreements)}
+
+
+def issue_templates(book: Any = None) -> ActionOutcome:
+    """様式発行: one template per department in 照会様式 beside the master."""
+    return _run("様式発行", book, _issue)
+
+
+def _issue(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+    from .template_issue import TemplateIssueError
+    from .template_issue import issue_templates as issue
+
+    master = _saved_master(book)
+    out = master.parent / ISSUE_DIR
+    ui.status("所管課ごとの照会様式を作成しています…")
+    try:
+        paths = issue(master, out)
+    except TemplateIssueError as e:
+        raise ActionError(f"照会様式を作成できません: {e}\n\n{_problem_lines(e.diagnostics)}".rstrip()) from None
+    opened = _open_folder(out)
+    names = "\n".join(f"・{p.name}" for p in paths[:MAX_LISTED])
+    more = f"\n…ほか {len(paths) - MAX_LISTED} 件" if len(paths) > MAX_LISTED else ""
+    where = "フォルダを開きました" if opened else "保存先"
+    return (
+        f"照会様式を {len(paths)} 件作成しました。\n{where}: {out}\n{names}{more}\n\n所管課に送り、回答は「{INBOX_DIR}」フォルダ（{master.parent / INBOX_DIR}）に集めてください。",
+        "info",
+        {"folder": str(out), "files": [str(p) for p in paths]},
+    )
+
+
+def consolidate(book: Any = None) -> ActionOutcome:
+    """取込: returns in 回答 beside the master checked and applied to the open book."""
+    return _run("取込", book, _consolidate)
+
+
+def _consolidate(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+    master = _saved_master(book)
+    inbox = master.parent / INBOX_DIR
+    if not inbox.is_dir():
+        inbox.mkdir(parents=True, exist_ok=True)
+        raise ActionError(f"回答を入れるフォルダがなかったので作成しました: {inbox}\n所管課から戻ったファイルをこのフォルダに入れてから、もう一度「取込」を押してください。")
+    try:
+        from . import consolidate as consolidation
+    except ImportError:
+        raise ActionError("このバージョンの envplan には取込の機能がありません。コマンドの envplan consolidate を使ってください。") from None
+    ui.status("回答を検査しています…")
+    return consolidation_in_book(consolidation, master, inbox, book, ui)
+
+
+def consolidation_in_book(consolidation: Any, master: Path, inbox: Path, book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+    """The consolidation's plan made from the open book, its edits applied to
+    the open book (the user saves it), the feedback files beside the returns."""
+    from .feedback import write_feedback
+    from .live_workbook import LiveMasterSink
+    from .master_changes import MasterStateError, apply_edits, load_master_state
+    from .template_identity import SigningKeyError, load_key
+
+    source = LiveBookSource(book)
+    _require_master(source)
+    try:
+        key = load_key(master)
+    except SigningKeyError as e:
+        raise ActionError(f"{e}\n様式を発行したときの鍵ファイルがマスターと同じフォルダに必要です。") from None
+    try:
+        state = load_master_state(source)
+    except MasterStateError as e:
+        raise ActionError(f"マスターにエラーがあるため取り込めません: {e}\n「検証」で確認してください。\n\n{_problem_lines(e.diagnostics)}".rstrip()) from None
+
+    def progress(done: int, total: int, name: str) -> None:
+        ui.status(f"回答を検査しています（{done}/{total}）: {name}")
+
+    try:
+        cplan = consolidation.prepare_consolidation(state, inbox, key, progress=progress)
+    except consolidation.ConsolidationError as e:
+        raise ActionError(str(e)) from None
+    if cplan.write_needed:
+        ui.status("受理した値をこのブックに書き込んでいます…")
+        apply_edits(cplan.edits, LiveMasterSink(book), state.reading.policy_sheets)
+    feedback_dir = inbox / consolidation.FEEDBACK_DIR_NAME
+    write_feedback(cplan, feedback_dir)
+    result = consolidation.result_of(cplan, master, inbox, None)
+    lines = [
+        f"{result.fy}年度の回答を取り込みました: 受理 {result.accepted} 件、差戻し {result.rejected} 件、変更なし {result.unchanged} 件（変更した値 {result.changes} 件）。"
+    ]
+    if result.written:
+        lines.append("このブックに書き込みました。内容を確認して保存してください（保存するまでファイルは変わりません）。")
+    rejected = [f for f in result.files if f.status == "rejected"]
+    if rejected:
+        lines.append(f"差戻しの理由は、所管課に返すファイルとして {feedback_dir} に書きました。")
+        lines += [f"・{f.file}" for f in rejected[:MAX_LISTED]]
+    if result.ignored:
+        lines.append(f"様式ではないため無視したファイル: {'、'.join(result.ignored[:MAX_LISTED])}")
+    return "\n".join(lines), "warning" if rejected else "info", result.to_json()
+
+
+def publish(book: Any = None) -> ActionOutcome:
+    """公表: web site, PDF report, evaluation sheets and open data in 公表資料."""
+    return _run("公表", book, _publish)
+
+
+def _publish(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+    from .publish import PublishError
+    from .publish import publish as build
+
+    master = _saved_master(book)
+    out = master.parent / PUBLISH_DIR
+    ui.status("ホームページ・報告書・オープンデータを作成しています（1分ほどかかることがあります）…")
+    try:
+        result = build(master, out, pdf=True)
+    except PublishError as e:
+        raise ActionError(f"公表資料を作成できません: {e}") from None
+    opened = _open_folder(out)
+    lines = [f"{result.fy}年度の公表資料を作成しました（指標 {result.indicators} 件、評価票 {result.policies} 件）。", f"{'フォルダを開きました' if opened else '保存先'}: {out}"]
+    lines.append(f"ホームページ: {result.site_index}")
+    if result.report_pdf:
+        lines.append(f"年次報告書（PDF）: {result.report_pdf}")
+    if result.evaluation_sheets:
+        lines.append(f"評価票（PDF）: {result.evaluation_sheets}")
+    if result.open_data:
+        lines.append(f"オープンデータ: {out / 'data'}")
+    if result.warnings:
+        lines.append(f"警告 {len(result.warnings)} 件（「検証」で確認できます）")
+    return "\n".join(lines), "info", result.to_json()
+
+
+def about(book: Any = None) -> ActionOutcome:
+    """診断: versions and settings, with what to fix."""
+    return _run("診断", book, _about)
+
+
+def _about(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+    from .addin_install import doctor
+
+    ui.status("設定を確認しています…")
+    report = doctor(in_excel=True)
+    lines = [f"{'○' if c.ok else '✕'} {c.label}: {c.detail}" + ("" if c.ok else f"\n   → {c.fix}") for c in report.checks]
+    return "\n".join(lines), "info" if report.ok else "warning", report.to_json()
+
+
+ACTIONS: dict[str, Callable[..., ActionOutcome]] = {
+    "validate": validate,
+    "compute": compute,
+    "issue_templates": issue_templates,
+    "consolidate": consolidate,
+    "publish": publish,
+    "about": about,
+}

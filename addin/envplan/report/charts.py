@@ -1,0 +1,303 @@
+"""SVG charts drawn at build time: an indicator's actuals against the straight
+path to its target, and the related plans' periods.
+
+Each chart carries its own text alternative (<title>/<desc> referenced by
+aria-labelledby) and is also given as a data table on the page. Series differ
+by line style and marker shape as well as colour, so colour is never the only
+cue. Every text is XML-escaped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+from .formatting import era_short, num
+
+FONT = "'BIZ UDPGothic', 'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, 'DejaVu Sans', sans-serif"
+INK = "#1a1a1a"
+MUTED = "#595959"  # 7:1 on white
+GRID = "#d9d9d9"
+ACTUAL = "#1b4f9c"
+PLAN = "#a34a00"
+PATH = "#5c5c5c"
+TARGET = "#b0182f"
+CURRENT = "#fff1c2"
+
+
+@dataclass
+class Chart:
+    svg: Markup
+    title: str
+    summary: str  # the text alternative, also shown under the chart
+
+
+@dataclass
+class IndicatorChartData:
+    uid: str  # unique on the page, for element ids
+    title: str
+    unit: str
+    first_fy: int
+    last_fy: int
+    actual: dict[int, float] = field(default_factory=dict)
+    plan: dict[int, float] = field(default_factory=dict)
+    path: list[tuple[int, float]] = field(default_factory=list)  # straight path, baseline → target
+    target_point: tuple[int, float] | None = None
+    target_line: float | None = None  # a level to stay on the right side of every year
+    target_label: str = ""
+    current_fy: int | None = None
+    illustrative: bool = False
+    summary: str = ""
+
+
+def text_width(text: str, size: float) -> float:
+    """Rough width of a label: CJK characters are square, Latin ones narrower."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    if hi <= lo:
+        hi = lo + 1
+    raw = (hi - lo) / count
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks = []
+    v = start
+    while v <= hi + step * 1e-9:
+        ticks.append(round(v, 10))
+        v += step
+    if ticks[-1] < hi:
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks
+
+
+def _t(x: float, y: float, text: str, *, size: float = 12, anchor: str = "start", fill: str = INK, weight: str = "normal") -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}" '
+        f'font-weight="{weight}">{escape(text)}</text>'
+    )
+
+
+def _marker(shape: str, x: float, y: float, colour: str, *, hollow: bool = False, r: float = 4.5) -> str:
+    fill = "#ffffff" if hollow else colour
+    if shape == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{fill}" stroke="{colour}" stroke-width="2"/>'
+    if shape == "square":
+        return f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r}" height="{2 * r}" fill="{fill}" stroke="{colour}" stroke-width="2"/>'
+    # diamond
+    r += 1.5
+    return f'<path d="M{x:.1f} {y - r:.1f} L{x + r:.1f} {y:.1f} L{x:.1f} {y + r:.1f} L{x - r:.1f} {y:.1f} Z" fill="{fill}" stroke="{colour}" stroke-width="2"/>'
+
+
+def _open(uid: str, width: int, height: int, title: str, summary: str, css_class: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-labelledby="{uid}-title {uid}-desc" '
+        f'font-family="{escape(FONT)}">',
+        f'<title id="{uid}-title">{escape(title)}</title>',
+        f'<desc id="{uid}-desc">{escape(summary)}</desc>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+
+
+def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 330, font: float = 12.5) -> Chart | None:
+    """Line chart; None when there is no figure at all to draw. The print
+    layout asks for a narrower chart with relatively larger type."""
+    values = list(d.actual.values()) + list(d.plan.values()) + [v for _, v in d.path]
+    if d.target_point:
+        values.append(d.target_point[1])
+    if d.target_line is not None:
+        values.append(d.target_line)
+    if not d.actual and not d.plan:
+        return None
+    # Legend entries: line style + marker + words, wrapped onto as many rows as needed.
+    legend: list[tuple[str, str, str, str, bool]] = []  # (label, colour, dash, marker, hollow)
+    if d.actual:
+        legend.append(("実績値（例示）" if d.illustrative else "実績値", ACTUAL, "", "circle", d.illustrative))
+    if d.plan:
+        legend.append(("計画値", PLAN, "7 4", "square", False))
+    if d.path:
+        legend.append(("目標への道筋（直線）", PATH, "3 4", "", False))
+    if d.target_point or d.target_line is not None:
+        legend.append((d.target_label or "目標", TARGET, "9 4" if d.target_line is not None else "", "diamond", False))
+    label_w = max(text_width(num(v), font) for v in values) if values else 40
+    left, right, bottom = int(max(56, label_w + 20)), 22, int(font * 3.6)
+    rows: list[list[tuple[float, tuple[str, str, str, str, bool]]]] = [[]]
+    x = float(left)
+    for item in legend:
+        w = 34 + text_width(item[0], font) + 18
+        if rows[-1] and x + w > width - right:
+            rows.append([])
+            x = float(left)
+        rows[-1].append((x, item))
+        x += w
+    line_h = font * 1.7
+    top = int(line_h * len(rows) + font * 2.6)
+    lo, hi = min(values), max(values)
+    if lo >= 0 and lo <= hi * 0.5:
+        lo = 0.0
+    span = hi - lo or (abs(hi) or 1.0)
+    ticks = nice_ticks(lo - (span * 0.05 if lo else 0), hi + span * 0.08)
+    y0, y1 = ticks[0], ticks[-1]
+    first, last = d.first_fy, d.last_fy
+    n = max(1, last - first)
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def X(fy: int) -> float:
+        return left + plot_w * (fy - first) / n
+
+    def Y(v: float) -> float:
+        return top + plot_h * (1 - (v - y0) / (y1 - y0))
+
+    out = _open(d.uid, width, height, d.title, d.summary, "chart chart-indicator")
+    for k, row in enumerate(rows):
+        ly = font * 1.2 + k * line_h
+        for lx, (label, colour, dash, marker, hollow) in row:
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            if marker == "diamond" and d.target_line is None:
+                out.append(_marker("diamond", lx + 14, ly, colour))
+            else:
+                out.append(f'<line x1="{lx:.1f}" y1="{ly:.1f}" x2="{lx + 28:.1f}" y2="{ly:.1f}" stroke="{colour}" stroke-width="2.5"{dash_attr}/>')
+                if marker:
+                    out.append(_marker(marker, lx + 14, ly, colour, hollow=hollow))
+            out.append(_t(lx + 34, ly + font * 0.35, label, size=font))
+    if d.unit:
+        out.append(_t(8, top - font * 0.9, f"（単位: {d.unit}）", size=font * 0.92, anchor="start", fill=MUTED))
+    # This year's band.
+    if d.current_fy is not None and first <= d.current_fy <= last:
+        cx = X(d.current_fy)
+        half = plot_w / n / 2 if n else 12
+        out.append(f'<rect x="{cx - half:.1f}" y="{top}" width="{2 * half:.1f}" height="{plot_h}" fill="{CURRENT}"/>')
+    # Grid and y labels.
+    for t in ticks:
+        y = Y(t)
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
+        out.append(_t(left - 8, y + font * 0.35, num(t), size=font, anchor="end", fill=MUTED))
+    out.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="{MUTED}" stroke-width="1.2"/>')
+    # x labels: western year and era year, thinned when crowded.
+    per_label = text_width("20000", font) + 6
+    every = next((k for k in (1, 2, 5, 10) if plot_w / n * k >= per_label), 20)
+    for fy in range(first, last + 1):
+        if (fy - first) % every:
+            continue
+        x = X(fy)
+        out.append(f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 5}" stroke="{MUTED}"/>')
+        out.append(_t(x, top + plot_h + font * 1.6, str(fy), size=font, anchor="middle", fill=INK))
+        out.append(_t(x, top + plot_h + font * 2.95, era_short(fy), size=font * 0.88, anchor="middle", fill=MUTED))
+    # Target.
+    if d.target_line is not None:
+        y = Y(d.target_line)
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{TARGET}" stroke-width="2" stroke-dasharray="9 4"/>')
+    # Path to target.
+    if len(d.path) >= 2:
+        pts = " ".join(f"{X(fy):.1f},{Y(v):.1f}" for fy, v in d.path)
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{PATH}" stroke-width="2" stroke-dasharray="3 4"/>')
+    for series, colour, dash, marker, hollow in (
+        (d.plan, PLAN, "7 4", "square", False),
+        (d.actual, ACTUAL, "", "circle", d.illustrative),
+    ):
+        if not series:
+            continue
+        years = sorted(series)
+        # Break the line where a year has no figure, rather than bridging it.
+        run: list[str] = []
+        prev: int | None = None
+        for fy in years:
+            if prev is not None and fy != prev + 1 and len(run) > 1:
+                out.append(_polyline(run, colour, dash))
+                run = []
+            elif prev is not None and fy != prev + 1:
+                run = []
+            run.append(f"{X(fy):.1f},{Y(series[fy]):.1f}")
+            prev = fy
+        if len(run) > 1:
+            out.append(_polyline(run, colour, dash))
+        for fy in years:
+            out.append(_marker(marker, X(fy), Y(series[fy]), colour, hollow=hollow))
+    if d.target_point:
+        fy, v = d.target_point
+        x, y = X(fy), Y(v)
+        out.append(_marker("diamond", x, y, TARGET))
+        label = f"目標 {num(v, d.unit)}"
+        anchor = "end" if x > width - right - text_width(label, font) - 10 else "start"
+        dx = -10 if anchor == "end" else 10
+        # Put the label on the side away from the actuals near the target year, so it never sits on the line.
+        near = [d.actual[y2] for y2 in sorted(d.actual, key=lambda y2: abs(y2 - fy))[:2]]
+        above = not near or sum(Y(a) for a in near) / len(near) > y
+        if y - font * 1.6 < top:
+            above = False
+        if y + font * 1.8 > top + plot_h:
+            above = True
+        ty = y - font * 0.8 if above else y + font * 1.5
+        out.append(_t(x + dx, ty, label, size=font, anchor=anchor, fill=TARGET, weight="bold"))
+    out.append("</svg>")
+    return Chart(Markup("".join(out)), d.title, d.summary)
+
+
+def _polyline(points: list[str], colour: str, dash: str) -> str:
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" stroke-width="2.5"{dash_attr}/>'
+
+
+@dataclass
+class PeriodRow:
+    label: str
+    start: int | None
+    end: int | None
+    kind: str = "related"  # related | milestone | this
+    note: str = ""
+
+
+def period_chart(uid: str, title: str, rows: list[PeriodRow], current_fy: int | None, summary: str) -> Chart:
+    """Horizontal bars by fiscal year; an open end runs to the chart's edge
+    with an arrow, an unknown period is said in words."""
+    years = [y for r in rows for y in (r.start, r.end) if y is not None]
+    if current_fy is not None:
+        years.append(current_fy)
+    first, last = (min(years), max(years)) if years else (2000, 2010)
+    last += 1  # room for open ends
+    label_w = min(340, max(160, max((text_width(r.label, 12.5) for r in rows), default=100) + 24))
+    width = int(label_w + 40 * (last - first + 1) + 30)
+    width = max(width, 720)
+    row_h, top, bottom = 30, 44, 16
+    height = top + row_h * len(rows) + bottom
+    plot_l, plot_r = label_w, width - 20
+    cell = (plot_r - plot_l) / (last - first + 1)
+
+    def X(fy: int) -> float:
+        return plot_l + cell * (fy - first)
+
+    out = _open(uid, width, height, title, summary, "chart chart-periods")
+    for fy in range(first, last + 1):
+        x = X(fy)
+        if current_fy == fy:
+            out.append(f'<rect x="{x:.1f}" y="{top - 6}" width="{cell:.1f}" height="{row_h * len(rows) + 6}" fill="{CURRENT}"/>')
+        out.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{top + row_h * len(rows)}" stroke="{GRID}"/>')
+        if (fy - first) % (1 if last - first < 16 else 2) == 0:
+            out.append(_t(x + cell / 2, 18, str(fy), size=11.5, anchor="middle"))
+            out.append(_t(x + cell / 2, 33, era_short(fy), size=10.5, anchor="middle", fill=MUTED))
+    for i, r in enumerate(rows):
+        y = top + i * row_h
+        weight = "bold" if r.kind == "this" else "normal"
+        out.append(_t(8, y + 19, r.label, size=12.5, weight=weight))
+        if r.kind == "milestone" and r.start is not None:
+            x = X(r.start) + cell / 2
+            out.append(_marker("diamond", x, y + 14, TARGET))
+            out.append(_t(x + 12, y + 19, f"{r.start}年度", size=11.5, fill=INK))
+            continue
+        if r.start is None and r.end is None:
+            out.append(_t(plot_l + 6, y + 19, "期間の記載なし", size=11.5, fill=MUTED))
+            continue
+        start = r.start if r.start is not None else first
+        end = r.end if r.end is not None else last
+        x0, x1 = X(start) + 2, X(end) + cell - 2
+        colour = ACTUAL if r.kind == "this" else "#4d7cc7"
+        out.append(f'<rect x="{x0:.1f}" y="{y + 6}" width="{max(4, x1 - x0):.1f}" height="17" rx="3" fill="{colour}"/>')
+        if r.end is None:
+            # An open end: an arrow head past the last column.
+            out.append(f'<path d="M{x1:.1f} {y + 2} L{x1 + 12:.1f} {y + 14.5} L{x1:.1f} {y + 27} Z" fill="{colour}"/>')
+    out.append("</svg>")
+    return Chart(Markup("".join(out)), title, summary)

@@ -1,0 +1,550 @@
+"""What the report shows, gathered once from the plan and its computed
+attainment: the web site, the PDF and the open data all read this.
+
+Pure: no files are read or written here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ..compute import IndicatorResult, PlanResult, PolicyResult, RatingYear, YearResult
+from ..model import RATING_LEGEND, Indicator, Opinion, Plan, Policy, Project, ProjectStatus, TargetRevision
+from ..targets import (
+    DIRECTION_LABELS,
+    KIND_LABELS,
+    AnnualMinimumTarget,
+    ChangeTarget,
+    IncreaseTarget,
+    ImproveTarget,
+    LevelTarget,
+    StateTarget,
+    describe_target,
+    target_year,
+)
+from ..years import fy_label, range_label
+from .charts import Chart, IndicatorChartData, PeriodRow, indicator_chart, period_chart
+from .formatting import num, rate, slug
+
+# CSS class per status; the icon and the word always go with the colour.
+STATUS_CLASSES: dict[str, str] = {
+    "達成": "achieved",
+    "順調": "on-track",
+    "やや遅れ": "slightly-behind",
+    "遅れ": "behind",
+    "悪化": "worse",
+    "評価不能": "na",
+}
+STATUS_RANK = {"達成": 5, "順調": 4, "やや遅れ": 3, "遅れ": 2, "悪化": 1}
+
+PROJECT_STATUS_ICONS: dict[str, str] = {"完了": "●", "前倒し": "◎", "予定どおり": "○", "遅れ": "△", "未着手": "－"}
+PROJECT_STATUS_CLASSES: dict[str, str] = {"完了": "achieved", "前倒し": "achieved", "予定どおり": "on-track", "遅れ": "behind", "未着手": "na"}
+
+
+@dataclass
+class StatusInfo:
+    name: str
+    icon: str
+    css: str
+    meaning: str
+
+
+@dataclass
+class YearRow:
+    fy: int
+    plan: str
+    actual: str
+    expected: str
+    achievement: str
+    compared: str  # what 達成率 is taken against, e.g. 「目標値 1,324千t-CO2」
+    progress: str
+    status: StatusInfo
+    explanation: str
+    note: str
+    evaluated: bool
+    raw: YearResult
+
+
+@dataclass
+class IndicatorView:
+    ind: Indicator
+    res: IndicatorResult
+    slug: str
+    number: int  # 1-based position in the plan
+    category_name: str
+    category_slug: str
+    department_name: str
+    status: StatusInfo
+    direction_label: str
+    target_kind_label: str
+    target_structured: str
+    baseline: str
+    latest_actual: str
+    latest_fy: int | None
+    chart: Chart | None
+    print_chart: Chart | None  # narrower, relatively larger type, for the A4 report
+    rows: list[YearRow]
+    evaluated: YearRow | None
+    opinions: list[Opinion]
+    revisions: list[TargetRevision]
+    previous_status: StatusInfo | None = None
+
+
+@dataclass
+class CategoryView:
+    code: str
+    name: str
+    slug: str
+    indicators: list[IndicatorView]
+    counts: dict[str, int]
+    total: int
+
+
+@dataclass
+class ProjectPhaseCell:
+    name: str
+    start: int
+    end: int
+    span: int
+    current: bool
+
+
+@dataclass
+class ProjectView:
+    project: Project
+    category_name: str
+    departments: str
+    cells: list[ProjectPhaseCell | int]  # a phase, or an empty fiscal year
+    current_phase: str
+    status: ProjectStatus | None
+    status_icon: str
+    status_css: str
+    opinions: list[Opinion]
+
+
+@dataclass
+class IndicatorTargetMark:
+    view: IndicatorView
+    target_fy: int | None
+    span_label: str  # for a target without a year: 「毎年」 or 「計画期間を通じて」
+
+
+@dataclass
+class RefIndicatorView:
+    number: str  # ①
+    ind: Indicator | None
+    id: str
+    rows: list[tuple[int, str, str]]  # fy, plan, actual
+    status: StatusInfo | None
+    slug: str
+
+
+@dataclass
+class BudgetView:
+    years: list[int]
+    kinds: dict[int, list[str]]  # fy → kinds in form order
+    amounts: dict[tuple[int, str], str]
+
+
+@dataclass
+class PolicyView:
+    policy: Policy
+    res: PolicyResult | None
+    check: RatingYear | None  # own rating against the suggestion, in the sheet's evaluation year
+    slug: str
+    department_name: str
+    period: str
+    ratings: list[tuple[int, str, str]]  # fy, rating, reason
+    legend: str
+    references: list[RefIndicatorView]
+    budget: BudgetView
+    opinions: list[Opinion]
+
+
+@dataclass
+class Change:
+    text: str
+    href: str = ""
+    kind: str = ""  # better | worse | new | info
+
+
+@dataclass
+class GlossaryItem:
+    term: str
+    description: str
+    source: str
+
+
+@dataclass
+class ReportData:
+    plan: Plan
+    result: PlanResult
+    fy: int
+    title: str
+    generated: dt.date
+    statuses: list[StatusInfo]
+    indicators: list[IndicatorView]
+    categories: list[CategoryView]
+    overall: dict[str, int]
+    overall_total: int
+    changes: list[Change]
+    previous_fy: int | None
+    years: list[int]  # the plan's roadmap years
+    projects: list[ProjectView]
+    target_marks: list[IndicatorTargetMark]
+    related_chart: Chart
+    related_rows: list[PeriodRow]
+    policies: list[PolicyView]
+    glossary: list[GlossaryItem]
+    plan_opinions: list[Opinion]
+    illustrative: bool
+    settings_rows: list[tuple[str, str]]
+    files: dict[str, str] = field(default_factory=dict)  # what → relative path (PDF, CSV…)
+
+    @property
+    def fy_text(self) -> str:
+        return fy_label(self.fy)
+
+
+def status_info(name: str, icon: str | None = None) -> StatusInfo:
+    from ..attainment import STATUS_ICONS, STATUS_MEANINGS
+
+    return StatusInfo(name, icon or STATUS_ICONS.get(name, "－"), STATUS_CLASSES.get(name, "na"), STATUS_MEANINGS.get(name, ""))
+
+
+def build_report(plan: Plan, result: PlanResult, previous: PlanResult | None = None, *, today: dt.date | None = None) -> ReportData:
+    from ..attainment import STATUSES
+
+    fy = result.fy
+    cat_slugs = {c.code: slug(c.code, "c") for c in plan.categories}
+    used: set[str] = set()
+    views: list[IndicatorView] = []
+    for n, ind in enumerate(plan.indicators, 1):
+        res = result.indicator(ind.id)
+        if res is None:
+            continue
+        s = _unique(slug(ind.id, "i"), used)
+        prev = previous.indicator(ind.id) if previous else None
+        views.append(_indicator_view(plan, ind, res, s, n, cat_slugs.get(ind.category, ""), fy, prev))
+    by_cat: dict[str, list[IndicatorView]] = {}
+    for v in views:
+        by_cat.setdefault(v.ind.category, []).append(v)
+    categories = []
+    for c in plan.categories:
+        row = next((r for r in result.summary if r.category == c.code), None)
+        inds = by_cat.get(c.code, [])
+        if not inds and row is None:
+            continue
+        counts = row.counts if row else {}
+        categories.append(CategoryView(c.code, c.name, cat_slugs[c.code], inds, {s: counts.get(s, 0) for s in STATUSES}, row.total if row else len(inds)))
+    overall_row = next((r for r in result.summary if r.category == ""), None)
+    overall = {s: (overall_row.counts.get(s, 0) if overall_row else 0) for s in STATUSES}
+    policies = [_policy_view(plan, p, result.policy(p.code), views) for p in plan.policies]
+    related_rows, related_chart = _related(plan, fy)
+    return ReportData(
+        plan=plan,
+        result=result,
+        fy=fy,
+        title=f"{plan.name} 進捗状況",
+        generated=today or dt.date.today(),
+        statuses=[status_info(s) for s in STATUSES],
+        indicators=views,
+        categories=categories,
+        overall=overall,
+        overall_total=overall_row.total if overall_row else len(views),
+        changes=_changes(plan, views, previous, fy),
+        previous_fy=previous.fy if previous else None,
+        years=list(range(plan.start_fy, plan.end_fy + 1)),
+        projects=[_project_view(plan, p, fy) for p in plan.projects],
+        target_marks=[_target_mark(v) for v in views],
+        related_chart=related_chart,
+        related_rows=related_rows,
+        policies=policies,
+        glossary=_glossary(plan),
+        plan_opinions=[o for o in plan.opinions if o.subject == "plan"],
+        illustrative=any(i.illustrative for i in plan.indicators),
+        settings_rows=_settings_rows(plan),
+    )
+
+
+def _unique(s: str, used: set[str]) -> str:
+    base, k = s, 2
+    while s in used:
+        s, k = f"{base}-{k}", k + 1
+    used.add(s)
+    return s
+
+
+def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n: int, cat_slug: str, fy: int, prev: IndicatorResult | None) -> IndicatorView:
+    dept = plan.department(ind.department)
+    cat = plan.category(ind.category)
+    evaluated_fy = res.evaluated_fy
+    rows = []
+    for y in res.years:
+        v = ind.values.get(y.fy)
+        rows.append(
+            YearRow(
+                fy=y.fy,
+                plan=num(y.plan, ind.unit),
+                actual=num(y.actual, ind.unit),
+                expected=num(y.expected, ind.unit),
+                achievement=rate(y.achievement_rate),
+                compared=f"{y.compared_label} {num(y.compared_with, ind.unit)}" if y.compared_with is not None else "",
+                progress=rate(y.progress_rate),
+                status=status_info(y.status, y.status_icon),
+                explanation=y.explanation,
+                note=v.note if v else "",
+                evaluated=y.fy == evaluated_fy,
+                raw=y,
+            )
+        )
+    evaluated = next((r for r in rows if r.evaluated), None)
+    latest_fy = res.latest_fy
+    latest_actual = num(ind.actual(latest_fy), ind.unit) if latest_fy is not None else "－"
+    baseline = "－"
+    if ind.baseline_fy is not None:
+        baseline = f"{fy_label(ind.baseline_fy)} {num(ind.baseline_value, ind.unit)}" if ind.baseline_value is not None else fy_label(ind.baseline_fy)
+    view = IndicatorView(
+        ind=ind,
+        res=res,
+        slug=s,
+        number=n,
+        category_name=cat.name if cat else ind.category,
+        category_slug=cat_slug,
+        department_name=dept.name if dept else ind.department,
+        status=status_info(res.status, res.status_icon),
+        direction_label=DIRECTION_LABELS.get(ind.direction, ind.direction),
+        target_kind_label=KIND_LABELS.get(ind.target.kind, ind.target.kind),
+        target_structured=describe_target(ind.target, ind.unit),
+        baseline=baseline,
+        latest_actual=latest_actual,
+        latest_fy=latest_fy,
+        chart=None,
+        print_chart=None,
+        rows=rows,
+        evaluated=evaluated,
+        opinions=[o for o in plan.opinions if o.subject == "indicator" and o.subject_id == ind.id],
+        revisions=list(ind.revisions),
+        previous_status=status_info(prev.status, prev.status_icon) if prev else None,
+    )
+    data = _chart_data(plan, ind, res, s, fy)
+    view.chart = indicator_chart(data)
+    data.uid = f"pchart-{s}"
+    view.print_chart = indicator_chart(data, width=520, height=300, font=14)
+    return view
+
+
+def _chart_data(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, fy: int) -> IndicatorChartData:
+    t = ind.target
+    years = [y for y in ind.values] + [plan.start_fy, plan.end_fy]
+    years += [y for y in (res.baseline_fy, res.target_fy, target_year(t)) if y is not None]
+    d = IndicatorChartData(
+        uid=f"chart-{s}",
+        title=f"{ind.name}の推移",
+        unit=ind.unit,
+        first_fy=min(years),
+        last_fy=max(years),
+        actual={y: v.actual for y, v in ind.values.items() if v.actual is not None},
+        plan={y: v.plan for y, v in ind.values.items() if v.plan is not None},
+        current_fy=res.evaluated_fy if res.evaluated_fy is not None else fy,
+        illustrative=ind.illustrative,
+    )
+    # The path and target as compute.py evaluated them (it fills a missing baseline from the first actual).
+    base, base_fy = res.baseline_value, res.baseline_fy
+    goal, goal_fy = res.target_value, res.target_fy
+    if isinstance(t, (LevelTarget, ChangeTarget)) and goal is not None and goal_fy is not None:
+        d.target_point = (goal_fy, goal)
+        d.target_label = f"目標（{goal_fy}年度）"
+        if base is not None and base_fy is not None and base_fy < goal_fy:
+            d.path = [(base_fy, base), (goal_fy, goal)]
+    elif isinstance(t, AnnualMinimumTarget):
+        d.target_line, d.target_label = t.value, f"毎年の目標（{num(t.value, ind.unit)}以上）"
+    elif isinstance(t, StateTarget):
+        d.target_line, d.target_label = t.threshold, f"達成の基準（{num(t.threshold, ind.unit)}）"
+    elif isinstance(t, (IncreaseTarget, ImproveTarget)) and base is not None:
+        d.target_line, d.target_label = base, f"基準値（{num(base, ind.unit)}。これを上回るのが目標）"
+    d.summary = _chart_summary(ind, d, res)
+    return d
+
+
+def _chart_summary(ind: Indicator, d: IndicatorChartData, res: IndicatorResult) -> str:
+    parts = [f"{ind.name}（単位: {ind.unit or 'なし'}）の年度別の値を示す折れ線グラフ。"]
+    if d.actual:
+        ys = sorted(d.actual)
+        kind = "実績値（例示値）" if ind.illustrative else "実績値"
+        parts.append(
+            f"{kind}は{fy_label(ys[0])}の{num(d.actual[ys[0]], ind.unit)}から"
+            f"{fy_label(ys[-1])}の{num(d.actual[ys[-1]], ind.unit)}まで{len(ys)}か年分。"
+        )
+    else:
+        parts.append("実績値はまだありません。")
+    if d.plan:
+        ys = sorted(d.plan)
+        parts.append(f"計画値は{fy_label(ys[0])}～{fy_label(ys[-1])}の{len(ys)}か年分。")
+    if d.target_point:
+        parts.append(f"目標は{fy_label(d.target_point[0])}までに{num(d.target_point[1], ind.unit)}。")
+        if d.path:
+            parts.append("基準値から目標値への直線（目標への道筋）を点線で示す。")
+    elif d.target_line is not None:
+        parts.append(f"{d.target_label}を横線で示す。")
+    parts.append(f"評価は「{res.status}」。各年度の数値は下の表のとおり。")
+    return "".join(parts)
+
+
+def _target_mark(v: IndicatorView) -> IndicatorTargetMark:
+    t = v.ind.target
+    ty = target_year(t)
+    if ty is not None:
+        return IndicatorTargetMark(v, ty, "")
+    every = t.kind in ("annual_minimum", "year_over_year", "state", "continue", "plan_values")
+    return IndicatorTargetMark(v, None, "毎年" if every else "計画期間を通じて")
+
+
+def _project_view(plan: Plan, p: Project, fy: int) -> ProjectView:
+    cells: list[ProjectPhaseCell | int] = []
+    y = plan.start_fy
+    phases = sorted(p.phases, key=lambda ph: ph.start_fy)
+    while y <= plan.end_fy:
+        ph = next((ph for ph in phases if ph.start_fy <= y <= ph.end_fy), None)
+        if ph is None:
+            cells.append(y)
+            y += 1
+            continue
+        end = min(ph.end_fy, plan.end_fy)
+        cells.append(ProjectPhaseCell(ph.name, ph.start_fy, ph.end_fy, end - y + 1, ph.start_fy <= fy <= ph.end_fy))
+        y = end + 1
+    current = p.phase_in(fy)
+    st = p.status_in(fy)
+    cat = plan.category(p.category)
+    depts = "、".join((plan.department(d).name if plan.department(d) else d) for d in p.departments)  # type: ignore[union-attr]
+    return ProjectView(
+        project=p,
+        category_name=cat.name if cat else p.category,
+        departments=depts,
+        cells=cells,
+        current_phase=current.name if current else "（この年度の段階なし）",
+        status=st,
+        status_icon=PROJECT_STATUS_ICONS.get(st.status, "－") if st else "－",
+        status_css=PROJECT_STATUS_CLASSES.get(st.status, "na") if st else "na",
+        opinions=[o for o in plan.opinions if o.subject == "project" and o.subject_id == p.id],
+    )
+
+
+def _policy_view(plan: Plan, p: Policy, res: PolicyResult | None, views: list[IndicatorView]) -> PolicyView:
+    from ..policy_form import CIRCLED
+
+    dept = plan.department(p.department)
+    refs = []
+    by_id = {v.ind.id: v for v in views}
+    for k, ind_id in enumerate(p.reference_indicators):
+        ind = plan.indicator(ind_id)
+        rows = []
+        if ind:
+            for fy in sorted(ind.values):
+                val = ind.values[fy]
+                rows.append((fy, num(val.plan), num(val.actual)))
+        v = by_id.get(ind_id)
+        refs.append(RefIndicatorView(CIRCLED[k] if k < len(CIRCLED) else str(k + 1), ind, ind_id, rows, v.status if v else None, v.slug if v else ""))
+    years = sorted({b.fy for b in p.budget})
+    kinds: dict[int, list[str]] = {}
+    amounts: dict[tuple[int, str], str] = {}
+    for b in p.budget:
+        kinds.setdefault(b.fy, [])
+        if b.kind not in kinds[b.fy]:
+            kinds[b.fy].append(b.kind)
+        amounts[(b.fy, b.kind)] = num(b.amount)
+    period = ""
+    if p.period_start_fy or p.period_end_fy:
+        period = range_label(p.period_start_fy, p.period_end_fy)
+    check = None
+    if res is not None:
+        check = next((h for h in res.history if h.fy == p.evaluation_fy), None) or next((h for h in res.history if h.fy == res.fy), None)
+    return PolicyView(
+        policy=p,
+        res=res,
+        check=check,
+        slug=slug(p.code, "policy"),
+        department_name=dept.name if dept else p.department,
+        period=period,
+        ratings=[(r.fy, r.rating, r.reason) for r in sorted(p.ratings, key=lambda r: r.fy)],
+        legend=RATING_LEGEND,
+        references=refs,
+        budget=BudgetView(years, kinds, amounts),
+        opinions=[o for o in plan.opinions if o.subject == "policy" and o.subject_id == p.code],
+    )
+
+
+def _related(plan: Plan, fy: int) -> tuple[list[PeriodRow], Chart]:
+    rows = [PeriodRow(f"{plan.name}（本計画）", plan.start_fy, plan.end_fy, "this")]
+    for r in plan.related_plans:
+        rows.append(PeriodRow(r.name, r.start_fy, r.end_fy, "milestone" if r.kind == "milestone" else "related", r.note))
+    described = []
+    for r in rows:
+        if r.kind == "milestone":
+            described.append(f"{r.label}: {fy_label(r.start) if r.start else '年度不明'}")
+        elif r.start is None and r.end is None:
+            described.append(f"{r.label}: 期間の記載なし")
+        elif r.end is None:
+            described.append(f"{r.label}: {fy_label(r.start)}から（終期の定めなし）")  # type: ignore[arg-type]
+        else:
+            described.append(f"{r.label}: {range_label(r.start, r.end)}")
+    summary = "本計画と関連計画の計画期間を年度の横棒で示す図。" + "。".join(described) + "。"
+    chart = period_chart("chart-related", "関連計画の計画期間", rows, fy, summary)
+    return rows, chart
+
+
+def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None, fy: int) -> list[Change]:
+    out: list[Change] = []
+    if previous is None:
+        return out
+    for v in views:
+        prev = previous.indicator(v.ind.id)
+        if prev is None:
+            continue
+        href = f"indicators/{v.slug}.html"
+        if prev.status != v.res.status:
+            a, b = STATUS_RANK.get(prev.status), STATUS_RANK.get(v.res.status)
+            kind = "info" if a is None or b is None else ("better" if b > a else "worse")
+            out.append(Change(f"{v.ind.name}: {prev.status} → {v.res.status}", href, kind))
+        if v.res.latest_fy is not None and v.res.latest_fy != prev.latest_fy:
+            out.append(Change(f"{v.ind.name}: {fy_label(v.res.latest_fy)}の実績値 {v.latest_actual} を掲載", href, "new"))
+    for p in plan.projects:
+        now, before = p.status_in(fy), p.status_in(fy - 1)
+        if now and (before is None or before.status != now.status):
+            was = f"{before.status} → " if before else ""
+            out.append(Change(f"重点プロジェクト{p.number}{p.name}: {was}{now.status}", "roadmap.html", "info"))
+    for o in plan.opinions:
+        if o.fy == fy:
+            out.append(Change(f"{o.source}を記録しました（{o.text[:40]}{'…' if len(o.text) > 40 else ''}）", "", "new"))
+    return out
+
+
+BUILTIN_TERMS: tuple[tuple[str, str], ...] = (
+    ("達成率", "実績値が目標値（または年度別の計画値）に対してどこまで届いたかの割合。大きいほどよい指標は 実績値÷目標値、小さいほどよい指標は 目標値÷実績値。100%以上で目標に届いています。"),
+    ("進捗率", "基準年度から目標に向けて、必要な変化のうちどれだけ進んだかの割合。（実績値−基準値）÷（目標値−基準値）。"),
+    ("目標への道筋", "基準年度の基準値と目標年度の目標値を直線で結んだ線。各年度の「期待値」はこの線上の値で、実績値と比べて順調か遅れかを判定します。"),
+    ("基準年度・基準値", "目標や進み具合を測る出発点となる年度とその年度の値。"),
+    ("データの遅れ", "統計の確定に時間がかかるため、ある年度の時点で入手できる最新の値が数年前のものになること（例: CO2排出量は2年遅れ）。評価はその年度に入手できる最新の値で行います。"),
+    ("Open SDG の進捗評価", "国連の持続可能な開発目標（SDGs）の国内外のデータ公開基盤で使われる評価方法。年平均成長率（CAGR）の実績と、目標達成に必要な成長率の比で評価します。"),
+    ("例示値", "デモのために生成した値で、実際の数値ではありません。例示値を含む指標には、その旨を表示しています。"),
+)
+
+
+def _glossary(plan: Plan) -> list[GlossaryItem]:
+    items = [GlossaryItem(g.term, g.description, "計画") for g in plan.glossary]
+    for p in plan.policies:
+        items += [GlossaryItem(g.term, g.description, f"施策「{p.title}」") for g in p.glossary]
+    items += [GlossaryItem(t, d, "この報告書の用語") for t, d in BUILTIN_TERMS]
+    return items
+
+
+def _settings_rows(plan: Plan) -> list[tuple[str, str]]:
+    s = plan.settings
+    return [
+        ("「順調」とする進み具合", f"{rate(s.on_track_ratio)}以上"),
+        ("「やや遅れ」とする進み具合", f"{rate(s.slightly_behind_ratio)}以上（未満は「遅れ」）"),
+        ("Open SDG: 目標達成に向け順調", f"比率 {num(s.opensdg_high)} 以上"),
+        ("Open SDG: 一定の進捗", f"比率 {num(s.opensdg_med)} 以上"),
+        ("Open SDG: 限定的な進捗", f"比率 {num(s.opensdg_low)} 以上（未満は悪化）"),
+    ]

@@ -1,0 +1,91 @@
+"""How figures and texts look in the report: years, numbers, rates, paragraphs.
+
+Every text from the workbook passes through `markupsafe.escape` before it is
+marked safe, so a value holding `<script>` shows as text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from markupsafe import Markup, escape
+
+from ..numbers import format_number
+from ..years import fy_label, fy_short, wareki
+
+BULLETS = ("●", "・", "○", "◆", "■", "-", "*")
+
+
+def fy(value: int | None) -> str:
+    """2020年度（令和2年度）, or － when there is no year."""
+    return "－" if value is None else fy_label(value)
+
+
+def fy_compact(value: int) -> str:
+    """2020年度 (for cramped table headers whose full form is given nearby)."""
+    return fy_short(value)
+
+
+def era_short(value: int) -> str:
+    return wareki(value).removesuffix("年度")
+
+
+def num(value: float | None, unit: str = "") -> str:
+    """1,324千t-CO2; － for no value. Rounds long fractions to three places."""
+    return format_number(value, unit)
+
+
+def rate(value: float | None) -> str:
+    """A fraction as a percentage with one decimal: 0.932 → 93.2%."""
+    if value is None:
+        return "－"
+    return f"{value * 100:,.1f}%"
+
+
+def paragraphs(text: str | None) -> Markup:
+    """Plain text with line breaks as HTML: lines starting with a bullet mark
+    become a list, other lines paragraphs. Always escaped."""
+    if not text:
+        return Markup("")
+    out: list[str] = []
+    items: list[str] = []
+
+    def flush() -> None:
+        if items:
+            out.append("<ul class=\"bullets\">" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for raw in str(text).splitlines():
+        line = raw.strip()
+        if not line:
+            flush()
+            continue
+        if line.startswith(BULLETS[:4]):
+            items.append(str(escape(line[1:].strip())))
+        else:
+            flush()
+            out.append(f"<p>{escape(line)}</p>")
+    flush()
+    return Markup("".join(out))
+
+
+def slug(text: str, prefix: str = "p") -> str:
+    """A file-name-safe, stable name for an ID typed by people: ASCII IDs stay
+    readable (S01 → s01); anything else gets a short hash so two IDs never clash."""
+    norm = unicodedata.normalize("NFKC", text).strip()
+    ascii_part = re.sub(r"[^A-Za-z0-9_-]+", "-", norm).strip("-").lower()
+    if ascii_part and ascii_part == norm.lower():
+        return ascii_part
+    digest = hashlib.sha1(norm.encode("utf-8")).hexdigest()[:8]
+    return f"{ascii_part}-{digest}" if ascii_part else f"{prefix}-{digest}"
+
+
+def neutralise_formula(text: str) -> str:
+    """Open data opened in a spreadsheet must not run as a formula: a text that
+    starts with = + - @ (or a tab / carriage return that some programs skip)
+    gets a leading apostrophe."""
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text

@@ -1,0 +1,78 @@
+"""The static web site: plain HTML and CSS with relative links, so it reads
+the same from `file://` and from any static host. No JavaScript."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .context import ReportData
+from .render import css, environment
+
+ASSETS = ("site.css", "sheet.css")
+
+
+def navigation(r: ReportData) -> list[tuple[str, str]]:
+    nav = [("index.html", "概要"), ("indicators.html", "指標の一覧"), ("roadmap.html", "ロードマップ")]
+    if r.policies:
+        nav.append(("policies/index.html", "施策の評価"))
+    if r.plan.related_plans:
+        nav.append(("related.html", "関連計画"))
+    nav += [("glossary.html", "用語集"), ("method.html", "算出方法"), ("data.html", "オープンデータ")]
+    return nav
+
+
+def write_site(r: ReportData, out: Path, *, data_fields: list[Any]) -> list[Path]:
+    """Write every page under `out`; returns the pages written (index first)."""
+    env = environment()
+    nav = navigation(r)
+    written: list[Path] = []
+
+    def page(rel: str, template: str, title: str, current: str, crumbs: list[tuple[str, str]] | None = None, **extra: Any) -> None:
+        depth = rel.count("/")
+        html = env.get_template(template).render(
+            r=r, root="../" * depth, nav=nav, current=current, crumbs=crumbs or [], page_title=title, data_fields=data_fields, **extra
+        )
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+        written.append(path)
+
+    (out / "assets").mkdir(parents=True, exist_ok=True)
+    for name in ASSETS:
+        (out / "assets" / name).write_text(css(name), encoding="utf-8")
+
+    page("index.html", "site/index.html", "概要", "index.html")
+    page("indicators.html", "site/indicators.html", "指標の一覧", "indicators.html", [("", "指標の一覧")])
+    for c in r.categories:
+        page(f"categories/{c.slug}.html", "site/category.html", c.name, "indicators.html", [("indicators.html", "指標の一覧"), ("", c.name)], c=c)
+    views = r.indicators
+    for k, v in enumerate(views):
+        page(
+            f"indicators/{v.slug}.html",
+            "site/indicator.html",
+            v.ind.name,
+            "indicators.html",
+            [("indicators.html", "指標の一覧"), (f"categories/{v.category_slug}.html", v.category_name), ("", v.ind.name)],
+            v=v,
+            prev=views[k - 1] if k > 0 else None,
+            next=views[k + 1] if k + 1 < len(views) else None,
+        )
+    page("roadmap.html", "site/roadmap.html", "ロードマップ", "roadmap.html", [("", "ロードマップ")])
+    if r.policies:
+        page("policies/index.html", "site/policies.html", "施策の評価", "policies/index.html", [("", "施策の評価")])
+        for pv in r.policies:
+            page(
+                f"policies/{pv.slug}.html",
+                "site/policy.html",
+                pv.policy.title,
+                "policies/index.html",
+                [("policies/index.html", "施策の評価"), ("", pv.policy.title)],
+                pv=pv,
+            )
+    if r.plan.related_plans:
+        page("related.html", "site/related.html", "関連計画", "related.html", [("", "関連計画")])
+    page("glossary.html", "site/glossary.html", "用語集", "glossary.html", [("", "用語集")])
+    page("method.html", "site/method.html", "数値の算出方法", "method.html", [("", "数値の算出方法")])
+    page("data.html", "site/data.html", "オープンデータ", "data.html", [("", "オープンデータ")])
+    return written

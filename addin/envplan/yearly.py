@@ -1,0 +1,215 @@
+"""The yearly cycle on the master: open the next fiscal year, revise a target
+(見直し) keeping the old one with its period, correct a value of a closed year.
+
+Each operation is planned as `FieldChange`s (pure: `open_year_changes`,
+`revision_changes`, `correction_changes`) and applied like consolidation's
+changes, so everything lands in the change log. `run_on_master` is the file
+door: lock, read, plan, write once atomically with a backup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .freeze_rules import value_frozen
+from .master_changes import (
+    KIND_CORRECTION,
+    KIND_CORRECTION_FROZEN,
+    KIND_REVISION,
+    KIND_YEAR_OPEN,
+    ChangeOrigin,
+    FieldChange,
+    MasterState,
+    apply_to_plan,
+    changelog_edit,
+    check_placeable,
+    now_text,
+    plan_value,
+    resolve_edits,
+)
+from .master_layout import layout
+from .model import TargetRevision
+from .numbers import read_number
+from .target_wording import TargetWordingError, propose_target
+from .targets import KIND_LABELS, build_target, target_note, target_value, target_year
+from .workbook_io import ResultTable
+from .years import fy_label
+
+
+class YearCycleError(RuntimeError):
+    """An operation the master does not allow (with a Japanese message)."""
+
+    def __init__(self, message: str, message_en: str, code: str = "YEAR_INVALID") -> None:
+        super().__init__(message)
+        self.message_en = message_en
+        self.code = code
+
+
+@dataclass
+class YearPlan:
+    """The changes of one operation, and year columns it adds."""
+
+    changes: list[FieldChange]
+    year_columns: list[tuple[str, int]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def open_year_changes(state: MasterState, *, at: str | None = None) -> YearPlan:
+    """Open `current_fy + 1`: the finished year is frozen (with data lag: each
+    indicator's figure freezes once the round it was due in is closed)."""
+    plan = state.plan
+    at = at or now_text()
+    old, new = plan.current_fy, plan.current_fy + 1
+    origin = ChangeOrigin(KIND_YEAR_OPEN, at, note=f"{fy_label(new)}を開く")
+    changes = [FieldChange(("setting", "current_fy"), "対象年度", old, new, origin)]
+    if plan.frozen_through_fy is None or plan.frozen_through_fy < old:
+        changes.append(FieldChange(("setting", "frozen_through_fy"), "確定済みの年度（この年度まで）", plan.frozen_through_fy, old, origin))
+    for ch in changes:
+        problem = check_placeable(state, ch.key)
+        if problem:
+            raise YearCycleError(problem, f"the master has no place for {ch.key}")
+    columns = [] if new in state.value_years else [(layout()["values"].name, new)]
+    return YearPlan(changes, columns, {"fy": new, "frozen_through_fy": old, "added_year_column": bool(columns)})
+
+
+def revision_changes(
+    state: MasterState,
+    indicator_id: str,
+    wording: str,
+    *,
+    kind: str | None = None,
+    year: int | None = None,
+    value: float | None = None,
+    note: str | None = None,
+    revised_fy: int | None = None,
+    reason: str = "",
+    at: str | None = None,
+) -> YearPlan:
+    """Replace an indicator's target; the old one is kept on 目標見直し with the years it applied to."""
+    plan = state.plan
+    ind = plan.indicator(indicator_id)
+    if ind is None:
+        raise YearCycleError(f"指標ID「{indicator_id}」はマスターにありません", f"indicator {indicator_id} not found", "UNKNOWN_INDICATOR")
+    wording = wording.strip()
+    if not wording:
+        raise YearCycleError("新しい目標の文言（--wording）を入力してください", "the new target wording is empty", "REQUIRED")
+    if kind is not None:
+        labels = {v: k for k, v in KIND_LABELS.items()}
+        kind_key = labels.get(kind, kind)
+        try:
+            target = build_target(kind_key, year=year, value=value, note=note or "")
+        except ValueError as e:
+            raise YearCycleError(str(e), "the structured target is incomplete", "TARGET_INVALID") from e
+    else:
+        try:
+            target = propose_target(wording, name=ind.name).target
+        except TargetWordingError as e:
+            raise YearCycleError(
+                f"目標の文言「{wording}」を読み取れません（{e.reason}）。--kind・--year・--value で構造化して指定してください",
+                "the target wording could not be read; give --kind/--year/--value",
+                "TARGET_WORDING_UNREADABLE",
+            ) from e
+    if target == ind.target and wording == ind.target_wording:
+        raise YearCycleError("新しい目標が今の目標と同じです", "the new target equals the current one", "TARGET_INVALID")
+    revised = revised_fy or plan.current_fy
+    if not plan.start_fy <= revised <= plan.end_fy + 10:
+        raise YearCycleError(f"見直し年度 {revised} が計画期間から外れています", "the revision year is outside the plan period", "YEAR_OUTSIDE_PLAN")
+    valid_from = max((r.revised_fy for r in ind.revisions), default=plan.start_fy)
+    old = TargetRevision(revised_fy=revised, old_wording=ind.target_wording, old_target=ind.target, valid_from_fy=valid_from, valid_to_fy=revised - 1, reason=reason)
+    origin = ChangeOrigin(KIND_REVISION, at or now_text(), department=ind.department, note=reason)
+    label = f"{ind.id} {ind.name}"
+    changes = [FieldChange(("revision", ind.id, revised), f"{label} 旧目標（{valid_from}～{revised - 1}年度）", None, old, origin)]
+    new_fields = {
+        "target_wording": wording,
+        "target_kind": KIND_LABELS[target.kind],
+        "target_year": target_year(target),
+        "target_value": target_value(target),
+        "target_note": target_note(target) or None,
+    }
+    names = {"target_wording": "目標（原文）", "target_kind": "目標種別", "target_year": "目標年度", "target_value": "目標値", "target_note": "目標の補足"}
+    for attr, new in new_fields.items():
+        cur = plan_value(plan, ("indicator", ind.id, attr))
+        if cur != new:
+            changes.append(FieldChange(("indicator", ind.id, attr), f"{label} {names[attr]}", cur, new, origin))
+    for ch in changes:
+        problem = check_placeable(state, ch.key)
+        if problem:
+            raise YearCycleError(problem, f"the master has no place for {ch.key}")
+    return YearPlan(changes, summary={"indicator": ind.id, "revised_fy": revised, "old_wording": ind.target_wording, "new_wording": wording, "old_valid": [valid_from, revised - 1]})
+
+
+def correction_changes(
+    state: MasterState,
+    indicator_id: str,
+    fy: int,
+    what: str,
+    text: str,
+    *,
+    allow_frozen: bool = False,
+    reason: str = "",
+    at: str | None = None,
+) -> YearPlan:
+    """Correct one figure (実績値・計画値・備考) of an indicator; a closed year needs `allow_frozen`."""
+    plan = state.plan
+    ind = plan.indicator(indicator_id)
+    if ind is None:
+        raise YearCycleError(f"指標ID「{indicator_id}」はマスターにありません", f"indicator {indicator_id} not found", "UNKNOWN_INDICATOR")
+    names = {"actual": "実績値", "plan": "計画値", "note": "備考"}
+    if what not in names:
+        raise YearCycleError(f"修正できるのは {'・'.join(names.values())} です", "only actual, plan or note can be corrected", "CHOICE_INVALID")
+    if what == "note":
+        new: Any = text.strip() or None
+    else:
+        reading = read_number(text, ind.unit)
+        if not reading.ok:
+            raise YearCycleError(f"{ind.name}の{fy}年度{names[what]}: {reading.error_message}", "the value is not a number", reading.error or "NUMBER_INVALID")
+        new = reading.value
+    frozen = value_frozen(plan, ind, fy)
+    if frozen and not allow_frozen:
+        raise YearCycleError(
+            f"{fy_label(fy)}の{ind.name}は確定済みです（確定済みの年度: {plan.frozen_through_fy}年度まで、データの遅れ {ind.data_lag}年）。"
+            "変更するときは --allow-frozen を付けてください（変更履歴に「確定年度の修正」として残ります）",
+            "the fiscal year is closed; use --allow-frozen",
+            "YEAR_FROZEN",
+        )
+    key = ("value", ind.id, fy, what)
+    problem = check_placeable(state, key)
+    if problem:
+        raise YearCycleError(problem, f"the master has no place for {key}", "RETURN_MASTER_NO_PLACE")
+    cur = plan_value(plan, key)
+    if cur == new:
+        return YearPlan([], summary={"indicator": ind.id, "fy": fy, "unchanged": True})
+    origin = ChangeOrigin(KIND_CORRECTION_FROZEN if frozen else KIND_CORRECTION, at or now_text(), department=ind.department, note=reason)
+    change = FieldChange(key, f"{ind.id} {ind.name} {fy}年度の{names[what]}", cur, new, origin)
+    return YearPlan([change], summary={"indicator": ind.id, "fy": fy, "frozen": frozen})
+
+
+def run_on_master(master: Path, make: Callable[[MasterState], YearPlan]) -> tuple[YearPlan, Path | None]:
+    """Lock the master, plan with `make`, apply and log the changes; returns (plan, backup)."""
+    from .master_changes import load_master_state
+    from .master_store import MasterLock
+    from .workbook_io import CalamineSource
+    from .xlsx_master_edits import edit_master
+
+    master = Path(master)
+    with MasterLock(master):
+        source = CalamineSource(master)
+        try:
+            state = load_master_state(source)
+        finally:
+            source.close()
+        yplan = make(state)
+        if not yplan.changes and not yplan.year_columns:
+            return yplan, None
+        plan_after = apply_to_plan(state.plan, yplan.changes)
+        edits = resolve_edits(state, yplan.changes, plan_after)
+        edits.year_columns = list(yplan.year_columns)
+        log = changelog_edit(state, yplan.changes)
+        if isinstance(log, ResultTable):
+            edits.tables.append(log)
+        elif log is not None:
+            edits.appends.append(log)
+        backup = edit_master(master, edits, policy_sheets=state.reading.policy_sheets)
+    return yplan, backup

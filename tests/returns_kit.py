@@ -1,0 +1,82 @@
+"""Helpers for the template / consolidation tests: issue, fill, tamper."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from envplan.master_reader import read_master
+from envplan.model import Plan
+from envplan.template_fill import fill_template
+from envplan.template_identity import load_key
+from envplan.template_issue import departments_to_issue, issue_templates
+from envplan.template_layout import IDENTITY_SHEET
+from envplan.workbook_io import CalamineSource
+
+
+def issue(master: Path, out: Path, fy: int | None = None) -> dict[str, Path]:
+    """Templates by department code."""
+    paths = issue_templates(master, out, fy)
+    plan = read_plan(master)
+    by_name = {d.name: d.code for d in departments_to_issue(plan)}
+    out_map = {}
+    for p in paths:
+        name = p.stem.split("_", 2)[2]
+        out_map[by_name[name]] = p
+    return out_map
+
+
+def read_plan(master: Path) -> Plan:
+    source = CalamineSource(master)
+    try:
+        reading = read_master(source)
+    finally:
+        source.close()
+    assert reading.plan is not None, [d.message for d in reading.diagnostics.errors]
+    return reading.plan
+
+
+def fill(template: Path, answers: dict[tuple[Any, ...], Any], out: Path) -> Path:
+    return fill_template(template, answers, out)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def edit_cells(src: Path, edits: dict[tuple[str, str], Any], out: Path) -> Path:
+    """Change cells as someone who unprotected the sheet would."""
+    wb = openpyxl.load_workbook(src)
+    for (sheet, ref), value in edits.items():
+        wb[sheet][ref].value = value
+    wb.save(out)
+    return out
+
+
+def set_identity(src: Path, field: str, value: str, out: Path) -> Path:
+    """Rewrite one field of the hidden identity (a forgery without the key)."""
+    wb = openpyxl.load_workbook(src)
+    ws = wb[IDENTITY_SHEET]
+    for row in ws.iter_rows(min_row=1, max_row=ws.max_row):
+        if row[0].value == field:
+            row[1].value = value
+            break
+    else:
+        raise KeyError(field)
+    wb.save(out)
+    return out
+
+
+def copy(src: Path, folder: Path, name: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (name or src.name)
+    shutil.copy2(src, target)
+    return target
+
+
+def key_hex(master: Path) -> str:
+    return load_key(master).hex()

@@ -1,0 +1,229 @@
+"""Hypothesis strategies that build whole plans, for round-trip tests."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from envplan.model import (
+    BUDGET_KINDS,
+    OPINION_SOURCES,
+    PROJECT_STATUSES,
+    RATINGS,
+    BudgetLine,
+    Category,
+    Department,
+    GlossaryEntry,
+    Indicator,
+    Opinion,
+    Phase,
+    Plan,
+    Policy,
+    Project,
+    ProjectStatus,
+    Rating,
+    RelatedPlan,
+    Settings,
+    SubProject,
+    TargetRevision,
+    YearValue,
+)
+from envplan.targets import (
+    AnnualMinimumTarget,
+    ChangeTarget,
+    ContinueTarget,
+    ImproveTarget,
+    IncreaseTarget,
+    LevelTarget,
+    PlanValuesTarget,
+    StateTarget,
+    YearOverYearTarget,
+)
+
+# What people type: kana, kanji, Latin, digits, punctuation, and text that
+# a spreadsheet would take for a formula if written carelessly.
+ALPHABET = "あいうえおアイウ環境計画指標目標値ABCabcxyz0123456789 ()（）・、。%％=+-@<>&\"'\n"
+text = st.text(alphabet=ALPHABET, max_size=40).map(str.strip)
+required_text = text.filter(bool)
+codes = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=1, max_size=6)
+years = st.integers(min_value=1995, max_value=2060)
+# Excel keeps 15 significant digits of what is typed; those are the numbers a
+# workbook can hold, and they must come back exactly.
+numbers = st.one_of(
+    st.integers(min_value=-10**9, max_value=10**9).map(float),
+    st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False).map(lambda x: float("%.15g" % x)),
+)
+ratios = st.floats(0.1, 1.5).map(lambda x: float("%.15g" % x))
+optional_numbers = st.one_of(st.none(), numbers)
+
+targets = st.one_of(
+    st.builds(LevelTarget, year=years, value=numbers),
+    st.builds(ChangeTarget, year=years, percent=numbers),
+    st.builds(AnnualMinimumTarget, value=numbers),
+    st.just(YearOverYearTarget()),
+    st.builds(IncreaseTarget, year=st.one_of(st.none(), years)),
+    st.builds(StateTarget, year=st.one_of(st.none(), years), threshold=numbers, scope=text),
+    st.just(ContinueTarget()),
+    st.builds(ImproveTarget, year=st.one_of(st.none(), years), subject=text),
+    st.just(PlanValuesTarget()),
+)
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> Plan:
+    cats = draw(st.lists(st.builds(Category, code=codes, name=required_text), min_size=1, max_size=3, unique_by=lambda c: c.code))
+    depts = draw(
+        st.lists(
+            st.builds(Department, code=codes, name=required_text, contact=text, phone=text, email=text),
+            min_size=1,
+            max_size=3,
+            unique_by=lambda d: d.code,
+        )
+    )
+    cat_codes = st.sampled_from([c.code for c in cats])
+    dept_codes = st.sampled_from([d.code for d in depts])
+    ind_ids = draw(st.lists(codes, min_size=0, max_size=4, unique=True))
+    indicators = []
+    for ind_id in ind_ids:
+        values = draw(st.dictionaries(years, st.builds(YearValue, plan=optional_numbers, actual=optional_numbers, note=text), max_size=4))
+        revisions = draw(
+            st.lists(
+                st.builds(
+                    TargetRevision,
+                    revised_fy=years,
+                    old_wording=required_text,
+                    old_target=targets,
+                    valid_from_fy=st.one_of(st.none(), years),
+                    valid_to_fy=st.one_of(st.none(), years),
+                    reason=text,
+                ),
+                max_size=2,
+            )
+        )
+        indicators.append(
+            Indicator(
+                id=ind_id,
+                name=draw(required_text),
+                category=draw(cat_codes),
+                unit=draw(text.filter(lambda t: "\n" not in t)),
+                direction=draw(st.sampled_from(["higher", "lower"])),
+                baseline_fy=draw(st.one_of(st.none(), years)),
+                baseline_value=draw(optional_numbers),
+                target_wording=draw(required_text),
+                target=draw(targets),
+                department=draw(dept_codes),
+                data_lag=draw(st.integers(0, 10)),
+                lower_bound=draw(optional_numbers),
+                upper_bound=draw(optional_numbers),
+                policy=draw(st.one_of(st.just(""), codes)),
+                description=draw(text),
+                notes=draw(text),
+                illustrative=draw(st.booleans()),
+                values=values,
+                revisions=revisions,
+            )
+        )
+    projects = []
+    for pid in draw(st.lists(codes, max_size=3, unique=True)):
+        phases, fy = [], draw(years)
+        names = draw(st.lists(required_text.filter(lambda t: "\n" not in t), max_size=3, unique=True))
+        for name in names:
+            length = draw(st.integers(0, 3))
+            phases.append(Phase(name=name, start_fy=fy, end_fy=fy + length))
+            fy += length + 1 + draw(st.integers(0, 2))
+        statuses = [
+            ProjectStatus(fy=y, status=draw(st.sampled_from(PROJECT_STATUSES)), comment=draw(text))
+            for y in sorted(draw(st.sets(years, max_size=3)))
+        ]
+        projects.append(
+            Project(
+                id=pid,
+                number=draw(text.filter(lambda t: "\n" not in t)),
+                name=draw(required_text),
+                category=draw(cat_codes),
+                departments=draw(st.lists(dept_codes, max_size=2, unique=True)),
+                description=draw(text),
+                phases=phases,
+                statuses=statuses,
+            )
+        )
+    related = []
+    for rid in draw(st.lists(codes, max_size=3, unique=True)):
+        start = draw(st.one_of(st.none(), years))
+        end = draw(st.one_of(st.none(), st.integers(start or 1995, 2080)))
+        related.append(RelatedPlan(id=rid, name=draw(required_text), kind=draw(st.sampled_from(["related", "milestone"])), start_fy=start, end_fy=end, note=draw(text)))
+    policies = []
+    for code in draw(st.lists(codes, max_size=2, unique=True)):
+        policies.append(
+            Policy(
+                code=code,
+                sheet_no=draw(st.integers(1, 99)),
+                title=draw(required_text),
+                evaluation_fy=draw(years),
+                department=draw(dept_codes),
+                basic_policy=draw(text),
+                policy_direction=draw(text),
+                basic_measure=draw(text),
+                related_departments=draw(text),
+                priority=draw(text),
+                period_name=draw(text.filter(lambda t: "\n" not in t)),
+                period_start_fy=draw(st.one_of(st.none(), years)),
+                period_end_fy=draw(st.one_of(st.none(), years)),
+                issues=draw(text),
+                overview=draw(text),
+                goals=draw(text),
+                results=draw(text),
+                remaining_issues=draw(text),
+                ratings=[Rating(fy=y, rating=draw(st.sampled_from(RATINGS)), reason=draw(text)) for y in sorted(draw(st.sets(years, max_size=3)))],
+                direction_from_fy=draw(st.one_of(st.none(), years)),
+                future_direction=draw(text),
+                reference_indicators=draw(st.lists(st.sampled_from(ind_ids), max_size=3, unique=True)) if ind_ids else [],
+                budget_label=draw(required_text.filter(lambda t: "\n" not in t)),
+                budget_unit=draw(required_text.filter(lambda t: "\n" not in t)),
+                budget=draw(st.lists(st.builds(BudgetLine, fy=years, kind=st.sampled_from(BUDGET_KINDS), amount=numbers), max_size=4)),
+                subprojects=draw(st.lists(st.builds(SubProject, name=required_text, status=text), max_size=3)),
+                glossary=draw(st.lists(st.builds(GlossaryEntry, term=required_text, description=required_text), max_size=3)),
+            )
+        )
+    opinions = draw(
+        st.lists(
+            st.builds(
+                Opinion,
+                id=codes,
+                fy=years,
+                source=st.sampled_from(OPINION_SOURCES),
+                subject=st.sampled_from(["plan", "indicator", "project", "policy"]),
+                subject_id=st.one_of(st.just(""), codes),
+                text=required_text,
+                response=text,
+            ),
+            max_size=3,
+            unique_by=lambda o: o.id,
+        )
+    )
+    start = draw(years)
+    end = start + draw(st.integers(0, 12))
+    return Plan(
+        name=draw(required_text),
+        municipality=draw(text),
+        start_fy=start,
+        end_fy=end,
+        current_fy=draw(st.integers(start, end)),
+        frozen_through_fy=draw(st.one_of(st.none(), years)),
+        data_note=draw(text),
+        illustrative_note=draw(text),
+        source_note=draw(text),
+        settings=Settings(
+            on_track_ratio=draw(ratios),
+            slightly_behind_ratio=draw(ratios),
+            jump_warning_factor=draw(ratios.map(lambda x: float("%.15g" % (x * 5)))),
+            max_reference_indicators=draw(st.integers(1, 10)),
+        ),
+        categories=cats,
+        departments=depts,
+        indicators=indicators,
+        projects=projects,
+        related_plans=related,
+        policies=policies,
+        opinions=opinions,
+        glossary=draw(st.lists(st.builds(GlossaryEntry, term=required_text, description=required_text), max_size=2)),
+    )

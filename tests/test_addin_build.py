@@ -1,0 +1,257 @@
+"""The add-in built on Linux from macros/, checked by independent readers:
+oletools (olevba) must extract exactly our module sources, LibreOffice must
+load the add-in and see the modules; and the ribbon, the VBA and the Python
+functions must agree with each other."""
+
+from __future__ import annotations
+
+import inspect
+import io
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import olefile
+import pytest
+from conftest import require, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oletools.olevba import VBA_Parser, decompress_stream
+
+from envplan import udfs
+from envplan.addin_build import (
+    ADDIN_NAME,
+    PROJECT_NAME,
+    UDF_MODULE,
+    addin_versions,
+    build_addin,
+    build_addin_bytes,
+    ribbon_actions,
+    ribbon_xml,
+    udf_module_source,
+)
+from envplan.addin_install import ribbon_commands
+from envplan.cfb_writer import NOSTREAM, _flatten, write_compound_file
+from envplan.ovba_compression import compress, decompress
+from envplan.paths import MACROS_DIR
+from envplan.vba_project import _encrypt, decrypt, project_id_for
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("addin")
+    return build_addin(folder)
+
+
+# --- the pieces -----------------------------------------------------------------
+
+
+@given(st.binary(max_size=20000) | st.text(alphabet="Dim x As Long\r\n'=()\"_ab12", max_size=20000).map(str.encode))
+@settings(max_examples=60, deadline=None)
+def test_compression_round_trips_and_oletools_agrees(data: bytes) -> None:
+    try:
+        packed = compress(data)
+    except ValueError:
+        assert len(data) % 4096 != 0  # only a short incompressible last chunk is refused
+        return
+    assert decompress(packed) == data
+    assert decompress_stream(bytearray(packed)) == data
+
+
+def test_source_text_compresses() -> None:
+    text = (MACROS_DIR / "EnvplanRibbon.bas").read_bytes() * 20
+    assert len(compress(text)) < len(text) / 3
+
+
+names = st.text(alphabet="abcXYZ_0189あ", min_size=1, max_size=31)
+
+
+@given(st.lists(st.tuples(names, st.binary(max_size=9000)), min_size=1, max_size=40, unique_by=lambda t: t[0].upper()))
+@settings(max_examples=40, deadline=None)
+def test_compound_file_read_back_by_olefile(streams: list[tuple[str, bytes]]) -> None:
+    tree = {"S": dict(streams), "top": b"x" * 5000}
+    data = write_compound_file(tree)
+    ole = olefile.OleFileIO(io.BytesIO(data))
+    for name, content in streams:
+        assert ole.openstream(["S", name]).read() == content
+    assert ole.openstream("top").read() == b"x" * 5000
+
+
+@pytest.mark.parametrize("n", list(range(1, 70)))
+def test_sibling_trees_are_valid_red_black_search_trees(n: int) -> None:
+    entries = _flatten({f"m{i:03d}": b"" for i in range(n)})
+    by_index = dict(enumerate(entries))
+
+    def check(i: int, lo: tuple | None, hi: tuple | None) -> int:
+        if i == NOSTREAM:
+            return 1
+        e = by_index[i]
+        key = (len(e.name), e.name.upper())
+        assert (lo is None or lo < key) and (hi is None or key < hi)
+        for child in (e.left, e.right):
+            if child != NOSTREAM and not e.black:
+                assert by_index[child].black, "a red node with a red child"
+        left, right = check(e.left, lo, key), check(e.right, key, hi)
+        assert left == right, "unequal black heights"
+        return left + (1 if e.black else 0)
+
+    root = entries[0].child
+    assert by_index[root].black
+    check(root, None, None)
+
+
+@given(st.binary(max_size=40), st.integers(0, 255))
+def test_protection_fields_round_trip(data: bytes, seed: int) -> None:
+    pid = project_id_for(PROJECT_NAME)
+    assert decrypt(_encrypt(data, pid, seed), pid) == data
+
+
+# --- the built add-in -----------------------------------------------------------------
+
+
+def test_build_is_reproducible(built) -> None:  # type: ignore[no-untyped-def]
+    again, _ = build_addin_bytes()
+    assert built.path.read_bytes() == again
+    assert built.path.name == ADDIN_NAME
+
+
+def test_olevba_extracts_exactly_our_module_sources(built) -> None:  # type: ignore[no-untyped-def]
+    parser = VBA_Parser(str(built.path))
+    assert parser.detect_vba_macros()
+    found = {vba_filename.rsplit(".", 1)[0]: code for _, _, vba_filename, code in parser.extract_macros()}
+    parser.close()
+    expected = {m.name: m.source for m in built.modules}
+    assert set(found) == set(expected)
+    for name, source in expected.items():
+        code = found[name]
+        if isinstance(code, bytes):
+            code = code.decode("cp932")
+        assert code == source, f"module {name} differs as read by olevba"
+    ribbon = expected["EnvplanRibbon"]
+    assert "マスターワークブックを開いてから実行してください" in ribbon  # Japanese survives the cp932 code page
+
+
+def test_project_stream_says_unprotected_and_visible(built) -> None:  # type: ignore[no-untyped-def]
+    with zipfile.ZipFile(built.path) as z:
+        ole = olefile.OleFileIO(io.BytesIO(z.read("xl/vbaProject.bin")))
+    text = ole.openstream("PROJECT").read().decode("cp932")
+    fields = dict(re.findall(r'^(\w+)="?([^"\r\n]*)"?\r$', text, re.M))
+    pid = fields["ID"]
+    assert decrypt(fields["CMG"], pid) == b"\x00\x00\x00\x00"
+    assert decrypt(fields["DPB"], pid) == b"\x00"
+    assert decrypt(fields["GC"], pid) == b"\xff"
+    assert ole.openstream(["VBA", "_VBA_PROJECT"]).read() == bytes.fromhex("CC61FFFF000000")
+    for m in built.modules:
+        kind = {"document": f"Document={m.name}/&H00000000", "class": f"Class={m.name}", "standard": f"Module={m.name}"}[m.kind]
+        assert kind in text
+
+
+def test_package_parts_declare_an_add_in_with_our_ribbon(built) -> None:  # type: ignore[no-untyped-def]
+    with zipfile.ZipFile(built.path) as z:
+        types = z.read("[Content_Types].xml").decode()
+        rels = z.read("_rels/.rels").decode()
+        workbook = z.read("xl/workbook.xml").decode()
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        assert z.read("customUI/customUI.xml") == ribbon_xml()
+    assert "application/vnd.ms-excel.addin.macroEnabled.main+xml" in types
+    assert 'Type="http://schemas.microsoft.com/office/2006/relationships/ui/extensibility" Target="customUI/customUI.xml"' in rels
+    assert 'codeName="ThisWorkbook"' in workbook and 'codeName="Sheet1"' in sheet
+    versions = addin_versions(built.path)
+    import xlwings
+
+    from envplan import __version__
+
+    assert versions == {"envplan": __version__, "xlwings": xlwings.__version__}
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_loads_the_add_in_and_sees_the_modules(built, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    soffice = require("soffice")
+    proc = subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--infilter=Calc MS Excel 2007 VBA XML",
+         "--convert-to", "ods", "--outdir", str(tmp_path), str(built.path)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    ods = tmp_path / "envplan.ods"
+    assert ods.is_file(), f"LibreOffice could not load the add-in: {proc.stdout}\n{proc.stderr}"
+    with zipfile.ZipFile(ods) as z:
+        library = z.read(f"Basic/{PROJECT_NAME}/script-lb.xml").decode()
+        seen = set(re.findall(r'library:element library:name="([^"]+)"', library))
+        assert seen == {m.name for m in built.modules}
+        for m in built.modules:
+            xml = z.read(f"Basic/{PROJECT_NAME}/{m.name}.xml").decode()
+            body = re.search(r"<script:module[^>]*>(.*)</script:module>", xml, re.S).group(1)
+            import html
+
+            lo_lines = [line for line in html.unescape(body).splitlines() if line and not line.startswith(("Rem Attribute", "Option VBASupport", "Option ClassModule"))]
+            our_lines = [line for line in m.source.splitlines() if line and not line.startswith("Attribute ")]
+            assert lo_lines == our_lines, f"LibreOffice reads module {m.name} differently"
+
+
+# --- consistency of ribbon, VBA and Python ---------------------------------------------
+
+
+def test_every_ribbon_action_has_its_vba_callback() -> None:
+    vba = (MACROS_DIR / "EnvplanRibbon.bas").read_text(encoding="utf-8")
+    subs = set(re.findall(r"^Public Sub (\w+)\(control As IRibbonControl\)", vba, re.M))
+    actions = ribbon_actions(ribbon_xml())
+    assert len(actions) >= 5
+    assert {a for _, a in actions} == subs, "every onAction needs a Public Sub (control As IRibbonControl), and no callback is unused"
+    labels = re.findall(r'label="([^"]+)"', ribbon_xml().decode())
+    for label in ("環境計画", "検証", "集計", "様式発行", "取込", "公表"):
+        assert label in labels
+    for button in re.findall(r"<button [^>]*>", ribbon_xml().decode(), re.S):
+        assert "imageMso=" in button and "screentip=" in button and "supertip=" in button
+
+
+def test_every_run_python_names_a_function_callable_without_arguments() -> None:
+    import importlib
+
+    commands = ribbon_commands()
+    vba = (MACROS_DIR / "EnvplanRibbon.bas").read_text(encoding="utf-8")
+    assert len(commands) == vba.count('RunPython "'), "a RunPython call is not in the expected form"
+    assert len(commands) == len(ribbon_actions(ribbon_xml()))
+    for sub, module, function in commands:
+        target = getattr(importlib.import_module(module), function)
+        params = inspect.signature(target).parameters.values()
+        assert all(p.default is not inspect.Parameter.empty for p in params), f"{sub}: {function}() must be callable as RunPython calls it"
+
+
+def test_udf_module_in_macros_is_generated_from_udfs_py() -> None:
+    kept = (MACROS_DIR / f"{UDF_MODULE}.bas").read_bytes().decode("utf-8").replace("\r\n", "\n")
+    assert kept == udf_module_source().replace("\r\n", "\n"), "run `envplan addin build --refresh-udfs`"
+    for func in udfs.UDFS:
+        params = ", ".join(p.name for p in inspect.signature(func).parameters.values())
+        assert f'XLPy.CallUDF("envplan.udfs", "{func.__name__}", Array({params})' in kept
+    defined = {name for name, obj in vars(udfs).items() if name.startswith("ENVPLAN_") and callable(obj)}
+    assert defined == {f.__name__ for f in udfs.UDFS}, "every ENVPLAN_ function must be in UDFS"
+
+
+def test_vba_sources_use_no_reserved_argument_names() -> None:
+    reserved = {"year", "month", "day", "date", "time", "name", "string", "len", "val", "format", "type"}
+    for func in udfs.UDFS:
+        assert not {p.lower() for p in inspect.signature(func).parameters} & reserved, func.__name__
+
+
+# --- CLI ---------------------------------------------------------------------------------
+
+
+def test_cli_build_install_dry_run_and_doctor(tmp_path: Path) -> None:
+    import json
+
+    proc = run_cli("addin", "build", "--out", tmp_path, "--json", check=True)
+    data = json.loads(proc.stdout)
+    assert Path(data["path"]).is_file() and {m["name"] for m in data["modules"]} >= {"xlwings", "EnvplanRibbon", "EnvplanUdfs"}
+    proc = run_cli("addin", "install", "--dry-run", "--os", "windows", "--json", check=True)
+    plan = json.loads(proc.stdout)
+    assert plan["dry_run"] and plan["addin_path"].endswith(r"Microsoft\Excel\XLSTART\envplan.xlam")
+    assert plan["config_path"].endswith(r".envplan\envplan.conf") and plan["config_encoding"] == "cp932"
+    assert set(plan["settings"]) == {"INTERPRETER_WIN", "PYTHONPATH", "ADD_WORKBOOK_TO_PYTHONPATH"}
+    proc = run_cli("addin", "doctor", "--os", "windows", "--json")
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 0 and report["ok"], report
+    assert any(c["ok"] is None for c in report["checks"])  # Excel itself cannot be checked on Linux
+    proc = run_cli("addin", "install", "--os", "windows")  # not Windows: the steps are shown, nothing is installed
+    assert proc.returncode == 2
+    assert "XLSTART" in proc.stderr and '"INTERPRETER_WIN"' in proc.stderr and "手順の表示だけ" in proc.stderr

@@ -1,0 +1,77 @@
+import datetime as dt
+import math
+
+import pytest
+from hypothesis import given, strategies as st
+
+from envplan.numbers import format_number, read_number
+
+FW = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
+
+
+@pytest.mark.parametrize(
+    "raw,value,warnings",
+    [
+        ("１，３２４", 1324, []),
+        ("1,324", 1324, []),
+        ("約500", 500, ["NUMBER_APPROXIMATE"]),
+        ("31％", 31, ["NUMBER_UNIT_STRIPPED"]),
+        ("△5", -5, []),
+        ("▲1.5", -1.5, []),
+        (" 12.5 ", 12.5, []),
+        (7, 7, []),
+        (2.25, 2.25, []),
+    ],
+)
+def test_reads(raw, value, warnings):
+    r = read_number(raw)
+    assert r.ok and r.value == value
+    assert [c for c, _ in r.warnings] == warnings
+
+
+@pytest.mark.parametrize("raw", [None, "", "－", "-", "未集計", "―", "　"])
+def test_no_value_markers(raw):
+    r = read_number(raw)
+    assert r.ok and r.value is None
+
+
+def test_unit_typed_into_cell():
+    r = read_number("440g/人・日", "g/人・日")
+    assert r.value == 440 and r.warnings[0][0] == "NUMBER_UNIT_STRIPPED"
+    r = read_number("440g", "g/人・日")
+    assert r.value == 440
+    assert read_number("440kg", "g/人・日").error == "NUMBER_INVALID"
+
+
+@pytest.mark.parametrize(
+    "raw,code",
+    [
+        ("abc", "NUMBER_INVALID"),
+        ("1,32,4", "NUMBER_BAD_SEPARATOR"),
+        (dt.date(2020, 4, 1), "NUMBER_IS_DATE"),
+        (True, "NUMBER_BOOLEAN"),
+        (float("nan"), "NUMBER_NOT_FINITE"),
+        (float("inf"), "NUMBER_NOT_FINITE"),
+        ("12..5", "NUMBER_INVALID"),
+    ],
+)
+def test_errors(raw, code):
+    r = read_number(raw)
+    assert not r.ok and r.value is None and r.error == code and r.error_message
+
+
+@given(st.integers(min_value=0, max_value=10**12), st.booleans(), st.booleans())
+def test_integers_as_typed(n, grouped, full_width):
+    text = f"{n:,}" if grouped else str(n)
+    if full_width:
+        text = text.translate(FW)
+    assert read_number(text).value == n
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False))
+def test_formatted_numbers_read_back(x):
+    x = round(x, 3)
+    text = format_number(x)
+    if x < 0:
+        text = "△" + text.lstrip("-")
+    assert math.isclose(read_number(text).value, x, abs_tol=1e-9)
