@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) system-deps
 	$(BIN)/envplan demo --out $(DEMO_OUT)
 
 # System packages the tests need (LibreOffice, CJK fonts, poppler, Chromium),

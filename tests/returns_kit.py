@@ -53,6 +53,7 @@ def edit_cells(src: Path, edits: dict[tuple[str, str], Any], out: Path) -> Path:
     wb = openpyxl.load_workbook(src)
     for (sheet, ref), value in edits.items():
         wb[sheet][ref].value = value
+    out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out
 
@@ -67,6 +68,7 @@ def set_identity(src: Path, field: str, value: str, out: Path) -> Path:
             break
     else:
         raise KeyError(field)
+    out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out
 

@@ -28,7 +28,8 @@ def consolidate(
     from .consolidate import ConsolidationError, consolidate as run
 
     n_files = sum(1 for p in inbox.iterdir() if p.is_file()) if inbox.is_dir() else 0
-    workers = jobs or max(1, min(os.cpu_count() or 1, n_files // 20))
+    # Starting worker processes costs about as much as reading a hundred returns: only for big inboxes.
+    workers = jobs or max(1, min(os.cpu_count() or 1, n_files // 200))
     try:
         with console.status("取り込んでいます…") as status:
 

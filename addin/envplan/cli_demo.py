@@ -26,4 +26,4 @@ def demo(out: Path = typer.Option(Path("demo-output"), "--out", help="出力先�
         ctx = run_demo(out, progress)
     console.print("\n[bold green]デモが完了しました。[/] 出力:")
     for line in ctx.lines:
-        console.print(f"  ・{line}")
+        console.print(f"  ・{line}", soft_wrap=True)

@@ -56,6 +56,8 @@ from .years import fy_label
 Status = Literal["accepted", "rejected", "unchanged"]
 SUBMITTED, RETURNED, NOT_SUBMITTED = "受理", "差戻し", "未提出"
 MAX_DEVIATIONS_REPORTED = 40
+# Texts of a policy that belong to one evaluation year (the template leaves them blank for a new year).
+YEARLY_POLICY_TEXTS = ("results", "remaining_issues")
 
 
 class FileOutcome(BaseModel):
@@ -388,11 +390,16 @@ class Consolidator:
         dept = ident.department
         by_key = {inp.spec.key: inp for inp in inputs}
         out: list[FieldChange] = []
+        held_over: list[tuple[ReturnInput, Any]] = []
         for inp in inputs:
             key, spec = inp.spec.key, inp.spec
             new, cur = inp.value, plan_value(plan, key)
             if not self._pair_ok(a, inp, by_key, cur):
                 continue
+            if self._of_an_earlier_year(key, ident.fy):
+                # Last year's results stay until this year's evaluation replaces them (below).
+                held_over.append((inp, cur))
+                cur = None
             if same_value(new, cur):
                 continue
             by_this = self.state.last_change_by.get(encode_key(key)) == dept
@@ -415,14 +422,26 @@ class Consolidator:
                 )
             frozen = self._is_frozen(key)
             origin = ChangeOrigin(KIND_IMPORT_FROZEN if frozen else KIND_IMPORT, self.at, dept, a.rf.file, a.rf.sha256, f"{spec.sheet}!{spec.ref}")
-            out.append(FieldChange(key, spec.label, cur, new, origin))
+            out.append(FieldChange(key, spec.label, plan_value(plan, key), new, origin))
         touched = sorted({ch.key[1] for ch in out if ch.key[0] in ("policy", "rating", "budget")})
         for code in touched:
             pol = plan.policy(code)
             if pol is not None and pol.evaluation_fy != ident.fy:
                 origin = ChangeOrigin(KIND_IMPORT, self.at, dept, a.rf.file, a.rf.sha256, "")
                 out.append(FieldChange(("policy", code, "evaluation_fy"), f"施策{code} 評価年度", pol.evaluation_fy, ident.fy, origin))
+                # This year's evaluation replaces last year's texts, also where left blank.
+                for inp, cur in held_over:
+                    if inp.spec.key[1] == code and inp.value is None and cur is not None:
+                        origin = ChangeOrigin(KIND_IMPORT, self.at, dept, a.rf.file, a.rf.sha256, f"{inp.spec.sheet}!{inp.spec.ref}")
+                        out.append(FieldChange(inp.spec.key, inp.spec.label, cur, None, origin))
         return out
+
+    def _of_an_earlier_year(self, key: tuple[Any, ...], fy: int) -> bool:
+        """A policy's yearly texts (results, remaining issues) written for an earlier evaluation year."""
+        if key[0] != "policy" or key[2] not in YEARLY_POLICY_TEXTS:
+            return False
+        pol = self.plan.policy(key[1])
+        return pol is not None and pol.evaluation_fy != fy
 
     def _pair_ok(self, a: Assessment, inp: ReturnInput, by_key: dict[tuple[Any, ...], ReturnInput], cur: Any) -> bool:
         """A project's status and a policy's rating carry the row: a comment or reason needs one."""
@@ -460,10 +479,12 @@ class Consolidator:
         value_changes = [ch for ch in a.changes if ch.key[0] == "value"]
         if not value_changes:
             return
-        merged = apply_to_plan(self.plan, value_changes)
+        ids = {ch.key[1] for ch in value_changes}
+        # Only the indicators this return touches: copying the whole plan per return is needless work.
+        merged = apply_to_plan(self.plan.model_copy(update={"indicators": [i for i in self.plan.indicators if i.id in ids], "projects": [], "policies": []}), value_changes)
         cells = {("value", *inp.spec.key[1:]): (inp.spec.sheet, inp.spec.ref) for inp in inputs if inp.spec.key[0] == "value"}
         diags = DiagnosticList()
-        for ind_id in sorted({ch.key[1] for ch in value_changes}):
+        for ind_id in sorted(ids):
             ind = merged.indicator(ind_id)
             assert ind is not None
             check_values(diags, merged, ind, lambda key: cells.get(key, ("", "")))
@@ -643,6 +664,30 @@ def consolidate(
 
 
 FEEDBACK_DIR_NAME = "フィードバック"
+
+
+def consolidate_into(
+    state: MasterState,
+    sink: Any,
+    inbox: Path,
+    key: bytes,
+    *,
+    master_label: str = "",
+    jobs: int = 1,
+    feedback_dir: Path | None = None,
+    allow_frozen: bool = False,
+) -> ConsolidationResult:
+    """The same run for a master that is open elsewhere (the Excel door): `state`
+    read from the open book, edits applied through its `MasterEditSink`. The
+    caller saves the book; nothing is applied when nothing changed."""
+    from .feedback import write_feedback
+    from .master_changes import apply_edits
+
+    cplan = prepare_consolidation(state, Path(inbox), key, jobs=jobs, allow_frozen=allow_frozen)
+    if cplan.write_needed:
+        apply_edits(cplan.edits, sink, state.reading.policy_sheets)
+    write_feedback(cplan, feedback_dir or Path(inbox) / FEEDBACK_DIR_NAME)
+    return result_of(cplan, Path(master_label or "master"), Path(inbox), None)
 
 
 def result_of(cplan: ConsolidationPlan, master: Path, inbox: Path, backup: Path | None) -> ConsolidationResult:

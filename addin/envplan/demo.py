@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .demo_returns import step_next_year, step_survey
 from .illustrative import add_illustrative_actuals
 from .master_writer import save_master
 from .samples import load_sample
@@ -77,11 +78,33 @@ def step_addin(ctx: DemoContext) -> None:
     ctx.lines.append(f"Excel アドイン（環境計画タブ・ワークシート関数）: {result.path}（Windows では envplan addin install で組み込み）")
 
 
+def step_publish(ctx: DemoContext) -> None:
+    """Step ④: the web site, the PDF report and evaluation sheets, open data."""
+    from .publish import PublishError, publish
+
+    for name, path in ctx.masters.items():
+        out = ctx.out / f"site-{name}"
+        try:
+            res = publish(path, out)
+        except PublishError as e:  # no browser for the PDF on this machine: publish the rest, say so
+            res = publish(path, out, pdf=False)
+            ctx.lines.append(f"公表（{name}）: PDF は作成できませんでした — {e}")
+        ctx.lines.append(f"公表 Web サイト（{res.plan_name}、{len(res.pages)} ページ）: {res.site_index}")
+        if res.report_pdf:
+            ctx.lines.append(f"公表 年次報告書 PDF（A4 {res.report_pdf_pages} ページ）: {res.report_pdf}")
+        if res.evaluation_sheets:
+            ctx.lines.append(f"公表 施策評価票 PDF（{res.evaluation_sheet_pages} 施策、各 A4 1ページ）: {res.evaluation_sheets}")
+        ctx.lines.append(f"公表 オープンデータ（CSV・JSON）: {Path(res.open_data['csv']).parent}")
+
+
 STEPS: list[tuple[str, Step]] = [
     ("マスターワークブックの作成", step_init),
     ("入力の検証", step_validate),
+    ("照会様式の発行と所管課の回答の取込", step_survey),
     ("達成状況と評価案の集計", step_compute),
     ("Excel アドインの作成", step_addin),
+    ("次年度を開く", step_next_year),
+    ("公表（Web サイト・PDF 報告書・評価票・オープンデータ）", step_publish),
 ]
 
 

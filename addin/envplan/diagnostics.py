@@ -74,6 +74,28 @@ CODES_EN: dict[str, str] = {
     "RETURN_SUPERSEDED": "a newer return of the same department replaces this file",
     "RETURN_STATUS_CLEARED": "a project status cannot be cleared",
     "YEAR_FROZEN": "the fiscal year is closed; use --allow-frozen to change it",
+    # Safety checks before a return is parsed (return_safety.py)
+    "RETURN_NOT_A_FILE": "the entry is not a regular file (device, pipe)",
+    "RETURN_TOO_LARGE": "the file is larger than the limit for a return",
+    "RETURN_ZIP_BOMB": "the file would inflate to an excessive size or has too many parts (zip bomb); refused before inflating",
+    "RETURN_ARCHIVE_UNSAFE": "the zip has duplicate parts or a compression method Excel does not use",
+    "RETURN_XML_ENTITIES": "an XML part declares a DTD or entities (entity expansion attack); refused",
+    "RETURN_ENCRYPTED": "the file is password-protected; remove the password and send it again",
+    "RETURN_TOO_MANY_SHEETS": "the workbook has more sheets than allowed",
+    "RETURN_TOO_MANY_ROWS": "a sheet has values beyond the row limit",
+    "RETURN_TOO_MANY_COLUMNS": "a sheet has values beyond the column limit",
+    "RETURN_TOO_MANY_CELLS": "the workbook has more cells, or formulas/merged ranges, than allowed",
+    "RETURN_STRING_TOO_LONG": "a cell holds more characters than Excel allows",
+    "RETURN_MACROS": "the workbook contains macros; they are never run, only values are read",
+    "RETURN_EXTERNAL_LINK": "the workbook links to other workbooks or data sources; only saved values are used",
+    "RETURN_FORMULA": "an input cell holds a formula; its saved result was used (never evaluated)",
+    "RETURN_FORMULA_NO_VALUE": "an input cell holds a formula without a saved result; enter a value",
+    "RETURN_CELL_ERROR": "an input cell holds an error value (#DIV/0! etc.)",
+    "RETURN_MERGED_INPUT": "an input cell is hidden inside a merged range",
+    "TEXT_CONTROL_CHARS": "invisible control characters were removed from the text",
+    "TEXT_BIDI_CONTROL": "bidirectional control characters (right-to-left marks, overrides) were removed from the text",
+    "TEXT_FORMULA_LIKE": "the text starts like a formula; it is kept as text",
+    "TEXT_MARKUP": "the text contains HTML-like tags; it is kept as text",
 }
 
 

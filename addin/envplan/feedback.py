@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import openpyxl
 from openpyxl import Workbook
 
+from .return_safety import REFUSED_UNOPENED
 from .template_layout import FEEDBACK_SHEET
 from .workbook_io import CellMark, ResultTable
 from .xlsx_results import OpenpyxlResultSink
@@ -47,7 +48,8 @@ def feedback_for(a: "Assessment", out_dir: Path, at: str) -> Path:
     tag = REJECTED_SUFFIX if rejected else WARNED_SUFFIX
     wb: Workbook | None = None
     suffix = src.suffix.lower()
-    if suffix in (".xlsx", ".xlsm") and not any(d.code in ("RETURN_TRUNCATED", "RETURN_NOT_WORKBOOK", "RETURN_ENCRYPTED_OR_XLS", "RETURN_UNREADABLE") for d in a.errors):
+    # Issue 7: a file the safety scan refused is never opened by a parser, here either.
+    if suffix in (".xlsx", ".xlsm") and not any(d.code in ("RETURN_ENCRYPTED_OR_XLS", *REFUSED_UNOPENED) for d in a.errors):
         try:
             wb = openpyxl.load_workbook(src, keep_vba=suffix == ".xlsm")
         except Exception:  # a file calamine could read but openpyxl cannot: the list alone still helps

@@ -91,6 +91,8 @@ def _read_text(raw: str, unit: str) -> NumberReading:
     if not _PLAIN.match(number_part):
         return _fail("NUMBER_INVALID", f"「{raw}」は数値として読めません。数字だけを入力してください")
     value = float(number_part)
+    if math.isinf(value):  # 400 typed digits overflow to inf; never write inf into a workbook
+        return _fail("NUMBER_NOT_FINITE", f"「{raw[:30]}…」は大きすぎて数値として扱えません")
     reading.value = -value if negative else value
     return reading
 

@@ -133,6 +133,7 @@ def _write_pdfs(report: ReportData, staging: Path, out_dir: Path, res: PublishRe
     except (BrowserError, FontError) as e:
         raise PublishError(str(e), f"cannot make the PDF: {e}") from e
     timer.lap("pdf")
+    timer.laps.update({f"pdf.{k}": v for k, v in outcome.seconds.items()})
     res.report_pdf, res.report_pdf_pages = str(out_dir / REPORT_PDF), outcome.pages
     missing = set(outcome.missing_glyphs)
     if sheets is not None:

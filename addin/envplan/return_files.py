@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from . import return_safety
 from .diagnostics import Diagnostic
 from .return_reader import ReturnReading, check_signature, read_return
 from .workbook_io import CalamineSource, WorkbookSource
@@ -74,6 +75,11 @@ def _error(code: str, message: str, file: str, sheet: str = "", value: str = "")
 def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: OpenSource | None = None) -> ReturnFile:
     path = Path(path)
     rf = ReturnFile(path.name, str(path))
+    # Issue 7 (return_safety): a device, pipe or oversized file is refused before it is read.
+    refused = return_safety.check_file(path, rf.file)
+    if refused is not None:
+        rf.problems.append(refused)
+        return rf
     try:
         data = path.read_bytes()
         rf.mtime = path.stat().st_mtime
@@ -90,6 +96,11 @@ def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: Op
         return rf
     if not data:
         rf.problems.append(_error("RETURN_TRUNCATED", "ファイルが空です（0バイト）。保存し直して送ってください", rf.file))
+        return rf
+    # Issue 7 (return_safety): zip bomb, DTD/entities, limits, encryption — before any parser opens the file.
+    safety = return_safety.scan_return(data, rf.file)
+    if not safety.ok:
+        rf.problems += safety.problems
         return rf
     if not zipfile.is_zipfile(io.BytesIO(data)):
         if data.startswith(OLE_MAGIC):
@@ -113,6 +124,7 @@ def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: Op
     except Exception as e:  # the reader's own failures on a damaged file: report, never crash the run
         rf.problems.append(_error("RETURN_UNREADABLE", f"ワークブックとして読めません（{type(e).__name__}: {e}）。保存し直して送ってください", rf.file))
         return rf
+    return_safety.annotate(reading, safety)  # Issue 7: formulas, error values, merges, invisible characters in inputs
     for d in reading.diagnostics.items:
         d.file = rf.file
     bad_signature = check_signature(reading, key, key_fingerprint)

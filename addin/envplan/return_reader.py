@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cells import Cell, CellReader
+from .cells import Cell, CellReader, col_letter
 from .diagnostics import Diagnostic, DiagnosticList
 from .numbers import read_number
 from .template_identity import SignedContent, TemplateIdentity, canonical, signature_ok
@@ -143,7 +143,10 @@ def issued_value(spec: InputSpec, text: str) -> Any:
     if not text:
         return None
     if spec.kind in ("number", "amount"):
-        return read_number(text, spec.unit).value
+        try:
+            return float(text)  # our own canonical form, which may be 1e-05
+        except ValueError:
+            return read_number(text, spec.unit).value
     return text
 
 
@@ -170,18 +173,16 @@ def _typed(rd: CellReader, cell: Cell, spec: InputSpec) -> Any:
 
 def _deviations(grid: SheetGrid, issued: dict[str, str], inputs: set[str], mode: SheetMode) -> list[CellDeviation]:
     found: dict[str, str] = {}
+    letters = [col_letter(c) for c in range(1, grid.max_col + 1)]
     for r, row in enumerate(grid.rows, 1):
-        for c, value in enumerate(row, 1):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
             text = canonical(value)
             if text:
-                found[Cell(grid.name, r, c, None).ref] = text
-    out = []
-    for ref in sorted(set(found) | set(issued), key=lambda x: parse_ref(x)):
-        if ref in inputs:
-            continue
-        if found.get(ref, "") != issued.get(ref, ""):
-            out.append(CellDeviation(grid.name, ref, issued.get(ref, ""), found.get(ref, ""), mode))
-    return out
+                found[f"{letters[c]}{r}"] = text
+    differing = [ref for ref in set(found) | set(issued) if ref not in inputs and found.get(ref, "") != issued.get(ref, "")]
+    return [CellDeviation(grid.name, ref, issued.get(ref, ""), found.get(ref, ""), mode) for ref in sorted(differing, key=parse_ref)]
 
 
 def _read_identity(grid: SheetGrid, diags: DiagnosticList) -> tuple[SignedContent, str] | None:
@@ -192,14 +193,16 @@ def _read_identity(grid: SheetGrid, diags: DiagnosticList) -> tuple[SignedConten
     signature = ""
     section = "identity"
     try:
-        for r in range(3, grid.max_row + 1):
-            a = canonical(grid.value(r, 1))
+        for r, raw in enumerate(grid.rows[2:], 3):
+            a = canonical(raw[0]) if raw else ""
             if not a:
                 continue
+            width = 6 if section == "inputs" else 3
+            row = [a] + [canonical(v) for v in raw[1:width]] + [""] * (width - len(raw[:width]))
+            b = row[1]
             if a in ("[sheets]", "[inputs]", "[manifest]"):
                 section = a.strip("[]")
                 continue
-            b = canonical(grid.value(r, 2))
             if section == "identity":
                 if a == "signature":
                     signature = b
@@ -210,12 +213,12 @@ def _read_identity(grid: SheetGrid, diags: DiagnosticList) -> tuple[SignedConten
                     raise ValueError(f"{r}行目のシートの扱い「{b}」が不明です")
                 sheets.append((a, b))  # type: ignore[arg-type]
             elif section == "inputs":
-                values = [canonical(grid.value(r, c)) for c in range(2, 7)]
-                parse_ref(values[0])
-                inputs.append(InputSpec(a, values[0], decode_key(values[1]), values[2], values[4], values[3]))
-            else:
                 parse_ref(b)
-                manifest[(a, b)] = canonical(grid.value(r, 3))
+                inputs.append(InputSpec(a, b, decode_key(row[2]), row[3], row[5], row[4]))
+            else:
+                if not _REF.match(b):
+                    raise ValueError(f"{r}行目のセル番地「{b}」が正しくありません")
+                manifest[(a, b)] = row[2]
         identity = TemplateIdentity.from_fields(fields)
     except ValueError as e:
         diags.error("RETURN_IDENTITY_BROKEN", f"様式情報を読めません（{e}）。発行した様式のシートを削除・変更せずに提出してください", grid.name)

@@ -6,7 +6,7 @@ four workbook columns (種別, 年度, 値, 補足); each kind uses only some of
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -104,18 +104,7 @@ Target = Annotated[
 ]
 
 TARGET_CLASSES: dict[str, type[_Target]] = {
-    cls.model_fields["kind"].default: cls
-    for cls in (
-        LevelTarget,
-        ChangeTarget,
-        AnnualMinimumTarget,
-        YearOverYearTarget,
-        IncreaseTarget,
-        StateTarget,
-        ContinueTarget,
-        ImproveTarget,
-        PlanValuesTarget,
-    )
+    cls.model_fields["kind"].default: cls for cls in get_args(get_args(Target)[0])
 }
 
 KIND_LABELS: dict[str, str] = {

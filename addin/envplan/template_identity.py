@@ -80,6 +80,12 @@ def canonical(value: Any) -> str:
     """A cell value as text that survives Excel and LibreOffice saving the file."""
     if value is None:
         return ""
+    if type(value) is str:  # the common case first: this runs for every cell of every return
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if not value.isascii() and not unicodedata.is_normalized("NFC", value):
+            value = unicodedata.normalize("NFC", value)
+        return value.strip()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
@@ -148,7 +154,8 @@ class SignedContent:
         data = {
             "identity": {k: c(v) for k, v in self.identity.fields().items()},
             "sheets": [[c(name), c(mode)] for name, mode in self.sheets],
-            "manifest": sorted([c(s), c(r), c(t)] for (s, r), t in self.manifest.items()),
+            # Manifest texts are canonical already, on both sides.
+            "manifest": sorted([s, r, t] for (s, r), t in self.manifest.items()),
             "inputs": sorted([c(i.sheet), c(i.ref), c(i.key_text), c(i.kind), c(i.unit), c(i.label)] for i in self.inputs),
         }
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")

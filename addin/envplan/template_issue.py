@@ -367,6 +367,12 @@ def _policy_sheet(book: _Book, plan: Plan, policy: Policy, fy: int) -> None:
     fixed("評価年度", fy_label(fy))
     fixed("施策の目標", policy.goals or None)
     fixed("前年度の評価区分", f"{prev_rating.rating}（{fy - 1}年度）" if prev_rating else None)
+    if not current:
+        # A new evaluation year: last year's texts are shown for reference, the inputs start blank.
+        for text, value in ((f"{policy.evaluation_fy}年度の成果（参考）", policy.results), (f"{policy.evaluation_fy}年度の残された課題（参考）", policy.remaining_issues)):
+            if value:
+                fixed(text, value)
+                ws.row_dimensions[r - 1].height = 90
     r += 1
     frozen = year_frozen(plan, fy)
     field("解決すべき課題に対する当該年度の成果", policy.results if current else None, ("policy", policy.code, "results"), "text", height=120)

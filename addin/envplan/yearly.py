@@ -38,6 +38,11 @@ from .workbook_io import ResultTable
 from .years import fy_label
 
 
+# Years after the plan's end that can still be opened, for figures that arrive late
+# (the same margin `validate` allows for 対象年度, the current_fy setting).
+LATE_YEARS = 5
+
+
 class YearCycleError(RuntimeError):
     """An operation the master does not allow (with a Japanese message)."""
 
@@ -62,6 +67,12 @@ def open_year_changes(state: MasterState, *, at: str | None = None) -> YearPlan:
     plan = state.plan
     at = at or now_text()
     old, new = plan.current_fy, plan.current_fy + 1
+    if new > plan.end_fy + LATE_YEARS:
+        raise YearCycleError(
+            f"計画期間（～{plan.end_fy}年度）の終了から{LATE_YEARS}年を超える年度は開けません。次の計画のマスターを作成してください（envplan init）",
+            "the plan ended too long ago; create the next plan's master",
+            "YEAR_OUTSIDE_PLAN",
+        )
     origin = ChangeOrigin(KIND_YEAR_OPEN, at, note=f"{fy_label(new)}を開く")
     changes = [FieldChange(("setting", "current_fy"), "対象年度", old, new, origin)]
     if plan.frozen_through_fy is None or plan.frozen_through_fy < old:

@@ -122,7 +122,7 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
     if d.path:
         legend.append(("目標への道筋（直線）", PATH, "3 4", "", False))
     if d.target_point or d.target_line is not None:
-        legend.append((d.target_label or "目標", TARGET, "9 4" if d.target_line is not None else "", "diamond", False))
+        legend.append((d.target_label or "目標", TARGET, "9 4" if d.target_line is not None else "", "" if d.target_line is not None else "diamond", False))
     label_w = max(text_width(num(v), font) for v in values) if values else 40
     left, right, bottom = int(max(56, label_w + 20)), 22, int(font * 3.6)
     rows: list[list[tuple[float, tuple[str, str, str, str, bool]]]] = [[]]
@@ -157,7 +157,7 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
         ly = font * 1.2 + k * line_h
         for lx, (label, colour, dash, marker, hollow) in row:
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            if marker == "diamond" and d.target_line is None:
+            if marker == "diamond":
                 out.append(_marker("diamond", lx + 14, ly, colour))
             else:
                 out.append(f'<line x1="{lx:.1f}" y1="{ly:.1f}" x2="{lx + 28:.1f}" y2="{ly:.1f}" stroke="{colour}" stroke-width="2.5"{dash_attr}/>')
@@ -224,17 +224,45 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
         label = f"目標 {num(v, d.unit)}"
         anchor = "end" if x > width - right - text_width(label, font) - 10 else "start"
         dx = -10 if anchor == "end" else 10
-        # Put the label on the side away from the actuals near the target year, so it never sits on the line.
-        near = [d.actual[y2] for y2 in sorted(d.actual, key=lambda y2: abs(y2 - fy))[:2]]
-        above = not near or sum(Y(a) for a in near) / len(near) > y
-        if y - font * 1.6 < top:
-            above = False
-        if y + font * 1.8 > top + plot_h:
-            above = True
-        ty = y - font * 0.8 if above else y + font * 1.5
+        # Of four places around the marker, take the one farthest from every line.
+        lines = [[(X(fy2), Y(v2)) for fy2, v2 in sorted(ser.items())] for ser in (d.actual, d.plan) if ser]
+        if len(d.path) >= 2:
+            lines.append([(X(fy2), Y(v2)) for fy2, v2 in d.path])
+        w = text_width(label, font)
+        best: tuple[float, float, str, float] | None = None
+        for side, ty in (("above", y - font * 0.8), ("below", y + font * 1.6)):
+            for anchor, dx in (("end", -10.0), ("start", 10.0)):
+                x0 = x + dx - (w if anchor == "end" else 0)
+                x1 = x0 + w
+                if x0 < left or x1 > width - right or ty - font < top or ty > top + plot_h:
+                    continue
+                clear = _clearance(lines, x0, x1, ty - font, ty + font * 0.25)
+                if best is None or clear > best[0] + 0.5:
+                    best = (clear, ty, anchor, dx)
+        if best is not None:
+            _, ty, anchor, dx = best
+        else:
+            ty = y - font * 0.8
         out.append(_t(x + dx, ty, label, size=font, anchor=anchor, fill=TARGET, weight="bold"))
     out.append("</svg>")
     return Chart(Markup("".join(out)), d.title, d.summary)
+
+
+def _clearance(lines: list[list[tuple[float, float]]], x0: float, x1: float, y0: float, y1: float) -> float:
+    """Smallest vertical gap between the box (x0..x1, y0..y1) and the lines, 0 when they cross it."""
+    gap = 1e9
+    for pts in lines:
+        for (ax, ay), (bx, by) in zip(pts, pts[1:]):
+            lo, hi = max(x0, min(ax, bx)), min(x1, max(ax, bx))
+            if lo > hi:
+                continue
+            for px in (lo, hi, (lo + hi) / 2):
+                py = ay if bx == ax else ay + (by - ay) * (px - ax) / (bx - ax)
+                gap = min(gap, 0.0 if y0 <= py <= y1 else min(abs(py - y0), abs(py - y1)))
+        for px, py in pts:
+            if x0 <= px <= x1:
+                gap = min(gap, 0.0 if y0 <= py <= y1 else min(abs(py - y0), abs(py - y1)))
+    return gap
 
 
 def _polyline(points: list[str], colour: str, dash: str) -> str:
@@ -251,7 +279,7 @@ class PeriodRow:
     note: str = ""
 
 
-def period_chart(uid: str, title: str, rows: list[PeriodRow], current_fy: int | None, summary: str) -> Chart:
+def period_chart(uid: str, title: str, rows: list[PeriodRow], current_fy: int | None, summary: str, *, font: float = 12.5, cell_px: float = 40, min_width: int = 720) -> Chart:
     """Horizontal bars by fiscal year; an open end runs to the chart's edge
     with an arrow, an unknown period is said in words."""
     years = [y for r in rows for y in (r.start, r.end) if y is not None]
@@ -259,10 +287,9 @@ def period_chart(uid: str, title: str, rows: list[PeriodRow], current_fy: int | 
         years.append(current_fy)
     first, last = (min(years), max(years)) if years else (2000, 2010)
     last += 1  # room for open ends
-    label_w = min(340, max(160, max((text_width(r.label, 12.5) for r in rows), default=100) + 24))
-    width = int(label_w + 40 * (last - first + 1) + 30)
-    width = max(width, 720)
-    row_h, top, bottom = 30, 44, 16
+    label_w = min(font * 28, max(font * 12, max((text_width(r.label, font) for r in rows), default=100) + 24))
+    width = max(int(label_w + cell_px * (last - first + 1) + 30), min_width)
+    row_h, top, bottom = font * 2.4, font * 3.6, 16
     height = top + row_h * len(rows) + bottom
     plot_l, plot_r = label_w, width - 20
     cell = (plot_r - plot_l) / (last - first + 1)
@@ -271,33 +298,36 @@ def period_chart(uid: str, title: str, rows: list[PeriodRow], current_fy: int | 
         return plot_l + cell * (fy - first)
 
     out = _open(uid, width, height, title, summary, "chart chart-periods")
+    every = next((k for k in (1, 2, 5, 10) if cell * k >= text_width("2000", font * 0.92) + 6), 20)
     for fy in range(first, last + 1):
         x = X(fy)
         if current_fy == fy:
-            out.append(f'<rect x="{x:.1f}" y="{top - 6}" width="{cell:.1f}" height="{row_h * len(rows) + 6}" fill="{CURRENT}"/>')
-        out.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{top + row_h * len(rows)}" stroke="{GRID}"/>')
-        if (fy - first) % (1 if last - first < 16 else 2) == 0:
-            out.append(_t(x + cell / 2, 18, str(fy), size=11.5, anchor="middle"))
-            out.append(_t(x + cell / 2, 33, era_short(fy), size=10.5, anchor="middle", fill=MUTED))
+            out.append(f'<rect x="{x:.1f}" y="{top - 6:.1f}" width="{cell:.1f}" height="{row_h * len(rows) + 6:.1f}" fill="{CURRENT}"/>')
+        out.append(f'<line x1="{x:.1f}" y1="{top - 6:.1f}" x2="{x:.1f}" y2="{top + row_h * len(rows):.1f}" stroke="{GRID}"/>')
+        if (fy - first) % every == 0:
+            out.append(_t(x + cell / 2, font * 1.45, str(fy), size=font * 0.92, anchor="middle"))
+            out.append(_t(x + cell / 2, font * 2.65, era_short(fy), size=font * 0.84, anchor="middle", fill=MUTED))
+    bar_h = row_h * 0.58
     for i, r in enumerate(rows):
         y = top + i * row_h
+        mid = y + row_h / 2
         weight = "bold" if r.kind == "this" else "normal"
-        out.append(_t(8, y + 19, r.label, size=12.5, weight=weight))
+        out.append(_t(8, mid + font * 0.35, r.label, size=font, weight=weight))
         if r.kind == "milestone" and r.start is not None:
             x = X(r.start) + cell / 2
-            out.append(_marker("diamond", x, y + 14, TARGET))
-            out.append(_t(x + 12, y + 19, f"{r.start}年度", size=11.5, fill=INK))
+            out.append(_marker("diamond", x, mid, TARGET))
+            out.append(_t(x + 12, mid + font * 0.35, f"{r.start}年度", size=font * 0.92, fill=INK))
             continue
         if r.start is None and r.end is None:
-            out.append(_t(plot_l + 6, y + 19, "期間の記載なし", size=11.5, fill=MUTED))
+            out.append(_t(plot_l + 6, mid + font * 0.35, "期間の記載なし", size=font * 0.92, fill=MUTED))
             continue
         start = r.start if r.start is not None else first
         end = r.end if r.end is not None else last
         x0, x1 = X(start) + 2, X(end) + cell - 2
         colour = ACTUAL if r.kind == "this" else "#4d7cc7"
-        out.append(f'<rect x="{x0:.1f}" y="{y + 6}" width="{max(4, x1 - x0):.1f}" height="17" rx="3" fill="{colour}"/>')
+        out.append(f'<rect x="{x0:.1f}" y="{mid - bar_h / 2:.1f}" width="{max(4, x1 - x0):.1f}" height="{bar_h:.1f}" rx="3" fill="{colour}"/>')
         if r.end is None:
             # An open end: an arrow head past the last column.
-            out.append(f'<path d="M{x1:.1f} {y + 2} L{x1 + 12:.1f} {y + 14.5} L{x1:.1f} {y + 27} Z" fill="{colour}"/>')
+            out.append(f'<path d="M{x1:.1f} {mid - bar_h * 0.75:.1f} L{x1 + 12:.1f} {mid:.1f} L{x1:.1f} {mid + bar_h * 0.75:.1f} Z" fill="{colour}"/>')
     out.append("</svg>")
     return Chart(Markup("".join(out)), title, summary)

@@ -62,7 +62,7 @@ def find_browser() -> str | None:
 class Browser:
     """One headless browser with one page; use as a context manager."""
 
-    def __init__(self, executable: str | None = None, *, width: int = 1280, height: int = 900, timeout: float = 120) -> None:
+    def __init__(self, executable: str | None = None, *, width: int = 1280, height: int = 900, timeout: float = 120, flags: tuple[str, ...] = ()) -> None:
         if sys.platform == "win32":  # pragma: no cover - the pipe transport needs POSIX file descriptors
             raise BrowserError("ブラウザーとの接続（パイプ）はこの OS では使えません。--no-pdf で公表してください")
         exe = executable or find_browser()
@@ -81,7 +81,7 @@ class Browser:
 
         try:
             self.proc = subprocess.Popen(
-                [exe, *FLAGS, f"--user-data-dir={self.profile}", f"--window-size={width},{height}", "about:blank"],
+                [exe, *FLAGS, *flags, f"--user-data-dir={self.profile}", f"--window-size={width},{height}", "about:blank"],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -98,14 +98,21 @@ class Browser:
         self._next_id = 0
         self.events: list[dict[str, Any]] = []
         try:
-            target = self.call("Target.createTarget", url="about:blank")["targetId"]
-            self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-            self.call("Page.enable", session=True)
-            self.call("Runtime.enable", session=True)
-            self.set_viewport(width, height)
+            self.page = self.new_page(width, height)
+            self.session = self.page.session
         except BaseException:
             self.close()
             raise
+
+    def new_page(self, width: int = 1280, height: int = 900) -> "Page":
+        """Another tab: it has its own renderer, so two pages can print at once."""
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        page = Page(self, session)
+        page.call("Page.enable")
+        page.call("Runtime.enable")
+        page.set_viewport(width, height)
+        return page
 
     def __enter__(self) -> "Browser":
         return self
@@ -143,47 +150,101 @@ class Browser:
         raw, _, self._buffer = self._buffer.partition(b"\0")
         return json.loads(raw)
 
-    def call(self, method: str, *, session: bool = False, timeout: float | None = None, **params: Any) -> dict[str, Any]:
+    def send(self, method: str, session: str | None = None, **params: Any) -> int:
         self._next_id += 1
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
         if session:
-            message["sessionId"] = self.session
+            message["sessionId"] = session
         os.write(self._to_browser, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + (timeout or self.timeout)
-        while True:
-            reply = self._read_message(deadline)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise BrowserError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
-            self.events.append(reply)
+        return self._next_id
 
-    def wait_event(self, method: str) -> dict[str, Any]:
+    def wait(self, ids: list[int], timeout: float | None = None) -> list[dict[str, Any]]:
+        """The replies to the commands `ids`, in that order (events are kept for wait_event)."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        replies: dict[int, dict[str, Any]] = {}
+        while len(replies) < len(ids):
+            msg = self._read_message(deadline)
+            if msg.get("id") in ids:
+                replies[msg["id"]] = msg
+            else:
+                self.events.append(msg)
+        out = []
+        for i in ids:
+            if "error" in replies[i]:
+                raise BrowserError(f"DevTools: {replies[i]['error']}")
+            out.append(replies[i].get("result", {}))
+        return out
+
+    def call(self, method: str, *, session: bool | str = False, timeout: float | None = None, **params: Any) -> dict[str, Any]:
+        sid = self.session if session is True else (session or None)
+        return self.wait([self.send(method, sid, **params)], timeout)[0]
+
+    def wait_event(self, method: str, session: str | None = None) -> dict[str, Any]:
+        def match(ev: dict[str, Any]) -> bool:
+            return ev.get("method") == method and (session is None or ev.get("sessionId") == session)
+
         for i, ev in enumerate(self.events):
-            if ev.get("method") == method:
+            if match(ev):
                 return self.events.pop(i)
         deadline = time.monotonic() + self.timeout
         while True:
             ev = self._read_message(deadline)
-            if ev.get("method") == method:
+            if match(ev):
                 return ev
             self.events.append(ev)
 
-    # --- page -----------------------------------------------------------------
+    def load_together(self, pages: list[tuple["Page", Path]]) -> None:
+        """Open a file in each page and wait until all have loaded."""
+        for page, _ in pages:
+            self.events = [e for e in self.events if e.get("sessionId") != page.session]
+        self.wait([self.send("Page.navigate", page.session, url=path.as_uri()) for page, path in pages])
+        for page, _ in pages:
+            self.wait_event("Page.loadEventFired", page.session)
+
+    # --- the first page, for callers that need only one -----------------------
 
     def set_viewport(self, width: int, height: int) -> None:
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False, session=True)
+        self.page.set_viewport(width, height)
 
     def emulate_media(self, media: str) -> None:
-        self.call("Emulation.setEmulatedMedia", media=media, session=True)
+        self.page.emulate_media(media)
 
     def goto(self, url: str) -> None:
-        self.events.clear()
-        self.call("Page.navigate", url=url, session=True)
-        self.wait_event("Page.loadEventFired")
+        self.page.goto(url)
 
     def evaluate(self, expression: str, *, await_promise: bool = False) -> Any:
-        result = self.call("Runtime.evaluate", expression=expression, awaitPromise=await_promise, returnByValue=True, session=True)
+        return self.page.evaluate(expression, await_promise=await_promise)
+
+    def screenshot(self, path: Path, *, full_page: bool = True) -> Path:
+        return self.page.screenshot(path, full_page=full_page)
+
+    def print_pdf(self, path: Path, *, tagged: bool = True, outline: bool = True) -> Path:
+        return self.page.print_pdf(path, tagged=tagged, outline=outline)
+
+
+class Page:
+    """One tab of a Browser."""
+
+    def __init__(self, browser: Browser, session: str) -> None:
+        self.browser = browser
+        self.session = session
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        return self.browser.call(method, session=self.session, **params)
+
+    def set_viewport(self, width: int, height: int) -> None:
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+
+    def emulate_media(self, media: str) -> None:
+        self.call("Emulation.setEmulatedMedia", media=media)
+
+    def goto(self, url: str) -> None:
+        self.browser.events = [e for e in self.browser.events if e.get("sessionId") != self.session]
+        self.call("Page.navigate", url=url)
+        self.browser.wait_event("Page.loadEventFired", self.session)
+
+    def evaluate(self, expression: str, *, await_promise: bool = False) -> Any:
+        result = self.call("Runtime.evaluate", expression=expression, awaitPromise=await_promise, returnByValue=True)
         if "exceptionDetails" in result:
             raise BrowserError(f"script error: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -191,17 +252,17 @@ class Browser:
     def screenshot(self, path: Path, *, full_page: bool = True) -> Path:
         params: dict[str, Any] = {"format": "png"}
         if full_page:
-            size = self.call("Page.getLayoutMetrics", session=True)["cssContentSize"]
+            size = self.call("Page.getLayoutMetrics")["cssContentSize"]
             params["captureBeyondViewport"] = True
             params["clip"] = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 16000), "scale": 1}
-        path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", session=True, **params)["data"]))
+        path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", **params)["data"]))
         return path
 
-    def print_pdf(self, path: Path, *, tagged: bool = True, outline: bool = True) -> Path:
-        """Print the loaded page to `path`, page size and margins from its CSS @page."""
-        res = self.call(
+    def start_print(self, *, tagged: bool = True, outline: bool = True) -> int:
+        """Start printing the loaded page (size and margins from its CSS @page); finish with `finish_print`."""
+        return self.browser.send(
             "Page.printToPDF",
-            session=True,
+            self.session,
             preferCSSPageSize=True,
             printBackground=True,
             displayHeaderFooter=False,
@@ -209,13 +270,29 @@ class Browser:
             generateDocumentOutline=outline,
             transferMode="ReturnAsStream",
         )
-        handle = res["stream"]
+
+    def finish_print(self, result: dict[str, Any], path: Path) -> Path:
+        handle = result["stream"]
         with open(path, "wb") as f:
             while True:
-                chunk = self.call("IO.read", session=True, handle=handle, size=1 << 22)
+                chunk = self.call("IO.read", handle=handle, size=1 << 22)
                 data = chunk.get("data", "")
                 f.write(base64.b64decode(data) if chunk.get("base64Encoded") else data.encode("latin-1"))
                 if chunk.get("eof"):
                     break
-        self.call("IO.close", session=True, handle=handle)
+        self.call("IO.close", handle=handle)
         return path
+
+    def print_pdf(self, path: Path, *, tagged: bool = True, outline: bool = True) -> Path:
+        result = self.browser.wait([self.start_print(tagged=tagged, outline=outline)])[0]
+        return self.finish_print(result, path)
+
+
+def print_together(jobs: list[tuple[Page, Path, bool, bool]]) -> list[Path]:
+    """Print several pages at once (each tab renders in its own process): (page, path, tagged, outline)."""
+    if not jobs:
+        return []
+    browser = jobs[0][0].browser
+    ids = [page.start_print(tagged=tagged, outline=outline) for page, _, tagged, outline in jobs]
+    results = browser.wait(ids)
+    return [page.finish_print(res, path) for (page, path, _, _), res in zip(jobs, results)]

@@ -188,12 +188,14 @@ class ReportData:
     categories: list[CategoryView]
     overall: dict[str, int]
     overall_total: int
-    changes: list[Change]
+    changes: list[Change]  # statuses, projects, opinions
+    new_figures: list[Change]  # indicators with a newer actual than last year
     previous_fy: int | None
     years: list[int]  # the plan's roadmap years
     projects: list[ProjectView]
     target_marks: list[IndicatorTargetMark]
     related_chart: Chart
+    related_print_chart: Chart
     related_rows: list[PeriodRow]
     policies: list[PolicyView]
     glossary: list[GlossaryItem]
@@ -241,7 +243,8 @@ def build_report(plan: Plan, result: PlanResult, previous: PlanResult | None = N
     overall_row = next((r for r in result.summary if r.category == ""), None)
     overall = {s: (overall_row.counts.get(s, 0) if overall_row else 0) for s in STATUSES}
     policies = [_policy_view(plan, p, result.policy(p.code), views) for p in plan.policies]
-    related_rows, related_chart = _related(plan, fy)
+    related_rows, related_chart, related_print_chart = _related(plan, fy)
+    changes = _changes(plan, views, previous, fy)
     return ReportData(
         plan=plan,
         result=result,
@@ -253,12 +256,14 @@ def build_report(plan: Plan, result: PlanResult, previous: PlanResult | None = N
         categories=categories,
         overall=overall,
         overall_total=overall_row.total if overall_row else len(views),
-        changes=_changes(plan, views, previous, fy),
+        changes=[c for c in changes if c.kind != "new"],
+        new_figures=[c for c in changes if c.kind == "new"],
         previous_fy=previous.fy if previous else None,
         years=list(range(plan.start_fy, plan.end_fy + 1)),
         projects=[_project_view(plan, p, fy) for p in plan.projects],
         target_marks=[_target_mark(v) for v in views],
         related_chart=related_chart,
+        related_print_chart=related_print_chart,
         related_rows=related_rows,
         policies=policies,
         glossary=_glossary(plan),
@@ -475,7 +480,7 @@ def _policy_view(plan: Plan, p: Policy, res: PolicyResult | None, views: list[In
     )
 
 
-def _related(plan: Plan, fy: int) -> tuple[list[PeriodRow], Chart]:
+def _related(plan: Plan, fy: int) -> tuple[list[PeriodRow], Chart, Chart]:
     rows = [PeriodRow(f"{plan.name}（本計画）", plan.start_fy, plan.end_fy, "this")]
     for r in plan.related_plans:
         rows.append(PeriodRow(r.name, r.start_fy, r.end_fy, "milestone" if r.kind == "milestone" else "related", r.note))
@@ -491,7 +496,8 @@ def _related(plan: Plan, fy: int) -> tuple[list[PeriodRow], Chart]:
             described.append(f"{r.label}: {range_label(r.start, r.end)}")
     summary = "本計画と関連計画の計画期間を年度の横棒で示す図。" + "。".join(described) + "。"
     chart = period_chart("chart-related", "関連計画の計画期間", rows, fy, summary)
-    return rows, chart
+    printed = period_chart("pchart-related", "関連計画の計画期間", rows, fy, summary, font=17, cell_px=24, min_width=900)
+    return rows, chart, printed
 
 
 def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None, fy: int) -> list[Change]:
@@ -508,7 +514,7 @@ def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None
             kind = "info" if a is None or b is None else ("better" if b > a else "worse")
             out.append(Change(f"{v.ind.name}: {prev.status} → {v.res.status}", href, kind))
         if v.res.latest_fy is not None and v.res.latest_fy != prev.latest_fy:
-            out.append(Change(f"{v.ind.name}: {fy_label(v.res.latest_fy)}の実績値 {v.latest_actual} を掲載", href, "new"))
+            out.append(Change(f"{v.ind.name}（{fy_label(v.res.latest_fy)}: {v.latest_actual}）", href, "new"))
     for p in plan.projects:
         now, before = p.status_in(fy), p.status_in(fy - 1)
         if now and (before is None or before.status != now.status):
@@ -516,7 +522,7 @@ def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None
             out.append(Change(f"重点プロジェクト{p.number}{p.name}: {was}{now.status}", "roadmap.html", "info"))
     for o in plan.opinions:
         if o.fy == fy:
-            out.append(Change(f"{o.source}を記録しました（{o.text[:40]}{'…' if len(o.text) > 40 else ''}）", "", "new"))
+            out.append(Change(f"{o.source}を記録しました（{o.text[:40]}{'…' if len(o.text) > 40 else ''}）", "", "info"))
     return out
 
 

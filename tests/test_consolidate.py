@@ -1,0 +1,365 @@
+"""Consolidating returned templates into the master, on real files.
+
+Templates are issued once from the combined sample (Shinagawa with its
+illustrative actuals, and Kawasaki's policy sheet); each test works on its own
+copy of the master and its signing key.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from envplan.consolidate import ConsolidationError, consolidate
+from envplan.master_store import MasterLock
+from envplan.template_identity import key_path
+from envplan.template_layout import CONTACT_SHEET, FEEDBACK_SHEET, INDICATOR_SHEET
+
+from conftest import cli_json, run_cli, soffice_convert
+from returns_kit import copy, edit_cells, fill, issue, read_plan, set_identity, sha
+
+S01_2021 = ("value", "S01", 2021, "actual")
+S05_2022 = ("value", "S05", 2022, "actual")
+
+
+@pytest.fixture(scope="module")
+def base(sample_masters, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("base")
+    master = folder / "master.xlsx"
+    master.write_bytes(sample_masters["all"].read_bytes())
+    templates = issue(master, folder / "templates")
+    return master, templates
+
+
+@pytest.fixture
+def master(base, tmp_path):
+    """A private copy of the master with its key."""
+    src, _ = base
+    target = tmp_path / "master.xlsx"
+    shutil.copy2(src, target)
+    shutil.copy2(key_path(src), key_path(target))
+    return target
+
+
+@pytest.fixture
+def templates(base):
+    return base[1]
+
+
+def _env_answers(s01: object = "１，３９０") -> dict:
+    return {
+        S01_2021: s01,
+        ("value", "S01", 2021, "note"): "速報値",
+        ("project", "P1", 2022, "status"): "予定どおり",
+        ("project", "P1", 2022, "comment"): "民間事業者2社と協定を締結",
+        ("department", "環境課", "contact"): "環境 太郎",
+        ("department", "環境課", "phone"): "03-0000-0000",
+    }
+
+
+def _log_rows(master: Path) -> list[dict]:
+    ws = openpyxl.load_workbook(master)["変更履歴"]
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    if not rows or rows[0][0] != "日時":
+        return []
+    header = rows[0]
+    return [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
+
+
+def _submissions(master: Path) -> dict[str, dict]:
+    ws = openpyxl.load_workbook(master)["提出状況"]
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    header = rows[0]
+    return {r[1]: dict(zip(header, r)) for r in rows[1:] if r[1]}
+
+
+def test_filled_template_round_trip(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], _env_answers(), inbox / "環境課.xlsx")
+    fill(
+        templates["地球環境推進室"],
+        {
+            ("policy", "41303000", "results"): "●フォーラムを開催しました。",
+            ("rating", "41303000", 2022, "rating"): "AⅠ",
+            ("rating", "41303000", 2022, "reason"): "計画どおり推進したため",
+            ("budget", "41303000", 2022, "予算"): "２１，９５９",
+            ("value", "K41303000-1", 2022, "actual"): 1200,
+        },
+        inbox / "地球環境推進室.xlsm".replace(".xlsm", ".xlsx"),
+    )
+    code, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert code == 0, data
+    assert (data["accepted"], data["rejected"], data["unchanged"]) == (2, 0, 0)
+    # 6 + 5, the policy's evaluation year moving to 2022, and its 2013 remaining issues
+    # replaced by this year's (left blank): last year's texts do not pass for this year's.
+    assert data["changes"] == 13
+    env = next(f for f in data["files"] if f["department"] == "環境課")
+    assert env["status"] == "accepted" and env["errors"] == [] and env["changes"] == 6
+    plan = read_plan(master)
+    assert plan.indicator("S01").values[2021].actual == 1390
+    assert plan.indicator("S01").values[2021].note == "速報値"
+    p1 = next(p for p in plan.projects if p.id == "P1")
+    assert p1.status_in(2022).status == "予定どおり" and "協定" in p1.status_in(2022).comment
+    assert plan.department("環境課").contact == "環境 太郎"
+    pol = plan.policy("41303000")
+    assert pol.results == "●フォーラムを開催しました。" and pol.evaluation_fy == 2022 and pol.remaining_issues == ""
+    kawasaki = next(f for f in data["files"] if f["department"] == "地球環境推進室")
+    assert kawasaki["warnings"] == []
+    assert pol.rating_in(2022).rating == "AⅠ" and pol.rating_in(2013).rating == "AⅡ"  # history kept
+    assert any(b.fy == 2022 and b.kind == "予算" and b.amount == 21959 for b in pol.budget)
+    assert plan.indicator("K41303000-1").values[2022].actual == 1200
+    log = _log_rows(master)
+    assert len(log) == 13
+    cleared = next(r for r in log if r["項目キー"] == '["policy","41303000","remaining_issues"]')
+    assert cleared["変更前"].startswith("●(仮称)川崎市グリーン") and cleared["変更後"] == "（空欄）"
+    row = next(r for r in log if r["項目キー"] == '["value","S01",2021,"actual"]')
+    assert (row["変更前"], row["変更後"], row["所管課"], row["提出ファイル"]) == ("（空欄）", 1390, "環境課", "環境課.xlsx")
+    assert row["SHA-256"] == sha(inbox / "環境課.xlsx") and row["提出ファイルのセル"].startswith("指標!")
+    assert row["シート"] == "指標実績" and row["セル"]
+    subs = _submissions(master)
+    assert subs["環境課"]["状況"] == "受理" and subs["清掃事務所"]["状況"] == "未提出"
+    assert subs["環境課"]["SHA-256"] == sha(inbox / "環境課.xlsx")
+    backups = list((master.parent / "バックアップ").glob("master.*.xlsx"))
+    assert len(backups) == 1  # the master was written once, the old one kept
+
+
+def test_second_run_changes_nothing(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], _env_answers(), inbox / "a.xlsx")
+    first = consolidate(master, inbox)
+    assert first.accepted == 1 and first.changes == 6
+    before = sha(master)
+    second = consolidate(master, inbox)
+    assert (second.accepted, second.rejected, second.unchanged, second.changes) == (0, 0, 1, 0)
+    assert not second.written and sha(master) == before
+    assert len(list((master.parent / "バックアップ").iterdir())) == 1
+
+
+def test_resubmission_replaces_values_and_logs_old_to_new(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], _env_answers(), inbox / "環境課.xlsx")
+    consolidate(master, inbox)
+    # The corrected return replaces the first one in the inbox, as a department would send it.
+    fill(templates["環境課"], _env_answers("1,402"), inbox / "環境課.xlsx")
+    result = consolidate(master, inbox)
+    assert (result.accepted, result.changes) == (1, 1)
+    assert read_plan(master).indicator("S01").values[2021].actual == 1402
+    last = _log_rows(master)[-1]
+    assert (last["変更前"], last["変更後"]) == (1390, 1402)
+    assert _submissions(master)["環境課"]["SHA-256"] == sha(inbox / "環境課.xlsx")
+
+
+def test_two_returns_of_one_department_the_later_wins(master, templates, tmp_path):
+    import time
+
+    inbox = tmp_path / "inbox"
+    # Same template (same issue time): the workbook's own save time decides, not the name.
+    fill(templates["環境課"], _env_answers("1,395"), inbox / "1回目.xlsx")
+    time.sleep(1.1)
+    fill(templates["環境課"], _env_answers("1,380"), inbox / "0_later.xlsx")
+    result = consolidate(master, inbox)
+    by_file = {f.file: f for f in result.files}
+    assert by_file["0_later.xlsx"].status == "accepted"
+    assert by_file["1回目.xlsx"].status == "unchanged" and by_file["1回目.xlsx"].superseded_by == "0_later.xlsx"
+    assert by_file["1回目.xlsx"].warnings[0]["code"] == "RETURN_SUPERSEDED"
+    assert read_plan(master).indicator("S01").values[2021].actual == 1380
+    assert _submissions(master)["環境課"]["ファイル"] == "0_later.xlsx"
+
+
+def _rejected(master: Path, inbox: Path, code: str) -> dict:
+    before = read_plan(master)
+    log_before = _log_rows(master)
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 1, data
+    assert data["rejected"] == 1 and data["changes"] == 0
+    f = data["files"][0]
+    assert f["status"] == "rejected"
+    assert code in [e["code"] for e in f["errors"]], f["errors"]
+    assert read_plan(master) == before and _log_rows(master) == log_before  # no value touched
+    return next(e for e in f["errors"] if e["code"] == code)
+
+
+def test_tampered_locked_cell_is_rejected(master, templates, tmp_path):
+    filled = fill(templates["環境課"], _env_answers(), tmp_path / "f.xlsx")
+    edit_cells(filled, {(INDICATOR_SHEET, "B4"): "品川区のCO2排出量（改）"}, tmp_path / "inbox" / "t.xlsx")
+    err = _rejected(master, tmp_path / "inbox", "RETURN_LOCKED_CHANGED")
+    assert (err["sheet"], err["cell"]) == (INDICATOR_SHEET, "B4")
+    assert "変更できません" in err["message"] and "品川区のCO2排出量" in err["message"]
+
+
+def test_wrong_fiscal_year_is_rejected(master, tmp_path):
+    other = issue(master, tmp_path / "old", fy=2021)
+    fill(other["環境課"], {("value", "S03", 2021, "actual"): 30}, tmp_path / "inbox" / "r.xlsx")
+    err = _rejected(master, tmp_path / "inbox", "RETURN_WRONG_YEAR")
+    assert "2021年度（令和3年度）用" in err["message"] and "2022年度" in err["message"]
+    assert _submissions(master)["環境課"]["状況"] == "差戻し"
+
+
+def test_forged_department_is_rejected(master, templates, tmp_path):
+    filled = fill(templates["環境課"], _env_answers(), tmp_path / "f.xlsx")
+    set_identity(filled, "department", "清掃事務所", tmp_path / "inbox" / "forged.xlsx")
+    err = _rejected(master, tmp_path / "inbox", "RETURN_SIGNATURE_INVALID")
+    assert "変更されている" in err["message"]
+
+
+def test_rows_of_another_department_are_rejected(master, templates, tmp_path):
+    filled = fill(templates["環境課"], _env_answers(), tmp_path / "f.xlsx")
+    ws_rows = openpyxl.load_workbook(filled)[INDICATOR_SHEET].max_row
+    r = ws_rows + 1
+    edit_cells(filled, {(INDICATOR_SHEET, f"A{r}"): "S05", (INDICATOR_SHEET, f"I{r}"): "実績値", (INDICATOR_SHEET, f"V{r}"): 480}, tmp_path / "inbox" / "x.xlsx")
+    err = _rejected(master, tmp_path / "inbox", "RETURN_FOREIGN_ROW")
+    assert err["cell"] == f"A{r}" and "清掃事務所" in err["message"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code", "message"),
+    [
+        ("notes.xlsx", b"this is not a workbook\n", "RETURN_NOT_WORKBOOK", "ワークブック（.xlsx）ではありません"),
+        ("old.xls", bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600, "RETURN_XLS", "「.xls形式は読み込めません。.xlsx形式で保存し直してください」"),
+        ("truncated.xlsx", None, "RETURN_TRUNCATED", "途中で切れているか壊れています"),
+    ],
+)
+def test_files_that_are_not_returns_are_rejected_and_the_master_untouched(master, templates, tmp_path, name, content, code, message):
+    (tmp_path / "empty").mkdir()
+    consolidate(master, tmp_path / "empty")  # the first run records every department as 未提出
+    before = sha(master)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    if content is None:
+        data = fill(templates["環境課"], _env_answers(), tmp_path / "f.xlsx").read_bytes()
+        content = data[: len(data) // 2]
+    (inbox / name).write_bytes(content)
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 1 and data["rejected"] == 1
+    f = data["files"][0]
+    assert f["file"] == name and f["status"] == "rejected" and f["department"] == ""
+    assert f["errors"][0]["code"] == code and message in f["errors"][0]["message"]
+    assert sha(master) == before
+    feedback = Path(f["feedback"])
+    assert feedback.exists() and openpyxl.load_workbook(feedback).sheetnames == [FEEDBACK_SHEET]
+
+
+def test_values_are_normalised_and_checked_like_validate(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    fill(templates["清掃事務所"], {S05_2022: "約４８０ｇ", ("value", "S06", 2022, "actual"): 350}, inbox / "c.xlsx")
+    result = consolidate(master, inbox)
+    f = result.files[0]
+    assert f.status == "accepted", f.errors
+    codes = {w["code"] for w in f.warnings}
+    assert {"NUMBER_APPROXIMATE", "NUMBER_UNIT_STRIPPED", "VALUE_JUMP"} <= codes  # 資源化率 24% → 350%
+    jump = next(w for w in f.warnings if w["code"] == "VALUE_JUMP")
+    assert jump["sheet"] == INDICATOR_SHEET and jump["cell"]
+    assert read_plan(master).indicator("S05").values[2022].actual == 480
+    assert Path(f.feedback).name == "c_確認.xlsx"
+
+
+def test_bad_number_rejects_the_whole_return_with_a_feedback_copy(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    answers = _env_answers()
+    answers[("value", "S03", 2022, "actual")] = "たくさん"
+    fill(templates["環境課"], answers, inbox / "env.xlsx")
+    result = consolidate(master, inbox)
+    f = result.files[0]
+    assert f.status == "rejected" and f.changes == 0
+    err = f.errors[0]
+    assert err["code"] == "NUMBER_INVALID" and err["sheet"] == INDICATOR_SHEET and "たくさん" in err["message"]
+    assert read_plan(master).indicator("S01").values.get(2021) is None  # nothing partial
+    feedback = Path(f.feedback)
+    wb = openpyxl.load_workbook(feedback)
+    assert wb.sheetnames[0] == FEEDBACK_SHEET
+    listed = [r for r in wb[FEEDBACK_SHEET].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert listed[0][:3] == ("エラー", INDICATOR_SHEET, err["cell"])
+    marked = wb[INDICATOR_SHEET][err["cell"]]
+    assert marked.comment is not None and "たくさん" in marked.comment.text
+    # The department fixes the feedback copy and sends it back: accepted.
+    fixed = tmp_path / "inbox2"
+    edit_cells(feedback, {(INDICATOR_SHEET, err["cell"]): 31}, fixed / feedback.name)
+    again = consolidate(master, fixed)
+    assert again.files[0].status == "accepted", again.files[0].errors
+    assert read_plan(master).indicator("S03").values[2022].actual == 31
+
+
+def test_master_edit_after_issue_is_kept_when_the_return_left_it(master, templates, tmp_path):
+    wb = openpyxl.load_workbook(master)
+    ws = wb["所管課"]
+    row = next(r for r in ws.iter_rows(min_row=4) if r[0].value == "環境課")
+    row[2].value = "品川 花子"  # staff set the contact after the templates went out
+    wb.save(master)
+    answers = {S01_2021: 1390}
+    fill(templates["環境課"], answers, tmp_path / "inbox" / "e.xlsx")
+    result = consolidate(master, tmp_path / "inbox")
+    f = result.files[0]
+    assert f.status == "accepted" and "RETURN_MASTER_NEWER" in {w["code"] for w in f.warnings}
+    assert read_plan(master).department("環境課").contact == "品川 花子"
+
+
+def test_libreoffice_saved_return_is_accepted(master, templates, tmp_path):
+    filled = fill(templates["環境課"], _env_answers(), tmp_path / "filled" / "環境課.xlsx")
+    saved = soffice_convert(filled, "xlsx", tmp_path / "lo")
+    inbox = tmp_path / "inbox"
+    copy(saved, inbox)
+    result = consolidate(master, inbox)
+    f = result.files[0]
+    assert f.status == "accepted", f.errors
+    assert f.changes == 6
+    plan = read_plan(master)
+    assert plan.indicator("S01").values[2021].actual == 1390
+    assert next(p for p in plan.projects if p.id == "P1").status_in(2022).status == "予定どおり"
+
+
+def test_concurrent_runs_are_refused(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], _env_answers(), inbox / "e.xlsx")
+    before = sha(master)
+    with MasterLock(master):
+        proc = run_cli("consolidate", str(master), str(inbox))
+    assert proc.returncode == 2
+    assert "別の処理が使用中" in proc.stderr
+    (master.parent / f"~${master.name}").write_text("excel")
+    code, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert code == 2 and "Excel などで開かれています" in data["error"]["message"]
+    assert sha(master) == before
+
+
+def test_missing_key_is_an_environment_error(master, tmp_path):
+    key_path(master).unlink()
+    (tmp_path / "inbox").mkdir()
+    with pytest.raises(ConsolidationError) as e:
+        consolidate(master, tmp_path / "inbox")
+    assert e.value.exit_code == 2 and "署名鍵" in str(e.value)
+
+
+def test_a_return_may_not_write_a_field_reassigned_to_another_department(master, templates, tmp_path):
+    fill(templates["環境課"], _env_answers(), tmp_path / "inbox" / "e.xlsx")
+    wb = openpyxl.load_workbook(master)
+    ws = wb["指標"]
+    dept_col = next(c.column for c in ws[3] if c.value == "所管課")
+    row = next(r for r in ws.iter_rows(min_row=4) if r[0].value == "S01")
+    ws.cell(row[0].row, dept_col).value = "清掃事務所"  # S01 moved to another department after issue
+    wb.save(master)
+    result = consolidate(master, tmp_path / "inbox")
+    f = result.files[0]
+    assert f.status == "rejected"
+    err = next(e for e in f.errors if e["code"] == "RETURN_NOT_OWNER")
+    assert "清掃事務所" in err["message"] and err["sheet"] == INDICATOR_SHEET
+
+
+def test_contact_sheet_is_an_input_and_a_contact_of_another_department_is_not(master, templates, tmp_path):
+    filled = fill(templates["環境課"], {("department", "環境課", "email"): "kankyo@example.jp"}, tmp_path / "inbox" / "e.xlsx")
+    assert consolidate(master, filled.parent).files[0].status == "accepted"
+    assert read_plan(master).department("環境課").email == "kankyo@example.jp"
+    wb = openpyxl.load_workbook(filled)
+    assert wb[CONTACT_SHEET]["B4"].value == "環境課"
+
+
+def test_parallel_reading_gives_the_same_result(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    for dept, path in templates.items():
+        copy(path, inbox, f"{dept}.xlsx")
+    fill(templates["環境課"], _env_answers(), inbox / "環境課.xlsx")
+    result = consolidate(master, inbox, jobs=2)
+    assert result.accepted == len(templates) and result.rejected == 0
+    assert result.changes == 6

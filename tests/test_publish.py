@@ -1,0 +1,449 @@
+"""`envplan publish`: the web site, the PDF report and evaluation sheets, open
+data, escaping and the output folder's safety, on real masters."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from hypothesis import given, strategies as st
+
+from conftest import cli_json, require, run_cli
+from envplan.compute import compute_plan
+from envplan.illustrative import add_illustrative_actuals
+from envplan.master_writer import save_master
+from envplan.model import GlossaryEntry, Opinion, YearValue
+from envplan.publish import MARKER, PublishError, publish
+from envplan.report.context import build_report
+from envplan.report.formatting import neutralise_formula, paragraphs, slug
+from envplan.report.opendata import FIELDS
+from envplan.report.pdf import report_html, sheets_html
+from envplan.report.render import css_string
+from envplan.samples import load_sample
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    """Links, ids, scripts and status badges of one page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.scripts = 0
+        self.text: list[str] = []
+        self.badges: list[str] = []
+        self._badge_depth = 0
+        self._depth = 0
+        self._badge_text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self._depth += 1
+        if tag == "script":
+            self.scripts += 1
+        for key in ("href", "src"):
+            if a.get(key):
+                self.links.append(a[key] or "")
+        if a.get("id"):
+            self.ids.add(a["id"] or "")
+        classes = (a.get("class") or "").split()
+        if tag == "span" and "status" in classes and not self._badge_depth:
+            self._badge_depth = self._depth
+            self._badge_text = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._badge_depth and self._depth == self._badge_depth:
+            self.badges.append("".join(self._badge_text))
+            self._badge_depth = 0
+        self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._badge_depth:
+            self._badge_text.append(data)
+
+
+def parse(path: Path) -> _Page:
+    p = _Page()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def pdftext(pdf: Path) -> str:
+    tool = require("pdftotext")
+    return subprocess.run([tool, "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdffonts(pdf: Path) -> list[list[str]]:
+    tool = require("pdffonts")
+    out = subprocess.run([tool, str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    return [line.split() for line in out if line.strip()]
+
+
+def pdfinfo(pdf: Path) -> dict[str, str]:
+    tool = require("pdfinfo")
+    out = subprocess.run([tool, str(pdf)], capture_output=True, text=True, check=True).stdout
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+
+
+# --- fixtures ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shinagawa_site(sample_masters: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The Shinagawa sample published through the CLI, with the PDF."""
+    require("chromium")
+    out = tmp_path_factory.mktemp("pub") / "shinagawa-site"
+    code, data = cli_json("publish", str(sample_masters["shinagawa"]), "--out", str(out), "--json")
+    assert code == 0, data
+    return out, data
+
+
+@pytest.fixture(scope="module")
+def kawasaki_site(sample_masters: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    require("chromium")
+    out = tmp_path_factory.mktemp("pub") / "kawasaki-site"
+    res = publish(sample_masters["kawasaki"], out)
+    return out, res.to_json()
+
+
+# --- the site ------------------------------------------------------------------
+
+
+def test_site_has_every_page(shinagawa_site: tuple[Path, dict]) -> None:
+    out, data = shinagawa_site
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    for rel in ("index.html", "indicators.html", "roadmap.html", "related.html", "glossary.html", "method.html", "data.html", "assets/site.css"):
+        assert (out / rel).is_file(), rel
+    for ind in plan.indicators:
+        page = out / "indicators" / f"{slug(ind.id)}.html"
+        text = page.read_text(encoding="utf-8")
+        assert ind.name in text and ind.target_wording in text
+    assert len(list((out / "categories").glob("*.html"))) == len(plan.categories)
+    assert data["site_index"] == str(out / "index.html")
+    assert len(data["pages"]) == len(list(out.rglob("*.html")))
+    assert (out / MARKER).is_file()
+    # Nothing but the publication in the folder: no staging or print leftovers beside it.
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+def test_links_resolve_and_no_script(shinagawa_site: tuple[Path, dict], kawasaki_site: tuple[Path, dict]) -> None:
+    for out, _ in (shinagawa_site, kawasaki_site):
+        pages = list(out.rglob("*.html"))
+        parsed = {p: parse(p) for p in pages}
+        for page, info in parsed.items():
+            assert info.scripts == 0, f"{page} has a script: the site must read without JavaScript"
+            for link in info.links:
+                parts = urlsplit(link)
+                assert not parts.scheme and not parts.netloc, f"{page}: absolute link {link} would not work from file://"
+                target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+                assert target.is_file(), f"{page}: broken link {link}"
+                if parts.fragment and target.suffix == ".html":
+                    assert parts.fragment in parsed[target].ids, f"{page}: no #{parts.fragment} in {target}"
+
+
+def test_summary_page(shinagawa_site: tuple[Path, dict]) -> None:
+    out, _ = shinagawa_site
+    html = (out / "index.html").read_text(encoding="utf-8")
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    result = compute_plan(plan)
+    total = next(r for r in result.summary if r.category == "")
+    assert f"全{total.total}指標" in html
+    assert "2022年度（令和4年度）" in html
+    assert "前年度からの変化" in html and "2021年度（令和3年度）" in html
+    assert "例示値" in html  # the illustrative figures are said to be so
+    for c in plan.categories:
+        assert c.name in html
+    # Every status badge carries its icon and its word, never the colour alone.
+    from envplan.attainment import STATUS_ICONS
+
+    badges = parse(out / "index.html").badges
+    assert badges
+    for b in badges:
+        assert any(b.strip() == f"{icon}{name}" for name, icon in STATUS_ICONS.items()), b
+
+
+def test_indicator_page_content(shinagawa_site: tuple[Path, dict]) -> None:
+    out, _ = shinagawa_site
+    html = (out / "indicators" / "s01.html").read_text(encoding="utf-8")
+    assert "平成32年度までに1,324千t-CO2" in html  # the original wording
+    assert "2020年度（令和2年度）までに 1,324千t-CO2" in html  # the structured form
+    assert re.search(r"<svg[^>]+role=\"img\"[^>]+aria-labelledby=", html)
+    assert "<figcaption>" in html and "折れ線グラフ" in html  # text alternative shown too
+    assert "データの遅れ（2年）" in html  # the lag note
+    assert "評価の根拠" in html and "達成率 =" in html  # how the figures were obtained
+    assert "2013年度（平成25年度）" in html  # years in the data table
+    assert re.search(r"1,\d{3}千t-CO2", html)  # separators and units
+    assert "寄せられた意見" in html
+    # The chart is well-formed SVG with its title and description.
+    svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)  # type: ignore[union-attr]
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.find(f"{ns}title").text == "品川区のCO2排出量の推移"  # type: ignore[union-attr]
+    assert "1,324千t-CO2" in root.find(f"{ns}desc").text  # type: ignore[union-attr,operator]
+
+
+def test_roadmap_related_glossary_method(shinagawa_site: tuple[Path, dict]) -> None:
+    out, _ = shinagawa_site
+    plan = load_sample("shinagawa")
+    roadmap = (out / "roadmap.html").read_text(encoding="utf-8")
+    for p in plan.projects:
+        assert p.name in roadmap
+        for ph in p.phases:
+            assert ph.name in roadmap
+    assert "今年度" in roadmap and "2022年度" in roadmap
+    related = (out / "related.html").read_text(encoding="utf-8")
+    for rp in plan.related_plans:
+        assert rp.name in related
+    assert "2009年度（平成21年度）～2018年度（平成30年度）" in related  # 品川区長期基本計画
+    assert "終期の定めなし" in related
+    glossary = (out / "glossary.html").read_text(encoding="utf-8")
+    assert "達成率" in glossary and "データの遅れ" in glossary
+    method = (out / "method.html").read_text(encoding="utf-8")
+    assert "Open SDG" in method and "100.0%以上" in method
+
+
+def test_policy_pages(kawasaki_site: tuple[Path, dict]) -> None:
+    out, data = kawasaki_site
+    page = out / "policies" / "41303000.html"
+    html = page.read_text(encoding="utf-8")
+    for text in (
+        "施策進行管理・評価票(1)",
+        "41303000",
+        "環境技術を活かした国際貢献",
+        "環境局地球環境推進室",
+        "2011年度（平成23年度）",
+        "AⅡ",
+        "施策が順調に推進したもの",
+        "海外からの視察受入人数累計数",
+        "大きいほどよい",
+        "43,769",
+        "国際環境施策推進事業",
+        "かわさきコンパクト",
+        "集計による評価案",
+    ):
+        assert text in html, text
+    assert "重点プロジェクトは登録されていません" in (out / "roadmap.html").read_text(encoding="utf-8")
+    assert "例示値" not in (out / "index.html").read_text(encoding="utf-8")  # real figures: no notice
+    assert data["policies"] == 1
+
+
+# --- the PDFs --------------------------------------------------------------------
+
+
+def test_report_pdf(shinagawa_site: tuple[Path, dict]) -> None:
+    out, data = shinagawa_site
+    pdf = out / "annual-report.pdf"
+    assert data["report_pdf"] == str(pdf) and pdf.is_file()
+    info = pdfinfo(pdf)
+    assert info["Page size"].startswith("594.96 x 841.92") or "A4" in info["Page size"]
+    assert info["Tagged"] == "yes"
+    assert int(info["Pages"]) == data["report_pdf_pages"] >= 10
+    assert "第二次品川区環境計画" in info["Title"]
+    text = pdftext(pdf)
+    plan = load_sample("shinagawa")
+    for ind in plan.indicators:
+        # Long names may wrap in a cell: look for their first ten characters.
+        assert ind.name[:10] in text, ind.name
+    for word in ("進捗状況報告書", "目次", "2022年度（令和4年度）", "重点プロジェクト", "関連計画", "用語集"):
+        assert word in text, word
+    pages = text.split("\f")
+    assert re.search(r"－\s*3\s*－", pages[2]), "page numbers in the footer"
+    assert not re.search(r"－\s*1\s*－", pages[0]), "no page number on the cover"
+    # The contents page carries page numbers that match where the chapters are.
+    toc = re.search(r"指標の達成状況\s*\.*\s*(\d+)", pages[1])
+    assert toc, "contents without page numbers"
+    assert "指標の達成状況" in pages[int(toc.group(1)) - 1] and "地球環境の指標の一覧" in pages[int(toc.group(1)) - 1]
+    fonts = pdffonts(pdf)
+    assert fonts and all(f[-5] == "yes" for f in fonts), fonts  # every font embedded
+    names = " ".join(f[0] for f in fonts)
+    assert "BIZUDPGothic" in names
+    assert not any("Type" in f and "3" in f for f in fonts), "glyphs drawn as Type 3 outlines instead of a font"
+    assert not [w for w in data["warnings"] if "フォントにない文字" in w]
+
+
+def test_report_text_has_no_missing_glyph() -> None:
+    """Every character the sample reports use is in the PDF's fonts."""
+    from envplan.report.fonts import font_file, missing_glyphs
+
+    if font_file("BIZ UDPGothic") is None:
+        require("fc-match")
+        pytest.skip("BIZ UDPGothic is not installed (make system-deps)")
+    plan = add_illustrative_actuals(load_sample("all"))
+    r = build_report(plan, compute_plan(plan), compute_plan(plan, plan.current_fy - 1))
+    r.files = {"csv": "data/indicators.csv", "json": "data/indicators.json"}
+    assert missing_glyphs(report_html(r) + sheets_html(r)) == set()
+
+
+def test_evaluation_sheets_pdf(kawasaki_site: tuple[Path, dict]) -> None:
+    out, data = kawasaki_site
+    pdf = out / "evaluation-sheets.pdf"
+    assert data["evaluation_sheets"] == str(pdf)
+    assert data["evaluation_sheet_pages"] == 1  # one A4 page per policy
+    text = pdftext(pdf)
+    for word in ("施策進行管理・評価票(1)", "環境技術を活かした国際貢献", "基本情報", "成果の説明", "AⅡ", "参考指標", "事業費", "43,769", "配下の事務事業一覧", "国際環境施策推進事業", "用語説明", "グリーン・イノベーション"):
+        assert word in text, word
+    assert all(f[-5] == "yes" for f in pdffonts(pdf))
+
+
+def test_no_pdf_option(sample_masters: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    proc = run_cli("publish", str(sample_masters["kawasaki"]), "--out", str(out), "--no-pdf")
+    assert proc.returncode == 0, proc.stderr
+    assert not list(out.glob("*.pdf"))
+    assert ".pdf" not in (out / "index.html").read_text(encoding="utf-8")
+    assert "index.html" in proc.stderr
+
+
+# --- open data -------------------------------------------------------------------
+
+
+def _hostile_master(tmp_path: Path) -> Path:
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    ind = plan.indicators[0]
+    ind.name = "<script>alert('x')</script>=HYPERLINK(\"http://evil\")"
+    plan.indicators[1].name = "=1+2"
+    plan.indicators[2].unit = "@SUM(A1)"
+    plan.indicators[3].values[2014] = YearValue(actual=3, note="+cmd|' /C calc'!A0")
+    plan.indicators[4].target_wording = "-2+3 平成34年度までに440g/人・日"
+    plan.opinions.append(Opinion(id="O1", fy=2022, source="区民意見", subject="indicator", subject_id=ind.id, text="<img src=x onerror=alert(1)> 大変よい取組です"))
+    plan.glossary.append(GlossaryEntry(term="<b>用語</b>", description="説明 & <i>注</i>"))
+    master = tmp_path / "hostile.xlsx"
+    save_master(plan, master)
+    return master
+
+
+def test_open_data_csv_and_json(tmp_path: Path) -> None:
+    master = _hostile_master(tmp_path)
+    res = publish(master, tmp_path / "site", pdf=False)
+    raw = Path(res.open_data["csv"]).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
+    text = raw.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == [f.header for f in FIELDS]
+    body = rows[1:]
+    plan_years = sum(len(i.years) for i in compute_plan(add_illustrative_actuals(load_sample("shinagawa"))).indicators)
+    assert len(body) == plan_years  # one row per indicator × fiscal year
+    for row in body:
+        for cell in row:
+            assert not cell or cell[0] not in "=+-@\t\r", f"formula injection not neutralised: {cell!r}"
+    cells = {c for row in body for c in row}
+    assert "'=1+2" in cells and "'@SUM(A1)" in cells and "'+cmd|' /C calc'!A0" in cells
+    assert any(c.startswith("'-2+3") for c in cells)
+    # Numbers stay numbers (negative ones too would keep their sign: they are not text).
+    s01 = [r for r in body if r[4] == "S01" and r[10] == "2020"][0]
+    assert float(s01[13]) > 1000 and s01[19] == "1"  # actual value; illustrative flag
+    doc = json.loads(Path(res.open_data["json"]).read_text(encoding="utf-8"))
+    assert len(doc["records"]) == len(body)
+    assert [f["key"] for f in doc["fields"]] == [f.key for f in FIELDS]
+    assert doc["records"][0]["indicator"].startswith("<script>")  # JSON keeps the text as it is
+    readme = Path(res.open_data["readme"]).read_text(encoding="utf-8")
+    assert "UTF-8" in readme and "例示値" in readme
+
+
+def test_workbook_text_is_escaped(tmp_path: Path) -> None:
+    master = _hostile_master(tmp_path)
+    out = tmp_path / "site"
+    publish(master, out, pdf=False)
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<script" not in html and "<img" not in html and "<b>用語" not in html, page
+    ind_page = (out / "indicators" / "s01.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(" in ind_page and "&lt;img src=x onerror=alert(1)&gt; 大変よい取組です" in ind_page
+    # The SVG chart's title and description are escaped too, and still parse.
+    svg = re.search(r"<svg.*?</svg>", ind_page, re.S).group(0)  # type: ignore[union-attr]
+    assert ET.fromstring(svg).find("{http://www.w3.org/2000/svg}title").text.startswith("<script>")  # type: ignore[union-attr]
+    # The print version as well.
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    plan.indicators[0].name = "<script>x</script>"
+    r = build_report(plan, compute_plan(plan))
+    r.files = {"csv": "c", "json": "j"}
+    assert "<script>x" not in report_html(r) and "&lt;script&gt;x" in report_html(r)
+
+
+# --- the output folder and errors ------------------------------------------------
+
+
+def test_republish_replaces_and_foreign_folder_is_refused(sample_masters: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    publish(sample_masters["kawasaki"], out, pdf=False)
+    (out / "stale.html").write_text("old", encoding="utf-8")
+    publish(sample_masters["kawasaki"], out, pdf=False)
+    assert not (out / "stale.html").exists()  # a fresh publication, not a mixture
+    foreign = tmp_path / "documents"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("mine", encoding="utf-8")
+    code, data = cli_json("publish", str(sample_masters["kawasaki"]), "--out", str(foreign), "--no-pdf", "--json")
+    assert code == 2 and data["ok"] is False and "公表用以外のファイル" in data["error"]["message"]
+    assert [p.name for p in foreign.iterdir()] == ["keep.txt"]
+
+
+def test_invalid_master_is_not_published(sample_masters: dict[str, Path], tmp_path: Path) -> None:
+    import openpyxl
+
+    master = tmp_path / "bad.xlsx"
+    shutil.copy2(sample_masters["kawasaki"], master)
+    wb = openpyxl.load_workbook(master)
+    ws = wb["指標"]
+    ws.cell(4, 1).value = None  # an indicator without its ID
+    wb.save(master)
+    code, data = cli_json("publish", str(master), "--out", str(tmp_path / "site"), "--no-pdf", "--json")
+    assert code == 1 and data["ok"] is False
+    assert data["errors"] and data["errors"][0]["sheet"] == "指標"
+    assert not (tmp_path / "site").exists()
+    with pytest.raises(PublishError):
+        publish(tmp_path / "missing.xlsx", tmp_path / "x", pdf=False)
+
+
+# --- small rules ----------------------------------------------------------------
+
+
+@given(st.text(max_size=30))
+def test_neutralise_formula(text: str) -> None:
+    out = neutralise_formula(text)
+    if text and text[0] in "=+-@\t\r":
+        assert out == "'" + text
+    else:
+        assert out == text
+
+
+@given(st.text(max_size=40))
+def test_css_string_cannot_break_out(text: str) -> None:
+    out = str(css_string(text))
+    assert not set(out) & set('"<>&\n\r')
+    # Undoing the escapes gives the text back.
+    assert re.sub(r"\\([0-9a-f]+) ", lambda m: chr(int(m.group(1), 16)), out) == text
+
+
+@given(st.text(min_size=1, max_size=20))
+def test_slugs_are_file_name_safe(text: str) -> None:
+    assert re.fullmatch(r"[a-z0-9_-]+", slug(text))
+
+
+def test_pages_of_similar_ids_do_not_clash() -> None:
+    plan = load_sample("kawasaki")
+    first = plan.indicators[0]
+    twin = first.model_copy(update={"id": first.id.lower()})  # the same file name on a case-blind disk
+    kanji = first.model_copy(update={"id": "指標１"})
+    plan.indicators += [twin, kanji]
+    r = build_report(plan, compute_plan(plan))
+    slugs = [v.slug for v in r.indicators]
+    assert len(set(slugs)) == len(slugs)
+    assert all(re.fullmatch(r"[a-z0-9_-]+", s) for s in slugs)
+
+
+def test_paragraphs_escape_and_list() -> None:
+    html = str(paragraphs("●一つ目 <b>\n●二つ目\n普通の段落 & 記号"))
+    assert html == '<ul class="bullets"><li>一つ目 &lt;b&gt;</li><li>二つ目</li></ul><p>普通の段落 &amp; 記号</p>'
