@@ -363,3 +363,30 @@ def test_parallel_reading_gives_the_same_result(master, templates, tmp_path):
     result = consolidate(master, inbox, jobs=2)
     assert result.accepted == len(templates) and result.rejected == 0
     assert result.changes == 6
+
+
+def _set_value(master: Path, ind: str, fy: int, kind: str, value: object) -> None:
+    from envplan.master_reader import read_master
+    from envplan.workbook_io import CalamineSource
+
+    sheet, ref = read_master(CalamineSource(master)).where[("value", ind, fy, kind)]
+    wb = openpyxl.load_workbook(master)
+    wb[sheet][ref].value = value
+    wb.save(master)
+
+
+def test_staff_edit_after_an_import_is_not_undone(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], _env_answers(), inbox / "環境課.xlsx")
+    consolidate(master, inbox)
+    _set_value(master, "S01", 2021, "actual", 1400)  # staff correct the figure in Excel
+    rerun = consolidate(master, inbox)
+    assert rerun.files[0].status == "unchanged" and rerun.changes == 0
+    assert read_plan(master).indicator("S01").values[2021].actual == 1400
+    # A real resubmission still replaces it, and says that it overrode a master edit.
+    fill(templates["環境課"], _env_answers("1,395"), inbox / "環境課.xlsx")
+    again = consolidate(master, inbox)
+    f = again.files[0]
+    assert f.status == "accepted" and "RETURN_OVERRIDES_MASTER" in {w["code"] for w in f.warnings}
+    assert read_plan(master).indicator("S01").values[2021].actual == 1395
+    assert _log_rows(master)[-1]["変更前"] == 1400

@@ -20,7 +20,7 @@ def compute(
     """達成状況（達成率・進捗率・状況・Open SDG 方式）と施策の評価案を集計し、結果シートを書き込む。"""
     from .cli_master import print_diagnostics
     from .compute_master import compute_source, write_results
-    from .master_store import MasterBusyError, MasterWriteError
+    from .master_store import MasterBusyError, MasterWriteError, master_version
     from .workbook_io import CalamineSource
     from .xlsx_results import update_master
     from .years import YearError, parse_fy
@@ -32,6 +32,7 @@ def compute(
             year = parse_fy(fy)
         except YearError as e:
             fail(f"--fy の年度を読めません: {e}", f"cannot read --fy {fy!r} as a fiscal year", as_json=as_json)
+    read_version = master_version(master)  # issue 7: the results are written only onto the master they come from
     try:
         source = CalamineSource(master)
     except Exception as e:  # the reader's own errors: not a workbook, encrypted, broken zip
@@ -51,7 +52,7 @@ def compute(
     if year is not None and not (plan.start_fy - 10 <= year <= plan.end_fy + 10):
         fail(f"--fy {year} は計画期間（{plan.start_fy}～{plan.end_fy}年度）から離れすぎています", f"--fy {year} is far outside the plan period", as_json=as_json)
     try:
-        with update_master(master) as sink:
+        with update_master(master, expected_version=read_version) as sink:
             sheets = write_results(sink, result)
     except (MasterBusyError, MasterWriteError) as e:
         fail(f"結果を書き込めません: {e}", f"cannot write the results: {e}", as_json=as_json)

@@ -41,6 +41,7 @@ from .master_changes import (
     now_text,
     plan_value,
     resolve_edits,
+    same_as_logged,
 )
 from .master_layout import layout
 from .model import Plan
@@ -281,6 +282,11 @@ class Consolidator:
             )
             a.status = "rejected"
             return
+        recorded = self._recorded(ident.department)
+        if recorded is not None and recorded.get("sha256") == a.rf.sha256 and recorded.get("status") == SUBMITTED:
+            # This very file was imported before: never re-applied (staff edits since then stay).
+            a.status = "unchanged"
+            return
         a.diagnostics += reading.diagnostics.items
         self._deviations(a, reading.deviations, ident.department)
         for sheet in reading.extra_sheets:
@@ -293,11 +299,7 @@ class Consolidator:
             a.status = "rejected"
             a.changes = []
             return
-        recorded = self._recorded(ident.department)
-        if not a.changes and recorded is not None and recorded.get("sha256") == a.rf.sha256 and recorded.get("status") == SUBMITTED:
-            a.status = "unchanged"
-        else:
-            a.status = "accepted"
+        a.status = "accepted"
 
     def _deviations(self, a: Assessment, deviations: list[CellDeviation], dept: str) -> None:
         names = {d.code: d.name for d in self.plan.departments}
@@ -402,7 +404,10 @@ class Consolidator:
                 cur = None
             if same_value(new, cur):
                 continue
-            by_this = self.state.last_change_by.get(encode_key(key)) == dept
+            # The master value differs from the issued one because of this department's own
+            # earlier return (a resubmission), not because staff edited it since.
+            last = self.state.last_change.get(encode_key(key))
+            by_this = last is not None and last[0] == dept and same_as_logged(last[1], cur)
             if not same_value(cur, inp.issued) and not by_this:
                 if same_value(new, inp.issued):
                     a.add(

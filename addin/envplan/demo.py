@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from .demo_returns import step_next_year, step_survey
+from .demo_safety import step_safety
 from .illustrative import add_illustrative_actuals
 from .master_writer import save_master
 from .samples import load_sample
@@ -101,6 +102,7 @@ STEPS: list[tuple[str, Step]] = [
     ("マスターワークブックの作成", step_init),
     ("入力の検証", step_validate),
     ("照会様式の発行と所管課の回答の取込", step_survey),
+    ("壊れた・危険な返送ファイルの安全確認", step_safety),
     ("達成状況と評価案の集計", step_compute),
     ("Excel アドインの作成", step_addin),
     ("次年度を開く", step_next_year),

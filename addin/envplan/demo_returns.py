@@ -50,6 +50,8 @@ def department_answers(plan: Plan, cells: dict[FieldKey, InputSpec], issued: dic
         kind = key[0]
         if kind == "value" and key[3] == "actual" and issued.get(key) is None:
             ind = plan.indicator(key[1])
+            if ind and key[2] > plan.current_fy - ind.data_lag:
+                continue  # that figure has not been published yet (data lag): a department leaves it blank
             last = [ind.values[y].actual for y in sorted(ind.values) if y < key[2] and ind.values[y].actual is not None] if ind else []
             if last:
                 rng = random.Random(f"{key[1]}-{key[2]}")

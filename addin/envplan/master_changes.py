@@ -152,7 +152,7 @@ class MasterState:
     value_years: set[int]
     submissions: list[dict[str, Any]]  # rows of the submissions sheet, by column key
     changelog_started: bool
-    last_change_by: dict[str, str]  # field key text → department of its latest change
+    last_change: dict[str, tuple[str, Any]]  # field key text → (department, new value as logged) of its latest change
 
     @property
     def where(self) -> Where:
@@ -192,10 +192,10 @@ def load_master_state(source: WorkbookSource) -> MasterState:
     values = table("values")
     submissions = _result_rows(source, "submissions", names)
     log_rows = _result_rows(source, "changelog", names)
-    last_change_by = {}
+    last_change: dict[str, tuple[str, Any]] = {}
     for row in log_rows:
         if row.get("field_key"):
-            last_change_by[str(row["field_key"])] = str(row.get("department") or "")
+            last_change[str(row["field_key"])] = (str(row.get("department") or ""), row.get("new"))
     return MasterState(
         reading=result.reading,
         plan=result.plan,
@@ -208,7 +208,7 @@ def load_master_state(source: WorkbookSource) -> MasterState:
         value_years=set(values.year_columns) if values else set(),
         submissions=submissions,
         changelog_started=_has_header(source, "changelog", names),
-        last_change_by=last_change_by,
+        last_change=last_change,
     )
 
 
@@ -558,6 +558,14 @@ def display(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def same_as_logged(logged: Any, value: Any) -> bool:
+    """Whether a value equals what the change log recorded for it (as `display` wrote it)."""
+    shown = display(value)
+    if isinstance(shown, (int, float)) and isinstance(logged, (int, float)):
+        return abs(float(shown) - float(logged)) <= 1e-9 * max(1.0, abs(float(shown)))
+    return str(shown) == str(logged)
 
 
 def changelog_rows(state: MasterState, changes: Sequence[FieldChange]) -> tuple[list[list[Any]], dict[tuple[int, int], str]]:

@@ -617,7 +617,9 @@ class _SheetScan:
         ref = cell_ref(row, col)
         if self.formula is not None:
             self._flag()
-            self.scan.formulas[(self.sheet, ref)] = FormulaCell("".join(self.formula)[:200], self.v_present or self.cell_type == "inlineStr")
+            # A saved result: a value, or an empty string result (t="str" with an empty <v/>).
+            saved = bool(cached) or self.cell_type == "inlineStr" or (self.cell_type == "str" and self.v_present)
+            self.scan.formulas[(self.sheet, ref)] = FormulaCell("".join(self.formula)[:200], saved)
         if self.cell_type == "e":
             self._flag()
             self.scan.error_values[(self.sheet, ref)] = cached or "#N/A"

@@ -9,8 +9,10 @@ A very hidden sheet carries the signed identity (see `template_identity.py`).
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +47,8 @@ from .template_layout import (
 from .years import fy_label, wareki
 
 ROW_KINDS = {"plan": "計画値", "actual": "実績値", "note": "備考"}
+MIDDLE = st.Alignment(vertical="center")
+WRAP_MIDDLE = st.Alignment(wrap_text=True, vertical="center")
 
 
 class TemplateIssueError(RuntimeError):
@@ -115,8 +119,7 @@ class _Book:
         cell.border = st.BOX
         if fmt:
             cell.number_format = fmt
-        if wrap or (isinstance(value, str) and len(value) > 24):
-            cell.alignment = st.WRAP
+        cell.alignment = WRAP_MIDDLE if wrap or (isinstance(value, str) and len(value) > 24) else MIDDLE
 
     def input(self, ws: Worksheet, row: int, col: int, value: Any, spec_key: tuple[Any, ...], kind: str, label: str, unit: str = "", *, fmt: str = "") -> InputSpec:
         cell = ws.cell(row, col)
@@ -127,8 +130,7 @@ class _Book:
         cell.protection = st.UNLOCKED
         if fmt:
             cell.number_format = fmt
-        if kind == "text":
-            cell.alignment = st.WRAP
+        cell.alignment = WRAP_MIDDLE if kind == "text" else MIDDLE
         spec = InputSpec(ws.title, cell_ref(row, col), spec_key, kind, label, unit)
         self.inputs.append(spec)
         return spec
@@ -242,8 +244,18 @@ def _guide_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicators:
         cell.font = st.SECTION_FONT if kind == "section" else st.BODY_FONT
         if kind == "item":
             cell.alignment = st.WRAP
+            ws.row_dimensions[r].height = row_height(text, 100)
         r += 1
     st.a4(ws, landscape=False, title_rows=None)
+
+
+def row_height(text: str | None, width: float) -> float:
+    """Points for a wrapped cell: a CJK character takes about two width units."""
+    if not text:
+        return 15.0
+    per_line = max(6.0, width * 0.95)
+    lines = sum(max(1, math.ceil(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in part) / per_line)) for part in text.split("\n"))
+    return min(409.0, 15.0 * lines + 3)
 
 
 def _header(ws: Worksheet, row: int, headers: list[tuple[str, float]]) -> None:
@@ -274,6 +286,7 @@ def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicat
         for k, kind in enumerate(kinds):
             book.locked(ws, r, 1, ind.id)
             if k == 0:
+                ws.row_dimensions[r].height = max(row_height(ind.name, 30), row_height(ind.target_wording, 28))
                 book.locked(ws, r, 2, ind.name, wrap=True)
                 book.locked(ws, r, 3, ind.unit)
                 book.locked(ws, r, 4, DIRECTION_LABELS[ind.direction])
@@ -285,6 +298,8 @@ def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicat
                 for c in range(2, 9):
                     book.locked(ws, r, c, None)
             book.locked(ws, r, 9, ROW_KINDS[kind])
+            if kind == "note":
+                ws.row_dimensions[r].height = max((row_height(ind.values[y].note, 11) for y in years if y in ind.values and ind.values[y].note), default=15.0)
             for j, y in enumerate(years):
                 c = first_year_col + j
                 v = ind.values.get(y)
@@ -325,7 +340,8 @@ def _project_sheet(book: _Book, plan: Plan, dept: Department, fy: int, projects:
         else:
             book.locked(ws, r, 8, cur.status if cur else None)
             book.locked(ws, r, 9, (cur.comment if cur and cur.comment else None) or (f"主担当（{names.get(lead, lead)}）が入力します" if lead != dept.code else "確定済みの年度です"), wrap=True)
-        ws.row_dimensions[r].height = 36
+        texts = ((p.name, 36), (phase.name if phase else "", 20), (prev.comment if prev else "", 30), (cur.comment if cur else "", 48))
+        ws.row_dimensions[r].height = max(30.0, *(row_height(t, w) for t, w in texts))
     ws.freeze_panes = "B4"
     st.a4(ws, landscape=True)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import openpyxl
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
@@ -16,7 +17,7 @@ from openpyxl.workbook.workbook import Workbook
 
 from . import xlsx_style as st
 from .cells import col_letter
-from .master_store import MasterLock, atomic_save
+from .master_store import MasterBusyError, MasterLock, atomic_save, master_version
 from .workbook_io import CellMark, ResultTable
 
 ROW_FILLS = {"error": st.ERROR_FILL, "warning": st.WARNING_FILL, "ok": st.OK_FILL}
@@ -74,7 +75,13 @@ class OpenpyxlResultSink:
         for m in marks:
             if m.sheet not in self.wb.sheetnames or not m.cell:
                 continue
-            cell = self.wb[m.sheet][m.cell]
+            ws = self.wb[m.sheet]
+            cell = ws[m.cell]
+            if isinstance(cell, MergedCell):  # a hidden cell of a merged range: mark the range's first cell
+                merged = next((r for r in ws.merged_cells.ranges if m.cell in r), None)
+                if merged is None:
+                    continue
+                cell = ws.cell(merged.min_row, merged.min_col)
             cell.fill = ROW_FILLS.get(m.severity, st.ERROR_FILL)
             cell.comment = Comment(m.message, COMMENT_AUTHOR, width=320, height=120)
 
@@ -84,10 +91,14 @@ def _excel_text(text: str) -> str:
 
 
 @contextmanager
-def update_master(path: str | Path, *, wait_seconds: float = 0.0) -> Iterator[OpenpyxlResultSink]:
-    """Open the master for writing results; saved atomically (with a backup) on success."""
+def update_master(path: str | Path, *, wait_seconds: float = 0.0, expected_version: tuple[int, int, int] | None = None) -> Iterator[OpenpyxlResultSink]:
+    """Open the master for writing results; saved atomically (with a backup) on success.
+    With `expected_version` (from `master_version` when the results' input was read),
+    refuses if another run replaced the master since: results never land on data they were not computed from."""
     path = Path(path)
     with MasterLock(path, wait_seconds=wait_seconds):
+        if expected_version is not None and master_version(path) != expected_version:
+            raise MasterBusyError(f"{path.name} は読み込んだ後に別の処理（取込など）で更新されました。結果は書き込んでいません。もう一度実行してください")
         wb = openpyxl.load_workbook(path)
         sink = OpenpyxlResultSink(wb)
         yield sink

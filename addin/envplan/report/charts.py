@@ -224,21 +224,27 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
         label = f"目標 {num(v, d.unit)}"
         anchor = "end" if x > width - right - text_width(label, font) - 10 else "start"
         dx = -10 if anchor == "end" else 10
-        # Of four places around the marker, take the one farthest from every line.
+        # Nearest place around the marker that keeps clear of every line (else the clearest one).
         lines = [[(X(fy2), Y(v2)) for fy2, v2 in sorted(ser.items())] for ser in (d.actual, d.plan) if ser]
         if len(d.path) >= 2:
             lines.append([(X(fy2), Y(v2)) for fy2, v2 in d.path])
         w = text_width(label, font)
         best: tuple[float, float, str, float] | None = None
-        for side, ty in (("above", y - font * 0.8), ("below", y + font * 1.6)):
-            for anchor, dx in (("end", -10.0), ("start", 10.0)):
-                x0 = x + dx - (w if anchor == "end" else 0)
-                x1 = x0 + w
-                if x0 < left or x1 > width - right or ty - font < top or ty > top + plot_h:
-                    continue
-                clear = _clearance(lines, x0, x1, ty - font, ty + font * 0.25)
-                if best is None or clear > best[0] + 0.5:
-                    best = (clear, ty, anchor, dx)
+        candidates = [
+            (ty, anchor, dx)
+            for ty in (y - font * 0.8, y + font * 1.6, y - font * 2.0, y + font * 2.8)
+            for anchor, dx in (("end", -10.0), ("start", 10.0), ("middle", 0.0))
+        ]
+        for ty, anchor, dx in candidates:
+            x0 = x + dx - (w if anchor == "end" else w / 2 if anchor == "middle" else 0)
+            x1 = x0 + w
+            if x0 < left or x1 > width - right or ty - font < top or ty > top + plot_h:
+                continue
+            clear = _clearance(lines, x0, x1, ty - font, ty + font * 0.25)
+            if best is None or clear > best[0]:
+                best = (clear, ty, anchor, dx)
+            if clear >= font * 0.6:
+                break
         if best is not None:
             _, ty, anchor, dx = best
         else:

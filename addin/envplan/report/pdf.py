@@ -84,11 +84,14 @@ def sheets_html(r: ReportData) -> str:
     return environment().get_template("print/sheets.html").render(r=r, css_text=_stylesheet())
 
 
-def anchor_pages(pdf: Path) -> dict[str, int]:
-    """Page number (1-based) of every named destination Chromium wrote for a linked anchor."""
+def anchor_pages(pdf: Path, counts: dict[str, int] | None = None) -> dict[str, int]:
+    """Page number (1-based) of every named destination Chromium wrote for a
+    linked anchor; the page count goes into `counts["pages"]` when asked."""
     from pypdf import PdfReader
 
     reader = PdfReader(pdf)
+    if counts is not None:
+        counts["pages"] = len(reader.pages)
     out = {}
     for name, dest in reader.named_destinations.items():
         try:
@@ -140,14 +143,15 @@ def write_pdfs(r: ReportData, report_path: Path, sheets_path: Path | None) -> tu
             report_page.evaluate(_FILL_SCRIPT % {"pages": json.dumps(pages)})
             report_page.print_pdf(report_path, tagged=True, outline=True)
             clock.lap("print")
-            final = anchor_pages(report_path)
+            counted: dict[str, int] = {}
+            final = anchor_pages(report_path, counted)
             if all(final.get(k) == v for k, v in pages.items()):
                 break
             clock.laps["reprints"] = clock.laps.get("reprints", 0) + 1
             pages = final  # a block paginated differently from its box: number again from the real layout
         if sheets is not None:
             sheets.pages = page_count(sheets.path)
-    report = PdfOutcome(report_path, page_count(report_path), missing_glyphs(html))
+    report = PdfOutcome(report_path, counted["pages"], missing_glyphs(html))
     clock.lap("check")
     report.seconds = clock.laps
     return report, sheets

@@ -1,0 +1,109 @@
+"""Two runs on one master at once: one is refused with a message, never both writing.
+
+Real CLI processes against the real lock; the compute/consolidate interleaving
+that would write stale results is reproduced step by step with the functions
+the CLI uses.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from envplan.compute_master import compute_source, write_results
+from envplan.consolidate import consolidate
+from envplan.master_store import MasterBusyError, MasterLock, master_version
+from envplan.workbook_io import CalamineSource
+from envplan.xlsx_results import update_master
+
+from conftest import run_cli
+from crash_kit import copy_master, prepare, snapshot
+from returns_kit import sha
+
+
+@pytest.fixture(scope="module")
+def setup(sample_masters, tmp_path_factory):
+    return prepare(sample_masters["all"], tmp_path_factory.mktemp("concurrency"))
+
+
+def _start(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "envplan", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_consolidations_at_once(setup, tmp_path):
+    for attempt in range(3):
+        master = copy_master(setup.master, tmp_path / f"a{attempt}")
+        procs = [_start("consolidate", str(master), str(setup.inbox), "--json", "--feedback", str(tmp_path / f"fb{attempt}_{i}")) for i in range(2)]
+        results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
+        written = []
+        for code, out, err in results:
+            assert "Traceback" not in err, err
+            data = json.loads(out)
+            if code == 2:
+                assert "別の処理が使用中" in data["error"]["message"], data
+            else:
+                assert code == 0, (code, err)
+                written.append(data["written"])
+        assert written.count(True) == 1, results  # exactly one wrote; the other was refused or found nothing to do
+        assert snapshot(master) == setup.after  # the changes once, not twice, nothing lost
+
+
+def test_consolidate_is_refused_while_compute_writes(setup, tmp_path):
+    master = copy_master(setup.master, tmp_path / "m")
+    with update_master(master) as sink:  # what `envplan compute` holds while it writes its sheets
+        proc = run_cli("consolidate", master, setup.inbox, "--json")
+        assert proc.returncode == 2 and "別の処理が使用中" in json.loads(proc.stdout)["error"]["message"]
+    assert snapshot(master) == setup.before
+    assert consolidate(master, setup.inbox).rejected == 0 and snapshot(master) == setup.after
+
+
+def test_compute_is_refused_while_consolidate_writes(setup, tmp_path):
+    master = copy_master(setup.master, tmp_path / "m")
+    before = sha(master)
+    with MasterLock(master):  # what `envplan consolidate` holds for its whole run
+        proc = run_cli("compute", master, "--json")
+    assert proc.returncode == 2, proc.stderr
+    message = json.loads(proc.stdout)["error"]["message"]
+    assert "結果を書き込めません" in message and "別の処理が使用中" in message
+    assert sha(master) == before
+
+
+def test_results_are_never_written_onto_a_master_changed_since_it_was_read(setup, tmp_path):
+    """compute reads, consolidate writes in between, compute would write stale results: refused."""
+    master = copy_master(setup.master, tmp_path / "m")
+    version = master_version(master)
+    source = CalamineSource(master)
+    run = compute_source(source)
+    source.close()
+    assert run.result is not None
+    consolidate(master, setup.inbox)  # lands between compute's read and its write
+    changed = sha(master)
+    with pytest.raises(MasterBusyError, match="読み込んだ後に別の処理"):
+        with update_master(master, expected_version=version) as sink:
+            write_results(sink, run.result)
+    assert sha(master) == changed and snapshot(master) == setup.after
+    with update_master(master, expected_version=master_version(master)) as sink:  # unchanged since read: written
+        write_results(sink, run.result)
+
+
+def test_compute_and_consolidate_started_together(setup, tmp_path):
+    """Whatever the timing, the master ends whole, with the imported values exactly once."""
+    for attempt in range(3):  # the timings vary; every outcome below must hold whichever comes first
+        master = copy_master(setup.master, tmp_path / f"r{attempt}")
+        consolidating = _start("consolidate", str(master), str(setup.inbox), "--json", "--feedback", str(tmp_path / f"fb{attempt}"))
+        time.sleep(0.1 * attempt)
+        computing = _start("compute", str(master), "--json")
+        (c_code, c_out, c_err), (k_code, k_out, k_err) = [(p.wait(timeout=300), *p.communicate()) for p in (consolidating, computing)]
+        assert "Traceback" not in c_err + k_err, c_err + k_err
+        assert c_code in (0, 2) and k_code in (0, 2), (c_code, c_err, k_code, k_err)
+        if c_code == 2:
+            assert "使用中" in json.loads(c_out)["error"]["message"]
+        if k_code == 2:
+            assert "使用中" in (m := json.loads(k_out)["error"]["message"]) or "読み込んだ後に別の処理" in m
+        state = snapshot(master)
+        assert state == (setup.after if c_code == 0 else setup.before)

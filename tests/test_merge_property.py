@@ -1,0 +1,118 @@
+"""Property of the merge (hypothesis, on real files and the real `consolidate`):
+for any sequence of valid submissions and resubmissions over several runs,
+the master ends holding, per cell, the value of the department's last
+submission, and the change log replays — old → new, row by row from the
+master before — to exactly that.
+
+Examples are few here (each is several real consolidations); `make bench`
+runs more with ENVPLAN_PROPERTY_EXAMPLES.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from envplan.consolidate import consolidate
+from envplan.master_changes import BLANK, plan_value
+from envplan.template_fill import fill_template
+from envplan.template_identity import key_path
+
+from returns_kit import issue, read_plan
+
+FIELDS: dict[str, list[tuple[Any, ...]]] = {
+    "環境課": [("value", "S03", 2022, "actual"), ("value", "S04", 2022, "actual"), ("value", "S03", 2022, "note"), ("department", "環境課", "contact")],
+    "清掃事務所": [("value", "S05", 2022, "actual"), ("value", "S06", 2022, "actual"), ("department", "清掃事務所", "contact")],
+}
+EXAMPLES = int(os.environ.get("ENVPLAN_PROPERTY_EXAMPLES", "6"))
+FULL_WIDTH = str.maketrans("0123456789,", "０１２３４５６７８９，")
+
+
+@pytest.fixture(scope="module")
+def base(sample_masters, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("merge")
+    master = folder / "master.xlsx"
+    master.write_bytes(sample_masters["all"].read_bytes())
+    return master, issue(master, folder / "templates"), tmp_path_factory
+
+
+def _number():
+    """What a person types for a count: 1234, or 「１，２３４」 (read as the same number)."""
+    return st.integers(min_value=0, max_value=99_999).flatmap(lambda n: st.sampled_from([(n, n), (f"{n:,}".translate(FULL_WIDTH), n)]))
+
+
+def _text():
+    return st.text(alphabet="環境課太郎花子速報値確定見込ABCxyz0123-・（）", min_size=1, max_size=12).map(lambda t: (t, t))
+
+
+def _submission(dept: str):
+    fields = FIELDS[dept]
+    values = [st.one_of(st.none().map(lambda _: (None, None)), _number() if key[0] == "value" and key[3] == "actual" else _text()) for key in fields]
+    return st.tuples(st.just(dept), st.tuples(*values))
+
+
+# A run: some submissions (a department may send twice in one run); several runs in turn.
+RUNS = st.lists(st.lists(st.sampled_from(sorted(FIELDS)).flatmap(_submission), min_size=1, max_size=3), min_size=1, max_size=3)
+
+
+def _shown(value: Any) -> Any:
+    """A change-log cell as read back: blank shown as （空欄）, numbers as numbers."""
+    if value in (None, "", BLANK):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _log(master: Path) -> list[dict[str, Any]]:
+    ws = openpyxl.load_workbook(master)["変更履歴"]
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    if not rows or rows[0][0] != "日時":
+        return []  # no change recorded yet
+    header = rows[0]
+    return [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(runs=RUNS)
+def test_master_holds_the_last_submission_and_the_log_replays_to_it(base, runs):
+    src, templates, factory = base
+    work = factory.mktemp(f"ex{uuid.uuid4().hex[:6]}")
+    master = work / "master.xlsx"
+    shutil.copy2(src, master)
+    shutil.copy2(key_path(src), key_path(master))
+    initial = read_plan(master)
+    log_start = len(_log(master))
+    inbox = work / "inbox"
+    expected: dict[tuple[Any, ...], Any] = {}
+    n = 0
+    for run in runs:
+        for dept, values in run:
+            n += 1
+            answers = {key: typed for key, (typed, _) in zip(FIELDS[dept], values)}
+            fill_template(templates[dept], answers, inbox / f"{n:03d}_{dept}.xlsx")  # later files sort and save later
+            expected.update({key: value for key, (_, value) in zip(FIELDS[dept], values)})
+        result = consolidate(master, inbox)
+        assert result.rejected == 0, [f.errors for f in result.files if f.errors]
+    final = read_plan(master)
+    for dept, keys in FIELDS.items():
+        for key in keys:
+            want = expected[key] if key in expected else plan_value(initial, key)
+            assert _shown(plan_value(final, key)) == _shown(want), (key, plan_value(final, key), want)
+    # The change log, replayed from the master before, gives the master after.
+    state = {key: _shown(plan_value(initial, key)) for keys in FIELDS.values() for key in keys}
+    for row in _log(master)[log_start:]:
+        key = tuple(json.loads(row["項目キー"]))
+        assert key in state, key  # nothing outside the submitted fields was touched
+        assert _shown(row["変更前"]) == state[key], (key, row)
+        state[key] = _shown(row["変更後"])
+        assert row["提出ファイル"] and row["SHA-256"] and row["所管課"] in FIELDS
+    assert state == {key: _shown(plan_value(final, key)) for key in state}
