@@ -271,7 +271,7 @@ def bench_pairs(work: Path, master_src: Path) -> None:
     for i in range(PAIRS):
         m = fresh_master(setup.master, work / "pairs" / f"p{i}")
         procs = [subprocess.Popen(cli("consolidate", str(m), str(setup.inbox), "--json", "--feedback", str(m.parent / f"fb{j}")), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for j in range(2)]
-        results = [(p.wait(), p.communicate()[0]) for p in procs]
+        results = [(p.returncode, out) for p in procs for out in [p.communicate()[0]]]
         wrote = sum(1 for code, out in results if code == 0 and json.loads(out).get("written"))
         refused = sum(1 for code, _ in results if code == 2)
         double += wrote > 1

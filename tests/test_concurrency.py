@@ -31,15 +31,29 @@ def setup(sample_masters, tmp_path_factory):
     return prepare(sample_masters["all"], tmp_path_factory.mktemp("concurrency"))
 
 
-def _start(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "envplan", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+class _Run:
+    """A CLI process whose output goes to files (a full pipe would stall it)."""
+
+    def __init__(self, folder: Path, name: str, *args: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.out, self.err = folder / f"{name}.out", folder / f"{name}.err"
+        with open(self.out, "wb") as out, open(self.err, "wb") as err:
+            self.proc = subprocess.Popen([sys.executable, "-m", "envplan", *args], stdout=out, stderr=err)
+
+    def result(self) -> tuple[int, str, str]:
+        code = self.proc.wait(timeout=300)
+        return code, self.out.read_text(encoding="utf-8"), self.err.read_text(encoding="utf-8", errors="replace")
+
+
+def _start(folder: Path, name: str, *args: str) -> _Run:
+    return _Run(folder, name, *args)
 
 
 def test_two_consolidations_at_once(setup, tmp_path):
     for attempt in range(3):
         master = copy_master(setup.master, tmp_path / f"a{attempt}")
-        procs = [_start("consolidate", str(master), str(setup.inbox), "--json", "--feedback", str(tmp_path / f"fb{attempt}_{i}")) for i in range(2)]
-        results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
+        procs = [_start(tmp_path / "logs", f"{attempt}_{i}", "consolidate", str(master), str(setup.inbox), "--json", "--feedback", str(tmp_path / f"fb{attempt}_{i}")) for i in range(2)]
+        results = [p.result() for p in procs]
         written = []
         for code, out, err in results:
             assert "Traceback" not in err, err
@@ -95,10 +109,10 @@ def test_compute_and_consolidate_started_together(setup, tmp_path):
     """Whatever the timing, the master ends whole, with the imported values exactly once."""
     for attempt in range(3):  # the timings vary; every outcome below must hold whichever comes first
         master = copy_master(setup.master, tmp_path / f"r{attempt}")
-        consolidating = _start("consolidate", str(master), str(setup.inbox), "--json", "--feedback", str(tmp_path / f"fb{attempt}"))
+        consolidating = _start(tmp_path / "logs", f"c{attempt}", "consolidate", str(master), str(setup.inbox), "--json", "--feedback", str(tmp_path / f"fb{attempt}"))
         time.sleep(0.1 * attempt)
-        computing = _start("compute", str(master), "--json")
-        (c_code, c_out, c_err), (k_code, k_out, k_err) = [(p.wait(timeout=300), *p.communicate()) for p in (consolidating, computing)]
+        computing = _start(tmp_path / "logs", f"k{attempt}", "compute", str(master), "--json")
+        (c_code, c_out, c_err), (k_code, k_out, k_err) = consolidating.result(), computing.result()
         assert "Traceback" not in c_err + k_err, c_err + k_err
         assert c_code in (0, 2) and k_code in (0, 2), (c_code, c_err, k_code, k_err)
         if c_code == 2:

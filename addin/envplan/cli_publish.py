@@ -31,6 +31,8 @@ def publish(
             emit_json({"ok": False, "error": {"message": str(e), "message_en": e.message_en}, "errors": [d.to_json() for d in e.diagnostics]})
         print_diagnostics(e.diagnostics)
         console.print(f"[bold red]エラー:[/] {e}")
+        if e.pdf_unavailable:
+            console.print("--no-pdf を付けると、PDF なしで Web サイトとオープンデータを公表できます")
         raise typer.Exit(code)
     if as_json:
         emit_json(result.to_json())

@@ -356,10 +356,19 @@ def _publish(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
     master = _saved_master(book)
     out = master.parent / PUBLISH_DIR
     ui.status("ホームページ・報告書・オープンデータを作成しています（1分ほどかかることがあります）…")
+    pdf_skipped = ""
     try:
         result = build(master, out, pdf=True)
     except PublishError as e:
-        raise ActionError(f"公表資料を作成できません: {e}") from None
+        if not e.pdf_unavailable:
+            raise ActionError(f"公表資料を作成できません: {e}") from None
+        # No browser or font for the PDF on this PC: the site and open data do not need them.
+        pdf_skipped = str(e)
+        ui.status("PDF を作れないため、ホームページとオープンデータだけを作成しています…")
+        try:
+            result = build(master, out, pdf=False)
+        except PublishError as e2:
+            raise ActionError(f"公表資料を作成できません: {e2}") from None
     opened = _open_folder(out)
     lines = [f"{result.fy}年度の公表資料を作成しました（指標 {result.indicators} 件、評価票 {result.policies} 件）。", f"{'フォルダを開きました' if opened else '保存先'}: {out}"]
     lines.append(f"ホームページ: {result.site_index}")
@@ -371,6 +380,9 @@ def _publish(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
         lines.append(f"オープンデータ: {out / 'data'}")
     if result.warnings:
         lines.append(f"警告 {len(result.warnings)} 件（「検証」で確認できます）")
+    if pdf_skipped:
+        lines.append(f"\nPDF（年次報告書・評価票）は作成しませんでした。理由: {pdf_skipped}")
+        return "\n".join(lines), "warning", {**result.to_json(), "pdf_skipped": pdf_skipped}
     return "\n".join(lines), "info", result.to_json()
 
 

@@ -36,11 +36,14 @@ DATA_DIR = "data"
 class PublishError(RuntimeError):
     """Publishing cannot proceed; `diagnostics` holds the master's errors, if that is why."""
 
-    def __init__(self, message: str, message_en: str, *, diagnostics: list[Diagnostic] | None = None, invalid_input: bool = False) -> None:
+    def __init__(
+        self, message: str, message_en: str, *, diagnostics: list[Diagnostic] | None = None, invalid_input: bool = False, pdf_unavailable: bool = False
+    ) -> None:
         super().__init__(message)
         self.message_en = message_en
         self.diagnostics = diagnostics or []
         self.invalid_input = invalid_input  # the master's fault (exit 1), not the environment's (exit 2)
+        self.pdf_unavailable = pdf_unavailable  # only the PDF failed (no browser or font): publishing with pdf=False would work
 
 
 class PublishResult(BaseModel):
@@ -131,7 +134,7 @@ def _write_pdfs(report: ReportData, staging: Path, out_dir: Path, res: PublishRe
     try:
         outcome, sheets = write_pdfs(report, staging / REPORT_PDF, staging / SHEETS_PDF if report.policies else None)
     except (BrowserError, FontError) as e:
-        raise PublishError(str(e), f"cannot make the PDF: {e}") from e
+        raise PublishError(str(e), f"cannot make the PDF: {getattr(e, 'message_en', e)}", pdf_unavailable=True) from e
     timer.lap("pdf")
     timer.laps.update({f"pdf.{k}": v for k, v in outcome.seconds.items()})
     res.report_pdf, res.report_pdf_pages = str(out_dir / REPORT_PDF), outcome.pages

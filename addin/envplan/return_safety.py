@@ -250,6 +250,8 @@ def _scan_zip(zf: zipfile.ZipFile, scan: SafetyScan, limits: SafetyLimits) -> No
         if name.lower().endswith(XML_SUFFIXES):
             handler = _part_handler(name, sheets, zf, scan, limits, budget)
             _stream_xml(zf, info, scan, limits, budget, handler)
+            if handler is not None and handler.finish is not None:
+                handler.finish()
         else:
             _drain(zf, info, scan, limits, budget)
         if not scan.ok:
@@ -292,7 +294,8 @@ def _check_directory(infos: list[zipfile.ZipInfo], scan: SafetyScan, limits: Saf
 def _check_package(zf: zipfile.ZipFile, names: set[str], scan: SafetyScan, limits: SafetyLimits) -> str | None:
     """The part path of the workbook, or an error naming what the file is instead."""
     if "mimetype" in names and "[Content_Types].xml" not in names:
-        kind = zf.read("mimetype")[:100].decode("ascii", "replace")  # stored, tiny (checked above)
+        with zf.open("mimetype") as f:
+            kind = f.read(100).decode("ascii", "replace")
         what = "OpenDocument の表計算（.ods）" if "spreadsheet" in kind else "OpenDocument 形式の文書"
         scan.error("RETURN_NOT_WORKBOOK", f"{what}のファイルです。「.ods形式は読み込めません。.xlsx形式で保存し直してください」（LibreOffice の「名前を付けて保存」で「Excel 2007-365 (.xlsx)」を選びます）", value=kind)
         return None
@@ -399,6 +402,7 @@ class _Handler:
     start: Callable[[str, dict[str, str]], None] | None = None
     end: Callable[[str], None] | None = None
     text: Callable[[str], None] | None = None
+    finish: Callable[[], None] | None = None
 
 
 def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, scan: SafetyScan, limits: SafetyLimits, budget: _Budget):  # type: ignore[no-untyped-def]
@@ -422,8 +426,10 @@ def _drain(zf: zipfile.ZipFile, info: zipfile.ZipInfo, scan: SafetyScan, limits:
 
 
 def _stream_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, scan: SafetyScan, limits: SafetyLimits, budget: _Budget, handler: _Handler | None) -> None:
-    parser = expat.ParserCreate(namespace_separator=" ")
+    parser = expat.ParserCreate()  # raw names ("c", "x:c"): cheaper than namespace processing
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True  # one call per text run instead of one per line
+    parser.buffer_size = CHUNK
 
     def refuse_dtd(*_: object) -> None:
         scan.error(
@@ -452,15 +458,24 @@ def _stream_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, scan: SafetyScan, li
         raise _Refuse from None
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _local(name: str) -> str:
-    return name.rsplit(" ", 1)[-1].rsplit(":", 1)[-1]
+    """'x:c' → 'c' (memoised: a part uses few distinct names)."""
+    local = _LOCAL_NAMES.get(name)
+    if local is None:
+        local = name.rpartition(":")[2]
+        if len(_LOCAL_NAMES) < 10_000:
+            _LOCAL_NAMES[name] = local
+    return local
 
 
 def _part_handler(name: str, sheets: dict[str, str], zf: zipfile.ZipFile, scan: SafetyScan, limits: SafetyLimits, budget: _Budget) -> _Handler | None:
     if name in sheets:
         return _SheetScan(sheets[name], scan, limits, budget).handler()
     if name.endswith("sharedStrings.xml"):
-        return _StringScan(name, scan, limits, ("si",)).handler()
+        return _StringScan(name, scan, limits).handler()
     return None  # parsed for well-formedness and DTDs only
 
 
@@ -479,46 +494,34 @@ def parse_cell_ref(ref: str) -> tuple[int, int] | None:
 
 
 class _StringScan:
-    """String lengths in `<si>` (shared strings) or `<is>` (inline) elements."""
+    """The length of every shared string (`<si>`, all its runs together)."""
 
-    def __init__(self, where: str, scan: SafetyScan, limits: SafetyLimits, containers: tuple[str, ...]) -> None:
-        self.where, self.scan, self.limits, self.containers = where, scan, limits, containers
-        self.depth = 0
-        self.in_t = False
+    def __init__(self, where: str, scan: SafetyScan, limits: SafetyLimits) -> None:
+        self.where, self.scan, self.limit = where, scan, limits.max_string_chars
         self.length = 0
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        local = _local(name)
-        if local in self.containers:
-            self.depth += 1
+        if name == "si" or _local(name) == "si":
             self.length = 0
-        elif local == "t" and self.depth:
-            self.in_t = True
-
-    def end(self, name: str) -> None:
-        local = _local(name)
-        if local == "t":
-            self.in_t = False
-        elif local in self.containers and self.depth:
-            self.depth -= 1
 
     def text(self, data: str) -> None:
-        if self.in_t:
-            self.length += len(data)
-            if self.length > self.limits.max_string_chars:
-                self.scan.error(
-                    "RETURN_STRING_TOO_LONG",
-                    f"1つのセルの文字数が Excel の上限（{self.limits.max_string_chars:,}字）を超えています（{self.where}）。貼り付けた文章を短くしてください",
-                    value=self.where,
-                )
-                raise _Refuse
+        self.length += len(data)
+        if self.length > self.limit:
+            self.scan.error(
+                "RETURN_STRING_TOO_LONG",
+                f"1つのセルの文字数が Excel の上限（{self.limit:,}字）を超えています（{self.where}）。貼り付けた文章を短くしてください",
+                value=self.where,
+            )
+            raise _Refuse
 
     def handler(self) -> _Handler:
-        return _Handler(self.start, self.end, self.text)
+        return _Handler(start=self.start, text=self.text)
 
 
 class _SheetScan:
-    """One worksheet: extent of the values, cell count, formulas, error values, merges, inline strings."""
+    """One worksheet, with a start handler and a text handler only (fast): the extent of
+    the cells holding a value, the number of cells, the text length per cell, formulas,
+    error values and merged ranges. A cell is judged when the next one starts."""
 
     def __init__(self, sheet: str, scan: SafetyScan, limits: SafetyLimits, budget: _Budget) -> None:
         self.sheet, self.scan, self.limits, self.budget = sheet, scan, limits, budget
@@ -526,74 +529,82 @@ class _SheetScan:
         self.col = 0
         self.max_row = 0
         self.max_col = 0
-        self.cell: tuple[int, int] | None = None
+        self.open = False  # a cell is being read
+        self.ref = ""
         self.cell_type = ""
         self.has_value = False
         self.v_present = False  # a cached result, possibly the empty string
         self.formula: list[str] | None = None
         self.value: list[str] = []
         self.collect: list[str] | None = None
-        self.strings = _StringScan(f"{sheet}", scan, limits, ("is",))
+        self.text_length = 0
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        local = _local(name)
-        if local == "row":
-            r = attrs.get("r")
-            self.row = int(r) if r and r.isdigit() else self.row + 1
-            self.col = 0
-        elif local == "c":
+        if name == "c" or _local(name) == "c":
+            self._close_cell()
             ref = attrs.get("r")
             pos = parse_cell_ref(ref) if ref else (self.row, self.col + 1)
             if pos is None:
                 self.scan.error("RETURN_UNREADABLE", f"シート「{self.sheet}」に読めないセル番地（{ref}）があります。元のファイルを保存し直して送ってください", self.sheet, value=ref)
                 raise _Refuse
             self.row, self.col = pos
-            self.cell = pos
+            self.ref = ref.replace("$", "").upper() if ref else cell_ref(*pos)
+            self.open = True
             self.cell_type = attrs.get("t", "n")
             self.has_value = self.v_present = False
             self.formula = None
             self.value = []
+            self.collect = None
+            self.text_length = 0
             self.budget.cells += 1
             if self.budget.cells > self.limits.max_cells:
                 self.scan.error("RETURN_TOO_MANY_CELLS", f"セルの数が多すぎます（{self.limits.max_cells:,}個を超えました）。お送りした様式に入力して送ってください", self.sheet)
                 raise _Refuse
-        elif self.cell is not None and local == "f":
-            self.formula = []
-            self.collect = self.formula
-        elif self.cell is not None and local == "v":
+            return
+        local = _local(name)
+        if local == "v" and self.open:
             self.has_value = self.v_present = True
             self.collect = self.value
-        elif self.cell is not None and local == "is":
+        elif local == "f" and self.open:
+            self.formula = []
+            self.collect = self.formula
+        elif local in ("is", "t", "r") and self.open:
             self.has_value = True
-            self.strings.start(name, attrs)
-        elif local == "t":
-            self.strings.start(name, attrs)
-        elif local == "mergeCell":
-            self._merge(attrs.get("ref", ""))
-
-    def end(self, name: str) -> None:
-        local = _local(name)
-        if local in ("f", "v"):
             self.collect = None
-        elif local in ("is", "t"):
-            self.strings.end(name)
-        elif local == "c" and self.cell is not None:
-            self._end_cell()
-            self.cell = None
+        elif local == "row":
+            self._close_cell()
+            r = attrs.get("r")
+            self.row = int(r) if r and r.isdigit() else self.row + 1
+            self.col = 0
+        elif local == "mergeCell":
+            self._close_cell()
+            self._merge(attrs.get("ref", ""))
+        else:  # rich-text formatting inside a cell, or what follows the sheet data: stop collecting
+            self.collect = None
 
     def text(self, data: str) -> None:
-        if self.collect is not None:
-            if sum(map(len, self.collect)) < 512:  # enough to show; the length limit is on strings
-                self.collect.append(data)
-        else:
-            self.strings.text(data)
+        if not self.open:
+            return
+        self.text_length += len(data)
+        if self.text_length > self.limits.max_string_chars:
+            self.scan.error(
+                "RETURN_STRING_TOO_LONG",
+                f"シート「{self.sheet}」のセル {self.ref} の文字数が Excel の上限（{self.limits.max_string_chars:,}字）を超えています。貼り付けた文章を短くしてください",
+                self.sheet,
+                self.ref,
+            )
+            raise _Refuse
+        if self.collect is not None and len(self.collect) < 8:  # enough to show; the length is checked above
+            self.collect.append(data)
 
-    def _end_cell(self) -> None:
-        assert self.cell is not None
-        row, col = self.cell
-        cached = "".join(self.value).strip()
+    def _close_cell(self) -> None:
+        if not self.open:
+            return
+        self.open = False
+        self.collect = None
         if not (self.has_value or self.formula is not None):
             return
+        row, col = self.row, self.col
         if row > self.max_row:
             self.max_row = row
             if row > self.limits.max_rows:
@@ -601,7 +612,7 @@ class _SheetScan:
                     "RETURN_TOO_MANY_ROWS",
                     f"シート「{self.sheet}」の{row:,}行目に値があります（上限 {self.limits.max_rows:,}行）。行を貼り付けたりせず、お送りした様式に入力して送ってください",
                     self.sheet,
-                    cell_ref(row, col),
+                    self.ref,
                 )
                 raise _Refuse
         if col > self.max_col:
@@ -611,18 +622,19 @@ class _SheetScan:
                     "RETURN_TOO_MANY_COLUMNS",
                     f"シート「{self.sheet}」の{col:,}列目に値があります（上限 {self.limits.max_cols:,}列）。お送りした様式に入力して送ってください",
                     self.sheet,
-                    cell_ref(row, col),
+                    self.ref,
                 )
                 raise _Refuse
-        ref = cell_ref(row, col)
-        if self.formula is not None:
-            self._flag()
-            # A saved result: a value, or an empty string result (t="str" with an empty <v/>).
-            saved = bool(cached) or self.cell_type == "inlineStr" or (self.cell_type == "str" and self.v_present)
-            self.scan.formulas[(self.sheet, ref)] = FormulaCell("".join(self.formula)[:200], saved)
-        if self.cell_type == "e":
-            self._flag()
-            self.scan.error_values[(self.sheet, ref)] = cached or "#N/A"
+        if self.formula is not None or self.cell_type == "e":
+            cached = "".join(self.value).strip()
+            if self.formula is not None:
+                self._flag()
+                # A saved result: a value, or an empty string result (t="str" with an empty <v/>).
+                saved = bool(cached) or self.cell_type == "inlineStr" or (self.cell_type == "str" and self.v_present)
+                self.scan.formulas[(self.sheet, self.ref)] = FormulaCell("".join(self.formula)[:200], saved)
+            if self.cell_type == "e":
+                self._flag()
+                self.scan.error_values[(self.sheet, self.ref)] = cached or "#N/A"
 
     def _merge(self, ref: str) -> None:
         a, _, b = ref.partition(":")
@@ -641,20 +653,14 @@ class _SheetScan:
             raise _Refuse
 
     def finish(self) -> None:
+        self._close_cell()
         self.budget.grid += self.max_row * self.max_col
         if self.budget.grid > self.limits.max_grid_cells:
             self.scan.error("RETURN_TOO_MANY_CELLS", f"値のある範囲が広すぎます（シート「{self.sheet}」まで合計 {self.budget.grid:,}セル）。お送りした様式に入力して送ってください", self.sheet)
             raise _Refuse
 
     def handler(self) -> _Handler:
-        sheet_end = self.end
-
-        def end(name: str) -> None:
-            sheet_end(name)
-            if _local(name) == "worksheet":
-                self.finish()
-
-        return _Handler(self.start, end, self.text)
+        return _Handler(start=self.start, text=self.text, finish=self.finish)
 
 
 # --- reporting on the input cells of a reading ---------------------------------------------

@@ -1,16 +1,13 @@
 """A headless Chromium (or Chrome / Edge) driven over the DevTools protocol:
 the PDF engine of the report, and the browser of the accessibility tests.
 
-Chromium talks CDP over a pair of pipes (--remote-debugging-pipe: it reads
-commands on fd 3 and writes replies on fd 4, NUL-terminated JSON), so no port
-is opened and no extra package is needed. The pipe transport is POSIX-only.
+The messages go over a pipe on Linux/macOS and over a websocket on Windows
+(devtools_transport.py); the browser is found by browser_discovery.py.
 """
 
 from __future__ import annotations
 
 import base64
-import json
-import os
 import shutil
 import subprocess
 import sys
@@ -19,8 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-BROWSER_ENV = "ENVPLAN_BROWSER"
-BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "microsoft-edge", "msedge")
+from .browser_discovery import BROWSER_ENV, PATH_NAMES, find_browser, missing_browser_message
+from .devtools_transport import TRANSPORT_ENV, BrowserError, choose_transport, start
+
+__all__ = ["BROWSER_ENV", "TRANSPORT_ENV", "Browser", "BrowserError", "Page", "find_browser", "locate_browser", "print_together"]
+
+BROWSER_NAMES = PATH_NAMES
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -34,67 +35,43 @@ FLAGS = (
     "--no-default-browser-check",
     "--hide-scrollbars",
     "--mute-audio",
-    "--remote-debugging-pipe",
 )
-INSTALL_HINT = (
-    "PDF の作成には Chromium（または Google Chrome / Microsoft Edge）が必要です。"
-    "`make system-deps`（Debian では chromium パッケージ）で入れるか、環境変数 ENVPLAN_BROWSER に実行ファイルを指定してください。"
-    "--no-pdf を付けると PDF なしで公表できます"
-)
+START_TIMEOUT = 60.0  # seconds for the browser to come up (a cold Edge on a busy PC is slow)
 
 
-class BrowserError(RuntimeError):
-    pass
-
-
-def find_browser() -> str | None:
-    """The browser to use: $ENVPLAN_BROWSER, else the first Chromium-family program on PATH."""
-    env = os.environ.get(BROWSER_ENV)
-    if env:
-        return env if Path(env).exists() or shutil.which(env) else None
-    for name in BROWSER_NAMES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
+def locate_browser() -> str:
+    """The browser's executable, or a BrowserError saying what to install."""
+    exe = find_browser()
+    if not exe:
+        raise BrowserError(*missing_browser_message())
+    return exe
 
 
 class Browser:
     """One headless browser with one page; use as a context manager."""
 
-    def __init__(self, executable: str | None = None, *, width: int = 1280, height: int = 900, timeout: float = 120, flags: tuple[str, ...] = ()) -> None:
-        if sys.platform == "win32":  # pragma: no cover - the pipe transport needs POSIX file descriptors
-            raise BrowserError("ブラウザーとの接続（パイプ）はこの OS では使えません。--no-pdf で公表してください")
-        exe = executable or find_browser()
-        if not exe:
-            raise BrowserError(INSTALL_HINT)
+    def __init__(
+        self,
+        executable: str | None = None,
+        *,
+        width: int = 1280,
+        height: int = 900,
+        timeout: float = 120,
+        flags: tuple[str, ...] = (),
+        transport: str | None = None,
+    ) -> None:
+        kind = choose_transport(transport)
+        exe = executable or locate_browser()
         self.timeout = timeout
+        self.transport_kind = kind
         self.profile = tempfile.mkdtemp(prefix="envplan-browser-")
-        to_browser_r, self._to_browser = os.pipe()
-        self._from_browser, from_browser_w = os.pipe()
-
-        def child_fds() -> None:
-            # Move both ends out of the way first: either may already be fd 3 or 4.
-            high_r, high_w = os.dup(to_browser_r), os.dup(from_browser_w)
-            os.dup2(high_r, 3)
-            os.dup2(high_w, 4)
-
+        args = [*FLAGS, *flags, f"--user-data-dir={self.profile}", f"--window-size={width},{height}", "about:blank"]
         try:
-            self.proc = subprocess.Popen(
-                [exe, *FLAGS, *flags, f"--user-data-dir={self.profile}", f"--window-size={width},{height}", "about:blank"],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                preexec_fn=child_fds,
-                pass_fds=(3, 4),  # kept open after preexec_fn has put the pipes there
-            )
-        except OSError as e:
+            self.transport = start(kind, exe, args, Path(self.profile), timeout=min(timeout, START_TIMEOUT))
+        except BaseException:
             shutil.rmtree(self.profile, ignore_errors=True)
-            raise BrowserError(f"ブラウザー {exe} を起動できません（{e}）") from e
-        finally:
-            os.close(to_browser_r)
-            os.close(from_browser_w)
-        self._buffer = b""
+            raise
+        self.proc = self.transport.proc
         self._next_id = 0
         self.events: list[dict[str, Any]] = []
         try:
@@ -130,32 +107,20 @@ class Browser:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        for fd in (self._to_browser, self._from_browser):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        shutil.rmtree(self.profile, ignore_errors=True)
+        self.transport.close()
+        _remove_profile(Path(self.profile))
 
     # --- protocol -------------------------------------------------------------
 
     def _read_message(self, deadline: float) -> dict[str, Any]:
-        while b"\0" not in self._buffer:
-            if time.monotonic() > deadline:
-                raise BrowserError("ブラウザーが時間内に応答しませんでした")
-            chunk = os.read(self._from_browser, 1 << 20)
-            if not chunk:
-                raise BrowserError("ブラウザーが予期せず終了しました")
-            self._buffer += chunk
-        raw, _, self._buffer = self._buffer.partition(b"\0")
-        return json.loads(raw)
+        return self.transport.receive(deadline)
 
     def send(self, method: str, session: str | None = None, **params: Any) -> int:
         self._next_id += 1
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
         if session:
             message["sessionId"] = session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        self.transport.send(message)
         return self._next_id
 
     def wait(self, ids: list[int], timeout: float | None = None) -> list[dict[str, Any]]:
@@ -286,6 +251,16 @@ class Page:
     def print_pdf(self, path: Path, *, tagged: bool = True, outline: bool = True) -> Path:
         result = self.browser.wait([self.start_print(tagged=tagged, outline=outline)])[0]
         return self.finish_print(result, path)
+
+
+def _remove_profile(profile: Path) -> None:
+    # On Windows the browser's helper processes may hold files of the profile
+    # for a moment after the main process has exited.
+    for attempt in range(10 if sys.platform == "win32" else 1):
+        shutil.rmtree(profile, ignore_errors=True)
+        if not profile.exists():
+            return
+        time.sleep(0.2)
 
 
 def print_together(jobs: list[tuple[Page, Path, bool, bool]]) -> list[Path]:
