@@ -12,7 +12,7 @@
 5. pairs of consolidations started together: refused vs written, never both;
 6. the merge property with more hypothesis examples than `make test` runs.
 
-Environment: BENCH_KILLS (default 30), BENCH_PAIRS (10), BENCH_EXAMPLES (30).
+Environment: BENCH_KILLS (default 40), BENCH_PAIRS (10), BENCH_EXAMPLES (30).
 Usage: python benchmarks/bench_reliability.py
 """
 
@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-KILLS = int(os.environ.get("BENCH_KILLS", "30"))
+KILLS = int(os.environ.get("BENCH_KILLS", "40"))
 PAIRS = int(os.environ.get("BENCH_PAIRS", "10"))
 EXAMPLES = int(os.environ.get("BENCH_EXAMPLES", "30"))
 MB = 1024 * 1024

@@ -69,7 +69,7 @@ def test_two_consolidations_at_once(setup, tmp_path):
 
 def test_consolidate_is_refused_while_compute_writes(setup, tmp_path):
     master = copy_master(setup.master, tmp_path / "m")
-    with update_master(master) as sink:  # what `envplan compute` holds while it writes its sheets
+    with update_master(master):  # what `envplan compute` holds while it writes its sheets
         proc = run_cli("consolidate", master, setup.inbox, "--json")
         assert proc.returncode == 2 and "別の処理が使用中" in json.loads(proc.stdout)["error"]["message"]
     assert snapshot(master) == setup.before

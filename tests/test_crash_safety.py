@@ -27,6 +27,7 @@ import pytest
 from envplan import master_store
 from envplan.consolidate import ConsolidationError, consolidate
 from envplan.master_store import BACKUP_DIR_NAME, MasterBusyError, MasterLock, MasterWriteError, atomic_save, lock_path
+from envplan.template_identity import key_path
 
 from crash_kit import copy_master, kill_once, prepare, snapshot
 from returns_kit import sha
@@ -131,7 +132,8 @@ def test_a_write_that_fails_leaves_the_master_unchanged_with_a_clear_message(set
     assert "元のファイルは変更されていません" in error["message"]
     assert sha(master) == before
     assert not list(master.parent.glob(".*.tmp.xlsx")) and not lock_path(master).exists()
-    assert not list((master.parent / BACKUP_DIR_NAME).glob("*")) if (master.parent / BACKUP_DIR_NAME).exists() else True
+    backups = master.parent / BACKUP_DIR_NAME
+    assert not backups.exists() or not any(backups.iterdir())
     result = consolidate(master, setup.inbox)  # with room again, the same inbox goes in
     assert result.rejected == 0 and snapshot(master) == setup.after
 
@@ -151,7 +153,7 @@ def test_a_full_file_system(setup, tmp_path, room):
     if not _can_mount_tmpfs(tmp_path):
         pytest.skip("this system does not allow a tmpfs in a user namespace (covered by the RLIMIT_FSIZE test)")
     size = setup.master.stat().st_size
-    key = master_store_key(setup.master)
+    key = key_path(setup.master)
     fs_kb = (size + 24 * 1024) // 1024 if room.startswith("no room for the new") else (2 * size + 40 * 1024) // 1024
     disk = tmp_path / "disk"
     out = tmp_path / "out"
@@ -178,12 +180,6 @@ def test_a_full_file_system(setup, tmp_path, room):
     assert not list(left.glob(".*.tmp.xlsx")) and not lock_path(left / setup.master.name).exists()
     backups = left / BACKUP_DIR_NAME
     assert not backups.exists() or not list(backups.iterdir())  # no half backup either
-
-
-def master_store_key(master: Path) -> Path:
-    from envplan.template_identity import key_path
-
-    return key_path(master)
 
 
 def test_a_backup_that_fails_half_way_leaves_nothing_behind(setup, tmp_path, monkeypatch):

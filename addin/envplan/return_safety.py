@@ -243,9 +243,13 @@ def _scan_zip(zf: zipfile.ZipFile, scan: SafetyScan, limits: SafetyLimits) -> No
         return
     _check_macros_and_links(names, scan)
     budget = _Budget(limits)
+    done = {"[Content_Types].xml", workbook_part, posixpath.join(posixpath.dirname(workbook_part), "_rels", posixpath.basename(workbook_part) + ".rels")}
     for info in infos:
         name = info.filename
         if name.endswith("/"):
+            continue
+        if name in done:  # parsed above (and counted there)
+            budget.add(info.file_size, name, scan)
             continue
         if name.lower().endswith(XML_SUFFIXES):
             handler = _part_handler(name, sheets, zf, scan, limits, budget)
@@ -518,6 +522,10 @@ class _StringScan:
         return _Handler(start=self.start, text=self.text)
 
 
+_CELL, _VALUE, _FORMULA, _STRING, _ROW, _MERGE = 1, 2, 3, 4, 5, 6
+_SHEET_KINDS = {"c": _CELL, "v": _VALUE, "f": _FORMULA, "is": _STRING, "t": _STRING, "r": _STRING, "row": _ROW, "mergeCell": _MERGE}
+
+
 class _SheetScan:
     """One worksheet, with a start handler and a text handler only (fast): the extent of
     the cells holding a value, the number of cells, the text length per cell, formulas,
@@ -538,9 +546,15 @@ class _SheetScan:
         self.value: list[str] = []
         self.collect: list[str] | None = None
         self.text_length = 0
+        self.kinds: dict[str, int] = {}
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        if name == "c" or _local(name) == "c":
+        kind = self.kinds.get(name)
+        if kind is None:  # first time this raw name is seen in the part
+            kind = _SHEET_KINDS.get(_local(name), 0)
+            if len(self.kinds) < 10_000:
+                self.kinds[name] = kind
+        if kind == _CELL:
             self._close_cell()
             ref = attrs.get("r")
             pos = parse_cell_ref(ref) if ref else (self.row, self.col + 1)
@@ -548,7 +562,7 @@ class _SheetScan:
                 self.scan.error("RETURN_UNREADABLE", f"シート「{self.sheet}」に読めないセル番地（{ref}）があります。元のファイルを保存し直して送ってください", self.sheet, value=ref)
                 raise _Refuse
             self.row, self.col = pos
-            self.ref = ref.replace("$", "").upper() if ref else cell_ref(*pos)
+            self.ref = ref if ref and ref.isupper() and "$" not in ref else cell_ref(*pos)
             self.open = True
             self.cell_type = attrs.get("t", "n")
             self.has_value = self.v_present = False
@@ -560,23 +574,24 @@ class _SheetScan:
             if self.budget.cells > self.limits.max_cells:
                 self.scan.error("RETURN_TOO_MANY_CELLS", f"セルの数が多すぎます（{self.limits.max_cells:,}個を超えました）。お送りした様式に入力して送ってください", self.sheet)
                 raise _Refuse
-            return
-        local = _local(name)
-        if local == "v" and self.open:
-            self.has_value = self.v_present = True
-            self.collect = self.value
-        elif local == "f" and self.open:
-            self.formula = []
-            self.collect = self.formula
-        elif local in ("is", "t", "r") and self.open:
-            self.has_value = True
-            self.collect = None
-        elif local == "row":
+        elif kind == _STRING:
+            if self.open:
+                self.has_value = True
+                self.collect = None
+        elif kind == _VALUE:
+            if self.open:
+                self.has_value = self.v_present = True
+                self.collect = self.value
+        elif kind == _FORMULA:
+            if self.open:
+                self.formula = []
+                self.collect = self.formula
+        elif kind == _ROW:
             self._close_cell()
             r = attrs.get("r")
             self.row = int(r) if r and r.isdigit() else self.row + 1
             self.col = 0
-        elif local == "mergeCell":
+        elif kind == _MERGE:
             self._close_cell()
             self._merge(attrs.get("ref", ""))
         else:  # rich-text formatting inside a cell, or what follows the sheet data: stop collecting
