@@ -203,6 +203,10 @@ class Page:
     def emulate_media(self, media: str) -> None:
         self.call("Emulation.setEmulatedMedia", media=media)
 
+    def bring_to_front(self) -> None:
+        """Make this the active tab: a tab left behind another one prints markedly slower."""
+        self.call("Page.bringToFront")
+
     def goto(self, url: str) -> None:
         self.browser.events = [e for e in self.browser.events if e.get("sessionId") != self.session]
         self.call("Page.navigate", url=url)

@@ -126,6 +126,7 @@ def write_pdfs(r: ReportData, report_path: Path, sheets_path: Path | None) -> tu
             sheets_page = browser.new_page()
             sheets_html_text = _setup_sheets(sheets_page, r, work)
             pages_to_load.append((sheets_page, work / "sheets.html"))
+            report_page.bring_to_front()  # the sheets' tab opened last and took the front; the report's is the heavy one
         clock.lap("html")
         browser.load_together(pages_to_load)  # two tabs, two renderer processes: both cores busy
         clock.lap("load")
