@@ -76,7 +76,7 @@ def validate(
     write: bool = typer.Option(True, "--write/--no-write", help="検証結果シートをワークブックに書き込む"),
 ) -> None:
     """入力を検証する（エラーがあれば終了コード1）。"""
-    from .validation import validate_source, validation_table
+    from .validation import validate_source
     from .workbook_io import CalamineSource
     from .xlsx_results import update_master
 
@@ -87,11 +87,11 @@ def validate(
         fail(f"{master.name} をワークブックとして読めません（{type(e).__name__}: {e}）", f"cannot read {master.name} as a workbook: {e}", as_json=as_json)
     result = validate_source(source)
     errors, warnings = result.diagnostics.errors, result.diagnostics.warnings
-    summary = f"エラー {len(errors)} 件、警告 {len(warnings)} 件"
+    summary = result.summary
     if write:
         try:
             with update_master(master) as sink:
-                sink.write_table(validation_table(result.diagnostics.items, f"{summary}（セルの場所をクリックすると移動します）"))
+                sink.write_table(result.table())
         except (MasterBusyError, MasterWriteError) as e:
             console.print(f"[yellow]検証結果シートは書き込めませんでした:[/] {e}")
     if as_json:

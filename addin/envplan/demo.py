@@ -39,7 +39,7 @@ def step_init(ctx: DemoContext) -> None:
 
 
 def step_validate(ctx: DemoContext) -> None:
-    from .validation import validate_source, validation_table
+    from .validation import validate_source
     from .workbook_io import CalamineSource
     from .xlsx_results import update_master
 
@@ -48,8 +48,8 @@ def step_validate(ctx: DemoContext) -> None:
         if not result.ok:
             raise RuntimeError(f"サンプル {name} の検証でエラー: {[d.message for d in result.diagnostics.errors][:5]}")
         with update_master(path) as sink:
-            sink.write_table(validation_table(result.diagnostics.items, f"エラー 0 件、警告 {len(result.diagnostics.warnings)} 件"))
-        ctx.lines.append(f"検証（{name}）: エラー 0 件、警告 {len(result.diagnostics.warnings)} 件 → 検証結果シート")
+            sink.write_table(result.table())
+        ctx.lines.append(f"検証（{name}）: {result.summary} → 検証結果シート")
 
 
 def step_compute(ctx: DemoContext) -> None:

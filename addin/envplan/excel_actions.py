@@ -170,7 +170,7 @@ def validate(book: Any = None) -> ActionOutcome:
 
 def _validate(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
     from .master_layout import layout
-    from .validation import validate_source, validation_table
+    from .validation import validate_source
     from .workbook_io import CellMark
 
     ui.status("ワークブックを読み込んでいます…")
@@ -180,11 +180,11 @@ def _validate(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
     ui.status("入力を検証しています…")
     result = validate_source(source)
     errors, warnings = result.diagnostics.errors, result.diagnostics.warnings
-    summary = f"エラー {len(errors)} 件、警告 {len(warnings)} 件"
+    summary = result.summary
     ui.status("検証結果を書き込んでいます…")
     sink = LiveBookSink(book)
     sink.unmark_cells(previous)
-    sink.write_table(validation_table(result.diagnostics.items, f"{summary}（セルの場所をクリックすると移動します）"))
+    sink.write_table(result.table())
     marks = [CellMark(d.sheet, d.cell, d.message, d.severity) for d in errors + warnings if d.sheet and d.cell]
     sink.mark_cells(marks)
     sheet = layout()["validation"].name

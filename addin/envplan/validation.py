@@ -37,6 +37,14 @@ class ValidationResult:
             "policies": len(p.policies) if p else 0,
         }
 
+    @property
+    def summary(self) -> str:
+        return f"エラー {len(self.diagnostics.errors)} 件、警告 {len(self.diagnostics.warnings)} 件"
+
+    def table(self) -> ResultTable:
+        """The 検証結果 sheet, the same whichever door writes it."""
+        return validation_table(self.diagnostics.items, f"{self.summary}（セルの場所をクリックすると移動します）")
+
     def to_json(self, file: str = "") -> dict[str, Any]:
         return {
             "file": file,
