@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test bench system-deps venv clean
+.PHONY: demo test test-deep bench system-deps venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ system-deps:
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The property tests with ten times the examples, freshly random: a bug hunt
+# before a release (CI runs the fixed examples of the "ci" profile).
+test-deep: $(STAMP) system-deps
+	HYPOTHESIS_PROFILE=default ENVPLAN_EXAMPLES_SCALE=10 $(BIN)/python -m pytest -q $(PYTEST_ARGS) $$(grep -l '@given' tests/test_*.py)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -14,12 +14,25 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
 # The remote xlwings engine used by the Excel-door tests is licensed for
 # noncommercial use; the key is set here, for the tests only.
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+
+# Hypothesis profiles. CI runs the fixed "ci" examples, so what passed here
+# passes there and a landing is never decided by a random draw; the bugs are
+# hunted locally with the default (random) profile or with `make test-deep`.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("ENVPLAN_REQUIRE_SYSTEM") else "default"))
+
+
+def examples(n: int) -> int:
+    """A property test's example count, scaled up for a deep local run."""
+    return max(1, round(n * float(os.environ.get("ENVPLAN_EXAMPLES_SCALE", "1"))))
 
 
 def require(tool: str) -> str:

@@ -52,6 +52,7 @@ numbers = st.one_of(
     st.integers(min_value=-10**9, max_value=10**9).map(float),
     st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False).map(lambda x: float("%.15g" % x)),
 )
+amounts = numbers.map(abs)
 ratios = st.floats(0.1, 1.5).map(lambda x: float("%.15g" % x))
 optional_numbers = st.one_of(st.none(), numbers)
 
@@ -179,7 +180,7 @@ def plans(draw: st.DrawFn) -> Plan:
                 reference_indicators=draw(st.lists(st.sampled_from(ind_ids), max_size=3, unique=True)) if ind_ids else [],
                 budget_label=draw(required_text.filter(lambda t: "\n" not in t)),
                 budget_unit=draw(required_text.filter(lambda t: "\n" not in t)),
-                budget=draw(st.lists(st.builds(BudgetLine, fy=years, kind=st.sampled_from(BUDGET_KINDS), amount=numbers), max_size=4)),
+                budget=draw(st.lists(st.builds(BudgetLine, fy=years, kind=st.sampled_from(BUDGET_KINDS), amount=amounts), max_size=4)),
                 subprojects=draw(st.lists(st.builds(SubProject, name=required_text, status=text), max_size=3)),
                 glossary=draw(st.lists(st.builds(GlossaryEntry, term=required_text, description=required_text), max_size=3)),
             )

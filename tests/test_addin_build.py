@@ -14,7 +14,7 @@ from pathlib import Path
 
 import olefile
 import pytest
-from conftest import require, run_cli
+from conftest import examples, require, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream
@@ -48,7 +48,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
 
 
 @given(st.binary(max_size=20000) | st.text(alphabet="Dim x As Long\r\n'=()\"_ab12", max_size=20000).map(str.encode))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 def test_compression_round_trips_and_oletools_agrees(data: bytes) -> None:
     try:
         packed = compress(data)
@@ -68,7 +68,7 @@ names = st.text(alphabet="abcXYZ_0189あ", min_size=1, max_size=31)
 
 
 @given(st.lists(st.tuples(names, st.binary(max_size=9000)), min_size=1, max_size=40, unique_by=lambda t: t[0].upper()))
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 def test_compound_file_read_back_by_olefile(streams: list[tuple[str, bytes]]) -> None:
     tree = {"S": dict(streams), "top": b"x" * 5000}
     data = write_compound_file(tree)

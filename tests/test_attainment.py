@@ -8,6 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from envplan.attainment import (
     STATUS_ICONS,
     STATUSES,
@@ -53,7 +54,7 @@ def test_progress_rate_and_expected_value_known_values() -> None:
 
 
 @given(fy0=years, span=st.integers(1, 30), b=signed, t=signed, direction=directions, data=st.data())
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_a_value_exactly_on_the_path_is_on_track(fy0: int, span: int, b: float, t: float, direction: str, data: st.DataObject) -> None:
     # A target on the good side of the baseline, and a year before the target year.
     assume(abs(t - b) > 1e-6 * max(abs(b), abs(t), 1.0))
@@ -66,7 +67,7 @@ def test_a_value_exactly_on_the_path_is_on_track(fy0: int, span: int, b: float, 
 
 
 @given(b=signed, t=signed, actual=signed, e=signed, direction=directions, r=ratios)
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_an_achieved_target_is_achieved_whatever_the_path(b: float, t: float, actual: float, e: float, direction: str, r: tuple[float, float]) -> None:
     reached = actual >= t if direction == "higher" else actual <= t
     assume(reached)
@@ -75,7 +76,7 @@ def test_an_achieved_target_is_achieved_whatever_the_path(b: float, t: float, ac
 
 
 @given(b=signed, t=signed, actual=signed, e=signed, direction=directions, r=ratios)
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 def test_swapping_the_direction_mirrors_the_status(b: float, t: float, actual: float, e: float, direction: str, r: tuple[float, float]) -> None:
     other = "lower" if direction == "higher" else "higher"
     kw = dict(on_track=r[0], slightly_behind=r[1])

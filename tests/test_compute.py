@@ -27,6 +27,7 @@ from envplan.targets import (
 from envplan.workbook_io import CalamineSource
 
 from strategies import plans
+from conftest import examples
 
 
 def _from_workbook(path: Path, fy: int | None = None) -> PlanResult:
@@ -257,7 +258,7 @@ def test_summary_counts_by_category() -> None:
     assert data["summary"][-1]["counts"]["達成"] == 1
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(plan=plans())
 def test_any_plan_computes_with_explanations(plan: Plan) -> None:
     result = compute_plan(plan)

@@ -11,6 +11,7 @@ from envplan.samples import load_sample
 from envplan.workbook_io import CalamineSource
 
 from strategies import plans
+from conftest import examples
 
 
 def _round_trip(plan, path: Path):
@@ -36,7 +37,7 @@ def test_illustrative_sample_round_trips(sample_masters):
     assert "実際の数値ではありません" in back.illustrative_note
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
 @given(plan=plans())
 def test_any_plan_round_trips(plan, tmp_path_factory):
     path = tmp_path_factory.mktemp("rt") / "m.xlsx"

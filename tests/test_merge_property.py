@@ -27,6 +27,7 @@ from envplan.template_fill import fill_template
 from envplan.template_identity import key_path
 
 from returns_kit import issue, read_plan
+from conftest import examples
 
 FIELDS: dict[str, list[tuple[Any, ...]]] = {
     "環境課": [("value", "S03", 2022, "actual"), ("value", "S04", 2022, "actual"), ("value", "S03", 2022, "note"), ("department", "環境課", "contact")],
@@ -81,7 +82,7 @@ def _log(master: Path) -> list[dict[str, Any]]:
     return [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(EXAMPLES), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(runs=RUNS)
 def test_master_holds_the_last_submission_and_the_log_replays_to_it(base, runs):
     src, templates, factory = base

@@ -13,6 +13,7 @@ import envplan
 from envplan.opensdg import OPENSDG_STATUSES, limit_coefficient, opensdg_progress, opensdg_status
 
 from opensdg_reference import reference_status
+from conftest import examples
 
 
 def status(values, direction="positive", base_year=2015, target_year=2030, **kw) -> str:
@@ -127,7 +128,7 @@ series = st.dictionaries(st.integers(2005, 2025), value, max_size=8)
     target=st.one_of(st.none(), st.floats(min_value=-1000, max_value=1000, allow_nan=False)),
     limit=st.one_of(st.none(), st.floats(min_value=0, max_value=200, allow_nan=False)),
 )
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 def test_agrees_with_the_sdg_build_port(values, direction, base_year, target, limit) -> None:
     target_year = 2030  # after every data year, as in use (sdg-build divides by zero otherwise)
     if target is not None:

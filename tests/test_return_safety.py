@@ -40,6 +40,7 @@ from hostile_corpus import (
     zip_bomb_member,
 )
 from returns_kit import fill, issue
+from conftest import examples
 
 MB = 1024 * 1024
 
@@ -278,7 +279,7 @@ def test_text_inputs_are_cleaned_with_warnings(kit, tmp_path):
 _INVISIBLE = st.sampled_from(["\x00", "\x01", "\x08", "\x0b", "\x1f", "\x7f", "\x85", "\u200e", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069", "\ufeff", "\ud800", "\uffff"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.one_of(st.text(max_size=5), _INVISIBLE), max_size=12).map("".join))
 def test_cleaned_text_is_always_writable_and_never_silently_changed(text):
     from envplan.return_safety import _BIDI, _CONTROL, _clean_text

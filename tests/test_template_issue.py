@@ -18,7 +18,7 @@ from envplan.template_issue import build_template, departments_to_issue
 from envplan.template_layout import CONTACT_SHEET, GUIDE_SHEET, IDENTITY_SHEET, INDICATOR_SHEET, POLICY_SHEET_PREFIX, PROJECT_SHEET
 from envplan.workbook_io import CalamineSource
 
-from conftest import cli_json
+from conftest import cli_json, examples
 from returns_kit import issue, key_hex, read_plan
 from strategies import plans
 
@@ -138,7 +138,7 @@ _numbers = hst.one_of(hst.integers(-10**9, 10**9), hst.floats(-1e9, 1e9, allow_n
 _texts = hst.text(alphabet="あ環境ABCabc0123 ()=+-@<>&\"'\n\r", max_size=30)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(values=hst.lists(hst.one_of(_numbers, _texts), min_size=1, max_size=30))
 def test_canonical_text_survives_a_write_and_read(values, tmp_path):
     """What openpyxl writes, calamine reads back as the same canonical text."""
@@ -154,7 +154,7 @@ def test_canonical_text_survives_a_write_and_read(values, tmp_path):
         assert canonical(grid.value(i, 1)) == canonical(v)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(plan=plans())
 def test_any_plan_template_reads_back_as_issued(plan, tmp_path):
     """For any plan and department: the issued template verifies, no cell deviates,

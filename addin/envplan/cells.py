@@ -85,6 +85,14 @@ class CellReader:
             self.diags.error("REQUIRED", f"{label}が空欄です。数値を入力してください", cell.sheet, cell.ref)
         return reading.value
 
+    def amount(self, cell: Cell, *, unit: str = "", required: bool = False, what: str = "") -> float | None:
+        """A budget figure: a number that cannot be negative (予算・決算 are never below zero)."""
+        value = self.number(cell, unit=unit, required=required, what=what)
+        if value is not None and value < 0:
+            self.diags.error("NUMBER_INVALID", f"{what or 'この欄'}: 金額は0以上の数値で入力してください", cell.sheet, cell.ref, cell.value)
+            return None
+        return value
+
     def year(self, cell: Cell, *, required: bool = False, what: str = "") -> int | None:
         label = what or "年度"
         if cell.blank:

@@ -164,7 +164,7 @@ class Rating(_Model):
 class BudgetLine(_Model):
     fy: int
     kind: BudgetKind
-    amount: float
+    amount: float = Field(ge=0)  # 予算・決算 are never negative; templates refuse a negative figure too
 
 
 class SubProject(_Model):

@@ -361,7 +361,7 @@ def read_form(grid: SheetGrid, diags: DiagnosticList, plan_departments: set[str]
             elif section == S_BUDGET:
                 fy = rd.year(a, required=True, what="事業費の年度")
                 kind = rd.choice(grid.cell(r, 2), BUDGET_KINDS, required=True, what="事業費の区分")
-                amount = rd.number(grid.cell(r, 4), required=True, what="事業費の金額")
+                amount = rd.amount(grid.cell(r, 4), required=True, what="事業費の金額")
                 if fy is not None and kind is not None and amount is not None:
                     budget.append(BudgetLine(fy=fy, kind=kind, amount=amount))
             elif section == S_SUB:

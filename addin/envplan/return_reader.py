@@ -154,11 +154,7 @@ def _typed(rd: CellReader, cell: Cell, spec: InputSpec) -> Any:
     if spec.kind == "number":
         return rd.number(cell, unit=spec.unit, what=spec.label)
     if spec.kind == "amount":
-        value = rd.number(cell, unit=spec.unit, what=spec.label)
-        if value is not None and value < 0:
-            rd.diags.error("NUMBER_INVALID", f"{spec.label}: 金額は0以上の数値で入力してください", cell.sheet, cell.ref, cell.value)
-            return None
-        return value
+        return rd.amount(cell, unit=spec.unit, what=spec.label)
     if spec.choice_list:
         options = CHOICES.get(spec.choice_list)
         if options is None:
