@@ -125,3 +125,20 @@ def test_init_refuses_to_overwrite(tmp_path):
     proc = run_cli("init", path, "--sample", "kawasaki")
     assert proc.returncode == 2 and "--force" in proc.stderr
     assert run_cli("init", path, "--sample", "nowhere", "--force").returncode == 2
+
+
+def test_a_negative_budget_figure_is_refused_at_its_cell(master_copy):
+    # A template refuses a negative 予算・決算, so the master must too, or a master
+    # could issue a figure that no department can return unchanged.
+    path = master_copy("kawasaki")
+    wb = openpyxl.load_workbook(path)
+    ws = next(wb[n] for n in wb.sheetnames if n.startswith("評価票"))
+    cell = next(
+        c for row in ws.iter_rows() for c in row
+        if c.column == 4 and isinstance(c.value, (int, float)) and ws.cell(c.row, 2).value in ("予算", "決算", "計画事業費", "決算見込")
+    )
+    cell.value = -1
+    wb.save(path)
+    code, data = cli_json("validate", path, "--json", "--no-write")
+    assert code == 1
+    assert (ws.title, cell.coordinate, "NUMBER_INVALID") in {(e["sheet"], e["cell"], e["code"]) for e in data["errors"]}
