@@ -7,6 +7,7 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list :lang=ja 2>/dev/null | grep -qi "noto" || need+=(fonts-noto-cjk)
 fc-list 2>/dev/null | grep -qi "BIZ UDPGothic" || need+=(fonts-morisawa-bizud-gothic)  # the PDF's font: TrueType, embedded as a real font by Chromium
+fc-list 2>/dev/null | grep -qi "Carlito" || need+=(fonts-crosextra-carlito)  # Calibri's metrics: LibreOffice then sizes the workbooks' columns (and print scale) as Excel does
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing system packages: ${need[*]}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .cli_app import app
+import sys
+
+from .cli_app import app, run  # noqa: F401  (app: re-exported)
 from . import cli_master, cli_demo  # noqa: F401  (register commands)
 from . import cli_compute  # noqa: F401
 from . import cli_issue, cli_consolidate, cli_year  # noqa: F401
@@ -11,7 +13,7 @@ from . import cli_addin  # noqa: F401
 
 
 def main() -> None:
-    app()
+    sys.exit(run())  # run: usage errors, Ctrl-C and failures in Japanese, never a traceback
 
 
 if __name__ == "__main__":

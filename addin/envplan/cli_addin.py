@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
-from .cli_app import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, app, console, emit_json, fail
+from .cli_app import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, app, console, emit_json, fail, os_error_text
 
 addin_app = typer.Typer(help="Excel アドイン（envplan.xlam）の作成・インストール・診断", no_args_is_help=True)
 app.add_typer(addin_app, name="addin")
 
-_OS_HELP = "対象の OS: windows | macos（既定はこのPC。ほかの OS を指定すると手順の表示だけ）"
+_OS_HELP = "対象の OS: windows | macos （既定はこのPC。ほかの OS を指定すると手順の表示だけ）"
 
 
 def _target(os_name: Optional[str], as_json: bool):  # type: ignore[no-untyped-def]
@@ -35,16 +36,16 @@ def build(
 
     try:
         if refresh_udfs:
-            console.print(f"作り直しました: {refresh_udf_module()}")
+            console.print(f"作り直しました: {escape(str(refresh_udf_module()))}")
         result = build_addin(out)
     except (AddinSourceError, VbaSourceError) as e:
         fail(f"アドインの元に問題があります: {e}", f"invalid add-in source: {e}", as_json=as_json, code=EXIT_INVALID)
     except OSError as e:
-        fail(f"アドインを書き込めません: {e}", f"cannot write the add-in: {e}", as_json=as_json)
+        fail(f"アドインを書き込めません（{os_error_text(e)}）", f"cannot write the add-in: {e}", as_json=as_json)
     if as_json:
         emit_json({"ok": True, **result.to_json()})
     else:
-        console.print(f"[green]作成しました:[/] {result.path}")
+        console.print(f"[green]作成しました:[/] {escape(str(result.path))}")
         console.print(f"  モジュール: {', '.join(m.name for m in result.modules)}（xlwings {result.xlwings_version}）")
         console.print(f"  SHA-256: {result.sha256}")
 
@@ -62,25 +63,29 @@ def install_cmd(
 
     plan = plan_install(_target(os_name, as_json), interpreter=interpreter, xlstart=xlstart)
     if dry_run or not plan.local:
-        if as_json:
-            emit_json({"ok": True, "dry_run": True, **plan.to_json()})
+        not_here = f"このPCは {plan.target_os} ではないため、手順の表示だけを行いました。"
+        if as_json:  # without --dry-run nothing was installed: not ok (exit 2)
+            error = {} if dry_run else {"error": {"message": not_here, "message_en": f"this computer is not {plan.target_os}: nothing was installed"}}
+            emit_json({"ok": dry_run, "dry_run": True, **plan.to_json(), **error})
         else:
             console.print(f"[bold]{plan.target_os} でのインストール手順[/]（--dry-run: 何も書き込みません）")
             for step in plan.steps():
-                console.print(f"  {step}")
+                console.print(f"  {escape(step)}")
         if not dry_run:
-            console.print(f"[yellow]このPCは {plan.target_os} ではないため、手順の表示だけを行いました。[/]")
+            console.print(f"[yellow]{not_here}[/]")
             raise typer.Exit(EXIT_ENVIRONMENT)
         raise typer.Exit(EXIT_OK)
     try:
         done = install(plan)
     except InstallError as e:
         fail(str(e), "installation failed", as_json=as_json)
+    except OSError as e:
+        fail(f"アドインを組み込めません（{os_error_text(e)}）", f"installation failed: {e}", as_json=as_json)
     if as_json:
         emit_json({"ok": True, "dry_run": False, **plan.to_json(), "done": done})
     else:
         for line in done:
-            console.print(f"[green]✓[/] {line}")
+            console.print(f"[green]✓[/] {escape(line)}")
         console.print("Excel を起動し直すと「環境計画」タブが表示されます。")
 
 
@@ -99,8 +104,8 @@ def doctor_cmd(
     else:
         for c in report.checks:
             mark = {True: "[green]○[/]", False: "[red]✕[/]", None: "[yellow]－[/]"}[c.ok]
-            console.print(f"{mark} {c.label}: {c.detail}")
+            console.print(f"{mark} {escape(c.label)}: {escape(c.detail)}")
             if c.ok is False and c.fix:
-                console.print(f"    → {c.fix}")
+                console.print(f"    → {escape(c.fix)}")
         console.print("[green]問題はありません。[/]" if report.ok else "[red]上の ✕ を直してください。[/]")
     raise typer.Exit(EXIT_OK if report.ok else EXIT_INVALID)

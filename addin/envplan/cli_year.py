@@ -7,13 +7,15 @@ from typing import Any, Callable, Optional
 
 import typer
 
-from .cli_app import EXIT_INVALID, app, console, emit_json, existing_file, fail
+from rich.markup import escape
+
+from .cli_app import EXIT_INVALID, app, console, emit_json, existing_file, fail, os_error_text
 
 year_app = typer.Typer(help="年度更新・目標の見直し・確定済みの年度の修正", no_args_is_help=True)
 app.add_typer(year_app, name="year")
 
 
-def _run(master: Path, as_json: bool, make: Callable[[Any], Any]) -> tuple[Any, Path | None]:
+def _run(master: Path, as_json: bool, make: Callable[[Any], Any], tolerate: tuple[str, ...] = ()) -> tuple[Any, Path | None]:
     from .cli_master import print_diagnostics
     from .master_changes import MasterStateError
     from .master_store import MasterBusyError, MasterWriteError
@@ -21,11 +23,11 @@ def _run(master: Path, as_json: bool, make: Callable[[Any], Any]) -> tuple[Any, 
 
     existing_file(master, as_json)
     try:
-        return run_on_master(master, make)
+        return run_on_master(master, make, tolerate=tolerate)
     except YearCycleError as e:
         if as_json:
             emit_json({"ok": False, "error": {"code": e.code, "message": str(e), "message_en": e.message_en}})
-        console.print(f"[bold red]エラー:[/] {e}")
+        console.print(f"[bold red]エラー:[/] {escape(str(e))}")  # a typed value like [/b] is text, not markup
         raise typer.Exit(EXIT_INVALID)
     except MasterStateError as e:
         if not as_json:
@@ -60,7 +62,10 @@ def open_year(
     issue: Optional[Path] = typer.Option(None, "--issue", help="新しい年度の照会様式をこのフォルダに発行する"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
-    """次の年度を開く（終わった年度の値を確定し、対象年度を1年進める）。"""
+    """次の年度を開く。
+
+    終わった年度の値を確定し、対象年度を1年進めます。
+    """
     from .yearly import open_year_changes
 
     yplan, backup = _run(master, as_json, open_year_changes)
@@ -70,7 +75,9 @@ def open_year(
 
         try:
             templates = [str(p) for p in issue_templates(master, issue)]
-        except (TemplateIssueError, OSError) as e:
+        except OSError as e:
+            fail(f"年度は開きましたが、様式を発行できません: {os_error_text(e)}", f"the year was opened but templates could not be written: {e}", as_json=as_json)
+        except TemplateIssueError as e:
             fail(f"年度は開きましたが、様式を発行できません: {e}", f"the year was opened but templates could not be issued: {e}", as_json=as_json, code=EXIT_INVALID)
     _report(yplan, backup, as_json, {"templates": templates})
     if not as_json:
@@ -89,15 +96,18 @@ def revise(
     year: Optional[str] = typer.Option(None, "--year", help="目標年度"),
     value: Optional[float] = typer.Option(None, "--value", help="目標値"),
     note: Optional[str] = typer.Option(None, "--note", help="目標の補足"),
-    fy: Optional[str] = typer.Option(None, "--fy", help="見直した年度（既定は対象年度）。旧目標はこの前年度まで適用"),
+    fy: Optional[str] = typer.Option(None, "--fy", help="見直した年度（既定は対象年度）。 旧目標はこの前年度まで適用"),
     reason: str = typer.Option("", "--reason", help="見直しの理由"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
-    """目標を見直す（旧目標は適用期間とともに「目標見直し」シートに残る）。"""
+    """目標を見直す。
+
+    旧目標は適用期間とともに「目標見直し」シートに残ります。
+    """
     from .cli_issue import parse_fy_option
     from .yearly import revision_changes
 
-    target_fy = parse_fy_option(year, as_json)
+    target_fy = parse_fy_option(year, as_json, option="--year")
     revised = parse_fy_option(fy, as_json)
     yplan, backup = _run(
         master,
@@ -118,11 +128,14 @@ def correct(
     actual: Optional[str] = typer.Option(None, "--actual", help="実績値"),
     plan_value: Optional[str] = typer.Option(None, "--plan", help="計画値"),
     note: Optional[str] = typer.Option(None, "--note", help="備考"),
-    allow_frozen: bool = typer.Option(False, "--allow-frozen", help="確定済みの年度でも変更する（変更履歴に「確定年度の修正」と記録）"),
+    allow_frozen: bool = typer.Option(False, "--allow-frozen", help="確定済みの年度でも変更する （変更履歴に「確定年度の修正」と記録）"),
     reason: str = typer.Option("", "--reason", help="修正の理由（変更履歴に記録）"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
-    """指標の値を1つ修正する（確定済みの年度は --allow-frozen が必要）。"""
+    """指標の値を1つ修正する。
+
+    確定済みの年度の値は --allow-frozen を付けたときだけ修正します。
+    """
     from .cli_issue import parse_fy_option
     from .yearly import correction_changes
 
@@ -136,3 +149,57 @@ def correct(
     _report(yplan, backup, as_json)
     if not as_json:
         console.print("[green]修正しました。[/]" if yplan.changes else "値は同じため、変更しませんでした。")
+
+
+def _frozen_edits(master: Path, as_json: bool, restore: bool, reason: str, cells: list[str]) -> None:
+    from .frozen_record import show
+    from .yearly import FROZEN_EDITED, frozen_edit_changes
+
+    yplan, backup = _run(master, as_json, lambda state: frozen_edit_changes(state, restore=restore, reason=reason, cells=cells), (FROZEN_EDITED,))
+    if as_json:
+        emit_json({"ok": True, **yplan.summary, "changes": len(yplan.changes), "backup": str(backup) if backup else ""})
+        return
+    edits = yplan.summary["edits"]
+    if not edits:
+        console.print("確定済みの値の、envplan を通さない変更はありません。")
+        return
+    for e in edits:
+        before, after = (e["current"], e["recorded"]) if restore else (e["recorded"], e["current"])
+        shown = show if e["fy"] is not None else (lambda v: "（空欄）" if v is None else f"{int(v)}年度" if isinstance(v, (int, float)) else str(v))  # the 確定済みの年度 setting
+        console.print(escape(f"  {e['sheet']}!{e['cell']} {e['label']}: {shown(before)} → {shown(after)}"))
+    if restore:
+        console.print(f"[green]{len(edits)} 件を記録の値に戻しました。[/]変更履歴に「確定値の復元」として残しました。")
+    else:
+        console.print(f"[green]{len(edits)} 件の変更を確定年度の修正として認めました。[/]変更履歴に残し、確定値の記録を更新しました。")
+    if backup:
+        console.print(f"前のマスターのバックアップ: {backup}")
+
+
+@year_app.command("accept-frozen-edits")
+def accept_frozen_edits(
+    master: Path = typer.Argument(..., help="マスターワークブック"),
+    reason: str = typer.Option("", "--reason", help="修正の理由（必須。変更履歴に記録）"),
+    cell: list[str] = typer.Option([], "--cell", help="このセルの変更だけを認める（例: 指標実績!F8。複数指定可）"),
+    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+) -> None:
+    """確定年度の直接の変更を認める。
+
+    確定済みの年度の値を Excel などで直接変えたのを、確定年度の修正として認め、変更履歴に記録します。
+    """
+    if not reason.strip():
+        fail("修正の理由を --reason で入力してください（変更履歴に残します）", "give the reason for the edit with --reason", as_json=as_json)
+    _frozen_edits(master, as_json, False, reason, cell)
+
+
+@year_app.command("restore-frozen")
+def restore_frozen(
+    master: Path = typer.Argument(..., help="マスターワークブック"),
+    cell: list[str] = typer.Option([], "--cell", help="このセルだけを戻す（例: 指標実績!F8。複数指定可）"),
+    reason: str = typer.Option("", "--reason", help="戻す理由（変更履歴に記録）"),
+    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+) -> None:
+    """確定年度の直接の変更を元に戻す。
+
+    確定済みの年度の値を Excel などで直接変えたのを記録の値に戻し、変更履歴に記録します。
+    """
+    _frozen_edits(master, as_json, True, reason, cell)

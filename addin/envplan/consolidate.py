@@ -609,7 +609,8 @@ def prepare_consolidation(
 
     files, ignored = list_inbox(inbox)
     consolidator = Consolidator(state, allow_frozen=allow_frozen)
-    consolidator.ignored = [p.name for p in ignored if p.is_file()]
+    # Folders are listed too (not read): a return filed in a subfolder must not go unnoticed.
+    consolidator.ignored = [p.name if p.is_file() else f"{p.name}/" for p in ignored if p.name != FEEDBACK_DIR_NAME and not p.name.startswith(".")]
     for i, rf in enumerate(read_returns(files, key, key_id(key), jobs=jobs, open_source=open_source), 1):
         consolidator.add(rf)
         if progress:
@@ -658,14 +659,45 @@ def consolidate(
             finally:
                 source.close()
             cplan = prepare_consolidation(state, inbox, key, jobs=jobs, allow_frozen=allow_frozen, open_source=open_source, progress=progress)
+            feedback_to = feedback_dir or inbox / FEEDBACK_DIR_NAME
+            if any(a.needs_feedback for a in cplan.assessments):
+                _check_writable(feedback_to)  # before the master changes: the run stops whole or completes whole
             if cplan.write_needed:
                 backup = edit_master(master, cplan.edits, policy_sheets=state.reading.policy_sheets)
     except MasterBusyError as e:
         raise ConsolidationError(str(e), "the master is in use (another run, or open in Excel/LibreOffice)") from e
     except MasterWriteError as e:
         raise ConsolidationError(str(e), "the master could not be written; it is unchanged") from e
-    write_feedback(cplan, feedback_dir or inbox / FEEDBACK_DIR_NAME)
+    try:
+        write_feedback(cplan, feedback_to)
+    except OSError as e:  # e.g. the disk filled up after the master was written
+        from .master_store import write_error_reason
+
+        done = "マスターへの取込は完了しましたが、" if backup or cplan.write_needed else "マスターは変更していませんが、"
+        raise ConsolidationError(
+            f"{done}差戻し・確認のファイルを {feedback_to} に書き込めませんでした（{write_error_reason(e)}）。"
+            "空きを作るか --feedback で書き込めるフォルダを指定して、同じコマンドを実行し直してください",
+            "the feedback files could not be written" + ("; the master was updated" if cplan.write_needed else ""),
+        ) from e
     return result_of(cplan, master, inbox, backup)
+
+
+def _check_writable(folder: Path) -> None:
+    """Raise ConsolidationError unless files can be created in `folder` (created if missing)."""
+    import tempfile
+
+    from .master_store import write_error_reason
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise ConsolidationError(
+            f"差戻し・確認のファイルの出力先 {folder} に書き込めません（{write_error_reason(e)}）。"
+            "マスターは変更していません。--feedback で書き込めるフォルダを指定してください",
+            f"the feedback folder {folder} cannot be written; the master is unchanged",
+        ) from e
 
 
 FEEDBACK_DIR_NAME = "フィードバック"

@@ -74,6 +74,11 @@ CODES_EN: dict[str, str] = {
     "RETURN_SUPERSEDED": "a newer return of the same department replaces this file",
     "RETURN_STATUS_CLEARED": "a project status cannot be cleared",
     "YEAR_FROZEN": "the fiscal year is closed; use --allow-frozen to change it",
+    "FROZEN_EDITED": "a value of a closed fiscal year was changed outside envplan (not logged); accept it with envplan year accept-frozen-edits --reason, or undo it with envplan year restore-frozen",
+    "FROZEN_RECORD_MISSING": "the master has no record of its closed-year values yet (made before the record existed); it is created by the next envplan write",
+    "FROZEN_RECORD_BROKEN": "the hidden record of closed-year values cannot be read",
+    "FROZEN_NOT_EDITED": "no closed-year value was changed outside envplan at the given cell",
+    "FROZEN_NOT_RESTORABLE": "a recorded closed-year value cannot be written back (its row, sheet or subject is gone)",
     # Safety checks before a return is parsed (return_safety.py)
     "RETURN_NOT_A_FILE": "the entry is not a regular file (device, pipe)",
     "RETURN_TOO_LARGE": "the file is larger than the limit for a return",

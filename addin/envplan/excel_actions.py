@@ -185,7 +185,7 @@ def _validate(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
     sink = LiveBookSink(book)
     sink.unmark_cells(previous)
     sink.write_table(result.table())
-    marks = [CellMark(d.sheet, d.cell, d.message, d.severity) for d in errors + warnings if d.sheet and d.cell]
+    marks = _one_mark_per_cell([CellMark(d.sheet, d.cell, d.message, d.severity) for d in errors + warnings if d.sheet and d.cell])
     sink.mark_cells(marks)
     sheet = layout()["validation"].name
     if errors:
@@ -198,6 +198,22 @@ def _validate(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
         message = f"検証しました: エラー・警告はありません。（「{sheet}」シート）"
         level = "info"
     return message, level, {"errors": len(errors), "warnings": len(warnings), "marked": len(marks), "unmarked": len(previous)}
+
+
+def _one_mark_per_cell(marks: list[Any]) -> list[Any]:
+    """A cell with an error and a warning (an edited closed value that also jumps) gets one
+    note with both and the error's colour; marked one by one, the warning would win."""
+    from .workbook_io import CellMark
+
+    by_cell: dict[tuple[str, str], Any] = {}
+    for m in marks:
+        first = by_cell.get((m.sheet, m.cell))
+        if first is None:
+            by_cell[(m.sheet, m.cell)] = m
+        else:
+            severity = "error" if "error" in (first.severity, m.severity) else first.severity
+            by_cell[(m.sheet, m.cell)] = CellMark(m.sheet, m.cell, f"{first.message}\n{m.message}", severity)
+    return list(by_cell.values())
 
 
 def _previous_marks(source: LiveBookSource, sheet: str) -> list[tuple[str, str]]:

@@ -142,6 +142,8 @@ class LiveBookSink:
             header.font.color = "#FFFFFF"
             for c, w in enumerate(table.widths[:width], 1):
                 ws.range(f"{col_letter(c)}:{col_letter(c)}").column_width = w
+            if table.hidden:
+                _hide(ws)
 
     def mark_cells(self, marks: Sequence[CellMark]) -> None:
         """Colour each cell and add a note with the message, unless the cell
@@ -167,6 +169,15 @@ class LiveBookSink:
             note = rng.note
             if note is not None and _is_our_note(note):
                 note.delete()
+
+
+def _hide(ws: Any) -> None:
+    """Very hidden on desktop Excel (COM: xlSheetVeryHidden = 2); hidden where the
+    engine offers only a bool (xlwings Server / Office.js)."""
+    try:
+        ws.api.Visible = 2
+    except Exception:  # not a COM sheet
+        ws.visible = False
 
 
 def _is_our_note(note: Any) -> bool:

@@ -39,6 +39,7 @@ KIND_YEAR_OPEN = "年度更新"
 KIND_REVISION = "目標見直し"
 KIND_CORRECTION = "修正"
 KIND_CORRECTION_FROZEN = "確定年度の修正"
+KIND_FROZEN_RESTORE = "確定値の復元"  # an edit made outside envplan undone (envplan year restore-frozen)
 
 BLANK = "（空欄）"
 
@@ -153,19 +154,21 @@ class MasterState:
     submissions: list[dict[str, Any]]  # rows of the submissions sheet, by column key
     changelog_started: bool
     last_change: dict[str, tuple[str, Any]]  # field key text → (department, new value as logged) of its latest change
+    frozen_record: Any = None  # frozen_record.FrozenRecord of the master, None when it has none
 
     @property
     def where(self) -> Where:
         return self.reading.where
 
 
-def load_master_state(source: WorkbookSource) -> MasterState:
-    """Read and validate the master; refuses a master with errors."""
+def load_master_state(source: WorkbookSource, *, tolerate: Sequence[str] = ()) -> MasterState:
+    """Read and validate the master; refuses a master with errors (except those
+    with a code in `tolerate`: the run that resolves them, like FROZEN_EDITED)."""
     from .validation import validate_source
 
     result = validate_source(source)
-    if result.plan is None or result.diagnostics.errors:
-        errors = result.diagnostics.errors
+    errors = [d for d in result.diagnostics.errors if d.code not in tolerate]
+    if result.plan is None or errors:
         raise MasterStateError(
             f"マスター {source.label} にエラーが {len(errors)} 件あります。envplan validate で確認して直してから実行してください", errors
         )
@@ -209,6 +212,7 @@ def load_master_state(source: WorkbookSource) -> MasterState:
         submissions=submissions,
         changelog_started=_has_header(source, "changelog", names),
         last_change=last_change,
+        frozen_record=result.frozen_record,
     )
 
 
@@ -461,6 +465,11 @@ def resolve_edits(state: MasterState, changes: Sequence[FieldChange], plan_after
             )
         formats = {cols[k] - 1: YEAR_FORMAT for k in ("revised_fy", "old_year", "valid_from_fy", "valid_to_fy") if k in cols}
         edits.appends.append(RowAppend(lay["revisions"].name, rows, number_formats=formats))
+    from .frozen_record import record_edit
+
+    record = record_edit(state, changes, plan_after)  # closed-year values follow every write envplan makes
+    if record is not None:
+        edits.tables.append(record)
     return edits
 
 

@@ -343,6 +343,9 @@ class _Reader:
                 self.diags.error("DUPLICATE_ID", f"プロジェクト「{pid}」の{fy}年度の進捗が2行あります", table.sheet, row["fy"].ref, fy)
                 continue
             self._at(("project_status", pid, fy), row["status"])
+            # The field keys' cells, for messages about a closed year's status (確定値の記録).
+            self._at(("project", pid, fy, "status"), row["status"])
+            self._at(("project", pid, fy, "comment"), row["comment"])
             projects[pid].statuses.append(ProjectStatus(fy=fy, status=status, comment=self.rd.text(row["comment"])))
 
     def _related(self) -> list[RelatedPlan]:

@@ -83,8 +83,19 @@ def build_master(plan: Plan) -> Workbook:
         spec = lay[key]
         ws = wb.create_sheet(spec.name)
         st.write_title(ws, spec.title, "まだ実行されていません。")
+    _frozen_record(wb, plan)
     wb.active = 0
     return wb
+
+
+def _frozen_record(wb: Workbook, plan: Plan) -> None:
+    """A plan with closed years starts with their values recorded (see frozen_record)."""
+    from .frozen_record import initial_table
+    from .xlsx_results import OpenpyxlResultSink
+
+    table = initial_table(plan)
+    if table is not None:
+        OpenpyxlResultSink(wb).write_table(table)
 
 
 def save_master(plan: Plan, path: str | Path) -> None:

@@ -350,6 +350,7 @@ def read_form(grid: SheetGrid, diags: DiagnosticList, plan_departments: set[str]
                 rating = rd.choice(grid.cell(r, 2), RATINGS, required=True, what="評価区分")
                 if fy is not None and rating is not None:
                     ratings.append(Rating(fy=fy, rating=rating, reason=rd.text(grid.cell(r, 3))))
+                    where[f"rating:{fy}"], where[f"rating_reason:{fy}"] = cell_ref(r, 2), cell_ref(r, 3)
             elif section == S_INDICATORS and not indicator_table_done:
                 if label in ("番号", "年度"):
                     indicator_table_done = True  # the looked-up tables that follow are not ours to read
@@ -364,6 +365,7 @@ def read_form(grid: SheetGrid, diags: DiagnosticList, plan_departments: set[str]
                 amount = rd.amount(grid.cell(r, 4), required=True, what="事業費の金額")
                 if fy is not None and kind is not None and amount is not None:
                     budget.append(BudgetLine(fy=fy, kind=kind, amount=amount))
+                    where[f"budget:{fy}:{kind}"] = cell_ref(r, 4)
             elif section == S_SUB:
                 name = rd.text(a)
                 if name:

@@ -11,10 +11,12 @@ Only small, picklable results travel back from the workers.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import io
 import multiprocessing
 import re
+import signal
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,8 +167,33 @@ def read_returns(paths: Iterable[Path], key: bytes, key_fingerprint: str, *, job
     # spawn: the same on every platform, and safe beside threads in the parent.
     ctx = multiprocessing.get_context("spawn")
     chunk = max(1, min(32, len(items) // (jobs * 4)))
-    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        yield from pool.map(_inspect, items, chunksize=chunk)
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_ignore_sigint)
+    try:
+        # Ctrl-C reaches every process of the terminal: the workers are started with it
+        # ignored (inherited), so only this process stops, once, without their tracebacks.
+        with _sigint_ignored():
+            results = pool.map(_inspect, items, chunksize=chunk)
+        yield from results
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: no new chunk starts
+
+
+def _ignore_sigint() -> None:
+    """Worker start (Windows passes no ignored signal to a child): the parent handles Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 __all__ = ["ReturnFile", "inspect_return", "read_returns", "list_inbox"]

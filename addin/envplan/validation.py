@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import Diagnostic, DiagnosticList
+from .frozen_record import FrozenRecord, check_frozen
 from .master_layout import layout
 from .master_reader import MasterReading, read_master
 from .model import Plan
@@ -19,6 +20,7 @@ from .workbook_io import ResultTable, WorkbookSource
 class ValidationResult:
     reading: MasterReading
     diagnostics: DiagnosticList
+    frozen_record: FrozenRecord | None = None  # 確定値の記録, None when the master has none
 
     @property
     def plan(self) -> Plan | None:
@@ -58,11 +60,14 @@ class ValidationResult:
 def validate_source(source: WorkbookSource) -> ValidationResult:
     reading = read_master(source)
     diags = DiagnosticList(list(reading.diagnostics.items))
+    record = None
     if reading.plan is not None:
         diags.extend(check_plan(reading.plan, reading))
+        record, frozen = check_frozen(source, reading)
+        diags.extend(frozen)
     for d in diags.items:
         d.file = d.file or source.label
-    return ValidationResult(reading, diags)
+    return ValidationResult(reading, diags, record)
 
 
 def check_plan(plan: Plan, reading: MasterReading) -> DiagnosticList:

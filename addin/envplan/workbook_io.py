@@ -80,6 +80,9 @@ class ResultTable:
     # col index → {cell text → fill colour "RRGGBB"}: conditional formatting, so a
     # colour follows the text if staff edit or sort; the text itself carries the meaning.
     text_fills: dict[int, dict[str, str]] = field(default_factory=dict)
+    # A record envplan keeps for itself (確定値の記録): very hidden where the door
+    # can do it, so that it is not offered by Excel's 再表示 and nobody edits it by accident.
+    hidden: bool = False
 
 
 class ResultSink(Protocol):

@@ -88,6 +88,7 @@ class OpenpyxlMasterSink(OpenpyxlResultSink):
             cell.number_format = st.NUMBER_FORMAT
         if ws.print_area:
             ws.print_area = f"A1:{col_letter(c)}{last_row}"
+        st.fit_print_width(ws)  # the new column may make fitting to the page's width illegible
 
     def rewrite_policy_form(self, plan: Plan, policy: Policy, sheet: str) -> None:
         from .master_writer import write_policy_form

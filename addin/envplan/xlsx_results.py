@@ -70,6 +70,8 @@ class OpenpyxlResultSink:
             st.add_table(ws, f"tbl_r{zlib.crc32(table.sheet.encode())}", f"A{header_row}:{col_letter(len(table.header))}{last}")
         ws.freeze_panes = ws.cell(header_row + 1, 1)
         st.a4(ws, landscape=True)
+        if table.hidden:
+            ws.sheet_state = "veryHidden"
 
     def mark_cells(self, marks: Sequence[CellMark]) -> None:
         for m in marks:
@@ -99,7 +101,7 @@ def update_master(path: str | Path, *, wait_seconds: float = 0.0, expected_versi
     with MasterLock(path, wait_seconds=wait_seconds):
         if expected_version is not None and master_version(path) != expected_version:
             raise MasterBusyError(f"{path.name} は読み込んだ後に別の処理（取込など）で更新されました。結果は書き込んでいません。もう一度実行してください")
-        wb = openpyxl.load_workbook(path)
+        wb = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")  # a macro-enabled master keeps its macros
         sink = OpenpyxlResultSink(wb)
         yield sink
         atomic_save(wb, path)

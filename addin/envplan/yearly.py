@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .freeze_rules import value_frozen
 from .master_changes import (
     KIND_CORRECTION,
     KIND_CORRECTION_FROZEN,
+    KIND_FROZEN_RESTORE,
     KIND_REVISION,
     KIND_YEAR_OPEN,
     ChangeOrigin,
@@ -59,6 +60,7 @@ class YearPlan:
     changes: list[FieldChange]
     year_columns: list[tuple[str, int]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    log_only: bool = False  # the master already holds the new values: log and record them, write no cell
 
 
 def open_year_changes(state: MasterState, *, at: str | None = None) -> YearPlan:
@@ -197,9 +199,91 @@ def correction_changes(
     return YearPlan([change], summary={"indicator": ind.id, "fy": fy, "frozen": frozen})
 
 
-def run_on_master(master: Path, make: Callable[[MasterState], YearPlan]) -> tuple[YearPlan, Path | None]:
-    """Lock the master, plan with `make`, apply and log the changes; returns (plan, backup)."""
-    from .master_changes import load_master_state
+FROZEN_EDITED = "FROZEN_EDITED"
+
+
+def frozen_edit_changes(
+    state: MasterState,
+    *,
+    restore: bool,
+    reason: str = "",
+    cells: Sequence[str] = (),
+    at: str | None = None,
+) -> YearPlan:
+    """Closed-year values changed outside envplan (validate's FROZEN_EDITED), resolved:
+    accepted (logged as 確定年度の修正, recorded; the cells stay as staff typed them)
+    or restored (the recorded values written back, logged as 確定値の復元).
+    `cells` ("指標実績!F8") limits it to those cells."""
+    from .frozen_record import find_edits, owner_of
+
+    record = state.frozen_record
+    if record is None:
+        raise YearCycleError(
+            "このマスターには確定値の記録がまだありません。記録は次に envplan がマスターに書き込むとき（取込・年度更新・修正）に作られます",
+            "the master has no record of frozen values yet; it is created by the next envplan write",
+            "FROZEN_RECORD_MISSING",
+        )
+    edits = find_edits(state.plan, state.reading, record)
+    if cells:
+        wanted = {_cell_name(c): c for c in cells}
+        chosen = [e for e in edits if _cell_name(e.location) in wanted]
+        unknown = [text for name, text in wanted.items() if name not in {_cell_name(e.location) for e in chosen}]
+        if unknown:
+            listed = "、".join(e.location for e in edits) or "なし"
+            raise YearCycleError(
+                f"指定したセル {'、'.join(unknown)} に確定済みの値の変更はありません（変更のあるセル: {listed}）",
+                f"no frozen value was edited at {', '.join(unknown)}",
+                "FROZEN_NOT_EDITED",
+            )
+        edits = chosen
+    if not restore and not reason.strip():
+        raise YearCycleError("修正の理由を --reason で入力してください（変更履歴に残します）", "give the reason for the edit with --reason", "REQUIRED")
+    at = at or now_text()
+    plan = state.plan
+    changes: list[FieldChange] = []
+    if restore:
+        problems = [p for p in (_restore_problem(state, e) for e in edits) if p]
+        if problems:
+            raise YearCycleError(
+                "次の値は記録の値に戻せません。" + " ".join(problems) + " 変更を認める場合は accept-frozen-edits を使ってください",
+                "some recorded values cannot be written back (their row or sheet is gone); accept them or restore the rows by hand",
+                "FROZEN_NOT_RESTORABLE",
+            )
+        note = reason.strip() or "envplan を通さない変更を記録の値に戻す"
+        # A status or rating first: the comment or reason of a row put back needs it.
+        for e in sorted(edits, key=lambda e: e.key[0] in ("project", "rating") and e.key[3] not in ("status", "rating")):
+            changes.append(FieldChange(e.key, e.label, e.current, e.recorded, ChangeOrigin(KIND_FROZEN_RESTORE, at, department=owner_of(plan, e.key), note=note)))
+    else:
+        note = f"envplan を通さない変更を承認: {reason.strip()}"
+        for e in edits:
+            changes.append(FieldChange(e.key, e.label, e.recorded, e.current, ChangeOrigin(KIND_CORRECTION_FROZEN, at, department=owner_of(plan, e.key), note=note)))
+    verb = "restored" if restore else "accepted"
+    return YearPlan(changes, summary={verb: len(changes), "edits": [e.to_json() for e in edits]}, log_only=not restore)
+
+
+def _cell_name(text: str) -> str:
+    """'指標実績'!$F$8 and 指標実績!f8 name the same cell."""
+    sheet, _, ref = text.strip().rpartition("!")
+    return f"{sheet.strip().strip(chr(39))}!{ref.replace('$', '').upper()}"
+
+
+def _restore_problem(state: MasterState, e: Any) -> str | None:
+    from .frozen_record import show, subject_exists
+
+    kind = e.key[0]
+    if not subject_exists(state.plan, e.key):
+        return f"{e.label}（記録 {show(e.recorded)}）: 指標・プロジェクト・施策がマスターにありません。"
+    if kind == "project" and e.key[3] == "status" and e.recorded is None:
+        return f"{e.location}: {e.label}は記録では空欄です。記録にない進捗の行は、その行を削除してください。"
+    problem = check_placeable(state, e.key)
+    return f"{e.label}: {problem}" if problem else None
+
+
+def run_on_master(master: Path, make: Callable[[MasterState], YearPlan], *, tolerate: Sequence[str] = ()) -> tuple[YearPlan, Path | None]:
+    """Lock the master, plan with `make`, apply and log the changes; returns (plan, backup).
+    `tolerate`: error codes of the master that this operation resolves (FROZEN_EDITED)."""
+    from .frozen_record import record_edit
+    from .master_changes import MasterEdits, load_master_state
     from .master_store import MasterLock
     from .workbook_io import CalamineSource
     from .xlsx_master_edits import edit_master
@@ -208,14 +292,20 @@ def run_on_master(master: Path, make: Callable[[MasterState], YearPlan]) -> tupl
     with MasterLock(master):
         source = CalamineSource(master)
         try:
-            state = load_master_state(source)
+            state = load_master_state(source, tolerate=tolerate)
         finally:
             source.close()
         yplan = make(state)
         if not yplan.changes and not yplan.year_columns:
             return yplan, None
-        plan_after = apply_to_plan(state.plan, yplan.changes)
-        edits = resolve_edits(state, yplan.changes, plan_after)
+        if yplan.log_only:
+            edits = MasterEdits(plan=state.plan)
+            record = record_edit(state, yplan.changes, state.plan)
+            if record is not None:
+                edits.tables.append(record)
+        else:
+            plan_after = apply_to_plan(state.plan, yplan.changes)
+            edits = resolve_edits(state, yplan.changes, plan_after)
         edits.year_columns = list(yplan.year_columns)
         log = changelog_edit(state, yplan.changes)
         if isinstance(log, ResultTable):

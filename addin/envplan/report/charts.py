@@ -304,7 +304,9 @@ def period_chart(uid: str, title: str, rows: list[PeriodRow], current_fy: int | 
         return plot_l + cell * (fy - first)
 
     out = _open(uid, width, height, title, summary, "chart chart-periods")
-    every = next((k for k in (1, 2, 5, 10) if cell * k >= text_width("2000", font * 0.92) + 6), 20)
+    # Thinned so that neither the years nor the era years under them run into each other.
+    year_label_w = max(max(text_width(str(fy), font * 0.92), text_width(era_short(fy), font * 0.84)) for fy in range(first, last + 1))
+    every = next((k for k in (1, 2, 5, 10) if cell * k >= year_label_w + 6), 20)
     for fy in range(first, last + 1):
         x = X(fy)
         if current_fy == fy:

@@ -336,7 +336,7 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
     data = _chart_data(plan, ind, res, s, fy)
     view.chart = indicator_chart(data)
     data.uid = f"pchart-{s}"
-    view.print_chart = indicator_chart(data, width=520, height=300, font=14)
+    view.print_chart = indicator_chart(data, width=520, height=300, font=15)  # drawn 103 mm wide: 15 units print at 8.4 pt
     return view
 
 
@@ -495,7 +495,7 @@ def _related(plan: Plan, fy: int) -> tuple[list[PeriodRow], Chart, Chart]:
         else:
             described.append(f"{r.label}: {range_label(r.start, r.end)}")
     summary = "本計画と関連計画の計画期間を年度の横棒で示す図。" + "。".join(described) + "。"
-    chart = period_chart("chart-related", "関連計画の計画期間", rows, fy, summary)
+    chart = period_chart("chart-related", "関連計画の計画期間", rows, fy, summary, font=15, cell_px=32)  # shown about 1:1 at the site's width
     printed = period_chart("pchart-related", "関連計画の計画期間", rows, fy, summary, font=17, cell_px=24, min_width=900)
     return rows, chart, printed
 

@@ -36,10 +36,13 @@ from .render import css, environment
 
 MM_PX = 96 / 25.4  # CSS px per millimetre
 A4_W, A4_H = 210.0, 297.0
-SHEET_MARGINS = (10.0, 11.0, 11.0, 11.0)  # top right bottom left, as @page sheet in print.css
+SHEET_MARGINS = (9.0, 10.0, 9.0, 10.0)  # top right bottom left, as @page sheet in print.css
 REPORT_CONTENT_WIDTH_MM = A4_W - 15.0 - 15.0  # the left and right margins of @page in print.css
 SHEET_MAX_PT, SHEET_MIN_PT = 10.0, 6.0
 PAGE_PLACEHOLDER = "000"
+# A roadmap of more fiscal years than this does not fit a portrait page at
+# 8 pt (print.css .roadmap): its chapter is printed on landscape pages.
+PORTRAIT_MAX_YEARS = 10
 
 
 @dataclass
@@ -77,7 +80,9 @@ def report_html(r: ReportData) -> str:
     def page_of(anchor: str) -> Markup:
         return Markup(f'<span class="page-ref" data-page-of="{escape(anchor)}">{PAGE_PLACEHOLDER}</span>')
 
-    return environment().get_template("print/report.html").render(r=r, toc=_toc(r), css_text=_stylesheet(), page_of=page_of)
+    return environment().get_template("print/report.html").render(
+        r=r, toc=_toc(r), css_text=_stylesheet(), page_of=page_of, wide_roadmap=len(r.years) > PORTRAIT_MAX_YEARS
+    )
 
 
 def sheets_html(r: ReportData) -> str:

@@ -6,8 +6,10 @@ only the chart SVG and `paragraphs` output (escaped when built) are Markup.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -16,6 +18,7 @@ from ..model import RATING_LEGEND
 from ..paths import TEMPLATES_DIR
 from ..targets import DIRECTION_LABELS
 from ..years import range_label
+from .charts import text_width
 from .context import PROJECT_STATUS_ICONS
 from .formatting import era_short, fy, num, paragraphs, rate
 
@@ -31,6 +34,30 @@ def css_string(text: str) -> Markup:
         else:
             out.append(ch)
     return Markup("".join(out))
+
+
+# The printed year grid (print.css .year-grid): 8 pt type in the report's
+# 180 mm measure, less the row labels' column. Wider than that, the years
+# are split into stacked blocks, each repeating the row labels, rather than
+# shrinking the type.
+GRID_PT = 8.0
+GRID_WIDTH_MM = 180.0 - 21.0
+GRID_CELL_PAD_MM = 1.6
+PT_MM = 25.4 / 72
+
+
+def year_blocks(rows: list[Any]) -> list[list[Any]]:
+    """The rows of a year grid cut into blocks of years that fit the page at GRID_PT."""
+    if not rows:
+        return []
+    texts = ["令和10"]  # the widest era label of a column head
+    for y in rows:
+        texts += [num(y.raw.plan), num(y.raw.actual), num(y.raw.expected), y.achievement, y.status.name]
+    widest_mm = max(text_width(t, GRID_PT) for t in texts) * PT_MM + GRID_CELL_PAD_MM
+    per_block = max(1, int(GRID_WIDTH_MM // widest_mm))
+    blocks = math.ceil(len(rows) / per_block)
+    size = math.ceil(len(rows) / blocks)  # even blocks: 2 × 8 years rather than 12 + 4
+    return [rows[k : k + size] for k in range(0, len(rows), size)]
 
 
 def period(start: int | None, end: int | None) -> str:
@@ -49,6 +76,7 @@ def environment(templates: Path = TEMPLATES_DIR) -> Environment:
     env.filters.update(fy=fy, num=num, rate=rate, paragraphs=paragraphs, era=era_short, css_string=css_string)
     env.globals.update(
         period=period,
+        year_blocks=year_blocks,
         direction_label=lambda d: DIRECTION_LABELS.get(d, d),
         project_icon=lambda s: PROJECT_STATUS_ICONS.get(s, "－"),
         rating_legend=RATING_LEGEND,

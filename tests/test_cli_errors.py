@@ -1,0 +1,328 @@
+"""The CLI as a user meets it when something is wrong: another file format,
+a folder that cannot be written, a mistyped option or year, Ctrl-C in the
+middle of a consolidation, text that looks like markup. Each must end with a
+Japanese message naming the file, English in --json, a documented exit code
+(cli_app: 1 input, 2 usage/environment, 3 unexpected, 130 interrupted) and
+never a Python traceback. Every run is a real `envplan` subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from envplan.template_identity import key_path
+
+from conftest import run_cli
+from returns_kit import fill, issue, sha
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+S05_2022 = ("value", "S05", 2022, "actual")  # 環境部品川区清掃事務所 (code 清掃事務所) answers it
+
+
+@pytest.fixture(scope="module")
+def base(sample_masters, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli_errors")
+    master = folder / "master.xlsx"
+    master.write_bytes(sample_masters["shinagawa"].read_bytes())
+    templates = issue(master, folder / "templates")
+    return master, templates
+
+
+@pytest.fixture
+def master(base, tmp_path):
+    src, _ = base
+    target = tmp_path / "master.xlsx"
+    shutil.copy2(src, target)
+    shutil.copy2(key_path(src), key_path(target))
+    return target
+
+
+def _template_for(templates: dict[str, Path], key: tuple) -> Path:
+    from envplan.template_fill import input_cells
+
+    return next(t for t in templates.values() if key in input_cells(t))
+
+
+def clean(proc: subprocess.CompletedProcess[str], code: int) -> subprocess.CompletedProcess[str]:
+    assert proc.returncode == code, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+    return proc
+
+
+def json_error(proc: subprocess.CompletedProcess[str]) -> str:
+    """stdout is one JSON object, not ok, with Japanese `message` and English `message_en`; returns the message."""
+    data = json.loads(proc.stdout)
+    assert data["ok"] is False, data
+    message, english = data["error"]["message"], data["error"]["message_en"]
+    assert JAPANESE.search(message) and english and not JAPANESE.search(english), data["error"]
+    assert message in proc.stderr  # the same words for the person at the console
+    return message
+
+
+# --- the master: wrong files --------------------------------------------------------
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+WRONG_MASTERS = [  # (command, file name, content, words of the advice)
+    (["validate"], "plan.xls", OLE_MAGIC + b"\0" * 504, "Excel 97-2003"),
+    (["compute"], "plan.ods", b"PK\x03\x04ods", "OpenDocument"),
+    (["issue", "--out", "{tmp}/out"], "plan.csv", b"id,name\n", "CSV"),
+    (["consolidate", "{tmp}"], "locked.xlsx", OLE_MAGIC + b"\0" * 504, "パスワード"),
+    (["publish", "--no-pdf", "--out", "{tmp}/site"], "plan.xlsb", b"PK\x03\x04", ".xlsb"),
+    (["year", "open"], "notes.xlsx", "提出します\n".encode(), ".xlsx 形式のワークブックではありません"),
+]
+
+
+@pytest.mark.parametrize("command,name,content,advice", WRONG_MASTERS, ids=[c[1] for c in WRONG_MASTERS])
+def test_a_master_of_another_format_is_refused_with_advice(tmp_path, command, name, content, advice):
+    path = _write(tmp_path / name, content)
+    args = [a.format(tmp=tmp_path) for a in command]
+    args = [*args[:2], str(path), *args[2:]] if command[0] == "year" else [args[0], str(path), *args[1:]]
+    proc = clean(run_cli(*args, "--json"), 2)
+    message = json_error(proc)
+    assert name in message and advice in message
+    assert path.read_bytes() == content  # nothing written into it
+    assert not (tmp_path / "バックアップ").exists()
+
+
+def test_a_folder_or_a_pipe_as_the_master(tmp_path):
+    proc = clean(run_cli("compute", tmp_path, "--json"), 2)
+    assert "フォルダではなく" in json_error(proc)
+    if not hasattr(os, "mkfifo"):
+        return
+    pipe = tmp_path / "master.xlsx"
+    os.mkfifo(pipe)
+    proc = clean(run_cli("validate", pipe, timeout=60), 2)  # read, a pipe would wait for ever
+    assert "通常のファイルではありません" in proc.stderr
+
+
+def test_init_refuses_xlsm_and_folders_and_speaks_json(tmp_path):
+    proc = clean(run_cli("init", tmp_path / "m.xlsm", "--json"), 2)  # written without macros: Excel would refuse the .xlsm
+    assert ".xlsx にしてください" in json_error(proc)
+    proc = clean(run_cli("init", tmp_path, "--sample", "kawasaki"), 2)
+    assert "フォルダです" in proc.stderr
+    proc = clean(run_cli("init", tmp_path / "m.xlsx", "--sample", "kawasaki", "--json"), 0)
+    data = json.loads(proc.stdout)
+    assert data["ok"] is True and data["indicators"] == 3 and data["policies"] == 1
+
+
+# --- usage -------------------------------------------------------------------------
+
+
+USAGE = [  # (arguments, Japanese words)
+    (["compute", "--json"], "マスターワークブック（MASTER）を指定してください"),
+    (["compute", "m.xlsx", "--fyy", "2020", "--json"], "オプション --fyy はありません（もしかして: --fy）"),
+    (["validate", "令和4年度", "master.xlsx", "--json"], "余分な引数があります: master.xlsx"),  # a path with a space, unquoted
+    (["frobnicate", "--json"], "コマンド「frobnicate」はありません"),
+]
+
+
+@pytest.mark.parametrize("args,words", USAGE, ids=["missing", "unknown-option", "extra", "command"])
+def test_usage_errors_are_japanese_and_json(args, words):
+    proc = clean(run_cli(*args), 2)
+    assert words in json_error(proc)
+
+
+def test_help_is_japanese_and_not_cut_at_80_columns(monkeypatch, capsys):
+    proc = clean(run_cli("compute", "--help"), 0)
+    for words in ("このヘルプを表示して終了する", "[必須]", "引数", "オプション"):
+        assert words in proc.stdout
+    assert "Show this message" not in proc.stdout
+    # In process (fast): a help line that does not fit is cut with "…" by typer; ours fit in 80 columns.
+    from envplan import cli
+    from envplan.cli_app import run
+
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli.app is not None
+    for args in ([], ["init"], ["validate"], ["compute"], ["issue"], ["consolidate"], ["publish"], ["demo"], ["addin", "doctor"], ["addin", "install"],
+                 ["year"], ["year", "open"], ["year", "revise"], ["year", "correct"], ["year", "accept-frozen-edits"], ["year", "restore-frozen"]):
+        assert run([*args, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "…" not in out, f"envplan {' '.join(args)} --help:\n{out}"
+
+
+def test_wrong_fiscal_years(master, tmp_path):
+    proc = clean(run_cli("compute", master, "--fy", "abc", "--json"), 2)
+    assert "--fy「abc」を年度として読めません" in json_error(proc)
+    proc = clean(run_cli("compute", master, "--fy", "令和99", "--json"), 2)
+    message = json_error(proc)
+    assert "令和99（2117年度）" in message and "計画期間" in message
+    # publish reads a year the way every other command does (it took only 2021 before)
+    proc = clean(run_cli("publish", master, "--no-pdf", "--fy", "R3", "--out", tmp_path / "site", "--json"), 0)
+    assert json.loads(proc.stdout)["fy"] == 2021
+
+
+# --- the environment -----------------------------------------------------------------
+
+
+def test_unwritable_output_folders(master, base, tmp_path):
+    blocker = tmp_path / "blocker"  # a file where a folder is expected: fails for root too
+    blocker.write_text("x")
+    before = sha(master)
+    proc = clean(run_cli("issue", master, "--out", blocker / "sub", "--json"), 2)
+    assert "様式を書き出せません" in json_error(proc) and "blocker" in proc.stderr
+    proc = clean(run_cli("publish", master, "--no-pdf", "--out", blocker / "site", "--json"), 2)
+    assert "書き出せません" in json_error(proc)
+    proc = clean(run_cli("demo", "--out", blocker / "demo"), 2)
+    assert "書き込めません" in proc.stderr
+    # Feedback that cannot be written stops the run before the master changes.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "answer.csv").write_text("a,b\n")  # rejected: needs a feedback file
+    _, templates = base
+    fill(_template_for(templates, S05_2022), {S05_2022: 480}, inbox / "answer.xlsx")
+    proc = clean(run_cli("consolidate", master, inbox, "--feedback", blocker / "fb", "--json"), 2)
+    assert "マスターは変更していません" in json_error(proc)
+    assert sha(master) == before and not (tmp_path / "バックアップ").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_output_folder(master, tmp_path):
+    out = tmp_path / "readonly"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        proc = clean(run_cli("issue", master, "--out", out, "--json"), 2)
+        assert "権限がありません" in json_error(proc)
+    finally:
+        out.chmod(0o755)
+
+
+def test_master_open_in_excel_english_in_json(master):
+    (master.parent / f"~${master.name}").write_bytes(b"x")
+    proc = clean(run_cli("compute", master, "--json"), 2)
+    assert "Excel などで開かれています" in json_error(proc)
+
+
+def test_unexpected_error_is_logged_not_traced(master, tmp_path, monkeypatch):
+    home = tmp_path / "envplan-home"
+    (home / "workbook").mkdir(parents=True)
+    (home / "workbook" / "layout.yaml").write_text("sheets: 5\n", encoding="utf-8")  # a defect in the installation
+    monkeypatch.setenv("ENVPLAN_HOME", str(home))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path))
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
+    proc = clean(run_cli("validate", master, "--json"), 3)
+    message = json_error(proc)
+    assert "予期しないエラー" in message
+    log = Path(re.search(r"詳細を記録しました: (.+?\.log)", message)[1])
+    assert "Traceback" in log.read_text(encoding="utf-8")
+
+
+# --- the inbox ----------------------------------------------------------------------
+
+
+def test_subfolder_and_empty_inbox_are_said(master, base, tmp_path):
+    inbox = tmp_path / "inbox"
+    (inbox / "清掃事務所").mkdir(parents=True)
+    _, templates = base
+    fill(_template_for(templates, S05_2022), {S05_2022: 480}, inbox / "清掃事務所" / "answer.xlsx")
+    proc = clean(run_cli("consolidate", master, inbox), 0)
+    assert "返送ファイルがありません" in proc.stderr and "清掃事務所/" in proc.stderr
+    proc = clean(run_cli("consolidate", master, inbox, "--json"), 0)
+    assert json.loads(proc.stdout)["ignored"] == ["清掃事務所/"]
+    proc = clean(run_cli("consolidate", master, master, "--json"), 2)
+    assert "はファイルです" in json_error(proc)
+    proc = clean(run_cli("consolidate", master, master.parent, "--json"), 2)  # it would read the master and its key as returns
+    assert "マスターと同じフォルダ" in json_error(proc)
+
+
+def test_markup_like_text_is_printed_as_text(master, base, tmp_path):
+    """Rich reads [tags] in what it prints: a file name or a typed value must not vanish or crash the output."""
+    named = tmp_path / "[draft]master.xlsx"  # rich would drop the [draft] tag
+    shutil.copy2(master, named)
+    proc = clean(run_cli("compute", named), 0)
+    assert "[draft]master.xlsx" in proc.stderr
+    inbox = tmp_path / "inbox"
+    _, templates = base
+    fill(_template_for(templates, S05_2022), {S05_2022: "[/b]"}, inbox / "[red]answer.xlsx")
+    proc = clean(run_cli("consolidate", master, inbox), 1)  # the value is refused at its cell
+    table = re.sub(r"[\s│]", "", proc.stderr)  # the table folds long cells over lines
+    assert "[red]answer.xlsx" in table and "「[/b]」" in table
+
+
+def test_validate_writes_nothing_into_a_workbook_that_is_not_a_master(base, tmp_path):
+    _, templates = base
+    template = shutil.copy2(next(iter(templates.values())), tmp_path / "template.xlsx")
+    before = sha(template)
+    proc = clean(run_cli("validate", template, "--json"), 1)
+    assert json.loads(proc.stdout)["written"] is False
+    assert "マスターワークブックではないようです" in proc.stderr
+    assert sha(template) == before and not (tmp_path / "バックアップ").exists()
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="installs for real on Windows and macOS")
+def test_addin_install_off_windows_is_not_ok_in_json():
+    proc = clean(run_cli("addin", "install", "--json"), 2)
+    assert "手順の表示だけ" in json_error(proc)
+
+
+# --- Ctrl-C -------------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="Linux: SIGINT to the process group, /proc")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_mid_consolidate_leaves_the_master_whole(master, base, tmp_path, jobs):
+    inbox = tmp_path / "inbox"
+    _, templates = base
+    answer = fill(_template_for(templates, S05_2022), {S05_2022: 480}, inbox / "answer.xlsx")
+    for i in range(200):  # long enough to be interrupted while reading
+        shutil.copy2(answer, inbox / f"answer-{i:03}.xlsx")
+    before = master.read_bytes()
+    lock = master.with_name(f".{master.name}.envplan.lock")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "envplan", "consolidate", str(master), str(inbox), "--jobs", jobs, "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: SIGINT to the group is a terminal's Ctrl-C
+    )
+    deadline = time.monotonic() + 60
+    # Reading has begun: the lock is held, and with --jobs 2 the workers exist.
+    while not (lock.exists() and (jobs == "1" or len(_children(proc.pid)) >= 2)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in out + err, err
+    data = json.loads(out)
+    assert data["ok"] is False and "中断しました" in data["error"]["message"] and "中断しました" in err
+    assert master.read_bytes() == before
+    assert not lock.exists() and not list(tmp_path.glob(".master.*.tmp.xlsx"))
+    clean(run_cli("consolidate", master, inbox, "--json"), 0)  # and the next run goes through
+
+
+def test_year_commands_name_the_option_and_print_values_as_text(master, tmp_path):
+    proc = clean(run_cli("year", "revise", master, "--indicator", "S01", "--wording", "2030年度までに10%削減", "--year", "abc", "--json"), 2)
+    assert "--year「abc」" in json_error(proc)
+    before = sha(master)
+    proc = clean(run_cli("year", "correct", master, "--indicator", "S05", "--fy", "2022", "--actual", "[/b]"), 1)
+    assert "[/b]" in proc.stderr and sha(master) == before
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    proc = clean(run_cli("year", "open", master, "--issue", blocker / "templates", "--json"), 2)
+    data = json.loads(proc.stdout)
+    assert "様式を発行できません" in data["error"]["message"] and "templates could not be written" in data["error"]["message_en"]

@@ -1,0 +1,232 @@
+"""Print quality: what is printed stays legible. Wide content (many fiscal
+years) is split or turned to landscape rather than shrunk; every evaluation
+sheet is one A4 page; the workbooks print at a readable scale with their key
+columns and header rows repeated. Sizes are read back from the PDFs
+themselves (pypdf), not from the stylesheets."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from conftest import require, soffice_convert
+from envplan import xlsx_style as st
+from envplan.illustrative import add_illustrative_actuals
+from envplan.master_writer import save_master
+from envplan.paths import TEMPLATES_DIR
+from envplan.publish import publish
+from envplan.report.charts import PeriodRow, period_chart, text_width
+from envplan.report.pdf import PORTRAIT_MAX_YEARS, SHEET_MIN_PT
+from envplan.report.render import GRID_CELL_PAD_MM, GRID_PT, GRID_WIDTH_MM, PT_MM, year_blocks
+from envplan.samples import load_sample
+
+A4 = (595, 842)  # points, rounded
+REPORT_MIN_PT = 7.0  # the running head and the era years under western ones; data is 8 pt
+
+
+def text_sizes(pdf: Path) -> list[list[tuple[float, str]]]:
+    """Per page, the printed size in points of every piece of text."""
+    from pypdf import PdfReader
+
+    def times(a: list[float], b: list[float]) -> list[float]:
+        return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3]]
+
+    pages = []
+    for page in PdfReader(pdf).pages:
+        found: list[tuple[float, str]] = []
+
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+            if text.strip():
+                m = times(tm, cm)
+                found.append((round(size * (m[2] ** 2 + m[3] ** 2) ** 0.5, 2), text.strip()))
+
+        page.extract_text(visitor_text=visit)
+        pages.append(found)
+    return pages
+
+
+def page_sizes(pdf: Path) -> list[tuple[int, int]]:
+    from pypdf import PdfReader
+
+    return [(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in PdfReader(pdf).pages]
+
+
+def long_plan(years: int = 20):
+    """Both samples as one plan running `years` fiscal years: a wide year grid and roadmap."""
+    plan = add_illustrative_actuals(load_sample("all"))
+    plan.end_fy = plan.start_fy + years - 1
+    return plan
+
+
+@pytest.fixture(scope="module")
+def long_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require("chromium")
+    folder = tmp_path_factory.mktemp("print")
+    master = folder / "long.xlsx"
+    save_master(long_plan(), master)
+    out = folder / "site"
+    publish(master, out)
+    return out
+
+
+# --- the PDF report and the evaluation sheets -----------------------------------
+
+
+def test_report_text_is_never_below_7pt(long_site: Path) -> None:
+    small = [(n, size, text) for n, page in enumerate(text_sizes(long_site / "annual-report.pdf"), 1) for size, text in page if size < REPORT_MIN_PT - 0.05]
+    assert not small, small[:10]
+
+
+def test_wide_roadmap_turns_to_landscape_and_the_rest_stays_portrait(long_site: Path) -> None:
+    from pypdf import PdfReader
+
+    pdf = long_site / "annual-report.pdf"
+    sizes = page_sizes(pdf)
+    landscape = [n for n, (w, h) in enumerate(sizes, 1) if (w, h) == (A4[1], A4[0])]
+    assert landscape, "a 20-year roadmap on a portrait page"
+    assert all(s in (A4, (A4[1], A4[0])) for s in sizes)
+    reader = PdfReader(pdf)
+    assert landscape == list(range(landscape[0], landscape[-1] + 1))  # one run: the roadmap chapter
+    assert "重点プロジェクトの工程表" in reader.pages[landscape[0] - 1].extract_text()
+    for n in landscape:
+        assert "2032" in reader.pages[n - 1].extract_text(), n  # every year across the page
+    assert sizes[0] == A4 and sizes[-1] == A4  # cover and back matter stay portrait
+
+
+def test_year_grid_is_split_into_blocks_that_repeat_the_row_labels(long_site: Path) -> None:
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() for p in PdfReader(long_site / "annual-report.pdf").pages)
+    first = re.search(r"品川区のCO2排出量.*?状況", text, re.S)
+    assert first
+    # 20 years in two blocks of ten: both halves have their own 実績値 row label.
+    block = text[first.start() : first.start() + 4000]
+    assert block.count("実績値") >= 2 and "2032" in block
+
+
+def test_each_evaluation_sheet_is_one_a4_page_at_a_legible_size(long_site: Path) -> None:
+    pdf = long_site / "evaluation-sheets.pdf"
+    sizes = page_sizes(pdf)
+    assert sizes == [A4]  # the sample's one policy, on one page
+    smallest = min(size for size, _ in text_sizes(pdf)[0])
+    assert smallest >= SHEET_MIN_PT - 0.05
+
+
+def test_print_css_has_no_tiny_type() -> None:
+    """No declared size under 7 pt in the print stylesheet (relative sizes are
+    checked in the PDFs above)."""
+    css = (TEMPLATES_DIR / "css" / "print.css").read_text(encoding="utf-8")
+    sizes = [float(x) for x in re.findall(r"font-size:\s*(?:max\()?\s*([\d.]+)pt", css)]
+    assert sizes and min(sizes) >= 7.0, sorted(sizes)[:5]
+
+
+@pytest.mark.parametrize("years, blocks", [(5, 1), (10, 1), (12, 2), (20, 2), (31, 4)])
+def test_year_blocks_fit_the_page_at_8pt(years: int, blocks: int) -> None:
+    from types import SimpleNamespace as NS
+
+    rows = [NS(fy=2000 + k, raw=NS(plan=1234.5, actual=1359.46, expected=1400.25), achievement="97.4%", status=NS(name="やや遅れ")) for k in range(years)]
+    out = year_blocks(rows)
+    assert len(out) == blocks and sum(len(b) for b in out) == years
+    assert max(len(b) for b in out) - min(len(b) for b in out) <= 1  # even blocks
+    widest = text_width("1,359.46", GRID_PT) * PT_MM + GRID_CELL_PAD_MM
+    assert max(len(b) for b in out) * widest <= GRID_WIDTH_MM
+
+
+def test_very_wide_numbers_make_more_blocks() -> None:
+    from types import SimpleNamespace as NS
+
+    rows = [NS(fy=2000 + k, raw=NS(plan=None, actual=123456789.123, expected=None), achievement="－", status=NS(name="達成")) for k in range(10)]
+    assert len(year_blocks(rows)) >= 2
+
+
+def test_period_chart_year_labels_do_not_collide() -> None:
+    rows = [PeriodRow(label=f"計画{k}", start=2008 + k, end=2020 + k) for k in range(12)]
+    chart = period_chart("t", "t", rows, 2022, "s", font=17, cell_px=24, min_width=900)
+    era = [(float(x), t) for x, t in re.findall(r'<text x="([\d.]+)" y="[\d.]+" font-size="14.28"[^>]*>([^<]+)</text>', str(chart.svg))]
+    assert len(era) >= 5
+    for (x0, t0), (x1, _) in zip(era, era[1:]):
+        assert x1 - x0 >= text_width(t0, 14.28), (t0, x0, x1)
+
+
+def test_roadmap_portrait_limit_matches_the_demo() -> None:
+    assert 10 <= PORTRAIT_MAX_YEARS < 20  # the sample's 10 years stay portrait; 20 turn
+
+
+# --- workbooks -------------------------------------------------------------------
+
+
+def _print_setup_ok(ws) -> None:  # type: ignore[no-untyped-def]
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4), ws.title
+    fit = ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage
+    if fit:
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, ws.title
+        assert st.width_scale(ws) >= st.MIN_FIT_SCALE, (ws.title, st.width_scale(ws))
+    else:
+        assert int(ws.page_setup.scale) == st.SPLIT_SCALE, ws.title
+        frozen = st.frozen_columns(ws)
+        if frozen:
+            assert ws.print_title_cols == f"$A:${chr(64 + frozen)}", (ws.title, ws.print_title_cols)
+        assert ws.print_title_rows, ws.title
+
+
+def test_master_print_setup_read_back(tmp_path: Path) -> None:
+    master = tmp_path / "long.xlsx"
+    save_master(long_plan(), master)
+    wb = load_workbook(master)
+    checked = {ws.title: ws for ws in wb.worksheets if ws.sheet_state == "visible" and ws.page_setup.orientation}
+    assert len(checked) >= 10
+    for ws in checked.values():
+        _print_setup_ok(ws)
+    split = [t for t, ws in checked.items() if not ws.sheet_properties.pageSetUpPr.fitToPage]
+    fitted = [t for t, ws in checked.items() if ws.sheet_properties.pageSetUpPr.fitToPage]
+    assert "指標" in split and "指標実績" in split and "分野" in fitted
+    assert checked["指標実績"].print_title_cols  # the indicator's key columns on every page across
+
+
+def test_refit_after_adding_columns() -> None:
+    wb = Workbook()
+    ws = wb.active
+    for c in range(1, 6):
+        ws.cell(3, c, f"列{c}")
+        ws.column_dimensions[chr(64 + c)].width = 12
+    ws.freeze_panes = "C4"
+    st.a4(ws, landscape=True)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    for c in range(6, 30):
+        ws.cell(3, c, f"{2000 + c}年度")
+        ws.column_dimensions[ws.cell(3, c).column_letter].width = 12
+    st.fit_print_width(ws)
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.scale == st.SPLIT_SCALE
+    assert ws.print_title_cols == "$A:$B"
+
+
+def test_text_overflowing_the_last_column_is_wrapped() -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.column_dimensions["A"].width = 10
+    ws["A4"] = "これは最後の列からはみ出してしまうほど長い説明の文です"
+    ws["A5"] = "短い"
+    st.a4(ws, landscape=False)
+    assert ws["A4"].alignment.wrap_text and not ws["A5"].alignment.wrap_text
+
+
+def test_master_prints_legibly_in_libreoffice(sample_masters: dict[str, Path], tmp_path: Path) -> None:
+    """LibreOffice honours the print setup: no page of the master prints its
+    10 pt body under 7.5 pt (its 9 pt notes under 6.75 pt)."""
+    require("soffice")
+    fc = shutil.which("fc-list")
+    if fc is None or "Carlito" not in subprocess.run([fc], capture_output=True, text=True).stdout:
+        require("fonts-crosextra-carlito")  # Calibri's metrics, or LibreOffice sizes the columns wider than Excel
+    src = tmp_path / "master.xlsx"
+    shutil.copy2(sample_masters["shinagawa"], src)
+    pdf = soffice_convert(src, "pdf", tmp_path)
+    pages = text_sizes(pdf)
+    assert len(pages) >= 10
+    for n, page in enumerate(pages, 1):
+        if page:
+            assert min(size for size, _ in page) >= 6.7, (n, sorted(page)[:3])
