@@ -12,7 +12,7 @@ import openpyxl
 from envplan.master_reader import read_master
 from envplan.model import Plan
 from envplan.template_fill import fill_template
-from envplan.template_identity import load_key
+from envplan.template_identity import key_path, load_key
 from envplan.template_issue import departments_to_issue, issue_templates
 from envplan.template_layout import IDENTITY_SHEET
 from envplan.workbook_io import CalamineSource
@@ -82,3 +82,21 @@ def copy(src: Path, folder: Path, name: str | None = None) -> Path:
 
 def key_hex(master: Path) -> str:
     return load_key(master).hex()
+
+
+def copy_master(src: Path, folder: Path) -> Path:
+    """A private copy of an issued master, with its signing key beside it."""
+    target = folder / "master.xlsx"
+    shutil.copy2(src, target)
+    shutil.copy2(key_path(src), key_path(target))
+    return target
+
+
+def set_setting(master: Path, key: str, value: Any) -> str:
+    """Type a value into the 設定 sheet, as staff would in Excel; returns the cell."""
+    wb = openpyxl.load_workbook(master)
+    ws = wb["設定"]
+    row = next(r for r in ws.iter_rows(min_row=4) if r[0].value == key)
+    row[2].value = value
+    wb.save(master)
+    return row[2].coordinate

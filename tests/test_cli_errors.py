@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from envplan.template_identity import key_path
 
 from conftest import run_cli
-from returns_kit import fill, issue, sha
+from returns_kit import copy_master, fill, issue, sha
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -41,11 +40,7 @@ def base(sample_masters, tmp_path_factory):
 
 @pytest.fixture
 def master(base, tmp_path):
-    src, _ = base
-    target = tmp_path / "master.xlsx"
-    shutil.copy2(src, target)
-    shutil.copy2(key_path(src), key_path(target))
-    return target
+    return copy_master(base[0], tmp_path)
 
 
 def _template_for(templates: dict[str, Path], key: tuple) -> Path:

@@ -7,7 +7,6 @@ copy of the master and its signing key.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -19,7 +18,7 @@ from envplan.template_identity import key_path
 from envplan.template_layout import CONTACT_SHEET, FEEDBACK_SHEET, INDICATOR_SHEET
 
 from conftest import cli_json, run_cli, soffice_convert
-from returns_kit import copy, edit_cells, fill, issue, read_plan, set_identity, sha
+from returns_kit import copy, copy_master, edit_cells, fill, issue, read_plan, set_identity, sha
 
 S01_2021 = ("value", "S01", 2021, "actual")
 S05_2022 = ("value", "S05", 2022, "actual")
@@ -37,11 +36,7 @@ def base(sample_masters, tmp_path_factory):
 @pytest.fixture
 def master(base, tmp_path):
     """A private copy of the master with its key."""
-    src, _ = base
-    target = tmp_path / "master.xlsx"
-    shutil.copy2(src, target)
-    shutil.copy2(key_path(src), key_path(target))
-    return target
+    return copy_master(base[0], tmp_path)
 
 
 @pytest.fixture

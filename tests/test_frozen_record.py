@@ -25,7 +25,7 @@ from envplan.validation import validate_source
 from envplan.workbook_io import CalamineSource
 
 from conftest import cli_json, examples, soffice_convert
-from returns_kit import fill, issue, read_plan
+from returns_kit import fill, issue, read_plan, set_setting
 from strategies import plans
 from xlwings_remote import apply_actions, book_payload
 
@@ -70,13 +70,6 @@ def edit(master: Path, values: dict[tuple, Any]) -> dict[tuple, tuple[str, str]]
     return cells
 
 
-def set_setting(master: Path, key: str, value: Any) -> str:
-    wb = openpyxl.load_workbook(master)
-    ws = wb["設定"]
-    row = next(r for r in ws.iter_rows(min_row=4) if r[0].value == key)
-    row[2].value = value
-    wb.save(master)
-    return row[2].coordinate
 
 
 def log(master: Path) -> list[dict]:

@@ -15,7 +15,7 @@ from envplan.template_identity import load_key
 from envplan.workbook_io import CalamineSource, CellMark, ResultTable
 
 from conftest import cli_json
-from returns_kit import fill, issue, read_plan
+from returns_kit import fill, issue, read_plan, set_setting
 
 
 @pytest.fixture
@@ -31,12 +31,6 @@ def _log(master: Path) -> list[dict]:
     return [dict(zip(rows[0], r)) for r in rows[1:] if any(v is not None for v in r)]
 
 
-def _set_setting(master: Path, key: str, value: Any) -> None:
-    wb = openpyxl.load_workbook(master)
-    ws = wb["設定"]
-    row = next(r for r in ws.iter_rows(min_row=4) if r[0].value == key)
-    row[2].value = value
-    wb.save(master)
 
 
 def test_open_next_year_freezes_the_finished_one_and_issues_templates(master, tmp_path):
@@ -96,7 +90,7 @@ def test_frozen_year_needs_the_flag_and_is_logged(master):
 
 def test_consolidating_into_a_frozen_year_needs_allow_frozen(master, tmp_path):
     templates = issue(master, tmp_path / "t")
-    _set_setting(master, "frozen_through_fy", 2022)  # closed early, after the templates went out
+    set_setting(master, "frozen_through_fy", 2022)  # closed early, after the templates went out
     fill(templates["清掃事務所"], {("value", "S05", 2022, "actual"): 471}, tmp_path / "inbox" / "c.xlsx")
     refused = consolidate(master, tmp_path / "inbox")
     assert refused.files[0].status == "rejected" and refused.files[0].errors[0]["code"] == "RETURN_FROZEN_YEAR"

@@ -157,7 +157,7 @@ def _frozen_edits(master: Path, as_json: bool, restore: bool, reason: str, cells
 
     yplan, backup = _run(master, as_json, lambda state: frozen_edit_changes(state, restore=restore, reason=reason, cells=cells), (FROZEN_EDITED,))
     if as_json:
-        emit_json({"ok": True, **yplan.summary, "changes": len(yplan.changes), "backup": str(backup) if backup else ""})
+        _report(yplan, backup, as_json)
         return
     edits = yplan.summary["edits"]
     if not edits:
