@@ -45,15 +45,19 @@ def require(tool: str) -> str:
     pytest.skip(message)
 
 
-def run_cli(*args: str, cwd: Path | None = None, check: bool = False, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """Run `envplan` as a user would: a separate process, stdout and stderr captured."""
+def run_cli(*args: str, cwd: Path | None = None, check: bool = False, timeout: float = 600, as_user: int | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `envplan` as a user would: a separate process, stdout and stderr captured.
+    `as_user`: a uid to run as (root's tests use it to meet permissions as staff do)."""
+    command = [sys.executable, "-m", "envplan", *map(str, args)]
+    if as_user is not None:
+        command = [require("setpriv"), f"--reuid={as_user}", f"--regid={as_user}", "--clear-groups", *command]
     proc = subprocess.run(
-        [sys.executable, "-m", "envplan", *map(str, args)],
+        command,
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"envplan {' '.join(map(str, args))} → {proc.returncode}\n{proc.stdout}\n{proc.stderr}")

@@ -15,15 +15,18 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
+from envplan.template_identity import key_path
 
 from conftest import run_cli
 from returns_kit import copy_master, fill, issue, sha
 
+NOBODY = 65534
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 S05_2022 = ("value", "S05", 2022, "actual")  # 環境部品川区清掃事務所 (code 清掃事務所) answers it
@@ -186,16 +189,26 @@ def test_unwritable_output_folders(master, base, tmp_path):
     assert sha(master) == before and not (tmp_path / "バックアップ").exists()
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes into read-only folders")
 def test_read_only_output_folder(master, tmp_path):
-    out = tmp_path / "readonly"
-    out.mkdir()
-    out.chmod(0o555)
+    """A folder the user may not write into. Root may write anywhere, so as root
+    (CI) the CLI runs as `nobody` on a world-readable copy of the master."""
+    root = os.geteuid() == 0
+    work = Path(tempfile.mkdtemp(prefix="envplan-ro-")) if root else tmp_path
     try:
-        proc = clean(run_cli("issue", master, "--out", out, "--json"), 2)
-        assert "権限がありません" in json_error(proc)
+        mine = copy_master(master, work)
+        out = work / "readonly"
+        out.mkdir()
+        if root:
+            work.chmod(0o755)
+            mine.chmod(0o644)
+            key_path(mine).chmod(0o644)  # only here: the key is private to staff in real use
+        out.chmod(0o555)
+        proc = clean(run_cli("issue", mine, "--out", out, "--json", as_user=NOBODY if root else None, env={"HOME": str(work)}), 2)
+        assert "権限がありません" in json_error(proc) and "readonly" in json_error(proc)
+        assert not any(out.iterdir())
     finally:
-        out.chmod(0o755)
+        if root:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def test_master_open_in_excel_english_in_json(master):
