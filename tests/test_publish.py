@@ -447,3 +447,18 @@ def test_pages_of_similar_ids_do_not_clash() -> None:
 def test_paragraphs_escape_and_list() -> None:
     html = str(paragraphs("●一つ目 <b>\n●二つ目\n普通の段落 & 記号"))
     assert html == '<ul class="bullets"><li>一つ目 &lt;b&gt;</li><li>二つ目</li></ul><p>普通の段落 &amp; 記号</p>'
+
+
+def test_a_printed_site_page_prints_its_folded_parts(shinagawa_site: tuple[Path, dict], tmp_path: Path) -> None:
+    """A reader who prints an indicator page gets 各年度の算出内容 too: paper cannot be clicked open."""
+    site, _ = shinagawa_site
+    page = next(p for p in sorted((site / "indicators").glob("*.html")) if "<details>" in p.read_text(encoding="utf-8"))
+    folded = re.search(r"<details>.*?<li><strong>[^<]*</strong>([^<]{12})", page.read_text(encoding="utf-8"), re.S)
+    assert folded, page
+    pdf = tmp_path / "printed.pdf"
+    subprocess.run(
+        [require("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri()],
+        capture_output=True, timeout=120, check=True,
+    )
+    printed = re.sub(r"\s", "", pdftext(pdf))
+    assert "各年度の算出内容" in printed and re.sub(r"\s", "", folded.group(1)) in printed
