@@ -1,5 +1,6 @@
 """Closed-year values edited outside envplan: recorded at year-open, reported by
-validate with the cell, refused by the runs, accepted or restored through the CLI."""
+validate with the cell, refused by the runs, accepted or restored through the CLI
+and through the ribbon's 確定値 button (on the open book, xlwings' remote engine)."""
 
 from __future__ import annotations
 
@@ -302,6 +303,7 @@ def test_excel_validate_button_highlights_the_edited_cell(opened):
     assert outcome.ok and outcome.details["errors"] == 1
     assert applied.colors[cells[S03_2021]] == MARK_COLORS["error"]
     assert "envplan を通さずに変更" in applied.notes[cells[S03_2021]]
+    assert "リボンの「確定値」ボタン" in applied.notes[cells[S03_2021]]  # staff in Excel learn of the button, not only the CLI
     assert "FROZEN_EDITED" in {v for row in applied.values["検証結果"] for v in row}
 
 
@@ -316,6 +318,190 @@ def test_excel_consolidate_button_starts_the_record_of_an_old_master(sample_mast
     assert RECORD in applied.values
     hidden = [a for a in applied.other if a["func"] == "setSheetVisibility"]
     assert hidden and hidden[-1]["args"] == ["Hidden"] and applied.order[hidden[-1]["sheet_position"]] == RECORD
+
+
+# --- the ribbon's 確定値 button ---------------------------------------------------------------------
+
+
+def vba_hex(text: str) -> str:
+    """What HexText in EnvplanRibbon.bas makes of a text: 4 hex digits per UTF-16 code unit."""
+    return text.encode("utf-16-be").hex().upper()
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """The buttons the user presses in an action's questions: the remote engine only
+    queues a message box, so its alert answers from this list as Excel's would."""
+    from xlwings.pro import _xlremote
+
+    pressed: list[str] = []
+    real = _xlremote.App.alert
+
+    def alert(self, prompt, title, buttons, mode, callback):  # noqa: ANN001, ANN202
+        real(self, prompt, title, buttons, mode, callback)
+        return pressed.pop(0) if buttons not in (None, "ok") else None
+
+    monkeypatch.setattr(_xlremote.App, "alert", alert)
+    return pressed
+
+
+def press(path: Path, reason: str = "") -> tuple[Any, Any, list[dict]]:
+    """The 確定値 button on the book of `path`: outcome, the book after, the actions Excel would carry out."""
+    payload = book_payload(path)
+    book = xw.Book(json=payload)
+    outcome = excel_actions.frozen_edits(book, reason_hex=vba_hex(reason))
+    actions = book.json()["actions"]
+    return outcome, apply_actions(payload, actions), actions
+
+
+def save_applied(path: Path, applied: Any) -> None:
+    """The user saves the book: the cells the actions changed, as the cells show them."""
+    before = {s["name"]: s["values"] for s in book_payload(path)["sheets"]}
+    wb = openpyxl.load_workbook(path)
+    for name, grid in applied.values.items():
+        old = before.get(name, [])
+        ws = wb[name] if name in wb.sheetnames else wb.create_sheet(name)
+        for r, row in enumerate(grid):
+            for c, v in enumerate(row):
+                was = old[r][c] if r < len(old) and c < len(old[r]) else ""
+                if v != was:
+                    if isinstance(v, str) and v.startswith('=HYPERLINK("#'):
+                        v = v.rsplit(',"', 1)[1][:-2].replace('""', '"')
+                    elif isinstance(v, str) and v.startswith("'"):
+                        v = v[1:]
+                    ws.cell(r + 1, c + 1).value = None if v == "" else v
+    wb.save(path)
+
+
+def record_values(path: Path) -> dict[tuple, Any]:
+    from envplan.diagnostics import DiagnosticList
+    from envplan.frozen_record import read_record
+
+    record = read_record(CalamineSource(path), DiagnosticList())
+    assert record is not None
+    return {k: r.value for k, r in record.rows.items()}
+
+
+def test_hex_of_the_ribbon_reason_decodes_any_text():
+    @given(st.text(max_size=255))
+    @settings(max_examples=examples(200), deadline=None)
+    def check(text: str) -> None:
+        assert excel_actions.text_from_hex(vba_hex(text)) == text
+
+    check()
+    assert excel_actions.text_from_hex(vba_hex('県の"確定値"\n\'差し替え\'🌏')) == '県の"確定値"\n\'差し替え\'🌏'
+    for broken in ("123", "zz00", "D83D"):  # not whole code units, not hex, half a surrogate pair
+        with pytest.raises(excel_actions.ActionError):
+            excel_actions.text_from_hex(broken)
+
+
+def test_ribbon_accepts_the_edits_with_the_reason_like_the_cli(opened, answers, tmp_path):
+    recorded = read_plan(opened).indicator("S03").values[2021].actual
+    cells = edit(opened, {S03_2021: 99.5, BUDGET_2013: 12345})
+    by_cli = tmp_path / "cli.xlsx"
+    shutil.copy2(opened, by_cli)
+    reason = '県の確定値に差し替え（"速報"→確定）'
+    answers.append("yes")
+    outcome, applied, actions = press(opened, reason)
+    assert outcome.ok and outcome.details["answer"] == "yes" and outcome.details["accepted"] == 2, outcome.message
+    question, final = applied.alerts
+    assert question["buttons"] == "yes_no_cancel" and question["title"] == "環境計画 - 確定値"
+    sheet, ref = cells[S03_2021]
+    assert f"・{sheet}!{ref} S03" in question["prompt"] and f"記録 {recorded:g}施設 → 現在 99.5施設" in question["prompt"]
+    assert f"理由「{reason}」" in question["prompt"] and "いいえ: 記録の値に戻す" in question["prompt"]
+    assert final["mode"] == "info" and "2 件の変更を確定年度の修正として認めました" in final["prompt"] and "保存してください" in final["prompt"]
+    written = {applied.order[a["sheet_position"]] for a in actions if a["func"] == "setValues"}
+    assert written == {"変更履歴", RECORD}, "the typed cells stay as staff typed them; only the log and the record are written"
+    assert not [a for a in actions if a["func"] == "setSheetVisibility"], "the record sheet stays very hidden"
+
+    save_applied(opened, applied)
+    rows = [r for r in log(opened) if r["区分"] == "確定年度の修正"]
+    assert [(r["シート"], r["セル"], r["変更前"], r["変更後"]) for r in rows] == [(sheet, ref, recorded, 99.5), ("評価票_41303000", None, 21959, 12345)]
+    assert all(reason in r["項目"] for r in rows)
+    assert record_values(opened)[S03_2021] == 99.5
+    outcome, applied = run_action("validate", opened)
+    assert outcome.details["errors"] == 0, applied.alerts[0]["prompt"]
+    assert frozen_errors(opened) == []
+
+    # The CLI on the same edits: the same model, log and record (times aside).
+    code, data = cli_json("year", "accept-frozen-edits", str(by_cli), "--reason", reason, "--json")
+    assert code == 0 and data["accepted"] == 2, data
+    assert read_plan(by_cli) == read_plan(opened)
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "日時"} for r in rows]  # noqa: E731
+    assert strip(log(by_cli)) == strip(log(opened))
+    assert record_values(by_cli) == record_values(opened)
+
+
+def test_ribbon_restores_the_recorded_values_in_the_open_book(opened, answers):
+    before = read_plan(opened)
+    recorded = before.indicator("S03").values[2021].actual
+    cells = edit(opened, {S03_2021: 99.5, RATING_2013: "C"})
+    answers.append("no")
+    outcome, applied, _ = press(opened)  # no reason needed to restore
+    assert outcome.ok and outcome.details["restored"] == 2, outcome.message
+    sheet, ref = cells[S03_2021]
+    cell = openpyxl.load_workbook(opened)[sheet][ref]
+    assert applied.value(sheet, cell.row, cell.column) == recorded
+    rsheet, rref = cells[RATING_2013]
+    rcell = openpyxl.load_workbook(opened)[rsheet][rref]
+    assert applied.value(rsheet, rcell.row, rcell.column) == "AⅡ"
+    assert "2 件を記録の値に戻しました" in applied.alerts[-1]["prompt"]
+    save_applied(opened, applied)
+    assert frozen_errors(opened) == []
+    assert read_plan(opened).indicator("S03").values[2021] == before.indicator("S03").values[2021]
+    assert read_plan(opened).policy("41303000").ratings == before.policy("41303000").ratings
+    assert {r["変更前"] for r in log(opened) if r["区分"] == "確定値の復元"} == {99.5, "C"}
+
+
+def test_ribbon_cancel_or_an_empty_reason_writes_nothing(opened, answers):
+    edit(opened, {S03_2021: 99.5})
+    answers.append("cancel")
+    outcome, applied, actions = press(opened, "理由")
+    assert outcome.ok and outcome.details["answer"] == "cancel" and "何も変更しませんでした" in outcome.message
+    assert {a["func"] for a in actions} == {"alert"} and len(applied.alerts) == 2
+    answers.append("")  # an engine that cannot answer while the action runs (xlwings Server)
+    outcome, applied, actions = press(opened, "理由")
+    assert outcome.ok and outcome.details["answer"] is None and "受け取れません" in outcome.message
+    assert {a["func"] for a in actions} == {"alert"}
+    answers.append("yes")
+    outcome, applied, actions = press(opened, "  ")
+    assert "理由が空欄のため、今回は認められません" in applied.alerts[0]["prompt"]
+    assert not outcome.ok and "理由が空欄のため、変更を認めませんでした" in outcome.message
+    assert {a["func"] for a in actions} == {"alert"} and applied.alerts[-1]["mode"] == "critical"
+
+
+def test_ribbon_without_edits_only_says_so(opened, answers):
+    outcome, applied, actions = press(opened, "理由")
+    assert outcome.ok and outcome.details["edits"] == [] and "変更されたものはありません" in outcome.message
+    assert [a["func"] for a in actions] == ["alert"] and applied.alerts[0]["buttons"] == "ok"
+
+
+def test_ribbon_refuses_a_master_with_other_errors(opened, answers):
+    edit(opened, {S03_2021: 99.5, ("value", "S03", 2023, "actual"): "abc"})
+    outcome, applied, actions = press(opened, "理由")
+    assert not outcome.ok and "ほかにもエラー" in outcome.message and "数値" in outcome.message
+    assert [a["func"] for a in actions] == ["alert"]
+
+
+def test_demo_step_types_over_a_closed_value_and_accepts_it(opened, tmp_path):
+    import time
+
+    from envplan.demo import DemoContext
+    from envplan.demo_frozen import DEMO_REASON, step_frozen_edit
+
+    # The demo's layout: the next-year copy beside the sample master it was made from.
+    (tmp_path / "次年度").mkdir()
+    shutil.copy2(opened, tmp_path / "次年度" / "shinagawa_master.xlsx")
+    ctx = DemoContext(out=tmp_path, masters={"shinagawa": tmp_path / "shinagawa_master.xlsx"})
+    started = time.perf_counter()
+    step_frozen_edit(ctx)
+    elapsed = time.perf_counter() - started
+    master = tmp_path / "次年度" / "shinagawa_master.xlsx"
+    assert len(ctx.lines) == 1 and "FROZEN_EDITED" in ctx.lines[0] and "再検証でエラー 0 件" in ctx.lines[0]
+    rows = [r for r in log(master) if r["区分"] == "確定年度の修正"]
+    assert len(rows) == 1 and DEMO_REASON in rows[0]["項目"] and rows[0]["変更後"] == rows[0]["変更前"] + 1
+    assert frozen_errors(master) == []
+    assert elapsed < 6, f"the demo step took {elapsed:.1f} s"
 
 
 # --- any plan ------------------------------------------------------------------------------------

@@ -152,7 +152,7 @@ def apply_actions(payload: dict[str, Any], actions: list[dict[str, Any]]) -> App
             book.notes.pop((order[a["sheet_position"]], a["args"][0].replace("$", "")), None)
         elif f == "alert":
             prompt, title, buttons, mode, _ = a["args"]
-            book.alerts.append({"prompt": prompt, "title": title, "mode": mode})
+            book.alerts.append({"prompt": prompt, "title": title, "mode": mode, "buttons": buttons})
         else:
             book.other.append(a)
     return book

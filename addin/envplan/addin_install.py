@@ -170,11 +170,12 @@ def read_config(path: Path, encoding: str) -> dict[str, str]:
 
 
 def ribbon_commands(macros: Path = MACROS_DIR) -> list[tuple[str, str, str]]:
-    """(sub, module, function) for every RunPython call of the ribbon module."""
+    """(sub, module, function) for every RunPython call of the ribbon module
+    (a call may pass keyword arguments: 確定値 passes the reason it asked for)."""
     text = (macros / "EnvplanRibbon.bas").read_text(encoding="utf-8")
     out = []
     for sub, body in re.findall(r"Public Sub (\w+)\(control As IRibbonControl\)(.*?)End Sub", text, re.S):
-        for module, function in re.findall(r'RunPython "import ([\w.]+); \1\.(\w+)\(\)"', body):
+        for module, function in re.findall(r'RunPython "import ([\w.]+); \1\.(\w+)\(', body):
             out.append((sub, module, function))
     return out
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .demo_frozen import step_frozen_edit
 from .demo_returns import step_next_year, step_survey
 from .demo_safety import step_safety
 from .illustrative import add_illustrative_actuals
@@ -106,6 +107,7 @@ STEPS: list[tuple[str, Step]] = [
     ("達成状況と評価案の集計", step_compute),
     ("Excel アドインの作成", step_addin),
     ("次年度を開く", step_next_year),
+    ("確定済みの値の直接修正の検出と承認", step_frozen_edit),
     ("公表（Web サイト・PDF 報告書・評価票・オープンデータ）", step_publish),
 ]
 

@@ -74,7 +74,7 @@ CODES_EN: dict[str, str] = {
     "RETURN_SUPERSEDED": "a newer return of the same department replaces this file",
     "RETURN_STATUS_CLEARED": "a project status cannot be cleared",
     "YEAR_FROZEN": "the fiscal year is closed; use --allow-frozen to change it",
-    "FROZEN_EDITED": "a value of a closed fiscal year was changed outside envplan (not logged); accept it with envplan year accept-frozen-edits --reason, or undo it with envplan year restore-frozen",
+    "FROZEN_EDITED": "a value of a closed fiscal year was changed outside envplan (not logged); accept it with envplan year accept-frozen-edits --reason, or undo it with envplan year restore-frozen (in Excel: the ribbon's 確定値 button)",
     "FROZEN_RECORD_MISSING": "the master has no record of its closed-year values yet (made before the record existed); it is created by the next envplan write",
     "FROZEN_RECORD_BROKEN": "the hidden record of closed-year values cannot be read",
     "FROZEN_NOT_EDITED": "no closed-year value was changed outside envplan at the given cell",

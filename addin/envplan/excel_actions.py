@@ -10,7 +10,8 @@ unexpected one is logged with its traceback and reported with the log's
 path, so Excel never shows a Python traceback. Each returns an
 `ActionOutcome` (for tests and for callers other than Excel).
 
-Validation and computation read and write the open book itself (live door).
+Validation, computation and 確定値 (closed-year values typed over) read and
+write the open book itself (live door).
 Issuing, consolidating and publishing work from the saved master file, so
 they first ask for the book to be saved; consolidation then applies the
 accepted values to the open book, never to the file under Excel.
@@ -67,6 +68,13 @@ class _Ui:
             self.book.app.status_bar = value
         except NotImplementedError:  # engines without a status bar (e.g. the remote one)
             pass
+
+    def ask(self, prompt: str, buttons: str = "yes_no_cancel") -> str | None:
+        """A question in a message box: "yes", "no", "cancel" or "ok" — None from an
+        engine that cannot answer while the action runs (xlwings Server)."""
+        self._set_status(False)  # the question replaces the progress text
+        answer = self.book.app.alert(prompt, title=f"{TITLE} - {self.action}", buttons=buttons, mode="critical")
+        return str(answer).lower() if answer else None
 
     def finish(self, outcome: ActionOutcome) -> None:
         self._set_status(False)  # False gives the status bar back to Excel
@@ -416,6 +424,86 @@ def _about(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
     return "\n".join(lines), "info" if report.ok else "warning", report.to_json()
 
 
+FROZEN_LISTED = 10  # edits listed in the 確定値 question; the count says how many more
+
+
+def frozen_edits(book: Any = None, reason_hex: str = "") -> ActionOutcome:
+    """確定値: closed-year values typed over in the open book, listed, then accepted
+    as corrections (with the reason the button asked for) or restored.
+
+    The ribbon's VBA asks for the reason before calling (an InputBox works in Excel
+    on Windows and macOS alike) and passes it as hexadecimal UTF-16 code units, so
+    quotes, line breaks and any character reach Python intact in the RunPython line."""
+    return _run("確定値", book, lambda b, ui: _frozen_edits(b, ui, text_from_hex(reason_hex)))
+
+
+def text_from_hex(code_units: str) -> str:
+    """The text `HexText` of EnvplanRibbon.bas encoded: 4 hex digits per UTF-16 code unit."""
+    code_units = code_units.strip()
+    try:
+        if len(code_units) % 4:
+            raise ValueError(len(code_units))
+        return bytes.fromhex(code_units).decode("utf-16-be")
+    except ValueError:  # a broken surrogate pair is a UnicodeDecodeError, a ValueError too
+        raise ActionError("入力された理由を読み取れませんでした。もう一度「確定値」ボタンを押してください。") from None
+
+
+def _frozen_edits(book: Any, ui: _Ui, reason: str) -> tuple[str, str, dict[str, Any]]:
+    from .frozen_record import edit_values
+    from .live_workbook import LiveMasterSink
+    from .master_changes import MasterStateError, apply_edits, load_master_state
+    from .yearly import FROZEN_EDITED, YearCycleError, frozen_edit_changes, frozen_edits_found, year_edits
+
+    ui.status("ワークブックを読み込んでいます…")
+    source = LiveBookSource(book)
+    _require_master(source)
+    try:
+        state = load_master_state(source, tolerate=(FROZEN_EDITED,))
+    except MasterStateError as e:
+        raise ActionError(f"マスターに確定値の変更のほかにもエラーがあります。「検証」で確認して直してから実行してください。\n\n{_problem_lines(e.diagnostics)}".rstrip()) from None
+    ui.status("確定済みの値を記録と照らし合わせています…")
+    try:
+        edits = frozen_edits_found(state)
+    except YearCycleError as e:
+        raise ActionError(str(e)) from None
+    if not edits:
+        return "確定済みの年度の値で、envplan を通さずに変更されたものはありません。", "info", {"edits": [], "answer": None}
+    lines = [f"・{e.location} {e.label}: {edit_values(state.plan, e)}" for e in edits[:FROZEN_LISTED]]
+    if len(edits) > FROZEN_LISTED:
+        lines.append(f"…ほか {len(edits) - FROZEN_LISTED} 件")
+    accept = f"理由「{reason.strip()}」を付けて変更履歴に残します" if reason.strip() else "理由が空欄のため、今回は認められません"
+    question = (
+        f"確定済みの年度の値が {len(edits)} 件、envplan を通さずに変更されています。\n\n" + "\n".join(lines) + "\n\n"
+        f"はい: 確定年度の修正として認める（{accept}）\n"
+        "いいえ: 記録の値に戻す（このブックのセルに書き戻し、変更履歴に残します）\n"
+        "キャンセル: 何もしない"
+    )
+    answer = ui.ask(question, "yes_no_cancel")
+    details: dict[str, Any] = {"edits": [e.to_json() for e in edits], "answer": answer}
+    if answer not in ("yes", "no"):
+        why = "" if answer == "cancel" else "（この Excel では選んだボタンを受け取れません。コマンドの envplan year accept-frozen-edits / restore-frozen を使ってください）"
+        return f"何も変更しませんでした{why}。", "info", details
+    restore = answer == "no"
+    if not restore and not reason.strip():
+        raise ActionError("修正の理由が空欄のため、変更を認めませんでした。\nもう一度「確定値」ボタンを押し、最初の欄に理由（変更履歴に残します）を入力してください。")
+    try:
+        yplan = frozen_edit_changes(state, restore=restore, reason=reason)
+    except YearCycleError as e:
+        raise ActionError(str(e)) from None
+    ui.status("記録の値をこのブックに書き戻しています…" if restore else "変更履歴と確定値の記録をこのブックに書き込んでいます…")
+    apply_edits(year_edits(state, yplan), LiveMasterSink(book), state.reading.policy_sheets)
+    n = len(yplan.changes)
+    if restore:
+        done = f"{n} 件を記録の値に戻しました（変更履歴に「確定値の復元」として残しました）。"
+    else:
+        done = f"{n} 件の変更を確定年度の修正として認めました（変更履歴に残し、確定値の記録を更新しました）。"
+    message = (
+        f"{done}\nこのブックに書き込みました。内容を確認して保存してください（保存するまでファイルは変わりません）。\n"
+        "「検証」をもう一度押すと、前回の検証でセルに付けた色とコメントが消えます。"
+    )
+    return message, "info", {**details, **yplan.summary, "changes": n}
+
+
 ACTIONS: dict[str, Callable[..., ActionOutcome]] = {
     "validate": validate,
     "compute": compute,
@@ -423,4 +511,5 @@ ACTIONS: dict[str, Callable[..., ActionOutcome]] = {
     "consolidate": consolidate,
     "publish": publish,
     "about": about,
+    "frozen_edits": frozen_edits,
 }

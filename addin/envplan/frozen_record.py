@@ -9,7 +9,7 @@ blanks included (typing into an empty closed cell is an edit too). `validate`
 compares every recorded field with the master (FROZEN_EDITED, an error: compute,
 publish, issue and consolidate refuse a master with errors); `envplan year
 accept-frozen-edits` logs an intended edit and records it, `envplan year
-restore-frozen` writes the recorded value back.
+restore-frozen` writes the recorded value back (in Excel: the ribbon's 確定値 button).
 
 Values rather than digests: the message shows the recorded value and the
 restore writes it back. A very hidden sheet rather than a visible or locked
@@ -320,19 +320,35 @@ def check_frozen(source: WorkbookSource, reading: MasterReading) -> tuple[Frozen
     return record, diags
 
 
-def edit_message(plan: Plan, e: FrozenEdit) -> str:
+# What to do about an edit, for staff in Excel (the ribbon's 確定値 button) and on the command line.
+EDIT_TODO = (
+    "意図した修正なら、リボンの「確定値」ボタン（理由を入力して「はい」。コマンドでは envplan year accept-frozen-edits --reason 理由）で"
+    "変更履歴に残し、誤りなら同じボタンの「いいえ」（envplan year restore-frozen）で記録の値に戻してください"
+)
+
+
+def edit_values(plan: Plan, e: FrozenEdit) -> str:
+    """記録 1,324千t-CO2 → 現在 1,350千t-CO2 (the 確定済みの年度 setting as 2022年度まで)."""
+    if e.key == SETTING_KEY:
+        def year(v: Any) -> str:
+            return f"{int(v)}年度まで" if isinstance(v, (int, float)) else show(v)
+
+        return f"記録 {year(e.recorded)} → 現在 {year(e.current)}"
     ind = plan.indicator(e.key[1]) if e.key[0] == "value" else None
     unit = ind.unit if ind and e.key[3] != "note" else ""
-    todo = "意図した修正なら envplan year accept-frozen-edits（--reason で理由）で変更履歴に残し、誤りなら envplan year restore-frozen で記録の値に戻してください"
+    return f"記録 {show(e.recorded, unit)} → 現在 {show(e.current, unit)}"
+
+
+def edit_message(plan: Plan, e: FrozenEdit) -> str:
     if e.key == SETTING_KEY:
         def year(v: Any) -> str:
             return f"{int(v)}年度まで" if isinstance(v, (int, float)) else "空欄" if v is None else f"「{v}」"
 
         return (
             f"確定済みの年度が、記録（{year(e.recorded)}）から{year(e.current)}に戻されています。"
-            f"確定済みの年度は年度更新（envplan year open）でだけ進みます。{todo}"
+            f"確定済みの年度は年度更新（envplan year open）でだけ進みます。{EDIT_TODO}"
         )
-    return f"{e.label}（確定済み）が envplan を通さずに変更されています: 記録 {show(e.recorded, unit)} → 現在 {show(e.current, unit)}。{todo}"
+    return f"{e.label}（確定済み）が envplan を通さずに変更されています: {edit_values(plan, e)}。{EDIT_TODO}"
 
 
 # --- keeping the record up to date ------------------------------------------------------------
@@ -394,6 +410,7 @@ __all__ = [
     "Recorded",
     "check_frozen",
     "edit_message",
+    "edit_values",
     "field_label",
     "find_edits",
     "frozen_fields",

@@ -3,8 +3,9 @@
 
 Each operation is planned as `FieldChange`s (pure: `open_year_changes`,
 `revision_changes`, `correction_changes`) and applied like consolidation's
-changes, so everything lands in the change log. `run_on_master` is the file
-door: lock, read, plan, write once atomically with a backup.
+changes, so everything lands in the change log. `year_edits` says what an
+operation writes; `run_on_master` is the file door (lock, read, plan, write once
+atomically with a backup), the ribbon applies the same edits to the open book.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .master_changes import (
     KIND_YEAR_OPEN,
     ChangeOrigin,
     FieldChange,
+    MasterEdits,
     MasterState,
     apply_to_plan,
     changelog_edit,
@@ -202,19 +204,11 @@ def correction_changes(
 FROZEN_EDITED = "FROZEN_EDITED"
 
 
-def frozen_edit_changes(
-    state: MasterState,
-    *,
-    restore: bool,
-    reason: str = "",
-    cells: Sequence[str] = (),
-    at: str | None = None,
-) -> YearPlan:
-    """Closed-year values changed outside envplan (validate's FROZEN_EDITED), resolved:
-    accepted (logged as 確定年度の修正, recorded; the cells stay as staff typed them)
-    or restored (the recorded values written back, logged as 確定値の復元).
-    `cells` ("指標実績!F8") limits it to those cells."""
-    from .frozen_record import find_edits, owner_of
+def frozen_edits_found(state: MasterState, cells: Sequence[str] = ()) -> list[Any]:
+    """The closed-year values changed outside envplan (validate's FROZEN_EDITED), as
+    `frozen_record.FrozenEdit`s; `cells` ("指標実績!F8") limits them to those cells.
+    The CLI and the ribbon's 確定値 button list and resolve the same ones."""
+    from .frozen_record import find_edits
 
     record = state.frozen_record
     if record is None:
@@ -236,6 +230,24 @@ def frozen_edit_changes(
                 "FROZEN_NOT_EDITED",
             )
         edits = chosen
+    return edits
+
+
+def frozen_edit_changes(
+    state: MasterState,
+    *,
+    restore: bool,
+    reason: str = "",
+    cells: Sequence[str] = (),
+    at: str | None = None,
+) -> YearPlan:
+    """Closed-year values changed outside envplan (validate's FROZEN_EDITED), resolved:
+    accepted (logged as 確定年度の修正, recorded; the cells stay as staff typed them)
+    or restored (the recorded values written back, logged as 確定値の復元).
+    `cells` ("指標実績!F8") limits it to those cells."""
+    from .frozen_record import owner_of
+
+    edits = frozen_edits_found(state, cells)
     if not restore and not reason.strip():
         raise YearCycleError("修正の理由を --reason で入力してください（変更履歴に残します）", "give the reason for the edit with --reason", "REQUIRED")
     at = at or now_text()
@@ -245,7 +257,7 @@ def frozen_edit_changes(
         problems = [p for p in (_restore_problem(state, e) for e in edits) if p]
         if problems:
             raise YearCycleError(
-                "次の値は記録の値に戻せません。" + " ".join(problems) + " 変更を認める場合は accept-frozen-edits を使ってください",
+                "次の値は記録の値に戻せません。" + " ".join(problems) + " 変更を認める場合は accept-frozen-edits（Excel ではリボンの「確定値」で「はい」）を使ってください",
                 "some recorded values cannot be written back (their row or sheet is gone); accept them or restore the rows by hand",
                 "FROZEN_NOT_RESTORABLE",
             )
@@ -279,11 +291,33 @@ def _restore_problem(state: MasterState, e: Any) -> str | None:
     return f"{e.label}: {problem}" if problem else None
 
 
+def year_edits(state: MasterState, yplan: YearPlan) -> MasterEdits:
+    """What an operation writes to the master: its cells (none when `log_only`), its
+    year columns, the record of closed-year values and the change-log rows. The same
+    edits go to the file (`run_on_master`) or to the book open in Excel (the ribbon)."""
+    from .frozen_record import record_edit
+
+    if yplan.log_only:
+        edits = MasterEdits(plan=state.plan)
+        record = record_edit(state, yplan.changes, state.plan)
+        if record is not None:
+            edits.tables.append(record)
+    else:
+        plan_after = apply_to_plan(state.plan, yplan.changes)
+        edits = resolve_edits(state, yplan.changes, plan_after)
+    edits.year_columns = list(yplan.year_columns)
+    log = changelog_edit(state, yplan.changes)
+    if isinstance(log, ResultTable):
+        edits.tables.append(log)
+    elif log is not None:
+        edits.appends.append(log)
+    return edits
+
+
 def run_on_master(master: Path, make: Callable[[MasterState], YearPlan], *, tolerate: Sequence[str] = ()) -> tuple[YearPlan, Path | None]:
     """Lock the master, plan with `make`, apply and log the changes; returns (plan, backup).
     `tolerate`: error codes of the master that this operation resolves (FROZEN_EDITED)."""
-    from .frozen_record import record_edit
-    from .master_changes import MasterEdits, load_master_state
+    from .master_changes import load_master_state
     from .master_store import MasterLock
     from .workbook_io import CalamineSource
     from .xlsx_master_edits import edit_master
@@ -298,19 +332,5 @@ def run_on_master(master: Path, make: Callable[[MasterState], YearPlan], *, tole
         yplan = make(state)
         if not yplan.changes and not yplan.year_columns:
             return yplan, None
-        if yplan.log_only:
-            edits = MasterEdits(plan=state.plan)
-            record = record_edit(state, yplan.changes, state.plan)
-            if record is not None:
-                edits.tables.append(record)
-        else:
-            plan_after = apply_to_plan(state.plan, yplan.changes)
-            edits = resolve_edits(state, yplan.changes, plan_after)
-        edits.year_columns = list(yplan.year_columns)
-        log = changelog_edit(state, yplan.changes)
-        if isinstance(log, ResultTable):
-            edits.tables.append(log)
-        elif log is not None:
-            edits.appends.append(log)
-        backup = edit_master(master, edits, policy_sheets=state.reading.policy_sheets)
+        backup = edit_master(master, year_edits(state, yplan), policy_sheets=state.reading.policy_sheets)
     return yplan, backup
