@@ -19,6 +19,7 @@ from envplan.model import (
     Plan,
     Policy,
     Project,
+    ProjectPartReport,
     ProjectStatus,
     Rating,
     RelatedPlan,
@@ -135,16 +136,24 @@ def plans(draw: st.DrawFn) -> Plan:
             ProjectStatus(fy=y, status=draw(st.sampled_from(PROJECT_STATUSES)), comment=draw(text))
             for y in sorted(draw(st.sets(years, max_size=3)))
         ]
+        proj_depts = draw(st.lists(dept_codes, max_size=3, unique=True))
+        # Co-departments' reports (関係課の取組): the status word is optional.
+        parts = [
+            ProjectPartReport(fy=y, department=d, status=draw(st.one_of(st.none(), st.sampled_from(PROJECT_STATUSES))), comment=draw(text))
+            for d in proj_depts[1:]
+            for y in sorted(draw(st.sets(years, max_size=2)))
+        ]
         projects.append(
             Project(
                 id=pid,
                 number=draw(text.filter(lambda t: "\n" not in t)),
                 name=draw(required_text),
                 category=draw(cat_codes),
-                departments=draw(st.lists(dept_codes, max_size=2, unique=True)),
+                departments=proj_depts,
                 description=draw(text),
                 phases=phases,
                 statuses=statuses,
+                part_reports=parts,
             )
         )
     related = []

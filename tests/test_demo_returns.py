@@ -27,6 +27,10 @@ def test_demo_survey_round_and_next_year(sample_masters, tmp_path):
     plan = read_plan(master)
     # Every project has its 2022 status, except the one led by the department that has not answered.
     assert {p.id for p in plan.projects if p.status_in(2022) is None} == {p.id for p in plan.projects if p.departments[0] == "指導課"}
+    # 環境課 reports its own part of ④ and ⑤ (led by 都市計画課 and 指導課), shown in the demo's lines.
+    parts = {(p.id, r.department) for p in plan.projects for r in p.parts_in(2022) if r.comment}
+    assert parts == {("P4", "環境課"), ("P5", "環境課")}
+    assert "関係課の取組（関係課の取組シート" in text and "④環境部環境課「予定どおり」" in text
     statuses = {r[3] for r in openpyxl.load_workbook(master)["提出状況"].iter_rows(min_row=4, values_only=True) if r[0]}
     assert statuses == {"受理", "未提出"}
     step_next_year(ctx)

@@ -360,6 +360,26 @@ def test_consolidate_action_applies_accepted_values_to_the_open_book(master_copy
     assert any(template.name in str(v) for row in log for v in row), "the change log row names the returned file"
 
 
+def test_consolidate_action_applies_co_department_parts_like_the_file_door(master_copy) -> None:  # type: ignore[no-untyped-def]
+    """A co-department's report on its part of a project (関係課の取組): the open book gets the rows the file gets."""
+    from returns_kit import fill, issue
+
+    from envplan.consolidate import consolidate as consolidate_files
+
+    path = master_copy("shinagawa")
+    templates = issue(path, path.parent / "issued")
+    answers = {("project_part", "P4", 2022, "環境課", "status"): "遅れ", ("project_part", "P5", 2022, "環境課", "comment"): "（例示）教材を提供"}
+    fill(templates["環境課"], answers, path.parent / excel_actions.INBOX_DIR / "env.xlsx")
+    outcome, applied = run_action("consolidate", path)
+    assert outcome.ok and outcome.details["accepted"] == 1 and outcome.details["changes"] == 2, outcome.message
+    result = consolidate_files(path, path.parent / excel_actions.INBOX_DIR)
+    assert result.changes == 2
+    rows = [r[:5] for r in file_sheet(path, "関係課の取組")[3:]]
+    assert rows == [["P4", 2022, "環境課", "遅れ", None], ["P5", 2022, "環境課", None, "（例示）教材を提供"]]
+    live = [[shown(applied.value("関係課の取組", r, c)) for c in range(1, 6)] for r in (4, 5)]
+    assert live == rows
+
+
 def test_consolidate_action_creates_the_inbox_when_missing(master_copy) -> None:  # type: ignore[no-untyped-def]
     path = master_copy("kawasaki")
     outcome, applied = run_action("consolidate", path)

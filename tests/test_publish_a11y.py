@@ -63,6 +63,32 @@ def test_axe_finds_no_violation_on_any_page(sites: list[Path]) -> None:
 
 
 @pytest.mark.browser
+def test_roadmap_with_co_department_reports_has_no_violation(tmp_path: Path) -> None:
+    """The co-departments' reports (関係課の取組) on the roadmap page: axe-clean, and no sideways overflow on a phone."""
+    from envplan.illustrative import add_illustrative_actuals
+    from envplan.master_writer import save_master
+    from envplan.model import ProjectPartReport
+    from envplan.samples import load_sample
+
+    chromium = require("chromium")
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    for proj in plan.projects:
+        proj.part_reports = [ProjectPartReport(fy=fy, department=d, status="遅れ" if fy == plan.current_fy else None, comment="（例示）担当部分の取組" * 6) for d in proj.co_departments() for fy in (plan.current_fy - 1, plan.current_fy)]
+    assert any(p.part_reports for p in plan.projects)
+    save_master(plan, tmp_path / "m.xlsx")
+    site = tmp_path / "site"
+    publish(tmp_path / "m.xlsx", site, pdf=False)
+    page = site / "roadmap.html"
+    assert "関係課の取組" in page.read_text(encoding="utf-8")
+    with Browser(chromium, width=1280, height=900) as browser:
+        violations = run_axe(browser, axe_source(), page)
+    assert not violations, json.dumps(violations, ensure_ascii=False, indent=1)
+    with Browser(chromium, width=375, height=800) as browser:
+        browser.goto(page.as_uri())
+        assert browser.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+@pytest.mark.browser
 def test_axe_catches_a_real_violation(tmp_path: Path) -> None:
     """The harness itself works: a page with known faults is reported."""
     chromium = require("chromium")

@@ -55,7 +55,13 @@ def test_template_holds_only_the_departments_rows(issued):
             assert ids == own
         projects = {p.id for p in plan.projects if dept in p.departments}
         if projects:
-            assert {r[0] for r in wb[PROJECT_SHEET].iter_rows(min_row=4, values_only=True) if r[0]} == projects
+            # The main table ends at the first blank row (a co-department's own-part table follows).
+            main = []
+            for r in wb[PROJECT_SHEET].iter_rows(min_row=4, values_only=True):
+                if not r[0]:
+                    break
+                main.append(r[0])
+            assert set(main) == projects
         policies = {f"{POLICY_SHEET_PREFIX}{p.code}" for p in plan.policies if p.department == dept}
         assert {s for s in wb.sheetnames if s.startswith(POLICY_SHEET_PREFIX)} == policies
         assert wb.sheetnames[0] == GUIDE_SHEET and CONTACT_SHEET in wb.sheetnames
@@ -94,7 +100,10 @@ def test_project_status_dropdown_and_lead_department(issued):
     _, templates = issued
     wb = openpyxl.load_workbook(templates["環境課"])
     ws = wb[PROJECT_SHEET]
-    rows = {r[0].value: r for r in ws.iter_rows(min_row=4) if r[0].value}
+    rows: dict = {}
+    for r in ws.iter_rows(min_row=4):
+        if r[0].value:
+            rows.setdefault(r[0].value, r)  # the main table's row (its own part of P4 follows below)
     assert rows["P1"][7].protection.locked is False  # 環境課 leads P1
     assert rows["P4"][7].protection.locked is not False  # 都市計画課 leads P4
     assert "都市計画課" in str(rows["P4"][8].value)

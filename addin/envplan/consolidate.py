@@ -356,6 +356,11 @@ class Consolidator:
             proj = next((p for p in plan.projects if p.id == key[1]), None)
             owner = project_lead(proj) if proj else None
             frozen = year_frozen(plan, key[2])
+        elif kind == "project_part":
+            # A co-department writes its own part only, while it is on the project.
+            proj = next((p for p in plan.projects if p.id == key[1]), None)
+            owner = (key[3] if key[3] in proj.co_departments() else project_lead(proj)) if proj else None
+            frozen = year_frozen(plan, key[2])
         elif kind in ("policy", "rating", "budget"):
             pol = plan.policy(key[1])
             owner = pol.department if pol else None
@@ -473,7 +478,7 @@ class Consolidator:
         if key[0] == "value":
             ind = plan.indicator(key[1])
             return ind is not None and value_frozen(plan, ind, key[2])
-        if key[0] in ("project", "rating"):
+        if key[0] in ("project", "project_part", "rating"):
             return year_frozen(plan, key[2])
         if key[0] == "budget":
             return budget_frozen(plan, key[2], key[3])

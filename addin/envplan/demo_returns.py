@@ -43,7 +43,8 @@ def _plan(master: Path) -> Plan:
 
 def department_answers(plan: Plan, cells: dict[FieldKey, InputSpec], issued: dict[FieldKey, Any]) -> dict[FieldKey, Any]:
     """What a department types: figures where the template is blank (near the last
-    known one), the status of the projects it leads, a note, its contact."""
+    known one), the status of the projects it leads, its own part of the projects
+    it is a co-department of, a note, its contact."""
     answers: dict[FieldKey, Any] = {}
     projects = 0
     for key in cells:
@@ -64,6 +65,12 @@ def department_answers(plan: Plan, cells: dict[FieldKey, InputSpec], issued: dic
             answers[key] = STATUS_CYCLE[projects % len(STATUS_CYCLE)]
             answers[(*key[:3], "comment")] = f"（例示）{phase.name if phase else '事業'}を実施"
             projects += 1
+        elif kind == "project_part" and key[4] == "comment":
+            # A co-department reports its own part of the project (its status word is optional).
+            proj = next(p for p in plan.projects if p.id == key[1])
+            dept = plan.department(key[3])
+            answers[key] = f"（例示）{dept.name if dept else key[3]}の担当部分として{proj.phase_in(key[2]).name if proj.phase_in(key[2]) else '事業'}に協力"
+            answers[(*key[:4], "status")] = "予定どおり"
         elif kind == "department" and key[2] == "contact":
             answers[key] = "例示 担当者"
     return answers
@@ -106,6 +113,15 @@ def step_survey(ctx: "DemoContext") -> None:
     )
     for f in rejected:
         ctx.lines.append(f"差戻しのファイル（直す箇所に色とコメント）: {f.feedback}")
+    after = _plan(master)
+    parts = [(p, r) for p in after.projects for r in p.parts_in(after.current_fy)]
+    if parts:
+        names = {d.code: d.name for d in after.departments}
+        ctx.lines.append(
+            "関係課の取組（関係課の取組シート、公表サイトのロードマップ）: "
+            + "、".join(f"{p.number}{names.get(r.department, r.department)}「{r.status or '状況なし'}」" for p, r in parts)
+            + "（プロジェクト全体の状況は主担当の課の報告）"
+        )
     # Resubmissions: the rejected department fixes its feedback copy; another corrects a figure.
     for f in rejected:
         _fix_feedback(Path(f.feedback), f.errors, inbox / f.file, intended.get(f.file))

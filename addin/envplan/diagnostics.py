@@ -34,6 +34,7 @@ CODES_EN: dict[str, str] = {
     "UNKNOWN_INDICATOR": "the indicator ID is not defined",
     "UNKNOWN_POLICY": "the policy code is not defined",
     "UNKNOWN_PROJECT": "the project ID is not defined",
+    "PROJECT_PART_NOT_ON_PROJECT": "a co-department report is by a department that is not a co-department of the project",
     "TARGET_INVALID": "the structured target is incomplete or inconsistent",
     "TARGET_WORDING_MISMATCH": "the target wording reads differently from the structured target",
     "TARGET_WORDING_UNREADABLE": "the target wording could not be read automatically",

@@ -46,9 +46,11 @@ SETTING_KEY: FieldKey = ("setting", "frozen_through_fy")
 _WHAT = {
     "value": {"actual": "実績値", "plan": "計画値", "note": "備考"},
     "project": {"status": "状況", "comment": "コメント"},
+    "project_part": {"status": "状況", "comment": "取組の状況"},
     "rating": {"rating": "評価区分", "reason": "評価の理由"},
 }
-_KIND_ORDER = {"setting": 0, "value": 1, "project": 2, "rating": 3, "budget": 4}
+_KIND_ORDER = {"setting": 0, "value": 1, "project": 2, "project_part": 3, "rating": 4, "budget": 5}
+_KEY_LENGTH = {"project_part": 5}  # others: 4 (the setting key excepted)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ def frozen_fields(plan: Plan) -> list[FieldKey]:
         for fy in range(first, through + 1):
             if year_frozen(plan, fy):
                 keys += [("project", proj.id, fy, "status"), ("project", proj.id, fy, "comment")]
+                keys += [("project_part", proj.id, fy, d, what) for d in proj.co_departments() for what in ("status", "comment")]
     for pol in plan.policies:
         for fy in range(first, through + 1):
             if year_frozen(plan, fy):
@@ -126,7 +129,7 @@ def _first_year(plan: Plan) -> int:
 
 
 def _fy(key: FieldKey) -> int | None:
-    return key[2] if key[0] in ("value", "project", "rating", "budget") and isinstance(key[2], int) else None
+    return key[2] if key[0] in ("value", "project", "project_part", "rating", "budget") and isinstance(key[2], int) else None
 
 
 def _numeric(key: FieldKey) -> bool:
@@ -138,7 +141,7 @@ def subject_exists(plan: Plan, key: FieldKey) -> bool:
     kind = key[0]
     if kind == "value":
         return plan.indicator(key[1]) is not None
-    if kind == "project":
+    if kind in ("project", "project_part"):
         return any(p.id == key[1] for p in plan.projects)
     if kind in ("rating", "budget"):
         return plan.policy(key[1]) is not None
@@ -155,6 +158,10 @@ def field_label(plan: Plan, key: FieldKey, fallback: str = "") -> str:
     if kind == "project":
         proj = next((p for p in plan.projects if p.id == key[1]), None)
         return f"{key[1]} {proj.name} {key[2]}年度の{_WHAT['project'][key[3]]}" if proj else fallback or str(key)
+    if kind == "project_part":
+        proj = next((p for p in plan.projects if p.id == key[1]), None)
+        dept = plan.department(key[3])
+        return f"{key[1]} {proj.name} {key[2]}年度の{dept.name if dept else key[3]}の{_WHAT['project_part'][key[4]]}" if proj else fallback or str(key)
     if kind == "rating":
         return f"施策{key[1]} {key[2]}年度の{_WHAT['rating'][key[3]]}"
     if kind == "budget":
@@ -170,6 +177,8 @@ def owner_of(plan: Plan, key: FieldKey) -> str:
     if key[0] == "project":
         proj = next((p for p in plan.projects if p.id == key[1]), None)
         return proj.departments[0] if proj and proj.departments else ""
+    if key[0] == "project_part":
+        return str(key[3])
     if key[0] in ("rating", "budget"):
         pol = plan.policy(key[1])
         return pol.department if pol else ""
@@ -249,7 +258,7 @@ def read_record(source: WorkbookSource, diags: DiagnosticList) -> FrozenRecord |
         cell = row["field_key"]
         try:
             key = decode_key(str(cell.value))
-            if key[0] not in _KIND_ORDER or (key != SETTING_KEY and len(key) != 4):
+            if key[0] not in _KIND_ORDER or (key != SETTING_KEY and len(key) != _KEY_LENGTH.get(key[0], 4)):
                 raise ValueError(key)
         except ValueError:
             diags.error("FROZEN_RECORD_BROKEN", f"「{spec.name}」シートの項目キー「{cell.value}」を読めません。{broken}", spec.name, cell.ref, cell.value)
@@ -270,6 +279,8 @@ def locate(reading: MasterReading, key: FieldKey) -> tuple[str, str]:
         return where.get(key, (lay["values"].name, ""))
     if kind == "project":
         return where.get(key, (lay["project_status"].name, ""))
+    if kind == "project_part":
+        return where.get(key, (lay["project_parts"].name, ""))
     code = key[1]
     sheet = reading.policy_sheets.get(code, lay.policy_sheet_name(code))
     attr = (f"rating:{key[2]}" if key[3] == "rating" else f"rating_reason:{key[2]}") if kind == "rating" else f"budget:{key[2]}:{key[3]}"

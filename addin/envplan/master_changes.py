@@ -23,7 +23,7 @@ from .diagnostics import Diagnostic, DiagnosticList
 from .cells import cell_ref
 from .master_layout import HEADER_ROW, layout
 from .master_reader import MasterReading, Where
-from .model import BudgetLine, Plan, Policy, ProjectStatus, Rating, TargetRevision, YearValue
+from .model import BudgetLine, Plan, Policy, ProjectPartReport, ProjectStatus, Rating, TargetRevision, YearValue
 from .settings_sheet import SETTING_ROWS
 from .sheet_tables import Table, read_table
 from .targets import DIRECTION_LABELS, KIND_BY_LABEL, KIND_LABELS, build_target, target_note, target_value, target_year
@@ -155,6 +155,11 @@ class MasterState:
     changelog_started: bool
     last_change: dict[str, tuple[str, Any]]  # field key text → (department, new value as logged) of its latest change
     frozen_record: Any = None  # frozen_record.FrozenRecord of the master, None when it has none
+    # The co-departments' reports (関係課の取組): (project, fy, department) → column key → cell.
+    part_rows: dict[tuple[str, int, str], dict[str, str]] = field(default_factory=dict)
+    part_columns: dict[str, int] = field(default_factory=dict)  # the layout's order when the sheet is missing
+    part_last_row: int = HEADER_ROW
+    part_sheet: bool = False  # False: a master made before the sheet existed; the first report creates it
 
     @property
     def where(self) -> Where:
@@ -191,6 +196,13 @@ def load_master_state(source: WorkbookSource, *, tolerate: Sequence[str] = ()) -
         fy = row["fy"].value
         if isinstance(fy, (int, float)):
             project_rows[(str(row["id"].value).strip(), int(fy))] = {k: c.ref for k, c in row.cells.items()}
+    parts = table("project_parts")
+    part_rows: dict[tuple[str, int, str], dict[str, str]] = {}
+    for row in parts.rows if parts else []:
+        fy = row["fy"].value
+        if isinstance(fy, (int, float)):
+            part_rows[(str(row["id"].value).strip(), int(fy), str(row["department"].value or "").strip())] = {k: c.ref for k, c in row.cells.items()}
+    part_spec = lay["project_parts"]
     revisions = table("revisions")
     values = table("values")
     submissions = _result_rows(source, "submissions", names)
@@ -213,6 +225,10 @@ def load_master_state(source: WorkbookSource, *, tolerate: Sequence[str] = ()) -
         changelog_started=_has_header(source, "changelog", names),
         last_change=last_change,
         frozen_record=result.frozen_record,
+        part_rows=part_rows,
+        part_columns=parts.columns if parts else {c.key: i for i, c in enumerate(part_spec.columns, 1)},
+        part_last_row=max((r.row for r in parts.rows), default=parts.header_row) if parts else HEADER_ROW,
+        part_sheet=parts is not None,
     )
 
 
@@ -268,6 +284,11 @@ def plan_value(plan: Plan, key: FieldKey) -> Any:
         proj = next((p for p in plan.projects if p.id == pid), None)
         s = proj.status_in(fy) if proj else None
         return (getattr(s, what) or None) if s else None
+    if kind == "project_part":
+        _, pid, fy, dept, what = key
+        proj = next((p for p in plan.projects if p.id == pid), None)
+        part = proj.part_in(fy, dept) if proj else None
+        return (getattr(part, what) or None) if part else None
     if kind == "policy":
         _, code, attr = key
         pol = plan.policy(code)
@@ -344,6 +365,13 @@ def apply_to_plan(plan: Plan, changes: Sequence[FieldChange]) -> Plan:
                 statuses = list(proj.statuses)
                 statuses[i] = cur.model_copy(update={what: new if new is not None else ("" if what == "comment" else cur.status)})
                 proj.statuses = statuses
+        elif kind == "project_part":
+            _, pid, fy, dept, what = key
+            proj = next(p for p in out.projects if p.id == pid)
+            part = proj.part_in(fy, dept) or ProjectPartReport(fy=fy, department=dept)
+            part = part.model_copy(update={what: new if new is not None or what == "status" else ""})
+            others = [r for r in proj.part_reports if not (r.fy == fy and r.department == dept)]
+            proj.part_reports = [*others, part]  # the model orders them and drops an emptied one
         elif kind == "policy":
             _, code, attr = key
             pol = out.policy(code)
@@ -419,6 +447,7 @@ def resolve_edits(state: MasterState, changes: Sequence[FieldChange], plan_after
     lay = layout()
     edits = MasterEdits(plan=plan_after)
     new_projects: dict[tuple[str, int], dict[str, Any]] = {k: {} for k in new_project_rows(state, changes)}
+    new_parts: dict[tuple[str, int, str], dict[str, Any]] = {k: {} for k in new_part_rows(state, changes)}
     revisions: list[tuple[str, TargetRevision]] = []
     for ch in changes:
         kind = ch.key[0]
@@ -427,6 +456,8 @@ def resolve_edits(state: MasterState, changes: Sequence[FieldChange], plan_after
                 edits.policy_forms.append(ch.key[1])
         elif kind == "project" and (ch.key[1], ch.key[2]) not in state.project_rows:
             new_projects.setdefault((ch.key[1], ch.key[2]), {})[ch.key[3]] = ch.new
+        elif kind == "project_part" and ch.key[1:4] not in state.part_rows:
+            new_parts[ch.key[1:4]][ch.key[4]] = ch.new
         elif kind == "revision":
             revisions.append((ch.key[1], ch.new))
         else:
@@ -440,6 +471,8 @@ def resolve_edits(state: MasterState, changes: Sequence[FieldChange], plan_after
         for (pid, fy), fields in new_projects.items():
             rows.append(_row(cols, {"id": pid, "fy": fy, "status": fields.get("status"), "comment": fields.get("comment")}))
         edits.appends.append(RowAppend(lay["project_status"].name, rows, number_formats={cols["fy"] - 1: YEAR_FORMAT}))
+    if new_parts:
+        _append_parts(edits, state, new_parts)
     if revisions:
         cols = state.revision_columns
         if not cols:
@@ -473,6 +506,19 @@ def resolve_edits(state: MasterState, changes: Sequence[FieldChange], plan_after
     return edits
 
 
+def _append_parts(edits: MasterEdits, state: MasterState, new_parts: dict[tuple[str, int, str], dict[str, Any]]) -> None:
+    """Rows for co-department reports the master has no row for; a master made before
+    the 関係課の取組 sheet existed gets the sheet, rows included."""
+    spec = layout()["project_parts"]
+    cols = state.part_columns
+    rows = [_row(cols, {"id": pid, "fy": fy, "department": dept, "status": f.get("status"), "comment": f.get("comment")}) for (pid, fy, dept), f in new_parts.items()]
+    added = rows_for_sheet(spec, rows, exists=state.part_sheet, number_formats={cols["fy"] - 1: YEAR_FORMAT})
+    if isinstance(added, RowAppend):
+        edits.appends.append(added)
+    else:
+        edits.tables.append(added)
+
+
 def _row(cols: dict[str, int], values: dict[str, Any]) -> list[Any]:
     row: list[Any] = [None] * max(cols.values())
     for k, v in values.items():
@@ -500,6 +546,11 @@ def place_of(state: MasterState, key: FieldKey) -> tuple[str, str]:
         if row is None or what not in row:
             raise UnplaceableChange(f"プロジェクト「{pid}」の{fy_short(fy)}の行がありません")
         return lay["project_status"].name, row[what]
+    if kind == "project_part":
+        row = state.part_rows.get(key[1:4])
+        if row is None or key[4] not in row:
+            raise UnplaceableChange(f"プロジェクト「{key[1]}」の{fy_short(key[2])}の{key[3]}の取組の行がありません")
+        return lay["project_parts"].name, row[key[4]]
     if kind == "department":
         _, code, attr = key
         row = state.departments.get(code)
@@ -531,6 +582,8 @@ def check_placeable(state: MasterState, key: FieldKey) -> str | None:
             return None if state.project_columns else f"マスターに「{layout()['project_status'].name}」シートがありません"
         if key[0] == "revision":
             return None if state.revision_columns else f"マスターに「{layout()['revisions'].name}」シートがありません"
+        if key[0] == "project_part" and key[1:4] not in state.part_rows:
+            return None  # a row is appended (the sheet created when missing)
         place_of(state, key)
         return None
     except UnplaceableChange as e:
@@ -583,10 +636,14 @@ def changelog_rows(state: MasterState, changes: Sequence[FieldChange]) -> tuple[
     rows: list[list[Any]] = []
     links: dict[tuple[int, int], str] = {}
     appended = new_project_rows(state, changes)
+    appended_parts = new_part_rows(state, changes)
     for i, ch in enumerate(changes):
         if ch.key[0] == "project" and (ch.key[1], ch.key[2]) in appended:
             col = state.project_columns.get(ch.key[3])
             sheet, ref = _sheet_of(ch.key), (cell_ref(appended[(ch.key[1], ch.key[2])], col) if col else "")
+        elif ch.key[0] == "project_part" and ch.key[1:4] in appended_parts:
+            col = state.part_columns.get(ch.key[4])
+            sheet, ref = _sheet_of(ch.key), (cell_ref(appended_parts[ch.key[1:4]], col) if col else "")
         else:
             try:
                 sheet, ref = place_of(state, ch.key) if ch.key[0] != "revision" else (_sheet_of(ch.key), "")
@@ -620,8 +677,14 @@ def changelog_edit(state: MasterState, changes: Sequence[FieldChange]) -> RowApp
         return None
     spec = layout()["changelog"]
     rows, links = changelog_rows(state, changes)
-    if state.changelog_started:
-        return RowAppend(spec.name, rows, links)
+    return rows_for_sheet(spec, rows, exists=state.changelog_started, links=links, number_formats={2: YEAR_FORMAT})
+
+
+def rows_for_sheet(spec: Any, rows: list[list[Any]], *, exists: bool, links: dict[tuple[int, int], str] | None = None, number_formats: dict[int, str] | None = None) -> RowAppend | ResultTable:
+    """Rows for a log-like table sheet of the layout: appended below its table when the
+    master has the sheet, else the sheet made with them (a master older than the sheet)."""
+    if exists:
+        return RowAppend(spec.name, rows, links or {}, number_formats or {})
     return ResultTable(
         sheet=spec.name,
         title=spec.title,
@@ -629,8 +692,8 @@ def changelog_edit(state: MasterState, changes: Sequence[FieldChange]) -> RowApp
         header=[c.header for c in spec.columns],
         rows=rows,
         widths=[c.width for c in spec.columns],
-        links=links,
-        number_formats={2: YEAR_FORMAT},
+        links=links or {},
+        number_formats=number_formats or {},
     )
 
 
@@ -644,11 +707,21 @@ def new_project_rows(state: MasterState, changes: Sequence[FieldChange]) -> dict
     return out
 
 
+def new_part_rows(state: MasterState, changes: Sequence[FieldChange]) -> dict[tuple[str, int, str], int]:
+    """Rows that co-department reports not yet in the master will take, in change order."""
+    out: dict[tuple[str, int, str], int] = {}
+    for ch in changes:
+        if ch.key[0] == "project_part" and ch.key[1:4] not in state.part_rows and ch.key[1:4] not in out:
+            out[ch.key[1:4]] = state.part_last_row + 1 + len(out)
+    return out
+
+
 def _sheet_of(key: FieldKey) -> str:
     lay = layout()
     return {
         "value": lay["values"].name,
         "project": lay["project_status"].name,
+        "project_part": lay["project_parts"].name,
         "department": lay["departments"].name,
         "setting": lay["settings"].name,
         "indicator": lay["indicators"].name,
@@ -657,7 +730,7 @@ def _sheet_of(key: FieldKey) -> str:
 
 
 def _fy_of(key: FieldKey) -> int | None:
-    if key[0] in ("value", "project", "rating", "budget") and isinstance(key[2], int):
+    if key[0] in ("value", "project", "project_part", "rating", "budget") and isinstance(key[2], int):
         return key[2]
     if key[0] == "revision" and len(key) > 2 and isinstance(key[2], int):
         return key[2]

@@ -27,6 +27,7 @@ from .model import (
     Phase,
     Plan,
     Project,
+    ProjectPartReport,
     ProjectStatus,
     RelatedPlan,
     Settings,
@@ -44,7 +45,7 @@ Where = dict[tuple[Any, ...], tuple[str, str]]
 
 CONTINUATION_MARKS = ("→", "⇒", "〃", "同上")  # 工程表: same phase as the year on the left
 REQUIRED_SHEETS = ("settings", "categories", "departments", "indicators", "values")
-OPTIONAL_SHEETS = ("revisions", "projects", "phases", "project_status", "related_plans", "opinions", "glossary")
+OPTIONAL_SHEETS = ("revisions", "projects", "phases", "project_status", "project_parts", "related_plans", "opinions", "glossary")
 
 
 @dataclass
@@ -300,6 +301,7 @@ class _Reader:
             out[pid] = Project(id=pid, number=self.rd.text(row["number"]), name=name, category=cat, departments=depts, description=self.rd.text(row["description"]))
         self._phases(out)
         self._statuses(out)
+        self._parts(out)
         return out
 
     def _phases(self, projects: dict[str, Project]) -> None:
@@ -347,6 +349,31 @@ class _Reader:
             self._at(("project", pid, fy, "status"), row["status"])
             self._at(("project", pid, fy, "comment"), row["comment"])
             projects[pid].statuses.append(ProjectStatus(fy=fy, status=status, comment=self.rd.text(row["comment"])))
+
+    def _parts(self, projects: dict[str, Project]) -> None:
+        """The co-departments' reports; whether the department is on the project is
+        checked by validation (it needs the departments sheet)."""
+        table = self._table("project_parts", False)
+        for row in table.rows if table else []:
+            pid = self.rd.code(row["id"], required=True, what="プロジェクトID")
+            fy = self.rd.year(row["fy"], required=True)
+            dept = self.rd.code(row["department"], required=True, what="所管課")
+            status = self.rd.choice(row["status"], PROJECT_STATUSES, what="状況")
+            comment = self.rd.text(row["comment"])
+            if pid not in projects:
+                if pid:
+                    self.diags.error("UNKNOWN_PROJECT", f"プロジェクトID「{pid}」は「{self.lay['projects'].name}」シートにありません", table.sheet, row["id"].ref, pid)
+                continue
+            if fy is None or not dept or (status is None and str(row["status"].value or "").strip()):
+                continue
+            proj = projects[pid]
+            if proj.part_in(fy, dept) or ("project_part_row", pid, fy, dept) in self.where:
+                self.diags.error("DUPLICATE_ID", f"プロジェクト「{pid}」の{fy}年度の{dept}の取組が2行あります", table.sheet, row["fy"].ref, fy)
+                continue
+            self._at(("project_part_row", pid, fy, dept), row["department"])
+            self._at(("project_part", pid, fy, dept, "status"), row["status"])
+            self._at(("project_part", pid, fy, dept, "comment"), row["comment"])
+            proj.part_reports = [*proj.part_reports, ProjectPartReport(fy=fy, department=dept, status=status, comment=comment)]
 
     def _related(self) -> list[RelatedPlan]:
         table = self._table("related_plans", False)

@@ -66,6 +66,15 @@ def build_master(plan: Plan) -> Workbook:
         lay["project_status"],
         [{"id": p.id, "fy": s.fy, "status": s.status, "comment": s.comment} for p in plan.projects for s in sorted(p.statuses, key=lambda s: s.fy)],
     )
+    _table(
+        wb,
+        lay["project_parts"],
+        [
+            {"id": p.id, "fy": r.fy, "department": r.department, "status": r.status, "comment": r.comment}
+            for p in plan.projects
+            for r in p.part_reports
+        ],
+    )
     _related_sheet(wb, plan, years)
     _policy_index(wb, plan)
     for policy in plan.policies:

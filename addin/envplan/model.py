@@ -129,21 +129,61 @@ class ProjectStatus(_Model):
     comment: str = ""
 
 
+class ProjectPartReport(_Model):
+    """A co-department's (関係課) report on its own part of a project for one year.
+
+    The project's status stays the lead's (`ProjectStatus`): ratings and the
+    roadmap need one status per year. A co-department says how its part went
+    (取組の状況) and may add its own status word, so a lagging part is visible
+    without changing the project's status."""
+
+    fy: int
+    department: str  # Department.code, one of the project's departments other than the lead
+    status: ProjectStatusValue | None = None
+    comment: str = ""
+
+    def is_empty(self) -> bool:
+        return self.status is None and not self.comment
+
+
 class Project(_Model):
     id: str
     number: str = ""  # ①
     name: str
     category: str
-    departments: list[str] = Field(default_factory=list)
+    departments: list[str] = Field(default_factory=list)  # the first is the lead (主担当), the others co-departments (関係課)
     description: str = ""
     phases: list[Phase] = Field(default_factory=list)
     statuses: list[ProjectStatus] = Field(default_factory=list)
+    part_reports: list[ProjectPartReport] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _canonical_parts(self) -> "Project":
+        # An empty report is the same as none, and reports are kept by year and the
+        # project's order of departments: keeps round trips exact.
+        order = {d: i for i, d in enumerate(self.departments)}
+        parts = sorted((r for r in self.part_reports if not r.is_empty()), key=lambda r: (r.fy, order.get(r.department, len(order)), r.department))
+        if parts != self.part_reports:
+            self.part_reports = parts
+        return self
 
     def phase_in(self, fy: int) -> Phase | None:
         return next((p for p in self.phases if p.start_fy <= fy <= p.end_fy), None)
 
     def status_in(self, fy: int) -> ProjectStatus | None:
         return next((s for s in self.statuses if s.fy == fy), None)
+
+    def co_departments(self) -> list[str]:
+        """The departments that report their own part (関係課): all listed but the lead (the first)."""
+        lead = self.departments[0] if self.departments else ""
+        return list(dict.fromkeys(d for d in self.departments[1:] if d != lead))
+
+    def part_in(self, fy: int, department: str) -> ProjectPartReport | None:
+        return next((r for r in self.part_reports if r.fy == fy and r.department == department), None)
+
+    def parts_in(self, fy: int) -> list[ProjectPartReport]:
+        """The co-departments' reports of a year, in the order the project lists its departments."""
+        return [r for r in self.part_reports if r.fy == fy]
 
 
 class RelatedPlan(_Model):

@@ -70,7 +70,7 @@ def project_lead(project: Project) -> str:
 def departments_to_issue(plan: Plan) -> list[Department]:
     """Departments that own something a template asks for, in the master's order."""
     owners = {i.department for i in plan.indicators}
-    owners |= {project_lead(p) for p in plan.projects if p.departments}
+    owners |= {d for p in plan.projects for d in p.departments}  # the lead its status, each co-department its part
     owners |= {p.department for p in plan.policies}
     return [d for d in plan.departments if d.code in owners]
 
@@ -211,7 +211,17 @@ def _guide_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicators:
         n += 1
     own_projects = [p for p in projects if project_lead(p) == dept.code]
     if own_projects:
-        lines.append(("item", f"{n}. 「{PROJECT_SHEET}」シート: {fy}年度の状況を一覧から選び、コメントを入力してください（{len(own_projects)}件）。"))
+        lines.append(("item", f"{n}. 「{PROJECT_SHEET}」シート: 主担当のプロジェクトの{fy}年度の状況を一覧から選び、コメントを入力してください（{len(own_projects)}件）。"))
+        n += 1
+    part_projects = [p for p in projects if dept.code in p.co_departments()]
+    if part_projects:
+        lines.append(
+            (
+                "item",
+                f"{n}. 「{PROJECT_SHEET}」シートの「{PART_TABLE_TITLE}」の表: 関係課として担当する部分の{fy}年度の取組の状況を入力してください（{len(part_projects)}件）。"
+                "当課の担当部分の状況も一覧から選べます（任意）。プロジェクト全体の状況は主担当の課が入力します。",
+            )
+        )
         n += 1
     for p in policies:
         lines.append(("item", f"{n}. 「{POLICY_SHEET_PREFIX}{p.code}」シート: 施策「{p.title}」の成果・課題・自己評価・今後の方向性・事業費を入力してください。"))
@@ -317,9 +327,16 @@ def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicat
     st.a4(ws, landscape=True)
 
 
+PART_TABLE_TITLE = "関係課としての取組"
+PARTS_SHOWN_TITLE = "関係課の取組（参考）"
+
+
 def _project_sheet(book: _Book, plan: Plan, dept: Department, fy: int, projects: list[Project]) -> None:
     ws = book.sheet(PROJECT_SHEET, "strict")
-    st.write_title(ws, f"重点プロジェクトの進捗（{dept.name}・{fy_label(fy)}）", "状況は一覧から選んでください。主担当が別の課のプロジェクトは、その課が入力します。")
+    part_projects = [p for p in projects if dept.code in p.co_departments()]
+    note = "状況は一覧から選んでください。主担当が別の課のプロジェクトは、全体の状況をその課が入力します"
+    note += f"（当課の担当部分の取組は下の「{PART_TABLE_TITLE}」の表に入力します）。" if part_projects else "。"
+    st.write_title(ws, f"重点プロジェクトの進捗（{dept.name}・{fy_label(fy)}）", note)
     _header(
         ws,
         3,
@@ -339,11 +356,77 @@ def _project_sheet(book: _Book, plan: Plan, dept: Department, fy: int, projects:
             book.input(ws, r, 9, cur.comment if cur and cur.comment else None, ("project", p.id, fy, "comment"), "text", f"{p.number}{p.name} {fy}年度のコメント")
         else:
             book.locked(ws, r, 8, cur.status if cur else None)
-            book.locked(ws, r, 9, (cur.comment if cur and cur.comment else None) or (f"主担当（{names.get(lead, lead)}）が入力します" if lead != dept.code else "確定済みの年度です"), wrap=True)
+            book.locked(ws, r, 9, (cur.comment if cur and cur.comment else None) or (f"主担当（{names.get(lead, lead)}）が入力します" + ("（当課の取組は下の表）" if p in part_projects and not frozen else "") if lead != dept.code else "確定済みの年度です"), wrap=True)
         texts = ((p.name, 36), (phase.name if phase else "", 20), (prev.comment if prev else "", 30), (cur.comment if cur else "", 48))
         ws.row_dimensions[r].height = max(30.0, *(row_height(t, w) for t, w in texts))
+    r = 4 + len(projects) + 1
+    if part_projects:
+        r = _part_table(book, ws, r, plan, dept, fy, part_projects, frozen)
+    shown = [(p, d) for p in projects if project_lead(p) == dept.code for d in p.co_departments() if p.part_in(fy - 1, d) or p.part_in(fy, d)]
+    if shown:
+        _parts_shown(book, ws, r, fy, shown, names)
     ws.freeze_panes = "B4"
     st.a4(ws, landscape=True)
+
+
+def _part_heading(ws: Worksheet, r: int, title: str, note: str, headers: list[str]) -> int:
+    """A second table on the project sheet: its title and note, then its header row."""
+    ws.cell(r, 1, title).font = st.SECTION_FONT
+    st.set_text(ws.cell(r + 1, 1), note)
+    ws.cell(r + 1, 1).font = st.NOTE_FONT
+    for c, text in enumerate(headers, 1):
+        st.style_header(ws.cell(r + 2, c, text))
+    ws.row_dimensions[r + 2].height = 30  # two lines: 「前年度の当課の状況」 in a narrow column
+    return r + 3
+
+
+def _part_table(book: _Book, ws: Worksheet, r: int, plan: Plan, dept: Department, fy: int, projects: list[Project], frozen: bool) -> int:
+    """A co-department's own part of each project it is on: its status word (optional) and 取組の状況."""
+    names = {d.code: d.name for d in plan.departments}
+    r = _part_heading(
+        ws,
+        r,
+        f"{PART_TABLE_TITLE}（{dept.name}の担当部分）",
+        "当課が担当する部分について、取組の状況を入力してください。状況（当課の担当部分）は任意です。",
+        ["プロジェクトID", "番号", "プロジェクト名", "主担当", f"{fy}年度の段階", "前年度の当課の状況", "前年度の当課の取組", f"{fy}年度の当課の状況", f"{fy}年度の当課の取組の状況"],
+    )
+    for p in projects:
+        phase = p.phase_in(fy)
+        prev, cur = p.part_in(fy - 1, dept.code), p.part_in(fy, dept.code)
+        lead = project_lead(p)
+        for c, value in enumerate((p.id, p.number, p.name, names.get(lead, lead), phase.name if phase else "", prev.status if prev else "", prev.comment if prev else ""), 1):
+            book.locked(ws, r, c, value or None, wrap=c in (3, 5, 7))
+        what = f"{p.number}{p.name} {fy}年度の{dept.name}の"
+        if not frozen:
+            book.input(ws, r, 8, cur.status if cur else None, ("project_part", p.id, fy, dept.code, "status"), "choice:project_statuses", what + "状況")
+            book.input(ws, r, 9, cur.comment if cur and cur.comment else None, ("project_part", p.id, fy, dept.code, "comment"), "text", what + "取組の状況")
+        else:
+            book.locked(ws, r, 8, cur.status if cur else None)
+            book.locked(ws, r, 9, (cur.comment if cur and cur.comment else None) or "確定済みの年度です", wrap=True)
+        texts = ((p.name, 36), (phase.name if phase else "", 20), (prev.comment if prev else "", 30), (cur.comment if cur else "", 48))
+        ws.row_dimensions[r].height = max(30.0, *(row_height(t, w) for t, w in texts))
+        r += 1
+    return r + 1
+
+
+def _parts_shown(book: _Book, ws: Worksheet, r: int, fy: int, shown: list[tuple[Project, str]], names: dict[str, str]) -> int:
+    """For the lead: what its co-departments reported last year (and this year, when already received)."""
+    r = _part_heading(
+        ws,
+        r,
+        PARTS_SHOWN_TITLE,
+        "主担当のプロジェクトについて、関係課が報告した担当部分の取組です（関係課が入力します。ここでは変更できません）。",
+        ["プロジェクトID", "番号", "プロジェクト名", "関係課", "", "前年度の状況", "前年度の取組", f"{fy}年度の状況", f"{fy}年度の取組の状況"],
+    )
+    for p, d in shown:
+        prev, cur = p.part_in(fy - 1, d), p.part_in(fy, d)
+        values = (p.id, p.number, p.name, names.get(d, d), None, prev.status if prev else None, prev.comment if prev else None, cur.status if cur else None, cur.comment if cur else None)
+        for c, value in enumerate(values, 1):
+            book.locked(ws, r, c, value or None, wrap=c in (3, 7, 9))
+        texts = ((p.name, 36), (prev.comment if prev else "", 30), (cur.comment if cur else "", 48))
+        ws.row_dimensions[r].height = max(30.0, *(row_height(t, w) for t, w in texts))
+        r += 1
+    return r + 1
 
 
 def _policy_sheet(book: _Book, plan: Plan, policy: Policy, fy: int) -> None:

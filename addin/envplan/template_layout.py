@@ -40,6 +40,7 @@ InputKind = str
 # Field keys: which master field an input cell fills.
 #   ("value", indicator_id, fy, "actual" | "note")
 #   ("project", project_id, fy, "status" | "comment")
+#   ("project_part", project_id, fy, department, "status" | "comment")   a co-department's own part
 #   ("policy", code, "results" | "remaining_issues" | "future_direction")
 #   ("rating", code, fy, "rating" | "reason")
 #   ("budget", code, fy, kind)            kind: 予算 | 決算 | 決算見込 | 計画事業費

@@ -127,6 +127,21 @@ def check_plan(plan: Plan, reading: MasterReading) -> DiagnosticList:
         for d in proj.departments:
             if d not in departments:
                 diags.error("UNKNOWN_DEPARTMENT", f"所管課「{d}」は「{lay['departments'].name}」シートにありません", *at(("project", proj.id, "departments")), value=d)
+        for part in proj.part_reports:
+            place = at(("project_part_row", proj.id, part.fy, part.department))
+            if part.department not in departments:
+                diags.error("UNKNOWN_DEPARTMENT", f"所管課「{part.department}」は「{lay['departments'].name}」シートにありません", *place, value=part.department)
+            elif part.department not in proj.co_departments():
+                # A warning, not an error: a department taken off the project keeps its past reports.
+                lead = part.department in proj.departments[:1]
+                diags.warning(
+                    "PROJECT_PART_NOT_ON_PROJECT",
+                    f"所管課「{part.department}」は{proj.id}の"
+                    + ("主担当です。主担当の報告は「" + lay["project_status"].name + "」シートに入力します" if lead else "関係課ではありません（「" + lay["projects"].name + "」シートの所管課にありません）")
+                    + "。この行は取組として残りますが、様式では照会しません",
+                    *place,
+                    value=part.department,
+                )
 
     ids = {i.id for i in plan.indicators}
     for pol in plan.policies:

@@ -111,6 +111,17 @@ class ProjectPhaseCell:
 
 
 @dataclass
+class PartView:
+    """A co-department's report on its part of a project for one year (関係課の取組)."""
+
+    fy: int
+    department_name: str
+    status: str  # "" when the co-department gave no status word
+    status_icon: str
+    comment: str
+
+
+@dataclass
 class ProjectView:
     project: Project
     category_name: str
@@ -121,6 +132,8 @@ class ProjectView:
     status_icon: str
     status_css: str
     opinions: list[Opinion]
+    parts: list[PartView] = field(default_factory=list)  # the report year's
+    part_history: list[PartView] = field(default_factory=list)  # every year's, by year
 
 
 @dataclass
@@ -433,7 +446,19 @@ def _project_view(plan: Plan, p: Project, fy: int) -> ProjectView:
         status_icon=PROJECT_STATUS_ICONS.get(st.status, "－") if st else "－",
         status_css=PROJECT_STATUS_CLASSES.get(st.status, "na") if st else "na",
         opinions=[o for o in plan.opinions if o.subject == "project" and o.subject_id == p.id],
+        parts=_part_views(plan, p, [fy]),
+        part_history=_part_views(plan, p, sorted({r.fy for r in p.part_reports})),
     )
+
+
+def _part_views(plan: Plan, p: Project, years: list[int]) -> list[PartView]:
+    out = []
+    for y in years:
+        for r in p.parts_in(y):
+            dept = plan.department(r.department)
+            icon = PROJECT_STATUS_ICONS.get(r.status, "－") if r.status else ""
+            out.append(PartView(y, dept.name if dept else r.department, r.status or "", icon, r.comment))
+    return out
 
 
 def _policy_view(plan: Plan, p: Policy, res: PolicyResult | None, views: list[IndicatorView]) -> PolicyView:
