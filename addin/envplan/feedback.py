@@ -9,14 +9,13 @@ opened as a workbook gets a workbook holding only the list.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import openpyxl
 from openpyxl import Workbook
 
+from .master_store import save_atomically
 from .return_safety import REFUSED_UNOPENED
 from .template_layout import FEEDBACK_SHEET
 from .workbook_io import CellMark, ResultTable
@@ -72,13 +71,7 @@ def feedback_for(a: "Assessment", out_dir: Path, at: str) -> Path:
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False
     path = out_dir / f"{src.stem}{tag}{suffix}"
-    fd, tmp = tempfile.mkstemp(prefix=".feedback.", suffix=suffix, dir=out_dir)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    save_atomically(wb, path, ".feedback.")
     return path
 
 

@@ -20,8 +20,9 @@ import sys
 import tempfile
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 try:  # POSIX: a lock the kernel releases when its process dies
     import fcntl
@@ -179,25 +180,43 @@ def backup(master: Path) -> Path | None:
     return target
 
 
-def atomic_save(workbook: Any, master: Path, *, keep_backup: bool = True) -> Path | None:
-    """Save an openpyxl workbook over `master` atomically. Returns the backup path."""
-    master = Path(master)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{master.stem}.", suffix=".tmp.xlsx", dir=master.parent)
+@contextmanager
+def _saved_beside(workbook: Any, path: Path, prefix: str, suffix: str) -> Iterator[Path]:
+    """The workbook saved to a temporary file beside `path` (same disk, so the move
+    into place is one rename), removed unless the caller moved it there."""
+    fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         workbook.save(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        saved_backup = backup(master) if keep_backup else None
-        os.replace(tmp, master)
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def save_atomically(workbook: Any, path: Path, prefix: str) -> None:
+    """Save an openpyxl workbook as `path` in one step: a reader (or a crash) never
+    sees half a file. For the files envplan hands out: templates, feedback copies.
+    `prefix`: an ASCII name for the temporary file, which a failure message may show."""
+    with _saved_beside(workbook, Path(path), prefix, Path(path).suffix) as tmp:
+        os.replace(tmp, path)
+
+
+def atomic_save(workbook: Any, master: Path, *, keep_backup: bool = True) -> Path | None:
+    """Save an openpyxl workbook over `master` atomically, flushed to disk, the previous
+    version kept as a backup. Returns the backup path."""
+    master = Path(master)
+    try:
+        with _saved_beside(workbook, master, f".{master.stem}.", ".tmp.xlsx") as tmp:  # the name remove_orphans looks for
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            saved_backup = backup(master) if keep_backup else None
+            os.replace(tmp, master)
         _fsync_dir(master.parent)
         return saved_backup
     except OSError as e:
         _release_quietly(e)
         raise MasterWriteError(f"{master.name} を保存できませんでした（{write_error_reason(e)}）。元のファイルは変更されていません") from e
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _release_quietly(e: BaseException) -> None:

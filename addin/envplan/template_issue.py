@@ -10,8 +10,6 @@ A very hidden sheet carries the signed identity (see `template_identity.py`).
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from . import xlsx_style as st
 from .cells import cell_ref, col_letter
 from .diagnostics import Diagnostic
 from .freeze_rules import budget_frozen, input_years, year_frozen
+from .master_store import save_atomically
 from .model import RATING_LEGEND, Department, Indicator, Plan, Policy, Project
 from .numbers import format_number
 from .targets import DIRECTION_LABELS
@@ -623,19 +622,9 @@ def issue_for_plan(plan: Plan, master: Path, out_dir: Path, fy: int | None = Non
     for dept in departments_to_issue(plan):
         wb = build_template(plan, dept, year, key, issued_at=issued_at)
         path = out_dir / template_file_name(year, dept.name)
-        _save(wb, path)
+        save_atomically(wb, path, ".issue.")
         paths.append(path)
     return paths
-
-
-def _save(wb: Workbook, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".issue.", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def describe_value(value: Any, unit: str = "") -> str:

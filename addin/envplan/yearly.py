@@ -33,7 +33,7 @@ from .master_changes import (
     resolve_edits,
 )
 from .master_layout import layout
-from .model import TargetRevision
+from .model import Indicator, Plan, TargetRevision
 from .numbers import read_number
 from .target_wording import TargetWordingError, propose_target
 from .targets import KIND_LABELS, build_target, target_note, target_value, target_year
@@ -53,6 +53,13 @@ class YearCycleError(RuntimeError):
         super().__init__(message)
         self.message_en = message_en
         self.code = code
+
+
+def _indicator(plan: Plan, indicator_id: str) -> Indicator:
+    ind = plan.indicator(indicator_id)
+    if ind is None:
+        raise YearCycleError(f"指標ID「{indicator_id}」はマスターにありません", f"indicator {indicator_id} not found", "UNKNOWN_INDICATOR")
+    return ind
 
 
 @dataclass
@@ -104,9 +111,7 @@ def revision_changes(
 ) -> YearPlan:
     """Replace an indicator's target; the old one is kept on 目標見直し with the years it applied to."""
     plan = state.plan
-    ind = plan.indicator(indicator_id)
-    if ind is None:
-        raise YearCycleError(f"指標ID「{indicator_id}」はマスターにありません", f"indicator {indicator_id} not found", "UNKNOWN_INDICATOR")
+    ind = _indicator(plan, indicator_id)
     wording = wording.strip()
     if not wording:
         raise YearCycleError("新しい目標の文言（--wording）を入力してください", "the new target wording is empty", "REQUIRED")
@@ -168,9 +173,7 @@ def correction_changes(
 ) -> YearPlan:
     """Correct one figure (実績値・計画値・備考) of an indicator; a closed year needs `allow_frozen`."""
     plan = state.plan
-    ind = plan.indicator(indicator_id)
-    if ind is None:
-        raise YearCycleError(f"指標ID「{indicator_id}」はマスターにありません", f"indicator {indicator_id} not found", "UNKNOWN_INDICATOR")
+    ind = _indicator(plan, indicator_id)
     names = {"actual": "実績値", "plan": "計画値", "note": "備考"}
     if what not in names:
         raise YearCycleError(f"修正できるのは {'・'.join(names.values())} です", "only actual, plan or note can be corrected", "CHOICE_INVALID")
