@@ -230,3 +230,26 @@ def test_master_prints_legibly_in_libreoffice(sample_masters: dict[str, Path], t
     for n, page in enumerate(pages, 1):
         if page:
             assert min(size for size, _ in page) >= 6.7, (n, sorted(page)[:3])
+
+
+def test_template_headings_that_wrap_get_a_tall_enough_row(sample_masters: dict[str, Path], tmp_path: Path) -> None:
+    """「プロジェクトID」 and 「データの遅れ」 wrap in their narrow columns; a header row of
+    the default height cut them in half on paper."""
+    from envplan.template_issue import issue_templates, row_height
+
+    master = tmp_path / "master.xlsx"
+    shutil.copy2(sample_masters["shinagawa"], master)
+    checked = 0
+    for path in issue_templates(master, tmp_path / "templates"):
+        wb = load_workbook(path)
+        for ws in wb.worksheets:
+            if ws.sheet_state != "visible" or ws.max_row < 3 or ws.cell(3, 1).fill.fgColor.rgb != st.HEADER_FILL.fgColor.rgb:
+                continue
+            height = ws.row_dimensions[3].height
+            for c in range(1, ws.max_column + 1):
+                text = ws.cell(3, c).value
+                width = ws.column_dimensions[ws.cell(3, c).column_letter].width
+                if isinstance(text, str) and width and row_height(text, width) > 18:
+                    assert height is not None and height >= row_height(text, width), (path.name, ws.title, text, height)
+                    checked += 1
+    assert checked  # the sample's templates do have such headings

@@ -271,6 +271,9 @@ def _header(ws: Worksheet, row: int, headers: list[tuple[str, float]]) -> None:
     for c, (text, width) in enumerate(headers, 1):
         st.style_header(ws.cell(row, c, text))
         ws.column_dimensions[col_letter(c)].width = width
+    # Tall enough for a heading that wraps in its narrow column (プロジェクトID, データの遅れ):
+    # Excel does not grow a row for wrapped text on its own in a written file.
+    ws.row_dimensions[row].height = max(row_height(text, width) for text, width in headers)
 
 
 def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicators: list[Indicator]) -> None:
