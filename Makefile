@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test test-deep bench system-deps venv clean
+.PHONY: demo test test-deep lint bench system-deps venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,13 @@ demo: $(STAMP) system-deps
 system-deps:
 	bash tests/system-deps.sh
 
-test: $(STAMP) system-deps
+# The layering contract (no import upward, no circles), the linter and the type check.
+lint: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check addin tests benchmarks
+	$(BIN)/mypy
+
+test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # The property tests with ten times the examples, freshly random: a bug hunt

@@ -12,8 +12,8 @@ from pathlib import Path
 
 
 def large_plan(n_indicators: int = 1000, years: int = 20):
-    from envplan.model import Category, Department, Indicator, Plan, Policy, Rating, YearValue
-    from envplan.targets import AnnualMinimumTarget, ContinueTarget, LevelTarget, PlanValuesTarget, StateTarget, YearOverYearTarget
+    from envplan.plan.model import Category, Department, Indicator, Plan, Policy, Rating, YearValue
+    from envplan.plan.targets import AnnualMinimumTarget, ContinueTarget, LevelTarget, PlanValuesTarget, StateTarget, YearOverYearTarget
 
     rng = random.Random(1)
     start = 2010
@@ -44,7 +44,7 @@ def large_plan(n_indicators: int = 1000, years: int = 20):
 
 
 def main() -> None:
-    from envplan.compute import compute_plan
+    from envplan.rules.compute import compute_plan
 
     plan = large_plan()
     t = time.perf_counter()

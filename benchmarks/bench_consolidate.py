@@ -36,8 +36,8 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 
 
 def synthetic_plan():
-    from envplan.model import Category, Department, Indicator, Phase, Plan, Policy, Project, Rating, YearValue
-    from envplan.targets import AnnualMinimumTarget, LevelTarget
+    from envplan.plan.model import Category, Department, Indicator, Phase, Plan, Policy, Project, Rating, YearValue
+    from envplan.plan.targets import AnnualMinimumTarget, LevelTarget
 
     rng = random.Random(4)
     depts = [Department(code=f"D{d:02d}", name=f"第{d}課") for d in range(1, N_DEPARTMENTS + 1)]
@@ -100,7 +100,7 @@ class TemplateKit:
     """A template's parts, to stamp out filled returns fast."""
 
     def __init__(self, template: Path, plan) -> None:
-        from envplan.template_fill import input_cells
+        from envplan.survey.template_fill import input_cells
 
         self.cells = input_cells(template)
         with zipfile.ZipFile(template) as z:
@@ -220,7 +220,7 @@ class OpenpyxlSource:
         return list(self._wb.sheetnames)
 
     def grid(self, sheet: str):
-        from envplan.workbook_io import SheetGrid
+        from envplan.workbook.io import SheetGrid
 
         return SheetGrid(sheet, [list(r) for r in self._wb[sheet].iter_rows(values_only=True)])
 
@@ -229,14 +229,14 @@ def baseline(master: str, inbox: str) -> None:
     """Run in a child process: the same consolidation, reading with openpyxl."""
     import json
 
-    from envplan.consolidate import consolidate
+    from envplan.survey.consolidate import consolidate
 
     result = consolidate(Path(master), Path(inbox), jobs=1, open_source=OpenpyxlSource)
     print(json.dumps({k: v for k, v in result.to_json().items() if k in ("accepted", "rejected", "unchanged", "changes")}))
 
 
 def _fresh(master: Path, folder: Path) -> Path:
-    from envplan.template_identity import key_path
+    from envplan.survey.template_identity import key_path
 
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / master.name
@@ -255,8 +255,8 @@ def _counts(proc: subprocess.CompletedProcess) -> dict:
 
 
 def main(sizes: list[int]) -> None:
-    from envplan.master_writer import save_master
-    from envplan.template_issue import issue_templates
+    from envplan.survey.template_issue import issue_templates
+    from envplan.workbook.writer import save_master
 
     plan = synthetic_plan()
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import random
+import resource
 import tempfile
 import time
 from pathlib import Path
 
-from envplan.illustrative import add_illustrative_actuals
-from envplan.master_writer import save_master
-from envplan.model import BudgetLine, Category, Department, Indicator, Phase, Plan, Policy, Project, ProjectStatus, Rating, RelatedPlan, SubProject, YearValue
-from envplan.publish import publish
-from envplan.samples import load_sample
-from envplan.targets import LevelTarget, PlanValuesTarget
+from envplan.plan.illustrative import add_illustrative_actuals
+from envplan.plan.model import BudgetLine, Category, Department, Indicator, Phase, Plan, Policy, Project, ProjectStatus, Rating, RelatedPlan, SubProject, YearValue
+from envplan.plan.samples import load_sample
+from envplan.plan.targets import LevelTarget, PlanValuesTarget
+from envplan.report.publish import publish
+from envplan.workbook.writer import save_master
 
 TARGET_WITH_PDF = 15.0
 TARGET_WITHOUT_PDF = 3.0

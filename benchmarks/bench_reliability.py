@@ -40,9 +40,9 @@ MB = 1024 * 1024
 
 
 def sample_master(folder: Path) -> Path:
-    from envplan.illustrative import add_illustrative_actuals
-    from envplan.master_writer import save_master
-    from envplan.samples import load_sample
+    from envplan.plan.illustrative import add_illustrative_actuals
+    from envplan.plan.samples import load_sample
+    from envplan.workbook.writer import save_master
 
     path = folder / "sample_all.xlsx"
     save_master(add_illustrative_actuals(load_sample("all")), path)
@@ -90,7 +90,7 @@ def fresh_master(src: Path, folder: Path) -> Path:
 
 
 def bench_corpus(work: Path, master_src: Path) -> None:
-    from envplan.consolidate import consolidate
+    from envplan.survey.consolidate import consolidate
     from hostile_corpus import build_corpus, other_plan_templates
     from returns_kit import issue, read_plan, sha
 
@@ -141,7 +141,7 @@ def bench_corpus(work: Path, master_src: Path) -> None:
 
 
 def bench_memory(work: Path, master_src: Path) -> None:
-    from envplan.template_layout import INDICATOR_SHEET
+    from envplan.survey.template_layout import INDICATOR_SHEET
     from hostile_corpus import BASE_ANSWERS, DEPT, with_many_rows
     from returns_kit import fill, issue
 
@@ -239,7 +239,7 @@ def bench_disk_full(work: Path, master_src: Path) -> None:
         disk, out_dir = work / "disk" / "tmpfs", work / "disk" / "tmpfs_out"
         disk.mkdir(parents=True)
         out_dir.mkdir(parents=True)
-        from envplan.template_identity import key_path
+        from envplan.survey.template_identity import key_path
 
         size_kb = (setup.master.stat().st_size + 24 * 1024) // 1024
         script = f"""

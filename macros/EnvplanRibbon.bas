@@ -1,6 +1,6 @@
 Attribute VB_Name = "EnvplanRibbon"
 ' envplan アドインのリボン（環境計画タブ）のボタン。
-' 各ボタンは xlwings の RunPython で envplan.excel_actions の関数を1つ呼びます。
+' 各ボタンは xlwings の RunPython で envplan.excel.actions の関数を1つ呼びます。
 ' 処理・進行状況・メッセージはすべて Python 側が扱い、エラーも日本語のメッセージで表示します。
 Option Explicit
 
@@ -15,32 +15,32 @@ End Function
 
 Public Sub EnvplanValidate(control As IRibbonControl)
     If Not HasWorkbook() Then Exit Sub
-    RunPython "import envplan.excel_actions; envplan.excel_actions.validate()"
+    RunPython "import envplan.excel.actions; envplan.excel.actions.validate()"
 End Sub
 
 Public Sub EnvplanCompute(control As IRibbonControl)
     If Not HasWorkbook() Then Exit Sub
-    RunPython "import envplan.excel_actions; envplan.excel_actions.compute()"
+    RunPython "import envplan.excel.actions; envplan.excel.actions.compute()"
 End Sub
 
 Public Sub EnvplanIssue(control As IRibbonControl)
     If Not HasWorkbook() Then Exit Sub
-    RunPython "import envplan.excel_actions; envplan.excel_actions.issue_templates()"
+    RunPython "import envplan.excel.actions; envplan.excel.actions.issue_templates()"
 End Sub
 
 Public Sub EnvplanConsolidate(control As IRibbonControl)
     If Not HasWorkbook() Then Exit Sub
-    RunPython "import envplan.excel_actions; envplan.excel_actions.consolidate()"
+    RunPython "import envplan.excel.actions; envplan.excel.actions.consolidate()"
 End Sub
 
 Public Sub EnvplanPublish(control As IRibbonControl)
     If Not HasWorkbook() Then Exit Sub
-    RunPython "import envplan.excel_actions; envplan.excel_actions.publish()"
+    RunPython "import envplan.excel.actions; envplan.excel.actions.publish()"
 End Sub
 
 Public Sub EnvplanAbout(control As IRibbonControl)
     If Not HasWorkbook() Then Exit Sub
-    RunPython "import envplan.excel_actions; envplan.excel_actions.about()"
+    RunPython "import envplan.excel.actions; envplan.excel.actions.about()"
 End Sub
 
 ' 確定値: 理由を先に聞き（認めるときに変更履歴に残す。戻すとき・確認だけなら空欄）、Python が変更の一覧を示して
@@ -54,7 +54,7 @@ Public Sub EnvplanFrozenEdits(control As IRibbonControl)
         "認めるときの修正の理由（変更履歴に残します）を入力してください。" & vbLf & _
         "記録の値に戻すとき・確認だけのときは空欄のまま OK を押してください。", "環境計画 - 確定値", "", Type:=2)
     If VarType(reason) = vbBoolean Then Exit Sub  ' キャンセル
-    RunPython "import envplan.excel_actions; envplan.excel_actions.frozen_edits(reason_hex='" & HexText(CStr(reason)) & "')"
+    RunPython "import envplan.excel.actions; envplan.excel.actions.frozen_edits(reason_hex='" & HexText(CStr(reason)) & "')"
 End Sub
 
 Private Function HexText(ByVal s As String) As String

@@ -4,10 +4,10 @@ Attribute VB_Name = "EnvplanUdfs"
 Function ENVPLAN_ACHIEVEMENT(actual, plan, Optional direction)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ENVPLAN_ACHIEVEMENT = XLPy.CallUDF("envplan.udfs", "ENVPLAN_ACHIEVEMENT", Array(actual, plan, direction), ActiveWorkbook, Application.Caller)
+        ENVPLAN_ACHIEVEMENT = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_ACHIEVEMENT", Array(actual, plan, direction), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        ENVPLAN_ACHIEVEMENT = XLPy.CallUDF("envplan.udfs", "ENVPLAN_ACHIEVEMENT", Array(actual, plan, direction))
+        ENVPLAN_ACHIEVEMENT = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_ACHIEVEMENT", Array(actual, plan, direction))
         Exit Function
     #End If
 failed:
@@ -17,10 +17,10 @@ End Function
 Function ENVPLAN_PROGRESS(actual, baseline, target)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ENVPLAN_PROGRESS = XLPy.CallUDF("envplan.udfs", "ENVPLAN_PROGRESS", Array(actual, baseline, target), ActiveWorkbook, Application.Caller)
+        ENVPLAN_PROGRESS = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_PROGRESS", Array(actual, baseline, target), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        ENVPLAN_PROGRESS = XLPy.CallUDF("envplan.udfs", "ENVPLAN_PROGRESS", Array(actual, baseline, target))
+        ENVPLAN_PROGRESS = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_PROGRESS", Array(actual, baseline, target))
         Exit Function
     #End If
 failed:
@@ -30,10 +30,10 @@ End Function
 Function ENVPLAN_EXPECTED(baseline_fy, baseline, target_fy, target, fy)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ENVPLAN_EXPECTED = XLPy.CallUDF("envplan.udfs", "ENVPLAN_EXPECTED", Array(baseline_fy, baseline, target_fy, target, fy), ActiveWorkbook, Application.Caller)
+        ENVPLAN_EXPECTED = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_EXPECTED", Array(baseline_fy, baseline, target_fy, target, fy), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        ENVPLAN_EXPECTED = XLPy.CallUDF("envplan.udfs", "ENVPLAN_EXPECTED", Array(baseline_fy, baseline, target_fy, target, fy))
+        ENVPLAN_EXPECTED = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_EXPECTED", Array(baseline_fy, baseline, target_fy, target, fy))
         Exit Function
     #End If
 failed:
@@ -43,10 +43,10 @@ End Function
 Function ENVPLAN_STATUS(actual, target, baseline, direction, Optional fy, Optional baseline_fy, Optional target_fy)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ENVPLAN_STATUS = XLPy.CallUDF("envplan.udfs", "ENVPLAN_STATUS", Array(actual, target, baseline, direction, fy, baseline_fy, target_fy), ActiveWorkbook, Application.Caller)
+        ENVPLAN_STATUS = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_STATUS", Array(actual, target, baseline, direction, fy, baseline_fy, target_fy), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        ENVPLAN_STATUS = XLPy.CallUDF("envplan.udfs", "ENVPLAN_STATUS", Array(actual, target, baseline, direction, fy, baseline_fy, target_fy))
+        ENVPLAN_STATUS = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_STATUS", Array(actual, target, baseline, direction, fy, baseline_fy, target_fy))
         Exit Function
     #End If
 failed:
@@ -56,10 +56,10 @@ End Function
 Function ENVPLAN_WAREKI(fy)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ENVPLAN_WAREKI = XLPy.CallUDF("envplan.udfs", "ENVPLAN_WAREKI", Array(fy), ActiveWorkbook, Application.Caller)
+        ENVPLAN_WAREKI = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_WAREKI", Array(fy), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        ENVPLAN_WAREKI = XLPy.CallUDF("envplan.udfs", "ENVPLAN_WAREKI", Array(fy))
+        ENVPLAN_WAREKI = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_WAREKI", Array(fy))
         Exit Function
     #End If
 failed:
@@ -69,10 +69,10 @@ End Function
 Function ENVPLAN_FY_LABEL(fy)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ENVPLAN_FY_LABEL = XLPy.CallUDF("envplan.udfs", "ENVPLAN_FY_LABEL", Array(fy), ActiveWorkbook, Application.Caller)
+        ENVPLAN_FY_LABEL = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_FY_LABEL", Array(fy), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        ENVPLAN_FY_LABEL = XLPy.CallUDF("envplan.udfs", "ENVPLAN_FY_LABEL", Array(fy))
+        ENVPLAN_FY_LABEL = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_FY_LABEL", Array(fy))
         Exit Function
     #End If
 failed:
@@ -82,10 +82,10 @@ End Function
 Function ENVPLAN_FY(fy)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ENVPLAN_FY = XLPy.CallUDF("envplan.udfs", "ENVPLAN_FY", Array(fy), ActiveWorkbook, Application.Caller)
+        ENVPLAN_FY = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_FY", Array(fy), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        ENVPLAN_FY = XLPy.CallUDF("envplan.udfs", "ENVPLAN_FY", Array(fy))
+        ENVPLAN_FY = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_FY", Array(fy))
         Exit Function
     #End If
 failed:

@@ -76,9 +76,9 @@ def cli_json(*args: str) -> tuple[int, dict]:
 def sample_masters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Masters built once per session from each sample (the Shinagawa one with
     the demo's illustrative actuals). Tests must copy before changing them."""
-    from envplan.illustrative import add_illustrative_actuals
-    from envplan.master_writer import save_master
-    from envplan.samples import load_sample
+    from envplan.plan.illustrative import add_illustrative_actuals
+    from envplan.plan.samples import load_sample
+    from envplan.workbook.writer import save_master
 
     folder = tmp_path_factory.mktemp("masters")
     out = {}

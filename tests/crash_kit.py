@@ -27,14 +27,13 @@ from typing import Any, Literal
 
 import openpyxl
 
-from envplan.demo_returns import department_answers
-from envplan.master_store import BACKUP_DIR_NAME, lock_path
-from envplan.model import Plan
-from envplan.return_reader import read_return
-from envplan.template_fill import fill_template, input_cells
-from envplan.template_identity import key_path
-from envplan.workbook_io import CalamineSource
-
+from envplan.demo.returns import department_answers
+from envplan.plan.model import Plan
+from envplan.survey.return_reader import read_return
+from envplan.survey.template_fill import fill_template, input_cells
+from envplan.survey.template_identity import key_path
+from envplan.workbook.io import CalamineSource
+from envplan.workbook.store import BACKUP_DIR_NAME, lock_path
 from returns_kit import issue, read_plan
 
 Phase = Literal["before write", "during write", "after replace", "finished"]
@@ -190,7 +189,7 @@ def check_after_kill(setup: KillSetup, master: Path, *, finished: bool, saw_temp
 
 
 def _next_run(setup: KillSetup, master: Path) -> bool:
-    from envplan.consolidate import consolidate
+    from envplan.survey.consolidate import consolidate
 
     result = consolidate(master, setup.inbox, feedback_dir=master.parent / "feedback")
     ok = result.rejected == 0 and snapshot(master) == setup.after

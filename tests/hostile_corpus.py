@@ -21,16 +21,17 @@ import struct
 import warnings
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import openpyxl
 
-from envplan.cfb_writer import write_compound_file
-from envplan.model import Plan
-from envplan.template_fill import fill_template, input_cells
-from envplan.template_layout import IDENTITY_SHEET, INDICATOR_SHEET
+from envplan.excel.cfb_writer import write_compound_file
+from envplan.plan.model import Plan
+from envplan.survey.template_fill import fill_template, input_cells
+from envplan.survey.template_layout import IDENTITY_SHEET, INDICATOR_SHEET
 
 MB = 1024 * 1024
 DEPT = "環境課"
@@ -515,7 +516,7 @@ def with_external_link(base: bytes, sheet: str, ref: str) -> bytes:
 
 def with_macros(base: bytes) -> bytes:
     """A real VBA project (an auto-run macro that would start a program) in an .xlsm."""
-    from envplan.vba_project import build_vba_project, module_from_export
+    from envplan.excel.vba_project import build_vba_project, module_from_export
 
     source = 'Attribute VB_Name = "Module1"\r\nSub Auto_Open()\r\n    Shell "calc.exe"\r\nEnd Sub\r\n'
     vba = build_vba_project([module_from_export(source, "standard")], project_name="VBAProject")
@@ -534,7 +535,7 @@ def with_macros(base: bytes) -> bytes:
 
 
 def _field(plan: Plan, key: tuple[Any, ...]) -> Any:
-    from envplan.master_changes import plan_value
+    from envplan.workbook.fields import plan_value
 
     return plan_value(plan, key)
 
@@ -563,10 +564,10 @@ def _expect_texts(values: dict[tuple[Any, ...], str]) -> Check:
 
 def other_plan_templates(master: Path, work: Path) -> dict[str, Path]:
     """A template of another plan (Kawasaki alone), issued with another key and with the same key."""
-    from envplan.master_writer import save_master
-    from envplan.samples import load_sample
-    from envplan.template_identity import key_path
-    from envplan.template_issue import issue_templates
+    from envplan.plan.samples import load_sample
+    from envplan.survey.template_identity import key_path
+    from envplan.survey.template_issue import issue_templates
+    from envplan.workbook.writer import save_master
 
     out = {}
     for name in ("other_key", "same_key"):

@@ -1,7 +1,7 @@
 """A test oracle: the series-level progress measure written the way sdg-build
 (`sdg/ProgressMeasure.py`, `SeriesProgress`) computes it — a pandas DataFrame of
 Year/Value, numpy arithmetic, the same order of steps — so the property tests
-compare `envplan.opensdg` against an independent, structurally faithful version.
+compare `envplan.rules.opensdg` against an independent, structurally faithful version.
 sdg-build itself is not on PyPI, hence this port instead of an import.
 """
 

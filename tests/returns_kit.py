@@ -9,13 +9,13 @@ from typing import Any
 
 import openpyxl
 
-from envplan.master_reader import read_master
-from envplan.model import Plan
-from envplan.template_fill import fill_template
-from envplan.template_identity import key_path, load_key
-from envplan.template_issue import departments_to_issue, issue_templates
-from envplan.template_layout import IDENTITY_SHEET
-from envplan.workbook_io import CalamineSource
+from envplan.plan.model import Plan
+from envplan.survey.template_fill import fill_template
+from envplan.survey.template_identity import key_path, load_key
+from envplan.survey.template_issue import departments_to_issue, issue_templates
+from envplan.survey.template_layout import IDENTITY_SHEET
+from envplan.workbook.io import CalamineSource
+from envplan.workbook.reader import read_master
 
 
 def issue(master: Path, out: Path, fy: int | None = None) -> dict[str, Path]:

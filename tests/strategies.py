@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from envplan.model import (
+from envplan.plan.model import (
     BUDGET_KINDS,
     OPINION_SOURCES,
     PROJECT_STATUSES,
@@ -28,7 +28,7 @@ from envplan.model import (
     TargetRevision,
     YearValue,
 )
-from envplan.targets import (
+from envplan.plan.targets import (
     AnnualMinimumTarget,
     ChangeTarget,
     ContinueTarget,
@@ -51,10 +51,10 @@ years = st.integers(min_value=1995, max_value=2060)
 # workbook can hold, and they must come back exactly.
 numbers = st.one_of(
     st.integers(min_value=-10**9, max_value=10**9).map(float),
-    st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False).map(lambda x: float("%.15g" % x)),
+    st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False).map(lambda x: float(f"{x:.15g}")),
 )
 amounts = numbers.map(abs)
-ratios = st.floats(0.1, 1.5).map(lambda x: float("%.15g" % x))
+ratios = st.floats(0.1, 1.5).map(lambda x: float(f"{x:.15g}"))
 optional_numbers = st.one_of(st.none(), numbers)
 
 targets = st.one_of(

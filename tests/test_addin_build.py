@@ -14,13 +14,13 @@ from pathlib import Path
 
 import olefile
 import pytest
-from conftest import examples, require, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from envplan import udfs
-from envplan.addin_build import (
+from conftest import examples, require, run_cli
+from envplan.excel import udfs
+from envplan.excel.addin_build import (
     ADDIN_NAME,
     PROJECT_NAME,
     UDF_MODULE,
@@ -31,11 +31,11 @@ from envplan.addin_build import (
     ribbon_xml,
     udf_module_source,
 )
-from envplan.addin_install import ribbon_commands
-from envplan.cfb_writer import NOSTREAM, _flatten, write_compound_file
-from envplan.ovba_compression import compress, decompress
+from envplan.excel.addin_install import ribbon_commands
+from envplan.excel.cfb_writer import NOSTREAM, _flatten, write_compound_file
+from envplan.excel.ovba_compression import compress, decompress
+from envplan.excel.vba_project import _encrypt, decrypt, project_id_for
 from envplan.paths import MACROS_DIR
-from envplan.vba_project import _encrypt, decrypt, project_id_for
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_olevba_extracts_exactly_our_module_sources(built) -> None:  # type: ign
     code = found["EnvplanRibbon"]
     code = code.decode("cp932") if isinstance(code, bytes) else code
     assert "Public Sub EnvplanFrozenEdits(control As IRibbonControl)" in code
-    assert "envplan.excel_actions.frozen_edits(reason_hex='\" & HexText(CStr(reason)) & \"')" in code
+    assert "envplan.excel.actions.frozen_edits(reason_hex='\" & HexText(CStr(reason)) & \"')" in code
 
 
 def test_project_stream_says_unprotected_and_visible(built) -> None:  # type: ignore[no-untyped-def]
@@ -233,7 +233,7 @@ def test_udf_module_in_macros_is_generated_from_udfs_py() -> None:
     assert kept == udf_module_source().replace("\r\n", "\n"), "run `envplan addin build --refresh-udfs`"
     for func in udfs.UDFS:
         params = ", ".join(p.name for p in inspect.signature(func).parameters.values())
-        assert f'XLPy.CallUDF("envplan.udfs", "{func.__name__}", Array({params})' in kept
+        assert f'XLPy.CallUDF("envplan.excel.udfs", "{func.__name__}", Array({params})' in kept
     defined = {name for name, obj in vars(udfs).items() if name.startswith("ENVPLAN_") and callable(obj)}
     assert defined == {f.__name__ for f in udfs.UDFS}, "every ENVPLAN_ function must be in UDFS"
 

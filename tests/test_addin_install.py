@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import xlwings
 
-from envplan import addin_install
-from envplan.addin_build import addin_versions
+from envplan.excel import addin_install
+from envplan.excel.addin_build import addin_versions
 
 
 def test_windows_plan_uses_xlstart_and_the_ansi_settings_file() -> None:

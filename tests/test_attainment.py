@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import examples
-from envplan.attainment import (
+from envplan.rules.attainment import (
     STATUS_ICONS,
     STATUSES,
     achievement_rate,

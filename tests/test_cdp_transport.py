@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 import xlwings as xw
-from xlwings_remote import apply_actions, book_payload
 
 from conftest import cli_json, require, run_cli
-from envplan import excel_actions
+from envplan.excel import actions as excel_actions
+from envplan.plan.samples import load_sample
 from envplan.report import fonts
 from envplan.report.browser_discovery import BROWSER_ENV, find_browser, missing_browser_message
 from envplan.report.chromium import Browser, BrowserError
 from envplan.report.devtools_transport import TRANSPORT_ENV, choose_transport, read_active_port
-from envplan.samples import load_sample
+from xlwings_remote import apply_actions, book_payload
 
 WS_PATH = "/devtools/browser/6f1c2a3e-5b7d-4e0a-9c1b-2d3e4f5a6b7c"
 

@@ -21,9 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from envplan.template_identity import key_path
-
 from conftest import run_cli
+from envplan.survey.template_identity import key_path
 from returns_kit import copy_master, fill, issue, sha
 
 NOBODY = 65534
@@ -47,7 +46,7 @@ def master(base, tmp_path):
 
 
 def _template_for(templates: dict[str, Path], key: tuple) -> Path:
-    from envplan.template_fill import input_cells
+    from envplan.survey.template_fill import input_cells
 
     return next(t for t in templates.values() if key in input_cells(t))
 
@@ -142,8 +141,8 @@ def test_help_is_japanese_and_not_cut_at_80_columns(monkeypatch, capsys):
         assert words in proc.stdout
     assert "Show this message" not in proc.stdout
     # In process (fast): a help line that does not fit is cut with "…" by typer; ours fit in 80 columns.
-    from envplan import cli
-    from envplan.cli_app import run
+    from envplan.cli import main as cli
+    from envplan.cli.app import run
 
     monkeypatch.setenv("COLUMNS", "80")
     assert cli.app is not None

@@ -8,12 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from envplan.attainment import STATUS_ICONS, STATUSES
-from envplan.compute import PlanResult, compute_plan
-from envplan.master_reader import read_master
-from envplan.model import Category, Department, Indicator, Plan, Policy, Rating, SubProject, TargetRevision, YearValue
-from envplan.opensdg import OPENSDG_STATUSES
-from envplan.targets import (
+from conftest import examples
+from envplan.plan.model import Category, Department, Indicator, Plan, Policy, Rating, SubProject, TargetRevision, YearValue
+from envplan.plan.targets import (
     AnnualMinimumTarget,
     ChangeTarget,
     ContinueTarget,
@@ -24,10 +21,12 @@ from envplan.targets import (
     StateTarget,
     YearOverYearTarget,
 )
-from envplan.workbook_io import CalamineSource
-
+from envplan.rules.attainment import STATUS_ICONS, STATUSES
+from envplan.rules.compute import PlanResult, compute_plan
+from envplan.rules.opensdg import OPENSDG_STATUSES
+from envplan.workbook.io import CalamineSource
+from envplan.workbook.reader import read_master
 from strategies import plans
-from conftest import examples
 
 
 def _from_workbook(path: Path, fy: int | None = None) -> PlanResult:

@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from envplan.compute_master import compute_source, write_results
-from envplan.consolidate import consolidate
-from envplan.master_store import MasterBusyError, MasterLock, master_version
-from envplan.workbook_io import CalamineSource
-from envplan.xlsx_results import update_master
-
 from conftest import run_cli
 from crash_kit import copy_master, prepare, snapshot
+from envplan.survey.consolidate import consolidate
+from envplan.workbook.compute_master import compute_source, write_results
+from envplan.workbook.io import CalamineSource
+from envplan.workbook.store import MasterBusyError, MasterLock, master_version
+from envplan.workbook.xlsx_results import update_master
 from returns_kit import sha
 
 

@@ -12,12 +12,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from envplan.consolidate import ConsolidationError, consolidate
-from envplan.master_store import MasterLock
-from envplan.template_identity import key_path
-from envplan.template_layout import CONTACT_SHEET, FEEDBACK_SHEET, INDICATOR_SHEET
-
 from conftest import cli_json, run_cli, soffice_convert
+from envplan.survey.consolidate import ConsolidationError, consolidate
+from envplan.survey.template_identity import key_path
+from envplan.survey.template_layout import CONTACT_SHEET, FEEDBACK_SHEET, INDICATOR_SHEET
+from envplan.workbook.store import MasterLock
 from returns_kit import copy, copy_master, edit_cells, fill, issue, read_plan, set_identity, sha
 
 S01_2021 = ("value", "S01", 2021, "actual")
@@ -361,8 +360,8 @@ def test_parallel_reading_gives_the_same_result(master, templates, tmp_path):
 
 
 def _set_value(master: Path, ind: str, fy: int, kind: str, value: object) -> None:
-    from envplan.master_reader import read_master
-    from envplan.workbook_io import CalamineSource
+    from envplan.workbook.io import CalamineSource
+    from envplan.workbook.reader import read_master
 
     sheet, ref = read_master(CalamineSource(master)).where[("value", ind, fy, kind)]
     wb = openpyxl.load_workbook(master)

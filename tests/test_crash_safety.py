@@ -24,12 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from envplan import master_store
-from envplan.consolidate import ConsolidationError, consolidate
-from envplan.master_store import BACKUP_DIR_NAME, MasterBusyError, MasterLock, MasterWriteError, atomic_save, lock_path
-from envplan.template_identity import key_path
-
 from crash_kit import copy_master, kill_once, prepare, snapshot
+from envplan.survey.consolidate import ConsolidationError, consolidate
+from envplan.survey.template_identity import key_path
+from envplan.workbook import store as master_store
+from envplan.workbook.store import BACKUP_DIR_NAME, MasterBusyError, MasterLock, MasterWriteError, atomic_save, lock_path
 from returns_kit import sha
 
 
@@ -53,7 +52,7 @@ def _hold_lock_in_child(master: Path, *, without_flock: bool = False) -> subproc
     code = textwrap.dedent(
         f"""
         import sys, time
-        from envplan import master_store
+        from envplan.workbook import store as master_store
         if {without_flock!r}:
             master_store.fcntl = None
         with master_store.MasterLock({str(master)!r}):
@@ -92,7 +91,7 @@ def test_two_waiting_runs_never_hold_the_lock_together(tmp_path):
         f"""
         import os, time
         from pathlib import Path
-        from envplan.master_store import MasterLock
+        from envplan.workbook.store import MasterLock
         inside = Path({str(tmp_path / 'inside')!r})
         for _ in range(15):
             with MasterLock({str(master)!r}, wait_seconds=60):

@@ -6,9 +6,8 @@ import shutil
 
 import openpyxl
 
-from envplan.demo import DemoContext
-from envplan.demo_returns import step_next_year, step_survey
-
+from envplan.demo.context import DemoContext
+from envplan.demo.returns import step_next_year, step_survey
 from returns_kit import read_plan
 
 

@@ -10,15 +10,15 @@ from typing import Any
 import openpyxl
 import pytest
 import xlwings as xw
-from xlwings_remote import apply_actions, book_payload
 
-from envplan import excel_actions
-from envplan.compute_master import compute_source, write_results
-from envplan.live_workbook import MARK_COLORS, NOTE_PREFIX, LiveBookSink, LiveBookSource, excel_text, table_block
-from envplan.master_reader import read_master
-from envplan.validation import validate_source, validation_table
-from envplan.workbook_io import CalamineSource, CellMark, ResultTable
-from envplan.xlsx_results import update_master
+from envplan.excel import actions as excel_actions
+from envplan.excel.live_workbook import MARK_COLORS, NOTE_PREFIX, LiveBookSink, LiveBookSource, excel_text, table_block
+from envplan.workbook.compute_master import compute_source, write_results
+from envplan.workbook.io import CalamineSource, CellMark, ResultTable
+from envplan.workbook.reader import read_master
+from envplan.workbook.validation import validate_source, validation_table
+from envplan.workbook.xlsx_results import update_master
+from xlwings_remote import apply_actions, book_payload
 
 
 def broken_master(path: Path) -> Path:
@@ -286,12 +286,12 @@ def test_file_actions_refuse_unsaved_changes(master_copy) -> None:  # type: igno
 
 
 def test_unexpected_failure_becomes_a_message_and_a_log(master_copy, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    import envplan.validation
+    import envplan.workbook.validation
 
     def boom(source):  # type: ignore[no-untyped-def]
         raise KeyError("壊れた値")
 
-    monkeypatch.setattr(envplan.validation, "validate_source", boom)
+    monkeypatch.setattr(envplan.workbook.validation, "validate_source", boom)
     monkeypatch.setattr(excel_actions, "log_dir", lambda: tmp_path / "logs")
     outcome, applied = run_action("validate", master_copy("kawasaki"))
     assert not outcome.ok and outcome.message.startswith("予期しないエラーが発生しました（KeyError")
@@ -308,16 +308,16 @@ def test_about_action_reports_checks(master_copy) -> None:  # type: ignore[no-un
 
 
 def test_publish_action_writes_the_publication_beside_the_master(master_copy, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    import envplan.publish
+    import envplan.report.publish
 
-    real = envplan.publish.publish
+    real = envplan.report.publish.publish
     calls = []
 
     def without_pdf(master, out_dir, *, pdf=True, **kw):  # type: ignore[no-untyped-def]
         calls.append(pdf)  # the button asks for the PDF; it is left out here only for speed (publish's own tests make it)
         return real(master, out_dir, pdf=False, **kw)
 
-    monkeypatch.setattr(envplan.publish, "publish", without_pdf)
+    monkeypatch.setattr(envplan.report.publish, "publish", without_pdf)
     path = master_copy("kawasaki")
     outcome, applied = run_action("publish", path)
     assert outcome.ok, outcome.message
@@ -329,9 +329,8 @@ def test_publish_action_writes_the_publication_beside_the_master(master_copy, mo
 
 
 def test_consolidate_action_applies_accepted_values_to_the_open_book(master_copy) -> None:  # type: ignore[no-untyped-def]
+    from envplan.survey.consolidate import consolidate as consolidate_files
     from returns_kit import fill, issue
-
-    from envplan.consolidate import consolidate as consolidate_files
 
     path = master_copy("shinagawa")
     templates = issue(path, path.parent / "issued")
@@ -362,9 +361,8 @@ def test_consolidate_action_applies_accepted_values_to_the_open_book(master_copy
 
 def test_consolidate_action_applies_co_department_parts_like_the_file_door(master_copy) -> None:  # type: ignore[no-untyped-def]
     """A co-department's report on its part of a project (関係課の取組): the open book gets the rows the file gets."""
+    from envplan.survey.consolidate import consolidate as consolidate_files
     from returns_kit import fill, issue
-
-    from envplan.consolidate import consolidate as consolidate_files
 
     path = master_copy("shinagawa")
     templates = issue(path, path.parent / "issued")

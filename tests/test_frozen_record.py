@@ -16,16 +16,15 @@ import xlwings as xw
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from envplan import excel_actions
-from envplan.frozen_record import frozen_fields, same_value
-from envplan.live_workbook import MARK_COLORS
-from envplan.master_reader import read_master
-from envplan.master_writer import save_master
-from envplan.template_identity import load_or_create_key
-from envplan.validation import validate_source
-from envplan.workbook_io import CalamineSource
-
 from conftest import cli_json, examples, soffice_convert
+from envplan.excel import actions as excel_actions
+from envplan.excel.live_workbook import MARK_COLORS
+from envplan.survey.template_identity import load_or_create_key
+from envplan.workbook.frozen_record import frozen_fields, same_value
+from envplan.workbook.io import CalamineSource
+from envplan.workbook.reader import read_master
+from envplan.workbook.validation import validate_source
+from envplan.workbook.writer import save_master
 from returns_kit import fill, issue, read_plan, set_setting
 from strategies import plans
 from xlwings_remote import apply_actions, book_payload
@@ -374,8 +373,8 @@ def save_applied(path: Path, applied: Any) -> None:
 
 
 def record_values(path: Path) -> dict[tuple, Any]:
-    from envplan.diagnostics import DiagnosticList
-    from envplan.frozen_record import read_record
+    from envplan.plan.diagnostics import DiagnosticList
+    from envplan.workbook.frozen_record import read_record
 
     record = read_record(CalamineSource(path), DiagnosticList())
     assert record is not None
@@ -486,8 +485,8 @@ def test_ribbon_refuses_a_master_with_other_errors(opened, answers):
 def test_demo_step_types_over_a_closed_value_and_accepts_it(opened, tmp_path):
     import time
 
-    from envplan.demo import DemoContext
-    from envplan.demo_frozen import DEMO_REASON, step_frozen_edit
+    from envplan.demo.context import DemoContext
+    from envplan.demo.frozen import DEMO_REASON, step_frozen_edit
 
     # The demo's layout: the next-year copy beside the sample master it was made from.
     (tmp_path / "次年度").mkdir()

@@ -17,11 +17,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from envplan.consolidate import consolidate
-from envplan.diagnostics import CODES_EN
-from envplan.template_identity import key_path
-
 from conftest import run_cli
+from envplan.plan.diagnostics import CODES_EN
+from envplan.survey.consolidate import consolidate
+from envplan.survey.template_identity import key_path
 from hostile_corpus import build_corpus, other_plan_templates
 from returns_kit import issue, read_plan, sha
 
@@ -130,9 +129,8 @@ def test_attributable_case(env, tmp_path, name):
 
 def test_hostile_text_reaches_the_public_site_inert(env, tmp_path):
     """HTML and a formula-like note accepted from a return are shown as text on the site and in open data."""
-    from envplan.publish import publish
-    from envplan.template_fill import input_cells
-
+    from envplan.report.publish import publish
+    from envplan.survey.template_fill import input_cells
     from hostile_corpus import BASE_ANSWERS, inline, replace_cell
     from returns_kit import fill
 

@@ -5,13 +5,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from envplan.master_reader import read_master
-from envplan.master_writer import save_master
-from envplan.samples import load_sample
-from envplan.workbook_io import CalamineSource
-
-from strategies import plans
 from conftest import examples
+from envplan.plan.samples import load_sample
+from envplan.workbook.io import CalamineSource
+from envplan.workbook.reader import read_master
+from envplan.workbook.writer import save_master
+from strategies import plans
 
 
 def _round_trip(plan, path: Path):
@@ -28,7 +27,7 @@ def test_samples_round_trip(name, tmp_path):
 
 
 def test_illustrative_sample_round_trips(sample_masters):
-    from envplan.illustrative import add_illustrative_actuals
+    from envplan.plan.illustrative import add_illustrative_actuals
 
     plan = add_illustrative_actuals(load_sample("shinagawa"))
     back = read_master(CalamineSource(sample_masters["shinagawa"])).plan

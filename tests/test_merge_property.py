@@ -19,15 +19,16 @@ from typing import Any
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from envplan.consolidate import consolidate
-from envplan.master_changes import BLANK, plan_value
-from envplan.template_fill import fill_template
-from envplan.template_identity import key_path
-
-from returns_kit import issue, read_plan
 from conftest import examples
+from envplan.survey.consolidate import consolidate
+from envplan.survey.template_fill import fill_template
+from envplan.survey.template_identity import key_path
+from envplan.workbook.changes import BLANK
+from envplan.workbook.fields import plan_value
+from returns_kit import issue, read_plan
 
 FIELDS: dict[str, list[tuple[Any, ...]]] = {
     "環境課": [("value", "S03", 2022, "actual"), ("value", "S04", 2022, "actual"), ("value", "S03", 2022, "note"), ("department", "環境課", "contact")],
@@ -104,7 +105,7 @@ def test_master_holds_the_last_submission_and_the_log_replays_to_it(base, runs):
         result = consolidate(master, inbox)
         assert result.rejected == 0, [f.errors for f in result.files if f.errors]
     final = read_plan(master)
-    for dept, keys in FIELDS.items():
+    for keys in FIELDS.values():
         for key in keys:
             want = expected[key] if key in expected else plan_value(initial, key)
             assert _shown(plan_value(final, key)) == _shown(want), (key, plan_value(final, key), want)

@@ -2,9 +2,10 @@ import datetime as dt
 import math
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from envplan.numbers import format_number, read_number
+from envplan.plan.numbers import format_number, read_number
 
 FW = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
 

@@ -10,10 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import envplan
-from envplan.opensdg import OPENSDG_STATUSES, limit_coefficient, opensdg_progress, opensdg_status
-
-from opensdg_reference import reference_status
 from conftest import examples
+from envplan.rules.opensdg import OPENSDG_STATUSES, limit_coefficient, opensdg_progress, opensdg_status
+from opensdg_reference import reference_status
 
 
 def status(values, direction="positive", base_year=2015, target_year=2030, **kw) -> str:

@@ -15,15 +15,15 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from conftest import require, soffice_convert
-from envplan import xlsx_style as st
-from envplan.illustrative import add_illustrative_actuals
-from envplan.master_writer import save_master
 from envplan.paths import TEMPLATES_DIR
-from envplan.publish import publish
+from envplan.plan.illustrative import add_illustrative_actuals
+from envplan.plan.samples import load_sample
 from envplan.report.charts import PeriodRow, period_chart, text_width
 from envplan.report.pdf import PORTRAIT_MAX_YEARS, SHEET_MIN_PT
+from envplan.report.publish import publish
 from envplan.report.render import GRID_CELL_PAD_MM, GRID_PT, GRID_WIDTH_MM, PT_MM, year_blocks
-from envplan.samples import load_sample
+from envplan.workbook import xlsx_style as st
+from envplan.workbook.writer import save_master
 
 A4 = (595, 842)  # points, rounded
 REPORT_MIN_PT = 7.0  # the running head and the era years under western ones; data is 8 pt
@@ -40,7 +40,7 @@ def text_sizes(pdf: Path) -> list[list[tuple[float, str]]]:
     for page in PdfReader(pdf).pages:
         found: list[tuple[float, str]] = []
 
-        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float, found: list[tuple[float, str]] = found) -> None:
             if text.strip():
                 m = times(tm, cm)
                 found.append((round(size * (m[2] ** 2 + m[3] ** 2) ** 0.5, 2), text.strip()))
@@ -235,7 +235,7 @@ def test_master_prints_legibly_in_libreoffice(sample_masters: dict[str, Path], t
 def test_template_headings_that_wrap_get_a_tall_enough_row(sample_masters: dict[str, Path], tmp_path: Path) -> None:
     """「プロジェクトID」 and 「データの遅れ」 wrap in their narrow columns; a header row of
     the default height cut them in half on paper."""
-    from envplan.template_issue import issue_templates, row_height
+    from envplan.survey.template_issue import issue_templates, row_height
 
     master = tmp_path / "master.xlsx"
     shutil.copy2(sample_masters["shinagawa"], master)

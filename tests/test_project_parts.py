@@ -12,16 +12,15 @@ from typing import Any
 import openpyxl
 import pytest
 
-from envplan.consolidate import consolidate
-from envplan.illustrative import add_illustrative_actuals
-from envplan.master_writer import save_master
-from envplan.model import Plan, ProjectPartReport
-from envplan.samples import load_sample
-from envplan.template_fill import input_cells
-from envplan.template_identity import key_path
-from envplan.validation import validate_source
-from envplan.workbook_io import CalamineSource
-
+from envplan.plan.illustrative import add_illustrative_actuals
+from envplan.plan.model import Plan, ProjectPartReport
+from envplan.plan.samples import load_sample
+from envplan.survey.consolidate import consolidate
+from envplan.survey.template_fill import input_cells
+from envplan.survey.template_identity import key_path
+from envplan.workbook.io import CalamineSource
+from envplan.workbook.validation import validate_source
+from envplan.workbook.writer import save_master
 from returns_kit import edit_cells, fill, issue, read_plan, set_setting
 
 PART_SHEET = "関係課の取組"
@@ -145,7 +144,7 @@ def test_co_department_cannot_write_the_leads_status(master: Path, tmp_path: Pat
 
 
 def test_frozen_year_needs_allow_frozen_and_the_record_catches_an_edit(master: Path, tmp_path: Path) -> None:
-    from envplan.yearly import frozen_edit_changes, run_on_master
+    from envplan.survey.yearly import frozen_edit_changes, run_on_master
 
     templates = issue(master, tmp_path / "t")
     set_setting(master, "frozen_through_fy", FY)  # closed after the templates went out
@@ -219,10 +218,10 @@ def test_a_master_without_the_parts_sheet_gets_it_with_the_first_report(master: 
 
 
 def test_publication_shows_co_department_reports_escaped(tmp_path: Path) -> None:
-    from envplan.compute import compute_plan
-    from envplan.publish import publish
     from envplan.report.context import build_report
     from envplan.report.pdf import report_html
+    from envplan.report.publish import publish
+    from envplan.rules.compute import compute_plan
 
     hostile = "<b>太字</b>の取組"
     plan = _plan(

@@ -15,21 +15,21 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import cli_json, require, run_cli
-from envplan.compute import compute_plan
-from envplan.illustrative import add_illustrative_actuals
-from envplan.master_writer import save_master
-from envplan.model import GlossaryEntry, Opinion, YearValue
-from envplan.publish import MARKER, PublishError, publish
+from envplan.plan.illustrative import add_illustrative_actuals
+from envplan.plan.model import GlossaryEntry, Opinion, YearValue
+from envplan.plan.samples import load_sample
 from envplan.report.context import build_report
 from envplan.report.formatting import neutralise_formula, paragraphs, slug
 from envplan.report.opendata import FIELDS
 from envplan.report.pdf import report_html, sheets_html
+from envplan.report.publish import MARKER, PublishError, publish
 from envplan.report.render import css_string
-from envplan.samples import load_sample
-
+from envplan.rules.compute import compute_plan
+from envplan.workbook.writer import save_master
 
 # --- helpers -------------------------------------------------------------------
 
@@ -167,7 +167,7 @@ def test_summary_page(shinagawa_site: tuple[Path, dict]) -> None:
     for c in plan.categories:
         assert c.name in html
     # Every status badge carries its icon and its word, never the colour alone.
-    from envplan.attainment import STATUS_ICONS
+    from envplan.rules.attainment import STATUS_ICONS
 
     badges = parse(out / "index.html").badges
     assert badges

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, require
-from envplan.publish import publish
 from envplan.report.chromium import Browser
+from envplan.report.publish import publish
 
 AXE = ROOT / "tests" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -65,10 +65,10 @@ def test_axe_finds_no_violation_on_any_page(sites: list[Path]) -> None:
 @pytest.mark.browser
 def test_roadmap_with_co_department_reports_has_no_violation(tmp_path: Path) -> None:
     """The co-departments' reports (関係課の取組) on the roadmap page: axe-clean, and no sideways overflow on a phone."""
-    from envplan.illustrative import add_illustrative_actuals
-    from envplan.master_writer import save_master
-    from envplan.model import ProjectPartReport
-    from envplan.samples import load_sample
+    from envplan.plan.illustrative import add_illustrative_actuals
+    from envplan.plan.model import ProjectPartReport
+    from envplan.plan.samples import load_sample
+    from envplan.workbook.writer import save_master
 
     chromium = require("chromium")
     plan = add_illustrative_actuals(load_sample("shinagawa"))

@@ -15,16 +15,17 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from envplan import return_safety
-from envplan.diagnostics import CODES_EN, DiagnosticList
-from envplan.numbers import read_number
-from envplan.return_files import inspect_return
-from envplan.return_safety import SafetyLimits, annotate, check_file, scan_return
-from envplan.template_identity import key_id, load_key
-from envplan.template_layout import INDICATOR_SHEET
-
+from conftest import examples
+from envplan.plan.diagnostics import CODES_EN, DiagnosticList
+from envplan.plan.numbers import read_number
+from envplan.survey import return_safety
+from envplan.survey.return_files import inspect_return
+from envplan.survey.return_safety import SafetyLimits, annotate, check_file, scan_return
+from envplan.survey.template_identity import key_id, load_key
+from envplan.survey.template_layout import INDICATOR_SHEET
 from hostile_corpus import (
     BASE_ANSWERS,
     BILLION_LAUGHS,
@@ -40,7 +41,6 @@ from hostile_corpus import (
     zip_bomb_member,
 )
 from returns_kit import fill, issue
-from conftest import examples
 
 MB = 1024 * 1024
 
@@ -282,7 +282,7 @@ _INVISIBLE = st.sampled_from(["\x00", "\x01", "\x08", "\x0b", "\x1f", "\x7f", "\
 @settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.one_of(st.text(max_size=5), _INVISIBLE), max_size=12).map("".join))
 def test_cleaned_text_is_always_writable_and_never_silently_changed(text):
-    from envplan.return_safety import _BIDI, _CONTROL, _clean_text
+    from envplan.survey.return_safety import _BIDI, _CONTROL, _clean_text
 
     diags = DiagnosticList()
     cleaned = _clean_text(text, "備考", "指標", "U5", diags)

@@ -7,11 +7,10 @@ import subprocess
 import openpyxl
 import pytest
 
-from envplan.master_reader import read_master
-from envplan.samples import load_sample
-from envplan.workbook_io import CalamineSource
-
 from conftest import require, soffice_convert
+from envplan.plan.samples import load_sample
+from envplan.workbook.io import CalamineSource
+from envplan.workbook.reader import read_master
 from test_target_wording import EXPECTED
 
 SHINAGAWA_NAMES = [

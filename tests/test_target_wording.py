@@ -1,8 +1,8 @@
 import pytest
 
-from envplan.samples import load_sample
-from envplan.target_wording import TargetWordingError, propose_target
-from envplan.targets import (
+from envplan.plan.samples import load_sample
+from envplan.plan.target_wording import TargetWordingError, propose_target
+from envplan.plan.targets import (
     AnnualMinimumTarget,
     ChangeTarget,
     ContinueTarget,

@@ -11,14 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
-from envplan.return_reader import check_signature, read_return, same_value
-from envplan.master_changes import plan_value
-from envplan.template_identity import canonical, key_id, key_path
-from envplan.template_issue import build_template, departments_to_issue
-from envplan.template_layout import CONTACT_SHEET, GUIDE_SHEET, IDENTITY_SHEET, INDICATOR_SHEET, POLICY_SHEET_PREFIX, PROJECT_SHEET
-from envplan.workbook_io import CalamineSource
-
 from conftest import cli_json, examples
+from envplan.survey.return_reader import check_signature, read_return, same_value
+from envplan.survey.template_identity import canonical, key_id, key_path
+from envplan.survey.template_issue import build_template, departments_to_issue
+from envplan.survey.template_layout import CONTACT_SHEET, GUIDE_SHEET, IDENTITY_SHEET, INDICATOR_SHEET, POLICY_SHEET_PREFIX, PROJECT_SHEET
+from envplan.workbook.fields import plan_value
+from envplan.workbook.io import CalamineSource
 from returns_kit import issue, key_hex, read_plan
 from strategies import plans
 
@@ -143,7 +142,7 @@ def test_issue_refuses_a_master_with_errors(sample_masters, tmp_path):
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
-_numbers = hst.one_of(hst.integers(-10**9, 10**9), hst.floats(-1e9, 1e9, allow_nan=False).map(lambda x: float("%.15g" % x)))
+_numbers = hst.one_of(hst.integers(-10**9, 10**9), hst.floats(-1e9, 1e9, allow_nan=False).map(lambda x: float(f"{x:.15g}")))
 _texts = hst.text(alphabet="あ環境ABCabc0123 ()=+-@<>&\"'\n\r", max_size=30)
 
 
@@ -151,7 +150,7 @@ _texts = hst.text(alphabet="あ環境ABCabc0123 ()=+-@<>&\"'\n\r", max_size=30)
 @given(values=hst.lists(hst.one_of(_numbers, _texts), min_size=1, max_size=30))
 def test_canonical_text_survives_a_write_and_read(values, tmp_path):
     """What openpyxl writes, calamine reads back as the same canonical text."""
-    from envplan.xlsx_style import set_text
+    from envplan.workbook.xlsx_style import set_text
 
     wb = openpyxl.Workbook()
     for i, v in enumerate(values, 1):

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from envplan import udfs
-from envplan.attainment import achievement_rate, expected_value, progress_rate, status_for, status_label
+from envplan.excel import udfs
+from envplan.rules.attainment import achievement_rate, expected_value, progress_rate, status_for, status_label
 
 values = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 positive = st.floats(min_value=0.001, max_value=1e6, allow_nan=False)

@@ -3,10 +3,9 @@
 import openpyxl
 import pytest
 
-from envplan.cells import cell_ref
-from envplan.master_layout import FIRST_DATA_ROW, HEADER_ROW, layout
-
 from conftest import cli_json, run_cli
+from envplan.workbook.cells import cell_ref
+from envplan.workbook.layout import FIRST_DATA_ROW, HEADER_ROW, layout
 
 
 def _col(sheet_key: str, key: str) -> int:
@@ -84,8 +83,8 @@ def test_hand_broken_copy_names_the_cells(master_copy):
 
 
 def test_accepted_normalised_values_reach_the_model(master_copy):
-    from envplan.master_reader import read_master
-    from envplan.workbook_io import CalamineSource
+    from envplan.workbook.io import CalamineSource
+    from envplan.workbook.reader import read_master
 
     path = master_copy("shinagawa")
     wb = openpyxl.load_workbook(path)

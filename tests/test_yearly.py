@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import openpyxl
 import pytest
 
-from envplan.consolidate import consolidate, consolidate_into
-from envplan.master_changes import CellWrite, RowAppend, load_master_state
-from envplan.template_identity import load_key
-from envplan.workbook_io import CalamineSource, CellMark, ResultTable
-
 from conftest import cli_json
+from envplan.survey.consolidate import consolidate, consolidate_into
+from envplan.survey.template_identity import load_key
+from envplan.workbook.changes import CellWrite, RowAppend, load_master_state
+from envplan.workbook.io import CalamineSource, CellMark, ResultTable
 from returns_kit import fill, issue, read_plan, set_setting
 
 
@@ -50,7 +50,7 @@ def test_open_next_year_freezes_the_finished_one_and_issues_templates(master, tm
     ]
     assert len(data["templates"]) == 8 and all("2023年度" in Path(p).name for p in data["templates"])
     env = next(Path(p) for p in data["templates"] if "環境部環境課" in p)
-    from envplan.template_fill import input_cells
+    from envplan.survey.template_fill import input_cells
 
     cells = input_cells(env)
     co2 = sorted(k[2] for k in cells if k[:2] == ("value", "S01") and k[3] == "actual")

@@ -1,7 +1,8 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from envplan.years import YearError, era_of_fy, fy_label, parse_fy, parse_fy_range, wareki
+from envplan.plan.years import YearError, era_of_fy, fy_label, parse_fy, parse_fy_range, wareki
 
 ERA_START = {"平成": 1989, "令和": 2019, "昭和": 1926}
 LETTER = {"平成": "H", "令和": "R", "昭和": "S"}

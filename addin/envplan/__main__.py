@@ -1,3 +1,3 @@
-from .cli import main
+from envplan.cli.main import main
 
 main()

@@ -4,6 +4,7 @@ from the repository, so they sit beside `addin/`)."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -12,3 +13,9 @@ WORKBOOK_DIR = PROJECT_ROOT / "workbook"
 SAMPLES_DIR = WORKBOOK_DIR / "samples"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MACROS_DIR = PROJECT_ROOT / "macros"
+
+
+def log_dir() -> Path:
+    """Where unexpected failures are logged (the CLI and the ribbon share it)."""
+    base = os.environ.get("LOCALAPPDATA") if sys.platform == "win32" else None
+    return Path(base) / "envplan" / "logs" if base else Path.home() / ".envplan" / "logs"

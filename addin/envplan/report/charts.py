@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from .formatting import era_short, num
+from envplan.report.formatting import era_short, num
 
 FONT = "'BIZ UDPGothic', 'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, 'DejaVu Sans', sans-serif"
 INK = "#1a1a1a"

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .browser_discovery import BROWSER_ENV, PATH_NAMES, find_browser, missing_browser_message
-from .devtools_transport import TRANSPORT_ENV, BrowserError, choose_transport, start
+from envplan.report.browser_discovery import BROWSER_ENV, PATH_NAMES, find_browser, missing_browser_message
+from envplan.report.devtools_transport import TRANSPORT_ENV, BrowserError, choose_transport, start
 
 __all__ = ["BROWSER_ENV", "TRANSPORT_ENV", "Browser", "BrowserError", "Page", "find_browser", "locate_browser", "print_together"]
 
@@ -81,7 +81,7 @@ class Browser:
             self.close()
             raise
 
-    def new_page(self, width: int = 1280, height: int = 900) -> "Page":
+    def new_page(self, width: int = 1280, height: int = 900) -> Page:
         """Another tab: it has its own renderer, so two pages can print at once."""
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
         session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
@@ -91,7 +91,7 @@ class Browser:
         page.set_viewport(width, height)
         return page
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -158,7 +158,7 @@ class Browser:
                 return ev
             self.events.append(ev)
 
-    def load_together(self, pages: list[tuple["Page", Path]]) -> None:
+    def load_together(self, pages: list[tuple[Page, Path]]) -> None:
         """Open a file in each page and wait until all have loaded."""
         for page, _ in pages:
             self.events = [e for e in self.events if e.get("sessionId") != page.session]
@@ -260,7 +260,7 @@ class Page:
 def _remove_profile(profile: Path) -> None:
     # On Windows the browser's helper processes may hold files of the profile
     # for a moment after the main process has exited.
-    for attempt in range(10 if sys.platform == "win32" else 1):
+    for _attempt in range(10 if sys.platform == "win32" else 1):
         shutil.rmtree(profile, ignore_errors=True)
         if not profile.exists():
             return

@@ -9,23 +9,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ..compute import IndicatorResult, PlanResult, PolicyResult, RatingYear, YearResult
-from ..model import RATING_LEGEND, Indicator, Opinion, Plan, Policy, Project, ProjectStatus, TargetRevision
-from ..targets import (
+from envplan.plan.model import RATING_LEGEND, Indicator, Opinion, Plan, Policy, Project, ProjectStatus, TargetRevision
+from envplan.plan.targets import (
     DIRECTION_LABELS,
     KIND_LABELS,
     AnnualMinimumTarget,
     ChangeTarget,
-    IncreaseTarget,
     ImproveTarget,
+    IncreaseTarget,
     LevelTarget,
     StateTarget,
     describe_target,
     target_year,
 )
-from ..years import fy_label, range_label
-from .charts import Chart, IndicatorChartData, PeriodRow, indicator_chart, period_chart
-from .formatting import num, rate, slug
+from envplan.plan.years import fy_label, range_label
+from envplan.report.charts import Chart, IndicatorChartData, PeriodRow, indicator_chart, period_chart
+from envplan.report.formatting import num, rate, slug
+from envplan.rules.results import IndicatorResult, PlanResult, PolicyResult, RatingYear, YearResult
 
 # CSS class per status; the icon and the word always go with the colour.
 STATUS_CLASSES: dict[str, str] = {
@@ -223,13 +223,13 @@ class ReportData:
 
 
 def status_info(name: str, icon: str | None = None) -> StatusInfo:
-    from ..attainment import STATUS_ICONS, STATUS_MEANINGS
+    from envplan.rules.attainment import STATUS_ICONS, STATUS_MEANINGS
 
     return StatusInfo(name, icon or STATUS_ICONS.get(name, "－"), STATUS_CLASSES.get(name, "na"), STATUS_MEANINGS.get(name, ""))
 
 
 def build_report(plan: Plan, result: PlanResult, previous: PlanResult | None = None, *, today: dt.date | None = None) -> ReportData:
-    from ..attainment import STATUSES
+    from envplan.rules.attainment import STATUSES
 
     fy = result.fy
     cat_slugs = {c.code: slug(c.code, "c") for c in plan.categories}
@@ -462,7 +462,7 @@ def _part_views(plan: Plan, p: Project, years: list[int]) -> list[PartView]:
 
 
 def _policy_view(plan: Plan, p: Policy, res: PolicyResult | None, views: list[IndicatorView]) -> PolicyView:
-    from ..policy_form import CIRCLED
+    from envplan.workbook.policy_form import CIRCLED
 
     dept = plan.department(p.department)
     refs = []

@@ -12,8 +12,8 @@ import unicodedata
 
 from markupsafe import Markup, escape
 
-from ..numbers import format_number
-from ..years import fy_label, fy_short, wareki
+from envplan.plan.numbers import format_number
+from envplan.plan.years import fy_label, fy_short, wareki
 
 BULLETS = ("●", "・", "○", "◆", "■", "-", "*")
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..years import wareki
-from .context import ReportData
-from .formatting import neutralise_formula
+from envplan.plan.years import wareki
+from envplan.report.context import ReportData
+from envplan.report.formatting import neutralise_formula
 
 CSV_NAME = "indicators.csv"
 JSON_NAME = "indicators.json"

@@ -25,14 +25,13 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from markupsafe import Markup, escape
 
-from .chromium import Browser, Page, print_together
-from .context import ReportData
-from .fonts import missing_glyphs, require_cjk_font
-from .render import css, environment
+from envplan.report.chromium import Browser, Page, print_together
+from envplan.report.context import ReportData
+from envplan.report.fonts import missing_glyphs, require_cjk_font
+from envplan.report.render import css, environment
 
 MM_PX = 96 / 25.4  # CSS px per millimetre
 A4_W, A4_H = 210.0, 297.0

@@ -14,13 +14,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from ..model import RATING_LEGEND
-from ..paths import TEMPLATES_DIR
-from ..targets import DIRECTION_LABELS
-from ..years import range_label
-from .charts import text_width
-from .context import PROJECT_STATUS_ICONS
-from .formatting import era_short, fy, num, paragraphs, rate
+from envplan.paths import TEMPLATES_DIR
+from envplan.plan.model import RATING_LEGEND
+from envplan.plan.targets import DIRECTION_LABELS
+from envplan.plan.years import range_label
+from envplan.report.charts import text_width
+from envplan.report.context import PROJECT_STATUS_ICONS
+from envplan.report.formatting import era_short, fy, num, paragraphs, rate
 
 
 def css_string(text: str) -> Markup:

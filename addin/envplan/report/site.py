@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .context import ReportData
-from .render import css, environment
+from envplan.report.context import ReportData
+from envplan.report.render import css, environment
 
 ASSETS = ("site.css", "sheet.css")
 

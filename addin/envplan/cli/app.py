@@ -1,0 +1,305 @@
+"""The CLI's shared parts: the typer app, console output, JSON, exit codes, and
+the outer `run` that turns usage errors, Ctrl-C and unexpected failures into a
+Japanese message (and one JSON object with --json) instead of a traceback.
+
+Exit codes: 0 success, 1 validation errors or rejected files, 2 usage or
+environment error (missing file, wrong format, master busy, a folder that
+cannot be written, missing tool), 3 unexpected error (a defect; the traceback
+is written to a log file), 130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import json
+import os
+import re
+import sys
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+app = typer.Typer(
+    name="envplan",
+    help="環境基本計画の進行管理: マスターワークブックの作成・検証・集計・様式発行・取込・公表",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Progress and tables go to stderr so that --json leaves stdout to one JSON object.
+# soft_wrap: a message (a path above all) stays on one line in a server's log, copyable.
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_ENVIRONMENT = 2
+EXIT_UNEXPECTED = 3
+EXIT_INTERRUPTED = 130
+
+MASTER_SUFFIXES = (".xlsx", ".xlsm")
+# What to do with a file of another format given as the master.
+OTHER_FORMATS = {
+    ".xls": "Excel 97-2003 形式（.xls）のため読めません。Excel で開き、「名前を付けて保存」で「Excel ブック (*.xlsx)」を選んで保存し直してください",
+    ".xlsb": "Excel バイナリ形式（.xlsb）のため読めません。Excel で開き、「名前を付けて保存」で「Excel ブック (*.xlsx)」を選んで保存し直してください",
+    ".ods": "OpenDocument 形式（.ods）のため読めません。LibreOffice の「名前を付けて保存」で「Excel 2007-365 (.xlsx)」を選んで保存し直してください",
+    ".csv": "CSV のため読めません。マスターワークブック（.xlsx）を指定してください（新しく作るときは envplan init）",
+}
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # .xls, and any password-protected Office file
+INTERRUPTED_MESSAGE = (
+    "中断しました（Ctrl+C）。マスターは一時ファイルに書いてから置き換えるため、実行前か完了後のどちらかの状態です。"
+    "必要なら同じコマンドを実行し直してください"
+)
+
+
+def emit_json(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def fail(message: str, message_en: str, *, as_json: bool = False, code: int = EXIT_ENVIRONMENT) -> NoReturn:
+    if as_json:
+        emit_json({"ok": False, "error": {"message": message, "message_en": message_en}})
+    console.print(f"[bold red]エラー:[/] {escape(message)}")  # a file name like [draft].xlsx is text, not markup
+    raise typer.Exit(code)
+
+
+def existing_file(path: Path, as_json: bool) -> Path:
+    """The master workbook named on the command line: an existing .xlsx file, checked
+    before any reader touches it (a pipe would hang it, an .xls would give a library's English)."""
+    if not path.exists():
+        fail(f"ファイルが見つかりません: {path}", f"file not found: {path}", as_json=as_json)
+    if path.is_dir():
+        fail(f"フォルダではなくワークブックのファイルを指定してください: {path}", f"expected a workbook file, got a folder: {path}", as_json=as_json)
+    if not path.is_file():
+        fail(f"{path} は通常のファイルではありません（パイプや装置など）。マスターワークブック（.xlsx）を指定してください", f"{path} is not a regular file", as_json=as_json)
+    suffix = path.suffix.lower()
+    if suffix not in MASTER_SUFFIXES:
+        advice = OTHER_FORMATS.get(suffix, "マスターワークブックは .xlsx 形式のファイルです（拡張子が .xlsx のファイルを指定してください）")
+        fail(f"{path.name} は {advice}", f"{path.name}: the master must be an .xlsx workbook (got {suffix or 'no extension'})", as_json=as_json)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as e:
+        fail(f"{path} を読めません（{os_error_text(e)}）", f"cannot read {path}: {e}", as_json=as_json)
+    if head == OLE_MAGIC:
+        fail(
+            f"{path.name} はパスワード付きのブックか、拡張子だけが .xlsx の .xls 形式のファイルです。Excel で開き、"
+            "パスワードを外して（［ファイル］→［情報］→［ブックの保護］）「Excel ブック (*.xlsx)」で保存し直してください",
+            f"{path.name} is password-protected or an .xls file renamed to .xlsx",
+            as_json=as_json,
+        )
+    if not head.startswith(b"PK"):
+        fail(
+            f"{path.name} は .xlsx 形式のワークブックではありません（中身が別の形式か、空のファイルです）。マスターワークブックを指定してください",
+            f"{path.name} is not an .xlsx workbook (not a zip file)",
+            as_json=as_json,
+        )
+    return path
+
+
+def open_workbook(path: Path, as_json: bool) -> Any:
+    """The master opened with the fast reader; a damaged file is said plainly (exit 2)."""
+    from envplan.workbook.io import CalamineSource
+
+    try:
+        return CalamineSource(path)
+    except Exception as e:  # noqa: BLE001 — the reader's own errors: a damaged or truncated zip
+        fail(
+            f"{path.name} をワークブックとして読めません（壊れているか、途中で切れています: {type(e).__name__}: {e}）。"
+            "Excel で開けるか確かめてください。開けないときは バックアップ/ の以前のファイルを使ってください",
+            f"cannot read {path.name} as a workbook: {e}",
+            as_json=as_json,
+        )
+
+
+def master_error_en(e: Exception) -> str:
+    """English for --json of the master store's errors (their messages are Japanese)."""
+    from envplan.workbook.store import MasterBusyError
+
+    if isinstance(e, MasterBusyError):
+        return "the master is in use (another run, or open in Excel/LibreOffice) or was replaced since it was read; nothing was written"
+    return "the master could not be written (disk full or no permission); it is unchanged"
+
+
+def os_error_text(e: OSError) -> str:
+    """A failed file operation, said for the person at the desk (with the path)."""
+    from envplan.workbook.store import write_error_reason
+
+    reasons = {
+        errno.EEXIST: "同じ名前のファイルが既にあります",
+        errno.ENOTDIR: "途中にフォルダでないファイルがあります",
+        errno.EISDIR: "ファイルではなくフォルダです",
+        errno.ENOENT: "見つかりません",
+        errno.EBUSY: "使用中のため変更できません（マウントされたフォルダなど）",
+        errno.ENAMETOOLONG: "名前が長すぎます",
+    }
+    reason = reasons.get(e.errno) or write_error_reason(e)  # disk full, no permission, read-only
+    return f"{e.filename}: {reason}" if e.filename else reason
+
+
+def parse_fy_option(fy: str | None, as_json: bool, option: str = "--fy") -> int | None:
+    """A fiscal year typed as an option (2022, 令和4年度, R4, H34 ...); exit 2 when unreadable."""
+    from envplan.plan.years import YearError, parse_fy
+
+    if fy is None:
+        return None
+    try:
+        return parse_fy(fy)
+    except YearError as e:
+        fail(f"{option}「{fy}」を年度として読めません（{e.reason}）", f"cannot read {option} {fy!r} as a fiscal year", as_json=as_json)
+
+
+# --- the outer run: what `envplan` does around the commands ---------------------
+
+_HELP_TEXTS = {  # typer's own words in the help pages and error panels
+    "ARGUMENTS_PANEL_TITLE": "引数",
+    "OPTIONS_PANEL_TITLE": "オプション",
+    "COMMANDS_PANEL_TITLE": "コマンド",
+    "ERRORS_PANEL_TITLE": "エラー",
+    "REQUIRED_LONG_STRING": "[必須]",
+    "DEFAULT_STRING": "[既定: {}]",
+    "ABORTED_TEXT": "中断しました",
+}
+HELP_OPTION_TEXT = "このヘルプを表示して終了する"
+
+
+def run(args: list[str] | None = None) -> int:
+    """Run `envplan` with `args`; returns the exit code. No traceback ever reaches the user."""
+    args = sys.argv[1:] if args is None else list(args)
+    as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+    command = typer.main.get_command(app)
+    _japanese_help(command)
+    try:
+        result = command.main(args=args, prog_name="envplan", standalone_mode=False)
+    except (KeyboardInterrupt, typer.Abort):  # older click turns Ctrl-C into Abort
+        return _interrupted(as_json)
+    except typer.Exit as e:
+        return int(getattr(e, "exit_code", 0))
+    except Exception as e:  # noqa: BLE001 — the last line: a message, never a traceback
+        if any(c.__name__ == "ClickException" for c in type(e).__mro__):
+            return _usage_error(e, as_json)
+        return _unexpected(e, args, as_json)
+    code = result if isinstance(result, int) else EXIT_OK
+    if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130), silently
+        return _interrupted(as_json)
+    return code
+
+
+def _japanese_help(command: Any) -> None:
+    try:
+        from typer import rich_utils
+    except ImportError:  # typer without rich: plain help
+        rich_utils = None
+    for name, text in _HELP_TEXTS.items():
+        if rich_utils is not None and hasattr(rich_utils, name):
+            setattr(rich_utils, name, text)
+    for cmd in _commands(command):
+        original = cmd.get_help_option
+
+        def get_help_option(ctx: Any, _original: Any = original) -> Any:
+            option = _original(ctx)
+            if option is not None:
+                option.help = HELP_OPTION_TEXT
+            return option
+
+        cmd.get_help_option = get_help_option
+
+
+def _commands(command: Any) -> Iterator[Any]:
+    yield command
+    for sub in (getattr(command, "commands", None) or {}).values():
+        yield from _commands(sub)
+
+
+def _interrupted(as_json: bool) -> int:
+    if as_json:
+        emit_json({"ok": False, "error": {"message": INTERRUPTED_MESSAGE, "message_en": "interrupted (Ctrl-C); the master is as before or fully updated"}})
+    console.print(f"[bold red]{INTERRUPTED_MESSAGE}[/]")
+    return EXIT_INTERRUPTED
+
+
+def _usage_error(e: Exception, as_json: bool) -> int:
+    if type(e).__name__ == "NoArgsIsHelpError":  # the help page has been shown
+        text = e.format_message() if hasattr(e, "format_message") else ""
+        if text.strip():
+            console.print(text, markup=False)
+        return EXIT_ENVIRONMENT
+    english = e.format_message() if hasattr(e, "format_message") else str(e)
+    message = usage_message(e)
+    ctx = getattr(e, "ctx", None)
+    if as_json:
+        emit_json({"ok": False, "error": {"message": message, "message_en": english}})
+    console.print(f"[bold red]エラー:[/] {escape(message)}")
+    if ctx is not None:
+        console.print(f"使い方は {ctx.command_path} --help で表示します", markup=False)
+    return int(getattr(e, "exit_code", EXIT_ENVIRONMENT) or EXIT_ENVIRONMENT)
+
+
+def usage_message(e: Exception) -> str:
+    """Click's usage errors in Japanese (the English stays in --json's message_en)."""
+    kind = type(e).__name__
+    english = e.format_message() if hasattr(e, "format_message") else str(e)
+    param = getattr(e, "param", None)
+    if kind == "NoSuchOption":
+        option = getattr(e, "option_name", "")
+        similar = sorted(getattr(e, "possibilities", None) or [])
+        return f"オプション {option} はありません" + (f"（もしかして: {'、'.join(similar)}）" if similar else "")
+    if kind == "MissingParameter" and param is not None:
+        return f"{_param_label(param)}を指定してください"
+    if kind == "BadParameter" and param is not None:
+        detail = getattr(e, "message", english)
+        for words, ja in (("valid integer", "整数で指定してください"), ("valid number", "数値で指定してください"), ("greater than or equal to 0", "0 以上で指定してください")):
+            if words in detail:
+                detail = ja
+        return f"{_param_label(param)}の値が正しくありません（{detail}）"
+    if kind == "BadOptionUsage" and "requires" in english:
+        return f"オプション {getattr(e, 'option_name', '')} には値が必要です"
+    if m := re.match(r"No such command '(.+)'", english):
+        return f"コマンド「{m[1]}」はありません（envplan --help でコマンドの一覧を表示します）"
+    if m := re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", english):
+        return f"余分な引数があります: {m[1]}（空白を含むファイル名やフォルダ名は \"…\" で囲んでください）"
+    return english
+
+
+def _param_label(param: Any) -> str:
+    help_text = (getattr(param, "help", None) or "").split("（")[0]
+    if getattr(param, "param_type_name", "") == "argument":
+        name = (getattr(param, "name", "") or "").upper()
+        return f"{help_text}（{name}）" if help_text else name
+    option = "/".join(getattr(param, "opts", None) or [getattr(param, "name", "")])
+    return f"{option}（{help_text}）" if help_text else option
+
+
+def _unexpected(e: Exception, args: list[str], as_json: bool) -> int:
+    log = _write_log(e, args)
+    if isinstance(e, OSError):  # a folder or file the system refused: the environment, not a defect
+        message = f"ファイルを読み書きできませんでした（{os_error_text(e)}）。処理は中断しました。詳細: {log}"
+        code = EXIT_ENVIRONMENT
+    else:
+        message = (
+            f"予期しないエラーが発生しました（{type(e).__name__}: {e}）。処理は中断しました。"
+            f"マスターは実行前か完了後のどちらかの状態です。詳細を記録しました: {log}（情報システム担当に渡してください）"
+        )
+        code = EXIT_UNEXPECTED
+    if as_json:
+        emit_json({"ok": False, "error": {"message": message, "message_en": f"{type(e).__name__}: {e} (details: {log})"}})
+    console.print(f"[bold red]エラー:[/] {escape(message)}")
+    return code
+
+
+def _write_log(e: BaseException, args: list[str]) -> str:
+    from envplan.paths import log_dir
+
+    folder = log_dir()
+    path = folder / f"envplan-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"envplan {' '.join(args)}\n{''.join(traceback.format_exception(e))}", encoding="utf-8")
+    except OSError:
+        return "（ログを書けませんでした）"
+    return str(path)

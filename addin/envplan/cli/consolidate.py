@@ -1,0 +1,95 @@
+"""`envplan consolidate MASTER INBOX [--jobs N] [--json]`: ingest the departments' returns."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail
+
+STATUS_JA = {"accepted": "[green]受理[/]", "rejected": "[red]差戻し[/]", "unchanged": "変更なし"}
+
+
+@app.command()
+def consolidate(
+    master: Path = typer.Argument(..., help="マスターワークブック"),
+    inbox: Path = typer.Argument(..., help="返送された様式を集めたフォルダ"),
+    jobs: int = typer.Option(0, "--jobs", help="読み込みに使うプロセス数 （0 = ファイル数と CPU 数から自動）"),
+    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    feedback: Path | None = typer.Option(None, "--feedback", help="差戻し・確認のファイルの出力先 （既定: 受付フォルダ内の 「フィードバック」）"),
+    allow_frozen: bool = typer.Option(False, "--allow-frozen", help="確定済みの年度の値の変更も取り込む （変更履歴に 「取込（確定年度）」 と記録）"),
+) -> None:
+    """返送された様式を検証してマスターに取り込む （差戻しがあれば終了コード1）。"""
+    from envplan.cli.master import print_diagnostics
+    from envplan.survey.consolidate import ConsolidationError
+    from envplan.survey.consolidate import consolidate as run
+
+    existing_file(master, as_json)
+    if not inbox.exists():
+        fail(f"受付フォルダが見つかりません: {inbox}", f"inbox folder not found: {inbox}", as_json=as_json)
+    if not inbox.is_dir():
+        fail(f"受付フォルダには、返送されたファイルを集めたフォルダを指定してください（{inbox} はファイルです）", f"the inbox must be a folder: {inbox}", as_json=as_json)
+    if inbox.resolve() == master.resolve().parent:  # the master and its key would be read as returns
+        fail(
+            f"受付フォルダに、マスターと同じフォルダ（{inbox}）は指定できません。返送ファイル用のフォルダ（例: 受付）を作り、そこに集めてください",
+            "the inbox must not be the master's own folder",
+            as_json=as_json,
+        )
+    if jobs < 0:
+        fail(f"--jobs は 0 以上の整数です（指定: {jobs}）", "--jobs must be 0 or more", as_json=as_json)
+    n_files = sum(1 for p in inbox.iterdir() if p.is_file())
+    # Starting worker processes costs about as much as reading a hundred returns: only for big inboxes.
+    # Never more processes than files (each costs memory), nor than Windows allows (61).
+    workers = max(1, min(jobs, n_files, 61)) if jobs else max(1, min(os.cpu_count() or 1, n_files // 200))
+    try:
+        with console.status("取り込んでいます…") as status:
+
+            def progress(i: int, n: int, name: str) -> None:
+                status.update(f"読み込み {i}/{n}: {name}")
+
+            result = run(master, inbox, jobs=workers, feedback_dir=feedback, allow_frozen=allow_frozen, progress=progress)
+    except ConsolidationError as e:
+        if e.diagnostics and not as_json:
+            print_diagnostics(e.diagnostics)
+        if as_json and e.diagnostics:
+            emit_json({"ok": False, "error": {"message": str(e), "message_en": e.message_en}, "errors": [d.to_json() for d in e.diagnostics]})
+            console.print(f"[bold red]エラー:[/] {escape(str(e))}")
+            raise typer.Exit(e.exit_code) from None
+        fail(str(e), e.message_en, as_json=as_json, code=e.exit_code)
+    if as_json:
+        emit_json({"ok": result.rejected == 0, **result.to_json()})
+    else:
+        _print(result)
+    raise typer.Exit(EXIT_INVALID if result.rejected else EXIT_OK)
+
+
+def _print(result) -> None:  # type: ignore[no-untyped-def]
+    if not result.files:
+        console.print(f"[yellow]受付フォルダ {escape(result.inbox)} に返送ファイルがありません。[/]返送された .xlsx ファイルを、このフォルダの直下に置いてください")
+    table = Table(header_style="bold")
+    for col in ("ファイル", "所管課", "結果", "変更", "エラー", "警告", "内容"):
+        table.add_column(col, overflow="fold")
+    for f in result.files:
+        first = (f.errors or f.warnings or [{"message": ""}])[0]
+        where = f"{first.get('sheet', '')}!{first.get('cell', '')} " if first.get("cell") else ""
+        # File names and the values quoted in messages are the departments' text, not markup.
+        table.add_row(escape(f.file), escape(f.department_name or f.department or "－"), STATUS_JA[f.status], str(f.changes), str(len(f.errors)), str(len(f.warnings)), escape(where + first["message"]))
+    console.print(table)
+    console.print(
+        f"{result.fy}年度: 受理 {result.accepted}、差戻し {result.rejected}、変更なし {result.unchanged}、変更した値 {result.changes} 件"
+        + ("" if result.written else "（マスターは変更していません）")
+    )
+    waiting = [r["department_name"] for r in result.submissions if r.get("status") == "未提出"]
+    if waiting:
+        console.print(f"未提出: {escape('、'.join(waiting))}")
+    feedback = [f.feedback for f in result.files if f.feedback]
+    if feedback:
+        console.print(f"差戻し・確認のファイル {len(feedback)} 件: {escape(str(Path(feedback[0]).parent))}")
+    if result.backup:
+        console.print(f"前のマスターのバックアップ: {escape(result.backup)}")
+    if result.ignored:
+        console.print(f"読み込まなかったもの（ロックファイル等。フォルダの中は読みません）: {escape('、'.join(result.ignored))}")

@@ -1,0 +1,54 @@
+"""`envplan publish`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail, os_error_text, parse_fy_option
+
+
+@app.command()
+def publish(
+    master: Path = typer.Argument(..., help="マスターワークブック"),
+    out: Path = typer.Option(..., "--out", help="出力先フォルダ （空のフォルダか、以前に公表したフォルダ）"),
+    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="PDF（年次報告書・評価票）も作る"),
+    fy: str | None = typer.Option(None, "--fy", help="公表する年度（2021、令和3年度、R3 など。既定は設定シートの対象年度）"),
+    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+) -> None:
+    """公表用の Web サイト・PDF 報告書・評価票・オープンデータを作る。"""
+    from envplan.cli.master import print_diagnostics
+    from envplan.report.publish import PublishError
+    from envplan.report.publish import publish as run_publish
+
+    existing_file(master, as_json)
+    year = parse_fy_option(fy, as_json)
+    try:
+        with console.status("公表用の資料を作成しています…"):
+            result = run_publish(master, out, pdf=pdf, fy=year)
+    except OSError as e:  # the output folder cannot be written (nothing is left half-made there)
+        fail(f"公表用の資料を {out} に書き出せません（{os_error_text(e)}）", f"cannot write to {out}: {e}", as_json=as_json)
+    except PublishError as e:
+        code = EXIT_INVALID if e.invalid_input else EXIT_ENVIRONMENT
+        if as_json:
+            emit_json({"ok": False, "error": {"message": str(e), "message_en": e.message_en}, "errors": [d.to_json() for d in e.diagnostics]})
+        print_diagnostics(e.diagnostics)
+        console.print(f"[bold red]エラー:[/] {escape(str(e))}")
+        if e.pdf_unavailable:
+            console.print("--no-pdf を付けると、PDF なしで Web サイトとオープンデータを公表できます")
+        raise typer.Exit(code) from None
+    if as_json:
+        emit_json(result.to_json())
+    for w in result.warnings:
+        console.print(f"[yellow]警告:[/] {escape(w)}")
+    console.print(f"[green]公表用の資料を作成しました[/]（{escape(result.plan_name)}、{result.fy}年度、指標 {result.indicators}、施策 {result.policies}、{result.seconds.get('total', 0):.1f} 秒）")
+    console.print(f"  Web サイト: {escape(result.site_index)}（{len(result.pages)} ページ）")
+    if result.report_pdf:
+        console.print(f"  年次報告書 PDF: {escape(result.report_pdf)}（{result.report_pdf_pages} ページ）")
+    if result.evaluation_sheets:
+        console.print(f"  評価票 PDF: {escape(result.evaluation_sheets)}（{result.evaluation_sheet_pages} ページ）")
+    for kind, path in result.open_data.items():
+        console.print(f"  オープンデータ（{kind}）: {escape(path)}")
+    raise typer.Exit(EXIT_OK)

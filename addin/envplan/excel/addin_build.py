@@ -1,0 +1,300 @@
+"""`envplan addin build`: the Excel add-in (envplan.xlam) made from the text in `macros/`.
+
+The add-in is an Office Open XML package written here part by part: a
+hidden information sheet, the ribbon (`macros/ribbon.xml`) and a VBA project
+built by `vba_project.py` from
+
+- xlwings' own custom-add-in module (`xlwings_custom_addin.bas`, BSD
+  licence, taken from the installed xlwings so that the add-in and the
+  Python package always have the same version) with its settings name set to
+  `envplan` (so the settings file is `%USERPROFILE%\\.envplan\\envplan.conf`),
+  and its `Dictionary` class (MIT licence, used on macOS);
+- our modules in `macros/*.bas` (ribbon callbacks) and the UDF wrappers
+  `macros/EnvplanUdfs.bas`, generated from `udfs.py`.
+
+Everything is deterministic: the same sources give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
+
+import xlwings
+
+from envplan import __version__
+from envplan.excel.vba_project import (
+    WORKBOOK_CLSID,
+    WORKSHEET_CLSID,
+    VbaModule,
+    build_vba_project,
+    document_module,
+    module_from_export,
+    normalise_newlines,
+)
+from envplan.paths import MACROS_DIR
+
+ADDIN_NAME = "envplan.xlam"
+PROJECT_NAME = "EnvplanAddin"
+CONFIG_NAME = "envplan"  # xlwings' PROJECT_NAME: settings file .envplan\envplan.conf
+UDF_MODULE = "EnvplanUdfs"
+UDF_PYTHON_MODULE = "envplan.excel.udfs"
+RIBBON_FILE = "ribbon.xml"
+CUSTOMUI_NS = "http://schemas.microsoft.com/office/2006/01/customui"
+INFO_SHEET = "アドイン情報"
+XLWINGS_DIR = Path(xlwings.__file__).resolve().parent
+
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class AddinSourceError(ValueError):
+    pass
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    modules: list[VbaModule]
+    sha256: str
+    xlwings_version: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "sha256": self.sha256,
+            "xlwings_version": self.xlwings_version,
+            "envplan_version": __version__,
+            "modules": [{"name": m.name, "kind": m.kind} for m in self.modules],
+        }
+
+
+# --- sources --------------------------------------------------------------------
+
+
+def xlwings_module() -> VbaModule:
+    text = (XLWINGS_DIR / "xlwings_custom_addin.bas").read_text(encoding="ascii")
+    text, count = re.subn(r'(Public Const PROJECT_NAME As String = )"myaddin"', rf'\1"{CONFIG_NAME}"', text)
+    if count != 1:
+        raise AddinSourceError("xlwings_custom_addin.bas no longer has PROJECT_NAME = \"myaddin\"; check the xlwings version")
+    if f'XLWINGS_VERSION As String = "{xlwings.__version__}"' not in text:
+        raise AddinSourceError("xlwings_custom_addin.bas does not match the installed xlwings version")
+    return module_from_export(text, "standard", "xlwings_custom_addin.bas")
+
+
+def dictionary_class() -> VbaModule:
+    return module_from_export((XLWINGS_DIR / "addin" / "Dictionary.cls").read_text(encoding="ascii"), "class", "Dictionary.cls")
+
+
+def udf_module_source() -> str:
+    """The VBA wrappers of the UDFs, in the form xlwings' "Import Functions"
+    writes into an add-in: each calls the xlwings COM server with its arguments."""
+    from envplan.excel import udfs
+
+    lines = [
+        f'Attribute VB_Name = "{UDF_MODULE}"',
+        "' envplan のワークシート関数（envplan/udfs.py から生成。手で編集しないでください: envplan addin build --refresh-udfs）",
+        "#Const App = \"Microsoft Excel\" 'Adjust when using outside of Excel",
+    ]
+    for func in udfs.UDFS:
+        name = func.__name__
+        params = []
+        for p in inspect.signature(func).parameters.values():
+            params.append(("Optional " if p.default is not inspect.Parameter.empty else "") + p.name)
+        args = ", ".join(p.name for p in inspect.signature(func).parameters.values())
+        lines += [
+            f"Function {name}({', '.join(params)})",
+            '    #If App = "Microsoft Excel" Then',
+            "        If TypeOf Application.Caller Is Range Then On Error GoTo failed",
+            f'        {name} = XLPy.CallUDF("{UDF_PYTHON_MODULE}", "{name}", Array({args}), ActiveWorkbook, Application.Caller)',
+            "        Exit Function",
+            "    #Else",
+            f'        {name} = XLPy.CallUDF("{UDF_PYTHON_MODULE}", "{name}", Array({args}))',
+            "        Exit Function",
+            "    #End If",
+            "failed:",
+            f"    {name} = Err.Description",
+            "End Function",
+            "",
+        ]
+    return normalise_newlines("\n".join(lines) + "\n")
+
+
+def refresh_udf_module(macros: Path = MACROS_DIR) -> Path:
+    path = macros / f"{UDF_MODULE}.bas"
+    path.write_bytes(udf_module_source().encode("utf-8"))
+    return path
+
+
+def macro_modules(macros: Path = MACROS_DIR) -> list[VbaModule]:
+    """Our modules as kept in `macros/` (UTF-8 text; converted to the project's code page)."""
+    modules = []
+    for path in sorted(macros.glob("*.bas")) + sorted(macros.glob("*.cls")):
+        kind = "class" if path.suffix == ".cls" else "standard"
+        module = module_from_export(path.read_text(encoding="utf-8"), kind, path.name)  # type: ignore[arg-type]
+        if module.name != path.stem:
+            raise AddinSourceError(f"{path.name}: Attribute VB_Name is {module.name!r}; name the file {module.name}{path.suffix}")
+        modules.append(module)
+    if not any(m.name == UDF_MODULE for m in modules):
+        raise AddinSourceError(f"macros/{UDF_MODULE}.bas is missing; run `envplan addin build --refresh-udfs`")
+    return modules
+
+
+def ribbon_xml(macros: Path = MACROS_DIR) -> bytes:
+    data = (macros / RIBBON_FILE).read_bytes()
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as e:
+        raise AddinSourceError(f"macros/{RIBBON_FILE} is not well-formed XML: {e}") from e
+    if root.tag != f"{{{CUSTOMUI_NS}}}customUI":
+        raise AddinSourceError(f"macros/{RIBBON_FILE}: the root must be customUI in namespace {CUSTOMUI_NS}")
+    return data
+
+
+def ribbon_actions(xml: bytes) -> list[tuple[str, str]]:
+    """(control id, onAction) of every control with an action."""
+    root = ET.fromstring(xml)
+    return [(el.get("id", ""), el.get("onAction", "")) for el in root.iter() if el.get("onAction")]
+
+
+def addin_modules(macros: Path = MACROS_DIR) -> list[VbaModule]:
+    return [
+        document_module("ThisWorkbook", WORKBOOK_CLSID),
+        document_module("Sheet1", WORKSHEET_CLSID),
+        xlwings_module(),
+        dictionary_class(),
+        *macro_modules(macros),
+    ]
+
+
+# --- the package ----------------------------------------------------------------
+
+_CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>
+<Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.addin.macroEnabled.main+xml"/>
+<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
+<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>
+<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>
+<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>
+</Types>"""
+
+_ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
+<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>
+<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>
+<Relationship Id="rId4" Type="http://schemas.microsoft.com/office/2006/relationships/ui/extensibility" Target="customUI/customUI.xml"/>
+</Relationships>"""
+
+_WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
+<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
+<Relationship Id="rId3" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>
+</Relationships>"""
+
+_WORKBOOK = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<workbookPr codeName="ThisWorkbook"/>
+<bookViews><workbookView/></bookViews>
+<sheets><sheet name="{INFO_SHEET}" sheetId="1" r:id="rId1"/></sheets>
+</workbook>"""
+
+_STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<fonts count="1"><font><sz val="11"/><name val="游ゴシック"/><family val="2"/><charset val="128"/></font></fonts>
+<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>
+<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
+<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
+<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>
+<cellStyles count="1"><cellStyle name="標準" xfId="0" builtinId="0"/></cellStyles>
+</styleSheet>"""
+
+
+def _info_sheet(lines: list[str]) -> str:
+    rows = "".join(
+        f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c></row>' for i, text in enumerate(lines, 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetPr codeName="Sheet1"/><cols><col min="1" max="1" width="100" customWidth="1"/></cols>'
+        f"<sheetData>{rows}</sheetData></worksheet>"
+    )
+
+
+def _core(xlwings_version: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        "<dc:title>envplan アドイン（環境計画の進行管理）</dc:title>"
+        f"<cp:keywords>envplan={__version__} xlwings={xlwings_version}</cp:keywords>"
+        "<dc:creator>envplan addin build</dc:creator>"
+        "</cp:coreProperties>"
+    )
+
+
+_APP = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>Microsoft Excel</Application></Properties>"""
+
+
+def addin_versions(path: Path) -> dict[str, str]:
+    """The envplan and xlwings versions an add-in was built with (from its properties)."""
+    with zipfile.ZipFile(path) as z:
+        core = z.read("docProps/core.xml").decode("utf-8")
+    match = re.search(r"<cp:keywords>([^<]*)</cp:keywords>", core)
+    return dict(pair.split("=", 1) for pair in match.group(1).split() if "=" in pair) if match else {}
+
+
+def build_addin_bytes(macros: Path = MACROS_DIR) -> tuple[bytes, list[VbaModule]]:
+    modules = addin_modules(macros)
+    vba = build_vba_project(modules, project_name=PROJECT_NAME)
+    info = [
+        "envplan アドイン（環境計画の進行管理）",
+        f"envplan {__version__} / xlwings {xlwings.__version__}",
+        "このファイルは envplan addin build で macros/ のテキストから作られています。直接編集しないでください。",
+        "リボンの「環境計画」タブのボタンは、xlwings の RunPython で envplan.excel.actions の関数を呼びます。",
+        "Python の場所などの設定: %USERPROFILE%\\.envplan\\envplan.conf（envplan addin install が書きます）",
+    ]
+    parts: list[tuple[str, bytes]] = [
+        ("[Content_Types].xml", _CONTENT_TYPES.encode()),
+        ("_rels/.rels", _ROOT_RELS.encode()),
+        ("docProps/core.xml", _core(xlwings.__version__).encode()),
+        ("docProps/app.xml", _APP.encode()),
+        ("xl/workbook.xml", _WORKBOOK.encode()),
+        ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.encode()),
+        ("xl/worksheets/sheet1.xml", _info_sheet(info).encode()),
+        ("xl/styles.xml", _STYLES.encode()),
+        ("xl/vbaProject.bin", vba),
+        ("customUI/customUI.xml", ribbon_xml(macros)),
+    ]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts:
+            info_ = zipfile.ZipInfo(name, _ZIP_TIME)
+            info_.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info_, data)
+    return buffer.getvalue(), modules
+
+
+def build_addin(out: Path, macros: Path = MACROS_DIR) -> BuildResult:
+    """Write the add-in to `out` (a file path, or a folder to put envplan.xlam in)."""
+    if out.is_dir() or out.suffix.lower() != ".xlam":
+        out = out / ADDIN_NAME
+    data, modules = build_addin_bytes(macros)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    return BuildResult(out, modules, hashlib.sha256(data).hexdigest(), xlwings.__version__)

@@ -1,0 +1,209 @@
+"""Publication (step ④ of the PDCA cycle): from the master workbook alone,
+a static web site, a PDF annual report, printable evaluation sheets and open
+data, written into one output folder.
+
+The master is only read. Everything is built in a staging folder beside the
+output and swapped in at the end, so a failed run leaves the previous
+publication as it was. An existing output folder is replaced only when an
+earlier `publish` made it (it holds our marker file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from envplan.plan.diagnostics import Diagnostic
+from envplan.report.context import ReportData, build_report
+from envplan.report.opendata import CSV_NAME, FIELDS, JSON_NAME, README_NAME, write_open_data
+from envplan.report.site import write_site
+from envplan.rules.compute import compute_plan
+
+MARKER = ".envplan-publish.json"
+REPORT_PDF = "annual-report.pdf"
+SHEETS_PDF = "evaluation-sheets.pdf"
+DATA_DIR = "data"
+
+
+class PublishError(RuntimeError):
+    """Publishing cannot proceed; `diagnostics` holds the master's errors, if that is why."""
+
+    def __init__(
+        self, message: str, message_en: str, *, diagnostics: list[Diagnostic] | None = None, invalid_input: bool = False, pdf_unavailable: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.message_en = message_en
+        self.diagnostics = diagnostics or []
+        self.invalid_input = invalid_input  # the master's fault (exit 1), not the environment's (exit 2)
+        self.pdf_unavailable = pdf_unavailable  # only the PDF failed (no browser or font): publishing with pdf=False would work
+
+
+class PublishResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    master: str
+    out_dir: str
+    plan_name: str
+    fy: int
+    site_index: str
+    pages: list[str] = Field(default_factory=list)  # every HTML page, relative to out_dir
+    report_pdf: str | None = None
+    report_pdf_pages: int | None = None
+    evaluation_sheets: str | None = None
+    evaluation_sheet_pages: int | None = None
+    open_data: dict[str, str] = Field(default_factory=dict)  # csv / json / readme → path
+    indicators: int = 0
+    policies: int = 0
+    warnings: list[str] = Field(default_factory=list)
+    seconds: dict[str, float] = Field(default_factory=dict)  # time per stage
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": True, **self.model_dump(mode="json")}
+
+
+def publish(master: Path, out_dir: Path, *, pdf: bool = True, fy: int | None = None, today: dt.date | None = None) -> PublishResult:
+    """Publish the plan in `master` as of fiscal year `fy` (default: the plan's current year)."""
+    timer = _Timer()
+    out_dir = out_dir.resolve()
+    _check_out_dir(out_dir)
+    plan, warnings = _read_plan(master)
+    timer.lap("read")
+    if fy is not None and not plan.start_fy <= fy <= plan.end_fy:
+        raise PublishError(
+            f"年度 {fy} は計画期間（{plan.start_fy}～{plan.end_fy}年度）の外です",
+            f"fiscal year {fy} is outside the plan period {plan.start_fy}-{plan.end_fy}",
+        )
+    result = compute_plan(plan, fy)
+    previous = compute_plan(plan, result.fy - 1) if result.fy - 1 >= plan.start_fy else None
+    timer.lap("compute")
+    report = build_report(plan, result, previous, today=today)
+    report.files = {"csv": f"{DATA_DIR}/{CSV_NAME}", "json": f"{DATA_DIR}/{JSON_NAME}", "readme": f"{DATA_DIR}/{README_NAME}"}
+    if pdf:
+        report.files["report_pdf"] = REPORT_PDF
+        if report.policies:
+            report.files["sheets_pdf"] = SHEETS_PDF
+    timer.lap("prepare")
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        data = write_open_data(report, staging / DATA_DIR)
+        timer.lap("open_data")
+        pages = write_site(report, staging, data_fields=list(FIELDS))
+        timer.lap("site")
+        res = PublishResult(
+            master=str(master),
+            out_dir=str(out_dir),
+            plan_name=plan.name,
+            fy=report.fy,
+            site_index=str(out_dir / "index.html"),
+            pages=[p.relative_to(staging).as_posix() for p in pages],
+            open_data={k: str(out_dir / p.relative_to(staging)) for k, p in data.items()},
+            indicators=len(report.indicators),
+            policies=len(report.policies),
+            warnings=warnings,
+        )
+        if pdf:
+            _write_pdfs(report, staging, out_dir, res, timer)
+        (staging / MARKER).write_text(
+            json.dumps({"generator": "envplan publish", "master": str(master), "fy": report.fy, "created": dt.datetime.now().isoformat(timespec="seconds")}, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        _swap_in(staging, out_dir)
+        timer.lap("finish")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    res.seconds = timer.laps
+    return res
+
+
+def _write_pdfs(report: ReportData, staging: Path, out_dir: Path, res: PublishResult, timer: _Timer) -> None:
+    from envplan.report.chromium import BrowserError
+    from envplan.report.fonts import FontError
+    from envplan.report.pdf import write_pdfs
+
+    try:
+        outcome, sheets = write_pdfs(report, staging / REPORT_PDF, staging / SHEETS_PDF if report.policies else None)
+    except (BrowserError, FontError) as e:
+        raise PublishError(str(e), f"cannot make the PDF: {getattr(e, 'message_en', e)}", pdf_unavailable=True) from e
+    timer.lap("pdf")
+    timer.laps.update({f"pdf.{k}": v for k, v in outcome.seconds.items()})
+    res.report_pdf, res.report_pdf_pages = str(out_dir / REPORT_PDF), outcome.pages
+    missing = set(outcome.missing_glyphs)
+    if sheets is not None:
+        res.evaluation_sheets, res.evaluation_sheet_pages = str(out_dir / SHEETS_PDF), sheets.pages
+        missing |= sheets.missing_glyphs
+        res.warnings += sheets.notes
+    if missing:
+        res.warnings.append(f"PDF のフォントにない文字があり、正しく印刷されない可能性があります: {' '.join(sorted(missing))}")
+
+
+def _read_plan(master: Path):  # type: ignore[no-untyped-def]
+    from envplan.workbook.io import CalamineSource
+    from envplan.workbook.validation import validate_source
+
+    if not master.is_file():
+        raise PublishError(f"マスターワークブックが見つかりません: {master}", f"master workbook not found: {master}")
+    try:
+        source = CalamineSource(master)
+    except Exception as e:  # the reader's own errors: not a workbook, encrypted, broken zip
+        raise PublishError(f"{master.name} をワークブックとして読めません（{type(e).__name__}: {e}）", f"cannot read {master.name} as a workbook: {e}") from e
+    result = validate_source(source)
+    errors = result.diagnostics.errors
+    if result.plan is None or errors:
+        first = "; ".join(f"{d.location}: {d.message}" for d in errors[:3])
+        raise PublishError(
+            f"{master.name} に検証エラーが {len(errors)} 件あるため公表できません（envplan validate で確認してください）。{first}",
+            f"{master.name} has {len(errors)} validation errors; fix them before publishing",
+            diagnostics=errors,
+            invalid_input=True,
+        )
+    warnings = [f"{d.location}: {d.message}" for d in result.diagnostics.warnings]
+    return result.plan, warnings
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise PublishError(f"出力先はフォルダを指定してください: {out_dir}", f"the output must be a folder: {out_dir}")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
+        raise PublishError(
+            f"出力先 {out_dir} には公表用以外のファイルがあります。空のフォルダか、以前に公表したフォルダを指定してください",
+            f"{out_dir} holds files not written by envplan publish; choose an empty folder or an earlier publication",
+        )
+
+
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    """Replace out_dir with staging: rename the old one aside, rename the new
+    one in, then delete the old one (a crash in between leaves both, never half)."""
+    if not out_dir.exists():
+        staging.rename(out_dir)
+        return
+    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    out_dir.rename(old)
+    try:
+        staging.rename(out_dir)
+    except OSError:
+        old.rename(out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.start = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self.last, 3)
+        self.last = now
+        self.laps["total"] = round(now - self.start, 3)

@@ -1,0 +1,35 @@
+"""Which fiscal years are closed (確定済み) and which years a department fills in.
+
+Opening the next fiscal year freezes the finished one (`Plan.frozen_through_fy`).
+Data lag shifts this per indicator: a figure that arrives two years late (CO2,
+「H34時点で入手可能な最新データがH32」) for FY2021 is still open after FY2022
+is frozen, and is frozen only when the round in which it was due is closed.
+"""
+
+from __future__ import annotations
+
+from envplan.plan.model import Indicator, Plan
+
+# A settled budget (決算) is known only in the following year: it behaves like a lag of 1.
+BUDGET_LAG = {"決算": 1}
+
+
+def value_frozen(plan: Plan, indicator: Indicator, fy: int) -> bool:
+    """The indicator's figure for `fy` was due in a round that is closed."""
+    return plan.frozen_through_fy is not None and fy + indicator.data_lag <= plan.frozen_through_fy
+
+
+def year_frozen(plan: Plan, fy: int) -> bool:
+    """Project statuses and self-ratings of `fy` are closed."""
+    return plan.frozen_through_fy is not None and fy <= plan.frozen_through_fy
+
+
+def budget_frozen(plan: Plan, fy: int, kind: str) -> bool:
+    return plan.frozen_through_fy is not None and fy + BUDGET_LAG.get(kind, 0) <= plan.frozen_through_fy
+
+
+def input_years(plan: Plan, indicator: Indicator, fy: int) -> list[int]:
+    """Years whose actual a department enters in the template of `fy`: this
+    year's, and for an indicator whose data arrive late the earlier years whose
+    figure may arrive now (FY2022, lag 2 → 2020, 2021, 2022), frozen ones excepted."""
+    return [y for y in range(fy - indicator.data_lag, fy + 1) if not value_frozen(plan, indicator, y)]

@@ -1,0 +1,622 @@
+"""Consolidating the departments' returned templates into the master (`envplan consolidate`).
+
+Two halves, so the Excel door can apply the same changes to the open book:
+
+- *plan* (`Consolidator`, pure given the returns): decide per file whether it
+  is accepted, rejected or changes nothing; the values it changes (with the
+  old value, the file, its SHA-256, the department, the cell); the change-log
+  rows, the submissions table and the feedback each file needs;
+- *apply* (`master_changes.apply_edits` into a `MasterEditSink`): the file door
+  writes the master once, atomically, under the run's lock.
+
+Rules: a return must be ours (signature), of the master's fiscal year, with its
+definitions untouched and only fields its department owns; every value is
+read and checked by the same rules as `validate`. Errors reject the whole
+return (no partial writes); warnings are reported and the values accepted.
+Of two returns of one department, the later issued/saved wins, with a warning.
+Running again on the same inbox changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from envplan.plan.diagnostics import Diagnostic, DiagnosticList
+from envplan.plan.model import Plan
+from envplan.plan.years import fy_label
+from envplan.rules.freeze_rules import budget_frozen, value_frozen, year_frozen
+from envplan.survey.assessment import Assessment, ConsolidationPlan, ConsolidationResult
+from envplan.survey.feedback import write_feedback
+from envplan.survey.return_files import OpenSource, ReturnFile, list_inbox, read_returns
+from envplan.survey.return_reader import CellDeviation, ReturnInput, same_value
+from envplan.survey.template_identity import TemplateIdentity, key_id
+from envplan.survey.template_issue import departments_to_issue, describe_value, project_lead
+from envplan.workbook.changes import KIND_IMPORT, KIND_IMPORT_FROZEN, MasterState, apply_to_plan, changelog_edit, check_placeable, resolve_edits, same_as_logged
+from envplan.workbook.fields import ChangeOrigin, FieldChange, encode_key, now_text, plan_value
+from envplan.workbook.io import ResultTable
+from envplan.workbook.layout import layout
+from envplan.workbook.validation import _check_values as check_values  # the same plausibility rules as validate
+
+SUBMITTED, RETURNED, NOT_SUBMITTED = "受理", "差戻し", "未提出"
+MAX_DEVIATIONS_REPORTED = 40
+# Texts of a policy that belong to one evaluation year (the template leaves them blank for a new year).
+YEARLY_POLICY_TEXTS = ("results", "remaining_issues")
+
+
+def _time_key(a: Assessment) -> tuple[Any, ...]:
+    ident = a.identity
+    return (_parse_time(ident.issued_at if ident else ""), _parse_time(a.rf.saved_at), a.rf.mtime, a.rf.file)
+
+
+def _parse_time(text: str) -> dt.datetime:
+    try:
+        t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+
+
+class Consolidator:
+    """Judges returns one by one as they are read, keeping in memory only the
+    latest return of each department (so memory does not grow with the inbox)."""
+
+    def __init__(self, state: MasterState, *, at: str | None = None, allow_frozen: bool = False) -> None:
+        self.state = state
+        self.plan = state.plan
+        self.at = at or now_text()
+        self.allow_frozen = allow_frozen
+        self.done: list[Assessment] = []
+        self.latest: dict[str, Assessment] = {}
+        self.ignored: list[str] = []
+        self._owners = self._foreign_ids()
+
+    def _foreign_ids(self) -> dict[str, str]:
+        """Every indicator and project ID → the department that reports it."""
+        owners = {i.id: i.department for i in self.plan.indicators}
+        owners.update({p.id: project_lead(p) for p in self.plan.projects})
+        return owners
+
+    # --- reading files in --------------------------------------------------------
+
+    def add(self, rf: ReturnFile) -> None:
+        a = Assessment(rf)
+        if not rf.attributable:
+            a.diagnostics += rf.problems
+            if rf.reading is not None:
+                a.diagnostics += rf.reading.diagnostics.items
+            a.status = "rejected"
+            self.done.append(a)
+            return
+        ident = a.identity
+        assert ident is not None
+        if ident.plan != self.plan.name:
+            a.add("RETURN_OTHER_PLAN", f"この様式は計画「{ident.plan}」のものです。このマスターの計画は「{self.plan.name}」です", value=ident.plan)
+        elif self.plan.department(ident.department) is None:
+            a.add("RETURN_UNKNOWN_DEPARTMENT", f"様式の所管課「{ident.department}」はマスターの所管課シートにありません", value=ident.department)
+        if a.errors:
+            a.status = "rejected"
+            self.done.append(a)
+            return
+        earlier = self.latest.get(ident.department)
+        if earlier is None:
+            self.latest[ident.department] = a
+            return
+        newer, older = (a, earlier) if _time_key(a) >= _time_key(earlier) else (earlier, a)
+        self._supersede(older, newer)
+        self.latest[ident.department] = newer
+
+    def _supersede(self, older: Assessment, newer: Assessment) -> None:
+        older.superseded_by = newer.rf.file
+        older.status = "unchanged"
+        older.diagnostics = []
+        older.add(
+            "RETURN_SUPERSEDED",
+            f"同じ所管課のより新しい提出「{newer.rf.file}」があるため、このファイルは取り込みませんでした",
+            severity="warning",
+            value=newer.rf.file,
+        )
+        older.rf.reading = _slim(older.rf.reading)
+        self.done.append(older)
+
+    # --- judging the latest return of each department ------------------------------
+
+    def finish(self) -> ConsolidationPlan:
+        changes: list[FieldChange] = []
+        for dept in list(self.latest):
+            a = self.latest[dept]
+            self._judge(a)
+            self.done.append(a)
+            if a.status == "accepted":
+                changes += a.changes
+        plan_after = apply_to_plan(self.plan, changes)
+        edits = resolve_edits(self.state, changes, plan_after)
+        log = changelog_edit(self.state, changes)
+        if isinstance(log, ResultTable):
+            edits.tables.append(log)
+        elif log is not None:
+            edits.appends.append(log)
+        submissions, changed = self._submissions()
+        if changed:
+            edits.tables.append(submissions_table(submissions, self.plan))
+        order = {id(a): i for i, a in enumerate(self.done)}
+        assessments = sorted(self.done, key=lambda a: (a.rf.file, order[id(a)]))
+        return ConsolidationPlan(self.plan.current_fy, self.at, assessments, changes, edits, submissions, changed, plan_after, self.ignored)
+
+    def _judge(self, a: Assessment) -> None:
+        ident = a.identity
+        reading = a.rf.reading
+        assert ident is not None and reading is not None
+        fy = self.plan.current_fy
+        if ident.fy != fy:
+            a.add(
+                "RETURN_WRONG_YEAR",
+                f"この様式は{fy_label(ident.fy)}用です。いまは{fy_label(fy)}の照会です。{fy}年度の様式に入力して提出してください",
+                value=ident.fy,
+            )
+            a.status = "rejected"
+            return
+        recorded = self._recorded(ident.department)
+        if recorded is not None and recorded.get("sha256") == a.rf.sha256 and recorded.get("status") == SUBMITTED:
+            # This very file was imported before: never re-applied (staff edits since then stay).
+            a.status = "unchanged"
+            return
+        a.diagnostics += reading.diagnostics.items
+        self._deviations(a, reading.deviations, ident.department)
+        for sheet in reading.extra_sheets:
+            a.add("RETURN_EXTRA_SHEET", f"シート「{sheet}」は様式にないシートのため、取り込みません", sheet, severity="warning")
+        allowed = [inp for inp in reading.inputs if self._may_write(a, inp, ident.department)]
+        if not a.errors:
+            a.changes = self._changes(a, allowed, ident)
+            self._plausibility(a, allowed)
+        if a.errors:
+            a.status = "rejected"
+            a.changes = []
+            return
+        a.status = "accepted"
+
+    def _deviations(self, a: Assessment, deviations: list[CellDeviation], dept: str) -> None:
+        names = {d.code: d.name for d in self.plan.departments}
+        foreign_rows: set[tuple[str, int]] = set()
+        reported = 0
+        for dev in deviations:
+            row = int("".join(ch for ch in dev.ref if ch.isdigit()))
+            owner = self._owners.get(dev.found)
+            if dev.mode == "strict" and owner and owner != dept and not dev.issued:
+                if (dev.sheet, row) not in foreign_rows:
+                    foreign_rows.add((dev.sheet, row))
+                    a.add(
+                        "RETURN_FOREIGN_ROW",
+                        f"「{dev.found}」は{names.get(owner, owner)}の担当です。この様式（{names.get(dept, dept)}）では入力できません。{row}行目を削除してください",
+                        dev.sheet,
+                        dev.ref,
+                        value=dev.found,
+                    )
+                continue
+            if (dev.sheet, row) in foreign_rows:
+                continue
+            if reported >= MAX_DEVIATIONS_REPORTED:
+                reported += 1
+                continue
+            reported += 1
+            if dev.mode == "info":
+                a.add("RETURN_IGNORED_CELL", f"このセルへの入力（「{dev.found[:40]}」）は取り込まれません。入力は黄色の欄にお願いします", dev.sheet, dev.ref, "warning", dev.found)
+            elif dev.issued:
+                a.add(
+                    "RETURN_LOCKED_CHANGED",
+                    f"このセルは変更できません（発行時「{dev.issued[:40]}」→ 提出「{dev.found[:40] if dev.found else '（空欄）'}」）。元に戻してください",
+                    dev.sheet,
+                    dev.ref,
+                    value=dev.found,
+                )
+            else:
+                a.add("RETURN_UNEXPECTED_CELL", f"このセルは入力欄ではありません（「{dev.found[:40]}」が入力されています）。削除して、黄色の欄に入力してください", dev.sheet, dev.ref, value=dev.found)
+        if reported > MAX_DEVIATIONS_REPORTED:
+            a.add("RETURN_LOCKED_CHANGED", f"ほかにも発行時から変わったセルが{reported - MAX_DEVIATIONS_REPORTED}か所あります。お送りした様式に入力し直してください")
+
+    def _may_write(self, a: Assessment, inp: ReturnInput, dept: str) -> bool:
+        """Ownership, frozen years and a place in the master, checked against the master as it is now."""
+        key, spec = inp.spec.key, inp.spec
+        plan = self.plan
+        names = {d.code: d.name for d in plan.departments}
+        kind = key[0]
+        owner: str | None = None
+        frozen = False
+        if kind == "value":
+            ind = plan.indicator(key[1])
+            owner = ind.department if ind else None
+            frozen = ind is not None and value_frozen(plan, ind, key[2])
+        elif kind == "project":
+            proj = next((p for p in plan.projects if p.id == key[1]), None)
+            owner = project_lead(proj) if proj else None
+            frozen = year_frozen(plan, key[2])
+        elif kind == "project_part":
+            # A co-department writes its own part only, while it is on the project.
+            proj = next((p for p in plan.projects if p.id == key[1]), None)
+            owner = (key[3] if key[3] in proj.co_departments() else project_lead(proj)) if proj else None
+            frozen = year_frozen(plan, key[2])
+        elif kind in ("policy", "rating", "budget"):
+            pol = plan.policy(key[1])
+            owner = pol.department if pol else None
+            frozen = (kind == "rating" and year_frozen(plan, key[2])) or (kind == "budget" and budget_frozen(plan, key[2], key[3]))
+        elif kind == "department":
+            owner = key[1] if plan.department(key[1]) else None
+        if owner is None:
+            if not inp.edited and inp.value is None:
+                return False  # gone from the master and left blank: nothing to import
+            a.add("RETURN_UNKNOWN_ROW", f"{spec.label}: マスターにこの項目がなくなっています（削除されたか、IDが変わりました）", spec.sheet, spec.ref, value=inp.found)
+            return False
+        if owner != dept:
+            if not inp.edited:
+                return False  # reassigned since issue and untouched: not this department's to write
+            a.add("RETURN_NOT_OWNER", f"{spec.label}: この項目は現在{names.get(owner, owner)}の担当です。この様式からは入力できません", spec.sheet, spec.ref, value=inp.found)
+            return False
+        if frozen and inp.edited and not self.allow_frozen:
+            a.add(
+                "RETURN_FROZEN_YEAR",
+                f"{spec.label}: この年度は確定済みのため変更できません（変更が必要なときは環境課にご連絡ください）",
+                spec.sheet,
+                spec.ref,
+                value=inp.found,
+            )
+            return False
+        problem = check_placeable(self.state, key) if inp.edited or inp.value is not None else None
+        if problem:
+            a.add("RETURN_MASTER_NO_PLACE", f"{spec.label}: {problem}", spec.sheet, spec.ref)
+            return False
+        return True
+
+    def _changes(self, a: Assessment, inputs: list[ReturnInput], ident: TemplateIdentity) -> list[FieldChange]:
+        plan = self.plan
+        dept = ident.department
+        by_key = {inp.spec.key: inp for inp in inputs}
+        out: list[FieldChange] = []
+        held_over: list[tuple[ReturnInput, Any]] = []
+        for inp in inputs:
+            key, spec = inp.spec.key, inp.spec
+            new, cur = inp.value, plan_value(plan, key)
+            if not self._pair_ok(a, inp, by_key, cur):
+                continue
+            if self._of_an_earlier_year(key, ident.fy):
+                # Last year's results stay until this year's evaluation replaces them (below).
+                held_over.append((inp, cur))
+                cur = None
+            if same_value(new, cur):
+                continue
+            # The master value differs from the issued one because of this department's own
+            # earlier return (a resubmission), not because staff edited it since.
+            last = self.state.last_change.get(encode_key(key))
+            by_this = last is not None and last[0] == dept and same_as_logged(last[1], cur)
+            if not same_value(cur, inp.issued) and not by_this:
+                if same_value(new, inp.issued):
+                    a.add(
+                        "RETURN_MASTER_NEWER",
+                        f"{spec.label}: 様式の発行後にマスターで変更されています（発行時 {describe_value(inp.issued, spec.unit)} → 現在 {describe_value(cur, spec.unit)}）。提出の値は発行時のままのため、マスターの値を残しました",
+                        spec.sheet,
+                        spec.ref,
+                        "warning",
+                    )
+                    continue
+                a.add(
+                    "RETURN_OVERRIDES_MASTER",
+                    f"{spec.label}: 様式の発行後にマスターで変更されていた値（{describe_value(cur, spec.unit)}）を、提出の値（{describe_value(new, spec.unit)}）で置き換えました",
+                    spec.sheet,
+                    spec.ref,
+                    "warning",
+                )
+            frozen = self._is_frozen(key)
+            origin = ChangeOrigin(KIND_IMPORT_FROZEN if frozen else KIND_IMPORT, self.at, dept, a.rf.file, a.rf.sha256, f"{spec.sheet}!{spec.ref}")
+            out.append(FieldChange(key, spec.label, plan_value(plan, key), new, origin))
+        touched = sorted({ch.key[1] for ch in out if ch.key[0] in ("policy", "rating", "budget")})
+        for code in touched:
+            pol = plan.policy(code)
+            if pol is not None and pol.evaluation_fy != ident.fy:
+                origin = ChangeOrigin(KIND_IMPORT, self.at, dept, a.rf.file, a.rf.sha256, "")
+                out.append(FieldChange(("policy", code, "evaluation_fy"), f"施策{code} 評価年度", pol.evaluation_fy, ident.fy, origin))
+                # This year's evaluation replaces last year's texts, also where left blank.
+                for inp, cur in held_over:
+                    if inp.spec.key[1] == code and inp.value is None and cur is not None:
+                        origin = ChangeOrigin(KIND_IMPORT, self.at, dept, a.rf.file, a.rf.sha256, f"{inp.spec.sheet}!{inp.spec.ref}")
+                        out.append(FieldChange(inp.spec.key, inp.spec.label, cur, None, origin))
+        return out
+
+    def _of_an_earlier_year(self, key: tuple[Any, ...], fy: int) -> bool:
+        """A policy's yearly texts (results, remaining issues) written for an earlier evaluation year."""
+        if key[0] != "policy" or key[2] not in YEARLY_POLICY_TEXTS:
+            return False
+        pol = self.plan.policy(key[1])
+        return pol is not None and pol.evaluation_fy != fy
+
+    def _pair_ok(self, a: Assessment, inp: ReturnInput, by_key: dict[tuple[Any, ...], ReturnInput], cur: Any) -> bool:
+        """A project's status and a policy's rating carry the row: a comment or reason needs one."""
+        key, spec = inp.spec.key, inp.spec
+        if key[0] not in ("project", "rating"):
+            return True
+        main = "status" if key[0] == "project" else "rating"
+        if key[3] == main:
+            if inp.value is None and cur is not None and key[0] == "project":
+                a.add("RETURN_STATUS_CLEARED", f"{spec.label}: 状況は空欄にできません。一覧から選んでください", spec.sheet, spec.ref)
+                return False
+            return True
+        partner = by_key.get((*key[:3], main))
+        has_main = (partner.value if partner else None) is not None or plan_value(self.plan, (*key[:3], main)) is not None
+        if inp.value is not None and not has_main:
+            what = "状況" if key[0] == "project" else "評価区分"
+            cell = partner.spec.ref if partner else spec.ref
+            a.add("REQUIRED", f"{spec.label}を入力するときは、{what}も一覧から選んでください", spec.sheet, cell)
+            return False
+        return True
+
+    def _is_frozen(self, key: tuple[Any, ...]) -> bool:
+        plan = self.plan
+        if key[0] == "value":
+            ind = plan.indicator(key[1])
+            return ind is not None and value_frozen(plan, ind, key[2])
+        if key[0] in ("project", "project_part", "rating"):
+            return year_frozen(plan, key[2])
+        if key[0] == "budget":
+            return budget_frozen(plan, key[2], key[3])
+        return False
+
+    def _plausibility(self, a: Assessment, inputs: list[ReturnInput]) -> None:
+        """The range and jump checks of validate, on the indicator as it would be after this return."""
+        value_changes = [ch for ch in a.changes if ch.key[0] == "value"]
+        if not value_changes:
+            return
+        ids = {ch.key[1] for ch in value_changes}
+        # Only the indicators this return touches: copying the whole plan per return is needless work.
+        merged = apply_to_plan(self.plan.model_copy(update={"indicators": [i for i in self.plan.indicators if i.id in ids], "projects": [], "policies": []}), value_changes)
+        cells = {("value", *inp.spec.key[1:]): (inp.spec.sheet, inp.spec.ref) for inp in inputs if inp.spec.key[0] == "value"}
+        diags = DiagnosticList()
+        for ind_id in sorted(ids):
+            ind = merged.indicator(ind_id)
+            assert ind is not None
+            check_values(diags, merged, ind, lambda key: cells.get(key, ("", "")))
+        changed = {(ch.key[1], ch.key[2]) for ch in value_changes}
+        for d in diags.items:
+            if not d.cell:
+                continue  # about a year this return did not touch: the master's own matter
+            key = next((k for k, at in cells.items() if at == (d.sheet, d.cell)), None)
+            if key is not None and (key[1], key[2]) in changed:
+                d.file = a.rf.file
+                a.diagnostics.append(d)
+
+    # --- submissions ----------------------------------------------------------------
+
+    def _recorded(self, dept: str) -> dict[str, Any] | None:
+        fy = self.plan.current_fy
+        return next((r for r in self.state.submissions if r.get("fy") == fy and r.get("department") == dept), None)
+
+    def _submissions(self) -> tuple[list[dict[str, Any]], bool]:
+        fy = self.plan.current_fy
+        names = {d.code: d.name for d in self.plan.departments}
+        rows = {(r.get("fy"), r.get("department")): dict(r) for r in self.state.submissions}
+        before = {k: dict(v) for k, v in rows.items()}
+        for dept in (d.code for d in departments_to_issue(self.plan)):
+            rows.setdefault((fy, dept), _submission_row(fy, dept, names.get(dept, dept), NOT_SUBMITTED))
+        for dept, a in self.latest.items():
+            if a.status == "unchanged":
+                continue
+            ident = a.identity
+            assert ident is not None
+            first_error = a.errors[0].message if a.errors else ""
+            note = first_error if a.status == "rejected" else ("確認のお願い（警告）があります" if a.warnings else "")
+            rows[(fy, dept)] = _submission_row(
+                fy,
+                dept,
+                names.get(dept, dept),
+                RETURNED if a.status == "rejected" else SUBMITTED,
+                received_at=self.at,
+                file=a.rf.file,
+                sha256=a.rf.sha256,
+                errors=len(a.errors),
+                warnings=len(a.warnings),
+                changes=len(a.changes),
+                issued_at=ident.issued_at,
+                note=note,
+            )
+        order = {d.code: i for i, d in enumerate(self.plan.departments)}
+        result = sorted(rows.values(), key=lambda r: (-(r.get("fy") or 0), order.get(r.get("department"), 999), str(r.get("department"))))
+        return result, rows != before
+
+
+def _submission_row(fy: int, dept: str, name: str, status: str, **fields: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {c.key: None for c in layout()["submissions"].columns}
+    row.update(fy=fy, department=dept, department_name=name, status=status)
+    for k, v in fields.items():
+        row[k] = v if v != "" else None
+    return row
+
+
+def submissions_table(rows: list[dict[str, Any]], plan: Plan) -> ResultTable:
+    spec = layout()["submissions"]
+    keys = [c.key for c in spec.columns]
+    fy = plan.current_fy
+    current = [r for r in rows if r.get("fy") == fy]
+    counts = {s: sum(1 for r in current if r.get("status") == s) for s in (SUBMITTED, RETURNED, NOT_SUBMITTED)}
+    note = f"{fy_label(fy)}: 受理 {counts[SUBMITTED]}、差戻し {counts[RETURNED]}、未提出 {counts[NOT_SUBMITTED]}（{spec.note}）"
+    status_col = keys.index("status")
+    return ResultTable(
+        sheet=spec.name,
+        title=spec.title,
+        note=note,
+        header=[c.header for c in spec.columns],
+        rows=[[r.get(k) for k in keys] for r in rows],
+        widths=[c.width for c in spec.columns],
+        number_formats={0: '0"年度"'},
+        text_fills={status_col: {SUBMITTED: "C6EFCE", RETURNED: "F8CBAD", NOT_SUBMITTED: "FFE699"}},
+    )
+
+
+def _slim(reading: Any) -> Any:
+    """Keep only what a superseded return still needs (its identity)."""
+    if reading is None:
+        return None
+    reading.inputs = []
+    reading.deviations = []
+    reading.diagnostics = DiagnosticList()
+    return reading
+
+
+# --- the whole run on files ----------------------------------------------------------
+
+
+class ConsolidationError(RuntimeError):
+    """An environment problem: no master, no inbox, no key, master busy or invalid."""
+
+    def __init__(self, message: str, message_en: str, diagnostics: list[Diagnostic] | None = None, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.message_en = message_en
+        self.diagnostics = diagnostics or []
+        self.exit_code = exit_code
+
+
+def prepare_consolidation(
+    state: MasterState,
+    inbox: Path,
+    key: bytes,
+    *,
+    jobs: int = 1,
+    allow_frozen: bool = False,
+    open_source: OpenSource | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ConsolidationPlan:
+    """Read the inbox (in `jobs` processes) and plan the changes; writes nothing.
+    The Excel door calls this with a state read from the open book."""
+
+    files, ignored = list_inbox(inbox)
+    consolidator = Consolidator(state, allow_frozen=allow_frozen)
+    # Folders are listed too (not read): a return filed in a subfolder must not go unnoticed.
+    consolidator.ignored = [p.name if p.is_file() else f"{p.name}/" for p in ignored if p.name != FEEDBACK_DIR_NAME and not p.name.startswith(".")]
+    for i, rf in enumerate(read_returns(files, key, key_id(key), jobs=jobs, open_source=open_source), 1):
+        consolidator.add(rf)
+        if progress:
+            progress(i, len(files), rf.file)
+    return consolidator.finish()
+
+
+def consolidate(
+    master: Path,
+    inbox: Path,
+    *,
+    jobs: int = 1,
+    feedback_dir: Path | None = None,
+    allow_frozen: bool = False,
+    open_source: OpenSource | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ConsolidationResult:
+    """Consolidate every return in `inbox` into `master` (file door)."""
+    from envplan.survey.template_identity import SigningKeyError, load_key
+    from envplan.workbook.changes import MasterStateError, load_master_state
+    from envplan.workbook.io import CalamineSource
+    from envplan.workbook.store import MasterBusyError, MasterLock, MasterWriteError
+    from envplan.workbook.xlsx_master_edits import edit_master
+
+    master, inbox = Path(master), Path(inbox)
+    if not master.is_file():
+        raise ConsolidationError(f"マスターが見つかりません: {master}", f"master not found: {master}")
+    if not inbox.is_dir():
+        raise ConsolidationError(f"受付フォルダが見つかりません: {inbox}", f"inbox folder not found: {inbox}")
+    try:
+        key = load_key(master)
+    except SigningKeyError as e:
+        raise ConsolidationError(str(e), "the signing key beside the master is missing or unreadable") from e
+    backup: Path | None = None
+    try:
+        with MasterLock(master):
+            try:
+                source = CalamineSource(master)
+            except Exception as e:  # the reader's own errors: not a workbook, encrypted, broken zip
+                raise ConsolidationError(f"{master.name} をワークブックとして読めません（{type(e).__name__}: {e}）", f"cannot read {master.name} as a workbook: {e}") from e
+            try:
+                state = load_master_state(source)
+            except MasterStateError as e:
+                raise ConsolidationError(str(e), "the master has errors; run envplan validate", e.diagnostics, exit_code=1) from e
+            finally:
+                source.close()
+            cplan = prepare_consolidation(state, inbox, key, jobs=jobs, allow_frozen=allow_frozen, open_source=open_source, progress=progress)
+            feedback_to = feedback_dir or inbox / FEEDBACK_DIR_NAME
+            if any(a.needs_feedback for a in cplan.assessments):
+                _check_writable(feedback_to)  # before the master changes: the run stops whole or completes whole
+            if cplan.write_needed:
+                backup = edit_master(master, cplan.edits, policy_sheets=state.reading.policy_sheets)
+    except MasterBusyError as e:
+        raise ConsolidationError(str(e), "the master is in use (another run, or open in Excel/LibreOffice)") from e
+    except MasterWriteError as e:
+        raise ConsolidationError(str(e), "the master could not be written; it is unchanged") from e
+    try:
+        write_feedback(cplan, feedback_to)
+    except OSError as e:  # e.g. the disk filled up after the master was written
+        from envplan.workbook.store import write_error_reason
+
+        done = "マスターへの取込は完了しましたが、" if backup or cplan.write_needed else "マスターは変更していませんが、"
+        raise ConsolidationError(
+            f"{done}差戻し・確認のファイルを {feedback_to} に書き込めませんでした（{write_error_reason(e)}）。"
+            "空きを作るか --feedback で書き込めるフォルダを指定して、同じコマンドを実行し直してください",
+            "the feedback files could not be written" + ("; the master was updated" if cplan.write_needed else ""),
+        ) from e
+    return result_of(cplan, master, inbox, backup)
+
+
+def _check_writable(folder: Path) -> None:
+    """Raise ConsolidationError unless files can be created in `folder` (created if missing)."""
+    import tempfile
+
+    from envplan.workbook.store import write_error_reason
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise ConsolidationError(
+            f"差戻し・確認のファイルの出力先 {folder} に書き込めません（{write_error_reason(e)}）。"
+            "マスターは変更していません。--feedback で書き込めるフォルダを指定してください",
+            f"the feedback folder {folder} cannot be written; the master is unchanged",
+        ) from e
+
+
+FEEDBACK_DIR_NAME = "フィードバック"
+
+
+def consolidate_into(
+    state: MasterState,
+    sink: Any,
+    inbox: Path,
+    key: bytes,
+    *,
+    master_label: str = "",
+    jobs: int = 1,
+    feedback_dir: Path | None = None,
+    allow_frozen: bool = False,
+) -> ConsolidationResult:
+    """The same run for a master that is open elsewhere (the Excel door): `state`
+    read from the open book, edits applied through its `MasterEditSink`. The
+    caller saves the book; nothing is applied when nothing changed."""
+    from envplan.workbook.changes import apply_edits
+
+    cplan = prepare_consolidation(state, Path(inbox), key, jobs=jobs, allow_frozen=allow_frozen)
+    if cplan.write_needed:
+        apply_edits(cplan.edits, sink, state.reading.policy_sheets)
+    write_feedback(cplan, feedback_dir or Path(inbox) / FEEDBACK_DIR_NAME)
+    return result_of(cplan, Path(master_label or "master"), Path(inbox), None)
+
+
+def result_of(cplan: ConsolidationPlan, master: Path, inbox: Path, backup: Path | None) -> ConsolidationResult:
+    plan = cplan.plan_after
+    return ConsolidationResult(
+        master=str(master),
+        inbox=str(inbox),
+        fy=cplan.fy,
+        accepted=cplan.count("accepted"),
+        rejected=cplan.count("rejected"),
+        unchanged=cplan.count("unchanged"),
+        changes=len(cplan.changes),
+        written=cplan.write_needed,
+        backup=str(backup) if backup else "",
+        ignored=cplan.ignored,
+        files=[a.outcome(plan) for a in cplan.assessments],
+        submissions=[r for r in cplan.submissions if r.get("fy") == cplan.fy],
+    )

@@ -1,0 +1,199 @@
+"""The returned files in an inbox: what kind of file each is, its hash, and its
+reading, done in parallel worker processes with the fast reader.
+
+Each file is checked before it is opened: its extension (.xls and .ods get a
+message that says what to do), whether it is a zip at all (a truncated file,
+a password-protected one), then read with python-calamine through
+`return_reader.read_return` and its signature checked with the master's key.
+Only small, picklable results travel back from the workers.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import hashlib
+import io
+import multiprocessing
+import re
+import signal
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envplan.plan.diagnostics import Diagnostic
+from envplan.survey import return_safety
+from envplan.survey.return_reader import ReturnReading, check_signature, read_return
+from envplan.workbook.io import CalamineSource, WorkbookSource
+
+RETURN_SUFFIXES = (".xlsx", ".xlsm")
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # .xls, and any password-protected Office file
+WRONG_FORMATS = {
+    ".xls": "「.xls形式は読み込めません。.xlsx形式で保存し直してください」（Excel の「名前を付けて保存」で「Excel ブック (*.xlsx)」を選びます）",
+    ".ods": "「.ods形式は読み込めません。.xlsx形式で保存し直してください」（LibreOffice の「名前を付けて保存」で「Excel 2007-365 (.xlsx)」を選びます）",
+    ".xlsb": "「.xlsb形式は読み込めません。.xlsx形式で保存し直してください」",
+    ".csv": "CSV では取り込めません。お送りした様式（.xlsx）に入力して、そのまま保存して送ってください",
+}
+
+OpenSource = Callable[[Path], WorkbookSource]
+
+
+@dataclass
+class ReturnFile:
+    """One file of the inbox after reading (no master knowledge yet)."""
+
+    file: str  # name, for messages
+    path: str
+    sha256: str = ""
+    size: int = 0
+    saved_at: str = ""  # the workbook's own last-saved time (docProps/core.xml), if any
+    mtime: float = 0.0
+    reading: ReturnReading | None = None
+    problems: list[Diagnostic] = field(default_factory=list)  # errors about the file as a whole
+
+    @property
+    def attributable(self) -> bool:
+        """Ours and untampered: its identity (department, year) can be trusted."""
+        return self.reading is not None and self.reading.content is not None and not self.problems
+
+
+def is_ignored(path: Path) -> bool:
+    """Not a return: office lock files, hidden files, folders."""
+    name = path.name
+    return path.is_dir() or name.startswith(("~$", ".~lock.", ".")) or name.lower() in ("thumbs.db", "desktop.ini")
+
+
+def list_inbox(inbox: Path) -> tuple[list[Path], list[Path]]:
+    """(files to read, ignored entries), sorted by name."""
+    entries = sorted(Path(inbox).iterdir(), key=lambda p: p.name)
+    return [p for p in entries if not is_ignored(p)], [p for p in entries if is_ignored(p)]
+
+
+def _error(code: str, message: str, file: str, sheet: str = "", value: str = "") -> Diagnostic:
+    return Diagnostic(code, message, sheet, "", "error", file=file, value=value)
+
+
+def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: OpenSource | None = None) -> ReturnFile:
+    path = Path(path)
+    rf = ReturnFile(path.name, str(path))
+    # Issue 7 (return_safety): a device, pipe or oversized file is refused before it is read.
+    refused = return_safety.check_file(path, rf.file)
+    if refused is not None:
+        rf.problems.append(refused)
+        return rf
+    try:
+        data = path.read_bytes()
+        rf.mtime = path.stat().st_mtime
+    except OSError as e:
+        rf.problems.append(_error("RETURN_UNREADABLE", f"ファイルを開けません（{e.strerror or e}）", rf.file))
+        return rf
+    rf.sha256 = hashlib.sha256(data).hexdigest()
+    rf.size = len(data)
+    suffix = path.suffix.lower()
+    if suffix not in RETURN_SUFFIXES:
+        message = WRONG_FORMATS.get(suffix, f"Excel のワークブック（.xlsx）ではありません（拡張子「{path.suffix or 'なし'}」）。お送りした様式に入力して .xlsx 形式で送ってください")
+        code = "RETURN_XLS" if suffix == ".xls" else "RETURN_WRONG_FORMAT"
+        rf.problems.append(_error(code, message, rf.file))
+        return rf
+    if not data:
+        rf.problems.append(_error("RETURN_TRUNCATED", "ファイルが空です（0バイト）。保存し直して送ってください", rf.file))
+        return rf
+    # Issue 7 (return_safety): zip bomb, DTD/entities, limits, encryption — before any parser opens the file.
+    safety = return_safety.scan_return(data, rf.file)
+    if not safety.ok:
+        rf.problems += safety.problems
+        return rf
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        if data.startswith(OLE_MAGIC):
+            rf.problems.append(
+                _error("RETURN_ENCRYPTED_OR_XLS", "パスワード付きのファイルか、拡張子だけが .xlsx の .xls 形式のファイルです。パスワードを外し、.xlsx形式で保存し直してください", rf.file)
+            )
+        elif data.startswith(b"PK"):
+            rf.problems.append(_error("RETURN_TRUNCATED", "ファイルが途中で切れているか壊れています（送信やコピーの途中で欠けた可能性があります）。元のファイルを保存し直して送ってください", rf.file))
+        else:
+            rf.problems.append(_error("RETURN_NOT_WORKBOOK", "このファイルの中身は Excel のワークブック（.xlsx）ではありません。お送りした様式に入力して保存したファイルを送ってください", rf.file))
+        return rf
+    rf.saved_at = _saved_at(data)
+    try:
+        source = open_source(path) if open_source else CalamineSource(path)
+        try:
+            reading = read_return(source)
+        finally:
+            close = getattr(source, "close", None)
+            if close:
+                close()
+    except Exception as e:  # the reader's own failures on a damaged file: report, never crash the run
+        rf.problems.append(_error("RETURN_UNREADABLE", f"ワークブックとして読めません（{type(e).__name__}: {e}）。保存し直して送ってください", rf.file))
+        return rf
+    return_safety.annotate(reading, safety)  # Issue 7: formulas, error values, merges, invisible characters in inputs
+    for d in reading.diagnostics.items:
+        d.file = rf.file
+    bad_signature = check_signature(reading, key, key_fingerprint)
+    if bad_signature is not None:
+        bad_signature.file = rf.file
+        rf.problems.append(bad_signature)
+    if reading.content is None:
+        rf.problems += [d for d in reading.diagnostics.errors]
+        reading.diagnostics.items = [d for d in reading.diagnostics.items if d.severity != "error"]
+    else:
+        reading.content.manifest = {}  # verified; the deviations already say what differs
+    rf.reading = reading
+    return rf
+
+
+def _saved_at(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            core = z.read("docProps/core.xml").decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return ""
+    m = re.search(r"<dcterms:modified[^>]*>([^<]+)<", core)
+    return m[1].strip() if m else ""
+
+
+def _inspect(args: tuple[str, bytes, str, OpenSource | None]) -> ReturnFile:
+    path, key, fp, open_source = args
+    return inspect_return(Path(path), key, fp, open_source)
+
+
+def read_returns(paths: Iterable[Path], key: bytes, key_fingerprint: str, *, jobs: int = 1, open_source: OpenSource | None = None) -> Iterator[ReturnFile]:
+    """Inspect every file, in `jobs` worker processes; yields in the given order."""
+    items = [(str(p), key, key_fingerprint, open_source) for p in paths]
+    if jobs <= 1 or len(items) <= 1:
+        for item in items:
+            yield _inspect(item)
+        return
+    # spawn: the same on every platform, and safe beside threads in the parent.
+    ctx = multiprocessing.get_context("spawn")
+    chunk = max(1, min(32, len(items) // (jobs * 4)))
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_ignore_sigint)
+    try:
+        # Ctrl-C reaches every process of the terminal: the workers are started with it
+        # ignored (inherited), so only this process stops, once, without their tracebacks.
+        with _sigint_ignored():
+            results = pool.map(_inspect, items, chunksize=chunk)
+        yield from results
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: no new chunk starts
+
+
+def _ignore_sigint() -> None:
+    """Worker start (Windows passes no ignored signal to a child): the parent handles Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+__all__ = ["ReturnFile", "inspect_return", "read_returns", "list_inbox"]

@@ -1,0 +1,246 @@
+"""Reading one returned template (a department's answer) from a `WorkbookSource`.
+
+The reader does not need to know the template's layout: the very hidden
+identity sheet lists the sheets, every cell as issued (the manifest) and every
+input cell with the master field it fills, all covered by the signature.
+It returns:
+
+- the signed content as found (`content`, `signature`), to be verified with
+  the master's key (`check_signature`);
+- every input cell, read by the same rules as the master (`CellReader`:
+  全角 digits, separators, 約, units, 「－」), with the value as issued;
+- every other cell that differs from the manifest (`deviations`): a changed
+  definition, a row added below, a note typed on the instructions sheet;
+- diagnostics with sheet and cell (file names are added by the caller).
+
+It knows nothing of the master: whether the department may write a field,
+the fiscal year, frozen years are decided in `consolidate.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from envplan.plan.diagnostics import Diagnostic, DiagnosticList
+from envplan.plan.numbers import read_number
+from envplan.survey.template_identity import SignedContent, TemplateIdentity, canonical, signature_ok
+from envplan.survey.template_layout import CHOICES, FEEDBACK_SHEET, FORMAT, IDENTITY_SHEET, TEMPLATE_VERSION, TEXT_LIMIT, InputSpec, SheetMode
+from envplan.workbook.cells import Cell, CellReader, col_letter
+from envplan.workbook.fields import decode_key
+from envplan.workbook.io import SheetGrid, WorkbookSource
+
+_REF = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """'H12' → (12, 8)."""
+    m = _REF.match(ref)
+    if not m:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    col = 0
+    for ch in m[1]:
+        col = col * 26 + ord(ch) - 64
+    return int(m[2]), col
+
+
+@dataclass
+class ReturnInput:
+    """One input cell as returned."""
+
+    spec: InputSpec
+    found: Any  # the raw cell value
+    value: Any  # typed: float | str | None
+    issued: Any  # typed value the template was issued with
+
+    @property
+    def edited(self) -> bool:
+        return not same_value(self.value, self.issued)
+
+
+@dataclass
+class CellDeviation:
+    """A cell outside the inputs that is not as issued."""
+
+    sheet: str
+    ref: str
+    issued: str  # canonical text; "" when the cell was blank
+    found: str
+    mode: SheetMode
+
+
+@dataclass
+class ReturnReading:
+    label: str
+    content: SignedContent | None = None
+    signature: str = ""
+    inputs: list[ReturnInput] = field(default_factory=list)
+    deviations: list[CellDeviation] = field(default_factory=list)
+    extra_sheets: list[str] = field(default_factory=list)
+    diagnostics: DiagnosticList = field(default_factory=DiagnosticList)
+
+    @property
+    def identity(self) -> TemplateIdentity | None:
+        return self.content.identity if self.content else None
+
+
+def same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+    return (a if a != "" else None) == (b if b != "" else None)
+
+
+def read_return(source: WorkbookSource) -> ReturnReading:
+    reading = ReturnReading(source.label)
+    diags = reading.diagnostics
+    names = source.sheet_names()
+    if IDENTITY_SHEET not in names:
+        diags.error(
+            "RETURN_NOT_OURS",
+            "このファイルは envplan で発行した照会様式ではありません（様式情報のシートがありません）。発行した様式に入力して送ってください",
+            value=", ".join(names[:5]),
+        )
+        return reading
+    parsed = _read_identity(source.grid(IDENTITY_SHEET), diags)
+    if parsed is None:
+        return reading
+    reading.content, reading.signature = parsed
+    content = reading.content
+    if content.identity.format != FORMAT or content.identity.version != TEMPLATE_VERSION:
+        diags.error(
+            "RETURN_VERSION",
+            f"様式の版（{content.identity.format} {content.identity.version}）はこの版の envplan では読めません（対応: {FORMAT} {TEMPLATE_VERSION}）。新しく発行した様式で提出してください",
+            IDENTITY_SHEET,
+        )
+        return reading
+    known = {name for name, _ in content.sheets}
+    reading.extra_sheets = [n for n in names if n not in known and n not in (IDENTITY_SHEET, FEEDBACK_SHEET)]
+    inputs_by_sheet: dict[str, list[InputSpec]] = {}
+    for spec in content.inputs:
+        inputs_by_sheet.setdefault(spec.sheet, []).append(spec)
+    manifest_by_sheet: dict[str, dict[str, str]] = {}
+    for (sheet, ref), text in content.manifest.items():
+        manifest_by_sheet.setdefault(sheet, {})[ref] = text
+    rd = CellReader(diags)
+    for sheet, mode in content.sheets:
+        if sheet not in names:
+            diags.error("RETURN_SHEET_MISSING", f"シート「{sheet}」がありません。シートを削除したり名前を変えたりせずに提出してください", sheet)
+            continue
+        grid = source.grid(sheet)
+        specs = inputs_by_sheet.get(sheet, [])
+        issued = manifest_by_sheet.get(sheet, {})
+        for spec in specs:
+            row, col = parse_ref(spec.ref)
+            cell = grid.cell(row, col)
+            value = _typed(rd, cell, spec)
+            reading.inputs.append(ReturnInput(spec, cell.value, value, issued_value(spec, issued.get(spec.ref, ""))))
+        reading.deviations += _deviations(grid, issued, {s.ref for s in specs}, mode)
+    return reading
+
+
+def issued_value(spec: InputSpec, text: str) -> Any:
+    """The typed value an input cell was issued with (from its manifest text)."""
+    if not text:
+        return None
+    if spec.kind in ("number", "amount"):
+        try:
+            return float(text)  # our own canonical form, which may be 1e-05
+        except ValueError:
+            return read_number(text, spec.unit).value
+    return text
+
+
+def _typed(rd: CellReader, cell: Cell, spec: InputSpec) -> Any:
+    if spec.kind == "number":
+        return rd.number(cell, unit=spec.unit, what=spec.label)
+    if spec.kind == "amount":
+        return rd.amount(cell, unit=spec.unit, what=spec.label)
+    if spec.choice_list:
+        options = CHOICES.get(spec.choice_list)
+        if options is None:
+            rd.diags.error("RETURN_IDENTITY_BROKEN", f"選択肢「{spec.choice_list}」はこの版の envplan にありません", cell.sheet, cell.ref)
+            return None
+        return rd.choice(cell, options, what=spec.label)
+    text = rd.text(cell, what=spec.label)
+    if len(text) > TEXT_LIMIT:
+        rd.diags.warning("TEXT_TOO_LONG", f"{spec.label}が{len(text):,}字あります（目安は{TEXT_LIMIT:,}字以内）。貼り付けの誤りがないか確認してください", cell.sheet, cell.ref)
+    return text or None
+
+
+def _deviations(grid: SheetGrid, issued: dict[str, str], inputs: set[str], mode: SheetMode) -> list[CellDeviation]:
+    found: dict[str, str] = {}
+    letters = [col_letter(c) for c in range(1, grid.max_col + 1)]
+    for r, row in enumerate(grid.rows, 1):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            text = canonical(value)
+            if text:
+                found[f"{letters[c]}{r}"] = text
+    differing = [ref for ref in set(found) | set(issued) if ref not in inputs and found.get(ref, "") != issued.get(ref, "")]
+    return [CellDeviation(grid.name, ref, issued.get(ref, ""), found.get(ref, ""), mode) for ref in sorted(differing, key=parse_ref)]
+
+
+def _read_identity(grid: SheetGrid, diags: DiagnosticList) -> tuple[SignedContent, str] | None:
+    fields: dict[str, str] = {}
+    sheets: list[tuple[str, SheetMode]] = []
+    manifest: dict[tuple[str, str], str] = {}
+    inputs: list[InputSpec] = []
+    signature = ""
+    section = "identity"
+    try:
+        for r, raw in enumerate(grid.rows[2:], 3):
+            a = canonical(raw[0]) if raw else ""
+            if not a:
+                continue
+            width = 6 if section == "inputs" else 3
+            row = [a] + [canonical(v) for v in raw[1:width]] + [""] * (width - len(raw[:width]))
+            b = row[1]
+            if a in ("[sheets]", "[inputs]", "[manifest]"):
+                section = a.strip("[]")
+                continue
+            if section == "identity":
+                if a == "signature":
+                    signature = b
+                else:
+                    fields[a] = b
+            elif section == "sheets":
+                if b not in ("strict", "info"):
+                    raise ValueError(f"{r}行目のシートの扱い「{b}」が不明です")
+                sheets.append((a, b))  # type: ignore[arg-type]
+            elif section == "inputs":
+                parse_ref(b)
+                inputs.append(InputSpec(a, b, decode_key(row[2]), row[3], row[5], row[4]))
+            else:
+                if not _REF.match(b):
+                    raise ValueError(f"{r}行目のセル番地「{b}」が正しくありません")
+                manifest[(a, b)] = row[2]
+        identity = TemplateIdentity.from_fields(fields)
+    except ValueError as e:
+        diags.error("RETURN_IDENTITY_BROKEN", f"様式情報を読めません（{e}）。発行した様式のシートを削除・変更せずに提出してください", grid.name)
+        return None
+    if not signature:
+        diags.error("RETURN_IDENTITY_BROKEN", "様式情報に署名がありません。発行した様式で提出してください", grid.name)
+        return None
+    return SignedContent(identity, sheets, manifest, inputs), signature
+
+
+def check_signature(reading: ReturnReading, key: bytes, key_fingerprint: str) -> Diagnostic | None:
+    """None when the return is ours and its signed content is as issued."""
+    if reading.content is None:
+        return None
+    if signature_ok(reading.content, reading.signature, key):
+        return None
+    if reading.content.identity.key_id != key_fingerprint:
+        return Diagnostic(
+            "RETURN_OTHER_KEY",
+            "この様式は別のマスター（または作り直したマスター）から発行されたものです。このマスターから発行した様式で提出してください",
+            IDENTITY_SHEET,
+            value=reading.content.identity.key_id,
+        )
+    return Diagnostic(
+        "RETURN_SIGNATURE_INVALID",
+        "様式情報（所管課・年度・入力欄の位置など）が発行時から変更されているため、取り込めません。発行した様式に入力し直して提出してください",
+        IDENTITY_SHEET,
+    )

@@ -1,0 +1,336 @@
+"""The yearly cycle on the master: open the next fiscal year, revise a target
+(見直し) keeping the old one with its period, correct a value of a closed year.
+
+Each operation is planned as `FieldChange`s (pure: `open_year_changes`,
+`revision_changes`, `correction_changes`) and applied like consolidation's
+changes, so everything lands in the change log. `year_edits` says what an
+operation writes; `run_on_master` is the file door (lock, read, plan, write once
+atomically with a backup), the ribbon applies the same edits to the open book.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from envplan.plan.model import Indicator, Plan, TargetRevision
+from envplan.plan.numbers import read_number
+from envplan.plan.target_wording import TargetWordingError, propose_target
+from envplan.plan.targets import KIND_LABELS, build_target, target_note, target_value, target_year
+from envplan.plan.years import fy_label
+from envplan.rules.freeze_rules import value_frozen
+from envplan.workbook.changes import (
+    KIND_CORRECTION,
+    KIND_CORRECTION_FROZEN,
+    KIND_FROZEN_RESTORE,
+    KIND_REVISION,
+    KIND_YEAR_OPEN,
+    MasterEdits,
+    MasterState,
+    apply_to_plan,
+    changelog_edit,
+    check_placeable,
+    resolve_edits,
+)
+from envplan.workbook.fields import ChangeOrigin, FieldChange, now_text, plan_value
+from envplan.workbook.io import ResultTable
+from envplan.workbook.layout import layout
+
+# Years after the plan's end that can still be opened, for figures that arrive late
+# (the same margin `validate` allows for 対象年度, the current_fy setting).
+LATE_YEARS = 5
+
+
+class YearCycleError(RuntimeError):
+    """An operation the master does not allow (with a Japanese message)."""
+
+    def __init__(self, message: str, message_en: str, code: str = "YEAR_INVALID") -> None:
+        super().__init__(message)
+        self.message_en = message_en
+        self.code = code
+
+
+def _indicator(plan: Plan, indicator_id: str) -> Indicator:
+    ind = plan.indicator(indicator_id)
+    if ind is None:
+        raise YearCycleError(f"指標ID「{indicator_id}」はマスターにありません", f"indicator {indicator_id} not found", "UNKNOWN_INDICATOR")
+    return ind
+
+
+@dataclass
+class YearPlan:
+    """The changes of one operation, and year columns it adds."""
+
+    changes: list[FieldChange]
+    year_columns: list[tuple[str, int]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    log_only: bool = False  # the master already holds the new values: log and record them, write no cell
+
+
+def open_year_changes(state: MasterState, *, at: str | None = None) -> YearPlan:
+    """Open `current_fy + 1`: the finished year is frozen (with data lag: each
+    indicator's figure freezes once the round it was due in is closed)."""
+    plan = state.plan
+    at = at or now_text()
+    old, new = plan.current_fy, plan.current_fy + 1
+    if new > plan.end_fy + LATE_YEARS:
+        raise YearCycleError(
+            f"計画期間（～{plan.end_fy}年度）の終了から{LATE_YEARS}年を超える年度は開けません。次の計画のマスターを作成してください（envplan init）",
+            "the plan ended too long ago; create the next plan's master",
+            "YEAR_OUTSIDE_PLAN",
+        )
+    origin = ChangeOrigin(KIND_YEAR_OPEN, at, note=f"{fy_label(new)}を開く")
+    changes = [FieldChange(("setting", "current_fy"), "対象年度", old, new, origin)]
+    if plan.frozen_through_fy is None or plan.frozen_through_fy < old:
+        changes.append(FieldChange(("setting", "frozen_through_fy"), "確定済みの年度（この年度まで）", plan.frozen_through_fy, old, origin))
+    for ch in changes:
+        problem = check_placeable(state, ch.key)
+        if problem:
+            raise YearCycleError(problem, f"the master has no place for {ch.key}")
+    columns = [] if new in state.value_years else [(layout()["values"].name, new)]
+    return YearPlan(changes, columns, {"fy": new, "frozen_through_fy": old, "added_year_column": bool(columns)})
+
+
+def revision_changes(
+    state: MasterState,
+    indicator_id: str,
+    wording: str,
+    *,
+    kind: str | None = None,
+    year: int | None = None,
+    value: float | None = None,
+    note: str | None = None,
+    revised_fy: int | None = None,
+    reason: str = "",
+    at: str | None = None,
+) -> YearPlan:
+    """Replace an indicator's target; the old one is kept on 目標見直し with the years it applied to."""
+    plan = state.plan
+    ind = _indicator(plan, indicator_id)
+    wording = wording.strip()
+    if not wording:
+        raise YearCycleError("新しい目標の文言（--wording）を入力してください", "the new target wording is empty", "REQUIRED")
+    if kind is not None:
+        labels = {v: k for k, v in KIND_LABELS.items()}
+        kind_key = labels.get(kind, kind)
+        try:
+            target = build_target(kind_key, year=year, value=value, note=note or "")
+        except ValueError as e:
+            raise YearCycleError(str(e), "the structured target is incomplete", "TARGET_INVALID") from e
+    else:
+        try:
+            target = propose_target(wording, name=ind.name).target
+        except TargetWordingError as e:
+            raise YearCycleError(
+                f"目標の文言「{wording}」を読み取れません（{e.reason}）。--kind・--year・--value で構造化して指定してください",
+                "the target wording could not be read; give --kind/--year/--value",
+                "TARGET_WORDING_UNREADABLE",
+            ) from e
+    if target == ind.target and wording == ind.target_wording:
+        raise YearCycleError("新しい目標が今の目標と同じです", "the new target equals the current one", "TARGET_INVALID")
+    revised = revised_fy or plan.current_fy
+    if not plan.start_fy <= revised <= plan.end_fy + 10:
+        raise YearCycleError(f"見直し年度 {revised} が計画期間から外れています", "the revision year is outside the plan period", "YEAR_OUTSIDE_PLAN")
+    valid_from = max((r.revised_fy for r in ind.revisions), default=plan.start_fy)
+    old = TargetRevision(revised_fy=revised, old_wording=ind.target_wording, old_target=ind.target, valid_from_fy=valid_from, valid_to_fy=revised - 1, reason=reason)
+    origin = ChangeOrigin(KIND_REVISION, at or now_text(), department=ind.department, note=reason)
+    label = f"{ind.id} {ind.name}"
+    changes = [FieldChange(("revision", ind.id, revised), f"{label} 旧目標（{valid_from}～{revised - 1}年度）", None, old, origin)]
+    new_fields = {
+        "target_wording": wording,
+        "target_kind": KIND_LABELS[target.kind],
+        "target_year": target_year(target),
+        "target_value": target_value(target),
+        "target_note": target_note(target) or None,
+    }
+    names = {"target_wording": "目標（原文）", "target_kind": "目標種別", "target_year": "目標年度", "target_value": "目標値", "target_note": "目標の補足"}
+    for attr, new in new_fields.items():
+        cur = plan_value(plan, ("indicator", ind.id, attr))
+        if cur != new:
+            changes.append(FieldChange(("indicator", ind.id, attr), f"{label} {names[attr]}", cur, new, origin))
+    for ch in changes:
+        problem = check_placeable(state, ch.key)
+        if problem:
+            raise YearCycleError(problem, f"the master has no place for {ch.key}")
+    return YearPlan(changes, summary={"indicator": ind.id, "revised_fy": revised, "old_wording": ind.target_wording, "new_wording": wording, "old_valid": [valid_from, revised - 1]})
+
+
+def correction_changes(
+    state: MasterState,
+    indicator_id: str,
+    fy: int,
+    what: str,
+    text: str,
+    *,
+    allow_frozen: bool = False,
+    reason: str = "",
+    at: str | None = None,
+) -> YearPlan:
+    """Correct one figure (実績値・計画値・備考) of an indicator; a closed year needs `allow_frozen`."""
+    plan = state.plan
+    ind = _indicator(plan, indicator_id)
+    names = {"actual": "実績値", "plan": "計画値", "note": "備考"}
+    if what not in names:
+        raise YearCycleError(f"修正できるのは {'・'.join(names.values())} です", "only actual, plan or note can be corrected", "CHOICE_INVALID")
+    if what == "note":
+        new: Any = text.strip() or None
+    else:
+        reading = read_number(text, ind.unit)
+        if not reading.ok:
+            raise YearCycleError(f"{ind.name}の{fy}年度{names[what]}: {reading.error_message}", "the value is not a number", reading.error or "NUMBER_INVALID")
+        new = reading.value
+    frozen = value_frozen(plan, ind, fy)
+    if frozen and not allow_frozen:
+        raise YearCycleError(
+            f"{fy_label(fy)}の{ind.name}は確定済みです（確定済みの年度: {plan.frozen_through_fy}年度まで、データの遅れ {ind.data_lag}年）。"
+            "変更するときは --allow-frozen を付けてください（変更履歴に「確定年度の修正」として残ります）",
+            "the fiscal year is closed; use --allow-frozen",
+            "YEAR_FROZEN",
+        )
+    key = ("value", ind.id, fy, what)
+    problem = check_placeable(state, key)
+    if problem:
+        raise YearCycleError(problem, f"the master has no place for {key}", "RETURN_MASTER_NO_PLACE")
+    cur = plan_value(plan, key)
+    if cur == new:
+        return YearPlan([], summary={"indicator": ind.id, "fy": fy, "unchanged": True})
+    origin = ChangeOrigin(KIND_CORRECTION_FROZEN if frozen else KIND_CORRECTION, at or now_text(), department=ind.department, note=reason)
+    change = FieldChange(key, f"{ind.id} {ind.name} {fy}年度の{names[what]}", cur, new, origin)
+    return YearPlan([change], summary={"indicator": ind.id, "fy": fy, "frozen": frozen})
+
+
+FROZEN_EDITED = "FROZEN_EDITED"
+
+
+def frozen_edits_found(state: MasterState, cells: Sequence[str] = ()) -> list[Any]:
+    """The closed-year values changed outside envplan (validate's FROZEN_EDITED), as
+    `frozen_record.FrozenEdit`s; `cells` ("指標実績!F8") limits them to those cells.
+    The CLI and the ribbon's 確定値 button list and resolve the same ones."""
+    from envplan.workbook.frozen_record import find_edits
+
+    record = state.frozen_record
+    if record is None:
+        raise YearCycleError(
+            "このマスターには確定値の記録がまだありません。記録は次に envplan がマスターに書き込むとき（取込・年度更新・修正）に作られます",
+            "the master has no record of frozen values yet; it is created by the next envplan write",
+            "FROZEN_RECORD_MISSING",
+        )
+    edits = find_edits(state.plan, state.reading, record)
+    if cells:
+        wanted = {_cell_name(c): c for c in cells}
+        chosen = [e for e in edits if _cell_name(e.location) in wanted]
+        unknown = [text for name, text in wanted.items() if name not in {_cell_name(e.location) for e in chosen}]
+        if unknown:
+            listed = "、".join(e.location for e in edits) or "なし"
+            raise YearCycleError(
+                f"指定したセル {'、'.join(unknown)} に確定済みの値の変更はありません（変更のあるセル: {listed}）",
+                f"no frozen value was edited at {', '.join(unknown)}",
+                "FROZEN_NOT_EDITED",
+            )
+        edits = chosen
+    return edits
+
+
+def frozen_edit_changes(
+    state: MasterState,
+    *,
+    restore: bool,
+    reason: str = "",
+    cells: Sequence[str] = (),
+    at: str | None = None,
+) -> YearPlan:
+    """Closed-year values changed outside envplan (validate's FROZEN_EDITED), resolved:
+    accepted (logged as 確定年度の修正, recorded; the cells stay as staff typed them)
+    or restored (the recorded values written back, logged as 確定値の復元).
+    `cells` ("指標実績!F8") limits it to those cells."""
+    from envplan.workbook.frozen_record import owner_of
+
+    edits = frozen_edits_found(state, cells)
+    if not restore and not reason.strip():
+        raise YearCycleError("修正の理由を --reason で入力してください（変更履歴に残します）", "give the reason for the edit with --reason", "REQUIRED")
+    at = at or now_text()
+    plan = state.plan
+    changes: list[FieldChange] = []
+    if restore:
+        problems = [p for p in (_restore_problem(state, e) for e in edits) if p]
+        if problems:
+            raise YearCycleError(
+                "次の値は記録の値に戻せません。" + " ".join(problems) + " 変更を認める場合は accept-frozen-edits（Excel ではリボンの「確定値」で「はい」）を使ってください",
+                "some recorded values cannot be written back (their row or sheet is gone); accept them or restore the rows by hand",
+                "FROZEN_NOT_RESTORABLE",
+            )
+        note = reason.strip() or "envplan を通さない変更を記録の値に戻す"
+        # A status or rating first: the comment or reason of a row put back needs it.
+        for e in sorted(edits, key=lambda e: e.key[0] in ("project", "rating") and e.key[3] not in ("status", "rating")):
+            changes.append(FieldChange(e.key, e.label, e.current, e.recorded, ChangeOrigin(KIND_FROZEN_RESTORE, at, department=owner_of(plan, e.key), note=note)))
+    else:
+        note = f"envplan を通さない変更を承認: {reason.strip()}"
+        for e in edits:
+            changes.append(FieldChange(e.key, e.label, e.recorded, e.current, ChangeOrigin(KIND_CORRECTION_FROZEN, at, department=owner_of(plan, e.key), note=note)))
+    verb = "restored" if restore else "accepted"
+    return YearPlan(changes, summary={verb: len(changes), "edits": [e.to_json() for e in edits]}, log_only=not restore)
+
+
+def _cell_name(text: str) -> str:
+    """'指標実績'!$F$8 and 指標実績!f8 name the same cell."""
+    sheet, _, ref = text.strip().rpartition("!")
+    return f"{sheet.strip().strip(chr(39))}!{ref.replace('$', '').upper()}"
+
+
+def _restore_problem(state: MasterState, e: Any) -> str | None:
+    from envplan.workbook.frozen_record import show, subject_exists
+
+    kind = e.key[0]
+    if not subject_exists(state.plan, e.key):
+        return f"{e.label}（記録 {show(e.recorded)}）: 指標・プロジェクト・施策がマスターにありません。"
+    if kind == "project" and e.key[3] == "status" and e.recorded is None:
+        return f"{e.location}: {e.label}は記録では空欄です。記録にない進捗の行は、その行を削除してください。"
+    problem = check_placeable(state, e.key)
+    return f"{e.label}: {problem}" if problem else None
+
+
+def year_edits(state: MasterState, yplan: YearPlan) -> MasterEdits:
+    """What an operation writes to the master: its cells (none when `log_only`), its
+    year columns, the record of closed-year values and the change-log rows. The same
+    edits go to the file (`run_on_master`) or to the book open in Excel (the ribbon)."""
+    from envplan.workbook.frozen_record import record_edit
+
+    if yplan.log_only:
+        edits = MasterEdits(plan=state.plan)
+        record = record_edit(state.frozen_record, yplan.changes, state.plan)
+        if record is not None:
+            edits.tables.append(record)
+    else:
+        plan_after = apply_to_plan(state.plan, yplan.changes)
+        edits = resolve_edits(state, yplan.changes, plan_after)
+    edits.year_columns = list(yplan.year_columns)
+    log = changelog_edit(state, yplan.changes)
+    if isinstance(log, ResultTable):
+        edits.tables.append(log)
+    elif log is not None:
+        edits.appends.append(log)
+    return edits
+
+
+def run_on_master(master: Path, make: Callable[[MasterState], YearPlan], *, tolerate: Sequence[str] = ()) -> tuple[YearPlan, Path | None]:
+    """Lock the master, plan with `make`, apply and log the changes; returns (plan, backup).
+    `tolerate`: error codes of the master that this operation resolves (FROZEN_EDITED)."""
+    from envplan.workbook.changes import load_master_state
+    from envplan.workbook.io import CalamineSource
+    from envplan.workbook.store import MasterLock
+    from envplan.workbook.xlsx_master_edits import edit_master
+
+    master = Path(master)
+    with MasterLock(master):
+        source = CalamineSource(master)
+        try:
+            state = load_master_state(source, tolerate=tolerate)
+        finally:
+            source.close()
+        yplan = make(state)
+        if not yplan.changes and not yplan.year_columns:
+            return yplan, None
+        backup = edit_master(master, year_edits(state, yplan), policy_sheets=state.reading.policy_sheets)
+    return yplan, backup

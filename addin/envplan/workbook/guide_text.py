@@ -1,0 +1,51 @@
+"""The text of the master workbook's 使い方 (how to use) sheet."""
+
+from __future__ import annotations
+
+from envplan.plan.model import Plan
+from envplan.plan.targets import KIND_LABELS
+from envplan.plan.years import range_label
+from envplan.workbook.layout import layout
+
+# What each target kind means and which columns it uses.
+KIND_HELP: dict[str, str] = {
+    "level": "目標年度までに目標値に到達する（例: 平成32年度までに1,324千t-CO2）。目標年度・目標値を使います。",
+    "change": "目標年度までに基準年度の値から目標値（％）だけ増減する（例: 基準年比5％減 → −5）。目標年度・目標値を使います。",
+    "annual_minimum": "毎年、目標値以上を実施する（例: 年2回以上開催 → 2）。目標値を使います。",
+    "year_over_year": "毎年、前年度より改善する（例: 前年比減を毎年継続）。改善の向きは「方向」の列で決まります。",
+    "increase": "目標年度までに基準年度より増やす（例: 導入施設数の増）。目標年度を使います。",
+    "state": "状態を維持する／目標年度までに達成する（例: 環境基準達成を維持、全局で環境基準達成）。実績は達成した地点・局の割合（％）で、目標値は達成とみなす割合（既定100）。目標の補足に範囲（例: 全局）。",
+    "continue": "継続して実施する。実績は実施回数で、1回以上で実施とみなします。",
+    "improve": "調査結果を基準年度より向上させる（例: 環境満足度の向上）。目標の補足に対象（例: 環境満足度）。",
+    "plan_values": "年度ごとの計画値に対して評価する（川崎市の参考指標など）。計画値は「指標実績」シートの計画値の行に入力します。",
+}
+
+
+def guide_lines(plan: Plan) -> list[tuple[str, str, str]]:
+    """(kind, column A, column B) rows: kind is section, item or link."""
+    lay = layout()
+    rows: list[tuple[str, str, str]] = [
+        ("item", "計画", plan.name),
+        ("item", "計画期間", range_label(plan.start_fy, plan.end_fy)),
+        ("item", "対象年度", range_label(plan.current_fy, plan.current_fy)),
+    ]
+    if plan.illustrative_note:
+        rows.append(("item", "例示値について", plan.illustrative_note))
+    rows += [
+        ("section", "このワークブックについて", ""),
+        ("item", "役割", "計画の指標・目標値、重点プロジェクト、関連計画、施策の評価票をまとめた進行管理の台帳（マスター）です。リボン「環境計画」またはコマンド envplan で検証・集計・様式発行・取込・公表を行います。"),
+        ("item", "編集してよい所", "表の中の値。行の追加は表の最終行の下に続けて入力します（表が自動で広がります）。見出しの文字は変えないでください（列は見出しで探すため、列の並べ替えは可能です）。"),
+        ("item", "年度の書き方", "西暦（2020）、2020年度、令和2年度、平成32年度、H32、R2 のどれでも読み取ります。表示は「2020年度（令和2年度）」の形にそろえます。"),
+        ("item", "数値の書き方", "全角数字・桁区切り（１，３２４）も読み取ります。「約500」は500として読み、警告を出します。値がないときは空欄または「－」「未集計」。"),
+        ("item", "自動のシート", "検証結果・達成状況・提出状況・変更履歴・施策一覧は処理のたびに作り直されます。編集しないでください。"),
+        ("section", "シート一覧", ""),
+    ]
+    for key in ("settings", "categories", "departments", "indicators", "values", "revisions", "projects", "phases", "project_status", "project_parts", "related_plans", "policies", "opinions", "glossary", "validation", "attainment", "attainment_years", "attainment_summary", "ratings", "attainment_rules", "submissions", "changelog"):
+        spec = lay[key]
+        rows.append(("link", spec.name, spec.title + (f"：{spec.note}" if spec.note else "")))
+    for p in plan.policies:
+        rows.append(("link", lay.policy_sheet_name(p.code), f"施策進行管理・評価票：{p.title}"))
+    rows.append(("section", "目標種別", ""))
+    for kind, label in KIND_LABELS.items():
+        rows.append(("item", label, KIND_HELP[kind]))
+    return rows

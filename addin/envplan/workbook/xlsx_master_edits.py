@@ -1,0 +1,126 @@
+"""The file door of `MasterEditSink`: edits applied to a master loaded with openpyxl.
+
+`edit_master` is the whole safe write: the caller holds the `MasterLock` for
+the run; the master is loaded, edited and saved once, atomically, with the
+previous version kept as a timestamped backup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.table import Table, TableColumn
+from openpyxl.worksheet.worksheet import Worksheet
+
+from envplan.plan.model import Plan, Policy
+from envplan.plan.years import wareki
+from envplan.workbook import xlsx_style as st
+from envplan.workbook.cells import col_letter
+from envplan.workbook.changes import CellWrite, MasterEdits, RowAppend, apply_edits
+from envplan.workbook.layout import HEADER_ROW, NOTE_ROW
+from envplan.workbook.store import atomic_save
+from envplan.workbook.xlsx_results import OpenpyxlResultSink
+
+
+class OpenpyxlMasterSink(OpenpyxlResultSink):
+    def write_cells(self, writes: Sequence[CellWrite]) -> None:
+        for w in writes:
+            cell = self.wb[w.sheet][w.ref]
+            st.set_text(cell, w.value)
+            if w.number_format:
+                cell.number_format = w.number_format
+
+    def append_rows(self, append: RowAppend) -> None:
+        ws = self.wb[append.sheet]
+        table = _table_of(ws)
+        if table is not None:
+            min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+        else:
+            min_col, min_row, max_col, max_row = 1, HEADER_ROW, ws.max_column, ws.max_row
+        # The writer leaves one empty row in an empty table: fill it rather than skip it.
+        last = max_row
+        while last > min_row and all(ws.cell(last, c).value in (None, "") for c in range(min_col, max_col + 1)):
+            last -= 1
+        for i, values in enumerate(append.rows):
+            r = last + 1 + i
+            for c, value in enumerate(values, 1):
+                cell = ws.cell(r, c)
+                st.set_text(cell, value)
+                cell.font = st.BODY_FONT
+                if c - 1 in append.number_formats:
+                    cell.number_format = append.number_formats[c - 1]
+                if isinstance(value, str) and len(value) > 40:
+                    cell.alignment = st.WRAP
+            for (ri, ci), target in append.links.items():
+                if ri == i:
+                    cell = ws.cell(r, ci + 1)
+                    cell.hyperlink = f"#{target}"
+                    cell.font = st.LINK_FONT
+        new_last = max(max_row, last + len(append.rows))
+        if table is not None:
+            _set_ref(table, f"{col_letter(min_col)}{min_row}:{col_letter(max_col)}{new_last}")
+        if ws.print_area:
+            ws.print_area = f"A1:{col_letter(max_col)}{new_last}"
+
+    def add_year_column(self, sheet: str, fy: int) -> None:
+        ws = self.wb[sheet]
+        last_col = max((c for c in range(1, ws.max_column + 1) if ws.cell(HEADER_ROW, c).value not in (None, "")), default=0)
+        c = last_col + 1
+        header = ws.cell(HEADER_ROW, c, f"{fy}年度")
+        st.style_header(header)
+        note = ws.cell(NOTE_ROW, c, wareki(fy))
+        note.font = st.NOTE_FONT
+        note.alignment = st.CENTER
+        previous = ws.column_dimensions[col_letter(last_col)].width if last_col else 11
+        ws.column_dimensions[col_letter(c)].width = previous or 11
+        table = _table_of(ws)
+        last_row = ws.max_row
+        if table is not None:
+            min_col, min_row, _max_col, last_row = range_boundaries(table.ref)
+            table.tableColumns.append(TableColumn(id=max((tc.id for tc in table.tableColumns), default=0) + 1, name=f"{fy}年度"))
+            _set_ref(table, f"{col_letter(min_col)}{min_row}:{col_letter(c)}{last_row}")
+        for r in range(HEADER_ROW + 1, last_row + 1):
+            cell = ws.cell(r, c)
+            cell.font = st.BODY_FONT
+            cell.number_format = st.NUMBER_FORMAT
+        if ws.print_area:
+            ws.print_area = f"A1:{col_letter(c)}{last_row}"
+        st.fit_print_width(ws)  # the new column may make fitting to the page's width illegible
+
+    def rewrite_policy_form(self, plan: Plan, policy: Policy, sheet: str) -> None:
+        from envplan.workbook.writer import write_policy_form
+
+        index = self.wb.sheetnames.index(sheet) if sheet in self.wb.sheetnames else len(self.wb.sheetnames)
+        if sheet in self.wb.sheetnames:
+            self.wb.remove(self.wb[sheet])
+        ws = write_policy_form(self.wb, plan, policy)
+        self.wb._sheets.remove(ws)  # keep the sheet where staff had it
+        self.wb._sheets.insert(index, ws)
+
+
+def _table_of(ws: Worksheet) -> Table | None:
+    return next(iter(ws.tables.values()), None)
+
+
+def _set_ref(table: Table, ref: str) -> None:
+    table.ref = ref
+    if table.autoFilter is not None:
+        table.autoFilter.ref = ref
+
+
+def edit_master(master: Path, edits: MasterEdits, *, policy_sheets: dict[str, str] | None = None, also: Callable[[OpenpyxlMasterSink], Any] | None = None) -> Path | None:
+    """Load, apply, save atomically (caller holds the lock). Returns the backup's path."""
+    master = Path(master)
+    wb = openpyxl.load_workbook(master, keep_vba=master.suffix.lower() == ".xlsm")
+    sink = OpenpyxlMasterSink(wb)
+    apply_edits(edits, sink, policy_sheets)
+    if also is not None:
+        also(sink)
+    return atomic_save(wb, master)
+
+
+__all__ = ["OpenpyxlMasterSink", "edit_master"]

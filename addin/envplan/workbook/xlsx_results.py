@@ -1,0 +1,107 @@
+"""Writing result sheets into a master file with openpyxl (the file door of
+`ResultSink`); `update_master` wraps a change in lock + atomic save."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import openpyxl
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import PatternFill
+from openpyxl.workbook.workbook import Workbook
+
+from envplan.workbook import xlsx_style as st
+from envplan.workbook.cells import col_letter
+from envplan.workbook.io import CellMark, ResultTable
+from envplan.workbook.store import MasterBusyError, MasterLock, atomic_save, master_version
+
+ROW_FILLS = {"error": st.ERROR_FILL, "warning": st.WARNING_FILL, "ok": st.OK_FILL}
+COMMENT_AUTHOR = "envplan"
+
+
+class OpenpyxlResultSink:
+    def __init__(self, workbook: Workbook) -> None:
+        self.wb = workbook
+
+    def write_table(self, table: ResultTable) -> None:
+        """Replace the sheet's content (keeping its position) with the table."""
+        if table.sheet in self.wb.sheetnames:
+            old = self.wb[table.sheet]
+            index = self.wb.sheetnames.index(table.sheet)
+            self.wb.remove(old)
+            ws = self.wb.create_sheet(table.sheet, index)
+        else:
+            ws = self.wb.create_sheet(table.sheet)
+        st.write_title(ws, table.title, table.note)
+        header_row = 3
+        for c, text in enumerate(table.header, 1):
+            st.style_header(ws.cell(header_row, c, text))
+            if c <= len(table.widths):
+                ws.column_dimensions[col_letter(c)].width = table.widths[c - 1]
+        for i, row in enumerate(table.rows):
+            r = header_row + 1 + i
+            fill = ROW_FILLS.get(table.row_styles.get(i, ""))
+            for c, value in enumerate(row, 1):
+                cell = ws.cell(r, c)
+                st.set_text(cell, value)
+                cell.font = st.BODY_FONT
+                if c - 1 in table.number_formats:
+                    cell.number_format = table.number_formats[c - 1]
+                if fill is not None and c == 1:
+                    cell.fill = fill
+                if isinstance(value, str) and len(value) > 40:
+                    cell.alignment = st.WRAP
+            for (ri, ci), target in table.links.items():
+                if ri == i:
+                    cell = ws.cell(r, ci + 1)
+                    st.internal_link(cell, target)
+        last = header_row + max(1, len(table.rows))
+        for ci, fills in table.text_fills.items():
+            col = col_letter(ci + 1)
+            for text, colour in fills.items():
+                rule = CellIsRule(operator="equal", formula=[_excel_text(text)], fill=PatternFill("solid", fgColor=colour, bgColor=colour))
+                ws.conditional_formatting.add(f"{col}{header_row + 1}:{col}{last}", rule)
+        if table.header:
+            st.add_table(ws, f"tbl_r{zlib.crc32(table.sheet.encode())}", f"A{header_row}:{col_letter(len(table.header))}{last}")
+        ws.freeze_panes = ws.cell(header_row + 1, 1)
+        st.a4(ws, landscape=True)
+        if table.hidden:
+            ws.sheet_state = "veryHidden"
+
+    def mark_cells(self, marks: Sequence[CellMark]) -> None:
+        for m in marks:
+            if m.sheet not in self.wb.sheetnames or not m.cell:
+                continue
+            ws = self.wb[m.sheet]
+            cell = ws[m.cell]
+            if isinstance(cell, MergedCell):  # a hidden cell of a merged range: mark the range's first cell
+                merged = next((r for r in ws.merged_cells.ranges if m.cell in r), None)
+                if merged is None:
+                    continue
+                cell = ws.cell(merged.min_row, merged.min_col)
+            cell.fill = ROW_FILLS.get(m.severity, st.ERROR_FILL)
+            cell.comment = Comment(m.message, COMMENT_AUTHOR, width=320, height=120)
+
+
+def _excel_text(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+@contextmanager
+def update_master(path: str | Path, *, wait_seconds: float = 0.0, expected_version: tuple[int, int, int] | None = None) -> Iterator[OpenpyxlResultSink]:
+    """Open the master for writing results; saved atomically (with a backup) on success.
+    With `expected_version` (from `master_version` when the results' input was read),
+    refuses if another run replaced the master since: results never land on data they were not computed from."""
+    path = Path(path)
+    with MasterLock(path, wait_seconds=wait_seconds):
+        if expected_version is not None and master_version(path) != expected_version:
+            raise MasterBusyError(f"{path.name} は読み込んだ後に別の処理（取込など）で更新されました。結果は書き込んでいません。もう一度実行してください")
+        wb = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")  # a macro-enabled master keeps its macros
+        sink = OpenpyxlResultSink(wb)
+        yield sink
+        atomic_save(wb, path)

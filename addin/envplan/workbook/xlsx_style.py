@@ -1,0 +1,168 @@
+"""Look of the workbooks we write with openpyxl: fonts, fills, tables, print setup."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from openpyxl.cell.cell import Cell as XlCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+FONT_NAME = "游ゴシック"
+TITLE_FONT = Font(name=FONT_NAME, size=14, bold=True, color="1F3864")
+NOTE_FONT = Font(name=FONT_NAME, size=9, color="595959")
+HEADER_FONT = Font(name=FONT_NAME, size=10, bold=True, color="FFFFFF")
+BODY_FONT = Font(name=FONT_NAME, size=10)
+LABEL_FONT = Font(name=FONT_NAME, size=10, bold=True)
+SECTION_FONT = Font(name=FONT_NAME, size=11, bold=True, color="1F3864")
+LINK_FONT = Font(name=FONT_NAME, size=10, color="0563C1", underline="single")
+
+HEADER_FILL = PatternFill("solid", fgColor="2F5496")
+LABEL_FILL = PatternFill("solid", fgColor="D9E1F2")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # cells a department fills in
+LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
+ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
+WARNING_FILL = PatternFill("solid", fgColor="FFE699")
+OK_FILL = PatternFill("solid", fgColor="C6EFCE")
+
+THIN = Side(style="thin", color="808080")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+UNLOCKED = Protection(locked=False)
+
+TABLE_STYLE = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+
+YEAR_FORMAT = '0"年度"'
+# Numbers as typed: thousands separators, decimals only when present.
+NUMBER_FORMAT = "#,##0.########"
+
+
+def set_text(cell: XlCell, value: Any) -> None:
+    """Write a value; a text starting with '=' stays text, never a formula."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+
+
+def write_title(ws: Worksheet, title: str, note: str = "") -> None:
+    ws["A1"] = title
+    ws["A1"].font = TITLE_FONT
+    if note:
+        ws["A2"] = note
+        ws["A2"].font = NOTE_FONT
+    ws.row_dimensions[1].height = 24
+
+
+def style_header(cell: XlCell) -> None:
+    cell.font = HEADER_FONT
+    cell.fill = HEADER_FILL
+    cell.alignment = CENTER
+    cell.border = BOX
+
+
+def add_table(ws: Worksheet, name: str, ref: str) -> None:
+    table = Table(displayName=name, ref=ref)
+    table.tableStyleInfo = TABLE_STYLE
+    ws.add_table(table)
+
+
+# Printing: a sheet is shrunk to the page's width only while its 10 pt body
+# stays at 7.5 pt or more. A wider sheet prints at 80 % over several pages
+# across, its frozen key columns and header rows repeated on each.
+MIN_FIT_SCALE = 0.75
+SPLIT_SCALE = 80  # per cent
+A4_MM = (210.0, 297.0)
+SIDE_MARGIN_IN = 0.5
+DEFAULT_COL_WIDTH = 8.43  # Excel's, in characters of the default font
+
+
+def a4(ws: Worksheet, *, landscape: bool, title_rows: str | None = "1:3") -> None:
+    """A4 page setup; call once the sheet's columns and frozen panes are set."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN_IN
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    if title_rows:
+        ws.print_title_rows = title_rows
+    fit_print_width(ws)
+    ws.oddFooter.center.text = "&P / &N"
+    ws.oddHeader.right.text = "&A"
+
+
+def column_width_px(ws: Worksheet, column: int) -> float:
+    """Screen pixels of a column (Excel: characters x 7 px + 5 px padding, default font)."""
+    dim = ws.column_dimensions.get(get_column_letter(column))
+    if dim is not None and dim.hidden:
+        return 0.0
+    width = dim.width if dim is not None and dim.width else DEFAULT_COL_WIDTH
+    return width * 7 + 5
+
+
+def width_scale(ws: Worksheet) -> float:
+    """The scale at which the sheet's used columns fit the printable width of its page."""
+    landscape = ws.page_setup.orientation == "landscape"
+    page_in = (A4_MM[1] if landscape else A4_MM[0]) / 25.4
+    printable_px = (page_in - (ws.page_margins.left or 0) - (ws.page_margins.right or 0)) * 96
+    used_px = sum(column_width_px(ws, c) for c in range(1, ws.max_column + 1))
+    return printable_px / used_px if used_px else 1.0
+
+
+def fit_print_width(ws: Worksheet) -> None:
+    """Fit to the page's width when that stays legible, else split across pages
+    with the frozen key columns repeated (call again after adding columns)."""
+    _wrap_overflow(ws)
+    if width_scale(ws) >= MIN_FIT_SCALE:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.page_setup.scale = None
+        ws.print_title_cols = None
+        return
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = None
+    ws.page_setup.scale = SPLIT_SCALE
+    ws.page_setup.pageOrder = "overThenDown"  # a band of rows, all its columns, then the next band
+    key_cols = frozen_columns(ws)
+    ws.print_title_cols = f"A:{get_column_letter(key_cols)}" if key_cols else None
+
+
+def _wrap_overflow(ws: Worksheet) -> None:
+    """Wrap texts of the last column that would run past it: a spreadsheet
+    application shrinks the whole page to fit text overflowing the last column.
+    The title and note rows above the header may run on."""
+    last = ws.max_column
+    dim = ws.column_dimensions.get(get_column_letter(last))
+    width = dim.width if dim is not None and dim.width else DEFAULT_COL_WIDTH
+    for row in ws.iter_rows(min_row=3, min_col=last, max_col=last):
+        cell = row[0]
+        if isinstance(cell.value, str) and not cell.alignment.wrap_text and text_width(cell.value) > width:
+            cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="top", wrap_text=True)
+
+
+def text_width(text: str) -> int:
+    """Width in characters of the default font: a CJK character takes two."""
+    return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in text.split("\n")), default=0)
+
+
+def frozen_columns(ws: Worksheet) -> int:
+    """How many columns are frozen on screen: the same key columns repeat on paper."""
+    if not ws.freeze_panes:
+        return 0
+    letters, _row = coordinate_from_string(ws.freeze_panes)
+    return column_index_from_string(letters) - 1
+
+
+def internal_link(cell: XlCell, location: str) -> None:
+    """A hyperlink to a place in the same workbook ("'Sheet'!A1"), styled as a link."""
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=location, display=str(cell.value or ""))
+    cell.font = LINK_FONT
