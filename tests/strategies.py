@@ -237,3 +237,97 @@ def plans(draw: st.DrawFn) -> Plan:
         opinions=opinions,
         glossary=draw(st.lists(st.builds(GlossaryEntry, term=required_text, description=required_text), max_size=2)),
     )
+
+
+@st.composite
+def publishable_plans(draw: st.DrawFn) -> Plan:
+    """Plans a city could really keep: every reference resolves and every year lies
+    in the plan period, but otherwise anything goes — any period, data lags, missing
+    years, policies with or without ratings and budgets, no projects, no policies."""
+    start = draw(st.integers(2000, 2035))
+    end = start + draw(st.integers(0, 11))
+    period = st.integers(start, end)
+    cats = draw(st.lists(st.builds(Category, code=codes, name=required_text), min_size=1, max_size=3, unique_by=lambda c: c.code))
+    depts = draw(st.lists(st.builds(Department, code=codes, name=required_text), min_size=1, max_size=3, unique_by=lambda d: d.code))
+    cat_codes = st.sampled_from([c.code for c in cats])
+    dept_codes = st.sampled_from([d.code for d in depts])
+    small = st.one_of(st.none(), st.integers(0, 1000).map(float), st.floats(0, 1000, allow_nan=False).map(lambda x: float(f"{x:.6g}")))
+    policy_codes = draw(st.lists(codes, max_size=3, unique=True))
+    ind_ids = draw(st.lists(codes, max_size=5, unique=True))
+    indicators = []
+    for ind_id in ind_ids:
+        baseline_fy = draw(st.one_of(st.none(), period))
+        target = draw(
+            st.one_of(
+                st.builds(LevelTarget, year=st.just(end), value=numbers.map(abs)),
+                st.builds(ChangeTarget, year=st.just(end), percent=st.integers(-50, 50).map(float)) if baseline_fy is not None else st.nothing(),
+                st.builds(AnnualMinimumTarget, value=amounts),
+                st.just(YearOverYearTarget()),
+                st.builds(IncreaseTarget, year=st.one_of(st.none(), st.just(end))),
+                st.just(ContinueTarget()),
+                st.just(PlanValuesTarget()),
+            )
+        )
+        values = draw(st.dictionaries(period, st.builds(YearValue, plan=small, actual=small, note=text), max_size=end - start + 1))
+        indicators.append(
+            Indicator(
+                id=ind_id,
+                name=draw(required_text),
+                category=draw(cat_codes),
+                unit=draw(text.filter(lambda t: "\n" not in t)),
+                direction=draw(st.sampled_from(["higher", "lower"])),
+                baseline_fy=baseline_fy,
+                baseline_value=draw(small) if baseline_fy is not None else None,
+                target_wording=draw(required_text),
+                target=target,
+                department=draw(dept_codes),
+                data_lag=draw(st.integers(0, 3)),
+                policy=draw(st.sampled_from(["", *policy_codes])),
+                values=values,
+            )
+        )
+    projects = []
+    for pid in draw(st.lists(codes, max_size=2, unique=True)):
+        first = draw(period)
+        projects.append(
+            Project(
+                id=pid,
+                name=draw(required_text),
+                category=draw(cat_codes),
+                departments=[draw(dept_codes)],
+                phases=[Phase(name=draw(required_text.filter(lambda t: "\n" not in t)), start_fy=first, end_fy=draw(st.integers(first, end)))],
+                statuses=[ProjectStatus(fy=y, status=draw(st.sampled_from(PROJECT_STATUSES)), comment=draw(text)) for y in sorted(draw(st.sets(period, max_size=2)))],
+            )
+        )
+    policies = []
+    for number, code in enumerate(policy_codes, 1):
+        policies.append(
+            Policy(
+                code=code,
+                sheet_no=number,
+                title=draw(required_text),
+                evaluation_fy=draw(period),
+                department=draw(dept_codes),
+                overview=draw(text),
+                ratings=[Rating(fy=y, rating=draw(st.sampled_from(RATINGS)), reason=draw(text)) for y in sorted(draw(st.sets(period, max_size=2)))],
+                reference_indicators=draw(st.lists(st.sampled_from(ind_ids), max_size=3, unique=True)) if ind_ids else [],
+                budget=draw(st.lists(st.builds(BudgetLine, fy=period, kind=st.sampled_from(BUDGET_KINDS), amount=amounts), max_size=3, unique_by=lambda b: (b.fy, b.kind))),
+            )
+        )
+    subjects = [("plan", "")] + [("indicator", i) for i in ind_ids] + [("project", p.id) for p in projects] + [("policy", c) for c in policy_codes]
+    opinions = []
+    for k, (subject, subject_id) in enumerate(draw(st.lists(st.sampled_from(subjects), max_size=2))):
+        opinions.append(Opinion(id=f"O{k + 1}", fy=draw(period), source=draw(st.sampled_from(OPINION_SOURCES)), subject=subject, subject_id=subject_id, text=draw(required_text), response=draw(text)))
+    return Plan(
+        name=draw(required_text.filter(lambda t: "\n" not in t)),
+        municipality=draw(st.sampled_from(["", "架空市", "山川町", "森野村", "海辺区"])),
+        start_fy=start,
+        end_fy=end,
+        current_fy=draw(period),
+        categories=cats,
+        departments=depts,
+        indicators=indicators,
+        projects=projects,
+        policies=policies,
+        opinions=opinions,
+    )

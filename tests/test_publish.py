@@ -462,3 +462,27 @@ def test_a_printed_site_page_prints_its_folded_parts(shinagawa_site: tuple[Path,
     )
     printed = re.sub(r"\s", "", pdftext(pdf))
     assert "各年度の算出内容" in printed and re.sub(r"\s", "", folded.group(1)) in printed
+
+
+# --- plans of any shape publish (issue 11) -----------------------------------------
+
+
+def test_policy_whose_references_have_different_years_publishes(tmp_path: Path) -> None:
+    """A lagged reference indicator beside ordinary ones (and one with plan values
+    beyond the others) used to crash the evaluation sheet: `publish` must succeed."""
+    plan = load_sample("kawasaki")
+    refs = plan.policies[0].reference_indicators
+    first, second = plan.indicator(refs[0]), plan.indicator(refs[1])
+    assert first is not None and second is not None
+    del first.values[2013]  # lagged: the last year has not arrived
+    del second.values[2010]
+    master = tmp_path / "m.xlsx"
+    save_master(plan, master)
+    out = tmp_path / "site"
+    proc = run_cli("publish", str(master), "--out", str(out), "--no-pdf")
+    assert proc.returncode == 0, proc.stderr
+    page = out / "policies" / f"{slug(plan.policies[0].code, 'policy')}.html"
+    table = page.read_text(encoding="utf-8").split('class="sheet-table sheet-ref-values"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    assert len(rows) == 4  # 2010–2013: the union of the indicators' years
+    assert rows[0].count("－") >= 2 and rows[-1].count("－") >= 2  # each indicator's missing year shown as －

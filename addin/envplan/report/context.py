@@ -152,6 +152,11 @@ class RefIndicatorView:
     status: StatusInfo | None
     slug: str
 
+    def row(self, fy: int) -> tuple[int, str, str] | None:
+        """This indicator's row for `fy`, or None: the indicators of one sheet need
+        not have values for the same years (a data lag, plan values ahead)."""
+        return next((r for r in self.rows if r[0] == fy), None)
+
 
 @dataclass
 class BudgetView:
@@ -171,6 +176,7 @@ class PolicyView:
     ratings: list[tuple[int, str, str]]  # fy, rating, reason
     legend: str
     references: list[RefIndicatorView]
+    reference_years: list[int]  # every year any reference indicator has a value for
     budget: BudgetView
     opinions: list[Opinion]
 
@@ -500,6 +506,7 @@ def _policy_view(plan: Plan, p: Policy, res: PolicyResult | None, views: list[In
         ratings=[(r.fy, r.rating, r.reason) for r in sorted(p.ratings, key=lambda r: r.fy)],
         legend=RATING_LEGEND,
         references=refs,
+        reference_years=sorted({r[0] for ref in refs for r in ref.rows}),
         budget=BudgetView(years, kinds, amounts),
         opinions=[o for o in plan.opinions if o.subject == "policy" and o.subject_id == p.code],
     )
