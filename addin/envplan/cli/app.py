@@ -303,3 +303,15 @@ def _write_log(e: BaseException, args: list[str]) -> str:
     except OSError:
         return "（ログを書けませんでした）"
     return str(path)
+
+
+def fy_option(value: str | None, what: str, as_json: bool) -> int | None:
+    """A year typed on the command line, in any form the workbook accepts (2021, R3, 令和3年度)."""
+    from envplan.plan.years import YearError, parse_fy
+
+    if value is None:
+        return None
+    try:
+        return parse_fy(value.strip())
+    except YearError:
+        fail(f"{what}「{value}」を年度として読めません（例: 2021、R3、令和3年度）", f"{what} {value!r} is not a fiscal year", as_json=as_json, code=EXIT_INVALID)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail, master_error_en, open_workbook, os_error_text
+from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail, fy_option, master_error_en, open_workbook, os_error_text
 from envplan.plan.diagnostics import Diagnostic
 from envplan.workbook.store import MasterBusyError, MasterLock, MasterWriteError
 
@@ -19,9 +20,18 @@ def init(
     sample: str | None = typer.Option(None, "--sample", help="サンプル計画: shinagawa | kawasaki | all"),
     illustrative: bool = typer.Option(False, "--illustrative", help="実績のない指標に例示値 （実データではない値） を入れる"),
     force: bool = typer.Option(False, "--force", help="既存のファイルを上書きする（前のファイルは バックアップ/ に残る）"),
+    municipality: str | None = typer.Option(None, "--municipality", help="自治体名（例: 緑川市）。区・市・町・村などの呼び方もここから決まります"),
+    name: str | None = typer.Option(None, "--name", help="計画名"),
+    start: str | None = typer.Option(None, "--start", help="計画期間の開始年度（例: 2021、令和3年度）"),
+    end: str | None = typer.Option(None, "--end", help="計画期間の終了年度（省略時は開始年度＋9）"),
+    current: str | None = typer.Option(None, "--current", help="対象年度（省略時は今の年度。期間の外なら開始年度）"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
-    """マスターワークブックを作成する。"""
+    """マスターワークブックを作成する。
+
+    空のマスターは --municipality・--name・--start・--end・--current で自治体と計画期間を指定します
+    （端末から実行して省略すると、その場で尋ねます）。年度の列は計画期間の分だけ作られます。
+    """
     from envplan.plan.illustrative import add_illustrative_actuals
     from envplan.plan.model import Plan
     from envplan.plan.samples import SAMPLE_NAMES, load_sample  # here, not at the top: every envplan start would load the model
@@ -37,15 +47,11 @@ def init(
     if master.exists() and not force:
         fail(f"{master} は既にあります。上書きするときは --force を付けてください", f"{master} exists; use --force to overwrite", as_json=as_json)
     if sample:
+        if any(v is not None for v in (municipality, name, start, end, current)):
+            fail("--sample と --municipality・--name・--start・--end・--current は同時に指定できません", "--sample cannot be combined with the plan options", as_json=as_json)
         plan = load_sample(sample)
     else:
-        import datetime as dt
-
-        from envplan.plan.years import parse_fy
-
-        today = dt.date.today()
-        fy = parse_fy(today.year if today.month >= 4 else today.year - 1)
-        plan = Plan(name="（計画名を入力してください）", start_fy=fy, end_fy=fy + 9, current_fy=fy)
+        plan = _blank_plan(Plan, municipality, name, start, end, current, as_json)
     if illustrative:
         plan = add_illustrative_actuals(plan)
     try:
@@ -66,6 +72,34 @@ def init(
         f"[green]作成しました:[/] {escape(str(master))}（指標 {len(plan.indicators)}、重点プロジェクト {len(plan.projects)}、"
         f"関連計画 {len(plan.related_plans)}、施策 {len(plan.policies)}）"
     )
+
+
+def _blank_plan(plan_type: Any, municipality: str | None, name: str | None, start: str | None, end: str | None, current: str | None, as_json: bool) -> Any:
+    """The blank master's plan from the options; what is missing is asked for when a
+    person is at the terminal (never when the input is a pipe or a script)."""
+    import datetime as dt
+    import sys
+
+    today = dt.date.today()
+    this_fy = today.year if today.month >= 4 else today.year - 1
+    if sys.stdin.isatty() and not as_json:
+        municipality = municipality if municipality is not None else typer.prompt("自治体名（例: 緑川市）", default="", show_default=False)
+        name = name if name is not None else typer.prompt("計画名", default="", show_default=False)
+        start = start if start is not None else typer.prompt("計画期間の開始年度", default=str(this_fy))
+        first = fy_option(start, "開始年度", as_json) or this_fy
+        end = end if end is not None else typer.prompt("計画期間の終了年度", default=str(first + 9))
+        current = current if current is not None else typer.prompt("対象年度", default=str(min(max(this_fy, first), fy_option(end, "終了年度", as_json) or first + 9)))
+    s = fy_option(start, "開始年度", as_json)
+    s = this_fy if s is None else s
+    e = fy_option(end, "終了年度", as_json)
+    e = s + 9 if e is None else e
+    if e < s:
+        fail(f"終了年度（{e}年度）が開始年度（{s}年度）より前です", "the end year is before the start year", as_json=as_json, code=EXIT_INVALID)
+    c = fy_option(current, "対象年度", as_json)
+    c = (this_fy if s <= this_fy <= e else s) if c is None else c
+    if not s <= c <= e:
+        fail(f"対象年度（{c}年度）が計画期間（{s}～{e}年度）から外れています", "the current year is outside the plan period", as_json=as_json, code=EXIT_INVALID)
+    return plan_type(name=(name or "").strip() or "（計画名を入力してください）", municipality=(municipality or "").strip(), start_fy=s, end_fy=e, current_fy=c)
 
 
 def print_diagnostics(diags: list[Diagnostic], limit: int = 200) -> None:

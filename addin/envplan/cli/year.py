@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from envplan.cli.app import EXIT_INVALID, app, console, emit_json, existing_file, fail, os_error_text
+from envplan.cli.app import EXIT_INVALID, app, console, emit_json, existing_file, fail, fy_option, os_error_text
 
 year_app = typer.Typer(help="年度更新・目標の見直し・確定済みの年度の修正", no_args_is_help=True)
 app.add_typer(year_app, name="year")
@@ -203,3 +203,34 @@ def restore_frozen(
     確定済みの年度の値を Excel などで直接変えたのを記録の値に戻し、変更履歴に記録します。
     """
     _frozen_edits(master, as_json, True, reason, cell)
+
+
+@app.command("period")
+def period(
+    master: Path = typer.Argument(..., help="マスターワークブック"),
+    start: str = typer.Option(..., "--start", help="計画期間の開始年度（例: 2021、令和3年度）"),
+    end: str = typer.Option(..., "--end", help="計画期間の終了年度"),
+    current: str | None = typer.Option(None, "--current", help="対象年度（省略時は今の対象年度。新しい期間の外なら期間の端）"),
+    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+) -> None:
+    """計画期間を変更する。
+
+    「設定」の計画期間と対象年度を書き換え、指標実績・工程表・関連計画に新しい期間の年度の列を作ります。
+    値のある列は削除しません（値が期間の外になるときは中止します）。
+    """
+    from envplan.survey.yearly import period_changes
+
+    s, e = fy_option(start, "開始年度", as_json), fy_option(end, "終了年度", as_json)
+    c = fy_option(current, "対象年度", as_json)
+    assert s is not None and e is not None
+    yplan, backup = _run(master, as_json, lambda state: period_changes(state, s, e, c), tolerate=("YEAR_COLUMNS_MISSING",))
+    if not as_json:
+        added, removed = yplan.summary["added_years"], yplan.summary["removed_years"]
+        console.print(f"[green]計画期間を {s}～{e}年度 にしました[/]（対象年度 {yplan.summary['fy']}年度）")
+        if added:
+            console.print(f"  年度の列を追加: {'、'.join(f'{fy}年度' for fy in added)}")
+        if removed:
+            console.print(f"  空の列を削除: {'、'.join(f'{fy}年度' for fy in removed)}")
+        if not yplan.changes and not added and not removed:
+            console.print("  変更はありません")
+    _report(yplan, backup, as_json)

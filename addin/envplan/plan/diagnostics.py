@@ -27,6 +27,8 @@ CODES_EN: dict[str, str] = {
     "NUMBER_UNIT_STRIPPED": "a unit typed into a number cell was removed",
     "YEAR_INVALID": "the value is not a fiscal year",
     "YEAR_OUTSIDE_PLAN": "the fiscal year is outside the plan period",
+    "YEAR_COLUMNS_MISSING": "a sheet has no column for some years of the plan period set on the settings sheet",
+    "VALUE_OUTSIDE_PERIOD": "a value is in a year column outside the plan period",
     "CHOICE_INVALID": "the value is not one of the allowed choices",
     "DUPLICATE_ID": "the ID is used more than once",
     "UNKNOWN_CATEGORY": "the category code is not defined on the categories sheet",

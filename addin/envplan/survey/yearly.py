@@ -25,6 +25,7 @@ from envplan.workbook.changes import (
     KIND_CORRECTION,
     KIND_CORRECTION_FROZEN,
     KIND_FROZEN_RESTORE,
+    KIND_PERIOD,
     KIND_REVISION,
     KIND_YEAR_OPEN,
     MasterEdits,
@@ -37,6 +38,7 @@ from envplan.workbook.changes import (
 from envplan.workbook.fields import ChangeOrigin, FieldChange, now_text, plan_value
 from envplan.workbook.io import ResultTable
 from envplan.workbook.layout import layout
+from envplan.workbook.writer import rewrite_year_sheets
 
 # Years after the plan's end that can still be opened, for figures that arrive late
 # (the same margin `validate` allows for 対象年度, the current_fy setting).
@@ -67,6 +69,7 @@ class YearPlan:
     year_columns: list[tuple[str, int]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     log_only: bool = False  # the master already holds the new values: log and record them, write no cell
+    rewrite_year_sheets: bool = False  # the period changed: the year-column sheets are written again for it
 
 
 def open_year_changes(state: MasterState, *, at: str | None = None) -> YearPlan:
@@ -91,6 +94,61 @@ def open_year_changes(state: MasterState, *, at: str | None = None) -> YearPlan:
             raise YearCycleError(problem, f"the master has no place for {ch.key}")
     columns = [] if new in state.value_years else [(layout()["values"].name, new)]
     return YearPlan(changes, columns, {"fy": new, "frozen_through_fy": old, "added_year_column": bool(columns)})
+
+
+def period_changes(state: MasterState, start: int, end: int, current: int | None = None, *, at: str | None = None) -> YearPlan:
+    """Set the plan period to `start`–`end` (and the current year): the year-column
+    sheets get a column for every year of it. Refused when a value typed inside the
+    old period would end up outside the new one (its column would go)."""
+    plan = state.plan
+    at = at or now_text()
+    if end < start:
+        raise YearCycleError(f"終了年度（{end}年度）が開始年度（{start}年度）より前です", "the end year is before the start year")
+    if current is None:
+        current = plan.current_fy if start <= plan.current_fy <= end else min(max(plan.current_fy, start), end)
+    if not start <= current <= end:
+        raise YearCycleError(f"対象年度（{current}年度）が新しい計画期間（{start}～{end}年度）から外れています", "the current year is outside the new period", "YEAR_OUTSIDE_PLAN")
+    old_period = range(plan.start_fy, plan.end_fy + 1)
+    new_period = range(start, end + 1)
+    stranded: list[str] = []
+    for ind in plan.indicators:
+        for fy, value in sorted(ind.values.items()):
+            if fy in old_period and fy not in new_period and fy != ind.baseline_fy and not value.is_empty():
+                for kind in ("plan", "actual", "note"):
+                    if getattr(value, kind) not in (None, ""):
+                        sheet, ref = state.reading.where.get(("value", ind.id, fy, kind), ("", ""))
+                        stranded.append(f"{sheet}!{ref}（指標「{ind.id}」の{fy}年度）")
+    for proj in plan.projects:
+        for ph in proj.phases:
+            if any(fy in old_period and fy not in new_period for fy in range(ph.start_fy, ph.end_fy + 1)):
+                stranded.append(f"{layout()['phases'].name}（プロジェクト「{proj.id}」の段階「{ph.name}」）")
+    if stranded:
+        more = f" ほか{len(stranded) - 5}件" if len(stranded) > 5 else ""
+        raise YearCycleError(
+            f"新しい計画期間（{start}～{end}年度）の外になる年度に値があるため、その列を削除できません: {'、'.join(stranded[:5])}{more}。値を移すか消してから実行してください",
+            f"values would fall outside the new period {start}-{end}: {len(stranded)} cells; move or clear them first",
+            "VALUE_OUTSIDE_PERIOD",
+        )
+    origin = ChangeOrigin(KIND_PERIOD, at, note=f"{start}～{end}年度")
+    changes = [
+        FieldChange(("setting", key), label, old, new, origin)
+        for key, label, old, new in (
+            ("start_fy", "計画期間（開始年度）", plan.start_fy, start),
+            ("end_fy", "計画期間（終了年度）", plan.end_fy, end),
+            ("current_fy", "対象年度", plan.current_fy, current),
+        )
+        if old != new
+    ]
+    for ch in changes:
+        problem = check_placeable(state, ch.key)
+        if problem:
+            raise YearCycleError(problem, f"the master has no place for {ch.key}")
+    after = plan.model_copy(update={"start_fy": start, "end_fy": end, "current_fy": current})
+    before_columns = set(state.reading.year_columns.get("values", ("", {}))[1])
+    added = sorted(set(after.years()) - before_columns)
+    removed = sorted(before_columns - set(after.years()))
+    summary = {"start_fy": start, "end_fy": end, "fy": current, "added_years": added, "removed_years": removed}
+    return YearPlan(changes, [], summary, rewrite_year_sheets=bool(changes or added or removed))
 
 
 def revision_changes(
@@ -330,7 +388,11 @@ def run_on_master(master: Path, make: Callable[[MasterState], YearPlan], *, tole
         finally:
             source.close()
         yplan = make(state)
-        if not yplan.changes and not yplan.year_columns:
+        if not yplan.changes and not yplan.year_columns and not yplan.rewrite_year_sheets:
             return yplan, None
-        backup = edit_master(master, year_edits(state, yplan), policy_sheets=state.reading.policy_sheets)
+        also = None
+        if yplan.rewrite_year_sheets:
+            after = apply_to_plan(state.plan, yplan.changes)
+            also = lambda sink: rewrite_year_sheets(sink.wb, after)  # noqa: E731
+        backup = edit_master(master, year_edits(state, yplan), policy_sheets=state.reading.policy_sheets, also=also)
     return yplan, backup

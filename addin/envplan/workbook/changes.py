@@ -41,6 +41,7 @@ KIND_YEAR_OPEN = "年度更新"
 KIND_REVISION = "目標見直し"
 KIND_CORRECTION = "修正"
 KIND_CORRECTION_FROZEN = "確定年度の修正"
+KIND_PERIOD = "計画期間の変更"
 KIND_FROZEN_RESTORE = "確定値の復元"  # an edit made outside envplan undone (envplan year restore-frozen)
 
 BLANK = "（空欄）"

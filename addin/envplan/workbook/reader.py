@@ -54,6 +54,8 @@ class MasterReading:
     diagnostics: DiagnosticList
     where: Where = field(default_factory=dict)
     policy_sheets: dict[str, str] = field(default_factory=dict)  # policy code → sheet name
+    # Sheets with one column per fiscal year: layout key → (sheet name, year → column number).
+    year_columns: dict[str, tuple[str, dict[int, int]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -72,6 +74,7 @@ class _Reader:
         self.rd = CellReader(self.diags)
         self.where: Where = {}
         self.names = set(source.sheet_names())
+        self.year_columns: dict[str, tuple[str, dict[int, int]]] = {}
 
     def _table(self, key: str, required: bool) -> Table | None:
         spec = self.lay[key]
@@ -115,7 +118,7 @@ class _Reader:
                 )
             except ValidationError as e:
                 self.diags.error("SETTING_INVALID", f"計画を組み立てられません: {e}", self.lay["settings"].name)
-        return MasterReading(plan, self.diags, self.where, policy_sheets)
+        return MasterReading(plan, self.diags, self.where, policy_sheets, self.year_columns)
 
     # --- sheets ---------------------------------------------------------------
 
@@ -238,6 +241,7 @@ class _Reader:
         table = self._table("values", True)
         if table is None:
             return
+        self.year_columns["values"] = (table.sheet, dict(table.year_columns))
         kinds = {"計画値": "plan", "実績値": "actual", "備考": "note"}
         seen: dict[tuple[str, str], int] = {}
         for row in table.rows:
@@ -306,6 +310,8 @@ class _Reader:
 
     def _phases(self, projects: dict[str, Project]) -> None:
         table = self._table("phases", False)
+        if table is not None:
+            self.year_columns["phases"] = (table.sheet, dict(table.year_columns))
         for row in table.rows if table else []:
             pid = self.rd.code(row["id"], required=True, what="プロジェクトID")
             if pid not in projects:

@@ -94,6 +94,8 @@ def check_plan(plan: Plan, reading: MasterReading) -> DiagnosticList:
         if getattr(plan.settings, low) > getattr(plan.settings, high):
             diags.error("SETTING_INVALID", f"{what}にしてください", *at(("setting", low)))
 
+    diags.extend(check_year_columns(plan, reading))
+
     categories = {c.code for c in plan.categories}
     departments = {d.code for d in plan.departments}
     policies = {p.code for p in plan.policies}
@@ -246,3 +248,38 @@ def validation_table(diags: list[Diagnostic], summary: str) -> ResultTable:
         links=links,
         row_styles=styles,
     )
+
+
+def check_year_columns(plan: Plan, reading: MasterReading) -> DiagnosticList:
+    """The year columns agree with the period in 設定: every year of the period has
+    its column, and a value typed in a column outside the period is reported (it
+    is kept and read, but the user may have meant another year). An indicator's
+    baseline year may lie before the period."""
+    diags = DiagnosticList()
+    period = range(plan.start_fy, plan.end_fy + 1)
+    label = f"計画期間（{plan.start_fy}～{plan.end_fy}年度）"
+    for sheet, columns in reading.year_columns.values():
+        missing = [fy for fy in period if fy not in columns]
+        if missing:
+            span = f"{missing[0]}年度" if len(missing) == 1 else f"{missing[0]}～{missing[-1]}年度" if missing == list(range(missing[0], missing[-1] + 1)) else "・".join(f"{fy}年度" for fy in missing)
+            diags.error(
+                "YEAR_COLUMNS_MISSING",
+                f"「設定」の{label}のうち {span} の列がありません。`envplan period` で計画期間を設定し直すと列が作られます",
+                sheet,
+                "",
+                span,
+            )
+    for ind in plan.indicators:
+        for fy, value in sorted(ind.values.items()):
+            if fy in period or fy == ind.baseline_fy or value.is_empty():
+                continue
+            for kind in ("plan", "actual", "note"):
+                if getattr(value, kind) not in (None, ""):
+                    sheet, ref = reading.where.get(("value", ind.id, fy, kind), ("", ""))
+                    diags.warning("VALUE_OUTSIDE_PERIOD", f"指標「{ind.id}」の {fy}年度の値は{label}の外の列にあります（基準年度でもありません）。年度を確かめてください", sheet, ref, getattr(value, kind))
+    for proj in plan.projects:
+        for ph in proj.phases:
+            if ph.start_fy < plan.start_fy or ph.end_fy > plan.end_fy:
+                sheet, _ = reading.year_columns.get("phases", ("", {}))
+                diags.warning("VALUE_OUTSIDE_PERIOD", f"プロジェクト「{proj.id}」の段階「{ph.name}」（{ph.start_fy}～{ph.end_fy}年度）は{label}の外の列にあります", sheet, "", ph.name)
+    return diags

@@ -97,6 +97,27 @@ def build_master(plan: Plan) -> Workbook:
     return wb
 
 
+# The sheets with one column per fiscal year, and how each is written.
+YEAR_SHEETS = ("values", "phases", "related_plans")
+
+
+def rewrite_year_sheets(wb: Workbook, plan: Plan) -> None:
+    """Write the year-column sheets again for the plan's years (after its period
+    changed), each where staff had it; their contents all come from the plan."""
+    lay = layout()
+    years = plan.years()
+    writers = {"values": _values_sheet, "phases": _phases_sheet, "related_plans": _related_sheet}
+    for key in YEAR_SHEETS:
+        name = lay[key].name
+        index = wb.sheetnames.index(name) if name in wb.sheetnames else len(wb.sheetnames)
+        if name in wb.sheetnames:
+            wb.remove(wb[name])
+        writers[key](wb, plan, years)
+        ws = wb[name]
+        wb._sheets.remove(ws)
+        wb._sheets.insert(index, ws)
+
+
 def _frozen_record(wb: Workbook, plan: Plan) -> None:
     """A plan with closed years starts with their values recorded (see frozen_record)."""
     from envplan.workbook.frozen_record import initial_table

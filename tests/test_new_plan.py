@@ -1,0 +1,143 @@
+"""A new city's plan (issue 11): `envplan init` takes the municipality, the plan and
+its period; `envplan period` changes the period later; validate reports year
+columns that do not match 設定 and values outside the period."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import openpyxl
+
+from conftest import cli_json, run_cli
+from envplan.plan.model import Category, Department, Indicator, Phase, Plan, Project, YearValue
+from envplan.plan.targets import LevelTarget
+from envplan.workbook.layout import HEADER_ROW, layout
+from envplan.workbook.writer import save_master
+from returns_kit import set_setting
+
+
+def _year_headers(master: Path, key: str) -> list[str]:
+    ws = openpyxl.load_workbook(master)[layout()[key].name]
+    return [str(c.value) for c in ws[HEADER_ROW] if c.value and str(c.value).endswith("年度") and str(c.value)[:4].isdigit()]
+
+
+def _settings(master: Path) -> dict[str, object]:
+    ws = openpyxl.load_workbook(master)[layout()["settings"].name]
+    return {r[0]: r[2] for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0]}
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_init_takes_the_plan_and_builds_its_year_columns(tmp_path: Path) -> None:
+    master = tmp_path / "master.xlsx"
+    code, data = cli_json("init", master, "--municipality", "緑川市", "--name", "緑川市環境基本計画", "--start", "R3", "--end", "2030", "--current", "令和6年度", "--json")
+    assert code == 0 and data["ok"], data
+    settings = _settings(master)
+    assert (settings["municipality"], settings["name"], settings["start_fy"], settings["end_fy"], settings["current_fy"]) == ("緑川市", "緑川市環境基本計画", 2021, 2030, 2024)
+    expected = [f"{fy}年度" for fy in range(2021, 2031)]
+    assert _year_headers(master, "values") == expected
+    assert _year_headers(master, "phases") == expected
+    code, data = cli_json("validate", master, "--json")
+    assert code == 0 and data["errors"] == [], data
+
+
+def test_init_refuses_a_period_that_cannot_be(tmp_path: Path) -> None:
+    master = tmp_path / "master.xlsx"
+    proc = run_cli("init", master, "--start", "2030", "--end", "2021")
+    assert proc.returncode == 1 and "開始年度" in proc.stdout + proc.stderr and not master.exists()
+    proc = run_cli("init", master, "--start", "2021", "--end", "2030", "--current", "2035")
+    assert proc.returncode == 1 and "対象年度" in proc.stdout + proc.stderr and not master.exists()
+    proc = run_cli("init", master, "--start", "来年")
+    assert proc.returncode == 1 and "来年" in proc.stdout + proc.stderr and not master.exists()
+
+
+def _plan_2026(tmp_path: Path) -> Path:
+    """A plan made for 2026–2035 with values in 2026 and 2033 and a project phase."""
+    plan = Plan(
+        name="緑川市環境基本計画",
+        municipality="緑川市",
+        start_fy=2026,
+        end_fy=2035,
+        current_fy=2026,
+        categories=[Category(code="1", name="脱炭素")],
+        departments=[Department(code="D1", name="環境政策課")],
+        indicators=[
+            Indicator(
+                id="G1",
+                name="温室効果ガス排出量",
+                category="1",
+                unit="千t",
+                direction="lower",
+                target_wording="2030年度までに800千t",
+                target=LevelTarget(year=2030, value=800),
+                department="D1",
+                values={2026: YearValue(actual=950), 2033: YearValue(plan=700)},
+            )
+        ],
+        projects=[Project(id="P1", name="再エネ導入", category="1", departments=["D1"], phases=[Phase(name="導入", start_fy=2026, end_fy=2028)])],
+    )
+    master = tmp_path / "master.xlsx"
+    save_master(plan, master)
+    return master
+
+
+def _value_cell(master: Path, ind_id: str, kind: str, fy: int) -> tuple[openpyxl.Workbook, str]:
+    wb = openpyxl.load_workbook(master)
+    ws = wb[layout()["values"].name]
+    col = next(c.column for c in ws[HEADER_ROW] if c.value == f"{fy}年度")
+    row = next(r[0].row for r in ws.iter_rows(min_row=HEADER_ROW + 1) if r[0].value == ind_id and r[3].value == kind)
+    return wb, ws.cell(row, col).coordinate
+
+
+def test_validate_reports_missing_year_columns_and_values_outside_the_period(tmp_path: Path) -> None:
+    master = _plan_2026(tmp_path)
+    set_setting(master, "start_fy", 2021)  # staff change the period in 設定 by hand
+    set_setting(master, "end_fy", "令和12年度")
+    code, data = cli_json("validate", master, "--json")
+    assert code == 1
+    missing = [e for e in data["errors"] if e["code"] == "YEAR_COLUMNS_MISSING"]
+    assert {e["sheet"] for e in missing} == {layout()["values"].name, layout()["phases"].name}, data["errors"]
+    assert all("2021～2025年度" in e["message"] for e in missing)
+    _, ref = _value_cell(master, "G1", "計画値", 2033)
+    outside = [w for w in data["warnings"] if w["code"] == "VALUE_OUTSIDE_PERIOD"]
+    assert [(w["sheet"], w["cell"]) for w in outside] == [(layout()["values"].name, ref)], data["warnings"]
+
+
+def test_period_adds_year_columns_and_refuses_to_drop_a_column_with_values(tmp_path: Path) -> None:
+    master = _plan_2026(tmp_path)
+    before = _digest(master)
+    proc = run_cli("period", master, "--start", "2021", "--end", "2030")
+    assert proc.returncode == 1 and "指標実績!L4" in proc.stderr and "2033" in proc.stderr, proc.stdout + proc.stderr
+    assert _digest(master) == before  # refused: nothing written
+    wb, ref = _value_cell(master, "G1", "計画値", 2033)
+    wb[layout()["values"].name][ref].value = None  # the stray value cleared by hand
+    wb.save(master)
+    code, data = cli_json("period", master, "--start", "2021", "--end", "2030", "--current", "2024", "--json")
+    assert code == 0 and data["ok"], data
+    assert data["added_years"] == [2021, 2022, 2023, 2024, 2025] and data["removed_years"] == [2031, 2032, 2033, 2034, 2035]
+    expected = [f"{fy}年度" for fy in range(2021, 2031)]
+    assert _year_headers(master, "values") == expected and _year_headers(master, "phases") == expected
+    settings = _settings(master)
+    assert (settings["start_fy"], settings["end_fy"], settings["current_fy"]) == (2021, 2030, 2024)
+    wb, ref = _value_cell(master, "G1", "実績値", 2026)
+    assert wb[layout()["values"].name][ref].value == 950  # values move with their year
+    code, data = cli_json("validate", master, "--json")
+    assert code == 0 and data["errors"] == [] and not [w for w in data["warnings"] if w["code"] == "VALUE_OUTSIDE_PERIOD"], data
+    log = openpyxl.load_workbook(master)[layout()["changelog"].name]
+    assert any("計画期間の変更" in str(c.value) for row in log.iter_rows() for c in row)
+
+
+def test_period_repairs_a_period_changed_by_hand(tmp_path: Path) -> None:
+    master = _plan_2026(tmp_path)
+    wb, ref = _value_cell(master, "G1", "計画値", 2033)
+    wb[layout()["values"].name][ref].value = None
+    wb.save(master)
+    set_setting(master, "start_fy", 2021)
+    set_setting(master, "end_fy", 2030)
+    assert cli_json("validate", master, "--json")[0] == 1
+    code, data = cli_json("period", master, "--start", "2021", "--end", "2030", "--json")
+    assert code == 0 and data["added_years"] == [2021, 2022, 2023, 2024, 2025], data
+    assert cli_json("validate", master, "--json")[0] == 0
