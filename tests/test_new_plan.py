@@ -141,3 +141,71 @@ def test_period_repairs_a_period_changed_by_hand(tmp_path: Path) -> None:
     code, data = cli_json("period", master, "--start", "2021", "--end", "2030", "--json")
     assert code == 0 and data["added_years"] == [2021, 2022, 2023, 2024, 2025], data
     assert cli_json("validate", master, "--json")[0] == 0
+
+
+# --- year cells accept every form the reader understands ---------------------------------
+
+
+def _validations(master: Path) -> dict[str, list[dict[str, str]]]:
+    """Every <dataValidation> of each worksheet, as Excel reads it from the file's XML."""
+    import re
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main", "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    with zipfile.ZipFile(master) as z:
+        book = ET.fromstring(z.read("xl/workbook.xml"))
+        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") for r in rels}
+        out: dict[str, list[dict[str, str]]] = {}
+        for sheet in book.find("m:sheets", ns) or []:
+            target = targets[sheet.get(f"{{{ns['r']}}}id")]
+            path = re.sub(r"^/?(xl/)?", "xl/", target)
+            root = ET.fromstring(z.read(path))
+            out[sheet.get("name") or ""] = [{**dv.attrib, "formula1": dv.findtext("m:formula1", "", ns)} for dv in root.iter(f"{{{ns['m']}}}dataValidation")]
+    return out
+
+
+def test_year_cells_accept_era_years_in_excel_and_the_reader_normalises_them(tmp_path: Path) -> None:
+    from envplan.workbook.cells import col_letter
+    from envplan.workbook.io import CalamineSource
+    from envplan.workbook.reader import read_master
+
+    master = _plan_2026(tmp_path)
+    lay = layout()
+    year_cols = {lay[k].name: {col_letter(lay[k].index(c.key)) for c in lay[k].columns if c.type == "year"} for k in ("indicators", "revisions", "project_status", "project_parts", "related_plans", "opinions")}
+    found = _validations(master)
+    for sheet, cols in year_cols.items():
+        for col in cols:
+            rules = [dv for dv in found[sheet] if any(part.startswith(col) and part[len(col)].isdigit() for part in dv["sqref"].split())]
+            assert rules, (sheet, col)
+            for dv in rules:
+                # Excel's default errorStyle is stop: it refuses 令和3年度 in a whole-number cell.
+                assert dv.get("errorStyle") in ("warning", "information"), (sheet, col, dv)
+                assert dv.get("type") == "custom" and "ISTEXT" in dv["formula1"], (sheet, col, dv)
+    assert not [dv for dvs in found.values() for dv in dvs if dv.get("type") in ("whole", "decimal", "date") and dv.get("errorStyle", "stop") == "stop"]
+
+    wb = openpyxl.load_workbook(master)
+
+    def put(key: str, row: dict[str, object]) -> None:
+        ws = wb[lay[key].name]
+        r = HEADER_ROW + 1
+        while ws.cell(r, 1).value not in (None, ""):
+            r += 1
+        for k, v in row.items():
+            ws.cell(r, lay[key].index(k), v)
+
+    ind = wb[lay["indicators"].name]
+    ind.cell(HEADER_ROW + 1, lay["indicators"].index("baseline_fy"), "R3")
+    ind.cell(HEADER_ROW + 1, lay["indicators"].index("baseline_value"), 1000)
+    put("project_status", {"id": "P1", "fy": "令和8年度", "status": "予定どおり"})
+    put("related_plans", {"id": "R1", "kind": "関連計画", "name": "緑川市地球温暖化対策実行計画", "start_fy": "平成30年度", "end_fy": "2030(R12)年度"})
+    put("opinions", {"id": "O1", "fy": "Ｒ８", "source": "その他", "subject": "計画全体", "text": "よい計画です"})
+    wb.save(master)
+    reading = read_master(CalamineSource(master))
+    assert reading.plan is not None and reading.diagnostics.errors == [], reading.diagnostics.errors
+    plan = reading.plan
+    assert plan.indicators[0].baseline_fy == 2021
+    assert [s.fy for s in plan.projects[0].statuses] == [2026]
+    assert (plan.related_plans[0].start_fy, plan.related_plans[0].end_fy) == (2018, 2030)
+    assert plan.opinions[0].fy == 2026

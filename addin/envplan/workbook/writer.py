@@ -251,12 +251,21 @@ def _choice_validations(ws: Worksheet, spec: SheetSpec, last_row: int) -> None:
             dv.add(rng)
             ws.add_data_validation(dv)
         elif col.type == "year":
-            dv = DataValidation(type="whole", operator="between", formula1="1900", formula2="2200", allow_blank=True)
-            dv.error = "年度は西暦の4桁で入力してください（例: 2020）"
-            dv.errorTitle = "年度の入力"
-            dv.showErrorMessage = True
-            dv.add(rng)
-            ws.add_data_validation(dv)
+            ws.add_data_validation(year_validation(rng))
+
+
+def year_validation(rng: str) -> DataValidation:
+    """A year cell accepts every form the reader understands: 2021, 令和3年度, R3,
+    2021(R3)年度. Any text passes (the reader reads it and validate names what it
+    cannot); a number is checked to be a 西暦 year, with a warning only — Excel's
+    Stop style would refuse what the README says may be typed."""
+    first = rng.split(":")[0]
+    dv = DataValidation(type="custom", formula1=f"OR(ISTEXT({first}),AND(ISNUMBER({first}),{first}>=1900,{first}<=2200,{first}=INT({first})))", allow_blank=True, errorStyle="warning")
+    dv.error = "年度は西暦（例: 2021）か和暦（例: 令和3年度、R3）で入力してください。このままでよければ「はい」を押してください"
+    dv.errorTitle = "年度の入力"
+    dv.showErrorMessage = True
+    dv.add(rng)
+    return dv
 
 
 def _lists(wb: Workbook, plan: Plan) -> None:
