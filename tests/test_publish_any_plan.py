@@ -89,3 +89,24 @@ def test_any_valid_plan_publishes_well_formed_pages(plan: Plan, tmp_path_factory
         check_page(page)
     if plan.policies:
         assert len(list((out / "policies").glob("*.html"))) == len(plan.policies) + 1  # each sheet and the list
+
+
+def test_a_chart_of_values_too_close_to_tell_apart_publishes(tmp_path: Path) -> None:
+    """Found by the property above: 0 beside 3e-254 gave a zero-height axis (ZeroDivisionError)."""
+    from envplan.plan.model import Category, Department, Indicator, YearValue
+    from envplan.plan.targets import LevelTarget
+
+    plan = Plan(
+        name="計画",
+        start_fy=2000,
+        end_fy=2000,
+        current_fy=2000,
+        categories=[Category(code="C", name="分野")],
+        departments=[Department(code="D", name="課")],
+        indicators=[Indicator(id="I", name="指標", category="C", direction="higher", target_wording="0", target=LevelTarget(year=2000, value=0.0), department="D", values={2000: YearValue(actual=3.24937e-254)})],
+    )
+    master = tmp_path / "m.xlsx"
+    save_master(plan, master)
+    result = publish(master, tmp_path / "site", pdf=False)
+    for page in result.pages:
+        check_page(tmp_path / "site" / page)

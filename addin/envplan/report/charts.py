@@ -142,6 +142,9 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
     span = hi - lo or (abs(hi) or 1.0)
     ticks = nice_ticks(lo - (span * 0.05 if lo else 0), hi + span * 0.08)
     y0, y1 = ticks[0], ticks[-1]
+    if not y1 > y0:  # values too close to tell apart in floats (1e-254 beside 0): one flat band
+        ticks = nice_ticks(y0, y0 + 1.0) if math.isfinite(y0) else [0.0, 1.0]
+        y0, y1 = ticks[0], ticks[-1]
     first, last = d.first_fy, d.last_fy
     n = max(1, last - first)
     plot_w, plot_h = width - left - right, height - top - bottom
