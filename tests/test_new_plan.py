@@ -209,3 +209,25 @@ def test_year_cells_accept_era_years_in_excel_and_the_reader_normalises_them(tmp
     assert [s.fy for s in plan.projects[0].statuses] == [2026]
     assert (plan.related_plans[0].start_fy, plan.related_plans[0].end_fy) == (2018, 2030)
     assert plan.opinions[0].fy == 2026
+
+
+def test_the_guide_shows_the_plan_as_it_is(tmp_path: Path) -> None:
+    """使い方 B3–B5 follow 設定 after validate, compute, year open and period."""
+    master = tmp_path / "master.xlsx"
+    assert cli_json("init", master, "--start", "2026", "--end", "2035", "--current", "2026", "--json")[0] == 0
+    set_setting(master, "name", "緑川市環境基本計画")
+    set_setting(master, "municipality", "緑川市")
+
+    def guide() -> list[object]:
+        ws = openpyxl.load_workbook(master)[layout()["guide"].name]
+        return [ws["A1"].value, ws["B3"].value, ws["B4"].value, ws["B5"].value]
+
+    assert cli_json("validate", master, "--json")[0] == 0
+    assert guide() == ["緑川市環境基本計画 進行管理ワークブック", "緑川市環境基本計画", "2026年度（令和8年度）～2035年度（令和17年度）", "2026年度（令和8年度）"]
+    assert cli_json("period", master, "--start", "2021", "--end", "2030", "--current", "2024", "--json")[0] == 0
+    assert guide()[2:] == ["2021年度（令和3年度）～2030年度（令和12年度）", "2024年度（令和6年度）"]
+    assert cli_json("year", "open", master, "--json")[0] == 0
+    assert guide()[3] == "2025年度（令和7年度）"
+    set_setting(master, "name", "緑川市環境基本計画（改定版）")
+    assert cli_json("compute", master, "--json")[0] == 0
+    assert guide()[1] == "緑川市環境基本計画（改定版）"

@@ -23,6 +23,7 @@ def compute(
     from envplan.cli.master import print_diagnostics
     from envplan.workbook.compute_master import compute_source, write_results
     from envplan.workbook.store import MasterBusyError, MasterWriteError, master_version
+    from envplan.workbook.writer import refresh_plan_sheets
     from envplan.workbook.xlsx_results import update_master
 
     read_version = master_version(master)  # issue 7: the results are written only onto the master they come from
@@ -48,6 +49,7 @@ def compute(
     try:
         with update_master(master, expected_version=read_version) as sink:
             sheets = write_results(sink, result)
+            refresh_plan_sheets(sink.wb, plan, run.validation.reading.policy_sheets)
     except (MasterBusyError, MasterWriteError) as e:
         fail(f"結果を書き込めません: {e}", f"cannot write the results: {master_error_en(e)}", as_json=as_json)
     if as_json:

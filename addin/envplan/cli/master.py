@@ -126,6 +126,7 @@ def validate(
     existing_file(master, as_json)  # before the heavy imports: a wrong path is said at once
     from envplan.workbook.layout import layout
     from envplan.workbook.validation import validate_source
+    from envplan.workbook.writer import refresh_plan_sheets
     from envplan.workbook.xlsx_results import update_master
 
     source = open_workbook(master, as_json)
@@ -143,6 +144,8 @@ def validate(
         try:
             with update_master(master) as sink:
                 sink.write_table(result.table())
+                if result.plan is not None:
+                    refresh_plan_sheets(sink.wb, result.plan, result.reading.policy_sheets)
             written = True
         except (MasterBusyError, MasterWriteError) as e:
             console.print(f"[yellow]検証結果シートは書き込めませんでした:[/] {escape(str(e))}")

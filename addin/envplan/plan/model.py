@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from envplan.plan.local_words import opinion_source_value
 from envplan.plan.targets import Direction, Target
 
 ProjectStatusValue = Literal["予定どおり", "前倒し", "遅れ", "完了", "未着手"]
@@ -26,8 +27,9 @@ RATING_LEGEND = (
 BudgetKind = Literal["予算", "決算", "計画事業費", "決算見込"]
 BUDGET_KINDS: tuple[str, ...] = ("予算", "決算", "計画事業費", "決算見込")
 
-OpinionSource = Literal["区民意見", "事業者意見", "推進会議", "その他"]
-OPINION_SOURCES: tuple[str, ...] = ("区民意見", "事業者意見", "推進会議", "その他")
+# 住民意見 is shown as 区民意見 / 市民意見 / 町民意見 … after the municipality (local_words).
+OpinionSource = Literal["住民意見", "事業者意見", "推進会議", "その他"]
+OPINION_SOURCES: tuple[str, ...] = ("住民意見", "事業者意見", "推進会議", "その他")
 OpinionSubject = Literal["plan", "indicator", "project", "policy"]
 OPINION_SUBJECT_LABELS: dict[str, str] = {"plan": "計画全体", "indicator": "指標", "project": "重点プロジェクト", "policy": "施策"}
 
@@ -265,6 +267,12 @@ class Opinion(_Model):
     subject_id: str = ""
     text: str
     response: str = ""
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _neutral_source(cls, value: object) -> object:
+        # 区民意見 of older masters and samples, 市民意見 of a city: one stored value.
+        return opinion_source_value(value.strip()) if isinstance(value, str) else value
 
 
 class Settings(_Model):

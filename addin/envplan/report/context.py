@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from envplan.plan.local_words import LocalWords, local_words
 from envplan.plan.model import RATING_LEGEND, Indicator, Opinion, Plan, Policy, Project, ProjectStatus, TargetRevision
 from envplan.plan.targets import (
     DIRECTION_LABELS,
@@ -226,6 +227,11 @@ class ReportData:
     @property
     def fy_text(self) -> str:
         return fy_label(self.fy)
+
+    @property
+    def words(self) -> LocalWords:
+        """The municipality's words (市民意見, 市の考え方・対応) for the pages."""
+        return local_words(self.plan.municipality)
 
 
 def status_info(name: str, icon: str | None = None) -> StatusInfo:
@@ -554,7 +560,7 @@ def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None
             out.append(Change(f"重点プロジェクト{p.number}{p.name}: {was}{now.status}", "roadmap.html", "info"))
     for o in plan.opinions:
         if o.fy == fy:
-            out.append(Change(f"{o.source}を記録しました（{o.text[:40]}{'…' if len(o.text) > 40 else ''}）", "", "info"))
+            out.append(Change(f"{local_words(plan.municipality).opinion_source(o.source)}を記録しました（{o.text[:40]}{'…' if len(o.text) > 40 else ''}）", "", "info"))
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from envplan.plan.local_words import local_words
 from envplan.plan.model import Plan
 from envplan.plan.targets import KIND_LABELS
 from envplan.plan.years import range_label
@@ -17,13 +18,14 @@ KIND_HELP: dict[str, str] = {
     "state": "状態を維持する／目標年度までに達成する（例: 環境基準達成を維持、全局で環境基準達成）。実績は達成した地点・局の割合（％）で、目標値は達成とみなす割合（既定100）。目標の補足に範囲（例: 全局）。",
     "continue": "継続して実施する。実績は実施回数で、1回以上で実施とみなします。",
     "improve": "調査結果を基準年度より向上させる（例: 環境満足度の向上）。目標の補足に対象（例: 環境満足度）。",
-    "plan_values": "年度ごとの計画値に対して評価する（川崎市の参考指標など）。計画値は「指標実績」シートの計画値の行に入力します。",
+    "plan_values": "年度ごとの計画値に対して評価する（施策の評価票の参考指標など）。計画値は「指標実績」シートの計画値の行に入力します。",
 }
 
 
-def guide_lines(plan: Plan) -> list[tuple[str, str, str]]:
+def guide_lines(plan: Plan, sheets: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
     """(kind, column A, column B) rows: kind is section, item or link."""
     lay = layout()
+    words = local_words(plan.municipality)
     rows: list[tuple[str, str, str]] = [
         ("item", "計画", plan.name),
         ("item", "計画期間", range_label(plan.start_fy, plan.end_fy)),
@@ -42,9 +44,9 @@ def guide_lines(plan: Plan) -> list[tuple[str, str, str]]:
     ]
     for key in ("settings", "categories", "departments", "indicators", "values", "revisions", "projects", "phases", "project_status", "project_parts", "related_plans", "policies", "opinions", "glossary", "validation", "attainment", "attainment_years", "attainment_summary", "ratings", "attainment_rules", "submissions", "changelog"):
         spec = lay[key]
-        rows.append(("link", spec.name, spec.title + (f"：{spec.note}" if spec.note else "")))
+        rows.append(("link", spec.name, words.fill(spec.title) + (f"：{words.fill(spec.note)}" if spec.note else "")))
     for p in plan.policies:
-        rows.append(("link", lay.policy_sheet_name(p.code), f"施策進行管理・評価票：{p.title}"))
+        rows.append(("link", (sheets or {}).get(p.code) or lay.policy_sheet_name(p.code), f"施策進行管理・評価票：{p.title}"))
     rows.append(("section", "目標種別", ""))
     for kind, label in KIND_LABELS.items():
         rows.append(("item", label, KIND_HELP[kind]))

@@ -299,8 +299,12 @@ def read_form(grid: SheetGrid, diags: DiagnosticList, plan_departments: set[str]
     title = _norm(grid.value(1, 1))
     data: dict[str, Any] = {}
     where: dict[str, str] = {}
-    sheet_no = title.split("(")[-1].rstrip(")") if "(" in title else "1"
+    # The number in the title, 施策進行管理・評価票(2), when staff wrote one; else the
+    # reader numbers the sheet by its place among the policy sheets.
+    sheet_no = title.split("(")[-1].rstrip(")") if "(" in title else ""
     data["sheet_no"] = int(sheet_no) if sheet_no.isdigit() else 1
+    if sheet_no.isdigit():
+        where["sheet_no"] = "A1"
     fy_cell = _find_label_cell(grid, 1, EVALUATION_FY)
     data["evaluation_fy"] = rd.year(fy_cell, required=True, what=EVALUATION_FY) if fy_cell else None
     if fy_cell:

@@ -13,7 +13,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from envplan.plan.diagnostics import DiagnosticList
+from envplan.plan.local_words import RESIDENT_WORDS, RESIDENTS_OPINION, LocalWords, local_words
 from envplan.plan.model import (
+    OPINION_SOURCES,
     OPINION_SUBJECT_LABELS,
     PROJECT_STATUSES,
     RELATED_PLAN_KIND_LABELS,
@@ -100,7 +102,7 @@ class _Reader:
         projects = self._projects()
         related = self._related()
         policies, policy_sheets = self._policies()
-        opinions = self._opinions()
+        opinions = self._opinions(local_words(str((basics or {}).get("municipality") or "")))
         glossary = self._glossary()
         plan = None
         if basics is not None:
@@ -414,19 +416,23 @@ class _Reader:
                 self.diags.error("DUPLICATE_ID", f"施策コード「{policy.code}」の評価票が2枚あります（シート「{sheets[policy.code]}」）", name, where.get("code", "A1"), policy.code)
                 continue
             sheets[policy.code] = name
+            if "sheet_no" not in where:
+                policy.sheet_no = len(policies) + 1
             for key, ref in where.items():
                 self.where[("policy", policy.code, key)] = (name, ref)
             policies.append(policy)
         return policies, sheets
 
-    def _opinions(self) -> list[Opinion]:
+    def _opinions(self, words: LocalWords) -> list[Opinion]:
         table = self._table("opinions", False)
         out = []
         subjects = {label: key for key, label in OPINION_SUBJECT_LABELS.items()}
+        # The municipality's own word first (the error lists it first), then every other one typed.
+        sources = {words.opinion_source(s): s for s in OPINION_SOURCES} | {f"{w}意見": RESIDENTS_OPINION for w in RESIDENT_WORDS}
         for row in table.rows if table else []:
             oid = self.rd.code(row["id"], required=True, what="意見ID")
             fy = self.rd.year(row["fy"], required=True)
-            source = self.rd.choice(row["source"], ("区民意見", "事業者意見", "推進会議", "その他"), required=True, what="区分")
+            source = self.rd.choice(row["source"], sources, required=True, what="区分")
             subject = self.rd.choice(row["subject"], subjects, required=True, what="対象種別")
             text = self.rd.text(row["text"], required=True, what="意見")
             if oid and fy and source and subject and text:

@@ -25,7 +25,7 @@ class SettingRow:
 
 SETTING_ROWS: tuple[SettingRow, ...] = (
     SettingRow("name", "計画名", "text", "計画の正式名称", required=True),
-    SettingRow("municipality", "自治体名", "text", "例: 品川区"),
+    SettingRow("municipality", "自治体名", "text", "正式な名称（例: ○○市）。末尾の区・市・町・村・都・道・府・県から「市民意見」「市の考え方・対応」などの呼び方が決まります"),
     SettingRow("start_fy", "計画期間（開始年度）", "year", "西暦または和暦（例: 2013、平成25年度）", required=True),
     SettingRow("end_fy", "計画期間（終了年度）", "year", "", required=True),
     SettingRow("current_fy", "対象年度", "year", "実績を集計する年度（様式発行・集計の既定値）", required=True),

@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from envplan.plan.diagnostics import DiagnosticList
+from envplan.plan.local_words import layout_variants
 from envplan.plan.years import YearError, parse_fy
 from envplan.workbook.cells import Cell, cell_ref
 from envplan.workbook.io import SheetGrid
@@ -43,7 +44,8 @@ class Table:
 def read_table(grid: SheetGrid, spec: SheetSpec, diags: DiagnosticList) -> Table | None:
     """Rows of a table sheet as cells keyed by column key. Blank rows are skipped.
     Missing required columns are errors; the table is then None."""
-    wanted = {_norm(c.header): c for c in spec.columns}
+    # A header in the municipality's words ({resident}, {response}) is found in any municipality's.
+    wanted = {_norm(h): c for c in spec.columns for h in layout_variants(c.header)}
     first = spec.columns[0]
     header_row = None
     for r in range(1, min(grid.max_row, HEADER_SEARCH_ROWS) + 1):

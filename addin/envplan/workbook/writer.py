@@ -15,6 +15,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from envplan.plan.local_words import LocalWords, local_words
 from envplan.plan.model import (
     OPINION_SUBJECT_LABELS,
     RATING_LEGEND,
@@ -43,6 +44,7 @@ def build_master(plan: Plan) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
     lay = layout()
+    words = local_words(plan.municipality)
     years = plan.years()
     _guide(wb, plan)
     _lists(wb, plan)
@@ -83,9 +85,10 @@ def build_master(plan: Plan) -> Workbook:
         wb,
         lay["opinions"],
         [
-            {"id": o.id, "fy": o.fy, "source": o.source, "subject": OPINION_SUBJECT_LABELS[o.subject], "subject_id": o.subject_id, "text": o.text, "response": o.response}
+            {"id": o.id, "fy": o.fy, "source": words.opinion_source(o.source), "subject": OPINION_SUBJECT_LABELS[o.subject], "subject_id": o.subject_id, "text": o.text, "response": o.response}
             for o in plan.opinions
         ],
+        words=words,
     )
     _table(wb, lay["glossary"], [{"term": g.term, "description": g.description} for g in plan.glossary])
     for key in ("validation", "attainment", "attainment_years", "attainment_summary", "ratings", "attainment_rules", "submissions", "changelog"):
@@ -101,6 +104,17 @@ def build_master(plan: Plan) -> Workbook:
 YEAR_SHEETS = ("values", "phases", "related_plans")
 
 
+def _replace_sheet(wb: Workbook, name: str, build: Any) -> None:
+    """Write a sheet again with `build(wb)`, where staff had it."""
+    index = wb.sheetnames.index(name) if name in wb.sheetnames else len(wb.sheetnames)
+    if name in wb.sheetnames:
+        wb.remove(wb[name])
+    build(wb)
+    ws = wb[name]
+    wb._sheets.remove(ws)
+    wb._sheets.insert(index, ws)
+
+
 def rewrite_year_sheets(wb: Workbook, plan: Plan) -> None:
     """Write the year-column sheets again for the plan's years (after its period
     changed), each where staff had it; their contents all come from the plan."""
@@ -108,14 +122,17 @@ def rewrite_year_sheets(wb: Workbook, plan: Plan) -> None:
     years = plan.years()
     writers = {"values": _values_sheet, "phases": _phases_sheet, "related_plans": _related_sheet}
     for key in YEAR_SHEETS:
-        name = lay[key].name
-        index = wb.sheetnames.index(name) if name in wb.sheetnames else len(wb.sheetnames)
-        if name in wb.sheetnames:
-            wb.remove(wb[name])
-        writers[key](wb, plan, years)
-        ws = wb[name]
-        wb._sheets.remove(ws)
-        wb._sheets.insert(index, ws)
+        _replace_sheet(wb, lay[key].name, lambda wb, key=key: writers[key](wb, plan, years))
+
+
+def refresh_plan_sheets(wb: Workbook, plan: Plan, sheets: dict[str, str] | None = None) -> None:
+    """The sheets made from the plan as a whole — 使い方 (its name, period, current
+    year, the list of sheets) and 施策一覧 (one row per policy sheet) — written again
+    whenever envplan writes the master, so that they never go stale. `sheets`:
+    policy code → the name of its sheet, when staff named it themselves."""
+    lay = layout()
+    _replace_sheet(wb, lay["guide"].name, lambda wb: _guide(wb, plan, sheets))
+    _replace_sheet(wb, lay["policies"].name, lambda wb: _policy_index(wb, plan, sheets))
 
 
 def _frozen_record(wb: Workbook, plan: Plan) -> None:
@@ -190,14 +207,17 @@ def _table(
     year_cells: list[dict[int, Any]] | None = None,
     landscape: bool = True,
     freeze_cols: int = 1,
+    words: LocalWords | None = None,
 ) -> Worksheet:
-    """A sheet with title, note, header (row 3) and one row per dict, as an Excel Table."""
+    """A sheet with title, note, header (row 3) and one row per dict, as an Excel Table.
+    `words`: the municipality's, for the layout's {resident} / {response} texts."""
+    words = words or local_words("")
     ws = wb.create_sheet(spec.name)
-    st.write_title(ws, spec.title, spec.note)
+    st.write_title(ws, words.fill(spec.title), words.fill(spec.note) if spec.note else spec.note)
     years = years or []
     ncols = len(spec.columns) + len(years)
     for c, col in enumerate(spec.columns, 1):
-        st.style_header(ws.cell(HEADER_ROW, c, col.header))
+        st.style_header(ws.cell(HEADER_ROW, c, words.fill(col.header)))
         ws.column_dimensions[col_letter(c)].width = col.width
     for j, fy in enumerate(years):
         c = len(spec.columns) + 1 + j
@@ -232,21 +252,22 @@ def _table(
     last_row = max(FIRST_DATA_ROW, FIRST_DATA_ROW + len(rows) - 1)
     st.add_table(ws, f"tbl_{spec.key}", f"A{HEADER_ROW}:{col_letter(ncols)}{last_row}")
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, freeze_cols + 1)
-    _choice_validations(ws, spec, last_row)
+    _choice_validations(ws, spec, last_row, words)
     st.a4(ws, landscape=landscape)
     ws.print_area = f"A1:{col_letter(ncols)}{last_row}"
     return ws
 
 
-def _choice_validations(ws: Worksheet, spec: SheetSpec, last_row: int) -> None:
+def _choice_validations(ws: Worksheet, spec: SheetSpec, last_row: int, words: LocalWords) -> None:
     end = last_row + SPARE_ROWS
     for c, col in enumerate(spec.columns, 1):
         rng = f"{col_letter(c)}{FIRST_DATA_ROW}:{col_letter(c)}{end}"
+        header = words.fill(col.header)
         if col.type == "choice" and col.list:
             dv = DataValidation(type="list", formula1=f"=list_{col.list}", allow_blank=not col.required)
-            dv.error = f"{col.header}は一覧から選んでください"
+            dv.error = f"{header}は一覧から選んでください"
             dv.errorTitle = "入力できない値です"
-            dv.prompt = f"{col.header}を一覧から選んでください"
+            dv.prompt = f"{header}を一覧から選んでください"
             dv.showErrorMessage = True
             dv.add(rng)
             ws.add_data_validation(dv)
@@ -275,6 +296,8 @@ def _lists(wb: Workbook, plan: Plan) -> None:
     ws.sheet_state = "hidden"
     fixed = dict(lay.lists)
     fixed["target_kinds"] = tuple(KIND_LABELS.values())
+    words = local_words(plan.municipality)
+    fixed["opinion_sources"] = tuple(words.opinion_source(s) for s in fixed["opinion_sources"])
     for c, (name, items) in enumerate(sorted(fixed.items()), 1):
         ws.cell(1, c, name)
         for r, item in enumerate(items, 2):
@@ -371,12 +394,13 @@ def _related_sheet(wb: Workbook, plan: Plan, years: list[int]) -> None:
             cell.font = st.Font(name=st.FONT_NAME, size=10, color="2F5496")
 
 
-def _policy_index(wb: Workbook, plan: Plan) -> None:
+def _policy_index(wb: Workbook, plan: Plan, sheets: dict[str, str] | None = None) -> None:
     lay = layout()
+    sheets = sheets or {}
     rows = [
         {
             "code": p.code,
-            "sheet": lay.policy_sheet_name(p.code),
+            "sheet": sheets.get(p.code) or lay.policy_sheet_name(p.code),
             "title": p.title,
             "evaluation_fy": p.evaluation_fy,
             "department": p.department,
@@ -391,7 +415,7 @@ def _policy_index(wb: Workbook, plan: Plan) -> None:
         st.internal_link(cell, f"'{row['sheet']}'!A1")
 
 
-def _guide(wb: Workbook, plan: Plan) -> None:
+def _guide(wb: Workbook, plan: Plan, sheets: dict[str, str] | None = None) -> None:
     from envplan.workbook.guide_text import guide_lines
 
     lay = layout()
@@ -400,7 +424,7 @@ def _guide(wb: Workbook, plan: Plan) -> None:
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 100
     r = 3
-    for kind, a, b in guide_lines(plan):
+    for kind, a, b in guide_lines(plan, sheets):
         if kind == "section":
             ws.cell(r, 1, a).font = st.SECTION_FONT
         elif kind == "link":

@@ -95,9 +95,13 @@ class OpenpyxlMasterSink(OpenpyxlResultSink):
         from envplan.workbook.writer import write_policy_form
 
         index = self.wb.sheetnames.index(sheet) if sheet in self.wb.sheetnames else len(self.wb.sheetnames)
+        title = None
         if sheet in self.wb.sheetnames:
+            title = self.wb[sheet]["A1"].value  # staff's own title stays as they wrote it
             self.wb.remove(self.wb[sheet])
         ws = write_policy_form(self.wb, plan, policy)
+        if isinstance(title, str) and title.strip():
+            ws["A1"].value = title
         self.wb._sheets.remove(ws)  # keep the sheet where staff had it
         self.wb._sheets.insert(index, ws)
 
@@ -120,6 +124,10 @@ def edit_master(master: Path, edits: MasterEdits, *, policy_sheets: dict[str, st
     apply_edits(edits, sink, policy_sheets)
     if also is not None:
         also(sink)
+    if edits.plan is not None:
+        from envplan.workbook.writer import refresh_plan_sheets
+
+        refresh_plan_sheets(wb, edits.plan, policy_sheets)
     return atomic_save(wb, master)
 
 
