@@ -231,3 +231,65 @@ def test_the_guide_shows_the_plan_as_it_is(tmp_path: Path) -> None:
     set_setting(master, "name", "緑川市環境基本計画（改定版）")
     assert cli_json("compute", master, "--json")[0] == 0
     assert guide()[1] == "緑川市環境基本計画（改定版）"
+
+
+# --- adding policy evaluation sheets to a blank master ------------------------------------
+
+
+def test_add_policy_writes_a_numbered_sheet_listed_in_the_index_and_the_guide(tmp_path: Path) -> None:
+    master = tmp_path / "master.xlsx"
+    assert cli_json("init", master, "--municipality", "緑川市", "--name", "緑川市環境基本計画", "--start", "2021", "--end", "2030", "--current", "2024", "--json")[0] == 0
+    wb = openpyxl.load_workbook(master)
+    depts = wb[layout()["departments"].name]
+    for r, (code, name) in enumerate((("D1", "環境政策課"), ("D2", "資源循環課")), HEADER_ROW + 1):
+        depts.cell(r, 1, code)
+        depts.cell(r, 2, name)
+    wb.save(master)
+    proc = run_cli("add", "policy", master, "--code", "P01", "--title", "脱炭素のまちづくり")
+    assert proc.returncode == 1 and "--department" in proc.stderr and "D1" in proc.stderr  # two departments: which?
+    code, data = cli_json("add", "policy", master, "--code", "P01", "--title", "脱炭素のまちづくり", "--department", "D1", "--json")
+    assert code == 0 and data["sheet_no"] == 1, data
+    code, data = cli_json("add", "policy", master, "--code", "P02", "--title", "資源循環の推進", "--department", "D2", "--fy", "R6", "--json")
+    assert code == 0 and data["sheet_no"] == 2, data
+    code, data = cli_json("add", "policy", master, "--code", "P01", "--title", "重複", "--department", "D1", "--json")
+    assert code == 1 and "既にあります" in data["error"]["message"]
+    code, data = cli_json("add", "policy", master, "--code", "P03", "--title", "x", "--department", "D9", "--json")
+    assert code == 1 and "D9" in data["error"]["message"]
+
+    wb = openpyxl.load_workbook(master)
+    names = wb.sheetnames
+    p1, p2 = layout().policy_sheet_name("P01"), layout().policy_sheet_name("P02")
+    assert names.index(p2) == names.index(p1) + 1 == names.index(layout()["policies"].name) + 2
+    assert wb[p1]["A1"].value == "施策進行管理・評価票(1)" and wb[p2]["A1"].value == "施策進行管理・評価票(2)"
+    index = wb[layout()["policies"].name]
+    assert [(index.cell(r, 1).value, index.cell(r, 2).value) for r in (HEADER_ROW + 1, HEADER_ROW + 2)] == [("P01", p1), ("P02", p2)]
+    guide = [c.value for c in wb[layout()["guide"].name]["A"]]
+    assert p1 in guide and p2 in guide
+    code, data = cli_json("validate", master, "--json")
+    assert code == 0 and data["policies"] == 2, data
+    out = tmp_path / "site"
+    assert run_cli("publish", master, "--out", out, "--no-pdf").returncode == 0
+    assert len(list((out / "policies").glob("*.html"))) == 3  # two sheets and the list
+
+
+def test_the_policy_index_follows_sheets_staff_copied(tmp_path: Path) -> None:
+    """施策一覧 stayed empty beside policy sheets staff made themselves: it follows them on validate."""
+    from test_third_city import third_plan
+
+    master = tmp_path / "master.xlsx"
+    plan = third_plan()
+    save_master(plan, master)
+    wb = openpyxl.load_workbook(master)
+    copy = wb.copy_worksheet(wb[layout().policy_sheet_name("P01")])
+    copy.title = "評価票_P09"
+    ws = copy
+    code_cell = next(c for row in ws.iter_rows() for c in row if c.value == "P01")
+    code_cell.value = "P09"
+    ws["A1"].value = "施策進行管理・評価票"
+    index = wb[layout()["policies"].name]
+    index.delete_rows(HEADER_ROW + 1, 5)  # the index emptied, as staff found it
+    wb.save(master)
+    assert cli_json("validate", master, "--json")[0] == 0
+    index = openpyxl.load_workbook(master)[layout()["policies"].name]
+    assert [index.cell(r, 1).value for r in (HEADER_ROW + 1, HEADER_ROW + 2)] == ["P01", "P09"]
+    assert index.cell(HEADER_ROW + 2, 2).value == "評価票_P09"

@@ -159,3 +159,44 @@ def validate(
             + (f"[red]{summary}[/]" if errors else f"[green]{summary}[/]")
         )
     raise typer.Exit(EXIT_INVALID if errors or result.plan is None else EXIT_OK)
+
+
+add_app = typer.Typer(help="マスターに評価票などを追加する", no_args_is_help=True)
+app.add_typer(add_app, name="add")
+
+
+@add_app.command("policy")
+def add_policy(
+    master: Path = typer.Argument(..., help="マスターワークブック"),
+    code: str = typer.Option(..., "--code", help="施策コード（例: P01）。シート名は 評価票_コード になります"),
+    title: str = typer.Option(..., "--title", help="施策課題（施策の名前）"),
+    department: str | None = typer.Option(None, "--department", help="作成課のコード（所管課が1つだけなら省略可）"),
+    fy: str | None = typer.Option(None, "--fy", help="評価年度（省略時は対象年度）"),
+    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+) -> None:
+    """施策進行管理・評価票のシートを追加する。
+
+    標準の様式の評価票シートを作り、施策一覧と使い方に載せます。番号は施策一覧の順です。
+    """
+    existing_file(master, as_json)
+    from envplan.workbook.changes import MasterStateError
+    from envplan.workbook.policy_add import AddPolicyError
+    from envplan.workbook.policy_add import add_policy as add
+
+    year = fy_option(fy, "評価年度", as_json)
+    try:
+        policy, sheet, backup = add(master, code, title, department=department, fy=year)
+    except AddPolicyError as e:
+        fail(str(e), e.message_en, as_json=as_json, code=EXIT_INVALID)
+    except MasterStateError as e:
+        if not as_json:
+            print_diagnostics(e.diagnostics)
+        fail(str(e), "the master has errors; run envplan validate", as_json=as_json, code=EXIT_INVALID)
+    except (MasterBusyError, MasterWriteError) as e:
+        fail(str(e), "the master is in use or cannot be written", as_json=as_json)
+    if as_json:
+        emit_json({"ok": True, "code": policy.code, "sheet": sheet, "sheet_no": policy.sheet_no, "backup": str(backup) if backup else ""})
+        return
+    console.print(f"[green]追加しました:[/] シート「{escape(sheet)}」（施策進行管理・評価票({policy.sheet_no})、{escape(policy.title)}）")
+    if backup:
+        console.print(f"前のマスターのバックアップ: {backup}")
