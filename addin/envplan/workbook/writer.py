@@ -32,8 +32,11 @@ from envplan.workbook.settings_sheet import settings_rows
 
 LIST_SHEET = "_リスト"
 CONTINUES = "→"  # in the 工程表: the phase on the left continues in this year
-# How many rows drop-downs and formulas reach below the data, for rows staff add.
-SPARE_ROWS = 200
+# How many rows drop-downs and year checks reach below the data, for rows staff add:
+# a city's plan grows by hundreds of rows (300 indicators are 900 rows of 指標実績),
+# and a rule over an empty range costs nothing in the file.
+SPARE_ROWS = 5000
+LIST_REACH = 500  # rows of 分野 / 所管課 the drop-downs offer at least
 
 # Policy form: section headings and field labels (the reader finds them in column A).
 FORM_TITLE = "施策進行管理・評価票"
@@ -304,9 +307,10 @@ def _lists(wb: Workbook, plan: Plan) -> None:
             ws.cell(r, c, item)
         ref = f"'{LIST_SHEET}'!${col_letter(c)}$2:${col_letter(c)}${len(items) + 1}"
         wb.defined_names[f"list_{name}"] = DefinedName(f"list_{name}", attr_text=ref)
-    for key, list_name in (("categories", "categories"), ("departments", "departments")):
+    for key, list_name, count in (("categories", "categories", len(plan.categories)), ("departments", "departments", len(plan.departments))):
         sheet = lay[key].name
-        ref = f"'{sheet}'!$A${FIRST_DATA_ROW}:$A${FIRST_DATA_ROW + SPARE_ROWS}"
+        # Every code there is and room for as many again (or 500): a drop-down lists the blanks too.
+        ref = f"'{sheet}'!$A${FIRST_DATA_ROW}:$A${FIRST_DATA_ROW + max(2 * count, LIST_REACH)}"
         wb.defined_names[f"list_{list_name}"] = DefinedName(f"list_{list_name}", attr_text=ref)
 
 
