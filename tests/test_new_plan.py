@@ -293,3 +293,40 @@ def test_the_policy_index_follows_sheets_staff_copied(tmp_path: Path) -> None:
     index = openpyxl.load_workbook(master)[layout()["policies"].name]
     assert [index.cell(r, 1).value for r in (HEADER_ROW + 1, HEADER_ROW + 2)] == ["P01", "P09"]
     assert index.cell(HEADER_ROW + 2, 2).value == "評価票_P09"
+
+
+def test_init_asks_for_what_is_missing_at_a_terminal(tmp_path: Path) -> None:
+    """At a terminal, init asks for the municipality, name, period and current year;
+    from a pipe it never asks (the tests above run that way)."""
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    master = tmp_path / "master.xlsx"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: envplan at a terminal
+        os.execvpe(sys.executable, [sys.executable, "-m", "envplan", "init", str(master)], {**os.environ, "COLUMNS": "200"})
+    answers = iter(["山川町", "山川町環境基本計画", "R4", "2031", "2025"])
+    seen, deadline = b"", time.monotonic() + 60
+    prompts = 0
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+        while seen.count(b":") > prompts:  # each prompt ends with ': '
+            prompts += 1
+            os.write(fd, (next(answers, "") + "\n").encode())
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, seen.decode("utf-8", "replace")
+    settings = _settings(master)
+    assert (settings["municipality"], settings["name"], settings["start_fy"], settings["end_fy"], settings["current_fy"]) == ("山川町", "山川町環境基本計画", 2022, 2031, 2025)
+    assert _year_headers(master, "values")[0] == "2022年度"
