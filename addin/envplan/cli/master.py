@@ -20,11 +20,11 @@ def init(
     sample: str | None = typer.Option(None, "--sample", help="サンプル計画: shinagawa | kawasaki | all"),
     illustrative: bool = typer.Option(False, "--illustrative", help="実績のない指標に例示値 （実データではない値） を入れる"),
     force: bool = typer.Option(False, "--force", help="既存のファイルを上書きする（前のファイルは バックアップ/ に残る）"),
-    municipality: str | None = typer.Option(None, "--municipality", help="自治体名（例: 緑川市）。区・市・町・村などの呼び方もここから決まります"),
+    municipality: str | None = typer.Option(None, "--municipality", help="自治体名（例: 緑川市）。市民・町民などの呼び方が決まる"),
     name: str | None = typer.Option(None, "--name", help="計画名"),
     start: str | None = typer.Option(None, "--start", help="計画期間の開始年度（例: 2021、令和3年度）"),
     end: str | None = typer.Option(None, "--end", help="計画期間の終了年度（省略時は開始年度＋9）"),
-    current: str | None = typer.Option(None, "--current", help="対象年度（省略時は今の年度。期間の外なら開始年度）"),
+    current: str | None = typer.Option(None, "--current", help="対象年度（既定: 今の年度か開始年度）"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """マスターワークブックを作成する。

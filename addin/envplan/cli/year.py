@@ -210,7 +210,7 @@ def period(
     master: Path = typer.Argument(..., help="マスターワークブック"),
     start: str = typer.Option(..., "--start", help="計画期間の開始年度（例: 2021、令和3年度）"),
     end: str = typer.Option(..., "--end", help="計画期間の終了年度"),
-    current: str | None = typer.Option(None, "--current", help="対象年度（省略時は今の対象年度。新しい期間の外なら期間の端）"),
+    current: str | None = typer.Option(None, "--current", help="対象年度（既定: 今の対象年度か期間の端）"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """計画期間を変更する。
