@@ -17,9 +17,11 @@ from envplan.plan.targets import (
     AnnualMinimumTarget,
     ChangeTarget,
     ContinueTarget,
+    DecreaseTarget,
     ImproveTarget,
     IncreaseTarget,
     LevelTarget,
+    MaintainTarget,
     PlanValuesTarget,
     StateTarget,
     Target,
@@ -34,6 +36,7 @@ from envplan.rules.attainment import (
     pace,
     plan_value_status,
     progress_rate,
+    reaches,
     status_for,
 )
 from envplan.rules.opensdg import OPENSDG_LABELS, OpenSdgDirection, OpenSdgProgress, opensdg_progress
@@ -55,6 +58,11 @@ KIND_RULES: dict[str, str] = {
         "途中で途切れた後に改善していれば「順調」、前年度と同じなら「遅れ」、前年度より悪ければ「悪化」。"
     ),
     "increase": "基準値（基準年度の値。なければ計画期間の最初の実績）より増えていれば「達成」、同じなら目標年度前は「やや遅れ」・目標年度以降は「遅れ」、減っていれば「悪化」。",
+    "decrease": "基準値（基準年度の値。なければ計画期間の最初の実績）より減っていれば「達成」、同じなら目標年度前は「やや遅れ」・目標年度以降は「遅れ」、増えていれば「悪化」。",
+    "maintain": (
+        "維持する水準は目標値（空欄なら基準値）。各年度、実績がその水準以上（小さいほどよい指標では以下）なら「達成」（維持）。"
+        "水準を外れた年度は、前年度は維持していたか前年度より悪ければ「悪化」、そうでなければ「遅れ」。"
+    ),
     "state": (
         "実績は状態を満たす地点・局の割合（％）。目標値（既定100％）以上なら「達成」。"
         "維持の目標では、下回った年度は前年度から下がっていれば「悪化」、そうでなければ「遅れ」。"
@@ -133,8 +141,10 @@ def final_target(c: _Ctx, target: Target, start_value: float | None) -> tuple[in
     if isinstance(target, PlanValuesTarget):
         plans = sorted(fy for fy, v in c.ind.values.items() if v.plan is not None)
         return (plans[-1], c.ind.plan_value(plans[-1])) if plans else (None, None)
-    if isinstance(target, (IncreaseTarget, ImproveTarget)):
+    if isinstance(target, (IncreaseTarget, DecreaseTarget, ImproveTarget)):
         return target.year, None
+    if isinstance(target, MaintainTarget):
+        return None, target.value if target.value is not None else start_value
     return None, None
 
 
@@ -298,7 +308,7 @@ def _increase_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> Ye
     actual = c.ind.actual(fy)
     by, bv, bnote = start_point(c)
     ty = getattr(target, "year", None)
-    word = "増加" if isinstance(target, IncreaseTarget) else "向上"
+    word = "増加" if isinstance(target, IncreaseTarget) else "減少" if isinstance(target, DecreaseTarget) else "向上"
     base = dict(plan=c.ind.plan_value(fy), actual=actual, compared_with=bv, compared_label="基準値")
     if actual is None:
         return _year(fy, **base, explanation=f"{fy}年度の実績がないため「評価不能」")
@@ -339,6 +349,28 @@ def _state_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearR
     )
 
 
+def _maintain_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearResult:
+    assert isinstance(target, MaintainTarget)
+    actual, previous = c.ind.actual(fy), c.actual(fy - 1)
+    _, bv, bnote = start_point(c)
+    level, whence = (target.value, "目標値") if target.value is not None else (bv, bnote)
+    side = "以下" if direction == "lower" else "以上"
+    base = dict(plan=c.ind.plan_value(fy), actual=actual, compared_with=level, compared_label="維持する水準", expected=level)
+    if level is None:
+        return _year(fy, **base, explanation="維持する水準（目標値・基準値）がないため「評価不能」")
+    rate = achievement_rate(actual, level, direction)
+    head = f"維持する水準 {c.n(level)}（{whence}）{side}"
+    if actual is None:
+        status, why = "評価不能", "実績がないため「評価不能」"
+    elif reaches(actual, level, direction):
+        status, why = "達成", f"実績 {c.n(actual)} が水準{side}のため「達成」（維持）"
+    elif previous is not None and (reaches(previous, level, direction) or better(previous, actual, direction)):
+        status, why = "悪化", f"実績 {c.n(actual)} が水準を外れ、前年度（{c.n(previous)}）より悪いか前年度は維持していたため「悪化」"
+    else:
+        status, why = "遅れ", f"実績 {c.n(actual)} が水準を外れているため「遅れ」"
+    return _year(fy, **base, achievement_rate=rate, status=status, explanation=f"{head}。{why}")
+
+
 def _continue_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearResult:
     actual, previous = c.ind.actual(fy), c.actual(fy - 1)
     if actual is None:
@@ -364,6 +396,8 @@ RULES: dict[type, YearRule] = {
     YearOverYearTarget: _yoy_year,
     IncreaseTarget: _increase_year,
     ImproveTarget: _increase_year,
+    DecreaseTarget: _increase_year,
+    MaintainTarget: _maintain_year,
     StateTarget: _state_year,
     ContinueTarget: _continue_year,
 }
@@ -371,7 +405,7 @@ RULES: dict[type, YearRule] = {
 
 def year_result(c: _Ctx, fy: int) -> YearResult:
     target, revision_note = target_in(c.ind, fy)
-    direction: Direction = "higher" if isinstance(target, IncreaseTarget) else c.ind.direction
+    direction: Direction = "higher" if isinstance(target, IncreaseTarget) else "lower" if isinstance(target, DecreaseTarget) else c.ind.direction
     y = RULES[type(target)](c, fy, target, direction)
     if revision_note:
         y.explanation = f"{revision_note}で判定。{y.explanation}"
@@ -428,7 +462,7 @@ def _indicator_explanation(c: _Ctx, current: YearResult, years: list[YearResult]
         tail = f"最新の実績は{prior[-1].fy}年度（{c.n(prior[-1].actual)}）" if prior else "実績はまだありません"
         return f"{head}。{evaluated}年度の実績が未入力のため「評価不能」。{tail}"
     text = f"{head}。{current.explanation}"
-    if isinstance(target, (AnnualMinimumTarget, ContinueTarget, StateTarget)) and getattr(target, "year", None) is None:
+    if isinstance(target, (AnnualMinimumTarget, ContinueTarget, StateTarget, MaintainTarget)) and getattr(target, "year", None) is None:
         judged = [r for r in years if r.status != "評価不能" and r.fy <= evaluated]
         met = [r for r in judged if r.status == "達成"]
         if judged:
@@ -445,6 +479,8 @@ def _opensdg(c: _Ctx, target: Target, evaluated: int) -> OpenSdgProgress:
     direction: OpenSdgDirection = "positive" if isinstance(target, IncreaseTarget) or ind.direction == "higher" else "negative"
     if isinstance(target, (AnnualMinimumTarget, StateTarget, ContinueTarget)):
         direction = "positive"
+    if isinstance(target, DecreaseTarget):
+        direction = "negative"
     ty, tv = final_target(c, target, bv)
     if isinstance(target, ContinueTarget):
         tv = 1.0

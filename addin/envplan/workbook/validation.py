@@ -8,7 +8,7 @@ from typing import Any
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.model import Plan
-from envplan.plan.target_wording import TargetWordingError, propose_target
+from envplan.plan.target_wording import TargetWordingError, compare_reading, read_target
 from envplan.plan.targets import DIRECTION_LABELS, target_year
 from envplan.workbook.frozen_record import FrozenRecord, check_frozen
 from envplan.workbook.io import ResultTable, WorkbookSource
@@ -173,22 +173,26 @@ def _duplicates(diags: DiagnosticList, codes: list[str], what: str, at: Any) -> 
 
 
 def _check_wording(diags: DiagnosticList, ind: Any, at: Any) -> None:
+    """The wording is read with the indicator's unit, base year and direction; a part it
+    cannot read exactly is flagged, and every field that says otherwise is named with both values."""
     try:
-        proposal = propose_target(ind.target_wording, name=ind.name)
+        reading = read_target(ind.target_wording, unit=ind.unit, base_fy=ind.baseline_fy, direction=ind.direction, name=ind.name)
     except TargetWordingError as e:
         if ind.target.kind != "plan_values":
             diags.warning("TARGET_WORDING_UNREADABLE", f"{e.reason}。目標種別・目標年度・目標値が文言と合っているか確認してください", *at(("indicator", ind.id, "target_wording")))
         return
-    if proposal.target != ind.target:
+    plans = {fy: v.plan for fy, v in ind.values.items()}
+    for mm in compare_reading(reading, ind.target, baseline_fy=ind.baseline_fy, plan_values=plans):
+        key = ("indicator", ind.id, mm.key) if mm.key != "plan" else ("indicator", ind.id, "target_wording")
         diags.warning(
             "TARGET_WORDING_MISMATCH",
-            f"目標の文言「{ind.target_wording}」は「{proposal.reading}」と読めますが、目標種別・年度・値の入力と一致しません",
-            *at(("indicator", ind.id, "target_kind")),
+            f"目標の文言「{ind.target_wording}」は「{reading.reading}」と読めますが、{mm.text()}",
+            *at(key),
         )
-    if proposal.direction and proposal.direction != ind.direction:
+    if reading.direction and reading.direction != ind.direction and ind.target.kind not in ("increase", "decrease"):
         diags.warning(
             "DIRECTION_MISMATCH",
-            f"目標の文言からは「{DIRECTION_LABELS[proposal.direction]}」と読めますが、方向は「{DIRECTION_LABELS[ind.direction]}」です",
+            f"目標の文言からは「{DIRECTION_LABELS[reading.direction]}」と読めますが、方向は「{DIRECTION_LABELS[ind.direction]}」です",
             *at(("indicator", ind.id, "direction")),
         )
 
