@@ -147,7 +147,7 @@ def test_help_is_japanese_and_not_cut_at_80_columns(monkeypatch, capsys):
     monkeypatch.setenv("COLUMNS", "80")
     assert cli.app is not None
     for args in ([], ["init"], ["validate"], ["compute"], ["issue"], ["consolidate"], ["publish"], ["demo"], ["addin", "doctor"], ["addin", "install"],
-                 ["year"], ["year", "open"], ["year", "revise"], ["year", "correct"], ["year", "accept-frozen-edits"], ["year", "restore-frozen"]):
+                 ["year"], ["year", "open"], ["year", "revise"], ["year", "correct"], ["year", "accept-frozen-edits"], ["year", "restore-frozen"], ["target"]):
         assert run([*args, "--help"]) == 0
         out = capsys.readouterr().out
         assert "…" not in out, f"envplan {' '.join(args)} --help:\n{out}"

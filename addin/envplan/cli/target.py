@@ -20,13 +20,16 @@ _DIRECTIONS = {"higher": "higher", "lower": "lower", "大きいほどよい": "h
 
 @app.command()
 def target(
-    wordings: list[str] = typer.Argument(..., help="目標の文言（複数可。空白を含むときは \"…\" で囲む）"),
-    unit: str = typer.Option("", "--unit", help="指標の単位（例: t-CO2、%）。単位の違い・「6万基」の換算・%の指標の読み分けに使う"),
-    base_fy: str | None = typer.Option(None, "--base-fy", help="指標の基準年度（文言に基準年度がないとき・複数あるときに使う）"),
-    direction: str | None = typer.Option(None, "--direction", help="指標の方向 higher（大きいほどよい）/ lower（小さいほどよい）"),
+    wordings: list[str] = typer.Argument(..., help="目標の文言（複数可）"),
+    unit: str = typer.Option("", "--unit", help="指標の単位（例: t-CO2）"),
+    base_fy: str | None = typer.Option(None, "--base-fy", help="指標の基準年度（例: 2013）"),
+    direction: str | None = typer.Option(None, "--direction", help="指標の方向: higher か lower"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON の配列で標準出力に出す"),
 ) -> None:
-    """目標の文言を構造化した目標（種別・年度・値・基準年度・単位・方向・目安・中間目標）として読み取る。読めない文言は理由を示す（終了コード1）。"""
+    """目標の文言を読み取り、構造化した目標か読めない理由を示す。
+
+    種別・年度・値・基準年度・単位・方向・目安・中間目標を表示します。読めない文言があれば終了コード1。
+    """
     from envplan.plan.target_wording import TargetWordingError, read_target
 
     base = parse_fy_option(base_fy, as_json, option="--base-fy")
