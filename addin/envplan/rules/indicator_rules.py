@@ -415,7 +415,23 @@ def year_result(c: _Ctx, fy: int) -> YearResult:
 # ---- one indicator ------------------------------------------------------------------
 
 
+def as_of(ind: Indicator, fy: int, current_fy: int) -> tuple[Indicator, dict[int, float]]:
+    """The indicator as it stood in a past year `fy`: with a data lag, the actual of a
+    year y arrives in y + lag, so actuals of years after fy − lag were not known then.
+    Returns (the indicator without them, the hidden actuals). The current year and
+    later ones use every value entered (a figure that arrived early counts)."""
+    if fy >= current_fy or ind.data_lag == 0:
+        return ind, {}
+    cutoff = fy - ind.data_lag
+    hidden = {y: v.actual for y, v in ind.values.items() if y > cutoff and v.actual is not None}
+    if not hidden:
+        return ind, {}
+    values = {y: (v.model_copy(update={"actual": None}) if y in hidden else v) for y, v in ind.values.items()}
+    return ind.model_copy(update={"values": values}), hidden
+
+
 def evaluate_indicator(plan: Plan, ind: Indicator, fy: int) -> IndicatorResult:
+    ind, hidden = as_of(ind, fy, plan.current_fy)
     c = _Ctx(plan, ind, fy, plan.settings)
     lag = ind.data_lag
     with_actual = sorted(y for y, v in ind.values.items() if v.actual is not None and y <= fy)
@@ -424,7 +440,12 @@ def evaluate_indicator(plan: Plan, ind: Indicator, fy: int) -> IndicatorResult:
     years: list[YearResult] = []
     for y in range(min(plan.start_fy, evaluated), fy + 1):
         r = year_result(c, y)
-        if r.actual is None and y > evaluated:
+        if y in hidden:
+            r.explanation = (
+                f"データの遅れ（{lag}年）のため、{y}年度の値は{y + lag}年度に届きます。{fy}年度時点では未確定のため、"
+                f"今入力されている実績 {c.n(hidden[y])} はこの年度の判定に使いません"
+            )
+        elif r.actual is None and y > evaluated:
             r.explanation = f"データの遅れ（{lag}年）のため、{y}年度の値は{y + lag}年度に確定します（{fy}年度時点では未確定）"
         years.append(r)
     current = next(r for r in years if r.fy == evaluated)
@@ -437,7 +458,7 @@ def evaluate_indicator(plan: Plan, ind: Indicator, fy: int) -> IndicatorResult:
         department=ind.department, unit=ind.unit, direction=ind.direction, target_kind=target.kind,
         target_wording=ind.target_wording, baseline_fy=by, baseline_value=bv, target_fy=ty, target_value=tv,
         status=current.status, status_icon=current.status_icon, evaluated_fy=evaluated, latest_fy=latest,
-        data_lag=lag, lag_note=_lag_note(fy, lag, evaluated, latest), illustrative=ind.illustrative, years=years,
+        data_lag=lag, lag_note=_lag_note(fy, lag, evaluated, latest, hidden), illustrative=ind.illustrative, years=years,
     )
     sdg = _opensdg(c, target, evaluated)
     result.opensdg_status, result.opensdg_label = sdg.status, sdg.label
@@ -446,12 +467,15 @@ def evaluate_indicator(plan: Plan, ind: Indicator, fy: int) -> IndicatorResult:
     return result
 
 
-def _lag_note(fy: int, lag: int, evaluated: int, latest: int | None) -> str:
+def _lag_note(fy: int, lag: int, evaluated: int, latest: int | None, hidden: dict[int, float] | None = None) -> str:
     if lag == 0 or evaluated > fy - lag:
         return ""
     note = f"データの遅れ（{lag}年）: {fy}年度時点で入手できる最新の値は{fy - lag}年度の値です"
     if latest is None or latest < fy - lag:
         note += f"（{fy - lag}年度の実績は未入力）"
+    if hidden:
+        later = "・".join(f"{y}年度" for y in sorted(hidden))
+        note += f"。過去の年度の集計のため、{fy}年度より後に届いた値（{later}）は使いません（その年度時点での判定）"
     return note
 
 
@@ -515,4 +539,4 @@ def opensdg_explanation(p: OpenSdgProgress) -> str:
     return "Open SDG 方式: " + "、".join(parts) + f" → {OPENSDG_LABELS[p.status]}（{p.status}）"
 
 
-__all__ = ["KIND_RULES", "evaluate_indicator", "target_in", "start_point"]
+__all__ = ["KIND_RULES", "as_of", "evaluate_indicator", "target_in", "start_point"]
