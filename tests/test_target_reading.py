@@ -136,6 +136,11 @@ def test_to_target_refuses_what_the_model_cannot_hold():
     assert read_target("令和12年度までに46%削減（2013年度比）").to_target() == ChangeTarget(year=2030, percent=-46)
     assert read_target("ガソリン使用量を、平成25年度より削減する").to_target() == DecreaseTarget()
     assert read_target("114ha（維持）", unit="ha").to_target() == MaintainTarget(value=114)
+    # A state to reach needs its year; a state to keep does not.
+    with pytest.raises(TargetWordingError, match="目標年度"):
+        read_target("全測定局で環境基準を達成").to_target()
+    assert read_target("全測定局で環境基準を達成").to_target(year=2030).year == 2030
+    assert read_target("環境基準達成を維持").to_target().year is None
 
 
 def test_compare_names_the_field_and_both_values():

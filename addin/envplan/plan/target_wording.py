@@ -78,6 +78,7 @@ class TargetReading:
     start_fy: int | None = None  # first year of a period total
     previous_value: float | None = None  # the old figure of 「old → new」
     scope: str = ""  # state targets: where the state is to hold
+    kept: bool = False  # a state to keep every year (…を維持), not one to reach by a year
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -118,6 +119,8 @@ class TargetReading:
         if k == "maintain":
             return MaintainTarget(value=self.value)
         if k == "state":
+            if y is None and not self.kept:
+                raise TargetWordingError(self.wording, "達成する目標年度が文言にありません。目標年度を指定してください（毎年の維持なら「…を維持」）", reason_en="the wording gives no year to reach the state by")
             return StateTarget(year=y, threshold=100.0 if self.value is None else self.value, scope=self.scope)
         if k == "increase":
             return IncreaseTarget(year=y)
@@ -148,6 +151,7 @@ class TargetReading:
             "start_fy": self.start_fy,
             "previous_value": self.previous_value,
             "scope": self.scope or None,
+            "kept": self.kept,
             "notes": list(self.notes),
             "reading": self.reading,
         }
@@ -181,7 +185,7 @@ def describe_reading(r: TargetReading) -> str:
     elif r.kind == "maintain":
         text = f"{n(r.value)}{r.unit}を維持" if r.value is not None else "現状（基準年度の水準）を維持"
     elif r.kind == "state":
-        text = f"{by}{r.scope}で達成" if r.year is not None else f"{r.scope}で達成を維持"
+        text = f"{r.scope}で達成を維持" if r.kept else f"{by}{r.scope}で達成"
     elif r.kind == "period_total":
         text = f"{r.start_fy}～{r.year}年度の合計で{n(r.value)}{r.unit}"
     elif r.kind in ("increase", "decrease", "improve"):
@@ -345,7 +349,7 @@ class _Reader:
             return TargetReading(w, "maintain", value=value, unit=unit, approximate=approx, comparator=cmp, direction=self.given_direction)
         m = re.fullmatch(r"(?P<scope>.*?)(?:で)?環境基準(?:の)?達成を(?:毎年)?維持", t)
         if m:
-            return TargetReading(w, "state", unit="%", scope=m["scope"] or "", direction="higher")
+            return TargetReading(w, "state", unit="%", scope=m["scope"] or "", direction="higher", kept=True)
         if t in ("増加", "増", "拡大"):
             return TargetReading(w, "increase", direction="higher")
         if t in ("減少", "削減", "減"):
