@@ -281,6 +281,16 @@ class Settings(_Model):
     opensdg_growth_med: float = 0.005
     rating_a_score: float = 0.6  # suggested rating A: mean evidence score at least this (see ratings.py)
     rating_b_score: float = 0.3  # B: at least this; below is C
+    evaluation_scheme: str = "envplan の6区分（既定）"  # a ready scheme's name (plan/schemes.py) or 評価区分シート
+
+
+class EvaluationLevel(_Model):
+    """A row of the 評価区分 sheet: used when 設定 says 評価区分シート (see plan/schemes.py)."""
+
+    symbol: str
+    label: str
+    colour: str = ""
+    rule: str
 
 
 class Plan(_Model):
@@ -302,6 +312,7 @@ class Plan(_Model):
     policies: list[Policy] = Field(default_factory=list)
     opinions: list[Opinion] = Field(default_factory=list)
     glossary: list[GlossaryEntry] = Field(default_factory=list)
+    evaluation_levels: list[EvaluationLevel] = Field(default_factory=list)
 
     def indicator(self, id: str) -> Indicator | None:
         return next((i for i in self.indicators if i.id == id), None)

@@ -27,6 +27,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from envplan.plan.model import Plan
+
 RuleKind = Literal["final_met", "year_met", "band", "trend", "no_figure", "no_target", "status", "otherwise"]
 Metric = Literal["rate_year", "rate_final", "progress"]
 Trend = Literal["better", "same", "worse"]
@@ -286,3 +288,54 @@ def check_scheme(scheme: Scheme) -> list[str]:
             problems.append(f"「その他」の区分「{lv.label}」の後の区分（{'・'.join(x.label for x in scheme.levels[i + 1:])}）は選ばれることがありません")
             break
     return problems
+
+
+CUSTOM_SCHEME = "評価区分シート"  # the setting's value that uses the levels typed in the 評価区分 sheet
+
+
+@dataclass(frozen=True)
+class LevelRow:
+    """One row of the 評価区分 sheet as typed (kept as text so the sheet round-trips exactly)."""
+
+    symbol: str
+    label: str
+    colour: str
+    rule: str
+
+
+def scheme_from_rows(rows: list[LevelRow] | tuple[LevelRow, ...]) -> Scheme:
+    """The plan's own scheme from the 評価区分 sheet; SchemeError names the row."""
+    if not rows:
+        raise SchemeError(f"設定の評価区分が「{CUSTOM_SCHEME}」ですが、評価区分シートに区分がありません")
+    levels = []
+    for i, r in enumerate(rows, start=1):
+        try:
+            rule = parse_rule(r.rule)
+        except SchemeError as e:
+            raise SchemeError(f"評価区分シートの{i}番目の区分「{r.symbol} {r.label}」: {e}") from e
+        levels.append(Level(r.symbol.strip(), r.label.strip(), (r.colour or "FFFFFF").strip().lstrip("#").upper(), rule))
+    return Scheme("custom", "評価区分シートの区分", "評価区分シートに入力した区分と条件（上から順に、最初に当たった区分）。", tuple(levels))
+
+
+def resolve_scheme(setting: str, rows: list[LevelRow] | tuple[LevelRow, ...] = ()) -> Scheme:
+    """The scheme the 設定 sheet names: a ready scheme by its name (or key), or 評価区分シート."""
+    name = (setting or "").strip()
+    if not name:
+        return DEFAULT_SCHEME
+    if name == CUSTOM_SCHEME:
+        return scheme_from_rows(rows)
+    found = SCHEMES_BY_NAME.get(name) or SCHEMES_BY_KEY.get(name)
+    if found is None:
+        choices = "、".join(f"「{x.name}」" for x in READY_SCHEMES)
+        raise SchemeError(f"評価区分「{name}」はありません。{choices}、または「{CUSTOM_SCHEME}」を入力してください")
+    return found
+
+
+def scheme_rows(scheme: Scheme) -> list[LevelRow]:
+    return [LevelRow(lv.symbol, lv.label, lv.colour, lv.rule.text()) for lv in scheme.levels]
+
+
+def plan_scheme(plan: Plan) -> Scheme:
+    """The scheme the plan chose (raises SchemeError when it cannot be used: validate explains it)."""
+    rows = [LevelRow(lv.symbol, lv.label, lv.colour, lv.rule) for lv in plan.evaluation_levels]
+    return resolve_scheme(plan.settings.evaluation_scheme, rows)

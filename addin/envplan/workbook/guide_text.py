@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from envplan.plan.model import Plan
+from envplan.plan.schemes import CUSTOM_SCHEME, READY_SCHEMES
 from envplan.plan.targets import KIND_LABELS
 from envplan.plan.years import range_label
 from envplan.workbook.layout import layout
@@ -42,7 +43,7 @@ def guide_lines(plan: Plan) -> list[tuple[str, str, str]]:
         ("item", "自動のシート", "検証結果・達成状況・提出状況・変更履歴・施策一覧は処理のたびに作り直されます。編集しないでください。"),
         ("section", "シート一覧", ""),
     ]
-    for key in ("settings", "categories", "departments", "indicators", "values", "revisions", "projects", "phases", "project_status", "project_parts", "related_plans", "policies", "opinions", "glossary", "validation", "attainment", "attainment_years", "attainment_summary", "ratings", "attainment_rules", "submissions", "changelog"):
+    for key in ("settings", "categories", "departments", "indicators", "values", "revisions", "projects", "phases", "project_status", "project_parts", "related_plans", "policies", "opinions", "glossary", "evaluation_levels", "validation", "attainment", "attainment_years", "attainment_summary", "ratings", "attainment_rules", "submissions", "changelog"):
         spec = lay[key]
         rows.append(("link", spec.name, spec.title + (f"：{spec.note}" if spec.note else "")))
     for p in plan.policies:
@@ -50,4 +51,8 @@ def guide_lines(plan: Plan) -> list[tuple[str, str, str]]:
     rows.append(("section", "目標種別", ""))
     for kind, label in KIND_LABELS.items():
         rows.append(("item", label, KIND_HELP[kind]))
+    rows.append(("section", "評価区分（状況の判定方式）", ""))
+    rows.append(("item", "選び方", f"設定シートの「評価区分」に、用意した方式の名前（{'、'.join(s.name for s in READY_SCHEMES)}）か「{CUSTOM_SCHEME}」を入力します。"))
+    rows.append(("item", "自分で決める", "評価区分シートに、記号・区分・色・判定の条件を上から順に入力します。上から順に調べ、最初に条件に当たった区分になります。最後の条件は「その他」にします。"))
+    rows.append(("item", "条件の書き方", "最終目標を達成／年度目標を達成／達成率（年度）90%以上100%未満／達成率（最終）70%以上／進捗率50%以上／前年度より改善（±1%）／前年度から変化なし（±1%）／前年度より悪化／基準値より改善／実績なし／目標なし／状況が「順調」／その他"))
     return rows

@@ -3,11 +3,13 @@ that need the whole plan (links between sheets, duplicates, plausibility)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.model import Plan
+from envplan.plan.schemes import SchemeError, check_scheme, plan_scheme
 from envplan.plan.target_wording import TargetWordingError, compare_reading, read_target
 from envplan.plan.targets import DIRECTION_LABELS, target_year
 from envplan.workbook.frozen_record import FrozenRecord, check_frozen
@@ -93,6 +95,7 @@ def check_plan(plan: Plan, reading: MasterReading) -> DiagnosticList:
     ):
         if getattr(plan.settings, low) > getattr(plan.settings, high):
             diags.error("SETTING_INVALID", f"{what}にしてください", *at(("setting", low)))
+    _check_scheme(diags, plan, at)
 
     categories = {c.code for c in plan.categories}
     departments = {d.code for d in plan.departments}
@@ -162,6 +165,19 @@ def check_plan(plan: Plan, reading: MasterReading) -> DiagnosticList:
         if op.subject != "plan" and op.subject_id not in subjects[op.subject]:
             diags.error("UNKNOWN_INDICATOR", f"意見の対象ID「{op.subject_id}」が見つかりません", *at(("opinion", op.id, "subject_id")), value=op.subject_id)
     return diags
+
+
+def _check_scheme(diags: DiagnosticList, plan: Plan, at: Any) -> None:
+    """The evaluation scheme must be usable: a name it knows, rules it can read, a level for every case."""
+    try:
+        scheme = plan_scheme(plan)
+    except SchemeError as e:
+        m = re.search(r"(\d+)番目の区分", str(e))
+        where = at(("evaluation_level", int(m[1]), "rule")) if m else at(("setting", "evaluation_scheme"))
+        diags.error("SCHEME_INVALID", str(e), *where)
+        return
+    for problem in check_scheme(scheme):
+        diags.error("SCHEME_INVALID", f"評価区分「{scheme.name}」は使えません: {problem}", *at(("setting", "evaluation_scheme")))
 
 
 def _duplicates(diags: DiagnosticList, codes: list[str], what: str, at: Any) -> None:

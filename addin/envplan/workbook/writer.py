@@ -88,6 +88,7 @@ def build_master(plan: Plan) -> Workbook:
         ],
     )
     _table(wb, lay["glossary"], [{"term": g.term, "description": g.description} for g in plan.glossary])
+    _table(wb, lay["evaluation_levels"], _evaluation_level_rows(plan))
     for key in ("validation", "attainment", "attainment_years", "attainment_summary", "ratings", "attainment_rules", "submissions", "changelog"):
         spec = lay[key]
         ws = wb.create_sheet(spec.name)
@@ -95,6 +96,19 @@ def build_master(plan: Plan) -> Workbook:
     _frozen_record(wb, plan)
     wb.active = 0
     return wb
+
+
+def _evaluation_level_rows(plan: Plan) -> list[dict[str, Any]]:
+    """The plan's own levels, or the chosen ready scheme's (so staff see how status is judged)."""
+    from envplan.plan.schemes import DEFAULT_SCHEME, SchemeError, resolve_scheme, scheme_rows
+
+    if plan.evaluation_levels:
+        return [lv.model_dump() for lv in plan.evaluation_levels]
+    try:
+        scheme = resolve_scheme(plan.settings.evaluation_scheme)
+    except SchemeError:
+        scheme = DEFAULT_SCHEME
+    return [{"symbol": r.symbol, "label": r.label, "colour": r.colour, "rule": r.rule} for r in scheme_rows(scheme)]
 
 
 def _frozen_record(wb: Workbook, plan: Plan) -> None:
