@@ -96,3 +96,16 @@ def test_levels_edited_without_choosing_the_sheet_are_flagged(master):
     _levels(master, [("A", "達成", "C6EFCE", "年度目標を達成"), ("B", "その他", "FFC7CE", "その他")])
     code, val = cli_json("validate", str(master), "--json", "--no-write")
     assert [w for w in val["warnings"] if w["code"] == "SCHEME_SHEET_UNUSED"], val["warnings"]
+
+
+def test_the_site_and_open_data_show_the_chosen_scheme(master, tmp_path):
+    _set(master, "evaluation_scheme", "最終目標・年度目標・前年度比（◎○△▲－）")
+    out = tmp_path / "site"
+    proc = run_cli("publish", str(master), "--out", str(out), "--no-pdf")
+    assert proc.returncode == 0, proc.stderr
+    pages = [p.read_text(encoding="utf-8") for p in out.rglob("*.html")]
+    assert any("評価区分（最終目標・年度目標・前年度比（◎○△▲－））" in p for p in pages)
+    method = next(p for p in pages if "判定のルール（詳細）" in p)
+    assert "評価区分: 最終目標・年度目標・前年度比（◎○△▲－）" in method and "前年度の実績より望ましい向きに変わった" in method
+    csv = next(out.rglob("*.csv")).read_text(encoding="utf-8-sig")
+    assert "評価区分" in csv.splitlines()[0]
