@@ -109,3 +109,36 @@ def test_the_site_and_open_data_show_the_chosen_scheme(master, tmp_path):
     assert "評価区分: 最終目標・年度目標・前年度比（◎○△▲－）" in method and "前年度の実績より望ましい向きに変わった" in method
     csv = next(out.rglob("*.csv")).read_text(encoding="utf-8-sig")
     assert "評価区分" in csv.splitlines()[0]
+
+
+def _judge(master, rows: list[tuple[str, int, str, str]]) -> None:
+    wb = openpyxl.load_workbook(master)
+    ws = wb["指標の評価"]
+    for i, row in enumerate(rows):
+        for c, v in enumerate(row, start=1):
+            ws.cell(4 + i, c).value = v
+    wb.save(master)
+
+
+def test_the_sections_own_judgement_beside_the_computed_level(master):
+    _set(master, "evaluation_scheme", "達成・未達成（○×）")
+    code, data = cli_json("compute", str(master), "--json")
+    computed = {i["id"]: i["level_symbol"] for i in data["indicators"]}
+    evaluated = {i["id"]: i["evaluated_fy"] for i in data["indicators"]}
+    other = {"○": "×", "×": "○", "－": "○"}
+    _judge(master, [("S06", evaluated["S06"], computed["S06"], "数値のとおり"), ("S05", evaluated["S05"], other[computed["S05"]], "印刷された評価")])
+    code, data = cli_json("compute", str(master), "--json")
+    assert code == 0, data
+    by = {i["id"]: i for i in data["indicators"]}
+    assert (by["S06"]["own_level"], by["S06"]["level_agrees"]) == (computed["S06"], True)
+    assert (by["S05"]["own_level"], by["S05"]["level_agrees"], by["S05"]["level_symbol"]) == (other[computed["S05"]], False, computed["S05"])  # both kept
+    assert by["S01"]["level_agrees"] is None
+    ws = openpyxl.load_workbook(master)["達成状況"]
+    header = [c.value for c in ws[3]]
+    s05 = next([c.value for c in r] for r in ws.iter_rows(min_row=4) if r[0].value == "S05")
+    assert s05[header.index("所管課の評価")] == other[computed["S05"]] and s05[header.index("一致")] == "✕ 不一致"
+    # round trip: the judgements stay as typed, and an unknown symbol is flagged
+    _judge(master, [("S06", evaluated["S06"], "◎", "")])
+    code, val = cli_json("validate", str(master), "--json", "--no-write")
+    unknown = [w for w in val["warnings"] if w["code"] == "JUDGEMENT_UNKNOWN_LEVEL"]
+    assert unknown and "◎" in unknown[0]["message"] and unknown[0]["cell"].startswith("C"), unknown

@@ -73,6 +73,15 @@ class TargetRevision(_Model):
     reason: str = ""
 
 
+class Judgement(_Model):
+    """The section's own 評価 of an indicator's year (a symbol of the plan's evaluation scheme),
+    kept beside the computed level: a document may print a rating its own figures contradict."""
+
+    fy: int
+    level: str
+    reason: str = ""
+
+
 class Indicator(_Model):
     id: str
     name: str
@@ -93,6 +102,10 @@ class Indicator(_Model):
     illustrative: bool = False  # the actuals are made up for the demo, not real
     values: dict[int, YearValue] = Field(default_factory=dict)
     revisions: list[TargetRevision] = Field(default_factory=list)
+    judgements: list[Judgement] = Field(default_factory=list)
+
+    def judgement(self, fy: int) -> Judgement | None:
+        return next((j for j in self.judgements if j.fy == fy), None)
 
     @model_validator(mode="after")
     def _drop_empty_years(self) -> Indicator:

@@ -5,7 +5,7 @@ per policy, with a summary. Pure: reads a `Plan`, returns a `PlanResult`
 
 from __future__ import annotations
 
-from envplan.plan.model import Plan, Policy
+from envplan.plan.model import Indicator, Plan, Policy
 from envplan.plan.schemes import DEFAULT_SCHEME, Scheme, SchemeError, check_scheme, plan_scheme
 from envplan.plan.targets import KIND_LABELS
 from envplan.rules.attainment import STATUS_ICONS, STATUS_MEANINGS, STATUSES
@@ -23,8 +23,8 @@ def compute_plan(plan: Plan, fy: int | None = None) -> PlanResult:
     fy = plan.current_fy if fy is None else fy
     indicators = [evaluate_indicator(plan, ind, fy) for ind in plan.indicators]
     scheme = usable_scheme(plan)
-    for result in indicators:
-        apply_scheme(scheme, result)
+    for ind, result in zip(plan.indicators, indicators):
+        apply_scheme(scheme, result, ind)
     by_id = {r.id: r for r in indicators}
     # A policy is shown as of its latest evaluation when the plan's year is later
     # (its sheet for this year has not been filled yet).
@@ -54,14 +54,20 @@ def usable_scheme(plan: Plan) -> Scheme:
     return scheme if not check_scheme(scheme) else DEFAULT_SCHEME
 
 
-def apply_scheme(scheme: Scheme, result: IndicatorResult) -> None:
-    """Each year's level in the scheme, beside envplan's own status (which stays as computed)."""
+def apply_scheme(scheme: Scheme, result: IndicatorResult, ind: Indicator | None = None) -> None:
+    """Each year's level in the scheme, beside envplan's own status (which stays as computed),
+    and the section's own 評価 beside both with whether it agrees (neither overwrites the other)."""
     for y in result.years:
         level, why = level_for(scheme, facts_for(result, y))
         y.level_symbol, y.level_label, y.level_reason = level.symbol, level.label, why
+        own = ind.judgement(y.fy) if ind is not None else None
+        if own is not None:
+            y.own_level, y.own_reason = own.level, own.reason
+            y.level_agrees = own.level.strip() == level.symbol.strip()
     current = next((y for y in result.years if y.fy == result.evaluated_fy), None)
     if current is not None:
         result.level_symbol, result.level_label, result.level_reason = current.level_symbol, current.level_label, current.level_reason
+        result.own_level, result.own_reason, result.level_agrees = current.own_level, current.own_reason, current.level_agrees
 
 
 def status_in(result: IndicatorResult, fy: int, lag: int) -> str:

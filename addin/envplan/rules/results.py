@@ -32,6 +32,9 @@ class YearResult(_Result):
     level_symbol: str = ""  # the level of the plan's evaluation scheme (評価区分)
     level_label: str = ""
     level_reason: str = ""
+    own_level: str = ""  # the section's own 評価 for the year (指標の評価 sheet), kept beside the computed level
+    own_reason: str = ""
+    level_agrees: bool | None = None  # None: no own 評価
 
 
 class IndicatorResult(_Result):
@@ -63,6 +66,9 @@ class IndicatorResult(_Result):
     level_symbol: str = ""  # the evaluated year's level in the plan's evaluation scheme (評価区分)
     level_label: str = ""
     level_reason: str = ""
+    own_level: str = ""  # the section's own 評価 for the year (指標の評価 sheet), kept beside the computed level
+    own_reason: str = ""
+    level_agrees: bool | None = None  # None: no own 評価
 
 
 class RatingYear(_Result):

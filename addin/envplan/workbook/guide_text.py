@@ -43,7 +43,7 @@ def guide_lines(plan: Plan) -> list[tuple[str, str, str]]:
         ("item", "自動のシート", "検証結果・達成状況・提出状況・変更履歴・施策一覧は処理のたびに作り直されます。編集しないでください。"),
         ("section", "シート一覧", ""),
     ]
-    for key in ("settings", "categories", "departments", "indicators", "values", "revisions", "projects", "phases", "project_status", "project_parts", "related_plans", "policies", "opinions", "glossary", "evaluation_levels", "validation", "attainment", "attainment_years", "attainment_summary", "ratings", "attainment_rules", "submissions", "changelog"):
+    for key in ("settings", "categories", "departments", "indicators", "values", "revisions", "judgements", "projects", "phases", "project_status", "project_parts", "related_plans", "policies", "opinions", "glossary", "evaluation_levels", "validation", "attainment", "attainment_years", "attainment_summary", "ratings", "attainment_rules", "submissions", "changelog"):
         spec = lay[key]
         rows.append(("link", spec.name, spec.title + (f"：{spec.note}" if spec.note else "")))
     for p in plan.policies:

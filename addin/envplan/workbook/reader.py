@@ -22,6 +22,7 @@ from envplan.plan.model import (
     EvaluationLevel,
     GlossaryEntry,
     Indicator,
+    Judgement,
     Opinion,
     Phase,
     Plan,
@@ -47,7 +48,7 @@ Where = dict[tuple[Any, ...], tuple[str, str]]
 
 CONTINUATION_MARKS = ("→", "⇒", "〃", "同上")  # 工程表: same phase as the year on the left
 REQUIRED_SHEETS = ("settings", "categories", "departments", "indicators", "values")
-OPTIONAL_SHEETS = ("revisions", "projects", "phases", "project_status", "project_parts", "related_plans", "opinions", "glossary")
+OPTIONAL_SHEETS = ("revisions", "judgements", "projects", "phases", "project_status", "project_parts", "related_plans", "opinions", "glossary")
 
 
 @dataclass
@@ -96,6 +97,7 @@ class _Reader:
         indicators = self._indicators()
         self._values(indicators)
         self._revisions(indicators)
+        self._judgements(indicators)
         projects = self._projects()
         related = self._related()
         policies, policy_sheets = self._policies()
@@ -287,6 +289,24 @@ class _Reader:
             indicators[ind_id].revisions.append(
                 TargetRevision(revised_fy=revised, old_wording=wording, old_target=target, valid_from_fy=start, valid_to_fy=end, reason=self.rd.text(row["reason"]))
             )
+
+    def _judgements(self, indicators: dict[str, Indicator]) -> None:
+        table = self._table("judgements", False)
+        for row in table.rows if table else []:
+            ind_id = self.rd.code(row["id"], required=True, what="指標ID")
+            fy = self.rd.year(row["fy"], required=True, what="年度")
+            level = self.rd.text(row["level"], required=True, what="評価")
+            if ind_id not in indicators:
+                if ind_id:
+                    self.diags.error("UNKNOWN_INDICATOR", f"指標ID「{ind_id}」は指標シートにありません", table.sheet, row["id"].ref, ind_id)
+                continue
+            if fy is None or not level:
+                continue
+            if indicators[ind_id].judgement(fy) is not None:
+                self.diags.error("DUPLICATE_ID", f"指標「{ind_id}」の{fy}年度の評価が2行あります", table.sheet, row["fy"].ref, fy)
+                continue
+            self._at(("judgement", ind_id, fy), row["level"])
+            indicators[ind_id].judgements.append(Judgement(fy=fy, level=level, reason=self.rd.text(row["reason"])))
 
     def _projects(self) -> dict[str, Project]:
         table = self._table("projects", False)

@@ -178,6 +178,15 @@ def _check_scheme(diags: DiagnosticList, plan: Plan, at: Any) -> None:
         return
     for problem in check_scheme(scheme):
         diags.error("SCHEME_INVALID", f"評価区分「{scheme.name}」は使えません: {problem}", *at(("setting", "evaluation_scheme")))
+    symbols = {lv.symbol.strip() for lv in scheme.levels}
+    for ind in plan.indicators:
+        for j in ind.judgements:
+            if j.level.strip() not in symbols:
+                diags.warning(
+                    "JUDGEMENT_UNKNOWN_LEVEL",
+                    f"指標「{ind.id}」の{j.fy}年度の評価「{j.level}」は評価区分「{scheme.name}」の記号（{'・'.join(sorted(symbols))}）にありません。計算した評価区分とは比べられません",
+                    *at(("judgement", ind.id, j.fy)), value=j.level,
+                )
 
 
 def _duplicates(diags: DiagnosticList, codes: list[str], what: str, at: Any) -> None:

@@ -52,6 +52,7 @@ def build_master(plan: Plan) -> Workbook:
     _table(wb, lay["indicators"], [_indicator_row(i) for i in plan.indicators])
     _values_sheet(wb, plan, years)
     _table(wb, lay["revisions"], [_revision_row(i.id, r) for i in plan.indicators for r in i.revisions])
+    _table(wb, lay["judgements"], [{"id": i.id, "fy": j.fy, "level": j.level, "reason": j.reason} for i in plan.indicators for j in i.judgements])
     _table(
         wb,
         lay["projects"],
