@@ -48,6 +48,8 @@ READ = [
     ("56,000kW（2026年度）74,000kW（2030年度）", {"unit": "kW"}, dict(kind="level", year=2030, value=74000, unit="kW", interim=(DatedValue(2026, 56000),))),
     # 割 / 半減, ゼロ, scale words
     ("2030年度までに半減（2000年度比）", {"unit": "万t"}, dict(kind="change", year=2030, percent=-50, base_fy=2000, unit="%", direction="lower")),
+    ("平成32年度のごみ量をピーク時（平成12年度）と比べて半分以下の39万トン", {"unit": "トン"},
+     dict(kind="level", year=2020, value=390000, percent=-50, base_fy=2000, comparator="以下", unit="トン", direction="lower")),
     ("2030年度までに3割削減", {}, dict(kind="change", year=2030, percent=-30, unit="%", direction="lower")),
     ("ゼロ", {"unit": "日"}, dict(kind="level", value=0, unit="日")),
     ("6万基", {"unit": "基"}, dict(kind="level", value=60000, unit="基")),
@@ -172,6 +174,25 @@ def test_change_wordings_never_misread(year, base, pct, form, wide):
         wording = wording.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789%"})
     r = read_target(wording)
     assert (r.kind, r.year, r.percent, r.base_fy) == ("change", year, -pct, base)
+
+
+@given(
+    year=st.integers(2000, 2060),
+    value=st.integers(1, 9_999_999),
+    unit=st.sampled_from(["t-CO2", "台", "kW", "人", "g/人・日", "ha"]),
+    cmp=st.sampled_from(["", "以上", "以下"]),
+    era=st.booleans(),
+    comma=st.booleans(),
+    interim=st.one_of(st.none(), st.integers(1, 999)),
+)
+def test_level_wordings_never_misread(year, value, unit, cmp, era, comma, interim):
+    y = f"令和{year - 2018}年度" if era and year >= 2019 else f"{year}年度"
+    v = f"{value:,}" if comma else str(value)
+    wording = f"{y}までに{v}{unit}{cmp}" + (f"（中間目標：{year - 1}年度{interim}{unit}）" if interim is not None else "")
+    r = read_target(wording, unit=unit)
+    assert (r.kind, r.year, r.value, r.unit, r.comparator) == ("level", year, value, unit, cmp)
+    assert r.interim == (() if interim is None else (DatedValue(year - 1, interim),))
+    assert r.direction == {"以上": "higher", "以下": "lower"}.get(cmp)
 
 
 # ---- attainment rules of the new kinds -----------------------------------------------------

@@ -439,7 +439,7 @@ class _Reader:
                 notes.append(f"併記: {m['y']}比{m['rest']}")
             bases.append(_year(w, m["y"]))
         t = re.sub(rf"\({_YEAR}比(?:で)?[^()]*\)", "", t)
-        base_re = rf"(?:基準年度?\((?P<y1>{_YEAR})\)|(?P<y2>{_YEAR}))(?:の[^を比]*?を基準(?:にして|として)|を基準(?:にして|として)|と比較して|と比べて|に比べて|比で?|より|から)"
+        base_re = rf"(?:(?:基準年度?|ピーク時)\((?P<y1>{_YEAR})\)|(?P<y2>{_YEAR}))(?:の[^を比]*?を基準(?:にして|として)|を基準(?:にして|として)|と比較して|と比べて|に比べて|比で?|より|から)"
         for m in list(re.finditer(base_re, t)):
             bases.append(_year(w, m["y1"] or m["y2"]))
         t_nobase = re.sub(base_re, "", t)
@@ -481,7 +481,7 @@ class _Reader:
         # What remains: [subject を] core. 「温室効果ガス排出量を55%削減」「リサイクル率を27%以上」「ごみ量を…削減」
         core = _strip_endings(t)
         # The subject: the first 「…を」 followed by the figure; or a subject without を (「温室効果ガス総排出量3%削減」).
-        m = re.fullmatch(r"(?P<subj>.+?)を(?P<core>(?:約|概ね|おおむね|[-▲△]|\d|ゼロ|半減|削減|減少|低減|増加).*)", core)
+        m = re.fullmatch(r"(?P<subj>.+?)を(?P<core>(?:約|概ね|おおむね|[-▲△]|\d|ゼロ|半減|半分|削減|減少|低減|増加).*)", core)
         if m:
             core = m["core"]
         else:
@@ -528,6 +528,12 @@ class _Reader:
             if m["h"] and _number(m["h"].replace("%", "").replace("パーセント", "")) != 50:
                 raise self.fail("半減と併記の割合が合いません", core, "半減 and the percentage disagree")
             return self.change(core, pct, year, base, bs, approx=False, cmp="")
+        # 「半分以下の39万トン」: a level stated with the share of the base it means
+        m = re.fullmatch(r"半分以下の(?P<q>.+)", core)
+        if m:
+            value, unit, approx, _ = self.quantity(m["q"])
+            return TargetReading(w, "level", year=year, value=value, unit=unit, approximate=approx, comparator="以下", percent=-50.0,
+                                 base_fy=base, base_source=bs, direction=self.check_direction("lower", core))
         # Percent change: 46%削減 / 5%以上削減 / 20%程度削減 / -42.6% / ▲46% / 7パーセント削減 / 8.5%(約7.6万t-CO2)以上削減
         m = re.fullmatch(
             rf"(?P<a1>約|概ね|おおむね)?(?P<sign>[-▲△])?(?P<num>{_NUM}){_PERCENT}(?P<amount>\((?:約)?[0-9][^()]*\))?(?P<a2>程度)?(?P<cmp>以上)?(?P<dir>削減|減少|低減|減|増加|増)?(?:\((?P<extra>[^()]*)\))?",
