@@ -297,6 +297,9 @@ class _Reader:
                 value *= _SCALES[scale]
         if per_year and self.unit and unit and _same_unit(unit + "/年", self.unit):
             unit = self.unit  # 「年2回以上」 for an indicator counted in 回/年
+        if re.search(r"[^\x00-\x7F]\d", unit):
+            # 「1人1日当たり500g」: the first figure is not the value; units themselves carry digits only as in t-CO2, m3
+            raise self.fail("数値のあとに別の数値が続き、どれが目標値かが決まりません", text, "more than one figure: which is the target?")
         if self.unit and unit and not _same_unit(unit, self.unit):
             raise self.fail(f"目標値の単位「{unit}」が指標の単位「{self.unit}」と違います", text, "the unit differs from the indicator's")
         return value, unit or self.unit, bool(m["a1"] or m["a2"]), m["cmp"] or ""
@@ -482,11 +485,12 @@ class _Reader:
         core = _strip_endings(t)
         # The subject: the first 「…を」 followed by the figure; or a subject without を (「温室効果ガス総排出量3%削減」).
         m = re.fullmatch(r"(?P<subj>.+?)を(?P<core>(?:約|概ね|おおむね|[-▲△]|\d|ゼロ|半減|半分|削減|減少|低減|増加).*)", core)
-        if m:
+        # A subject never holds 毎年・前年・比・年間・累計: those change what the figure means (「毎年前年度比5%削減」).
+        if m and not re.search(r"毎年|前年|比|年間|累計|当たり$", m["subj"]):
             core = m["core"]
-        else:
+        elif not m:
             m = re.fullmatch(r"(?P<subj>[^\d()]+?)(?P<core>(?:約|概ね|おおむね|[-▲△]|\d).*%.*(?:削減|減|増加|増))", core)
-            if m and not m["subj"].endswith(("約", "概ね", "おおむね")):
+            if m and not m["subj"].endswith(("約", "概ね", "おおむね")) and not re.search(r"毎年|前年|比|年間|累計", m["subj"]):
                 core = m["core"]
         core = re.sub(r"^(?:.*?削減目標)(?=[-▲△])", "", core)  # 「温室効果ガス削減目標 -42.6%」
 
