@@ -142,3 +142,23 @@ def test_the_sections_own_judgement_beside_the_computed_level(master):
     code, val = cli_json("validate", str(master), "--json", "--no-write")
     unknown = [w for w in val["warnings"] if w["code"] == "JUDGEMENT_UNKNOWN_LEVEL"]
     assert unknown and "◎" in unknown[0]["message"] and unknown[0]["cell"].startswith("C"), unknown
+
+
+def test_the_pdf_report_shows_the_level_and_the_sections_judgement():
+    from envplan.plan.model import Judgement
+    from envplan.plan.samples import load_sample
+    from envplan.report.context import build_report
+    from envplan.report.pdf import report_html
+    from envplan.rules.compute import compute_plan
+
+    plan = load_sample("shinagawa")
+    plan.settings.evaluation_scheme = "達成・未達成（○×）"
+    result = compute_plan(plan)
+    s06 = result.indicator("S06")
+    own = "×" if s06.level_symbol != "×" else "○"
+    plan.indicator("S06").judgements.append(Judgement(fy=s06.evaluated_fy, level=own, reason="印刷された評価"))
+    r = build_report(plan, compute_plan(plan))
+    r.files = {"csv": "c", "json": "j"}
+    printed = report_html(r)
+    assert "評価区分（達成・未達成（○×））" in printed and f"所管課の評価: {own}（不一致）" in printed
+    assert "評価区分: 達成・未達成（○×）" in printed  # the method section describes the scheme
