@@ -59,10 +59,14 @@ def test_compute_writes_the_sheets_with_icons_and_conditional_formatting(master_
     assert ws.cell(4, header.index("達成率") + 1).number_format == "0.0%"
     rules = [(str(cf.sqref), r.formula[0]) for cf in ws.conditional_formatting for r in cf.rules]
     col = openpyxl.utils.get_column_letter(status_col + 1)
-    assert (f"{col}4:{col}20", '"◎ 達成"') in rules and len(rules) == 6
+    assert (f"{col}4:{col}20", '"◎ 達成"') in rules and len([r for r in rules if r[0].startswith(col)]) == 6
+    # the default evaluation scheme is the six statuses: its level column says the same
+    level_col = header.index("評価区分（envplan の6区分（既定））")
+    assert all(r[level_col] == r[status_col] for r in rows)
     assert "例示値" in ws["A2"].value
     years = _rows(wb["達成状況_年度別"])
-    assert len(years) == 17 * 10 and all(r[-1] for r in years)  # every year explained
+    years_header = [c.value for c in wb["達成状況_年度別"][3]]
+    assert len(years) == 17 * 10 and all(r[years_header.index("説明")] for r in years)  # every year explained
     summary = _rows(wb["達成状況_集計"])
     assert summary[-1][0] == "全体" and summary[-1][-1] == 17
     topics = [r[0] for r in _rows(wb["判定ルール"])]

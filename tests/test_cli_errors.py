@@ -148,7 +148,7 @@ def test_help_is_japanese_and_not_cut_at_80_columns(monkeypatch, capsys):
     assert cli.app is not None
     for args in ([], ["init"], ["validate"], ["compute"], ["issue"], ["consolidate"], ["publish"], ["demo"], ["addin", "doctor"], ["addin", "install"],
                  ["year"], ["year", "open"], ["year", "revise"], ["year", "correct"], ["year", "accept-frozen-edits"], ["year", "restore-frozen"],
-                 ["period"], ["add"], ["add", "policy"]):
+                 ["period"], ["add"], ["add", "policy"], ["target"]):
         assert run([*args, "--help"]) == 0
         out = capsys.readouterr().out
         assert "…" not in out, f"envplan {' '.join(args)} --help:\n{out}"

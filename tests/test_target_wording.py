@@ -15,8 +15,8 @@ from envplan.plan.targets import (
 
 # The 17 target wordings of the Shinagawa roadmap, exactly as in the seed.
 EXPECTED = {
-    "平成32年度までに1,324千t-CO2": (LevelTarget(year=2020, value=1324), "lower", "千t-CO2"),
-    "平成32年度までに1.7t-CO2/世帯": (LevelTarget(year=2020, value=1.7), "lower", "t-CO2/世帯"),
+    "平成32年度までに1,324千t-CO2": (LevelTarget(year=2020, value=1324), None, "千t-CO2"),
+    "平成32年度までに1.7t-CO2/世帯": (LevelTarget(year=2020, value=1.7), None, "t-CO2/世帯"),
     "平成34年度までに導入施設数の増": (IncreaseTarget(year=2022), "higher", ""),
     "年2回以上開催": (AnnualMinimumTarget(value=2), "higher", "回"),
     "平成34年度までに440g/人・日": (LevelTarget(year=2022, value=440), None, "g/人・日"),
@@ -53,9 +53,10 @@ def test_sample_targets_agree_with_their_wording():
         assert propose_target(ind.target_wording, name=ind.name).target == ind.target, ind.id
 
 
-def test_direction_from_indicator_name():
-    assert propose_target("平成34年度までに100万t", name="CO2排出量").direction == "lower"
-    assert propose_target("平成34年度までに440g/人・日", name="区民一人一日あたりの収集ごみ量").direction == "lower"
+def test_direction_is_never_guessed_from_the_name():
+    # The wording 「…100万t」 does not say which way is better; the name is not read for it.
+    assert propose_target("平成34年度までに100万t", name="CO2排出量").direction is None
+    assert propose_target("平成34年度までに440g/人・日", name="区民一人一日あたりの収集ごみ量").direction is None
 
 
 def test_era_and_western_years():

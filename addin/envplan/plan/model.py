@@ -75,6 +75,15 @@ class TargetRevision(_Model):
     reason: str = ""
 
 
+class Judgement(_Model):
+    """The section's own 評価 of an indicator's year (a symbol of the plan's evaluation scheme),
+    kept beside the computed level: a document may print a rating its own figures contradict."""
+
+    fy: int
+    level: str
+    reason: str = ""
+
+
 class Indicator(_Model):
     id: str
     name: str
@@ -95,6 +104,10 @@ class Indicator(_Model):
     illustrative: bool = False  # the actuals are made up for the demo, not real
     values: dict[int, YearValue] = Field(default_factory=dict)
     revisions: list[TargetRevision] = Field(default_factory=list)
+    judgements: list[Judgement] = Field(default_factory=list)
+
+    def judgement(self, fy: int) -> Judgement | None:
+        return next((j for j in self.judgements if j.fy == fy), None)
 
     @model_validator(mode="after")
     def _drop_empty_years(self) -> Indicator:
@@ -289,6 +302,16 @@ class Settings(_Model):
     opensdg_growth_med: float = 0.005
     rating_a_score: float = 0.6  # suggested rating A: mean evidence score at least this (see ratings.py)
     rating_b_score: float = 0.3  # B: at least this; below is C
+    evaluation_scheme: str = "envplan の6区分（既定）"  # a ready scheme's name (plan/schemes.py) or 評価区分シート
+
+
+class EvaluationLevel(_Model):
+    """A row of the 評価区分 sheet: used when 設定 says 評価区分シート (see plan/schemes.py)."""
+
+    symbol: str
+    label: str
+    colour: str = ""
+    rule: str
 
 
 class Plan(_Model):
@@ -310,6 +333,7 @@ class Plan(_Model):
     policies: list[Policy] = Field(default_factory=list)
     opinions: list[Opinion] = Field(default_factory=list)
     glossary: list[GlossaryEntry] = Field(default_factory=list)
+    evaluation_levels: list[EvaluationLevel] = Field(default_factory=list)
 
     def indicator(self, id: str) -> Indicator | None:
         return next((i for i in self.indicators if i.id == id), None)

@@ -57,6 +57,23 @@ class IncreaseTarget(_Target):
     year: int | None = None
 
 
+class DecreaseTarget(_Target):
+    """Less than at baseline by a year: ガソリン使用量を、平成25年度より削減する.
+    The wording gives no size; the baseline year is the indicator's 基準年度."""
+
+    kind: Literal["decrease"] = "decrease"
+    year: int | None = None
+
+
+class MaintainTarget(_Target):
+    """A level to keep every year: 114ha（維持）, 100%を維持. Without a value
+    (現状維持) the level to keep is the baseline value. Which side of the level
+    counts as kept comes from the indicator's direction."""
+
+    kind: Literal["maintain"] = "maintain"
+    value: float | None = None
+
+
 class StateTarget(_Target):
     """A state to keep (環境基準達成を維持) or to reach by a year
     (平成34年度までに全局で環境基準達成). The actual is the share (%) of
@@ -89,7 +106,7 @@ class PlanValuesTarget(_Target):
 
 
 Target = Annotated[
-    LevelTarget | ChangeTarget | AnnualMinimumTarget | YearOverYearTarget | IncreaseTarget | StateTarget | ContinueTarget | ImproveTarget | PlanValuesTarget,
+    LevelTarget | ChangeTarget | AnnualMinimumTarget | YearOverYearTarget | IncreaseTarget | DecreaseTarget | MaintainTarget | StateTarget | ContinueTarget | ImproveTarget | PlanValuesTarget,
     Field(discriminator="kind"),
 ]
 
@@ -103,6 +120,8 @@ KIND_LABELS: dict[str, str] = {
     "annual_minimum": "毎年の下限",
     "year_over_year": "前年比の改善を毎年",
     "increase": "基準年からの増加",
+    "decrease": "基準年からの減少",
+    "maintain": "水準の維持",
     "state": "状態の達成・維持",
     "continue": "継続実施",
     "improve": "調査結果の向上",
@@ -117,7 +136,7 @@ def target_year(target: _Target) -> int | None:
 
 def target_value(target: _Target) -> float | None:
     """The figure in the workbook's 目標値 column for this kind."""
-    if isinstance(target, (LevelTarget, AnnualMinimumTarget)):
+    if isinstance(target, (LevelTarget, AnnualMinimumTarget, MaintainTarget)):
         return target.value
     if isinstance(target, ChangeTarget):
         return target.percent
@@ -159,6 +178,10 @@ def build_target(kind: str, *, year: int | None, value: float | None, note: str)
         return StateTarget(year=year, threshold=100.0 if value is None else value, scope=note)
     if kind == "increase":
         return IncreaseTarget(year=year)
+    if kind == "decrease":
+        return DecreaseTarget(year=year)
+    if kind == "maintain":
+        return MaintainTarget(value=value)
     if kind == "improve":
         return ImproveTarget(year=year, subject=note)
     return TARGET_CLASSES[kind]()
@@ -181,6 +204,12 @@ def describe_target(target: _Target, unit: str = "") -> str:
     if isinstance(target, IncreaseTarget):
         by = f"{fy_label(target.year)}までに" if target.year else ""
         return f"{by}基準年度より増加"
+    if isinstance(target, DecreaseTarget):
+        by = f"{fy_label(target.year)}までに" if target.year else ""
+        return f"{by}基準年度より減少"
+    if isinstance(target, MaintainTarget):
+        level = format_number(target.value, unit) if target.value is not None else "基準年度の水準"
+        return f"毎年 {level} を維持"
     if isinstance(target, StateTarget):
         scope = f"{target.scope}で" if target.scope else ""
         share = "" if target.threshold == 100 else f"（{format_number(target.threshold)}%以上）"

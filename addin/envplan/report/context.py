@@ -16,9 +16,11 @@ from envplan.plan.targets import (
     KIND_LABELS,
     AnnualMinimumTarget,
     ChangeTarget,
+    DecreaseTarget,
     ImproveTarget,
     IncreaseTarget,
     LevelTarget,
+    MaintainTarget,
     StateTarget,
     describe_target,
     target_year,
@@ -392,6 +394,10 @@ def _chart_data(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, fy: in
         d.target_line, d.target_label = t.value, f"毎年の目標（{num(t.value, ind.unit)}以上）"
     elif isinstance(t, StateTarget):
         d.target_line, d.target_label = t.threshold, f"達成の基準（{num(t.threshold, ind.unit)}）"
+    elif isinstance(t, MaintainTarget) and goal is not None:
+        d.target_line, d.target_label = goal, f"維持する水準（{num(goal, ind.unit)}）"
+    elif isinstance(t, DecreaseTarget) and base is not None:
+        d.target_line, d.target_label = base, f"基準値（{num(base, ind.unit)}。これを下回るのが目標）"
     elif isinstance(t, (IncreaseTarget, ImproveTarget)) and base is not None:
         d.target_line, d.target_label = base, f"基準値（{num(base, ind.unit)}。これを上回るのが目標）"
     d.summary = _chart_summary(ind, d, res)

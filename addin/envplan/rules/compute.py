@@ -5,12 +5,14 @@ per policy, with a summary. Pure: reads a `Plan`, returns a `PlanResult`
 
 from __future__ import annotations
 
-from envplan.plan.model import Plan, Policy
+from envplan.plan.model import Indicator, Plan, Policy
+from envplan.plan.schemes import DEFAULT_SCHEME, Scheme, SchemeError, check_scheme, plan_scheme
 from envplan.plan.targets import KIND_LABELS
 from envplan.rules.attainment import STATUS_ICONS, STATUS_MEANINGS, STATUSES
 from envplan.rules.indicator_rules import KIND_RULES, evaluate_indicator
 from envplan.rules.ratings import RATING_RULE, indicator_evidence, project_evidence, suggest_rating
 from envplan.rules.results import IndicatorResult, PlanResult, PolicyResult, RatingYear, RuleText, SummaryRow, YearResult
+from envplan.rules.scheme_eval import facts_for, level_for
 
 __all__ = ["IndicatorResult", "PlanResult", "PolicyResult", "RatingYear", "RuleText", "SummaryRow", "YearResult", "compute_plan", "policy_result", "status_in", "summarise", "rules_text"]
 
@@ -20,6 +22,9 @@ def compute_plan(plan: Plan, fy: int | None = None) -> PlanResult:
     as of fiscal year `fy` (default: the plan's current year)."""
     fy = plan.current_fy if fy is None else fy
     indicators = [evaluate_indicator(plan, ind, fy) for ind in plan.indicators]
+    scheme = usable_scheme(plan)
+    for ind, result in zip(plan.indicators, indicators):
+        apply_scheme(scheme, result, ind)
     by_id = {r.id: r for r in indicators}
     # A policy is shown as of its latest evaluation when the plan's year is later
     # (its sheet for this year has not been filled yet).
@@ -32,7 +37,37 @@ def compute_plan(plan: Plan, fy: int | None = None) -> PlanResult:
         summary=summarise(plan, indicators),
         rules=rules_text(plan),
         illustrative_note=plan.illustrative_note if any(i.illustrative for i in plan.indicators) else "",
+        scheme_name=scheme.name,
+        scheme_levels=[
+            {"symbol": lv.symbol, "label": lv.label, "colour": lv.colour, "rule": lv.rule.text(), "meaning": lv.rule.describe()} for lv in scheme.levels
+        ],
     )
+
+
+def usable_scheme(plan: Plan) -> Scheme:
+    """The plan's evaluation scheme; the default when it cannot be used (validate reports why,
+    and compute does not run on a master with errors)."""
+    try:
+        scheme = plan_scheme(plan)
+    except SchemeError:
+        return DEFAULT_SCHEME
+    return scheme if not check_scheme(scheme) else DEFAULT_SCHEME
+
+
+def apply_scheme(scheme: Scheme, result: IndicatorResult, ind: Indicator | None = None) -> None:
+    """Each year's level in the scheme, beside envplan's own status (which stays as computed),
+    and the section's own 評価 beside both with whether it agrees (neither overwrites the other)."""
+    for y in result.years:
+        level, why = level_for(scheme, facts_for(result, y))
+        y.level_symbol, y.level_label, y.level_reason = level.symbol, level.label, why
+        own = ind.judgement(y.fy) if ind is not None else None
+        if own is not None:
+            y.own_level, y.own_reason = own.level, own.reason
+            y.level_agrees = own.level.strip() == level.symbol.strip()
+    current = next((y for y in result.years if y.fy == result.evaluated_fy), None)
+    if current is not None:
+        result.level_symbol, result.level_label, result.level_reason = current.level_symbol, current.level_label, current.level_reason
+        result.own_level, result.own_reason, result.level_agrees = current.own_level, current.own_reason, current.level_agrees
 
 
 def status_in(result: IndicatorResult, fy: int, lag: int) -> str:
@@ -135,4 +170,7 @@ def rules_text(plan: Plan) -> list[RuleText]:
         )
     )
     rules.append(RuleText(topic="施策の評価案", text=RATING_RULE))
+    scheme = usable_scheme(plan)
+    rules.append(RuleText(topic=f"評価区分: {scheme.name}", text=scheme.description + "上から順に調べ、最初に当たった区分にします。"))
+    rules += [RuleText(topic=f"評価区分 {lv.symbol} {lv.label}", text=f"{lv.rule.describe()}（条件: {lv.rule.text()}）") for lv in scheme.levels]
     return rules

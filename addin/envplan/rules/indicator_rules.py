@@ -17,9 +17,11 @@ from envplan.plan.targets import (
     AnnualMinimumTarget,
     ChangeTarget,
     ContinueTarget,
+    DecreaseTarget,
     ImproveTarget,
     IncreaseTarget,
     LevelTarget,
+    MaintainTarget,
     PlanValuesTarget,
     StateTarget,
     Target,
@@ -34,6 +36,7 @@ from envplan.rules.attainment import (
     pace,
     plan_value_status,
     progress_rate,
+    reaches,
     status_for,
 )
 from envplan.rules.opensdg import OPENSDG_LABELS, OpenSdgDirection, OpenSdgProgress, opensdg_progress
@@ -55,6 +58,11 @@ KIND_RULES: dict[str, str] = {
         "途中で途切れた後に改善していれば「順調」、前年度と同じなら「遅れ」、前年度より悪ければ「悪化」。"
     ),
     "increase": "基準値（基準年度の値。なければ計画期間の最初の実績）より増えていれば「達成」、同じなら目標年度前は「やや遅れ」・目標年度以降は「遅れ」、減っていれば「悪化」。",
+    "decrease": "基準値（基準年度の値。なければ計画期間の最初の実績）より減っていれば「達成」、同じなら目標年度前は「やや遅れ」・目標年度以降は「遅れ」、増えていれば「悪化」。",
+    "maintain": (
+        "維持する水準は目標値（空欄なら基準値）。各年度、実績がその水準以上（小さいほどよい指標では以下）なら「達成」（維持）。"
+        "水準を外れた年度は、前年度は維持していたか前年度より悪ければ「悪化」、そうでなければ「遅れ」。"
+    ),
     "state": (
         "実績は状態を満たす地点・局の割合（％）。目標値（既定100％）以上なら「達成」。"
         "維持の目標では、下回った年度は前年度から下がっていれば「悪化」、そうでなければ「遅れ」。"
@@ -133,8 +141,10 @@ def final_target(c: _Ctx, target: Target, start_value: float | None) -> tuple[in
     if isinstance(target, PlanValuesTarget):
         plans = sorted(fy for fy, v in c.ind.values.items() if v.plan is not None)
         return (plans[-1], c.ind.plan_value(plans[-1])) if plans else (None, None)
-    if isinstance(target, (IncreaseTarget, ImproveTarget)):
+    if isinstance(target, (IncreaseTarget, DecreaseTarget, ImproveTarget)):
         return target.year, None
+    if isinstance(target, MaintainTarget):
+        return None, target.value if target.value is not None else start_value
     return None, None
 
 
@@ -298,7 +308,7 @@ def _increase_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> Ye
     actual = c.ind.actual(fy)
     by, bv, bnote = start_point(c)
     ty = getattr(target, "year", None)
-    word = "増加" if isinstance(target, IncreaseTarget) else "向上"
+    word = "増加" if isinstance(target, IncreaseTarget) else "減少" if isinstance(target, DecreaseTarget) else "向上"
     base = dict(plan=c.ind.plan_value(fy), actual=actual, compared_with=bv, compared_label="基準値")
     if actual is None:
         return _year(fy, **base, explanation=f"{fy}年度の実績がないため「評価不能」")
@@ -339,6 +349,28 @@ def _state_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearR
     )
 
 
+def _maintain_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearResult:
+    assert isinstance(target, MaintainTarget)
+    actual, previous = c.ind.actual(fy), c.actual(fy - 1)
+    _, bv, bnote = start_point(c)
+    level, whence = (target.value, "目標値") if target.value is not None else (bv, bnote)
+    side = "以下" if direction == "lower" else "以上"
+    base = dict(plan=c.ind.plan_value(fy), actual=actual, compared_with=level, compared_label="維持する水準", expected=level)
+    if level is None:
+        return _year(fy, **base, explanation="維持する水準（目標値・基準値）がないため「評価不能」")
+    rate = achievement_rate(actual, level, direction)
+    head = f"維持する水準 {c.n(level)}（{whence}）{side}"
+    if actual is None:
+        status, why = "評価不能", "実績がないため「評価不能」"
+    elif reaches(actual, level, direction):
+        status, why = "達成", f"実績 {c.n(actual)} が水準{side}のため「達成」（維持）"
+    elif previous is not None and (reaches(previous, level, direction) or better(previous, actual, direction)):
+        status, why = "悪化", f"実績 {c.n(actual)} が水準を外れ、前年度（{c.n(previous)}）より悪いか前年度は維持していたため「悪化」"
+    else:
+        status, why = "遅れ", f"実績 {c.n(actual)} が水準を外れているため「遅れ」"
+    return _year(fy, **base, achievement_rate=rate, status=status, explanation=f"{head}。{why}")
+
+
 def _continue_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearResult:
     actual, previous = c.ind.actual(fy), c.actual(fy - 1)
     if actual is None:
@@ -364,6 +396,8 @@ RULES: dict[type, YearRule] = {
     YearOverYearTarget: _yoy_year,
     IncreaseTarget: _increase_year,
     ImproveTarget: _increase_year,
+    DecreaseTarget: _increase_year,
+    MaintainTarget: _maintain_year,
     StateTarget: _state_year,
     ContinueTarget: _continue_year,
 }
@@ -371,7 +405,7 @@ RULES: dict[type, YearRule] = {
 
 def year_result(c: _Ctx, fy: int) -> YearResult:
     target, revision_note = target_in(c.ind, fy)
-    direction: Direction = "higher" if isinstance(target, IncreaseTarget) else c.ind.direction
+    direction: Direction = "higher" if isinstance(target, IncreaseTarget) else "lower" if isinstance(target, DecreaseTarget) else c.ind.direction
     y = RULES[type(target)](c, fy, target, direction)
     if revision_note:
         y.explanation = f"{revision_note}で判定。{y.explanation}"
@@ -381,7 +415,23 @@ def year_result(c: _Ctx, fy: int) -> YearResult:
 # ---- one indicator ------------------------------------------------------------------
 
 
+def as_of(ind: Indicator, fy: int, current_fy: int) -> tuple[Indicator, dict[int, float]]:
+    """The indicator as it stood in a past year `fy`: with a data lag, the actual of a
+    year y arrives in y + lag, so actuals of years after fy − lag were not known then.
+    Returns (the indicator without them, the hidden actuals). The current year and
+    later ones use every value entered (a figure that arrived early counts)."""
+    if fy >= current_fy or ind.data_lag == 0:
+        return ind, {}
+    cutoff = fy - ind.data_lag
+    hidden = {y: v.actual for y, v in ind.values.items() if y > cutoff and v.actual is not None}
+    if not hidden:
+        return ind, {}
+    values = {y: (v.model_copy(update={"actual": None}) if y in hidden else v) for y, v in ind.values.items()}
+    return ind.model_copy(update={"values": values}), hidden
+
+
 def evaluate_indicator(plan: Plan, ind: Indicator, fy: int) -> IndicatorResult:
+    ind, hidden = as_of(ind, fy, plan.current_fy)
     c = _Ctx(plan, ind, fy, plan.settings)
     lag = ind.data_lag
     with_actual = sorted(y for y, v in ind.values.items() if v.actual is not None and y <= fy)
@@ -390,7 +440,12 @@ def evaluate_indicator(plan: Plan, ind: Indicator, fy: int) -> IndicatorResult:
     years: list[YearResult] = []
     for y in range(min(plan.start_fy, evaluated), fy + 1):
         r = year_result(c, y)
-        if r.actual is None and y > evaluated:
+        if y in hidden:
+            r.explanation = (
+                f"データの遅れ（{lag}年）のため、{y}年度の値は{y + lag}年度に届きます。{fy}年度時点では未確定のため、"
+                f"今入力されている実績 {c.n(hidden[y])} はこの年度の判定に使いません"
+            )
+        elif r.actual is None and y > evaluated:
             r.explanation = f"データの遅れ（{lag}年）のため、{y}年度の値は{y + lag}年度に確定します（{fy}年度時点では未確定）"
         years.append(r)
     current = next(r for r in years if r.fy == evaluated)
@@ -403,7 +458,7 @@ def evaluate_indicator(plan: Plan, ind: Indicator, fy: int) -> IndicatorResult:
         department=ind.department, unit=ind.unit, direction=ind.direction, target_kind=target.kind,
         target_wording=ind.target_wording, baseline_fy=by, baseline_value=bv, target_fy=ty, target_value=tv,
         status=current.status, status_icon=current.status_icon, evaluated_fy=evaluated, latest_fy=latest,
-        data_lag=lag, lag_note=_lag_note(fy, lag, evaluated, latest), illustrative=ind.illustrative, years=years,
+        data_lag=lag, lag_note=_lag_note(fy, lag, evaluated, latest, hidden), illustrative=ind.illustrative, years=years,
     )
     sdg = _opensdg(c, target, evaluated)
     result.opensdg_status, result.opensdg_label = sdg.status, sdg.label
@@ -412,12 +467,15 @@ def evaluate_indicator(plan: Plan, ind: Indicator, fy: int) -> IndicatorResult:
     return result
 
 
-def _lag_note(fy: int, lag: int, evaluated: int, latest: int | None) -> str:
+def _lag_note(fy: int, lag: int, evaluated: int, latest: int | None, hidden: dict[int, float] | None = None) -> str:
     if lag == 0 or evaluated > fy - lag:
         return ""
     note = f"データの遅れ（{lag}年）: {fy}年度時点で入手できる最新の値は{fy - lag}年度の値です"
     if latest is None or latest < fy - lag:
         note += f"（{fy - lag}年度の実績は未入力）"
+    if hidden:
+        later = "・".join(f"{y}年度" for y in sorted(hidden))
+        note += f"。過去の年度の集計のため、{fy}年度より後に届いた値（{later}）は使いません（その年度時点での判定）"
     return note
 
 
@@ -428,7 +486,7 @@ def _indicator_explanation(c: _Ctx, current: YearResult, years: list[YearResult]
         tail = f"最新の実績は{prior[-1].fy}年度（{c.n(prior[-1].actual)}）" if prior else "実績はまだありません"
         return f"{head}。{evaluated}年度の実績が未入力のため「評価不能」。{tail}"
     text = f"{head}。{current.explanation}"
-    if isinstance(target, (AnnualMinimumTarget, ContinueTarget, StateTarget)) and getattr(target, "year", None) is None:
+    if isinstance(target, (AnnualMinimumTarget, ContinueTarget, StateTarget, MaintainTarget)) and getattr(target, "year", None) is None:
         judged = [r for r in years if r.status != "評価不能" and r.fy <= evaluated]
         met = [r for r in judged if r.status == "達成"]
         if judged:
@@ -445,6 +503,8 @@ def _opensdg(c: _Ctx, target: Target, evaluated: int) -> OpenSdgProgress:
     direction: OpenSdgDirection = "positive" if isinstance(target, IncreaseTarget) or ind.direction == "higher" else "negative"
     if isinstance(target, (AnnualMinimumTarget, StateTarget, ContinueTarget)):
         direction = "positive"
+    if isinstance(target, DecreaseTarget):
+        direction = "negative"
     ty, tv = final_target(c, target, bv)
     if isinstance(target, ContinueTarget):
         tv = 1.0
@@ -479,4 +539,4 @@ def opensdg_explanation(p: OpenSdgProgress) -> str:
     return "Open SDG 方式: " + "、".join(parts) + f" → {OPENSDG_LABELS[p.status]}（{p.status}）"
 
 
-__all__ = ["KIND_RULES", "evaluate_indicator", "target_in", "start_point"]
+__all__ = ["KIND_RULES", "as_of", "evaluate_indicator", "target_in", "start_point"]

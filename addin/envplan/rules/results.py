@@ -29,6 +29,12 @@ class YearResult(_Result):
     status: str = "評価不能"  # one of attainment.STATUSES
     status_icon: str = "－"
     explanation: str = ""  # how the figures were obtained (values, years, rule)
+    level_symbol: str = ""  # the level of the plan's evaluation scheme (評価区分)
+    level_label: str = ""
+    level_reason: str = ""
+    own_level: str = ""  # the section's own 評価 for the year (指標の評価 sheet), kept beside the computed level
+    own_reason: str = ""
+    level_agrees: bool | None = None  # None: no own 評価
 
 
 class IndicatorResult(_Result):
@@ -57,6 +63,12 @@ class IndicatorResult(_Result):
     explanation: str = ""
     illustrative: bool = False
     years: list[YearResult] = Field(default_factory=list)
+    level_symbol: str = ""  # the evaluated year's level in the plan's evaluation scheme (評価区分)
+    level_label: str = ""
+    level_reason: str = ""
+    own_level: str = ""  # the section's own 評価 for the year (指標の評価 sheet), kept beside the computed level
+    own_reason: str = ""
+    level_agrees: bool | None = None  # None: no own 評価
 
 
 class RatingYear(_Result):
@@ -100,6 +112,8 @@ class PlanResult(_Result):
     summary: list[SummaryRow] = Field(default_factory=list)  # per category, then the total ("" category)
     rules: list[RuleText] = Field(default_factory=list)  # the rules applied, in Japanese
     illustrative_note: str = ""  # set when some actuals are made-up demo values
+    scheme_name: str = ""  # the evaluation scheme (評価区分) the levels come from
+    scheme_levels: list[dict[str, str]] = Field(default_factory=list)  # symbol, label, colour, rule, meaning: in order
 
     def indicator(self, id: str) -> IndicatorResult | None:
         return next((i for i in self.indicators if i.id == id), None)

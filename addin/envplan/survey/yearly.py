@@ -17,7 +17,7 @@ from typing import Any
 
 from envplan.plan.model import Indicator, Plan, TargetRevision
 from envplan.plan.numbers import read_number
-from envplan.plan.target_wording import TargetWordingError, propose_target
+from envplan.plan.target_wording import TargetReading, TargetWordingError, compare_reading, read_target
 from envplan.plan.targets import KIND_LABELS, build_target, target_note, target_value, target_year
 from envplan.plan.years import fy_label
 from envplan.rules.freeze_rules import value_frozen
@@ -170,6 +170,12 @@ def revision_changes(
     wording = wording.strip()
     if not wording:
         raise YearCycleError("新しい目標の文言（--wording）を入力してください", "the new target wording is empty", "REQUIRED")
+    # The wording is read with what the indicator knows (unit, base year, direction, name).
+    try:
+        reading: TargetReading | None = read_target(wording, unit=ind.unit, base_fy=ind.baseline_fy, direction=ind.direction, name=ind.name)
+        read_error: TargetWordingError | None = None
+    except TargetWordingError as e:
+        reading, read_error = None, e
     if kind is not None:
         labels = {v: k for k, v in KIND_LABELS.items()}
         kind_key = labels.get(kind, kind)
@@ -177,13 +183,36 @@ def revision_changes(
             target = build_target(kind_key, year=year, value=value, note=note or "")
         except ValueError as e:
             raise YearCycleError(str(e), "the structured target is incomplete", "TARGET_INVALID") from e
+        if reading is not None:
+            # The fields given must not contradict a wording that can be read: never store both.
+            wrong = [mm for mm in compare_reading(reading, target, baseline_fy=ind.baseline_fy) if mm.key != "plan"]
+            if wrong:
+                raise YearCycleError(
+                    f"目標の文言「{wording}」（{reading.reading}）と指定の値が一致しません: " + "。".join(mm.text() for mm in wrong),
+                    "the given fields contradict the wording: " + "; ".join(f"{mm.key}: {mm.wording_value} vs {mm.entered_value}" for mm in wrong),
+                    "TARGET_WORDING_MISMATCH",
+                )
     else:
+        if reading is None:
+            assert read_error is not None
+            raise YearCycleError(
+                f"目標の文言「{wording}」を読み取れません（{read_error.reason}）。--kind・--year・--value で構造化して指定してください",
+                f"the target wording could not be read ({read_error.reason_en}); give --kind/--year/--value",
+                "TARGET_WORDING_UNREADABLE",
+            )
+        if reading.base_fy is not None and reading.base_source in ("文言", "指標名") and reading.base_fy != ind.baseline_fy:
+            raise YearCycleError(
+                f"目標の文言の基準年度（{reading.base_fy}年度）が指標の基準年度（{ind.baseline_fy or '空欄'}）と違います。"
+                "先に指標の基準年度・基準値を直すか、--kind・--year・--value で指定してください",
+                "the wording's base year differs from the indicator's baseline year",
+                "TARGET_WORDING_MISMATCH",
+            )
         try:
-            target = propose_target(wording, name=ind.name).target
+            target = reading.to_target(year=year)
         except TargetWordingError as e:
             raise YearCycleError(
-                f"目標の文言「{wording}」を読み取れません（{e.reason}）。--kind・--year・--value で構造化して指定してください",
-                "the target wording could not be read; give --kind/--year/--value",
+                f"目標の文言「{wording}」は「{reading.reading}」と読めますが、そのままでは保存できません: {e.reason}",
+                f"the wording was read but cannot be stored as it is: {e.reason_en}",
                 "TARGET_WORDING_UNREADABLE",
             ) from e
     if target == ind.target and wording == ind.target_wording:

@@ -18,6 +18,19 @@ STATUS_TEXT_FILLS = {status_label(s): STATUS_FILLS[s] for s in STATUSES}
 AGREEMENT_FILLS = {"✕ 不一致": STATUS_FILLS["悪化"], "○ 一致": STATUS_FILLS["達成"]}
 
 
+def _level(symbol: str, label: str) -> str:
+    """「◎ 最終目標を達成」: the level's symbol and words, never colour alone."""
+    return f"{symbol} {label}".strip()
+
+
+def _agreement(agrees: bool | None) -> str | None:
+    return None if agrees is None else ("○ 一致" if agrees else "✕ 不一致")
+
+
+def level_fills(result: PlanResult) -> dict[str, str]:
+    return {_level(lv["symbol"], lv["label"]): lv["colour"] for lv in result.scheme_levels if lv.get("colour")}
+
+
 def _note(result: PlanResult, text: str) -> str:
     extra = f" ※{result.illustrative_note}" if result.illustrative_note else ""
     return text + extra
@@ -31,7 +44,7 @@ def indicator_table(result: PlanResult) -> ResultTable:
     spec = layout()["attainment"]
     header = [
         "指標ID", "分野", "指標名", "目標（原文）", "評価した年度", "状況", "実績値", "単位", "比較した値",
-        "達成率", "進捗率", "見込み値", "Open SDG 方式", "データの遅れ", "説明", "Open SDG 方式の説明",
+        "達成率", "進捗率", "見込み値", "Open SDG 方式", "データの遅れ", "説明", "Open SDG 方式の説明", f"評価区分（{result.scheme_name}）", "評価区分の理由", "所管課の評価", "一致",
     ]
     rows = []
     for i in result.indicators:
@@ -41,7 +54,8 @@ def indicator_table(result: PlanResult) -> ResultTable:
             i.id, i.category_name, i.name + ("（例示値）" if i.illustrative else ""), i.target_wording,
             i.evaluated_fy, status_label(i.status), y.actual if y else None, i.unit, compared,
             y.achievement_rate if y else None, y.progress_rate if y else None, y.expected if y else None,
-            i.opensdg_label, i.lag_note, i.explanation, i.opensdg_explanation,
+            i.opensdg_label, i.lag_note, i.explanation, i.opensdg_explanation, _level(i.level_symbol, i.level_label), i.level_reason,
+            i.own_level or None, _agreement(i.level_agrees),
         ])
     return ResultTable(
         sheet=spec.name,
@@ -49,17 +63,18 @@ def indicator_table(result: PlanResult) -> ResultTable:
         note=_note(result, f"{result.plan_name}。状況は記号と文字で示します（{'　'.join(status_label(s) for s in STATUSES)}）。判定の方法は「判定ルール」シート。"),
         header=header,
         rows=rows,
-        widths=[12, 14, 36, 30, 11, 12, 12, 12, 22, 9, 9, 12, 18, 30, 80, 60],
+        widths=[12, 14, 36, 30, 11, 12, 12, 12, 22, 9, 9, 12, 18, 30, 80, 60, 22, 40, 12, 10],
         number_formats={4: '0"年度"', 6: NUMBER, 9: PERCENT, 10: PERCENT, 11: NUMBER},
-        text_fills={5: STATUS_TEXT_FILLS},
+        text_fills={5: STATUS_TEXT_FILLS, 16: level_fills(result), 19: AGREEMENT_FILLS},
     )
 
 
 def years_table(result: PlanResult) -> ResultTable:
     spec = layout()["attainment_years"]
-    header = ["指標ID", "指標名", "年度", "計画値", "実績値", "比較した値", "比較の基準", "達成率", "進捗率", "見込み値", "状況", "説明"]
+    header = ["指標ID", "指標名", "年度", "計画値", "実績値", "比較した値", "比較の基準", "達成率", "進捗率", "見込み値", "状況", "説明", "評価区分", "所管課の評価", "一致"]
     rows = [
-        [i.id, i.name, y.fy, y.plan, y.actual, y.compared_with, y.compared_label, y.achievement_rate, y.progress_rate, y.expected, status_label(y.status), y.explanation]
+        [i.id, i.name, y.fy, y.plan, y.actual, y.compared_with, y.compared_label, y.achievement_rate, y.progress_rate, y.expected, status_label(y.status), y.explanation,
+         _level(y.level_symbol, y.level_label), y.own_level or None, _agreement(y.level_agrees)]
         for i in result.indicators
         for y in i.years
     ]
@@ -69,9 +84,9 @@ def years_table(result: PlanResult) -> ResultTable:
         note=_note(result, "達成率・進捗率は割合（100% = 計画どおり・目標どおり）。小さいほどよい指標の達成率は 比較した値 ÷ 実績。"),
         header=header,
         rows=rows,
-        widths=[12, 34, 9, 12, 12, 12, 14, 9, 9, 12, 12, 90],
+        widths=[12, 34, 9, 12, 12, 12, 14, 9, 9, 12, 12, 90, 22, 12, 10],
         number_formats={2: '0"年度"', 3: NUMBER, 4: NUMBER, 5: NUMBER, 7: PERCENT, 8: PERCENT, 9: NUMBER},
-        text_fills={10: STATUS_TEXT_FILLS},
+        text_fills={10: STATUS_TEXT_FILLS, 12: level_fills(result), 14: AGREEMENT_FILLS},
     )
 
 

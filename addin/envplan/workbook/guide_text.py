@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from envplan.plan.local_words import local_words
 from envplan.plan.model import Plan
+from envplan.plan.schemes import CUSTOM_SCHEME, READY_SCHEMES
 from envplan.plan.targets import KIND_LABELS
 from envplan.plan.years import range_label
 from envplan.workbook.layout import layout
@@ -15,6 +16,8 @@ KIND_HELP: dict[str, str] = {
     "annual_minimum": "毎年、目標値以上を実施する（例: 年2回以上開催 → 2）。目標値を使います。",
     "year_over_year": "毎年、前年度より改善する（例: 前年比減を毎年継続）。改善の向きは「方向」の列で決まります。",
     "increase": "目標年度までに基準年度より増やす（例: 導入施設数の増）。目標年度を使います。",
+    "decrease": "目標年度までに基準年度より減らす（例: ガソリン使用量を、平成25年度より削減する）。基準年度・基準値を使い、目標年度は任意です。",
+    "maintain": "水準を毎年維持する（例: 114ha（維持）、100%を維持）。目標値が維持する水準で、空欄なら基準値（現状維持）。どちら側が維持かは「方向」の列で決まります。",
     "state": "状態を維持する／目標年度までに達成する（例: 環境基準達成を維持、全局で環境基準達成）。実績は達成した地点・局の割合（％）で、目標値は達成とみなす割合（既定100）。目標の補足に範囲（例: 全局）。",
     "continue": "継続して実施する。実績は実施回数で、1回以上で実施とみなします。",
     "improve": "調査結果を基準年度より向上させる（例: 環境満足度の向上）。目標の補足に対象（例: 環境満足度）。",
@@ -42,7 +45,7 @@ def guide_lines(plan: Plan, sheets: dict[str, str] | None = None) -> list[tuple[
         ("item", "自動のシート", "検証結果・達成状況・提出状況・変更履歴・施策一覧は処理のたびに作り直されます。編集しないでください。"),
         ("section", "シート一覧", ""),
     ]
-    for key in ("settings", "categories", "departments", "indicators", "values", "revisions", "projects", "phases", "project_status", "project_parts", "related_plans", "policies", "opinions", "glossary", "validation", "attainment", "attainment_years", "attainment_summary", "ratings", "attainment_rules", "submissions", "changelog"):
+    for key in ("settings", "categories", "departments", "indicators", "values", "revisions", "judgements", "projects", "phases", "project_status", "project_parts", "related_plans", "policies", "opinions", "glossary", "evaluation_levels", "validation", "attainment", "attainment_years", "attainment_summary", "ratings", "attainment_rules", "submissions", "changelog"):
         spec = lay[key]
         rows.append(("link", spec.name, words.fill(spec.title) + (f"：{words.fill(spec.note)}" if spec.note else "")))
     for p in plan.policies:
@@ -50,4 +53,8 @@ def guide_lines(plan: Plan, sheets: dict[str, str] | None = None) -> list[tuple[
     rows.append(("section", "目標種別", ""))
     for kind, label in KIND_LABELS.items():
         rows.append(("item", label, KIND_HELP[kind]))
+    rows.append(("section", "評価区分（状況の判定方式）", ""))
+    rows.append(("item", "選び方", f"設定シートの「評価区分」に、用意した方式の名前（{'、'.join(s.name for s in READY_SCHEMES)}）か「{CUSTOM_SCHEME}」を入力します。"))
+    rows.append(("item", "自分で決める", "評価区分シートに、記号・区分・色・判定の条件を上から順に入力します。上から順に調べ、最初に条件に当たった区分になります。最後の条件は「その他」にします。"))
+    rows.append(("item", "条件の書き方", "最終目標を達成／年度目標を達成／達成率（年度）90%以上100%未満／達成率（最終）70%以上／進捗率50%以上／前年度より改善（±1%）／前年度から変化なし（±1%）／前年度より悪化／基準値より改善／実績なし／目標なし／状況が「順調」／その他"))
     return rows

@@ -21,8 +21,10 @@ from envplan.plan.model import (
     RELATED_PLAN_KIND_LABELS,
     Category,
     Department,
+    EvaluationLevel,
     GlossaryEntry,
     Indicator,
+    Judgement,
     Opinion,
     Phase,
     Plan,
@@ -34,6 +36,7 @@ from envplan.plan.model import (
     TargetRevision,
     YearValue,
 )
+from envplan.plan.schemes import CUSTOM_SCHEME, DEFAULT_SCHEME, SchemeError, resolve_scheme, scheme_rows
 from envplan.plan.targets import DIRECTION_LABELS, KIND_BY_LABEL, KIND_LABELS, build_target
 from envplan.workbook.cells import Cell, CellReader
 from envplan.workbook.io import WorkbookSource
@@ -47,7 +50,7 @@ Where = dict[tuple[Any, ...], tuple[str, str]]
 
 CONTINUATION_MARKS = ("→", "⇒", "〃", "同上")  # 工程表: same phase as the year on the left
 REQUIRED_SHEETS = ("settings", "categories", "departments", "indicators", "values")
-OPTIONAL_SHEETS = ("revisions", "projects", "phases", "project_status", "project_parts", "related_plans", "opinions", "glossary")
+OPTIONAL_SHEETS = ("revisions", "judgements", "projects", "phases", "project_status", "project_parts", "related_plans", "opinions", "glossary")
 
 
 @dataclass
@@ -99,11 +102,14 @@ class _Reader:
         indicators = self._indicators()
         self._values(indicators)
         self._revisions(indicators)
+        self._judgements(indicators)
         projects = self._projects()
         related = self._related()
         policies, policy_sheets = self._policies()
         opinions = self._opinions(local_words(str((basics or {}).get("municipality") or "")))
         glossary = self._glossary()
+        setting = basics["settings"].evaluation_scheme if basics is not None and "settings" in basics else ""
+        evaluation_levels = self._evaluation_levels(setting)
         plan = None
         if basics is not None:
             try:
@@ -117,6 +123,7 @@ class _Reader:
                     policies=policies,
                     opinions=opinions,
                     glossary=glossary,
+                    evaluation_levels=evaluation_levels,
                 )
             except ValidationError as e:
                 self.diags.error("SETTING_INVALID", f"計画を組み立てられません: {e}", self.lay["settings"].name)
@@ -289,6 +296,24 @@ class _Reader:
                 TargetRevision(revised_fy=revised, old_wording=wording, old_target=target, valid_from_fy=start, valid_to_fy=end, reason=self.rd.text(row["reason"]))
             )
 
+    def _judgements(self, indicators: dict[str, Indicator]) -> None:
+        table = self._table("judgements", False)
+        for row in table.rows if table else []:
+            ind_id = self.rd.code(row["id"], required=True, what="指標ID")
+            fy = self.rd.year(row["fy"], required=True, what="年度")
+            level = self.rd.text(row["level"], required=True, what="評価")
+            if ind_id not in indicators:
+                if ind_id:
+                    self.diags.error("UNKNOWN_INDICATOR", f"指標ID「{ind_id}」は指標シートにありません", table.sheet, row["id"].ref, ind_id)
+                continue
+            if fy is None or not level:
+                continue
+            if indicators[ind_id].judgement(fy) is not None:
+                self.diags.error("DUPLICATE_ID", f"指標「{ind_id}」の{fy}年度の評価が2行あります", table.sheet, row["fy"].ref, fy)
+                continue
+            self._at(("judgement", ind_id, fy), row["level"])
+            indicators[ind_id].judgements.append(Judgement(fy=fy, level=level, reason=self.rd.text(row["reason"])))
+
     def _projects(self) -> dict[str, Project]:
         table = self._table("projects", False)
         out: dict[str, Project] = {}
@@ -439,6 +464,32 @@ class _Reader:
                 self._at(("opinion", oid, "subject_id"), row["subject_id"])
                 out.append(Opinion(id=oid, fy=fy, source=source, subject=subject, subject_id=self.rd.code(row["subject_id"]), text=text, response=self.rd.text(row["response"])))
         return out
+
+    def _evaluation_levels(self, setting: str) -> list[EvaluationLevel]:
+        """The 評価区分 sheet's rows. They are the plan's own only when 設定 says 評価区分シート;
+        otherwise the sheet shows the chosen ready scheme, and rows changed there are flagged, never used silently."""
+        table = self._table("evaluation_levels", False)
+        rows: list[EvaluationLevel] = []
+        for i, row in enumerate(table.rows if table else [], start=1):
+            symbol = self.rd.text(row["symbol"], required=True, what="記号")
+            label = self.rd.text(row["label"], required=True, what="区分")
+            rule = self.rd.text(row["rule"], required=True, what="判定の条件")
+            if symbol and label and rule:
+                self._at(("evaluation_level", i, "rule"), row["rule"])
+                rows.append(EvaluationLevel(symbol=symbol, label=label, colour=self.rd.text(row["colour"]), rule=rule))
+        if setting.strip() == CUSTOM_SCHEME:
+            return rows
+        try:
+            shown = [EvaluationLevel(symbol=r.symbol, label=r.label, colour=r.colour, rule=r.rule) for r in scheme_rows(resolve_scheme(setting))]
+        except SchemeError:
+            return []  # validate explains the setting
+        if table is not None and rows and rows != shown:
+            self.diags.warning(
+                "SCHEME_SHEET_UNUSED",
+                f"評価区分シートの区分が、設定の評価区分「{setting or DEFAULT_SCHEME.name}」と違います。シートの区分を使うには、設定の評価区分を「{CUSTOM_SCHEME}」にしてください",
+                table.sheet, "A1",
+            )
+        return []
 
     def _glossary(self) -> list[GlossaryEntry]:
         table = self._table("glossary", False)

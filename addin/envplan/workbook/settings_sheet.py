@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from envplan.plan.model import Plan, Settings
+from envplan.plan.schemes import CUSTOM_SCHEME, READY_SCHEMES
 
 Kind = Literal["text", "year", "number", "int"]
 
@@ -43,6 +44,7 @@ SETTING_ROWS: tuple[SettingRow, ...] = (
     SettingRow("opensdg_growth_high", "Open SDG: 数値目標なしで順調とする年平均成長率", "number", "数値目標のない指標（増加・向上・前年比など）は、望ましい向きの年平均成長率（CAGR）がこれ以上で「大きく前進」（既定 0.015 = 1.5%）", on_plan=False),
     SettingRow("opensdg_growth_med", "Open SDG: 数値目標なしで一定の進捗とする年平均成長率", "number", "これ以上で「前進（加速が必要）」、0以上で「わずかな前進」、0未満で「悪化」（既定 0.005 = 0.5%）", on_plan=False),
     SettingRow("rating_a_score", "施策の評価案を A とする評価点", "number", "参考指標・配下の事務事業の評価点（達成・順調 1、やや遅れ 0.5、遅れ・悪化 0）の平均がこれ以上で A（既定 0.6）。A のうち「残された課題、新たな課題」の記載があれば AⅡ、なければ AⅠ", on_plan=False),
+    SettingRow("evaluation_scheme", "評価区分（状況の判定方式）", "text", "次のどれか: " + "、".join(f"「{x.name}」（{x.description}）" for x in READY_SCHEMES) + f"、または「{CUSTOM_SCHEME}」（評価区分シートの区分と条件を使う）", on_plan=False),
     SettingRow("rating_b_score", "施策の評価案を B とする評価点", "number", "平均がこれ以上 A 未満で B、未満で C（既定 0.3）", on_plan=False),
 )
 

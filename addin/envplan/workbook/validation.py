@@ -3,12 +3,14 @@ that need the whole plan (links between sheets, duplicates, plausibility)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.model import Plan
-from envplan.plan.target_wording import TargetWordingError, propose_target
+from envplan.plan.schemes import SchemeError, check_scheme, plan_scheme
+from envplan.plan.target_wording import TargetWordingError, compare_reading, read_target
 from envplan.plan.targets import DIRECTION_LABELS, target_year
 from envplan.workbook.frozen_record import FrozenRecord, check_frozen
 from envplan.workbook.io import ResultTable, WorkbookSource
@@ -93,6 +95,7 @@ def check_plan(plan: Plan, reading: MasterReading) -> DiagnosticList:
     ):
         if getattr(plan.settings, low) > getattr(plan.settings, high):
             diags.error("SETTING_INVALID", f"{what}にしてください", *at(("setting", low)))
+    _check_scheme(diags, plan, at)
 
     diags.extend(check_year_columns(plan, reading))
 
@@ -166,6 +169,28 @@ def check_plan(plan: Plan, reading: MasterReading) -> DiagnosticList:
     return diags
 
 
+def _check_scheme(diags: DiagnosticList, plan: Plan, at: Any) -> None:
+    """The evaluation scheme must be usable: a name it knows, rules it can read, a level for every case."""
+    try:
+        scheme = plan_scheme(plan)
+    except SchemeError as e:
+        m = re.search(r"(\d+)番目の区分", str(e))
+        where = at(("evaluation_level", int(m[1]), "rule")) if m else at(("setting", "evaluation_scheme"))
+        diags.error("SCHEME_INVALID", str(e), *where)
+        return
+    for problem in check_scheme(scheme):
+        diags.error("SCHEME_INVALID", f"評価区分「{scheme.name}」は使えません: {problem}", *at(("setting", "evaluation_scheme")))
+    symbols = {lv.symbol.strip() for lv in scheme.levels}
+    for ind in plan.indicators:
+        for j in ind.judgements:
+            if j.level.strip() not in symbols:
+                diags.warning(
+                    "JUDGEMENT_UNKNOWN_LEVEL",
+                    f"指標「{ind.id}」の{j.fy}年度の評価「{j.level}」は評価区分「{scheme.name}」の記号（{'・'.join(sorted(symbols))}）にありません。計算した評価区分とは比べられません",
+                    *at(("judgement", ind.id, j.fy)), value=j.level,
+                )
+
+
 def _duplicates(diags: DiagnosticList, codes: list[str], what: str, at: Any) -> None:
     seen: set[str] = set()
     for code in codes:
@@ -175,22 +200,26 @@ def _duplicates(diags: DiagnosticList, codes: list[str], what: str, at: Any) -> 
 
 
 def _check_wording(diags: DiagnosticList, ind: Any, at: Any) -> None:
+    """The wording is read with the indicator's unit, base year and direction; a part it
+    cannot read exactly is flagged, and every field that says otherwise is named with both values."""
     try:
-        proposal = propose_target(ind.target_wording, name=ind.name)
+        reading = read_target(ind.target_wording, unit=ind.unit, base_fy=ind.baseline_fy, direction=ind.direction, name=ind.name)
     except TargetWordingError as e:
         if ind.target.kind != "plan_values":
             diags.warning("TARGET_WORDING_UNREADABLE", f"{e.reason}。目標種別・目標年度・目標値が文言と合っているか確認してください", *at(("indicator", ind.id, "target_wording")))
         return
-    if proposal.target != ind.target:
+    plans = {fy: v.plan for fy, v in ind.values.items()}
+    for mm in compare_reading(reading, ind.target, baseline_fy=ind.baseline_fy, plan_values=plans):
+        key = ("indicator", ind.id, mm.key) if mm.key != "plan" else ("indicator", ind.id, "target_wording")
         diags.warning(
             "TARGET_WORDING_MISMATCH",
-            f"目標の文言「{ind.target_wording}」は「{proposal.reading}」と読めますが、目標種別・年度・値の入力と一致しません",
-            *at(("indicator", ind.id, "target_kind")),
+            f"目標の文言「{ind.target_wording}」は「{reading.reading}」と読めますが、{mm.text()}",
+            *at(key),
         )
-    if proposal.direction and proposal.direction != ind.direction:
+    if reading.direction and reading.direction != ind.direction and ind.target.kind not in ("increase", "decrease"):
         diags.warning(
             "DIRECTION_MISMATCH",
-            f"目標の文言からは「{DIRECTION_LABELS[proposal.direction]}」と読めますが、方向は「{DIRECTION_LABELS[ind.direction]}」です",
+            f"目標の文言からは「{DIRECTION_LABELS[reading.direction]}」と読めますが、方向は「{DIRECTION_LABELS[ind.direction]}」です",
             *at(("indicator", ind.id, "direction")),
         )
 

@@ -57,6 +57,7 @@ def build_master(plan: Plan) -> Workbook:
     _table(wb, lay["indicators"], [_indicator_row(i) for i in plan.indicators])
     _values_sheet(wb, plan, years)
     _table(wb, lay["revisions"], [_revision_row(i.id, r) for i in plan.indicators for r in i.revisions])
+    _table(wb, lay["judgements"], [{"id": i.id, "fy": j.fy, "level": j.level, "reason": j.reason} for i in plan.indicators for j in i.judgements])
     _table(
         wb,
         lay["projects"],
@@ -94,6 +95,7 @@ def build_master(plan: Plan) -> Workbook:
         words=words,
     )
     _table(wb, lay["glossary"], [{"term": g.term, "description": g.description} for g in plan.glossary])
+    _table(wb, lay["evaluation_levels"], _evaluation_level_rows(plan))
     for key in ("validation", "attainment", "attainment_years", "attainment_summary", "ratings", "attainment_rules", "submissions", "changelog"):
         spec = lay[key]
         ws = wb.create_sheet(spec.name)
@@ -136,6 +138,19 @@ def refresh_plan_sheets(wb: Workbook, plan: Plan, sheets: dict[str, str] | None 
     lay = layout()
     _replace_sheet(wb, lay["guide"].name, lambda wb: _guide(wb, plan, sheets))
     _replace_sheet(wb, lay["policies"].name, lambda wb: _policy_index(wb, plan, sheets))
+
+
+def _evaluation_level_rows(plan: Plan) -> list[dict[str, Any]]:
+    """The plan's own levels, or the chosen ready scheme's (so staff see how status is judged)."""
+    from envplan.plan.schemes import DEFAULT_SCHEME, SchemeError, resolve_scheme, scheme_rows
+
+    if plan.evaluation_levels:
+        return [lv.model_dump() for lv in plan.evaluation_levels]
+    try:
+        scheme = resolve_scheme(plan.settings.evaluation_scheme)
+    except SchemeError:
+        scheme = DEFAULT_SCHEME
+    return [{"symbol": r.symbol, "label": r.label, "colour": r.colour, "rule": r.rule} for r in scheme_rows(scheme)]
 
 
 def _frozen_record(wb: Workbook, plan: Plan) -> None:

@@ -1,0 +1,341 @@
+"""Evaluation schemes (評価区分) as data: how a plan turns one indicator's year into a level.
+
+A scheme lists its levels in order; each level has a symbol, a label, a colour
+and a rule from a small vocabulary. The first level whose rule holds is the
+year's level. Rules are written in Japanese as a city would write them in the
+評価区分 sheet and read by `parse_rule`:
+
+    最終目標を達成            the final target is met
+    年度目標を達成            the year's target (its plan value) is met
+    達成率（年度）90%以上100%未満   achievement rate against the year's plan value within a band
+    達成率（最終）70%以上     … against the final target
+    進捗率50%以上             progress rate within a band
+    前年度より改善（±1%）     better / 変化なし / 悪化 than last year (or 基準値より…), within a tolerance
+    実績なし                  no figure yet (data lag or not entered)
+    目標なし                  no target to judge against
+    状況が「順調」            envplan's own six-level status (the default scheme)
+    その他                    anything else (the last level of a usable scheme)
+
+The ready schemes below are the ways real plans judge progress (see
+../shared/real_plans/README.md), described by what they do, not by whose they are.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+from envplan.plan.model import Plan
+
+RuleKind = Literal["final_met", "year_met", "band", "trend", "no_figure", "no_target", "status", "otherwise"]
+Metric = Literal["rate_year", "rate_final", "progress"]
+Trend = Literal["better", "same", "worse"]
+
+METRIC_LABELS: dict[str, str] = {"rate_year": "達成率（年度）", "rate_final": "達成率（最終）", "progress": "進捗率"}
+TREND_LABELS: dict[str, str] = {"better": "改善", "same": "変化なし", "worse": "悪化"}
+
+
+class SchemeError(ValueError):
+    """A scheme or a rule that cannot be used, with the reason in Japanese."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: RuleKind
+    metric: Metric | None = None
+    low: float | None = None  # band: low ≤ x (fractions: 0.9 = 90%)
+    high: float | None = None  # band: x < high
+    trend: Trend | None = None
+    against: Literal["previous", "baseline"] = "previous"
+    tolerance: float = 0.0  # relative: 0.01 = ±1%
+    status: str = ""
+
+    def text(self) -> str:
+        """The rule in the words of the sheet (parse_rule reads it back)."""
+        if self.kind == "final_met":
+            return "最終目標を達成"
+        if self.kind == "year_met":
+            return "年度目標を達成"
+        if self.kind == "band":
+            assert self.metric is not None
+            lo = f"{_pct(self.low)}%以上" if self.low is not None else ""
+            hi = f"{_pct(self.high)}%未満" if self.high is not None else ""
+            return f"{METRIC_LABELS[self.metric]}{lo}{hi}"
+        if self.kind == "trend":
+            assert self.trend is not None
+            ref = "前年度" if self.against == "previous" else "基準値"
+            word = {"better": "より改善", "same": "から変化なし", "worse": "より悪化"}[self.trend]
+            tol = f"（±{_pct(self.tolerance)}%）" if self.tolerance else ""
+            return f"{ref}{word}{tol}"
+        if self.kind == "no_figure":
+            return "実績なし"
+        if self.kind == "no_target":
+            return "目標なし"
+        if self.kind == "status":
+            return f"状況が「{self.status}」"
+        return "その他"
+
+    def describe(self) -> str:
+        """The rule as a sentence for the 判定ルール sheet and the method page."""
+        if self.kind == "final_met":
+            return "実績が最終目標（目標年度の目標値）に届いている"
+        if self.kind == "year_met":
+            return "実績がその年度の目標（計画値。なければ直線上の見込み値）に届いている"
+        if self.kind == "band":
+            assert self.metric is not None
+            what = {"rate_year": "その年度の目標に対する達成率", "rate_final": "最終目標に対する達成率", "progress": "進捗率"}[self.metric]
+            lo = f"{_pct(self.low)}%以上" if self.low is not None else ""
+            hi = f"{_pct(self.high)}%未満" if self.high is not None else ""
+            return f"{what}が{lo}{hi}"
+        if self.kind == "trend":
+            ref = "前年度の実績" if self.against == "previous" else "基準値"
+            tol = f"（差が{_pct(self.tolerance)}%以内は変化なし）" if self.tolerance else ""
+            word = {"better": "より望ましい向きに変わった", "same": "と変わらない", "worse": "より望ましくない向きに変わった"}[self.trend or "same"]
+            return f"{ref}{word}{tol}"
+        if self.kind == "no_figure":
+            return "その年度の実績がまだない（データの遅れ・未入力）"
+        if self.kind == "no_target":
+            return "判定に使う目標値がない"
+        if self.kind == "status":
+            return f"envplan の状況（6区分）が「{self.status}」"
+        return "上のどれにも当たらない"
+
+
+@dataclass(frozen=True)
+class Level:
+    symbol: str
+    label: str
+    colour: str  # fill, RRGGBB (light, so black text keeps AA contrast)
+    rule: Rule
+
+
+@dataclass(frozen=True)
+class Scheme:
+    key: str
+    name: str
+    description: str
+    levels: tuple[Level, ...]
+
+    def level(self, symbol: str) -> Level | None:
+        return next((lv for lv in self.levels if lv.symbol == symbol), None)
+
+
+def _pct(v: float | None) -> str:
+    return "" if v is None else f"{v * 100:g}"
+
+
+# ---- reading a rule as typed in the sheet ---------------------------------------------------
+
+_SIX = ("達成", "順調", "やや遅れ", "遅れ", "悪化", "評価不能")
+
+
+def parse_rule(text: str) -> Rule:
+    """Read one rule of the 評価区分 sheet; SchemeError says what is wrong."""
+    t = unicodedata.normalize("NFKC", str(text or "")).replace(" ", "").replace("\u3000", "")
+    t = t.replace("(", "（").replace(")", "）")
+    if not t:
+        raise SchemeError("判定の条件が空です")
+    fixed = {"最終目標を達成": "final_met", "最終目標達成": "final_met", "年度目標を達成": "year_met", "年度目標達成": "year_met",
+             "計画値を達成": "year_met", "実績なし": "no_figure", "目標なし": "no_target", "その他": "otherwise"}
+    if t in fixed:
+        return Rule(kind=fixed[t])  # type: ignore[arg-type]
+    m = re.fullmatch(r"状況が[「『]?(?P<s>[^」』]+)[」』]?", t)
+    if m:
+        if m["s"] not in _SIX:
+            raise SchemeError(f"状況「{m['s']}」はありません（{'・'.join(_SIX)}）")
+        return Rule(kind="status", status=m["s"])
+    m = re.fullmatch(r"(?P<m>達成率（年度）|達成率（最終）|進捗率)(?:(?P<lo>\d+(?:\.\d+)?)%以上)?(?:(?P<hi>\d+(?:\.\d+)?)%未満)?", t)
+    if m:
+        metric = {"達成率（年度）": "rate_year", "達成率（最終）": "rate_final", "進捗率": "progress"}[m["m"]]
+        lo = float(m["lo"]) / 100 if m["lo"] else None
+        hi = float(m["hi"]) / 100 if m["hi"] else None
+        if lo is None and hi is None:
+            raise SchemeError(f"「{text}」に範囲（例: 90%以上100%未満）がありません")
+        if lo is not None and hi is not None and lo >= hi:
+            raise SchemeError(f"「{text}」の範囲が空です（下限 {m['lo']}% が上限 {m['hi']}% 以上）")
+        return Rule(kind="band", metric=metric, low=lo, high=hi)  # type: ignore[arg-type]
+    m = re.fullmatch(r"(?P<ref>前年度|基準値)(?:より|から|と比べて)?(?P<w>改善|変化なし|悪化)(?:（±(?P<tol>\d+(?:\.\d+)?)%）)?", t)
+    if m:
+        trend = {"改善": "better", "変化なし": "same", "悪化": "worse"}[m["w"]]
+        tol = float(m["tol"]) / 100 if m["tol"] else 0.0
+        return Rule(kind="trend", trend=trend, against="previous" if m["ref"] == "前年度" else "baseline", tolerance=tol)  # type: ignore[arg-type]
+    raise SchemeError(
+        f"判定の条件「{text}」を読めません（使える書き方: 最終目標を達成、年度目標を達成、達成率（年度）90%以上100%未満、"
+        "達成率（最終）70%以上、進捗率50%以上、前年度より改善（±1%）、前年度から変化なし（±1%）、前年度より悪化、基準値より改善、"
+        "実績なし、目標なし、状況が「順調」、その他）"
+    )
+
+
+# ---- the schemes shipped --------------------------------------------------------------------
+
+def _lv(symbol: str, label: str, colour: str, rule: str) -> Level:
+    return Level(symbol, label, colour, parse_rule(rule))
+
+
+DEFAULT_SCHEME = Scheme(
+    "six_levels", "envplan の6区分（既定）",
+    "目標への直線上の見込みと比べる6区分（達成・順調・やや遅れ・遅れ・悪化・評価不能）。目標種別ごとの規則で判定します。",
+    (
+        _lv("◎", "達成", "C6EFCE", "状況が「達成」"),
+        _lv("○", "順調", "DDEBF7", "状況が「順調」"),
+        _lv("△", "やや遅れ", "FFEB9C", "状況が「やや遅れ」"),
+        _lv("▲", "遅れ", "FCE4D6", "状況が「遅れ」"),
+        _lv("✕", "悪化", "FFC7CE", "状況が「悪化」"),
+        _lv("－", "評価不能", "EDEDED", "その他"),
+    ),
+)
+
+READY_SCHEMES: tuple[Scheme, ...] = (
+    DEFAULT_SCHEME,
+    Scheme(
+        "final_year_trend", "最終目標・年度目標・前年度比（◎○△▲－）",
+        "最終目標を達成なら◎、その年度の目標を達成なら○、未達成でも前年度より改善なら△、改善していなければ▲、実績が未確定なら－。",
+        (
+            _lv("－", "現況値未確定", "EDEDED", "実績なし"),
+            _lv("◎", "最終目標を達成", "C6EFCE", "最終目標を達成"),
+            _lv("○", "年度目標を達成", "DDEBF7", "年度目標を達成"),
+            _lv("△", "未達成だが前年度より改善", "FFEB9C", "前年度より改善"),
+            _lv("▲", "未達成で改善なし", "FCE4D6", "その他"),
+        ),
+    ),
+    Scheme(
+        "rate_bands_100_90_80", "達成率の帯（◎100%・○90%・△80%・×）",
+        "その年度の目標に対する達成率が100%以上なら◎、90%以上なら○、80%以上なら△、80%未満なら×。実績または目標がなければ－。",
+        (
+            _lv("－", "評価できない", "EDEDED", "実績なし"),
+            _lv("◎", "達成率100%以上", "C6EFCE", "達成率（年度）100%以上"),
+            _lv("○", "達成率90%以上100%未満", "DDEBF7", "達成率（年度）90%以上100%未満"),
+            _lv("△", "達成率80%以上90%未満", "FFEB9C", "達成率（年度）80%以上90%未満"),
+            _lv("×", "達成率80%未満", "FFC7CE", "達成率（年度）80%未満"),
+            _lv("－", "評価できない", "EDEDED", "その他"),
+        ),
+    ),
+    Scheme(
+        "year_target_abc_70", "年度目標と達成率70%（A・B・C）",
+        "その年度の目標を達成ならA、達成率70%以上ならB、70%未満ならC。実績または目標がなければ－。",
+        (
+            _lv("－", "評価できない", "EDEDED", "実績なし"),
+            _lv("A", "年度目標を達成", "C6EFCE", "年度目標を達成"),
+            _lv("B", "達成率70%以上", "FFEB9C", "達成率（年度）70%以上"),
+            _lv("C", "達成率70%未満", "FFC7CE", "達成率（年度）70%未満"),
+            _lv("－", "評価できない", "EDEDED", "その他"),
+        ),
+    ),
+    Scheme(
+        "progress_abcd_90_70_50", "進捗率の帯（A 90%・B 70%・C 50%・D）",
+        "基準値から目標値までの進捗率が90%以上ならA、70%以上ならB、50%以上ならC、50%未満ならD。",
+        (
+            _lv("－", "評価できない", "EDEDED", "実績なし"),
+            _lv("A", "進捗率90%以上", "C6EFCE", "進捗率90%以上"),
+            _lv("B", "進捗率70%以上90%未満", "DDEBF7", "進捗率70%以上90%未満"),
+            _lv("C", "進捗率50%以上70%未満", "FFEB9C", "進捗率50%以上70%未満"),
+            _lv("D", "進捗率50%未満", "FFC7CE", "進捗率50%未満"),
+            _lv("－", "評価できない", "EDEDED", "その他"),
+        ),
+    ),
+    Scheme(
+        "target_or_trend", "目標達成または改善（○△×）",
+        "目標を達成したか前年度より改善したら○、大きな変化がなければ（±1%以内）△、悪化したら×。実績がなければ―。",
+        (
+            _lv("―", "評価できない", "EDEDED", "実績なし"),
+            _lv("○", "目標達成、又は数値が改善", "C6EFCE", "年度目標を達成"),
+            _lv("○", "目標達成、又は数値が改善", "C6EFCE", "前年度より改善（±1%）"),
+            _lv("△", "大きな変化なし", "FFEB9C", "前年度から変化なし（±1%）"),
+            _lv("×", "悪化", "FFC7CE", "前年度より悪化（±1%）"),
+            _lv("―", "評価できない", "EDEDED", "その他"),
+        ),
+    ),
+    Scheme(
+        "met_not_met", "達成・未達成（○×）",
+        "最終目標を達成していれば○、していなければ×。実績がなければ－。",
+        (
+            _lv("－", "評価できない", "EDEDED", "実績なし"),
+            _lv("○", "達成", "C6EFCE", "最終目標を達成"),
+            _lv("×", "未達成", "FFC7CE", "その他"),
+        ),
+    ),
+)
+
+SCHEMES_BY_KEY: dict[str, Scheme] = {s.key: s for s in READY_SCHEMES}
+SCHEMES_BY_NAME: dict[str, Scheme] = {s.name: s for s in READY_SCHEMES}
+
+
+def check_scheme(scheme: Scheme) -> list[str]:
+    """Why a scheme cannot be used (empty when it can): in Japanese, for validate."""
+    problems: list[str] = []
+    if not scheme.levels:
+        return ["評価区分がありません"]
+    symbols = [lv.symbol.strip() for lv in scheme.levels]
+    for s in sorted({s for s in symbols if symbols.count(s) > 1}):
+        labels = {lv.label for lv in scheme.levels if lv.symbol.strip() == s}
+        if len(labels) > 1:
+            problems.append(f"記号「{s}」が違う意味の区分（{'・'.join(sorted(labels))}）に使われています")
+    for lv in scheme.levels:
+        if not lv.symbol.strip():
+            problems.append(f"区分「{lv.label}」に記号がありません（色だけで区別しないため、記号が必要です）")
+        if not re.fullmatch(r"[0-9A-Fa-f]{6}", lv.colour):
+            problems.append(f"区分「{lv.label}」の色「{lv.colour}」は RRGGBB の16進数ではありません")
+    last = scheme.levels[-1].rule
+    if last.kind != "otherwise":
+        problems.append(
+            f"最後の区分「{scheme.levels[-1].label}」の条件が「その他」ではないため、どの区分にも当たらない年度があり得ます"
+            "（最後の区分の条件を「その他」にしてください）"
+        )
+    for i, lv in enumerate(scheme.levels[:-1]):
+        if lv.rule.kind == "otherwise":
+            problems.append(f"「その他」の区分「{lv.label}」の後の区分（{'・'.join(x.label for x in scheme.levels[i + 1:])}）は選ばれることがありません")
+            break
+    return problems
+
+
+CUSTOM_SCHEME = "評価区分シート"  # the setting's value that uses the levels typed in the 評価区分 sheet
+
+
+@dataclass(frozen=True)
+class LevelRow:
+    """One row of the 評価区分 sheet as typed (kept as text so the sheet round-trips exactly)."""
+
+    symbol: str
+    label: str
+    colour: str
+    rule: str
+
+
+def scheme_from_rows(rows: list[LevelRow] | tuple[LevelRow, ...]) -> Scheme:
+    """The plan's own scheme from the 評価区分 sheet; SchemeError names the row."""
+    if not rows:
+        raise SchemeError(f"設定の評価区分が「{CUSTOM_SCHEME}」ですが、評価区分シートに区分がありません")
+    levels = []
+    for i, r in enumerate(rows, start=1):
+        try:
+            rule = parse_rule(r.rule)
+        except SchemeError as e:
+            raise SchemeError(f"評価区分シートの{i}番目の区分「{r.symbol} {r.label}」: {e}") from e
+        levels.append(Level(r.symbol.strip(), r.label.strip(), (r.colour or "FFFFFF").strip().lstrip("#").upper(), rule))
+    return Scheme("custom", "評価区分シートの区分", "評価区分シートに入力した区分と条件（上から順に、最初に当たった区分）。", tuple(levels))
+
+
+def resolve_scheme(setting: str, rows: list[LevelRow] | tuple[LevelRow, ...] = ()) -> Scheme:
+    """The scheme the 設定 sheet names: a ready scheme by its name (or key), or 評価区分シート."""
+    name = (setting or "").strip()
+    if not name:
+        return DEFAULT_SCHEME
+    if name == CUSTOM_SCHEME:
+        return scheme_from_rows(rows)
+    found = SCHEMES_BY_NAME.get(name) or SCHEMES_BY_KEY.get(name)
+    if found is None:
+        choices = "、".join(f"「{x.name}」" for x in READY_SCHEMES)
+        raise SchemeError(f"評価区分「{name}」はありません。{choices}、または「{CUSTOM_SCHEME}」を入力してください")
+    return found
+
+
+def scheme_rows(scheme: Scheme) -> list[LevelRow]:
+    return [LevelRow(lv.symbol, lv.label, lv.colour, lv.rule.text()) for lv in scheme.levels]
+
+
+def plan_scheme(plan: Plan) -> Scheme:
+    """The scheme the plan chose (raises SchemeError when it cannot be used: validate explains it)."""
+    rows = [LevelRow(lv.symbol, lv.label, lv.colour, lv.rule) for lv in plan.evaluation_levels]
+    return resolve_scheme(plan.settings.evaluation_scheme, rows)

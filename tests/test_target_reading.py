@@ -1,0 +1,228 @@
+"""The wording reader on the styles real plans print (wordings copied from
+../shared/real_plans/corpus.yaml and the issue), what it must refuse, and the
+attainment rules of the target kinds real plans added."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from envplan.plan.model import Indicator, Plan, Settings, YearValue
+from envplan.plan.target_wording import DatedValue, TargetWordingError, compare_reading, read_target
+from envplan.plan.targets import ChangeTarget, DecreaseTarget, LevelTarget, MaintainTarget
+from envplan.rules.indicator_rules import evaluate_indicator
+
+# (wording, reader options) → the fields the reading must have; fields not listed must be empty/None.
+READ = [
+    # change against a named base year, in its forms
+    ("令和12年度までに46%削減（2013年度比）", {}, dict(kind="change", year=2030, percent=-46, base_fy=2013, base_source="文言")),
+    ("2030年度までに2013年度比50%削減", {}, dict(kind="change", year=2030, percent=-50, base_fy=2013)),
+    ("2030年度までに2013年度比55%削減", {}, dict(kind="change", year=2030, percent=-55, base_fy=2013)),
+    ("…2019年度比20%削減", {}, dict(kind="change", percent=-20, base_fy=2019)),
+    ("2030年には、温室効果ガス排出量を2016年比で55%削減", {}, dict(kind="change", year=2030, percent=-55, base_fy=2016)),
+    ("電気使用量を、平成21年度を基準にして23.0%削減する", {}, dict(kind="change", percent=-23, base_fy=2009)),
+    ("平成22年度の電力・石油の使用量を平成12年度に比べて16%削減する取組を進める", {}, dict(kind="change", year=2010, percent=-16, base_fy=2000)),
+    ("平成22年度の温暖化ガス排出量を平成2年度から6%削減することを目標", {}, dict(kind="change", year=2010, percent=-6, base_fy=1990)),
+    ("平成27年度までに基準年度（平成21年度）と比較して温室効果ガス総排出量3%削減", {}, dict(kind="change", year=2015, percent=-3, base_fy=2009)),
+    ("平成29(2017)年度において…温室効果ガス総排出量を平成24(2012)年度の総排出量を基準として、8.5%（約7.6万t-CO2）以上削減することを目指す",
+     {"unit": "t-CO2"}, dict(kind="change", year=2017, percent=-8.5, base_fy=2012, comparator="以上", unit="%")),
+    ("2030年度までの温室効果ガス削減目標 -42.6%（2013年度比）", {}, dict(kind="change", year=2030, percent=-42.6, base_fy=2013)),
+    ("「1人1日当たりごみ排出量」を「2019年度比7パーセント削減」します。", {}, dict(kind="change", percent=-7, base_fy=2019)),
+    ("2030(平成42)年度までに温室効果ガスを2005(平成17)年度比で40%削減する。", {}, dict(kind="change", year=2030, percent=-40, base_fy=2005)),
+    # base year only in the indicator's name, or given
+    ("40%削減", {"unit": "万t", "name": "プラスチック焼却量（2017年度比）"}, dict(kind="change", percent=-40, base_fy=2017, base_source="指標名")),
+    ("エネルギー消費原単位…を8.8%削減する", {"base_fy": 2009}, dict(kind="change", percent=-8.8, base_fy=2009, base_source="指定")),
+    # two base years: the one given settles it
+    ("2020(平成32)年度までに温室効果ガス排出量を2005(平成17)年度比で7%削減する（1990(平成2)年度比で12%削減）。",
+     {"base_fy": 2005}, dict(kind="change", year=2020, percent=-7, base_fy=2005)),
+    # 以上 / 以下, at least a cut
+    ("300基以上", {}, dict(kind="level", value=300, comparator="以上", unit="基", direction="higher")),
+    ("913g/人・日以下", {"unit": "g/人・日"}, dict(kind="level", value=913, comparator="以下", unit="g/人・日", direction="lower")),
+    ("25%以上", {"unit": "%", "direction": "higher"}, dict(kind="level", value=25, comparator="以上", unit="%", direction="higher")),
+    ("1人1日当たりごみ発生量を令和2年度において、平成26年度より5%以上削減する。", {}, dict(kind="change", year=2020, percent=-5, base_fy=2014, comparator="以上")),
+    # approximate
+    ("50%程度", {"unit": "%"}, dict(kind="level", value=50, unit="%", approximate=True)),
+    # interim targets and dated steps
+    ("300台以上（中間目標：2026年200台）", {"unit": "台"}, dict(kind="level", value=300, unit="台", comparator="以上", direction="higher", interim=(DatedValue(2026, 200),))),
+    ("（2035年目標）100%非ガソリン化（中間目標：2026年15%）", {"unit": "%"}, dict(kind="level", year=2035, value=100, unit="%", interim=(DatedValue(2026, 15),))),
+    ("37%（中間目標：2025年度31%）", {"unit": "%"}, dict(kind="level", value=37, unit="%", interim=(DatedValue(2025, 31),))),
+    ("56,000kW（2026年度）74,000kW（2030年度）", {"unit": "kW"}, dict(kind="level", year=2030, value=74000, unit="kW", interim=(DatedValue(2026, 56000),))),
+    # 割 / 半減, ゼロ, scale words
+    ("2030年度までに半減（2000年度比）", {"unit": "万t"}, dict(kind="change", year=2030, percent=-50, base_fy=2000, unit="%", direction="lower")),
+    ("平成32年度のごみ量をピーク時（平成12年度）と比べて半分以下の39万トン", {"unit": "トン"},
+     dict(kind="level", year=2020, value=390000, percent=-50, base_fy=2000, comparator="以下", unit="トン", direction="lower")),
+    ("2030年度までに3割削減", {}, dict(kind="change", year=2030, percent=-30, unit="%", direction="lower")),
+    ("ゼロ", {"unit": "日"}, dict(kind="level", value=0, unit="日")),
+    ("6万基", {"unit": "基"}, dict(kind="level", value=60000, unit="基")),
+    ("410万t", {"unit": "万t"}, dict(kind="level", value=410, unit="万t")),
+    # maintain
+    ("114ha（維持）", {"unit": "ha"}, dict(kind="maintain", value=114, unit="ha")),
+    ("100%を維持", {"unit": "%"}, dict(kind="maintain", value=100, unit="%")),
+    ("現状維持", {}, dict(kind="maintain")),
+    # 増加 / 向上 / 減少, reduce from an earlier year, year-on-year, every year
+    ("増加", {}, dict(kind="increase", direction="higher")),
+    ("向上", {}, dict(kind="improve", direction="higher")),
+    ("ガソリン使用量を、平成25年度より削減する", {}, dict(kind="decrease", base_fy=2013, direction="lower")),
+    ("毎年前年度より減少", {}, dict(kind="year_over_year", direction="lower")),
+    ("毎年度継続して開催", {}, dict(kind="continue", direction="higher")),
+    ("年間25,000人以上", {}, dict(kind="annual_minimum", value=25000, unit="人", comparator="以上", direction="higher")),
+    ("毎年10回以上", {}, dict(kind="annual_minimum", value=10, unit="回", comparator="以上", direction="higher")),
+    ("職員研修を、年2回以上開催する", {"unit": "回/年"}, dict(kind="annual_minimum", value=2, unit="回/年", comparator="以上", direction="higher")),
+    ("令和12年度までに全測定局で環境基準を達成", {}, dict(kind="state", year=2030, value=100, unit="%", scope="全測定局", direction="higher")),
+    # per-period totals
+    ("3年間（H17~H19）で自然エネルギーを5万kW導入する", {"unit": "kW"}, dict(kind="period_total", start_fy=2005, year=2007, value=50000, unit="kW")),
+    # a percentage and an absolute value together; old → new
+    ("61.9（20%減）", {"unit": "GJ/百万円"}, dict(kind="level", value=61.9, percent=-20, unit="GJ/百万円", direction="lower")),
+    ("1人1日当たりごみ発生量を令和12年度において、令和元年度より10%以上削減する。611グラム→550グラム", {"unit": "グラム"},
+     dict(kind="level", year=2030, value=550, percent=-10, base_fy=2019, comparator="以下", unit="グラム", previous_value=611, direction="lower")),
+    ("87 (old) → 46 (revised)", {"unit": "%"}, dict(kind="level", value=46, previous_value=87, unit="%")),
+    # 全角, 、 as a thousands separator, ▲ as a minus sign, era years that never happened
+    ("２０３０年度までに▲４６％（２０１３年度比）", {}, dict(kind="change", year=2030, percent=-46, base_fy=2013)),
+    ("年間25、000人以上", {}, dict(kind="annual_minimum", value=25000, unit="人", comparator="以上", direction="higher")),
+    ("平成35年度の温室効果ガス排出量を、平成25年度比で、23.5%削減することを目標とします。", {}, dict(kind="change", year=2023, percent=-23.5, base_fy=2013)),
+    ("平成32年度までに1,324千t-CO2", {}, dict(kind="level", year=2020, value=1324, unit="千t-CO2")),
+]
+
+_DEFAULTS = dict(year=None, value=None, percent=None, base_fy=None, comparator="", approximate=False, interim=(), start_fy=None, previous_value=None)
+
+
+@pytest.mark.parametrize(("wording", "opts", "expected"), READ, ids=[w[:24] for w, _, _ in READ])
+def test_reads_the_styles_of_real_plans(wording, opts, expected):
+    r = read_target(wording, **opts)
+    for key, default in _DEFAULTS.items():
+        want = expected.get(key, default)
+        got = getattr(r, key)
+        assert got == pytest.approx(want) if isinstance(want, float) else got == want, (key, got, want)
+    for key in ("kind", "unit", "direction", "base_source", "scope"):
+        if key in expected:
+            assert getattr(r, key) == expected[key], (key, getattr(r, key))
+    assert r.reading
+
+
+# (wording, options, a word the reason must contain, the part named)
+REFUSE = [
+    ("4.0%以上", {"unit": "%", "direction": "lower"}, "決まりません", ""),  # a share of 4% or a cut of 4%?
+    ("20年度の温室効果ガスの総排出量を、05年度比で25%以上削減する", {}, "2桁", "20年度"),
+    ("2020(平成32)年度までに温室効果ガス排出量を2005(平成17)年度比で7%削減する（1990(平成2)年度比で12%削減）。", {}, "基準年度が複数", ""),
+    ("30%削減", {"unit": "%", "name": "東京のエネルギー消費量（2000年比）"}, "指標の値そのもの", ""),
+    ("0.07ppm以下", {"unit": "% (局数)"}, "単位", ""),
+    ("464gg/人・日以下 (sic)", {"unit": "g/人・日"}, "単位", ""),
+    ("原則ZEV化", {}, "読めません", ""),  # the whole wording: no part to name
+    ("リサイクル率を全国一の40%を目指す", {}, "読めません", "全国一の40%"),
+    ("40%削減（固定）", {"name": "都有施設 温室効果ガス排出量（2000年度比）"}, "括弧", "（固定）"),
+    ("庁有車を100%非ガソリン化 乗用車（2024年度まで）※特種車両等を除く", {}, "※", "※特種車両等を除く"),
+    ("2010年度までに1人あたりのCO2の排出量を1990年レベル（2.03t《炭素換算》）以下に低減する", {}, "目標年度か基準年度か", "1990年"),
+    ("3年間（H17~H20）で自然エネルギーを5万kW導入する", {}, "年数が合いません", ""),
+    ("毎年前年度比5%削減", {}, "読めません", ""),  # not a 5% cut against a base: every year against the last
+    ("1人1日当たり500g以下", {}, "どれが目標値か", ""),
+    ("", {}, "空", ""),
+]
+
+
+@pytest.mark.parametrize(("wording", "opts", "word", "part"), REFUSE, ids=[w[:20] or "empty" for w, _, _, _ in REFUSE])
+def test_says_what_it_cannot_read_and_where(wording, opts, word, part):
+    with pytest.raises(TargetWordingError) as e:
+        read_target(wording, **opts)
+    assert word in e.value.reason
+    if part:
+        assert part in e.value.reason
+    assert e.value.reason_en
+
+
+def test_to_target_refuses_what_the_model_cannot_hold():
+    r = read_target("300台以上（中間目標：2026年200台）", unit="台")
+    with pytest.raises(TargetWordingError, match="中間目標"):
+        r.to_target(year=2030)
+    with pytest.raises(TargetWordingError, match="目標年度"):
+        read_target("50%", unit="%").to_target()
+    assert read_target("50%", unit="%").to_target(year=2030) == LevelTarget(year=2030, value=50)
+    with pytest.raises(TargetWordingError, match="期間の合計"):
+        read_target("3年間（H17~H19）で自然エネルギーを5万kW導入する").to_target()
+    assert read_target("令和12年度までに46%削減（2013年度比）").to_target() == ChangeTarget(year=2030, percent=-46)
+    assert read_target("ガソリン使用量を、平成25年度より削減する").to_target() == DecreaseTarget()
+    assert read_target("114ha（維持）", unit="ha").to_target() == MaintainTarget(value=114)
+    # A state to reach needs its year; a state to keep does not.
+    with pytest.raises(TargetWordingError, match="目標年度"):
+        read_target("全測定局で環境基準を達成").to_target()
+    assert read_target("全測定局で環境基準を達成").to_target(year=2030).year == 2030
+    assert read_target("環境基準達成を維持").to_target().year is None
+
+
+def test_compare_names_the_field_and_both_values():
+    r = read_target("令和12年度までに46%削減（2013年度比）")
+    assert compare_reading(r, ChangeTarget(year=2030, percent=-46), baseline_fy=2013) == []
+    wrong = compare_reading(r, ChangeTarget(year=2030, percent=-40), baseline_fy=2012)
+    assert [(m.key, m.wording_value, m.entered_value) for m in wrong] == [("target_value", "-46", "-40"), ("baseline_fy", "2013年度（文言）", "2012年度")]
+    assert "目標値" in wrong[0].text() and "-46" in wrong[0].text() and "-40" in wrong[0].text()
+    # A year the wording leaves out is no mismatch; a value with its change matches either kind.
+    assert compare_reading(read_target("61.9（20%減）"), LevelTarget(year=2020, value=61.9), baseline_fy=2004) == []
+    assert compare_reading(read_target("61.9（20%減）"), ChangeTarget(year=2020, percent=-20), baseline_fy=2004) == []
+    # An interim target is checked against the plan value of its year.
+    r2 = read_target("300台以上（中間目標：2026年200台）")
+    assert compare_reading(r2, LevelTarget(year=2030, value=300), baseline_fy=None, plan_values={2026: 200}) == []
+    assert [m.key for m in compare_reading(r2, LevelTarget(year=2030, value=300), baseline_fy=None)] == ["plan"]
+
+
+@given(
+    year=st.integers(2000, 2060),
+    base=st.integers(1990, 1999),
+    pct=st.integers(1, 99),
+    form=st.sampled_from(["{y}年度までに{b}年度比{p}%削減", "{y}年度までに{p}%削減（{b}年度比）", "{y}年度までに、{b}年度を基準にして{p}%削減する",
+                          "{y}年度の排出量を{b}年度比で{p}%削減する", "{y}年度までに{b}年度比▲{p}%"]),
+    wide=st.booleans(),
+)
+def test_change_wordings_never_misread(year, base, pct, form, wide):
+    wording = form.format(y=year, b=base, p=pct)
+    if wide:
+        wording = wording.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789%"})
+    r = read_target(wording)
+    assert (r.kind, r.year, r.percent, r.base_fy) == ("change", year, -pct, base)
+
+
+@given(
+    year=st.integers(2000, 2060),
+    value=st.integers(1, 9_999_999),
+    unit=st.sampled_from(["t-CO2", "台", "kW", "人", "g/人・日", "ha"]),
+    cmp=st.sampled_from(["", "以上", "以下"]),
+    era=st.booleans(),
+    comma=st.booleans(),
+    interim=st.one_of(st.none(), st.integers(1, 999)),
+)
+def test_level_wordings_never_misread(year, value, unit, cmp, era, comma, interim):
+    y = f"令和{year - 2018}年度" if era and year >= 2019 else f"{year}年度"
+    v = f"{value:,}" if comma else str(value)
+    wording = f"{y}までに{v}{unit}{cmp}" + (f"（中間目標：{year - 1}年度{interim}{unit}）" if interim is not None else "")
+    r = read_target(wording, unit=unit)
+    assert (r.kind, r.year, r.value, r.unit, r.comparator) == ("level", year, value, unit, cmp)
+    assert r.interim == (() if interim is None else (DatedValue(year - 1, interim),))
+    assert r.direction == {"以上": "higher", "以下": "lower"}.get(cmp)
+
+
+# ---- attainment rules of the new kinds -----------------------------------------------------
+
+
+def _plan(ind: Indicator) -> Plan:
+    return Plan(name="テスト計画", municipality="架空市", start_fy=2021, end_fy=2030, current_fy=2024, settings=Settings(),
+                categories=[{"code": "1", "name": "分野"}], departments=[{"code": "D", "name": "課"}], indicators=[ind])
+
+
+def _ind(target, wording, values, direction="higher", baseline=(2020, 100.0)):
+    return Indicator(id="X1", name="指標", category="1", unit="ha", direction=direction, baseline_fy=baseline[0], baseline_value=baseline[1],
+                     target_wording=wording, target=target, department="D", values={fy: YearValue(actual=v) for fy, v in values.items()})
+
+
+def test_maintain_rule_by_hand():
+    ind = _ind(MaintainTarget(value=114), "114ha（維持）", {2021: 114, 2022: 113, 2023: 112, 2024: 115})
+    res = evaluate_indicator(_plan(ind), ind, 2024)
+    by = {y.fy: y.status for y in res.years}
+    # kept, lost (kept the year before) → 悪化, lower again → 悪化, kept again
+    assert (by[2021], by[2022], by[2023], by[2024]) == ("達成", "悪化", "悪化", "達成")
+    ind2 = _ind(MaintainTarget(), "現状維持", {2021: 99, 2022: 99})
+    by2 = {y.fy: y for y in evaluate_indicator(_plan(ind2), ind2, 2022).years}
+    assert by2[2021].status == "悪化" and by2[2021].compared_with == 100  # the baseline is the level to keep
+    assert by2[2022].status == "遅れ" and "基準値" in by2[2022].explanation
+
+
+def test_decrease_rule_by_hand():
+    ind = _ind(DecreaseTarget(year=2026), "ガソリン使用量を、令和2年度より削減する", {2021: 90, 2022: 100, 2023: 101}, direction="lower")
+    by = {y.fy: y.status for y in evaluate_indicator(_plan(ind), ind, 2023).years}
+    assert (by[2021], by[2022], by[2023]) == ("達成", "やや遅れ", "悪化")
