@@ -157,7 +157,7 @@ def test_two_returns_of_one_department_the_later_wins(master, templates, tmp_pat
     result = consolidate(master, inbox)
     by_file = {f.file: f for f in result.files}
     assert by_file["0_later.xlsx"].status == "accepted"
-    assert by_file["1回目.xlsx"].status == "unchanged" and by_file["1回目.xlsx"].superseded_by == "0_later.xlsx"
+    assert by_file["1回目.xlsx"].status == "superseded" and by_file["1回目.xlsx"].superseded_by == "0_later.xlsx"
     assert by_file["1回目.xlsx"].warnings[0]["code"] == "RETURN_SUPERSEDED"
     assert read_plan(master).indicator("S01").values[2021].actual == 1380
     assert _submissions(master)["環境課"]["ファイル"] == "0_later.xlsx"
@@ -384,3 +384,66 @@ def test_staff_edit_after_an_import_is_not_undone(master, templates, tmp_path):
     assert f.status == "accepted" and "RETURN_OVERRIDES_MASTER" in {w["code"] for w in f.warnings}
     assert read_plan(master).indicator("S01").values[2021].actual == 1395
     assert _log_rows(master)[-1]["変更前"] == 1400
+
+
+def _in_order(*paths: Path) -> None:
+    """Modification times in the given order (the save times may fall in one second)."""
+    import os
+
+    for i, p in enumerate(paths):
+        os.utime(p, (1_800_000_000 + i, 1_800_000_000 + i))
+
+
+def test_a_later_rejected_return_supersedes_nothing_and_batching_does_not_matter(base, master, templates, tmp_path):
+    """Issue 13 §1: the latest return that passes the checks is applied, in one run or in two."""
+    inbox = tmp_path / "inbox"
+    v1 = fill(templates["環境課"], _env_answers("1,395"), inbox / "v1.xlsx")
+    v2 = fill(templates["環境課"], _env_answers("たくさん"), inbox / "v2.xlsx")
+    _in_order(v1, v2)
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 1, data
+    by_file = {f["file"]: f for f in data["files"]}
+    assert by_file["v1.xlsx"]["status"] == "accepted" and by_file["v1.xlsx"]["changes"] > 0
+    assert by_file["v2.xlsx"]["status"] == "rejected" and by_file["v2.xlsx"]["feedback"]
+    assert by_file["v2.xlsx"]["superseded_by"] == "" and by_file["v1.xlsx"]["superseded_by"] == ""
+    assert read_plan(master).indicator("S01").values[2021].actual == 1395
+    row = _submissions(master)["環境課"]
+    assert (row["状況"], row["ファイル"], row["値を取り込んだファイル"]) == ("差戻し", "v2.xlsx", "v1.xlsx")
+    assert "先に受理した「v1.xlsx」の値がそのまま有効です" in row["内容"]
+    one_run = read_plan(master)
+
+    # The same files arriving in two runs give the same master and the same tracker status.
+    second = tmp_path / "second"
+    second.mkdir()
+    m2 = copy_master(base[0], second)
+    inbox2 = tmp_path / "inbox2"
+    copy(v1, inbox2)
+    assert cli_json("consolidate", str(m2), str(inbox2), "--json")[0] == 0
+    copy(v2, inbox2)
+    _in_order(inbox2 / "v1.xlsx", inbox2 / "v2.xlsx")
+    rc, data = cli_json("consolidate", str(m2), str(inbox2), "--json")
+    assert rc == 1
+    by_file = {f["file"]: f for f in data["files"]}
+    assert by_file["v1.xlsx"]["status"] == "unchanged" and by_file["v2.xlsx"]["status"] == "rejected"
+    assert read_plan(m2) == one_run
+    row2 = _submissions(m2)["環境課"]
+    assert (row2["状況"], row2["値を取り込んだファイル"]) == ("差戻し", "v1.xlsx")
+    # Running again on the same inbox changes nothing.
+    before = m2.read_bytes()
+    rc, data = cli_json("consolidate", str(m2), str(inbox2), "--json")
+    assert rc == 1 and data["written"] is False and m2.read_bytes() == before
+
+
+def test_an_older_return_is_reported_as_superseded(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    v1 = fill(templates["環境課"], _env_answers("1,395"), inbox / "v1.xlsx")
+    v2 = fill(templates["環境課"], _env_answers("1,380"), inbox / "v2.xlsx")
+    _in_order(v1, v2)
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 0, data
+    by_file = {f["file"]: f for f in data["files"]}
+    assert (by_file["v1.xlsx"]["status"], by_file["v1.xlsx"]["superseded_by"]) == ("superseded", "v2.xlsx")
+    assert data["superseded"] == 1 and data["unchanged"] == 0
+    out = run_cli("consolidate", str(master), str(inbox))
+    text = out.stdout + out.stderr
+    assert "新しい提出あり" in text and "新しい提出で置き換え 1" in text

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail
 
-STATUS_JA = {"accepted": "[green]受理[/]", "rejected": "[red]差戻し[/]", "unchanged": "変更なし"}
+STATUS_JA = {"accepted": "[green]受理[/]", "rejected": "[red]差戻し[/]", "unchanged": "変更なし", "superseded": "新しい提出あり"}
 
 
 @app.command()
@@ -80,7 +80,7 @@ def _print(result) -> None:  # type: ignore[no-untyped-def]
         table.add_row(escape(f.file), escape(f.department_name or f.department or "－"), STATUS_JA[f.status], str(f.changes), str(len(f.errors)), str(len(f.warnings)), escape(where + first["message"]))
     console.print(table)
     console.print(
-        f"{result.fy}年度: 受理 {result.accepted}、差戻し {result.rejected}、変更なし {result.unchanged}、変更した値 {result.changes} 件"
+        f"{result.fy}年度: 受理 {result.accepted}、差戻し {result.rejected}、変更なし {result.unchanged}、新しい提出で置き換え {result.superseded}、変更した値 {result.changes} 件"
         + ("" if result.written else "（マスターは変更していません）")
     )
     waiting = [r["department_name"] for r in result.submissions if r.get("status") == "未提出"]

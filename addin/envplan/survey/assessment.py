@@ -17,7 +17,7 @@ from envplan.survey.template_identity import TemplateIdentity
 from envplan.workbook.changes import MasterEdits
 from envplan.workbook.fields import FieldChange
 
-Status = Literal["accepted", "rejected", "unchanged"]
+Status = Literal["accepted", "rejected", "unchanged", "superseded"]
 
 
 class FileOutcome(BaseModel):
@@ -44,6 +44,7 @@ class ConsolidationResult(BaseModel):
     rejected: int
     unchanged: int
     changes: int
+    superseded: int = 0
     written: bool  # the master was written (False when nothing changed)
     backup: str = ""
     ignored: list[str] = []

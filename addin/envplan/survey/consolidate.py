@@ -13,7 +13,8 @@ Rules: a return must be ours (signature), of the master's fiscal year, with its
 definitions untouched and only fields its department owns; every value is
 read and checked by the same rules as `validate`. Errors reject the whole
 return (no partial writes); warnings are reported and the values accepted.
-Of two returns of one department, the later issued/saved wins, with a warning.
+Of several returns of one department, the latest that passes the checks is
+applied; a later rejected one is sent back and supersedes nothing.
 Running again on the same inbox changes nothing.
 """
 
@@ -60,8 +61,13 @@ def _parse_time(text: str) -> dt.datetime:
 
 
 class Consolidator:
-    """Judges returns one by one as they are read, keeping in memory only the
-    latest return of each department (so memory does not grow with the inbox)."""
+    """Judges returns one by one as they are read, keeping in memory only two
+    returns of each department (so memory does not grow with the inbox): its
+    latest return, and its latest return that passes the checks (the one applied).
+
+    Every return is judged against the master as it was before the run, so the
+    verdict on a file never depends on which other files came with it: the
+    master after any split of the arrivals into runs is the master after one run."""
 
     def __init__(self, state: MasterState, *, at: str | None = None, allow_frozen: bool = False) -> None:
         self.state = state
@@ -69,7 +75,8 @@ class Consolidator:
         self.at = at or now_text()
         self.allow_frozen = allow_frozen
         self.done: list[Assessment] = []
-        self.latest: dict[str, Assessment] = {}
+        self.latest: dict[str, Assessment] = {}  # department → its latest return, passing or not
+        self.applied: dict[str, Assessment] = {}  # department → its latest return that passes the checks
         self.ignored: list[str] = []
         self._owners = self._foreign_ids()
 
@@ -100,17 +107,33 @@ class Consolidator:
             a.status = "rejected"
             self.done.append(a)
             return
-        earlier = self.latest.get(ident.department)
-        if earlier is None:
-            self.latest[ident.department] = a
-            return
-        newer, older = (a, earlier) if _time_key(a) >= _time_key(earlier) else (earlier, a)
-        self._supersede(older, newer)
-        self.latest[ident.department] = newer
+        self._judge(a)
+        a.rf.reading = _slim(a.rf.reading)  # what is left to do needs the verdict, not the cells
+        self._place(a, ident.department)
+
+    def _place(self, a: Assessment, dept: str) -> None:
+        """Keep `a` if it is the department's latest return or its latest passing one;
+        whatever drops out of both is superseded (a rejected later return supersedes nothing)."""
+        before = [x for x in (self.latest.get(dept), self.applied.get(dept)) if x is not None]
+        latest = self.latest.get(dept)
+        if latest is None or _time_key(a) >= _time_key(latest):
+            self.latest[dept] = a
+        applied = self.applied.get(dept)
+        if a.status != "rejected" and (applied is None or _time_key(a) >= _time_key(applied)):
+            self.applied[dept] = a
+        kept = {id(self.latest[dept]), id(self.applied.get(dept))}
+        seen: set[int] = set()
+        for x in (*before, a):
+            if id(x) in kept or id(x) in seen:
+                continue
+            seen.add(id(x))
+            newer = self.applied[dept] if x.status != "rejected" else self.latest[dept]
+            self._supersede(x, newer)
 
     def _supersede(self, older: Assessment, newer: Assessment) -> None:
         older.superseded_by = newer.rf.file
-        older.status = "unchanged"
+        older.status = "superseded"
+        older.changes = []
         older.diagnostics = []
         older.add(
             "RETURN_SUPERSEDED",
@@ -118,19 +141,20 @@ class Consolidator:
             severity="warning",
             value=newer.rf.file,
         )
-        older.rf.reading = _slim(older.rf.reading)
         self.done.append(older)
 
-    # --- judging the latest return of each department ------------------------------
+    # --- the run's result -------------------------------------------------------------
 
     def finish(self) -> ConsolidationPlan:
         changes: list[FieldChange] = []
-        for dept in list(self.latest):
-            a = self.latest[dept]
-            self._judge(a)
-            self.done.append(a)
-            if a.status == "accepted":
-                changes += a.changes
+        for dept, a in self.latest.items():
+            applied = self.applied.get(dept)
+            if applied is not None:
+                self.done.append(applied)
+                if applied.status == "accepted":
+                    changes += applied.changes
+            if a is not applied:
+                self.done.append(a)
         plan_after = apply_to_plan(self.plan, changes)
         edits = resolve_edits(self.state, changes, plan_after)
         log = changelog_edit(self.state, changes)
@@ -158,8 +182,7 @@ class Consolidator:
             )
             a.status = "rejected"
             return
-        recorded = self._recorded(ident.department)
-        if recorded is not None and recorded.get("sha256") == a.rf.sha256 and recorded.get("status") == SUBMITTED:
+        if self._imported_before(ident.department, a.rf.sha256):
             # This very file was imported before: never re-applied (staff edits since then stay).
             a.status = "unchanged"
             return
@@ -389,7 +412,18 @@ class Consolidator:
         fy = self.plan.current_fy
         return next((r for r in self.state.submissions if r.get("fy") == fy and r.get("department") == dept), None)
 
+    def _imported_before(self, dept: str, sha256: str) -> bool:
+        """This very file's values were applied by an earlier run (and are never re-applied:
+        staff edits since then stay). A master from before 値を取り込んだファイル had only the status."""
+        recorded = self._recorded(dept)
+        if recorded is None:
+            return False
+        if recorded.get("applied_sha256"):
+            return bool(recorded.get("applied_sha256") == sha256)
+        return bool(recorded.get("sha256") == sha256 and recorded.get("status") == SUBMITTED)
+
     def _submissions(self) -> tuple[list[dict[str, Any]], bool]:
+        """The tracker shows each department's latest return; a rejected one notes whose values stand."""
         fy = self.plan.current_fy
         names = {d.code: d.name for d in self.plan.departments}
         rows = {(r.get("fy"), r.get("department")): dict(r) for r in self.state.submissions}
@@ -401,21 +435,34 @@ class Consolidator:
                 continue
             ident = a.identity
             assert ident is not None
-            first_error = a.errors[0].message if a.errors else ""
-            note = first_error if a.status == "rejected" else ("確認のお願い（警告）があります" if a.warnings else "")
+            recorded = self._recorded(dept) or {}
+            status = RETURNED if a.status == "rejected" else SUBMITTED
+            if recorded.get("sha256") == a.rf.sha256 and recorded.get("status") == status:
+                continue  # the same verdict on the same file as the last run: nothing new to record
+            applied = self.applied.get(dept)
+            applied_file = applied.rf.file if applied else recorded.get("applied_file") or ""
+            applied_sha = applied.rf.sha256 if applied else recorded.get("applied_sha256") or ""
+            if a.status == "rejected":
+                note = a.errors[0].message if a.errors else ""
+                if applied_file:
+                    note = f"{note}（先に受理した「{applied_file}」の値がそのまま有効です）"
+            else:
+                note = "確認のお願い（警告）があります" if a.warnings else ""
             rows[(fy, dept)] = _submission_row(
                 fy,
                 dept,
                 names.get(dept, dept),
-                RETURNED if a.status == "rejected" else SUBMITTED,
+                status,
                 received_at=self.at,
                 file=a.rf.file,
                 sha256=a.rf.sha256,
                 errors=len(a.errors),
                 warnings=len(a.warnings),
-                changes=len(a.changes),
+                changes=len(applied.changes) if applied and applied.status == "accepted" else 0,
                 issued_at=ident.issued_at,
                 note=note,
+                applied_file=applied_file,
+                applied_sha256=applied_sha,
             )
         order = {d.code: i for i, d in enumerate(self.plan.departments)}
         result = sorted(rows.values(), key=lambda r: (-(r.get("fy") or 0), order.get(r.get("department"), 999), str(r.get("department"))))
@@ -613,6 +660,7 @@ def result_of(cplan: ConsolidationPlan, master: Path, inbox: Path, backup: Path 
         accepted=cplan.count("accepted"),
         rejected=cplan.count("rejected"),
         unchanged=cplan.count("unchanged"),
+        superseded=cplan.count("superseded"),
         changes=len(cplan.changes),
         written=cplan.write_needed,
         backup=str(backup) if backup else "",
