@@ -101,7 +101,7 @@ def test_filled_template_round_trip(master, templates, tmp_path):
     pol = plan.policy("41303000")
     assert pol.results == "●フォーラムを開催しました。" and pol.evaluation_fy == 2022 and pol.remaining_issues == ""
     kawasaki = next(f for f in data["files"] if f["department"] == "地球環境推進室")
-    assert kawasaki["warnings"] == []
+    assert [w["code"] for w in kawasaki["warnings"]] == ["RETURN_REQUIRED_BLANK"]  # two indicators of the sheet left blank
     assert pol.rating_in(2022).rating == "AⅠ" and pol.rating_in(2013).rating == "AⅡ"  # history kept
     assert any(b.fy == 2022 and b.kind == "予算" and b.amount == 21959 for b in pol.budget)
     assert plan.indicator("K41303000-1").values[2022].actual == 1200
@@ -342,7 +342,7 @@ def test_a_return_may_not_write_a_field_reassigned_to_another_department(master,
 
 
 def test_contact_sheet_is_an_input_and_a_contact_of_another_department_is_not(master, templates, tmp_path):
-    filled = fill(templates["環境課"], {("department", "環境課", "email"): "kankyo@example.jp"}, tmp_path / "inbox" / "e.xlsx")
+    filled = fill(templates["環境課"], {("department", "環境課", "email"): "kankyo@example.jp", S01_2021: 1390}, tmp_path / "inbox" / "e.xlsx")
     assert consolidate(master, filled.parent).files[0].status == "accepted"
     assert read_plan(master).department("環境課").email == "kankyo@example.jp"
     wb = openpyxl.load_workbook(filled)
@@ -355,7 +355,9 @@ def test_parallel_reading_gives_the_same_result(master, templates, tmp_path):
         copy(path, inbox, f"{dept}.xlsx")
     fill(templates["環境課"], _env_answers(), inbox / "環境課.xlsx")
     result = consolidate(master, inbox, jobs=2)
-    assert result.accepted == len(templates) and result.rejected == 0
+    # Templates sent back as issued are 未記入 where they ask for something (a project's status),
+    # 受理 where every figure due was already in them; whichever process read them.
+    assert (result.accepted, result.blank, result.rejected) == (5, 4, 0)
     assert result.changes == 6
 
 
@@ -447,3 +449,57 @@ def test_an_older_return_is_reported_as_superseded(master, templates, tmp_path):
     out = run_cli("consolidate", str(master), str(inbox))
     text = out.stdout + out.stderr
     assert "新しい提出あり" in text and "新しい提出で置き換え 1" in text
+
+
+def test_a_blank_return_is_a_warning_and_the_tracker_keeps_chasing_it(master, templates, tmp_path):
+    """Issue 13 §2: the template sent back with only the contact filled is 未記入, not 受理."""
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], {("department", "環境課", "contact"): "環境 太郎"}, inbox / "環境課.xlsx")
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 0, data
+    f = data["files"][0]
+    assert (f["status"], f["changes"], data["blank"]) == ("blank", 0, 1)
+    assert [w["code"] for w in f["warnings"]] == ["RETURN_BLANK"] and "入力欄がすべて空欄です" in f["warnings"][0]["message"]
+    assert _submissions(master)["環境課"]["状況"] == "未記入"
+    out = run_cli("consolidate", str(master), str(inbox))
+    assert "未記入" in out.stdout + out.stderr and "環境部環境課" in out.stdout + out.stderr  # listed with those still to chase
+
+
+def test_a_later_blank_return_supersedes_nothing(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    v1 = fill(templates["環境課"], _env_answers("1,395"), inbox / "v1.xlsx")
+    v2 = fill(templates["環境課"], {}, inbox / "v2.xlsx")
+    _in_order(v1, v2)
+    result = consolidate(master, inbox)
+    assert {f.file: f.status for f in result.files} == {"v1.xlsx": "accepted", "v2.xlsx": "blank"}
+    assert read_plan(master).indicator("S01").values[2021].actual == 1395
+    row = _submissions(master)["環境課"]
+    assert row["状況"] == "未記入" and "先に受理した「v1.xlsx」の値がそのまま有効です" in row["内容"]
+
+
+def test_a_partly_filled_return_names_the_required_inputs_left_blank(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], {("value", "S01", 2022, "actual"): 1380}, inbox / "環境課.xlsx")
+    result = consolidate(master, inbox)
+    f = result.files[0]
+    assert f.status == "accepted" and f.changes == 1
+    blank = [w for w in f.warnings if w["code"] == "RETURN_REQUIRED_BLANK"]
+    assert len(blank) == 1, f.warnings
+    message = blank[0]["message"]
+    # The figures due this year are there (prefilled or typed); the two projects' statuses are not.
+    # A co-department's status (④⑤) is optional, and S01/S02's 2022 figures are not due (2-year lag).
+    assert "2か所" in message and "①" in message and "③" in message and "④" not in message and "S0" not in message
+    assert blank[0]["sheet"] == "重点プロジェクト" and blank[0]["cell"] == "H4"
+
+
+def test_a_cover_letter_is_listed_as_not_a_return(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], _env_answers(), inbox / "環境課.xlsx")
+    (inbox / "送付状.docx").write_bytes(b"PK\x03\x04not really a document")
+    (inbox / "回答の説明.pdf").write_bytes(b"%PDF-1.4\n")
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 0, data  # nobody's 差戻し
+    assert data["rejected"] == 0 and sorted(data["not_returns"]) == ["回答の説明.pdf", "送付状.docx"]
+    assert [f["file"] for f in data["files"]] == ["環境課.xlsx"]
+    out = run_cli("consolidate", str(master), str(inbox))
+    assert "様式ではないため読み込まなかったファイル" in out.stdout + out.stderr and "送付状.docx" in out.stdout + out.stderr

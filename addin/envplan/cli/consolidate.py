@@ -11,7 +11,7 @@ from rich.table import Table
 
 from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail
 
-STATUS_JA = {"accepted": "[green]受理[/]", "rejected": "[red]差戻し[/]", "unchanged": "変更なし", "superseded": "新しい提出あり"}
+STATUS_JA = {"accepted": "[green]受理[/]", "rejected": "[red]差戻し[/]", "unchanged": "変更なし", "superseded": "新しい提出あり", "blank": "[yellow]未記入[/]"}
 
 
 @app.command()
@@ -80,16 +80,21 @@ def _print(result) -> None:  # type: ignore[no-untyped-def]
         table.add_row(escape(f.file), escape(f.department_name or f.department or "－"), STATUS_JA[f.status], str(f.changes), str(len(f.errors)), str(len(f.warnings)), escape(where + first["message"]))
     console.print(table)
     console.print(
-        f"{result.fy}年度: 受理 {result.accepted}、差戻し {result.rejected}、変更なし {result.unchanged}、新しい提出で置き換え {result.superseded}、変更した値 {result.changes} 件"
+        f"{result.fy}年度: 受理 {result.accepted}、差戻し {result.rejected}、未記入 {result.blank}、変更なし {result.unchanged}、新しい提出で置き換え {result.superseded}、変更した値 {result.changes} 件"
         + ("" if result.written else "（マスターは変更していません）")
     )
-    waiting = [r["department_name"] for r in result.submissions if r.get("status") == "未提出"]
+    waiting = [r["department_name"] for r in result.submissions if r.get("status") in ("未提出", "未記入")]
     if waiting:
-        console.print(f"未提出: {escape('、'.join(waiting))}")
+        console.print(f"未提出・未記入: {escape('、'.join(waiting))}")
     feedback = [f.feedback for f in result.files if f.feedback]
     if feedback:
         console.print(f"差戻し・確認のファイル {len(feedback)} 件: {escape(str(Path(feedback[0]).parent))}")
     if result.backup:
         console.print(f"前のマスターのバックアップ: {escape(result.backup)}")
+    if result.not_returns:
+        console.print(
+            f"[yellow]様式ではないため読み込まなかったファイル（送り状・PDF など）:[/] {escape('、'.join(result.not_returns))}"
+            "（内容をご確認ください。回答は様式の .xlsx で提出してもらってください）"
+        )
     if result.ignored:
         console.print(f"読み込まなかったもの（ロックファイル等。フォルダの中は読みません）: {escape('、'.join(result.ignored))}")

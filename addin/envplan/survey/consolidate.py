@@ -31,7 +31,7 @@ from envplan.plan.years import fy_label
 from envplan.rules.freeze_rules import budget_frozen, value_frozen, year_frozen
 from envplan.survey.assessment import Assessment, ConsolidationPlan, ConsolidationResult
 from envplan.survey.feedback import write_feedback
-from envplan.survey.return_files import OpenSource, ReturnFile, list_inbox, read_returns
+from envplan.survey.return_files import OpenSource, ReturnFile, is_not_a_return, list_inbox, read_returns
 from envplan.survey.return_reader import CellDeviation, ReturnInput, same_value
 from envplan.survey.template_identity import TemplateIdentity, key_id
 from envplan.survey.template_issue import departments_to_issue, describe_value, project_lead
@@ -41,7 +41,8 @@ from envplan.workbook.io import ResultTable
 from envplan.workbook.layout import layout
 from envplan.workbook.validation import _check_values as check_values  # the same plausibility rules as validate
 
-SUBMITTED, RETURNED, NOT_SUBMITTED = "受理", "差戻し", "未提出"
+SUBMITTED, RETURNED, NOT_SUBMITTED, BLANK = "受理", "差戻し", "未提出", "未記入"
+MAX_BLANK_LISTED = 8
 MAX_DEVIATIONS_REPORTED = 40
 # Texts of a policy that belong to one evaluation year (the template leaves them blank for a new year).
 YEARLY_POLICY_TEXTS = ("results", "remaining_issues")
@@ -78,6 +79,7 @@ class Consolidator:
         self.latest: dict[str, Assessment] = {}  # department → its latest return, passing or not
         self.applied: dict[str, Assessment] = {}  # department → its latest return that passes the checks
         self.ignored: list[str] = []
+        self.not_returns: list[str] = []  # cover letters and the like, beside the returns
         self._owners = self._foreign_ids()
 
     def _foreign_ids(self) -> dict[str, str]:
@@ -119,7 +121,7 @@ class Consolidator:
         if latest is None or _time_key(a) >= _time_key(latest):
             self.latest[dept] = a
         applied = self.applied.get(dept)
-        if a.status != "rejected" and (applied is None or _time_key(a) >= _time_key(applied)):
+        if a.status in ("accepted", "unchanged") and (applied is None or _time_key(a) >= _time_key(applied)):
             self.applied[dept] = a
         kept = {id(self.latest[dept]), id(self.applied.get(dept))}
         seen: set[int] = set()
@@ -127,7 +129,7 @@ class Consolidator:
             if id(x) in kept or id(x) in seen:
                 continue
             seen.add(id(x))
-            newer = self.applied[dept] if x.status != "rejected" else self.latest[dept]
+            newer = self.applied[dept] if x.status in ("accepted", "unchanged") else self.latest[dept]
             self._supersede(x, newer)
 
     def _supersede(self, older: Assessment, newer: Assessment) -> None:
@@ -167,7 +169,7 @@ class Consolidator:
             edits.tables.append(submissions_table(submissions, self.plan))
         order = {id(a): i for i, a in enumerate(self.done)}
         assessments = sorted(self.done, key=lambda a: (a.rf.file, order[id(a)]))
-        return ConsolidationPlan(self.plan.current_fy, self.at, assessments, changes, edits, submissions, changed, plan_after, self.ignored)
+        return ConsolidationPlan(self.plan.current_fy, self.at, assessments, changes, edits, submissions, changed, plan_after, self.ignored, self.not_returns)
 
     def _judge(self, a: Assessment) -> None:
         ident = a.identity
@@ -198,7 +200,37 @@ class Consolidator:
             a.status = "rejected"
             a.changes = []
             return
+        missing = self._blank_required(reading.inputs, ident.fy)
+        if missing and not any(inp.edited for inp in reading.inputs if inp.spec.key[0] != "department"):
+            # Sent back as issued (perhaps with the contact filled) while it asks for figures:
+            # nothing to apply, and the tracker keeps chasing it (未記入); it supersedes nothing.
+            a.status = "blank"
+            a.changes = []
+            a.add("RETURN_BLANK", "入力欄がすべて空欄です（発行時のままです）。記入して提出し直してください", severity="warning")
+            return
+        if missing:
+            names = "、".join(inp.spec.label for inp in missing[:MAX_BLANK_LISTED])
+            more = f" ほか{len(missing) - MAX_BLANK_LISTED}か所" if len(missing) > MAX_BLANK_LISTED else ""
+            first = missing[0].spec
+            a.add("RETURN_REQUIRED_BLANK", f"記入が必要な欄が{len(missing)}か所空欄です: {names}{more}。分かる範囲で記入してください", first.sheet, first.ref, severity="warning")
         a.status = "accepted"
+
+    def _blank_required(self, inputs: list[ReturnInput], fy: int) -> list[ReturnInput]:
+        """The required inputs left blank: the actual each indicator is due to report this year
+        (the year its data lag reaches), each project's status (a co-department's is optional),
+        each policy's rating."""
+        blank = []
+        for inp in inputs:
+            key = inp.spec.key
+            ind = self.plan.indicator(key[1]) if key[0] == "value" else None
+            required = (
+                (ind is not None and key[3] == "actual" and key[2] == fy - ind.data_lag)
+                or (key[0] == "project" and key[3] == "status")
+                or (key[0] == "rating" and key[3] == "rating")
+            )
+            if required and inp.value is None:
+                blank.append(inp)
+        return blank
 
     def _deviations(self, a: Assessment, deviations: list[CellDeviation], dept: str) -> None:
         names = {d.code: d.name for d in self.plan.departments}
@@ -436,14 +468,14 @@ class Consolidator:
             ident = a.identity
             assert ident is not None
             recorded = self._recorded(dept) or {}
-            status = RETURNED if a.status == "rejected" else SUBMITTED
+            status = {"rejected": RETURNED, "blank": BLANK}.get(a.status, SUBMITTED)
             if recorded.get("sha256") == a.rf.sha256 and recorded.get("status") == status:
                 continue  # the same verdict on the same file as the last run: nothing new to record
             applied = self.applied.get(dept)
             applied_file = applied.rf.file if applied else recorded.get("applied_file") or ""
             applied_sha = applied.rf.sha256 if applied else recorded.get("applied_sha256") or ""
-            if a.status == "rejected":
-                note = a.errors[0].message if a.errors else ""
+            if a.status in ("rejected", "blank"):
+                note = a.errors[0].message if a.errors else a.diagnostics[0].message
                 if applied_file:
                     note = f"{note}（先に受理した「{applied_file}」の値がそのまま有効です）"
             else:
@@ -482,8 +514,8 @@ def submissions_table(rows: list[dict[str, Any]], plan: Plan) -> ResultTable:
     keys = [c.key for c in spec.columns]
     fy = plan.current_fy
     current = [r for r in rows if r.get("fy") == fy]
-    counts = {s: sum(1 for r in current if r.get("status") == s) for s in (SUBMITTED, RETURNED, NOT_SUBMITTED)}
-    note = f"{fy_label(fy)}: 受理 {counts[SUBMITTED]}、差戻し {counts[RETURNED]}、未提出 {counts[NOT_SUBMITTED]}（{spec.note}）"
+    counts = {s: sum(1 for r in current if r.get("status") == s) for s in (SUBMITTED, RETURNED, BLANK, NOT_SUBMITTED)}
+    note = f"{fy_label(fy)}: 受理 {counts[SUBMITTED]}、差戻し {counts[RETURNED]}、未記入 {counts[BLANK]}、未提出 {counts[NOT_SUBMITTED]}（{spec.note}）"
     status_col = keys.index("status")
     return ResultTable(
         sheet=spec.name,
@@ -493,7 +525,7 @@ def submissions_table(rows: list[dict[str, Any]], plan: Plan) -> ResultTable:
         rows=[[r.get(k) for k in keys] for r in rows],
         widths=[c.width for c in spec.columns],
         number_formats={0: '0"年度"'},
-        text_fills={status_col: {SUBMITTED: "C6EFCE", RETURNED: "F8CBAD", NOT_SUBMITTED: "FFE699"}},
+        text_fills={status_col: {SUBMITTED: "C6EFCE", RETURNED: "F8CBAD", BLANK: "FFE699", NOT_SUBMITTED: "FFE699"}},
     )
 
 
@@ -536,7 +568,10 @@ def prepare_consolidation(
     files, ignored = list_inbox(inbox)
     consolidator = Consolidator(state, allow_frozen=allow_frozen)
     # Folders are listed too (not read): a return filed in a subfolder must not go unnoticed.
-    consolidator.ignored = [p.name if p.is_file() else f"{p.name}/" for p in ignored if p.name != FEEDBACK_DIR_NAME and not p.name.startswith(".")]
+    consolidator.ignored = [
+        p.name if p.is_file() else f"{p.name}/" for p in ignored if p.name != FEEDBACK_DIR_NAME and not p.name.startswith(".") and not is_not_a_return(p)
+    ]
+    consolidator.not_returns = [p.name for p in ignored if is_not_a_return(p)]
     for i, rf in enumerate(read_returns(files, key, key_id(key), jobs=jobs, open_source=open_source), 1):
         consolidator.add(rf)
         if progress:
@@ -661,10 +696,12 @@ def result_of(cplan: ConsolidationPlan, master: Path, inbox: Path, backup: Path 
         rejected=cplan.count("rejected"),
         unchanged=cplan.count("unchanged"),
         superseded=cplan.count("superseded"),
+        blank=cplan.count("blank"),
         changes=len(cplan.changes),
         written=cplan.write_needed,
         backup=str(backup) if backup else "",
         ignored=cplan.ignored,
+        not_returns=cplan.not_returns,
         files=[a.outcome(plan) for a in cplan.assessments],
         submissions=[r for r in cplan.submissions if r.get("fy") == cplan.fy],
     )

@@ -76,6 +76,9 @@ def _list_table(a: Assessment, at: str, is_copy: bool) -> ResultTable:
     if a.status == "rejected":
         head = "差し戻し: 次の「エラー」を直してください。"
         how = "色とコメントの付いたセルを直し、このファイルを保存して送り直してください（色は消さなくて構いません）。" if is_copy else "お送りした様式（.xlsx）に入力して送り直してください。"
+    elif a.status == "blank":
+        head = "未記入: 入力欄が空欄のまま提出されました。"
+        how = "このファイルに記入して保存し、送り直してください。"
     else:
         head = "受理しました。次の「警告」の箇所を確認してください。"
         how = "値が正しければ対応は不要です。誤りがあれば、このファイルを直して送り直してください。"

@@ -58,10 +58,20 @@ class ReturnFile:
         return self.reading is not None and self.reading.content is not None and not self.problems
 
 
+# What departments attach beside their return (a cover letter, a scan, a mail): listed to the
+# section as "not a return", never judged as the department's 差戻し.
+NOT_RETURN_SUFFIXES = (".docx", ".doc", ".docm", ".pdf", ".txt", ".rtf", ".odt", ".msg", ".eml", ".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".pptx", ".ppt", ".zip")
+
+
+def is_not_a_return(path: Path) -> bool:
+    """A file of a kind that is never a return (by its extension)."""
+    return path.is_file() and path.suffix.lower() in NOT_RETURN_SUFFIXES
+
+
 def is_ignored(path: Path) -> bool:
     """Not a return: office lock files, hidden files, folders."""
     name = path.name
-    return path.is_dir() or name.startswith(("~$", ".~lock.", ".")) or name.lower() in ("thumbs.db", "desktop.ini")
+    return path.is_dir() or name.startswith(("~$", ".~lock.", ".")) or name.lower() in ("thumbs.db", "desktop.ini") or is_not_a_return(path)
 
 
 def list_inbox(inbox: Path) -> tuple[list[Path], list[Path]]:
@@ -196,4 +206,4 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-__all__ = ["ReturnFile", "inspect_return", "read_returns", "list_inbox"]
+__all__ = ["ReturnFile", "inspect_return", "read_returns", "list_inbox", "is_not_a_return"]

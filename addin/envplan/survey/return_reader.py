@@ -124,6 +124,10 @@ def read_return(source: WorkbookSource) -> ReturnReading:
         manifest_by_sheet.setdefault(sheet, {})[ref] = text
     rd = CellReader(diags)
     for sheet, mode in content.sheets:
+        if sheet not in names and not inputs_by_sheet.get(sheet):
+            # A sheet without inputs (記入方法): nothing is lost, and a feedback copy could not restore it.
+            diags.warning("RETURN_GUIDE_SHEET_MISSING", f"シート「{sheet}」が削除されています。入力欄のないシートのため、取り込みには影響しません", sheet)
+            continue
         if sheet not in names:
             diags.error("RETURN_SHEET_MISSING", f"シート「{sheet}」がありません。シートを削除したり名前を変えたりせずに提出してください", sheet)
             continue
@@ -134,6 +138,14 @@ def read_return(source: WorkbookSource) -> ReturnReading:
             row, col = parse_ref(spec.ref)
             cell = grid.cell(row, col)
             value = _typed(rd, cell, spec)
+            if spec.key[0] == "department" and spec.key[2] == "phone" and isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                diags.warning(
+                    "PHONE_AS_NUMBER",
+                    f"電話番号が数値として入力されています（{value}）。先頭の0が消えていることがあります。「03-1234-5678」のように、ハイフンを付けて入力してください",
+                    spec.sheet,
+                    spec.ref,
+                    cell.value,
+                )
             reading.inputs.append(ReturnInput(spec, cell.value, value, issued_value(spec, issued.get(spec.ref, ""))))
         reading.deviations += _deviations(grid, issued, {s.ref for s in specs}, mode)
     return reading
