@@ -183,3 +183,17 @@ def test_a_libreoffice_resave_keeps_one_print_titles_name_per_sheet(templates, t
     xml = zipfile.ZipFile(out).read("xl/workbook.xml").decode()
     sheets = re.findall(r'<definedName[^>]*localSheetId="(\d+)"[^>]*name="_xlnm.Print_Titles"', xml) + re.findall(r'<definedName[^>]*name="_xlnm.Print_Titles"[^>]*localSheetId="(\d+)"', xml)
     assert sheets and len(sheets) == len(set(sheets)), xml
+
+
+def test_editing_a_grey_past_year_cell_says_what_the_cell_is(master, templates, tmp_path):
+    from returns_kit import edit_cells
+
+    wb = openpyxl.load_workbook(templates["環境課"])
+    ws = wb[INDICATOR_SHEET]
+    col = {ws.cell(3, c).value: ws.cell(3, c).column_letter for c in range(1, ws.max_column + 1)}
+    inbox = tmp_path / "inbox"
+    edit_cells(templates["環境課"], {(INDICATOR_SHEET, f"{col['2019年度']}4"): 1380}, inbox / "環境課.xlsx")
+    f = consolidate(master, inbox).files[0]
+    assert f.status == "rejected"
+    [e] = [e for e in f.errors if e["code"] == "RETURN_PAST_YEAR_EDITED"]
+    assert "S01 2019年度の実績値の欄" in e["message"] and "発行時「1375」" in e["message"] and "黄色の欄に入力" not in e["message"]

@@ -258,6 +258,15 @@ class Consolidator:
             reported += 1
             if dev.mode == "info":
                 a.add("RETURN_IGNORED_CELL", f"このセルへの入力（「{dev.found[:40]}」）は取り込まれません。入力は黄色の欄にお願いします", dev.sheet, dev.ref, "warning", dev.found)
+            elif past := dev.what:
+                a.add(
+                    "RETURN_PAST_YEAR_EDITED",
+                    f"このセルは{past}の欄です（灰色: 様式からは変更できない年度です。黄色の欄は別の年度です）。"
+                    f"元に戻してください（発行時「{dev.issued[:40] or '（空欄）'}」）。過去の年度の値の訂正は、計画の事務局（環境部門）にご連絡ください",
+                    dev.sheet,
+                    dev.ref,
+                    value=dev.found,
+                )
             elif dev.issued:
                 a.add(
                     "RETURN_LOCKED_CHANGED",

@@ -26,7 +26,7 @@ from typing import Any
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.numbers import read_number
 from envplan.survey.template_identity import SignedContent, TemplateIdentity, canonical, signature_ok
-from envplan.survey.template_layout import CHOICES, FEEDBACK_SHEET, FORMAT, IDENTITY_SHEET, TEMPLATE_VERSION, TEXT_LIMIT, InputSpec, SheetMode
+from envplan.survey.template_layout import CHOICES, FEEDBACK_SHEET, FORMAT, IDENTITY_SHEET, INDICATOR_SHEET, TEMPLATE_VERSION, TEXT_LIMIT, InputSpec, SheetMode
 from envplan.workbook.cells import Cell, CellReader, col_letter
 from envplan.workbook.fields import decode_key
 from envplan.workbook.io import SheetGrid, WorkbookSource
@@ -68,6 +68,7 @@ class CellDeviation:
     issued: str  # canonical text; "" when the cell was blank
     found: str
     mode: SheetMode
+    what: str = ""  # a grey year cell of an indicator row: 「S01 2019年度の実績値」
 
 
 @dataclass
@@ -147,8 +148,26 @@ def read_return(source: WorkbookSource) -> ReturnReading:
                     cell.value,
                 )
             reading.inputs.append(ReturnInput(spec, cell.value, value, issued_value(spec, issued.get(spec.ref, ""))))
-        reading.deviations += _deviations(grid, issued, {s.ref for s in specs}, mode)
+        deviations = _deviations(grid, issued, {s.ref for s in specs}, mode)
+        if sheet == INDICATOR_SHEET:
+            for dev in deviations:
+                dev.what = _year_cell(issued, dev.ref)
+        reading.deviations += deviations
     return reading
+
+
+TEMPLATE_HEADER_ROW = 3  # the indicator sheet's heading row (years as 「2019年度」)
+INDICATOR_KIND_COL = "I"  # 区分: 実績値 / 備考 / 計画値
+
+
+def _year_cell(issued: dict[str, str], ref: str) -> str:
+    """「S01 2019年度の実績値」 for a year cell of an indicator row, from the cells as issued."""
+    col = "".join(ch for ch in ref if ch.isalpha())
+    row = ref[len(col) :]
+    header = issued.get(f"{col}{TEMPLATE_HEADER_ROW}", "")
+    if not (header.endswith("年度") and header[:-2].isdigit()) or not issued.get(f"A{row}"):
+        return ""
+    return f"{issued[f'A{row}']} {header}の{issued.get(f'{INDICATOR_KIND_COL}{row}') or '値'}"
 
 
 def issued_value(spec: InputSpec, text: str) -> Any:
