@@ -197,3 +197,45 @@ def test_editing_a_grey_past_year_cell_says_what_the_cell_is(master, templates, 
     assert f.status == "rejected"
     [e] = [e for e in f.errors if e["code"] == "RETURN_PAST_YEAR_EDITED"]
     assert "S01 2019年度の実績値の欄" in e["message"] and "発行時「1375」" in e["message"] and "黄色の欄に入力" not in e["message"]
+
+
+S08_2022 = ("value", "S08", 2022, "actual")  # a % indicator of 環境課 (50.6 issued)
+
+
+def _percent_typed(template: Path, out: Path, value: float, fmt: str) -> Path:
+    """What Excel stores for 「28.4%」 typed into a cell: 0.284, shown with a percent format."""
+    from envplan.survey.template_fill import fill_template, input_cells
+
+    filled = fill_template(template, {S01_2021: 1390}, out)
+    spec = input_cells(filled)[S08_2022]
+    wb = openpyxl.load_workbook(filled)
+    wb[spec.sheet][spec.ref].value = value
+    wb[spec.sheet][spec.ref].number_format = fmt
+    wb.save(out)
+    return out
+
+
+@pytest.mark.parametrize("through_libreoffice", [False, True])
+def test_a_percent_formatted_cell_is_read_as_percent_points(master, templates, tmp_path, through_libreoffice):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    made = _percent_typed(templates["環境課"], tmp_path / "made" / "環境課.xlsx", 0.284, "0.0%")
+    if through_libreoffice:
+        from conftest import soffice_convert
+
+        made = soffice_convert(made, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
+    (inbox / "環境課.xlsx").write_bytes(made.read_bytes())
+    f = consolidate(master, inbox).files[0]
+    assert f.status == "accepted", f.errors
+    assert read_plan(master).indicator("S08").values[2022].actual == pytest.approx(28.4)
+    assert "PERCENT_LOOKS_LIKE_FRACTION" not in _codes(f.model_dump())
+
+
+def test_a_fraction_on_a_percent_indicator_gets_a_warning(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], {S01_2021: 1390, S08_2022: 0.284}, inbox / "環境課.xlsx")
+    f = consolidate(master, inbox).files[0]
+    assert f.status == "accepted"
+    [w] = [w for w in f.warnings if w["code"] == "PERCENT_LOOKS_LIKE_FRACTION"]
+    assert "28.4 と入力してください" in w["message"]
+    assert read_plan(master).indicator("S08").values[2022].actual == pytest.approx(0.284)  # never changed silently

@@ -78,6 +78,7 @@ CODES_EN: dict[str, str] = {
     "RETURN_OVERRIDES_MASTER": "the return replaced a value that was changed in the master after issue",
     "RETURN_SUPERSEDED": "a newer return of the same department replaces this file",
     "RETURN_PAST_YEAR_EDITED": "a grey cell of a past year was edited; past years are corrected through the plan's secretariat, not the template",
+    "PERCENT_LOOKS_LIKE_FRACTION": "a % indicator got a value of 1 or less that looks like a fraction (0.284 for 28.4%)",
     "RETURN_BLANK": "every input cell is blank (returned as issued); the tracker shows it as not filled in",
     "RETURN_REQUIRED_BLANK": "required inputs are blank",
     "RETURN_STATUS_CLEARED": "a project status cannot be cleared",

@@ -192,6 +192,7 @@ class Consolidator:
         self._deviations(a, reading.deviations, ident.department)
         for sheet in reading.extra_sheets:
             a.add("RETURN_EXTRA_SHEET", f"シート「{sheet}」は様式にないシートのため、取り込みません", sheet, severity="warning")
+        self._fractions(a, reading.inputs)
         allowed = [inp for inp in reading.inputs if self._may_write(a, inp, ident.department)]
         if not a.errors:
             a.changes = self._changes(a, allowed, ident)
@@ -231,6 +232,30 @@ class Consolidator:
             if required and inp.value is None:
                 blank.append(inp)
         return blank
+
+    def _fractions(self, a: Assessment, inputs: list[ReturnInput]) -> None:
+        """A % indicator given 0.284 where its figures are like 28.4: a fraction typed for a percentage?"""
+        for inp in inputs:
+            spec = inp.spec
+            if spec.key[0] != "value" or spec.key[3] != "actual" or spec.unit not in ("%", "％") or not inp.edited:
+                continue
+            value = inp.value
+            if not isinstance(value, float) or not 0 < value <= 1:
+                continue
+            ind = self.plan.indicator(spec.key[1])
+            known = [v.actual for v in ind.values.values() if v.actual is not None] if ind else []
+            if ind is not None and ind.baseline_value is not None:
+                known.append(ind.baseline_value)
+            if known and max(abs(k) for k in known) <= 1:
+                continue  # an indicator of small percentages: nothing unusual
+            a.add(
+                "PERCENT_LOOKS_LIKE_FRACTION",
+                f"{spec.label}: {value:g} が入力されています（単位は%）。{value * 100:g}% のことなら {value * 100:g} と入力してください。{value:g}% で正しければ、このままで構いません",
+                spec.sheet,
+                spec.ref,
+                "warning",
+                inp.found,
+            )
 
     def _deviations(self, a: Assessment, deviations: list[CellDeviation], dept: str) -> None:
         names = {d.code: d.name for d in self.plan.departments}
