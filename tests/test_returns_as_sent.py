@@ -239,3 +239,34 @@ def test_a_fraction_on_a_percent_indicator_gets_a_warning(master, templates, tmp
     [w] = [w for w in f.warnings if w["code"] == "PERCENT_LOOKS_LIKE_FRACTION"]
     assert "28.4 と入力してください" in w["message"]
     assert read_plan(master).indicator("S08").values[2022].actual == pytest.approx(0.284)  # never changed silently
+
+
+def test_the_feedback_copy_restores_the_format_so_the_fix_is_read(master, templates, tmp_path):
+    """A cell left in a date format reads the clerk's 5 as 1900-01-05: the feedback copy gives the
+    cell back its number format and validation, so the corrected copy is accepted."""
+    from envplan.survey.template_fill import fill_template, input_cells
+
+    inbox = tmp_path / "inbox"
+    filled = fill_template(templates["環境課"], {S01_2021: 1390}, tmp_path / "made.xlsx")
+    spec = input_cells(filled)[S08_2022]
+    wb = openpyxl.load_workbook(filled)
+    ws = wb[spec.sheet]
+    ws[spec.ref].value = 5
+    ws[spec.ref].number_format = "yyyy/m/d"
+    ws.data_validations.dataValidation = [dv for dv in ws.data_validations.dataValidation if spec.ref not in dv.sqref]  # pasted over
+    inbox.mkdir()
+    wb.save(inbox / "環境課.xlsx")
+    f = consolidate(master, inbox).files[0]
+    assert f.status == "rejected"
+    [e] = [e for e in f.errors if e["cell"] == spec.ref]
+    assert e["code"] == "NUMBER_IS_DATE" and "表示形式" in e["message"]
+    copy_wb = openpyxl.load_workbook(f.feedback)
+    cell = copy_wb[spec.sheet][spec.ref]
+    assert cell.number_format == "General"
+    assert any(spec.ref in dv.sqref and dv.type == "decimal" for dv in copy_wb[spec.sheet].data_validations.dataValidation)
+    cell.value = 5  # the clerk retypes the figure in the feedback copy and sends it back
+    (inbox / "環境課.xlsx").unlink()
+    copy_wb.save(inbox / "環境課_修正.xlsx")
+    again = consolidate(master, inbox)
+    assert [x.status for x in again.files] == ["accepted"], [x.errors for x in again.files]
+    assert read_plan(master).indicator("S08").values[2022].actual == 5

@@ -67,6 +67,9 @@ class Assessment:
     status: Status = "rejected"
     superseded_by: str = ""
     feedback: str = ""
+    # (sheet, cell) → (input kind, unit) of the input cells a diagnostic is about: the feedback
+    # copy restores their number format and validation (the reading itself is not kept).
+    problem_inputs: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     @property
     def identity(self) -> TemplateIdentity | None:

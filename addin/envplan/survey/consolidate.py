@@ -110,6 +110,8 @@ class Consolidator:
             self.done.append(a)
             return
         self._judge(a)
+        cells = {(d.sheet, d.cell) for d in a.diagnostics if d.cell}
+        a.problem_inputs = {(i.spec.sheet, i.spec.ref): (i.spec.kind, i.spec.unit) for i in a.rf.reading.inputs if (i.spec.sheet, i.spec.ref) in cells} if a.rf.reading else {}
         a.rf.reading = _slim(a.rf.reading)  # what is left to do needs the verdict, not the cells
         self._place(a, ident.department)
 

@@ -526,35 +526,45 @@ def _validations(book: _Book) -> None:
     for spec in book.inputs:
         groups.setdefault((spec.sheet, spec.kind, spec.unit), []).append(spec)
     for (sheet, kind, unit), specs in groups.items():
-        ws = book.wb[sheet]
-        if kind == "number":
-            dv = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True, errorStyle="warning")
-            dv.errorTitle = "数値の入力"
-            dv.error = "数値を入力してください。値がないときは空欄または「－」です（「はい」でこのまま確定できます）。"
-            dv.promptTitle = "実績値"
-            dv.prompt = f"数値を入力（単位: {unit}）" if unit else "数値を入力"
-        elif kind == "amount":
-            dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True, errorStyle="warning")
-            dv.errorTitle = "金額の入力"
-            dv.error = "0以上の金額を数字で入力してください。"
-            dv.promptTitle = "事業費"
-            dv.prompt = f"金額を入力（単位: {unit}）" if unit else "金額を入力"
-        elif kind.startswith("choice:"):
-            options = CHOICES[kind.split(":", 1)[1]]
-            dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True, errorStyle="stop")
-            dv.errorTitle = "一覧から選んでください"
-            dv.error = "次のいずれかを選んでください: " + "、".join(options)
-            dv.promptTitle = "選択"
-            dv.prompt = "一覧から選んでください"
-        else:
-            dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(TEXT_LIMIT), allow_blank=True, errorStyle="warning")
-            dv.errorTitle = "文字数"
-            dv.error = f"{TEXT_LIMIT}字以内で入力してください。"
-        dv.showErrorMessage = True
-        dv.showInputMessage = bool(dv.prompt)
+        dv = validation_for(kind, unit)
         for spec in specs:
             dv.add(spec.ref)
-        ws.add_data_validation(dv)
+        book.wb[sheet].add_data_validation(dv)
+
+
+def input_number_format(kind: str) -> str:
+    """The number format an input cell of this kind is issued with (restored in feedback copies)."""
+    return "#,##0" if kind == "amount" else st.INPUT_NUMBER_FORMAT
+
+
+def validation_for(kind: str, unit: str) -> DataValidation:
+    """The data validation of an input cell of this kind (no cells yet)."""
+    if kind == "number":
+        dv = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True, errorStyle="warning")
+        dv.errorTitle = "数値の入力"
+        dv.error = "数値を入力してください。値がないときは空欄または「－」です（「はい」でこのまま確定できます）。"
+        dv.promptTitle = "実績値"
+        dv.prompt = f"数値を入力（単位: {unit}）" if unit else "数値を入力"
+    elif kind == "amount":
+        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True, errorStyle="warning")
+        dv.errorTitle = "金額の入力"
+        dv.error = "0以上の金額を数字で入力してください。"
+        dv.promptTitle = "事業費"
+        dv.prompt = f"金額を入力（単位: {unit}）" if unit else "金額を入力"
+    elif kind.startswith("choice:"):
+        options = CHOICES[kind.split(":", 1)[1]]
+        dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True, errorStyle="stop")
+        dv.errorTitle = "一覧から選んでください"
+        dv.error = "次のいずれかを選んでください: " + "、".join(options)
+        dv.promptTitle = "選択"
+        dv.prompt = "一覧から選んでください"
+    else:
+        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(TEXT_LIMIT), allow_blank=True, errorStyle="warning")
+        dv.errorTitle = "文字数"
+        dv.error = f"{TEXT_LIMIT}字以内で入力してください。"
+    dv.showErrorMessage = True
+    dv.showInputMessage = bool(dv.prompt)
+    return dv
 
 
 def _identity_sheet(wb: Workbook, content: SignedContent, signature: str) -> None:
