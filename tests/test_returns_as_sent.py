@@ -270,3 +270,42 @@ def test_the_feedback_copy_restores_the_format_so_the_fix_is_read(master, templa
     again = consolidate(master, inbox)
     assert [x.status for x in again.files] == ["accepted"], [x.errors for x in again.files]
     assert read_plan(master).indicator("S08").values[2022].actual == 5
+
+
+def _structural(template: Path, out: Path, edit) -> Path:  # type: ignore[no-untyped-def]
+    from envplan.survey.template_fill import fill_template
+
+    filled = fill_template(template, {S01_2021: 1390}, out)
+    wb = openpyxl.load_workbook(filled)
+    edit(wb[INDICATOR_SHEET])
+    wb.save(out)
+    return out
+
+
+def _sort_two_blocks(ws) -> None:  # type: ignore[no-untyped-def]
+    rows = {r: [ws.cell(r, c).value for c in range(1, ws.max_column + 1)] for r in (4, 5, 6, 7)}
+    for r, src in ((4, 6), (5, 7), (6, 4), (7, 5)):
+        for c, v in enumerate(rows[src], 1):
+            ws.cell(r, c).value = v
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda ws: ws.insert_rows(6), "6行目に行が挿入されています"),
+        (lambda ws: ws.delete_rows(6, 2), "発行時の6行目（S02）・7行目（S02）が削除されています"),
+        (_sort_two_blocks, "行が並べ替えられています"),
+        (lambda ws: ws.insert_cols(3), "C列に列が挿入されています"),
+    ],
+    ids=["row inserted", "rows deleted", "rows sorted", "column inserted"],
+)
+def test_a_structural_edit_is_one_clear_message(master, templates, tmp_path, edit, expected):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _structural(templates["環境課"], inbox / "環境課.xlsx", edit)
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 1
+    f = data["files"][0]
+    on_sheet = [e for e in f["errors"] if e["sheet"] == INDICATOR_SHEET]
+    assert len(on_sheet) == 1, [e["message"] for e in on_sheet][:5]
+    assert on_sheet[0]["code"] == "RETURN_STRUCTURE_CHANGED" and expected in on_sheet[0]["message"], on_sheet[0]["message"]

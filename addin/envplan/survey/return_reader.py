@@ -135,6 +135,13 @@ def read_return(source: WorkbookSource) -> ReturnReading:
         grid = source.grid(sheet)
         specs = inputs_by_sheet.get(sheet, [])
         issued = manifest_by_sheet.get(sheet, {})
+        if mode == "strict":
+            change = structural_change(grid, issued)
+            if change:
+                # One message naming what to undo, instead of a message for every shifted cell;
+                # nothing of this sheet is read (the inputs are not where they were issued).
+                diags.error("RETURN_STRUCTURE_CHANGED", change, sheet)
+                continue
         for spec in specs:
             row, col = parse_ref(spec.ref)
             cell = grid.cell(row, col)
@@ -197,6 +204,64 @@ def _typed(rd: CellReader, cell: Cell, spec: InputSpec) -> Any:
     if len(text) > TEXT_LIMIT:
         rd.diags.warning("TEXT_TOO_LONG", f"{spec.label}が{len(text):,}字あります（目安は{TEXT_LIMIT:,}字以内）。貼り付けの誤りがないか確認してください", cell.sheet, cell.ref)
     return text or None
+
+
+FIRST_BODY_ROW = TEMPLATE_HEADER_ROW + 1
+KEY_COLS = (1, 2)  # locked on every strict sheet: ID and name (or number)
+
+
+def structural_change(grid: SheetGrid, issued: dict[str, str]) -> str:
+    """A row inserted or deleted, rows sorted, or a column inserted, on a sheet of fixed layout:
+    the message saying what to undo, or "" when the rows and columns are where they were issued."""
+    width = max([grid.max_col] + [parse_ref(ref)[1] for ref in issued]) + 1
+    header_issued = [issued.get(f"{col_letter(c)}{TEMPLATE_HEADER_ROW}", "") for c in range(1, width + 1)]
+    header_found = [canonical(grid.value(TEMPLATE_HEADER_ROW, c)) for c in range(1, width + 1)]
+    last = max((i for i, t in enumerate(header_issued) if t), default=-1)
+    if last >= 0 and header_found[: last + 1] != header_issued[: last + 1]:
+        for i in range(last + 1):
+            if header_found[i] != header_issued[i] and header_found[i + 1 : last + 2] == header_issued[i : last + 1]:
+                return f"{col_letter(i + 1)}列に列が挿入されています（見出し「{header_found[i] or '空欄'}」）。挿入した列を削除して、元の形に戻してから提出してください"
+            if header_found[i] != header_issued[i] and header_found[i : last] == header_issued[i + 1 : last + 1]:
+                return f"{col_letter(i + 1)}列（見出し「{header_issued[i]}」）が削除されています。お送りした様式の形に戻してから提出してください"
+    issued_rows = sorted({int(ref[len(ref.rstrip('0123456789')) :]) for ref in issued if ref[: len(ref.rstrip('0123456789'))] == "A"} - set(range(FIRST_BODY_ROW)))
+    if not issued_rows:
+        return ""
+    top = max(issued_rows[-1], grid.max_row)
+
+    def key(r: int, source: Any) -> tuple[str, ...]:
+        return tuple(source(r, c) for c in KEY_COLS)
+
+    before = [key(r, lambda r, c: issued.get(f"{col_letter(c)}{r}", "")) for r in range(FIRST_BODY_ROW, issued_rows[-1] + 1)]
+    after = [key(r, lambda r, c: canonical(grid.value(r, c))) for r in range(FIRST_BODY_ROW, top + 1)]
+    while after and not any(after[-1]):
+        after.pop()
+    if after == before:
+        return ""
+    n_more = len(after) - len(before)
+    if n_more > 0:
+        extra = _extra_rows(after, before)
+        if extra:
+            rows = "・".join(str(FIRST_BODY_ROW + i) for i in extra)
+            return f"{rows}行目に行が挿入されています。挿入した行を削除して（行の削除）、元の形に戻してから提出してください"
+    if n_more < 0:
+        gone = _extra_rows(before, after)
+        if gone:
+            rows = "・".join(f"{FIRST_BODY_ROW + i}行目（{before[i][0] or '空欄'}）" for i in gone)
+            return f"発行時の{rows}が削除されています。お送りした様式（削除する前のファイル）に戻して入力してください"
+    if sorted(after) == sorted(before):
+        return "行が並べ替えられています。並べ替えを元に戻して（A列の指標ID・プロジェクトIDが発行時の順になるように）から提出してください"
+    return ""
+
+
+def _extra_rows(longer: list[tuple[str, ...]], shorter: list[tuple[str, ...]]) -> list[int]:
+    """Indexes of `longer` that, removed, leave `shorter` (greedy; [] when it does not)."""
+    extra, j = [], 0
+    for i, row in enumerate(longer):
+        if j < len(shorter) and row == shorter[j]:
+            j += 1
+        else:
+            extra.append(i)
+    return extra if j == len(shorter) and len(extra) == len(longer) - len(shorter) else []
 
 
 def _deviations(grid: SheetGrid, issued: dict[str, str], inputs: set[str], mode: SheetMode) -> list[CellDeviation]:
