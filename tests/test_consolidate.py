@@ -503,3 +503,17 @@ def test_a_cover_letter_is_listed_as_not_a_return(master, templates, tmp_path):
     assert [f["file"] for f in data["files"]] == ["環境課.xlsx"]
     out = run_cli("consolidate", str(master), str(inbox))
     assert "様式ではないため読み込まなかったファイル" in out.stdout + out.stderr and "送付状.docx" in out.stdout + out.stderr
+
+
+def test_a_large_inbox_prints_a_summary_and_the_full_table_with_verbose(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    one = fill(templates["環境課"], _env_answers(), tmp_path / "one.xlsx")
+    for i in range(55):
+        copy(one, inbox, f"r{i:03d}.xlsx")
+    copy(templates["都市計画課"], inbox, "blank.xlsx")  # sent back as issued (it leads ④): 未記入, listed
+    out = run_cli("consolidate", str(master), str(inbox), "--jobs", "1")
+    text = out.stdout + out.stderr
+    assert "ファイル 56 件のうち、確認が必要な" in text and "--verbose" in text
+    assert "blank.xlsx" in text and "r000.xlsx" not in text
+    verbose = run_cli("consolidate", str(master), str(inbox), "--jobs", "1", "--verbose")
+    assert "r000.xlsx" in verbose.stdout + verbose.stderr and "r054.xlsx" in verbose.stdout + verbose.stderr

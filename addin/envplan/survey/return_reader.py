@@ -240,6 +240,8 @@ def structural_change(grid: SheetGrid, issued: dict[str, str]) -> str:
     n_more = len(after) - len(before)
     if n_more > 0:
         extra = _extra_rows(after, before)
+        # Rows added below the table are cells like any other (another department's row is named as such).
+        extra = extra if any(i < len(before) for i in extra) else []
         if extra:
             rows = "・".join(str(FIRST_BODY_ROW + i) for i in extra)
             return f"{rows}行目に行が挿入されています。挿入した行を削除して（行の削除）、元の形に戻してから提出してください"
