@@ -101,7 +101,7 @@ def test_filled_template_round_trip(master, templates, tmp_path):
     pol = plan.policy("41303000")
     assert pol.results == "●フォーラムを開催しました。" and pol.evaluation_fy == 2022 and pol.remaining_issues == ""
     kawasaki = next(f for f in data["files"] if f["department"] == "地球環境推進室")
-    assert kawasaki["warnings"] == []
+    assert [w["code"] for w in kawasaki["warnings"]] == ["RETURN_REQUIRED_BLANK"]  # two indicators of the sheet left blank
     assert pol.rating_in(2022).rating == "AⅠ" and pol.rating_in(2013).rating == "AⅡ"  # history kept
     assert any(b.fy == 2022 and b.kind == "予算" and b.amount == 21959 for b in pol.budget)
     assert plan.indicator("K41303000-1").values[2022].actual == 1200
@@ -157,7 +157,7 @@ def test_two_returns_of_one_department_the_later_wins(master, templates, tmp_pat
     result = consolidate(master, inbox)
     by_file = {f.file: f for f in result.files}
     assert by_file["0_later.xlsx"].status == "accepted"
-    assert by_file["1回目.xlsx"].status == "unchanged" and by_file["1回目.xlsx"].superseded_by == "0_later.xlsx"
+    assert by_file["1回目.xlsx"].status == "superseded" and by_file["1回目.xlsx"].superseded_by == "0_later.xlsx"
     assert by_file["1回目.xlsx"].warnings[0]["code"] == "RETURN_SUPERSEDED"
     assert read_plan(master).indicator("S01").values[2021].actual == 1380
     assert _submissions(master)["環境課"]["ファイル"] == "0_later.xlsx"
@@ -342,7 +342,7 @@ def test_a_return_may_not_write_a_field_reassigned_to_another_department(master,
 
 
 def test_contact_sheet_is_an_input_and_a_contact_of_another_department_is_not(master, templates, tmp_path):
-    filled = fill(templates["環境課"], {("department", "環境課", "email"): "kankyo@example.jp"}, tmp_path / "inbox" / "e.xlsx")
+    filled = fill(templates["環境課"], {("department", "環境課", "email"): "kankyo@example.jp", S01_2021: 1390}, tmp_path / "inbox" / "e.xlsx")
     assert consolidate(master, filled.parent).files[0].status == "accepted"
     assert read_plan(master).department("環境課").email == "kankyo@example.jp"
     wb = openpyxl.load_workbook(filled)
@@ -355,7 +355,9 @@ def test_parallel_reading_gives_the_same_result(master, templates, tmp_path):
         copy(path, inbox, f"{dept}.xlsx")
     fill(templates["環境課"], _env_answers(), inbox / "環境課.xlsx")
     result = consolidate(master, inbox, jobs=2)
-    assert result.accepted == len(templates) and result.rejected == 0
+    # Templates sent back as issued are 未記入 where they ask for something (a project's status),
+    # 受理 where every figure due was already in them; whichever process read them.
+    assert (result.accepted, result.blank, result.rejected) == (5, 4, 0)
     assert result.changes == 6
 
 
@@ -384,3 +386,134 @@ def test_staff_edit_after_an_import_is_not_undone(master, templates, tmp_path):
     assert f.status == "accepted" and "RETURN_OVERRIDES_MASTER" in {w["code"] for w in f.warnings}
     assert read_plan(master).indicator("S01").values[2021].actual == 1395
     assert _log_rows(master)[-1]["変更前"] == 1400
+
+
+def _in_order(*paths: Path) -> None:
+    """Modification times in the given order (the save times may fall in one second)."""
+    import os
+
+    for i, p in enumerate(paths):
+        os.utime(p, (1_800_000_000 + i, 1_800_000_000 + i))
+
+
+def test_a_later_rejected_return_supersedes_nothing_and_batching_does_not_matter(base, master, templates, tmp_path):
+    """Issue 13 §1: the latest return that passes the checks is applied, in one run or in two."""
+    inbox = tmp_path / "inbox"
+    v1 = fill(templates["環境課"], _env_answers("1,395"), inbox / "v1.xlsx")
+    v2 = fill(templates["環境課"], _env_answers("たくさん"), inbox / "v2.xlsx")
+    _in_order(v1, v2)
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 1, data
+    by_file = {f["file"]: f for f in data["files"]}
+    assert by_file["v1.xlsx"]["status"] == "accepted" and by_file["v1.xlsx"]["changes"] > 0
+    assert by_file["v2.xlsx"]["status"] == "rejected" and by_file["v2.xlsx"]["feedback"]
+    assert by_file["v2.xlsx"]["superseded_by"] == "" and by_file["v1.xlsx"]["superseded_by"] == ""
+    assert read_plan(master).indicator("S01").values[2021].actual == 1395
+    row = _submissions(master)["環境課"]
+    assert (row["状況"], row["ファイル"], row["値を取り込んだファイル"]) == ("差戻し", "v2.xlsx", "v1.xlsx")
+    assert "先に受理した「v1.xlsx」の値がそのまま有効です" in row["内容"]
+    one_run = read_plan(master)
+
+    # The same files arriving in two runs give the same master and the same tracker status.
+    second = tmp_path / "second"
+    second.mkdir()
+    m2 = copy_master(base[0], second)
+    inbox2 = tmp_path / "inbox2"
+    copy(v1, inbox2)
+    assert cli_json("consolidate", str(m2), str(inbox2), "--json")[0] == 0
+    copy(v2, inbox2)
+    _in_order(inbox2 / "v1.xlsx", inbox2 / "v2.xlsx")
+    rc, data = cli_json("consolidate", str(m2), str(inbox2), "--json")
+    assert rc == 1
+    by_file = {f["file"]: f for f in data["files"]}
+    assert by_file["v1.xlsx"]["status"] == "unchanged" and by_file["v2.xlsx"]["status"] == "rejected"
+    assert read_plan(m2) == one_run
+    row2 = _submissions(m2)["環境課"]
+    assert (row2["状況"], row2["値を取り込んだファイル"]) == ("差戻し", "v1.xlsx")
+    # Running again on the same inbox changes nothing.
+    before = m2.read_bytes()
+    rc, data = cli_json("consolidate", str(m2), str(inbox2), "--json")
+    assert rc == 1 and data["written"] is False and m2.read_bytes() == before
+
+
+def test_an_older_return_is_reported_as_superseded(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    v1 = fill(templates["環境課"], _env_answers("1,395"), inbox / "v1.xlsx")
+    v2 = fill(templates["環境課"], _env_answers("1,380"), inbox / "v2.xlsx")
+    _in_order(v1, v2)
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 0, data
+    by_file = {f["file"]: f for f in data["files"]}
+    assert (by_file["v1.xlsx"]["status"], by_file["v1.xlsx"]["superseded_by"]) == ("superseded", "v2.xlsx")
+    assert data["superseded"] == 1 and data["unchanged"] == 0
+    out = run_cli("consolidate", str(master), str(inbox))
+    text = out.stdout + out.stderr
+    assert "新しい提出あり" in text and "新しい提出で置き換え 1" in text
+
+
+def test_a_blank_return_is_a_warning_and_the_tracker_keeps_chasing_it(master, templates, tmp_path):
+    """Issue 13 §2: the template sent back with only the contact filled is 未記入, not 受理."""
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], {("department", "環境課", "contact"): "環境 太郎"}, inbox / "環境課.xlsx")
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 0, data
+    f = data["files"][0]
+    assert (f["status"], f["changes"], data["blank"]) == ("blank", 0, 1)
+    assert [w["code"] for w in f["warnings"]] == ["RETURN_BLANK"] and "入力欄がすべて空欄です" in f["warnings"][0]["message"]
+    assert _submissions(master)["環境課"]["状況"] == "未記入"
+    out = run_cli("consolidate", str(master), str(inbox))
+    assert "未記入" in out.stdout + out.stderr and "環境部環境課" in out.stdout + out.stderr  # listed with those still to chase
+
+
+def test_a_later_blank_return_supersedes_nothing(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    v1 = fill(templates["環境課"], _env_answers("1,395"), inbox / "v1.xlsx")
+    v2 = fill(templates["環境課"], {}, inbox / "v2.xlsx")
+    _in_order(v1, v2)
+    result = consolidate(master, inbox)
+    assert {f.file: f.status for f in result.files} == {"v1.xlsx": "accepted", "v2.xlsx": "blank"}
+    assert read_plan(master).indicator("S01").values[2021].actual == 1395
+    row = _submissions(master)["環境課"]
+    assert row["状況"] == "未記入" and "先に受理した「v1.xlsx」の値がそのまま有効です" in row["内容"]
+
+
+def test_a_partly_filled_return_names_the_required_inputs_left_blank(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], {("value", "S01", 2022, "actual"): 1380}, inbox / "環境課.xlsx")
+    result = consolidate(master, inbox)
+    f = result.files[0]
+    assert f.status == "accepted" and f.changes == 1
+    blank = [w for w in f.warnings if w["code"] == "RETURN_REQUIRED_BLANK"]
+    assert len(blank) == 1, f.warnings
+    message = blank[0]["message"]
+    # The figures due this year are there (prefilled or typed); the two projects' statuses are not.
+    # A co-department's status (④⑤) is optional, and S01/S02's 2022 figures are not due (2-year lag).
+    assert "2か所" in message and "①" in message and "③" in message and "④" not in message and "S0" not in message
+    assert blank[0]["sheet"] == "重点プロジェクト" and blank[0]["cell"] == "H4"
+
+
+def test_a_cover_letter_is_listed_as_not_a_return(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], _env_answers(), inbox / "環境課.xlsx")
+    (inbox / "送付状.docx").write_bytes(b"PK\x03\x04not really a document")
+    (inbox / "回答の説明.pdf").write_bytes(b"%PDF-1.4\n")
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 0, data  # nobody's 差戻し
+    assert data["rejected"] == 0 and sorted(data["not_returns"]) == ["回答の説明.pdf", "送付状.docx"]
+    assert [f["file"] for f in data["files"]] == ["環境課.xlsx"]
+    out = run_cli("consolidate", str(master), str(inbox))
+    assert "様式ではないため読み込まなかったファイル" in out.stdout + out.stderr and "送付状.docx" in out.stdout + out.stderr
+
+
+def test_a_large_inbox_prints_a_summary_and_the_full_table_with_verbose(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    one = fill(templates["環境課"], _env_answers(), tmp_path / "one.xlsx")
+    for i in range(55):
+        copy(one, inbox, f"r{i:03d}.xlsx")
+    copy(templates["都市計画課"], inbox, "blank.xlsx")  # sent back as issued (it leads ④): 未記入, listed
+    out = run_cli("consolidate", str(master), str(inbox), "--jobs", "1")
+    text = out.stdout + out.stderr
+    assert "ファイル 56 件のうち、確認が必要な" in text and "--verbose" in text
+    assert "blank.xlsx" in text and "r000.xlsx" not in text
+    verbose = run_cli("consolidate", str(master), str(inbox), "--jobs", "1", "--verbose")
+    assert "r000.xlsx" in verbose.stdout + verbose.stderr and "r054.xlsx" in verbose.stdout + verbose.stderr

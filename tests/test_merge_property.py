@@ -19,7 +19,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import examples
@@ -118,3 +118,84 @@ def test_master_holds_the_last_submission_and_the_log_replays_to_it(base, runs):
         state[key] = _shown(row["変更後"])
         assert row["提出ファイル"] and row["SHA-256"] and row["所管課"] in FIELDS
     assert state == {key: _shown(plan_value(final, key)) for key in state}
+
+
+# --- issue 13 §1: the master does not depend on how the arrivals were split into runs ---
+
+NOT_A_NUMBER = "たくさん"  # typed into an actual: the return is rejected (差戻し)
+RETURNS = st.lists(st.tuples(st.sampled_from(sorted(FIELDS)).flatmap(_submission), st.booleans()), min_size=1, max_size=4)
+
+
+@st.composite
+def _scenario(draw: Any) -> tuple[Any, list[int], list[bool]]:
+    """Returns (in time order), their order of arrival, and after which arrival a run happens."""
+    returns = draw(RETURNS)
+    arrival = draw(st.permutations(range(len(returns))))
+    cuts = draw(st.lists(st.booleans(), min_size=len(returns) - 1, max_size=len(returns) - 1))
+    return returns, arrival, cuts
+
+
+# The case that once made the master depend on the batching: a valid return, then a later rejected one.
+_V1 = ("環境課", ((1200, 1200), (None, None), ("速報値", "速報値"), ("環境 太郎", "環境 太郎")))
+
+
+def _fresh(src: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    master = folder / "master.xlsx"
+    shutil.copy2(src, master)
+    shutil.copy2(key_path(src), key_path(master))
+    return master
+
+
+def _tracker(master: Path) -> dict[str, str]:
+    ws = openpyxl.load_workbook(master)["提出状況"]
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    return {r[1]: r[3] for r in rows if r[1] in FIELDS}
+
+
+@settings(max_examples=examples(4), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(scenario=_scenario())
+@example(scenario=([(_V1, True), (_V1, False)], [0, 1], [True]))
+@example(scenario=([(_V1, True), (_V1, False)], [1, 0], [True]))
+def test_any_split_into_runs_gives_the_master_of_one_run_and_of_the_accepted_files_alone(base, scenario):
+    src, templates, factory = base
+    returns, arrival, cuts = scenario
+    work = factory.mktemp(f"split{uuid.uuid4().hex[:6]}")
+    files: list[tuple[Path, str, bool]] = []
+    for i, ((dept, values), valid) in enumerate(returns):  # the order of the returns is their time order
+        answers = {key: typed for key, (typed, _) in zip(FIELDS[dept], values)}
+        if not valid:
+            answers[FIELDS[dept][0]] = NOT_A_NUMBER
+        path = fill_template(templates[dept], answers, work / "made" / f"{i:02d}_{dept}.xlsx")
+        os.utime(path, (1_800_000_000 + i, 1_800_000_000 + i))
+        files.append((path, dept, valid))
+
+    def run(name: str, batches: list[list[int]]) -> Path:
+        master = _fresh(src, work / name)
+        inbox = work / name / "inbox"
+        inbox.mkdir()
+        for batch in batches:  # files stay in the inbox: each run sees everything arrived so far
+            for i in batch:
+                shutil.copy2(files[i][0], inbox / files[i][0].name)
+            consolidate(master, inbox)
+        return master
+
+    batches: list[list[int]] = [[]]
+    for k, i in enumerate(arrival):
+        batches[-1].append(i)
+        if k < len(cuts) and cuts[k]:
+            batches.append([])
+    split = run("split", batches)
+    whole = run("whole", [list(range(len(files)))])
+    accepted = run("accepted", [[i for i, (_, _, valid) in enumerate(files) if valid]])
+    plans = {name: read_plan(m) for name, m in (("split", split), ("whole", whole), ("accepted", accepted))}
+    for keys in FIELDS.values():
+        for key in keys:
+            seen = {name: _shown(plan_value(p, key)) for name, p in plans.items()}
+            assert seen["split"] == seen["whole"] == seen["accepted"], (key, seen, batches)
+    # The tracker shows each department's latest return, however the runs fell.
+    # (受理, or 未記入 when the return left everything as issued.)
+    latest = {dept: valid for _, dept, valid in files}
+    assert _tracker(split) == _tracker(whole)
+    for dept, valid in latest.items():
+        assert (_tracker(whole)[dept] == "差戻し") == (not valid), (dept, _tracker(whole))

@@ -52,6 +52,10 @@ def kit(sample_masters, tmp_path_factory):
     master.write_bytes(sample_masters["all"].read_bytes())
     templates = issue(master, folder / "templates")
     base = fill(templates["環境課"], BASE_ANSWERS, folder / "base.xlsx").read_bytes()
+    # The cells below name 2021 and 2022 of S01/S02 by column: S and T (the year columns start
+    # at 2012, the first year the department's indicators have a value for).
+    ws = openpyxl.load_workbook(folder / "base.xlsx")[INDICATOR_SHEET]
+    assert (ws["S3"].value, ws["T3"].value) == ("2021年度", "2022年度")
     return master, templates, base
 
 
@@ -193,18 +197,18 @@ def test_each_limit_refuses(kit, limits, code):
 
 def test_formulas_error_values_and_merges_are_recorded(kit):
     _, _, base = kit
-    data = replace_cell(base, INDICATOR_SHEET, "U4", lambda s: f'<c r="U4"{s}><f>1000+390</f><v>1390</v></c>')
-    data = replace_cell(data, INDICATOR_SHEET, "V4", lambda s: f'<c r="V4"{s}><f t="shared" si="0"/></c>')
-    data = replace_cell(data, INDICATOR_SHEET, "V6", lambda s: f'<c r="V6"{s} t="str"><f>""</f><v></v></c>')
-    data = replace_cell(data, INDICATOR_SHEET, "V8", lambda s: f'<c r="V8"{s} t="e"><v>#N/A</v></c>')
+    data = replace_cell(base, INDICATOR_SHEET, "S4", lambda s: f'<c r="S4"{s}><f>1000+390</f><v>1390</v></c>')
+    data = replace_cell(data, INDICATOR_SHEET, "T4", lambda s: f'<c r="T4"{s}><f t="shared" si="0"/></c>')
+    data = replace_cell(data, INDICATOR_SHEET, "T6", lambda s: f'<c r="T6"{s} t="str"><f>""</f><v></v></c>')
+    data = replace_cell(data, INDICATOR_SHEET, "T8", lambda s: f'<c r="T8"{s} t="e"><v>#N/A</v></c>')
     data = rewrite_zip(data, {"xl/worksheets/sheet2.xml": lambda b: b.replace(b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="U10:V11"/></mergeCells>', 1)})
     scan = scan_return(data, "f.xlsx")
     assert scan.ok, scan.problems
     f = scan.formulas
-    assert f[(INDICATOR_SHEET, "U4")].cached and f[(INDICATOR_SHEET, "U4")].formula == "1000+390"
-    assert not f[(INDICATOR_SHEET, "V4")].cached  # a shared formula with no saved result
-    assert f[(INDICATOR_SHEET, "V6")].cached  # an empty string is a saved result
-    assert scan.error_values == {(INDICATOR_SHEET, "V8"): "#N/A"}
+    assert f[(INDICATOR_SHEET, "S4")].cached and f[(INDICATOR_SHEET, "S4")].formula == "1000+390"
+    assert not f[(INDICATOR_SHEET, "T4")].cached  # a shared formula with no saved result
+    assert f[(INDICATOR_SHEET, "T6")].cached  # an empty string is a saved result
+    assert scan.error_values == {(INDICATOR_SHEET, "T8"): "#N/A"}
     assert scan.merges == {INDICATOR_SHEET: [(10, 21, 11, 22)]}
 
 
@@ -218,27 +222,27 @@ def _inspect(kit, data: bytes, tmp_path: Path, name: str = "r.xlsx"):
 
 def test_inputs_with_formulas_errors_and_merges_are_reported_with_their_cell(kit, tmp_path):
     _, _, base = kit
-    data = replace_cell(base, INDICATOR_SHEET, "U4", lambda s: f'<c r="U4"{s}><f>1000+390</f><v>1390</v></c>')
-    data = replace_cell(data, INDICATOR_SHEET, "V4", lambda s: f'<c r="V4"{s}><f>A1*2</f></c>')
-    data = replace_cell(data, INDICATOR_SHEET, "V6", lambda s: f'<c r="V6"{s} t="e"><v>#DIV/0!</v></c>')
-    data = rewrite_zip(data, {"xl/worksheets/sheet2.xml": lambda b: b.replace(b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="U7:V7"/></mergeCells>', 1)})
+    data = replace_cell(base, INDICATOR_SHEET, "S4", lambda s: f'<c r="S4"{s}><f>1000+390</f><v>1390</v></c>')
+    data = replace_cell(data, INDICATOR_SHEET, "T4", lambda s: f'<c r="T4"{s}><f>A1*2</f></c>')
+    data = replace_cell(data, INDICATOR_SHEET, "T6", lambda s: f'<c r="T6"{s} t="e"><v>#DIV/0!</v></c>')
+    data = rewrite_zip(data, {"xl/worksheets/sheet2.xml": lambda b: b.replace(b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="S7:T7"/></mergeCells>', 1)})
     rf = _inspect(kit, data, tmp_path)
     assert rf.attributable
     by_cell = {(d.cell, d.code): d for d in rf.reading.diagnostics.items}
-    assert by_cell[("U4", "RETURN_FORMULA")].severity == "warning"
-    assert by_cell[("V4", "RETURN_FORMULA_NO_VALUE")].severity == "error"
-    assert "=A1*2" in by_cell[("V4", "RETURN_FORMULA_NO_VALUE")].message
-    assert by_cell[("V6", "RETURN_CELL_ERROR")].severity == "error" and "#DIV/0!" in by_cell[("V6", "RETURN_CELL_ERROR")].message
-    assert by_cell[("V7", "RETURN_MERGED_INPUT")].severity == "error" and "U7:V7" in by_cell[("V7", "RETURN_MERGED_INPUT")].message
-    assert ("U7", "RETURN_MERGED_INPUT") not in by_cell  # the first cell of a merge shows its value
+    assert by_cell[("S4", "RETURN_FORMULA")].severity == "warning"
+    assert by_cell[("T4", "RETURN_FORMULA_NO_VALUE")].severity == "error"
+    assert "=A1*2" in by_cell[("T4", "RETURN_FORMULA_NO_VALUE")].message
+    assert by_cell[("T6", "RETURN_CELL_ERROR")].severity == "error" and "#DIV/0!" in by_cell[("T6", "RETURN_CELL_ERROR")].message
+    assert by_cell[("T7", "RETURN_MERGED_INPUT")].severity == "error" and "S7:T7" in by_cell[("T7", "RETURN_MERGED_INPUT")].message
+    assert ("S7", "RETURN_MERGED_INPUT") not in by_cell  # the first cell of a merge shows its value
     values = {inp.spec.ref: inp.value for inp in rf.reading.inputs if inp.spec.sheet == INDICATOR_SHEET}
-    assert values["U4"] == 1390 and values["V4"] is None and values["V6"] is None
+    assert values["S4"] == 1390 and values["T4"] is None and values["T6"] is None
     assert all(d.file == "r.xlsx" for d in rf.reading.diagnostics.items)
 
 
 def test_shared_strings_are_read_and_checked(kit, tmp_path):
     _, _, base = kit
-    sheet, ref = INDICATOR_SHEET, "U5"
+    sheet, ref = INDICATOR_SHEET, "S5"
     rf = _inspect(kit, with_shared_string(base, sheet, ref, "共有文字列の備考"), tmp_path)
     assert rf.attributable and not rf.reading.diagnostics.errors
     assert next(i.value for i in rf.reading.inputs if i.spec.key == NOTE) == "共有文字列の備考"
@@ -251,7 +255,7 @@ def test_macros_and_external_links_are_flagged_as_warnings(kit, tmp_path):
     rf = _inspect(kit, with_macros(base), tmp_path, "m.xlsm")
     assert rf.attributable and [d.code for d in rf.reading.diagnostics.items] == ["RETURN_MACROS"]
     assert "実行せず" in rf.reading.diagnostics.items[0].message
-    rf = _inspect(kit, with_external_link(base, INDICATOR_SHEET, "U4"), tmp_path, "l.xlsx")
+    rf = _inspect(kit, with_external_link(base, INDICATOR_SHEET, "S4"), tmp_path, "l.xlsx")
     codes = [d.code for d in rf.reading.diagnostics.items]
     assert "RETURN_EXTERNAL_LINK" in codes and "RETURN_FORMULA" in codes and not rf.reading.diagnostics.errors
 
@@ -285,7 +289,7 @@ def test_cleaned_text_is_always_writable_and_never_silently_changed(text):
     from envplan.survey.return_safety import _BIDI, _CONTROL, _clean_text
 
     diags = DiagnosticList()
-    cleaned = _clean_text(text, "備考", "指標", "U5", diags)
+    cleaned = _clean_text(text, "備考", "指標", "S5", diags)
     ws = openpyxl.Workbook().active
     ws["A1"] = cleaned  # openpyxl refuses characters XML cannot hold: cleaned text never has them
     ws.parent.save(io.BytesIO())

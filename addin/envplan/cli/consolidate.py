@@ -11,7 +11,12 @@ from rich.table import Table
 
 from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail
 
-STATUS_JA = {"accepted": "[green]受理[/]", "rejected": "[red]差戻し[/]", "unchanged": "変更なし"}
+# Above this many files, the table lists only the files that need attention (差戻し, 未記入,
+# warnings): printing a table of a thousand rows takes seconds and nobody reads it.
+SUMMARY_OVER = 50
+SUMMARY_ROWS = 30
+
+STATUS_JA = {"accepted": "[green]受理[/]", "rejected": "[red]差戻し[/]", "unchanged": "変更なし", "superseded": "新しい提出あり", "blank": "[yellow]未記入[/]"}
 
 
 @app.command()
@@ -21,6 +26,7 @@ def consolidate(
     jobs: int = typer.Option(0, "--jobs", help="読み込みに使うプロセス数 （0 = ファイル数と CPU 数から自動）"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
     feedback: Path | None = typer.Option(None, "--feedback", help="差戻し・確認のファイルの出力先 （既定: 受付フォルダ内の 「フィードバック」）"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=f"ファイルが{SUMMARY_OVER}件を超えても、全件の表を出す"),
     allow_frozen: bool = typer.Option(False, "--allow-frozen", help="確定済みの年度の値の変更も取り込む （変更履歴に 「取込（確定年度）」 と記録）"),
 ) -> None:
     """返送された様式を検証してマスターに取り込む （差戻しがあれば終了コード1）。"""
@@ -63,33 +69,52 @@ def consolidate(
     if as_json:
         emit_json({"ok": result.rejected == 0, **result.to_json()})
     else:
-        _print(result)
+        _print(result, verbose=verbose)
     raise typer.Exit(EXIT_INVALID if result.rejected else EXIT_OK)
 
 
-def _print(result) -> None:  # type: ignore[no-untyped-def]
+def _print(result, *, verbose: bool = False) -> None:  # type: ignore[no-untyped-def]
     if not result.files:
         console.print(f"[yellow]受付フォルダ {escape(result.inbox)} に返送ファイルがありません。[/]返送された .xlsx ファイルを、このフォルダの直下に置いてください")
+    files = result.files
+    summary = len(files) > SUMMARY_OVER and not verbose
+    if summary:
+        attention = [f for f in files if f.status in ("rejected", "blank") or (f.warnings and f.status == "accepted")]
+        files = sorted(attention, key=lambda f: ({"rejected": 0, "blank": 1}.get(f.status, 2), f.file))[:SUMMARY_ROWS]
     table = Table(header_style="bold")
     for col in ("ファイル", "所管課", "結果", "変更", "エラー", "警告", "内容"):
         table.add_column(col, overflow="fold")
-    for f in result.files:
+    for f in files:
         first = (f.errors or f.warnings or [{"message": ""}])[0]
         where = f"{first.get('sheet', '')}!{first.get('cell', '')} " if first.get("cell") else ""
         # File names and the values quoted in messages are the departments' text, not markup.
         table.add_row(escape(f.file), escape(f.department_name or f.department or "－"), STATUS_JA[f.status], str(f.changes), str(len(f.errors)), str(len(f.warnings)), escape(where + first["message"]))
-    console.print(table)
+    if files:
+        console.print(table)
+    if summary:
+        shown = len(files)
+        need = sum(1 for f in result.files if f.status in ("rejected", "blank") or (f.warnings and f.status == "accepted"))
+        console.print(
+            f"ファイル {len(result.files):,} 件のうち、確認が必要な {need:,} 件"
+            + (f"の先頭 {shown} 件" if need > shown else "")
+            + "を表示しました（全件の表は --verbose、または --json で）"
+        )
     console.print(
-        f"{result.fy}年度: 受理 {result.accepted}、差戻し {result.rejected}、変更なし {result.unchanged}、変更した値 {result.changes} 件"
+        f"{result.fy}年度: 受理 {result.accepted}、差戻し {result.rejected}、未記入 {result.blank}、変更なし {result.unchanged}、新しい提出で置き換え {result.superseded}、変更した値 {result.changes} 件"
         + ("" if result.written else "（マスターは変更していません）")
     )
-    waiting = [r["department_name"] for r in result.submissions if r.get("status") == "未提出"]
+    waiting = [r["department_name"] for r in result.submissions if r.get("status") in ("未提出", "未記入")]
     if waiting:
-        console.print(f"未提出: {escape('、'.join(waiting))}")
+        console.print(f"未提出・未記入: {escape('、'.join(waiting))}")
     feedback = [f.feedback for f in result.files if f.feedback]
     if feedback:
         console.print(f"差戻し・確認のファイル {len(feedback)} 件: {escape(str(Path(feedback[0]).parent))}")
     if result.backup:
         console.print(f"前のマスターのバックアップ: {escape(result.backup)}")
+    if result.not_returns:
+        console.print(
+            f"[yellow]様式ではないため読み込まなかったファイル（送り状・PDF など）:[/] {escape('、'.join(result.not_returns))}"
+            "（内容をご確認ください。回答は様式の .xlsx で提出してもらってください）"
+        )
     if result.ignored:
         console.print(f"読み込まなかったもの（ロックファイル等。フォルダの中は読みません）: {escape('、'.join(result.ignored))}")

@@ -360,6 +360,8 @@ def consolidation_in_book(consolidation: Any, master: Path, inbox: Path, book: A
     if rejected:
         lines.append(f"差戻しの理由は、所管課に返すファイルとして {feedback_dir} に書きました。")
         lines += [f"・{f.file}" for f in rejected[:MAX_LISTED]]
+    if result.not_returns:
+        lines.append(f"様式ではないため読み込まなかったファイル（送り状・PDF など。内容をご確認ください）: {'、'.join(result.not_returns[:MAX_LISTED])}")
     if result.ignored:
         lines.append(f"様式ではないため無視したファイル: {'、'.join(result.ignored[:MAX_LISTED])}")
     return "\n".join(lines), "warning" if rejected else "info", result.to_json()

@@ -48,7 +48,10 @@ def read_number(raw: object, unit: str = "") -> NumberReading:
     if isinstance(raw, bool):
         return _fail("NUMBER_BOOLEAN", "TRUE/FALSE が入力されています。数値を入力してください")
     if isinstance(raw, (dt.date, dt.datetime, dt.time)):
-        return _fail("NUMBER_IS_DATE", f"日付（{raw}）が入力されています。数値を入力してください")
+        return _fail(
+            "NUMBER_IS_DATE",
+            f"日付（{raw}）として保存されています。セルの表示形式が「日付」のため、入力した数値が日付になりました。表示形式を「標準」に戻して、数値を入力してください",
+        )
     if isinstance(raw, (int, float)):
         value = float(raw)
         if math.isnan(value) or math.isinf(value):

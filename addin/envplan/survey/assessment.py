@@ -17,7 +17,7 @@ from envplan.survey.template_identity import TemplateIdentity
 from envplan.workbook.changes import MasterEdits
 from envplan.workbook.fields import FieldChange
 
-Status = Literal["accepted", "rejected", "unchanged"]
+Status = Literal["accepted", "rejected", "unchanged", "superseded", "blank"]
 
 
 class FileOutcome(BaseModel):
@@ -44,9 +44,12 @@ class ConsolidationResult(BaseModel):
     rejected: int
     unchanged: int
     changes: int
+    superseded: int = 0
+    blank: int = 0  # sent back as issued: 未記入 in the tracker
     written: bool  # the master was written (False when nothing changed)
     backup: str = ""
     ignored: list[str] = []
+    not_returns: list[str] = []  # files of a kind that is never a return (cover letters, PDFs)
     files: list[FileOutcome]
     submissions: list[dict[str, Any]] = []
 
@@ -64,6 +67,9 @@ class Assessment:
     status: Status = "rejected"
     superseded_by: str = ""
     feedback: str = ""
+    # (sheet, cell) → (input kind, unit) of the input cells a diagnostic is about: the feedback
+    # copy restores their number format and validation (the reading itself is not kept).
+    problem_inputs: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     @property
     def identity(self) -> TemplateIdentity | None:
@@ -120,6 +126,7 @@ class ConsolidationPlan:
     submissions_changed: bool
     plan_after: Plan
     ignored: list[str] = field(default_factory=list)
+    not_returns: list[str] = field(default_factory=list)
 
     @property
     def write_needed(self) -> bool:

@@ -13,7 +13,8 @@ Rules: a return must be ours (signature), of the master's fiscal year, with its
 definitions untouched and only fields its department owns; every value is
 read and checked by the same rules as `validate`. Errors reject the whole
 return (no partial writes); warnings are reported and the values accepted.
-Of two returns of one department, the later issued/saved wins, with a warning.
+Of several returns of one department, the latest that passes the checks is
+applied; a later rejected one is sent back and supersedes nothing.
 Running again on the same inbox changes nothing.
 """
 
@@ -30,7 +31,7 @@ from envplan.plan.years import fy_label
 from envplan.rules.freeze_rules import budget_frozen, value_frozen, year_frozen
 from envplan.survey.assessment import Assessment, ConsolidationPlan, ConsolidationResult
 from envplan.survey.feedback import write_feedback
-from envplan.survey.return_files import OpenSource, ReturnFile, list_inbox, read_returns
+from envplan.survey.return_files import OpenSource, ReturnFile, is_not_a_return, list_inbox, read_returns
 from envplan.survey.return_reader import CellDeviation, ReturnInput, same_value
 from envplan.survey.template_identity import TemplateIdentity, key_id
 from envplan.survey.template_issue import departments_to_issue, describe_value, project_lead
@@ -40,7 +41,8 @@ from envplan.workbook.io import ResultTable
 from envplan.workbook.layout import layout
 from envplan.workbook.validation import _check_values as check_values  # the same plausibility rules as validate
 
-SUBMITTED, RETURNED, NOT_SUBMITTED = "受理", "差戻し", "未提出"
+SUBMITTED, RETURNED, NOT_SUBMITTED, BLANK = "受理", "差戻し", "未提出", "未記入"
+MAX_BLANK_LISTED = 8
 MAX_DEVIATIONS_REPORTED = 40
 # Texts of a policy that belong to one evaluation year (the template leaves them blank for a new year).
 YEARLY_POLICY_TEXTS = ("results", "remaining_issues")
@@ -60,8 +62,13 @@ def _parse_time(text: str) -> dt.datetime:
 
 
 class Consolidator:
-    """Judges returns one by one as they are read, keeping in memory only the
-    latest return of each department (so memory does not grow with the inbox)."""
+    """Judges returns one by one as they are read, keeping in memory only two
+    returns of each department (so memory does not grow with the inbox): its
+    latest return, and its latest return that passes the checks (the one applied).
+
+    Every return is judged against the master as it was before the run, so the
+    verdict on a file never depends on which other files came with it: the
+    master after any split of the arrivals into runs is the master after one run."""
 
     def __init__(self, state: MasterState, *, at: str | None = None, allow_frozen: bool = False) -> None:
         self.state = state
@@ -69,8 +76,10 @@ class Consolidator:
         self.at = at or now_text()
         self.allow_frozen = allow_frozen
         self.done: list[Assessment] = []
-        self.latest: dict[str, Assessment] = {}
+        self.latest: dict[str, Assessment] = {}  # department → its latest return, passing or not
+        self.applied: dict[str, Assessment] = {}  # department → its latest return that passes the checks
         self.ignored: list[str] = []
+        self.not_returns: list[str] = []  # cover letters and the like, beside the returns
         self._owners = self._foreign_ids()
 
     def _foreign_ids(self) -> dict[str, str]:
@@ -100,17 +109,35 @@ class Consolidator:
             a.status = "rejected"
             self.done.append(a)
             return
-        earlier = self.latest.get(ident.department)
-        if earlier is None:
-            self.latest[ident.department] = a
-            return
-        newer, older = (a, earlier) if _time_key(a) >= _time_key(earlier) else (earlier, a)
-        self._supersede(older, newer)
-        self.latest[ident.department] = newer
+        self._judge(a)
+        cells = {(d.sheet, d.cell) for d in a.diagnostics if d.cell}
+        a.problem_inputs = {(i.spec.sheet, i.spec.ref): (i.spec.kind, i.spec.unit) for i in a.rf.reading.inputs if (i.spec.sheet, i.spec.ref) in cells} if a.rf.reading else {}
+        a.rf.reading = _slim(a.rf.reading)  # what is left to do needs the verdict, not the cells
+        self._place(a, ident.department)
+
+    def _place(self, a: Assessment, dept: str) -> None:
+        """Keep `a` if it is the department's latest return or its latest passing one;
+        whatever drops out of both is superseded (a rejected later return supersedes nothing)."""
+        before = [x for x in (self.latest.get(dept), self.applied.get(dept)) if x is not None]
+        latest = self.latest.get(dept)
+        if latest is None or _time_key(a) >= _time_key(latest):
+            self.latest[dept] = a
+        applied = self.applied.get(dept)
+        if a.status in ("accepted", "unchanged") and (applied is None or _time_key(a) >= _time_key(applied)):
+            self.applied[dept] = a
+        kept = {id(self.latest[dept]), id(self.applied.get(dept))}
+        seen: set[int] = set()
+        for x in (*before, a):
+            if id(x) in kept or id(x) in seen:
+                continue
+            seen.add(id(x))
+            newer = self.applied[dept] if x.status in ("accepted", "unchanged") else self.latest[dept]
+            self._supersede(x, newer)
 
     def _supersede(self, older: Assessment, newer: Assessment) -> None:
         older.superseded_by = newer.rf.file
-        older.status = "unchanged"
+        older.status = "superseded"
+        older.changes = []
         older.diagnostics = []
         older.add(
             "RETURN_SUPERSEDED",
@@ -118,19 +145,20 @@ class Consolidator:
             severity="warning",
             value=newer.rf.file,
         )
-        older.rf.reading = _slim(older.rf.reading)
         self.done.append(older)
 
-    # --- judging the latest return of each department ------------------------------
+    # --- the run's result -------------------------------------------------------------
 
     def finish(self) -> ConsolidationPlan:
         changes: list[FieldChange] = []
-        for dept in list(self.latest):
-            a = self.latest[dept]
-            self._judge(a)
-            self.done.append(a)
-            if a.status == "accepted":
-                changes += a.changes
+        for dept, a in self.latest.items():
+            applied = self.applied.get(dept)
+            if applied is not None:
+                self.done.append(applied)
+                if applied.status == "accepted":
+                    changes += applied.changes
+            if a is not applied:
+                self.done.append(a)
         plan_after = apply_to_plan(self.plan, changes)
         edits = resolve_edits(self.state, changes, plan_after)
         log = changelog_edit(self.state, changes)
@@ -143,7 +171,7 @@ class Consolidator:
             edits.tables.append(submissions_table(submissions, self.plan))
         order = {id(a): i for i, a in enumerate(self.done)}
         assessments = sorted(self.done, key=lambda a: (a.rf.file, order[id(a)]))
-        return ConsolidationPlan(self.plan.current_fy, self.at, assessments, changes, edits, submissions, changed, plan_after, self.ignored)
+        return ConsolidationPlan(self.plan.current_fy, self.at, assessments, changes, edits, submissions, changed, plan_after, self.ignored, self.not_returns)
 
     def _judge(self, a: Assessment) -> None:
         ident = a.identity
@@ -158,8 +186,7 @@ class Consolidator:
             )
             a.status = "rejected"
             return
-        recorded = self._recorded(ident.department)
-        if recorded is not None and recorded.get("sha256") == a.rf.sha256 and recorded.get("status") == SUBMITTED:
+        if self._imported_before(ident.department, a.rf.sha256):
             # This very file was imported before: never re-applied (staff edits since then stay).
             a.status = "unchanged"
             return
@@ -167,6 +194,7 @@ class Consolidator:
         self._deviations(a, reading.deviations, ident.department)
         for sheet in reading.extra_sheets:
             a.add("RETURN_EXTRA_SHEET", f"シート「{sheet}」は様式にないシートのため、取り込みません", sheet, severity="warning")
+        self._fractions(a, reading.inputs)
         allowed = [inp for inp in reading.inputs if self._may_write(a, inp, ident.department)]
         if not a.errors:
             a.changes = self._changes(a, allowed, ident)
@@ -175,7 +203,61 @@ class Consolidator:
             a.status = "rejected"
             a.changes = []
             return
+        missing = self._blank_required(reading.inputs, ident.fy)
+        if missing and not any(inp.edited for inp in reading.inputs if inp.spec.key[0] != "department"):
+            # Sent back as issued (perhaps with the contact filled) while it asks for figures:
+            # nothing to apply, and the tracker keeps chasing it (未記入); it supersedes nothing.
+            a.status = "blank"
+            a.changes = []
+            a.add("RETURN_BLANK", "入力欄がすべて空欄です（発行時のままです）。記入して提出し直してください", severity="warning")
+            return
+        if missing:
+            names = "、".join(inp.spec.label for inp in missing[:MAX_BLANK_LISTED])
+            more = f" ほか{len(missing) - MAX_BLANK_LISTED}か所" if len(missing) > MAX_BLANK_LISTED else ""
+            first = missing[0].spec
+            a.add("RETURN_REQUIRED_BLANK", f"記入が必要な欄が{len(missing)}か所空欄です: {names}{more}。分かる範囲で記入してください", first.sheet, first.ref, severity="warning")
         a.status = "accepted"
+
+    def _blank_required(self, inputs: list[ReturnInput], fy: int) -> list[ReturnInput]:
+        """The required inputs left blank: the actual each indicator is due to report this year
+        (the year its data lag reaches), each project's status (a co-department's is optional),
+        each policy's rating."""
+        blank = []
+        for inp in inputs:
+            key = inp.spec.key
+            ind = self.plan.indicator(key[1]) if key[0] == "value" else None
+            required = (
+                (ind is not None and key[3] == "actual" and key[2] == fy - ind.data_lag)
+                or (key[0] == "project" and key[3] == "status")
+                or (key[0] == "rating" and key[3] == "rating")
+            )
+            if required and inp.value is None:
+                blank.append(inp)
+        return blank
+
+    def _fractions(self, a: Assessment, inputs: list[ReturnInput]) -> None:
+        """A % indicator given 0.284 where its figures are like 28.4: a fraction typed for a percentage?"""
+        for inp in inputs:
+            spec = inp.spec
+            if spec.key[0] != "value" or spec.key[3] != "actual" or spec.unit not in ("%", "％") or not inp.edited:
+                continue
+            value = inp.value
+            if not isinstance(value, float) or not 0 < value <= 1:
+                continue
+            ind = self.plan.indicator(spec.key[1])
+            known = [v.actual for v in ind.values.values() if v.actual is not None] if ind else []
+            if ind is not None and ind.baseline_value is not None:
+                known.append(ind.baseline_value)
+            if known and max(abs(k) for k in known) <= 1:
+                continue  # an indicator of small percentages: nothing unusual
+            a.add(
+                "PERCENT_LOOKS_LIKE_FRACTION",
+                f"{spec.label}: {value:g} が入力されています（単位は%）。{value * 100:g}% のことなら {value * 100:g} と入力してください。{value:g}% で正しければ、このままで構いません",
+                spec.sheet,
+                spec.ref,
+                "warning",
+                inp.found,
+            )
 
     def _deviations(self, a: Assessment, deviations: list[CellDeviation], dept: str) -> None:
         names = {d.code: d.name for d in self.plan.departments}
@@ -203,6 +285,15 @@ class Consolidator:
             reported += 1
             if dev.mode == "info":
                 a.add("RETURN_IGNORED_CELL", f"このセルへの入力（「{dev.found[:40]}」）は取り込まれません。入力は黄色の欄にお願いします", dev.sheet, dev.ref, "warning", dev.found)
+            elif past := dev.what:
+                a.add(
+                    "RETURN_PAST_YEAR_EDITED",
+                    f"このセルは{past}の欄です（灰色: 様式からは変更できない年度です。黄色の欄は別の年度です）。"
+                    f"元に戻してください（発行時「{dev.issued[:40] or '（空欄）'}」）。過去の年度の値の訂正は、計画の事務局（環境部門）にご連絡ください",
+                    dev.sheet,
+                    dev.ref,
+                    value=dev.found,
+                )
             elif dev.issued:
                 a.add(
                     "RETURN_LOCKED_CHANGED",
@@ -389,7 +480,18 @@ class Consolidator:
         fy = self.plan.current_fy
         return next((r for r in self.state.submissions if r.get("fy") == fy and r.get("department") == dept), None)
 
+    def _imported_before(self, dept: str, sha256: str) -> bool:
+        """This very file's values were applied by an earlier run (and are never re-applied:
+        staff edits since then stay). A master from before 値を取り込んだファイル had only the status."""
+        recorded = self._recorded(dept)
+        if recorded is None:
+            return False
+        if recorded.get("applied_sha256"):
+            return bool(recorded.get("applied_sha256") == sha256)
+        return bool(recorded.get("sha256") == sha256 and recorded.get("status") == SUBMITTED)
+
     def _submissions(self) -> tuple[list[dict[str, Any]], bool]:
+        """The tracker shows each department's latest return; a rejected one notes whose values stand."""
         fy = self.plan.current_fy
         names = {d.code: d.name for d in self.plan.departments}
         rows = {(r.get("fy"), r.get("department")): dict(r) for r in self.state.submissions}
@@ -401,21 +503,34 @@ class Consolidator:
                 continue
             ident = a.identity
             assert ident is not None
-            first_error = a.errors[0].message if a.errors else ""
-            note = first_error if a.status == "rejected" else ("確認のお願い（警告）があります" if a.warnings else "")
+            recorded = self._recorded(dept) or {}
+            status = {"rejected": RETURNED, "blank": BLANK}.get(a.status, SUBMITTED)
+            if recorded.get("sha256") == a.rf.sha256 and recorded.get("status") == status:
+                continue  # the same verdict on the same file as the last run: nothing new to record
+            applied = self.applied.get(dept)
+            applied_file = applied.rf.file if applied else recorded.get("applied_file") or ""
+            applied_sha = applied.rf.sha256 if applied else recorded.get("applied_sha256") or ""
+            if a.status in ("rejected", "blank"):
+                note = a.errors[0].message if a.errors else a.diagnostics[0].message
+                if applied_file:
+                    note = f"{note}（先に受理した「{applied_file}」の値がそのまま有効です）"
+            else:
+                note = "確認のお願い（警告）があります" if a.warnings else ""
             rows[(fy, dept)] = _submission_row(
                 fy,
                 dept,
                 names.get(dept, dept),
-                RETURNED if a.status == "rejected" else SUBMITTED,
+                status,
                 received_at=self.at,
                 file=a.rf.file,
                 sha256=a.rf.sha256,
                 errors=len(a.errors),
                 warnings=len(a.warnings),
-                changes=len(a.changes),
+                changes=len(applied.changes) if applied and applied.status == "accepted" else 0,
                 issued_at=ident.issued_at,
                 note=note,
+                applied_file=applied_file,
+                applied_sha256=applied_sha,
             )
         order = {d.code: i for i, d in enumerate(self.plan.departments)}
         result = sorted(rows.values(), key=lambda r: (-(r.get("fy") or 0), order.get(r.get("department"), 999), str(r.get("department"))))
@@ -435,8 +550,8 @@ def submissions_table(rows: list[dict[str, Any]], plan: Plan) -> ResultTable:
     keys = [c.key for c in spec.columns]
     fy = plan.current_fy
     current = [r for r in rows if r.get("fy") == fy]
-    counts = {s: sum(1 for r in current if r.get("status") == s) for s in (SUBMITTED, RETURNED, NOT_SUBMITTED)}
-    note = f"{fy_label(fy)}: 受理 {counts[SUBMITTED]}、差戻し {counts[RETURNED]}、未提出 {counts[NOT_SUBMITTED]}（{spec.note}）"
+    counts = {s: sum(1 for r in current if r.get("status") == s) for s in (SUBMITTED, RETURNED, BLANK, NOT_SUBMITTED)}
+    note = f"{fy_label(fy)}: 受理 {counts[SUBMITTED]}、差戻し {counts[RETURNED]}、未記入 {counts[BLANK]}、未提出 {counts[NOT_SUBMITTED]}（{spec.note}）"
     status_col = keys.index("status")
     return ResultTable(
         sheet=spec.name,
@@ -446,7 +561,7 @@ def submissions_table(rows: list[dict[str, Any]], plan: Plan) -> ResultTable:
         rows=[[r.get(k) for k in keys] for r in rows],
         widths=[c.width for c in spec.columns],
         number_formats={0: '0"年度"'},
-        text_fills={status_col: {SUBMITTED: "C6EFCE", RETURNED: "F8CBAD", NOT_SUBMITTED: "FFE699"}},
+        text_fills={status_col: {SUBMITTED: "C6EFCE", RETURNED: "F8CBAD", BLANK: "FFE699", NOT_SUBMITTED: "FFE699"}},
     )
 
 
@@ -489,7 +604,10 @@ def prepare_consolidation(
     files, ignored = list_inbox(inbox)
     consolidator = Consolidator(state, allow_frozen=allow_frozen)
     # Folders are listed too (not read): a return filed in a subfolder must not go unnoticed.
-    consolidator.ignored = [p.name if p.is_file() else f"{p.name}/" for p in ignored if p.name != FEEDBACK_DIR_NAME and not p.name.startswith(".")]
+    consolidator.ignored = [
+        p.name if p.is_file() else f"{p.name}/" for p in ignored if p.name != FEEDBACK_DIR_NAME and not p.name.startswith(".") and not is_not_a_return(p)
+    ]
+    consolidator.not_returns = [p.name for p in ignored if is_not_a_return(p)]
     for i, rf in enumerate(read_returns(files, key, key_id(key), jobs=jobs, open_source=open_source), 1):
         consolidator.add(rf)
         if progress:
@@ -613,10 +731,13 @@ def result_of(cplan: ConsolidationPlan, master: Path, inbox: Path, backup: Path 
         accepted=cplan.count("accepted"),
         rejected=cplan.count("rejected"),
         unchanged=cplan.count("unchanged"),
+        superseded=cplan.count("superseded"),
+        blank=cplan.count("blank"),
         changes=len(cplan.changes),
         written=cplan.write_needed,
         backup=str(backup) if backup else "",
         ignored=cplan.ignored,
+        not_returns=cplan.not_returns,
         files=[a.outcome(plan) for a in cplan.assessments],
         submissions=[r for r in cplan.submissions if r.get("fy") == cplan.fy],
     )

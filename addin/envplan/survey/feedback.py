@@ -16,6 +16,7 @@ from openpyxl import Workbook
 
 from envplan.survey.assessment import Assessment, ConsolidationPlan
 from envplan.survey.return_safety import REFUSED_UNOPENED
+from envplan.survey.template_issue import input_number_format, validation_for
 from envplan.survey.template_layout import FEEDBACK_SHEET
 from envplan.workbook.io import CellMark, ResultTable
 from envplan.workbook.store import save_atomically
@@ -57,6 +58,7 @@ def feedback_for(a: Assessment, out_dir: Path, at: str) -> Path:
         suffix = ".xlsx"
     sink = OpenpyxlResultSink(wb)
     if keep_copy:
+        _restore_inputs(wb, a)
         sink.mark_cells([CellMark(d.sheet, d.cell, f"{d.message}", d.severity) for d in a.diagnostics if d.sheet in wb.sheetnames and d.cell])
     if FEEDBACK_SHEET in wb.sheetnames:
         wb.remove(wb[FEEDBACK_SHEET])  # the list of an earlier round
@@ -72,10 +74,27 @@ def feedback_for(a: Assessment, out_dir: Path, at: str) -> Path:
     return path
 
 
+def _restore_inputs(wb: Workbook, a: Assessment) -> None:
+    """Each problem input cell gets back the number format and validation it was issued with:
+    a cell left in a date format would read the clerk's corrected 5 as 1900-01-05 again."""
+    for (sheet, ref), (kind, unit) in a.problem_inputs.items():
+        if sheet not in wb.sheetnames:
+            continue
+        ws = wb[sheet]
+        ws[ref].number_format = input_number_format(kind)
+        if not any(ref in dv.sqref for dv in ws.data_validations.dataValidation):
+            dv = validation_for(kind, unit)
+            dv.add(ref)
+            ws.add_data_validation(dv)
+
+
 def _list_table(a: Assessment, at: str, is_copy: bool) -> ResultTable:
     if a.status == "rejected":
         head = "差し戻し: 次の「エラー」を直してください。"
         how = "色とコメントの付いたセルを直し、このファイルを保存して送り直してください（色は消さなくて構いません）。" if is_copy else "お送りした様式（.xlsx）に入力して送り直してください。"
+    elif a.status == "blank":
+        head = "未記入: 入力欄が空欄のまま提出されました。"
+        how = "このファイルに記入して保存し、送り直してください。"
     else:
         head = "受理しました。次の「警告」の箇所を確認してください。"
         how = "値が正しければ対応は不要です。誤りがあれば、このファイルを直して送り直してください。"

@@ -58,10 +58,20 @@ class ReturnFile:
         return self.reading is not None and self.reading.content is not None and not self.problems
 
 
+# What departments attach beside their return (a cover letter, a scan, a mail): listed to the
+# section as "not a return", never judged as the department's 差戻し.
+NOT_RETURN_SUFFIXES = (".docx", ".doc", ".docm", ".pdf", ".txt", ".rtf", ".odt", ".msg", ".eml", ".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".pptx", ".ppt", ".zip")
+
+
+def is_not_a_return(path: Path) -> bool:
+    """A file of a kind that is never a return (by its extension)."""
+    return path.is_file() and path.suffix.lower() in NOT_RETURN_SUFFIXES
+
+
 def is_ignored(path: Path) -> bool:
     """Not a return: office lock files, hidden files, folders."""
     name = path.name
-    return path.is_dir() or name.startswith(("~$", ".~lock.", ".")) or name.lower() in ("thumbs.db", "desktop.ini")
+    return path.is_dir() or name.startswith(("~$", ".~lock.", ".")) or name.lower() in ("thumbs.db", "desktop.ini") or is_not_a_return(path)
 
 
 def list_inbox(inbox: Path) -> tuple[list[Path], list[Path]]:
@@ -127,6 +137,7 @@ def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: Op
         rf.problems.append(_error("RETURN_UNREADABLE", f"ワークブックとして読めません（{type(e).__name__}: {e}）。保存し直して送ってください", rf.file))
         return rf
     return_safety.annotate(reading, safety)  # Issue 7: formulas, error values, merges, invisible characters in inputs
+    _percent_points(reading, data)
     for d in reading.diagnostics.items:
         d.file = rf.file
     bad_signature = check_signature(reading, key, key_fingerprint)
@@ -140,6 +151,71 @@ def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: Op
         reading.content.manifest = {}  # verified; the deviations already say what differs
     rf.reading = reading
     return rf
+
+
+PERCENT_UNITS = ("%", "％")
+BUILTIN_PERCENT_FORMATS = {9, 10}  # 0% and 0.00%
+
+
+def _percent_points(reading: ReturnReading, data: bytes) -> None:
+    """A % indicator's cell shown as a percentage (「28.4%」 typed in Excel or LibreOffice is
+    stored as 0.284) is read as the percent points the clerk saw: 28.4, like the same text
+    typed as a string. Only the few % inputs holding a number are looked up in the XML."""
+    wanted = [inp for inp in reading.inputs if inp.spec.unit in PERCENT_UNITS and inp.spec.kind == "number" and isinstance(inp.found, (int, float)) and not isinstance(inp.found, bool) and inp.value is not None]
+    if not wanted:
+        return
+    formats = cell_number_formats(data, {(inp.spec.sheet, inp.spec.ref) for inp in wanted})
+    for inp in wanted:
+        if formats.get((inp.spec.sheet, inp.spec.ref), "") == "percent":
+            inp.value = round(float(inp.found) * 100, 10)
+
+
+def cell_number_formats(data: bytes, cells: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(sheet, ref) → "percent" or "other", for the given cells, by regular expressions on the
+    (already safety-scanned) XML parts: no parser builds the workbook for this."""
+    import html
+
+    out: dict[tuple[str, str], str] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = set(z.namelist())
+            book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            styles = z.read("xl/styles.xml").decode("utf-8", "replace") if "xl/styles.xml" in names else ""
+            targets = {}
+            for tag in re.findall(r"<Relationship\b[^>]*>", rels):
+                rid, target = re.search(r'\bId="([^"]*)"', tag), re.search(r'\bTarget="([^"]*)"', tag)
+                if rid and target:
+                    t = target[1].lstrip("/")
+                    targets[rid[1]] = t if t.startswith("xl/") else f"xl/{t}"
+            parts = {}
+            for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
+                name, rid = re.search(r'\bname="([^"]*)"', tag), re.search(r'\br:id="([^"]*)"', tag)
+                if name and rid and rid[1] in targets:
+                    parts[html.unescape(name[1])] = targets[rid[1]]
+            percent_ids = set(BUILTIN_PERCENT_FORMATS)
+            for num_id, code in re.findall(r'<numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', styles):
+                if "%" in re.sub(r'"[^"]*"|\\.', "", html.unescape(code)):
+                    percent_ids.add(int(num_id))
+            xfs_block = re.search(r"<cellXfs\b.*?</cellXfs>", styles, re.S)
+            xf_formats = [int(m[1]) if m[1] else 0 for m in re.finditer(r'<xf\b(?:[^>]*?numFmtId="(\d+)")?[^>]*>', xfs_block[0])] if xfs_block else []
+            by_sheet: dict[str, list[str]] = {}
+            for sheet, ref in cells:
+                by_sheet.setdefault(sheet, []).append(ref)
+            for sheet, refs in by_sheet.items():
+                part = parts.get(sheet)
+                if part is None or part not in names:
+                    continue
+                xml = z.read(part).decode("utf-8", "replace")
+                for ref in refs:
+                    tag = re.search(rf'<c\b[^>]*\br="{ref}"[^>]*>', xml)
+                    style = re.search(r'\bs="(\d+)"', tag[0]) if tag else None
+                    xf = int(style[1]) if style else 0
+                    fmt = xf_formats[xf] if xf < len(xf_formats) else 0
+                    out[(sheet, ref)] = "percent" if fmt in percent_ids else "other"
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return out
+    return out
 
 
 def _saved_at(data: bytes) -> str:
@@ -196,4 +272,4 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-__all__ = ["ReturnFile", "inspect_return", "read_returns", "list_inbox"]
+__all__ = ["ReturnFile", "inspect_return", "read_returns", "list_inbox", "is_not_a_return"]

@@ -26,7 +26,7 @@ from typing import Any
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.numbers import read_number
 from envplan.survey.template_identity import SignedContent, TemplateIdentity, canonical, signature_ok
-from envplan.survey.template_layout import CHOICES, FEEDBACK_SHEET, FORMAT, IDENTITY_SHEET, TEMPLATE_VERSION, TEXT_LIMIT, InputSpec, SheetMode
+from envplan.survey.template_layout import CHOICES, FEEDBACK_SHEET, FORMAT, IDENTITY_SHEET, INDICATOR_SHEET, TEMPLATE_VERSION, TEXT_LIMIT, InputSpec, SheetMode
 from envplan.workbook.cells import Cell, CellReader, col_letter
 from envplan.workbook.fields import decode_key
 from envplan.workbook.io import SheetGrid, WorkbookSource
@@ -68,6 +68,7 @@ class CellDeviation:
     issued: str  # canonical text; "" when the cell was blank
     found: str
     mode: SheetMode
+    what: str = ""  # a grey year cell of an indicator row: 「S01 2019年度の実績値」
 
 
 @dataclass
@@ -124,19 +125,56 @@ def read_return(source: WorkbookSource) -> ReturnReading:
         manifest_by_sheet.setdefault(sheet, {})[ref] = text
     rd = CellReader(diags)
     for sheet, mode in content.sheets:
+        if sheet not in names and not inputs_by_sheet.get(sheet):
+            # A sheet without inputs (記入方法): nothing is lost, and a feedback copy could not restore it.
+            diags.warning("RETURN_GUIDE_SHEET_MISSING", f"シート「{sheet}」が削除されています。入力欄のないシートのため、取り込みには影響しません", sheet)
+            continue
         if sheet not in names:
             diags.error("RETURN_SHEET_MISSING", f"シート「{sheet}」がありません。シートを削除したり名前を変えたりせずに提出してください", sheet)
             continue
         grid = source.grid(sheet)
         specs = inputs_by_sheet.get(sheet, [])
         issued = manifest_by_sheet.get(sheet, {})
+        if mode == "strict":
+            change = structural_change(grid, issued)
+            if change:
+                # One message naming what to undo, instead of a message for every shifted cell;
+                # nothing of this sheet is read (the inputs are not where they were issued).
+                diags.error("RETURN_STRUCTURE_CHANGED", change, sheet)
+                continue
         for spec in specs:
             row, col = parse_ref(spec.ref)
             cell = grid.cell(row, col)
             value = _typed(rd, cell, spec)
+            if spec.key[0] == "department" and spec.key[2] == "phone" and isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                diags.warning(
+                    "PHONE_AS_NUMBER",
+                    f"電話番号が数値として入力されています（{value}）。先頭の0が消えていることがあります。「03-1234-5678」のように、ハイフンを付けて入力してください",
+                    spec.sheet,
+                    spec.ref,
+                    cell.value,
+                )
             reading.inputs.append(ReturnInput(spec, cell.value, value, issued_value(spec, issued.get(spec.ref, ""))))
-        reading.deviations += _deviations(grid, issued, {s.ref for s in specs}, mode)
+        deviations = _deviations(grid, issued, {s.ref for s in specs}, mode)
+        if sheet == INDICATOR_SHEET:
+            for dev in deviations:
+                dev.what = _year_cell(issued, dev.ref)
+        reading.deviations += deviations
     return reading
+
+
+TEMPLATE_HEADER_ROW = 3  # the indicator sheet's heading row (years as 「2019年度」)
+INDICATOR_KIND_COL = "I"  # 区分: 実績値 / 備考 / 計画値
+
+
+def _year_cell(issued: dict[str, str], ref: str) -> str:
+    """「S01 2019年度の実績値」 for a year cell of an indicator row, from the cells as issued."""
+    col = "".join(ch for ch in ref if ch.isalpha())
+    row = ref[len(col) :]
+    header = issued.get(f"{col}{TEMPLATE_HEADER_ROW}", "")
+    if not (header.endswith("年度") and header[:-2].isdigit()) or not issued.get(f"A{row}"):
+        return ""
+    return f"{issued[f'A{row}']} {header}の{issued.get(f'{INDICATOR_KIND_COL}{row}') or '値'}"
 
 
 def issued_value(spec: InputSpec, text: str) -> Any:
@@ -166,6 +204,66 @@ def _typed(rd: CellReader, cell: Cell, spec: InputSpec) -> Any:
     if len(text) > TEXT_LIMIT:
         rd.diags.warning("TEXT_TOO_LONG", f"{spec.label}が{len(text):,}字あります（目安は{TEXT_LIMIT:,}字以内）。貼り付けの誤りがないか確認してください", cell.sheet, cell.ref)
     return text or None
+
+
+FIRST_BODY_ROW = TEMPLATE_HEADER_ROW + 1
+KEY_COLS = (1, 2)  # locked on every strict sheet: ID and name (or number)
+
+
+def structural_change(grid: SheetGrid, issued: dict[str, str]) -> str:
+    """A row inserted or deleted, rows sorted, or a column inserted, on a sheet of fixed layout:
+    the message saying what to undo, or "" when the rows and columns are where they were issued."""
+    width = max([grid.max_col] + [parse_ref(ref)[1] for ref in issued]) + 1
+    header_issued = [issued.get(f"{col_letter(c)}{TEMPLATE_HEADER_ROW}", "") for c in range(1, width + 1)]
+    header_found = [canonical(grid.value(TEMPLATE_HEADER_ROW, c)) for c in range(1, width + 1)]
+    last = max((i for i, t in enumerate(header_issued) if t), default=-1)
+    if last >= 0 and header_found[: last + 1] != header_issued[: last + 1]:
+        for i in range(last + 1):
+            if header_found[i] != header_issued[i] and header_found[i + 1 : last + 2] == header_issued[i : last + 1]:
+                return f"{col_letter(i + 1)}列に列が挿入されています（見出し「{header_found[i] or '空欄'}」）。挿入した列を削除して、元の形に戻してから提出してください"
+            if header_found[i] != header_issued[i] and header_found[i : last] == header_issued[i + 1 : last + 1]:
+                return f"{col_letter(i + 1)}列（見出し「{header_issued[i]}」）が削除されています。お送りした様式の形に戻してから提出してください"
+    issued_rows = sorted({int(ref[len(ref.rstrip('0123456789')) :]) for ref in issued if ref[: len(ref.rstrip('0123456789'))] == "A"} - set(range(FIRST_BODY_ROW)))
+    if not issued_rows:
+        return ""
+    top = max(issued_rows[-1], grid.max_row)
+
+    def key(r: int, source: Any) -> tuple[str, ...]:
+        return tuple(source(r, c) for c in KEY_COLS)
+
+    before = [key(r, lambda r, c: issued.get(f"{col_letter(c)}{r}", "")) for r in range(FIRST_BODY_ROW, issued_rows[-1] + 1)]
+    after = [key(r, lambda r, c: canonical(grid.value(r, c))) for r in range(FIRST_BODY_ROW, top + 1)]
+    while after and not any(after[-1]):
+        after.pop()
+    if after == before:
+        return ""
+    n_more = len(after) - len(before)
+    if n_more > 0:
+        extra = _extra_rows(after, before)
+        # Rows added below the table are cells like any other (another department's row is named as such).
+        extra = extra if any(i < len(before) for i in extra) else []
+        if extra:
+            rows = "・".join(str(FIRST_BODY_ROW + i) for i in extra)
+            return f"{rows}行目に行が挿入されています。挿入した行を削除して（行の削除）、元の形に戻してから提出してください"
+    if n_more < 0:
+        gone = _extra_rows(before, after)
+        if gone:
+            rows = "・".join(f"{FIRST_BODY_ROW + i}行目（{before[i][0] or '空欄'}）" for i in gone)
+            return f"発行時の{rows}が削除されています。お送りした様式（削除する前のファイル）に戻して入力してください"
+    if sorted(after) == sorted(before):
+        return "行が並べ替えられています。並べ替えを元に戻して（A列の指標ID・プロジェクトIDが発行時の順になるように）から提出してください"
+    return ""
+
+
+def _extra_rows(longer: list[tuple[str, ...]], shorter: list[tuple[str, ...]]) -> list[int]:
+    """Indexes of `longer` that, removed, leave `shorter` (greedy; [] when it does not)."""
+    extra, j = [], 0
+    for i, row in enumerate(longer):
+        if j < len(shorter) and row == shorter[j]:
+            j += 1
+        else:
+            extra.append(i)
+    return extra if j == len(shorter) and len(extra) == len(longer) - len(shorter) else []
 
 
 def _deviations(grid: SheetGrid, issued: dict[str, str], inputs: set[str], mode: SheetMode) -> list[CellDeviation]:

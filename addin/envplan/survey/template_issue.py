@@ -86,11 +86,18 @@ def dept_policies(plan: Plan, dept: str) -> list[Policy]:
     return [p for p in plan.policies if p.department == dept]
 
 
-def template_years(plan: Plan, fy: int) -> list[int]:
-    """Year columns of the indicator sheet: the plan's years up to `fy`, and every year a lag reaches."""
-    lag = max((i.data_lag for i in plan.indicators), default=0)
-    years = set(plan.years()) | set(range(fy - lag, fy + 1))
-    return sorted(y for y in years if y <= fy)
+def template_years(plan: Plan, fy: int, indicators: list[Indicator]) -> list[int]:
+    """Year columns of the department's indicator sheet, up to `fy`: the years its indicators have
+    a value for or ask for. Not the plan's other years (another department's baseline year, or a
+    baseline year whose value is in the 基準値 column): they would be empty columns."""
+    years: set[int] = set()
+    for ind in indicators:
+        years.update(y for y, v in ind.values.items() if v.actual is not None or v.plan is not None or v.note)
+        years.update(input_years(plan, ind, fy))
+    if not years:
+        years.add(fy)
+    # No gaps: a year between two shown years stays, so the row reads as a time series.
+    return list(range(min(years), min(max(years), fy) + 1)) if min(years) <= fy else [fy]
 
 
 # --- the workbook -------------------------------------------------------------
@@ -278,7 +285,7 @@ def _header(ws: Worksheet, row: int, headers: list[tuple[str, float]]) -> None:
 
 def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicators: list[Indicator]) -> None:
     ws = book.sheet(INDICATOR_SHEET, "strict")
-    years = template_years(plan, fy)
+    years = template_years(plan, fy, indicators)
     st.write_title(ws, f"指標の実績（{dept.name}・{fy_label(fy)}）", "黄色の欄に入力してください。灰色の欄は変更できません。")
     fixed = [("指標ID", 10), ("指標名", 30), ("単位", 10), ("方向", 12), ("目標（原文）", 28), ("基準年度", 9), ("基準値", 10), ("データの遅れ", 9), ("区分", 7)]
     _header(ws, 3, fixed)
@@ -304,7 +311,7 @@ def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicat
                 book.locked(ws, r, 4, DIRECTION_LABELS[ind.direction])
                 book.locked(ws, r, 5, ind.target_wording, wrap=True)
                 book.locked(ws, r, 6, ind.baseline_fy, fmt=st.YEAR_FORMAT)
-                book.locked(ws, r, 7, ind.baseline_value, fmt=st.NUMBER_FORMAT)
+                book.locked(ws, r, 7, ind.baseline_value, fmt=st.number_format_for(ind.baseline_value))
                 book.locked(ws, r, 8, f"{ind.data_lag}年" if ind.data_lag else "なし")
             else:
                 for c in range(2, 9):
@@ -321,9 +328,9 @@ def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicat
                 if kind != "plan" and y in open_years:
                     what = "実績値" if kind == "actual" else "備考"
                     label = f"{ind.id} {ind.name} {y}年度の{what}"
-                    book.input(ws, r, c, current, ("value", ind.id, y, kind), "number" if kind == "actual" else "text", label, ind.unit if kind == "actual" else "", fmt=st.NUMBER_FORMAT if kind == "actual" else "")
+                    book.input(ws, r, c, current, ("value", ind.id, y, kind), "number" if kind == "actual" else "text", label, ind.unit if kind == "actual" else "", fmt=st.INPUT_NUMBER_FORMAT if kind == "actual" else "")
                 else:
-                    book.locked(ws, r, c, current, fmt=st.NUMBER_FORMAT if kind != "note" else "", wrap=kind == "note")
+                    book.locked(ws, r, c, current, fmt=st.number_format_for(current) if kind != "note" else "", wrap=kind == "note")
             r += 1
     ws.freeze_panes = ws.cell(4, 3)
     st.a4(ws, landscape=True)
@@ -519,35 +526,45 @@ def _validations(book: _Book) -> None:
     for spec in book.inputs:
         groups.setdefault((spec.sheet, spec.kind, spec.unit), []).append(spec)
     for (sheet, kind, unit), specs in groups.items():
-        ws = book.wb[sheet]
-        if kind == "number":
-            dv = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True, errorStyle="warning")
-            dv.errorTitle = "数値の入力"
-            dv.error = "数値を入力してください。値がないときは空欄または「－」です（「はい」でこのまま確定できます）。"
-            dv.promptTitle = "実績値"
-            dv.prompt = f"数値を入力（単位: {unit}）" if unit else "数値を入力"
-        elif kind == "amount":
-            dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True, errorStyle="warning")
-            dv.errorTitle = "金額の入力"
-            dv.error = "0以上の金額を数字で入力してください。"
-            dv.promptTitle = "事業費"
-            dv.prompt = f"金額を入力（単位: {unit}）" if unit else "金額を入力"
-        elif kind.startswith("choice:"):
-            options = CHOICES[kind.split(":", 1)[1]]
-            dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True, errorStyle="stop")
-            dv.errorTitle = "一覧から選んでください"
-            dv.error = "次のいずれかを選んでください: " + "、".join(options)
-            dv.promptTitle = "選択"
-            dv.prompt = "一覧から選んでください"
-        else:
-            dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(TEXT_LIMIT), allow_blank=True, errorStyle="warning")
-            dv.errorTitle = "文字数"
-            dv.error = f"{TEXT_LIMIT}字以内で入力してください。"
-        dv.showErrorMessage = True
-        dv.showInputMessage = bool(dv.prompt)
+        dv = validation_for(kind, unit)
         for spec in specs:
             dv.add(spec.ref)
-        ws.add_data_validation(dv)
+        book.wb[sheet].add_data_validation(dv)
+
+
+def input_number_format(kind: str) -> str:
+    """The number format an input cell of this kind is issued with (restored in feedback copies)."""
+    return "#,##0" if kind == "amount" else st.INPUT_NUMBER_FORMAT
+
+
+def validation_for(kind: str, unit: str) -> DataValidation:
+    """The data validation of an input cell of this kind (no cells yet)."""
+    if kind == "number":
+        dv = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True, errorStyle="warning")
+        dv.errorTitle = "数値の入力"
+        dv.error = "数値を入力してください。値がないときは空欄または「－」です（「はい」でこのまま確定できます）。"
+        dv.promptTitle = "実績値"
+        dv.prompt = f"数値を入力（単位: {unit}）" if unit else "数値を入力"
+    elif kind == "amount":
+        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True, errorStyle="warning")
+        dv.errorTitle = "金額の入力"
+        dv.error = "0以上の金額を数字で入力してください。"
+        dv.promptTitle = "事業費"
+        dv.prompt = f"金額を入力（単位: {unit}）" if unit else "金額を入力"
+    elif kind.startswith("choice:"):
+        options = CHOICES[kind.split(":", 1)[1]]
+        dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True, errorStyle="stop")
+        dv.errorTitle = "一覧から選んでください"
+        dv.error = "次のいずれかを選んでください: " + "、".join(options)
+        dv.promptTitle = "選択"
+        dv.prompt = "一覧から選んでください"
+    else:
+        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(TEXT_LIMIT), allow_blank=True, errorStyle="warning")
+        dv.errorTitle = "文字数"
+        dv.error = f"{TEXT_LIMIT}字以内で入力してください。"
+    dv.showErrorMessage = True
+    dv.showInputMessage = bool(dv.prompt)
+    return dv
 
 
 def _identity_sheet(wb: Workbook, content: SignedContent, signature: str) -> None:

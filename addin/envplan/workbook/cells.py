@@ -125,6 +125,17 @@ class CellReader:
         normalised = {unicodedata.normalize("NFKC", k): v for k, v in mapping.items()}
         if text in normalised:
             return normalised[text]
+        folded = {_fold_choice(k): (k, v) for k, v in mapping.items()}
+        if len(folded) == len(mapping) and _fold_choice(text) in folded:
+            label, stored = folded[_fold_choice(text)]
+            self.diags.warning(
+                "CHOICE_VARIANT",
+                f"{what or 'この欄'}の「{text}」を「{label}」として読みました。一覧から選ぶと確実です",
+                cell.sheet,
+                cell.ref,
+                cell.value,
+            )
+            return stored
         self.diags.error(
             "CHOICE_INVALID",
             f"{what or 'この欄'}の「{text}」は選択肢にありません。次のいずれかを選んでください: {'、'.join(mapping)}",
@@ -149,3 +160,20 @@ class CellReader:
             return False
         self.diags.error("CHOICE_INVALID", f"{what or 'この欄'}は「○」または空欄で入力してください", cell.sheet, cell.ref, value)
         return False
+
+
+# Obvious other spellings of a choice word (予定通り for 予定どおり, 完了済み for 完了): read with a
+# warning. Only when the folding keeps every option of the list distinct, so it never guesses.
+_CHOICE_SPELLINGS = (("通り", "どおり"), ("どうり", "どおり"), ("遅延", "遅れ"), ("遅れている", "遅れ"), ("前倒し済み", "前倒し"))
+_CHOICE_DROPPED = " 　。、.,・「」『』()（）"
+
+
+def _fold_choice(text: str) -> str:
+    t = unicodedata.normalize("NFKC", text)
+    t = "".join(ch for ch in t if ch not in _CHOICE_DROPPED)
+    for variant, word in _CHOICE_SPELLINGS:
+        t = t.replace(variant, word)
+    for tail in ("済み", "済", "です", "である"):
+        if t.endswith(tail) and len(t) > len(tail):
+            t = t[: -len(tail)]
+    return t

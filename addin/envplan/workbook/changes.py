@@ -16,7 +16,7 @@ produce changes, so all of them are applied and logged the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
@@ -222,6 +222,10 @@ def _has_header(source: WorkbookSource, key: str, names: set[str]) -> bool:
     return any(str(grid.value(HEADER_ROW, c) or "").strip() == first for c in range(1, grid.max_col + 1))
 
 
+# Columns added to a result sheet after masters were in use (a master without them still reads).
+LATER_COLUMNS: dict[str, set[str]] = {"submissions": {"applied_file", "applied_sha256"}}
+
+
 def _result_rows(source: WorkbookSource, key: str, names: set[str]) -> list[dict[str, Any]]:
     """Rows kept on a result sheet we maintain (submissions, change log).
     A sheet that has content but no header is refused: rewriting it would lose history."""
@@ -235,6 +239,10 @@ def _result_rows(source: WorkbookSource, key: str, names: set[str]) -> list[dict
         return []
     diags = DiagnosticList()
     table = read_table(grid, spec, diags)
+    if table is None and LATER_COLUMNS.get(key):
+        # A master written before these columns existed: read it without them.
+        diags = DiagnosticList()
+        table = read_table(grid, replace(spec, columns=tuple(c for c in spec.columns if c.key not in LATER_COLUMNS[key])), diags)
     if table is None:
         raise MasterStateError(f"「{spec.name}」シートを読めません: {'; '.join(d.message for d in diags.errors)}")
     return [{k: _plain(row[k].value) for k in table.columns} for row in table.rows]

@@ -6,6 +6,7 @@ row 3 the header, data from row 4. Columns are found by their header text.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -54,6 +55,10 @@ class SheetSpec:
         return self.year_width is not None
 
 
+MAX_SHEET_NAME = 31  # Excel's limit
+SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
+
+
 @dataclass(frozen=True)
 class Layout:
     sheets: dict[str, SheetSpec]
@@ -63,7 +68,18 @@ class Layout:
         return self.sheets[key]
 
     def policy_sheet_name(self, code: str) -> str:
-        return self.sheets["policy_form"].name.replace("{code}", code)
+        """The evaluation sheet's name for a policy code, one Excel accepts: at most 31
+        characters, none of []:*?/\\ (replaced by ＿), not starting or ending with '.
+        A code too long is cut, with a short hash of the whole code so that two long
+        codes never share a sheet (the reader finds forms by their content, not their name)."""
+        pattern = self.sheets["policy_form"].name
+        safe = "".join("＿" if ch in SHEET_NAME_FORBIDDEN else ch for ch in code)
+        name = pattern.replace("{code}", safe)
+        if len(name) > MAX_SHEET_NAME or safe != code:
+            digest = hashlib.sha1(code.encode("utf-8")).hexdigest()[:4]
+            room = MAX_SHEET_NAME - len(pattern.replace("{code}", "")) - len(digest) - 1
+            name = pattern.replace("{code}", f"{safe[:room]}~{digest}")
+        return name.strip("'")
 
 
 @lru_cache(maxsize=1)

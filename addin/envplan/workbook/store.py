@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from envplan.workbook.xlsx_style import excel_print_titles
+
 try:  # POSIX: a lock the kernel releases when its process dies
     import fcntl
 except ImportError:  # Windows
@@ -189,7 +191,8 @@ def _saved_beside(workbook: Any, path: Path, prefix: str, suffix: str) -> Iterat
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        workbook.save(tmp)
+        with excel_print_titles(workbook):
+            workbook.save(tmp)
         yield tmp
     finally:
         tmp.unlink(missing_ok=True)

@@ -155,6 +155,14 @@ def check_plan(plan: Plan, reading: MasterReading) -> DiagnosticList:
         for ind_id in pol.reference_indicators:
             if ind_id not in ids:
                 diags.error("UNKNOWN_INDICATOR", f"参考指標「{ind_id}」は指標シートにありません", *at(("policy", pol.code, f"indicator:{ind_id}")), value=ind_id)
+        sheet_name = lay.policy_sheet_name(pol.code)
+        if sheet_name != lay["policy_form"].name.replace("{code}", pol.code):
+            diags.warning(
+                "POLICY_CODE_SHEET_NAME",
+                f"施策コード「{pol.code}」はそのままではシート名にできません（31字まで、[]:*?/\\ は使えません）。評価票のシート名は「{sheet_name}」になります",
+                *at(("policy", pol.code, "code")),
+                value=pol.code,
+            )
         if len(pol.reference_indicators) > plan.settings.max_reference_indicators:
             diags.warning(
                 "TOO_MANY_REFERENCE_INDICATORS",

@@ -282,7 +282,8 @@ def _choice_validations(ws: Worksheet, spec: SheetSpec, last_row: int, words: Lo
         rng = f"{col_letter(c)}{FIRST_DATA_ROW}:{col_letter(c)}{end}"
         header = words.fill(col.header)
         if col.type == "choice" and col.list:
-            dv = DataValidation(type="list", formula1=f"=list_{col.list}", allow_blank=not col.required)
+            # Stored without "=", as Excel writes it (Excel shows it with one in the dialog).
+            dv = DataValidation(type="list", formula1=f"list_{col.list}", allow_blank=not col.required)
             dv.error = f"{header}は一覧から選んでください"
             dv.errorTitle = "入力できない値です"
             dv.prompt = f"{header}を一覧から選んでください"
@@ -486,7 +487,7 @@ def write_policy_form(wb: Workbook, plan: Plan, policy: Policy) -> Worksheet:
 
 def _form_validations(ws: Worksheet, writer: Any) -> None:
     for ref, list_name in writer.choice_cells:
-        dv = DataValidation(type="list", formula1=f"=list_{list_name}", allow_blank=True)
+        dv = DataValidation(type="list", formula1=f"list_{list_name}", allow_blank=True)
         dv.add(ref)
         ws.add_data_validation(dv)
 

@@ -57,9 +57,7 @@ class OpenpyxlMasterSink(OpenpyxlResultSink):
                     cell.alignment = st.WRAP
             for (ri, ci), target in append.links.items():
                 if ri == i:
-                    cell = ws.cell(r, ci + 1)
-                    cell.hyperlink = f"#{target}"
-                    cell.font = st.LINK_FONT
+                    st.internal_link(ws.cell(r, ci + 1), target)  # a location in the book, as Excel writes it
         new_last = max(max_row, last + len(append.rows))
         if table is not None:
             _set_ref(table, f"{col_letter(min_col)}{min_row}:{col_letter(max_col)}{new_last}")

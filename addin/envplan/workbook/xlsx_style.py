@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from openpyxl.cell.cell import Cell as XlCell
@@ -39,8 +41,25 @@ UNLOCKED = Protection(locked=False)
 TABLE_STYLE = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
 
 YEAR_FORMAT = '0"年度"'
-# Numbers as typed: thousands separators, decimals only when present.
+# Numbers as typed: thousands separators, decimals only when present. (Excel shows a whole
+# number in it as 「1,324.」 with the point; LibreOffice hides the point. The templates use
+# number_format_for and INPUT_NUMBER_FORMAT instead.)
 NUMBER_FORMAT = "#,##0.########"
+# An input cell: any number typed shows as typed in Excel and LibreOffice (1324, 1324.5),
+# never rounded by a fixed count of decimals, never with a trailing point.
+INPUT_NUMBER_FORMAT = "General"
+MAX_SHOWN_DECIMALS = 8
+
+
+def number_format_for(value: Any) -> str:
+    """The format that shows this very number with thousands separators and exactly its
+    decimals (1,324 / 1,324.5), in Excel as in LibreOffice; General for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return INPUT_NUMBER_FORMAT
+    if float(value).is_integer():
+        return "#,##0"
+    decimals = f"{abs(float(value)):.{MAX_SHOWN_DECIMALS}f}".rstrip("0").split(".")[1]
+    return "#,##0." + "0" * len(decimals)
 
 
 def set_text(cell: XlCell, value: Any) -> None:
@@ -97,6 +116,35 @@ def a4(ws: Worksheet, *, landscape: bool, title_rows: str | None = "1:3") -> Non
     ws.oddHeader.right.text = "&A"
 
 
+@contextmanager
+def excel_print_titles(workbook: Any) -> Iterator[None]:
+    """While saving: print titles of rows and columns written the way Excel writes them
+    (columns first). openpyxl writes the rows first; a LibreOffice re-save then writes the
+    name twice, and Excel offers to repair the file."""
+    from openpyxl.utils import quote_sheetname
+    from openpyxl.workbook.defined_name import DefinedName
+
+    moved = []
+    for ws in getattr(workbook, "worksheets", []):
+        rows, cols = ws.print_title_rows, ws.print_title_cols
+        if rows and cols and "_xlnm.Print_Titles" not in ws.defined_names:
+            q = quote_sheetname(ws.title)
+            ws.defined_names["_xlnm.Print_Titles"] = DefinedName("_xlnm.Print_Titles", attr_text=f"{q}!{_absolute(cols)},{q}!{_absolute(rows)}")
+            ws._print_rows = ws._print_cols = None  # the setters ignore None
+            moved.append((ws, rows, cols))
+    try:
+        yield
+    finally:
+        for ws, rows, cols in moved:
+            del ws.defined_names["_xlnm.Print_Titles"]
+            ws.print_title_rows, ws.print_title_cols = rows, cols
+
+
+def _absolute(span: str) -> str:
+    """"A:B" or "$A:$B" → "$A:$B"; "1:3" → "$1:$3"."""
+    return ":".join(p if p.startswith("$") else f"${p}" for p in span.split(":"))
+
+
 def column_width_px(ws: Worksheet, column: int) -> float:
     """Screen pixels of a column (Excel: characters x 7 px + 5 px padding, default font)."""
     dim = ws.column_dimensions.get(get_column_letter(column))
@@ -124,7 +172,7 @@ def fit_print_width(ws: Worksheet) -> None:
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.page_setup.scale = None
-        ws.print_title_cols = None
+        ws._print_cols = None  # (the setter ignores None: a sheet fitted again keeps no title columns)
         return
     ws.sheet_properties.pageSetUpPr.fitToPage = False
     ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = None
