@@ -28,6 +28,7 @@ from envplan.report.opendata import FIELDS
 from envplan.report.pdf import report_html, sheets_html
 from envplan.report.publish import MARKER, PublishError, publish
 from envplan.report.render import css_string
+from envplan.report.typeset import plain
 from envplan.rules.compute import compute_plan
 from envplan.workbook.writer import save_master
 
@@ -129,7 +130,7 @@ def test_site_has_every_page(shinagawa_site: tuple[Path, dict]) -> None:
         assert (out / rel).is_file(), rel
     for ind in plan.indicators:
         page = out / "indicators" / f"{slug(ind.id)}.html"
-        text = page.read_text(encoding="utf-8")
+        text = plain(page.read_text(encoding="utf-8"))
         assert ind.name in text and ind.target_wording in text
     assert len(list((out / "categories").glob("*.html"))) == len(plan.categories)
     assert data["site_index"] == str(out / "index.html")
@@ -156,7 +157,7 @@ def test_links_resolve_and_no_script(shinagawa_site: tuple[Path, dict], kawasaki
 
 def test_summary_page(shinagawa_site: tuple[Path, dict]) -> None:
     out, _ = shinagawa_site
-    html = (out / "index.html").read_text(encoding="utf-8")
+    html = plain((out / "index.html").read_text(encoding="utf-8"))
     plan = add_illustrative_actuals(load_sample("shinagawa"))
     result = compute_plan(plan)
     total = next(r for r in result.summary if r.category == "")
@@ -177,7 +178,7 @@ def test_summary_page(shinagawa_site: tuple[Path, dict]) -> None:
 
 def test_indicator_page_content(shinagawa_site: tuple[Path, dict]) -> None:
     out, _ = shinagawa_site
-    html = (out / "indicators" / "s01.html").read_text(encoding="utf-8")
+    html = plain((out / "indicators" / "s01.html").read_text(encoding="utf-8"))
     assert "平成32年度までに1,324千t-CO2" in html  # the original wording
     assert "2020年度（令和2年度）までに 1,324千t-CO2" in html  # the structured form
     assert re.search(r"<svg[^>]+role=\"img\"[^>]+aria-labelledby=", html)
@@ -187,38 +188,41 @@ def test_indicator_page_content(shinagawa_site: tuple[Path, dict]) -> None:
     assert "2013年度（平成25年度）" in html  # years in the data table
     assert re.search(r"1,\d{3}千t-CO2", html)  # separators and units
     assert "寄せられた意見" in html
-    # The chart is well-formed SVG with its title and description.
-    svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)  # type: ignore[union-attr]
+    # The chart is well-formed SVG named by its title; its description is the figure's caption only
+    # (a <desc> as well would be read twice).
+    figure = re.search(r"<figure.*?</figure>", html, re.S).group(0)  # type: ignore[union-attr]
+    svg = re.search(r"<svg.*?</svg>", figure, re.S).group(0)  # type: ignore[union-attr]
     root = ET.fromstring(svg)
     ns = "{http://www.w3.org/2000/svg}"
     assert root.find(f"{ns}title").text == "品川区のCO2排出量の推移"  # type: ignore[union-attr]
-    assert "1,324千t-CO2" in root.find(f"{ns}desc").text  # type: ignore[union-attr,operator]
+    assert root.find(f"{ns}desc") is None and root.get("aria-labelledby") == root.find(f"{ns}title").get("id")  # type: ignore[union-attr]
+    assert "1,324千t-CO2" in re.search(r"<figcaption>(.*?)</figcaption>", figure, re.S).group(1)  # type: ignore[union-attr]
 
 
 def test_roadmap_related_glossary_method(shinagawa_site: tuple[Path, dict]) -> None:
     out, _ = shinagawa_site
     plan = load_sample("shinagawa")
-    roadmap = (out / "roadmap.html").read_text(encoding="utf-8")
+    roadmap = plain((out / "roadmap.html").read_text(encoding="utf-8"))
     for p in plan.projects:
         assert p.name in roadmap
         for ph in p.phases:
             assert ph.name in roadmap
     assert "今年度" in roadmap and "2022年度" in roadmap
-    related = (out / "related.html").read_text(encoding="utf-8")
+    related = plain((out / "related.html").read_text(encoding="utf-8"))
     for rp in plan.related_plans:
         assert rp.name in related
     assert "2009年度（平成21年度）～2018年度（平成30年度）" in related  # 品川区長期基本計画
     assert "終期の定めなし" in related
-    glossary = (out / "glossary.html").read_text(encoding="utf-8")
+    glossary = plain((out / "glossary.html").read_text(encoding="utf-8"))
     assert "達成率" in glossary and "データの遅れ" in glossary
-    method = (out / "method.html").read_text(encoding="utf-8")
+    method = plain((out / "method.html").read_text(encoding="utf-8"))
     assert "Open SDG" in method and "100.0%以上" in method
 
 
 def test_policy_pages(kawasaki_site: tuple[Path, dict]) -> None:
     out, data = kawasaki_site
     page = out / "policies" / "41303000.html"
-    html = page.read_text(encoding="utf-8")
+    html = plain(page.read_text(encoding="utf-8"))
     for text in (
         "施策進行管理・評価票(1)",
         "41303000",
@@ -235,8 +239,8 @@ def test_policy_pages(kawasaki_site: tuple[Path, dict]) -> None:
         "集計による評価案",
     ):
         assert text in html, text
-    assert "重点プロジェクトは登録されていません" in (out / "roadmap.html").read_text(encoding="utf-8")
-    assert "例示値" not in (out / "index.html").read_text(encoding="utf-8")  # real figures: no notice
+    assert "重点プロジェクトは登録されていません" in plain((out / "roadmap.html").read_text(encoding="utf-8"))
+    assert "例示値" not in plain((out / "index.html").read_text(encoding="utf-8"))  # real figures: no notice
     assert data["policies"] == 1
 
 
@@ -303,7 +307,7 @@ def test_no_pdf_option(sample_masters: dict[str, Path], tmp_path: Path) -> None:
     proc = run_cli("publish", str(sample_masters["kawasaki"]), "--out", str(out), "--no-pdf")
     assert proc.returncode == 0, proc.stderr
     assert not list(out.glob("*.pdf"))
-    assert ".pdf" not in (out / "index.html").read_text(encoding="utf-8")
+    assert ".pdf" not in plain((out / "index.html").read_text(encoding="utf-8"))
     assert "index.html" in proc.stderr
 
 
@@ -358,9 +362,9 @@ def test_workbook_text_is_escaped(tmp_path: Path) -> None:
     out = tmp_path / "site"
     publish(master, out, pdf=False)
     for page in out.rglob("*.html"):
-        html = page.read_text(encoding="utf-8")
+        html = plain(page.read_text(encoding="utf-8"))
         assert "<script" not in html and "<img" not in html and "<b>用語" not in html, page
-    ind_page = (out / "indicators" / "s01.html").read_text(encoding="utf-8")
+    ind_page = plain((out / "indicators" / "s01.html").read_text(encoding="utf-8"))
     assert "&lt;script&gt;alert(" in ind_page and "&lt;img src=x onerror=alert(1)&gt; 大変よい取組です" in ind_page
     # The SVG chart's title and description are escaped too, and still parse.
     svg = re.search(r"<svg.*?</svg>", ind_page, re.S).group(0)  # type: ignore[union-attr]
@@ -452,8 +456,8 @@ def test_paragraphs_escape_and_list() -> None:
 def test_a_printed_site_page_prints_its_folded_parts(shinagawa_site: tuple[Path, dict], tmp_path: Path) -> None:
     """A reader who prints an indicator page gets 各年度の算出内容 too: paper cannot be clicked open."""
     site, _ = shinagawa_site
-    page = next(p for p in sorted((site / "indicators").glob("*.html")) if "<details>" in p.read_text(encoding="utf-8"))
-    folded = re.search(r"<details>.*?<li><strong>[^<]*</strong>([^<]{12})", page.read_text(encoding="utf-8"), re.S)
+    page = next(p for p in sorted((site / "indicators").glob("*.html")) if "<details>" in plain(p.read_text(encoding="utf-8")))
+    folded = re.search(r"<details>.*?<li><strong>[^<]*</strong>([^<]{12})", plain(page.read_text(encoding="utf-8")), re.S)
     assert folded, page
     pdf = tmp_path / "printed.pdf"
     subprocess.run(

@@ -1,8 +1,9 @@
 """SVG charts drawn at build time: an indicator's actuals against the straight
 path to its target, and the related plans' periods.
 
-Each chart carries its own text alternative (<title>/<desc> referenced by
-aria-labelledby) and is also given as a data table on the page. Series differ
+Each chart is named by its <title> (aria-labelledby); its description is the
+figure's caption on the page, not also a <desc>, so that a screen reader does not
+read it twice. The figures are also given as a data table on the page. Series differ
 by line style and marker shape as well as colour, so colour is never the only
 cue. Every text is XML-escaped.
 """
@@ -92,13 +93,12 @@ def _marker(shape: str, x: float, y: float, colour: str, *, hollow: bool = False
     return f'<path d="M{x:.1f} {y - r:.1f} L{x + r:.1f} {y:.1f} L{x:.1f} {y + r:.1f} L{x - r:.1f} {y:.1f} Z" fill="{fill}" stroke="{colour}" stroke-width="2"/>'
 
 
-def _open(uid: str, width: int, height: int, title: str, summary: str, css_class: str) -> list[str]:
+def _open(uid: str, width: int, height: int, title: str, css_class: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="{uid}-title {uid}-desc" '
+        f'width="{width}" height="{height}" role="img" aria-labelledby="{uid}-title" '
         f'font-family="{escape(FONT)}">',
         f'<title id="{uid}-title">{escape(title)}</title>',
-        f'<desc id="{uid}-desc">{escape(summary)}</desc>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
     ]
 
@@ -152,7 +152,7 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
     def Y(v: float) -> float:
         return top + plot_h * (1 - (v - y0) / (y1 - y0))
 
-    out = _open(d.uid, width, height, d.title, d.summary, "chart chart-indicator")
+    out = _open(d.uid, width, height, d.title, "chart chart-indicator")
     for k, row in enumerate(rows):
         ly = font * 1.2 + k * line_h
         for lx, (label, colour, dash, marker, hollow) in row:
@@ -303,7 +303,7 @@ def period_chart(uid: str, title: str, rows: list[PeriodRow], current_fy: int | 
     def X(fy: int) -> float:
         return plot_l + cell * (fy - first)
 
-    out = _open(uid, width, height, title, summary, "chart chart-periods")
+    out = _open(uid, width, height, title, "chart chart-periods")
     # Thinned so that neither the years nor the era years under them run into each other.
     year_label_w = max(max(text_width(str(fy), font * 0.92), text_width(era_short(fy), font * 0.84)) for fy in range(first, last + 1))
     every = next((k for k in (1, 2, 5, 10) if cell * k >= year_label_w + 6), 20)

@@ -32,6 +32,7 @@ from envplan.report.chromium import Browser, Page, print_together
 from envplan.report.context import ReportData
 from envplan.report.fonts import missing_glyphs, require_cjk_font
 from envplan.report.render import css, environment
+from envplan.report.typeset import Typesetter
 
 MM_PX = 96 / 25.4  # CSS px per millimetre
 A4_W, A4_H = 210.0, 297.0
@@ -79,13 +80,15 @@ def report_html(r: ReportData) -> str:
     def page_of(anchor: str) -> Markup:
         return Markup(f'<span class="page-ref" data-page-of="{escape(anchor)}">{PAGE_PLACEHOLDER}</span>')
 
-    return environment().get_template("print/report.html").render(
+    html = environment().get_template("print/report.html").render(
         r=r, toc=_toc(r), css_text=_stylesheet(), page_of=page_of, wide_roadmap=len(r.years) > PORTRAIT_MAX_YEARS
     )
+    return Typesetter(i.unit for i in r.plan.indicators).page(html)
 
 
 def sheets_html(r: ReportData) -> str:
-    return environment().get_template("print/sheets.html").render(r=r, css_text=_stylesheet())
+    html = environment().get_template("print/sheets.html").render(r=r, css_text=_stylesheet())
+    return Typesetter(i.unit for i in r.plan.indicators).page(html)
 
 
 def anchor_pages(pdf: Path, counts: dict[str, int] | None = None) -> dict[str, int]:
