@@ -245,7 +245,7 @@ def test_kawasaki_pdfs_through_each_transport(published: dict[str, tuple[Path, d
     site, data = published[transport]
     sheets, report = site / "evaluation-sheets.pdf", site / "annual-report.pdf"
     assert data["evaluation_sheets"] == str(sheets) and data["report_pdf"] == str(report)
-    assert data["evaluation_sheet_pages"] == 1
+    assert data["evaluation_sheet_pages"] == 2  # one sheet, at 9 pt: two A4 pages
     text = _pdftext(sheets)
     for word in ("施策進行管理・評価票(1)", "環境技術を活かした国際貢献", "基本情報", "成果の説明", "AⅡ", "事業費", "43,769", "国際環境施策推進事業"):
         assert word in text, word

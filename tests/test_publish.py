@@ -295,7 +295,7 @@ def test_evaluation_sheets_pdf(kawasaki_site: tuple[Path, dict]) -> None:
     out, data = kawasaki_site
     pdf = out / "evaluation-sheets.pdf"
     assert data["evaluation_sheets"] == str(pdf)
-    assert data["evaluation_sheet_pages"] == 1  # one A4 page per policy
+    assert data["evaluation_sheet_pages"] == 2  # the sample's one sheet at 9 pt or more: two A4 pages
     text = pdftext(pdf)
     for word in ("施策進行管理・評価票(1)", "環境技術を活かした国際貢献", "基本情報", "成果の説明", "AⅡ", "参考指標", "事業費", "43,769", "配下の事務事業一覧", "国際環境施策推進事業", "用語説明", "グリーン・イノベーション"):
         assert word in text, word

@@ -305,7 +305,7 @@ def period_chart(uid: str, title: str, rows: list[PeriodRow], current_fy: int | 
 
     out = _open(uid, width, height, title, "chart chart-periods")
     # Thinned so that neither the years nor the era years under them run into each other.
-    year_label_w = max(max(text_width(str(fy), font * 0.92), text_width(era_short(fy), font * 0.84)) for fy in range(first, last + 1))
+    year_label_w = max(max(text_width(str(fy), font * 0.92), text_width(era_short(fy), font * 0.92)) for fy in range(first, last + 1))
     every = next((k for k in (1, 2, 5, 10) if cell * k >= year_label_w + 6), 20)
     for fy in range(first, last + 1):
         x = X(fy)
@@ -314,7 +314,7 @@ def period_chart(uid: str, title: str, rows: list[PeriodRow], current_fy: int | 
         out.append(f'<line x1="{x:.1f}" y1="{top - 6:.1f}" x2="{x:.1f}" y2="{top + row_h * len(rows):.1f}" stroke="{GRID}"/>')
         if (fy - first) % every == 0:
             out.append(_t(x + cell / 2, font * 1.45, str(fy), size=font * 0.92, anchor="middle"))
-            out.append(_t(x + cell / 2, font * 2.65, era_short(fy), size=font * 0.84, anchor="middle", fill=MUTED))
+            out.append(_t(x + cell / 2, font * 2.65, era_short(fy), size=font * 0.92, anchor="middle", fill=MUTED))
     bar_h = row_h * 0.58
     for i, r in enumerate(rows):
         y = top + i * row_h

@@ -36,9 +36,11 @@ from envplan.report.typeset import Typesetter
 
 MM_PX = 96 / 25.4  # CSS px per millimetre
 A4_W, A4_H = 210.0, 297.0
-SHEET_MARGINS = (9.0, 10.0, 9.0, 10.0)  # top right bottom left, as @page sheet in print.css
+SHEET_MARGINS = (13.0, 10.0, 10.0, 10.0)  # top right bottom left, as @page sheet in print.css (the top one holds the running head)
 REPORT_CONTENT_WIDTH_MM = A4_W - 15.0 - 15.0  # the left and right margins of @page in print.css
-SHEET_MAX_PT, SHEET_MIN_PT = 10.0, 6.0
+# A sheet's type is lowered from 10 pt to fit one A4 page, never under 9 pt: a longer sheet
+# takes a second page (sections kept whole, the sheet's heading repeated at the top of each page).
+SHEET_MAX_PT, SHEET_MIN_PT = 10.0, 9.0
 PAGE_PLACEHOLDER = "000"
 # A roadmap of more fiscal years than this does not fit a portrait page at
 # 8 pt (print.css .roadmap): its chapter is printed on landscape pages.
@@ -261,5 +263,5 @@ def _fit_sheets(page: Page, r: ReportData, out: Path, html: str) -> PdfOutcome:
     notes = []
     for pv, f in zip(r.policies, fitted):
         if not f["fits"]:
-            notes.append(f"施策「{pv.policy.title}」の評価票は文章が長く、最小の文字（{SHEET_MIN_PT:g}pt）でも A4 1ページに収まりません")
+            notes.append(f"施策「{pv.policy.title}」の評価票は {SHEET_MIN_PT:g}pt の文字で A4 1ページに収まらないため、2ページ以上に印刷しました（欄は途中で分けず、各ページの上に評価票の見出しを付けています）")
     return PdfOutcome(out, 0, missing_glyphs(html), notes)
