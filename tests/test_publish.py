@@ -466,3 +466,18 @@ def test_a_printed_site_page_prints_its_folded_parts(shinagawa_site: tuple[Path,
     )
     printed = re.sub(r"\s", "", pdftext(pdf))
     assert "各年度の算出内容" in printed and re.sub(r"\s", "", folded.group(1)) in printed
+
+
+def test_municipality_is_not_doubled_when_the_plan_name_has_it(shinagawa_site: tuple[Path, dict], kawasaki_site: tuple[Path, dict]) -> None:
+    """「川崎市 第3期実行計画」: not 「川崎市は、川崎市 第3期…」 nor 「川崎市　川崎市」; a name that does not
+    start with the municipality (「第二次品川区環境計画」) keeps it in front."""
+    k_out, _ = kawasaki_site
+    index = plain((k_out / "index.html").read_text(encoding="utf-8"))
+    assert "川崎市は、第3期実行計画 施策進行管理（" in index
+    for page in k_out.rglob("*.html"):
+        text = re.sub(r"<[^>]+>", "", plain(page.read_text(encoding="utf-8")))
+        assert not re.search(r"川崎市[\s　]*(は、)?川崎市", text), page
+    assert "川崎市は、川崎市" not in pdftext(k_out / "annual-report.pdf").replace("\n", "")
+    s_out, _ = shinagawa_site
+    s_index = plain((s_out / "index.html").read_text(encoding="utf-8"))
+    assert "品川区は、第二次品川区環境計画（" in s_index and '<p class="site-owner">品川区</p>' in s_index

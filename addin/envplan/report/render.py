@@ -60,6 +60,22 @@ def year_blocks(rows: list[Any]) -> list[list[Any]]:
     return [rows[k : k + size] for k in range(0, len(rows), size)]
 
 
+def leads_with_owner(plan: Any) -> bool:
+    """Whether the plan's name starts with the municipality's (「川崎市 第3期実行計画」): then
+    the name alone already says whose plan it is."""
+    owner = (plan.municipality or "").strip()
+    return bool(owner) and plan.name.strip().startswith(owner)
+
+
+def name_after_owner(plan: Any) -> str:
+    """The plan's name for a sentence that begins with the municipality (「川崎市は、…」):
+    without the municipality a second time."""
+    if not leads_with_owner(plan):
+        return str(plan.name)
+    rest = plan.name.strip()[len(plan.municipality.strip()) :].lstrip(" 　・の")
+    return rest or str(plan.name)
+
+
 def period(start: int | None, end: int | None) -> str:
     return range_label(start, end) if (start is not None or end is not None) else "－"
 
@@ -76,6 +92,8 @@ def environment(templates: Path = TEMPLATES_DIR) -> Environment:
     env.filters.update(fy=fy, num=num, rate=rate, paragraphs=paragraphs, era=era_short, css_string=css_string)
     env.globals.update(
         period=period,
+        leads_with_owner=leads_with_owner,
+        name_after_owner=name_after_owner,
         year_blocks=year_blocks,
         direction_label=lambda d: DIRECTION_LABELS.get(d, d),
         project_icon=lambda s: PROJECT_STATUS_ICONS.get(s, "－"),
