@@ -481,3 +481,24 @@ def test_municipality_is_not_doubled_when_the_plan_name_has_it(shinagawa_site: t
     s_out, _ = shinagawa_site
     s_index = plain((s_out / "index.html").read_text(encoding="utf-8"))
     assert "品川区は、第二次品川区環境計画（" in s_index and '<p class="site-owner">品川区</p>' in s_index
+
+
+def test_one_displayed_precision_per_indicator_and_readers_words(shinagawa_site: tuple[Path, dict]) -> None:
+    """S02 is typed with two decimals (1.95 → 1.7): every figure of it, computed 見込み値 included, shows
+    two decimals on the page and in 評価の根拠 (1.92, not 1.919 beside 1.93). Open SDG's text names
+    fiscal years and the reader's word only; the CSV calls the path value 見込み値 as the site does."""
+    from envplan.plan.numbers import indicator_digits
+
+    assert indicator_digits([1.95, 1.7, None, 2.0]) == 2 and indicator_digits([745.0, 1520.0]) == 0 and indicator_digits([1 / 3]) == 3
+    out, data = shinagawa_site
+    html = re.sub(r"<[^>]+>", "", plain((out / "indicators" / "s02.html").read_text(encoding="utf-8")))
+    assert "1.92t-CO2/世帯" in html and "1.70t-CO2/世帯" in html
+    # Only the plan's own wording, kept as written (平成32年度までに1.7t-CO2/世帯), has another form.
+    assert not re.search(r"\d\.\d{3}t-CO2/世帯", html) and not re.search(r"(?<![\d.])(?<!平成32年度までに)1\.7t-CO2", html)
+    for page in out.rglob("*.html"):
+        text = plain(page.read_text(encoding="utf-8"))
+        assert not re.search(r"（(substantial|moderate|limited)_progress|（deterioration|（target_achieved", text), page
+        assert "を記録しました" not in text and "期待値" not in text, page
+    assert re.search(r"基準年度 \d{4}年度（", html)
+    header = Path(data["open_data"]["csv"]).read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "見込み値" in header and "期待値" not in header

@@ -102,6 +102,15 @@ class Indicator(_Model):
             del self.values[fy]
         return self
 
+    def typed_figures(self) -> list[float | None]:
+        """The figures typed into the workbook for this indicator (baseline, target, plan and
+        actual values; not computed ones): they decide the precision it is shown with."""
+        out: list[float | None] = [self.baseline_value]
+        out += [getattr(self.target, name, None) for name in ("value", "threshold")]
+        for v in self.values.values():
+            out += [v.plan, v.actual]
+        return [x for x in out if x is None or isinstance(x, (int, float))]
+
     def actual(self, fy: int) -> float | None:
         v = self.values.get(fy)
         return v.actual if v else None

@@ -51,6 +51,7 @@ class IndicatorChartData:
     current_fy: int | None = None
     illustrative: bool = False
     summary: str = ""
+    digits: int | None = None  # the indicator's displayed precision, for the target label
 
 
 def text_width(text: str, size: float) -> float:
@@ -221,7 +222,7 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
         fy, v = d.target_point
         x, y = X(fy), Y(v)
         out.append(_marker("diamond", x, y, TARGET))
-        label = f"目標 {num(v, d.unit)}"
+        label = f"目標 {num(v, d.unit, d.digits)}"
         anchor = "end" if x > width - right - text_width(label, font) - 10 else "start"
         dx = -10 if anchor == "end" else 10
         # Nearest place around the marker that keeps clear of every line (else the clearest one).

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from envplan.plan.model import RATING_LEGEND, Indicator, Opinion, Plan, Policy, Project, ProjectStatus, TargetRevision
+from envplan.plan.numbers import indicator_digits
 from envplan.plan.targets import (
     DIRECTION_LABELS,
     KIND_LABELS,
@@ -89,6 +90,7 @@ class IndicatorView:
     opinions: list[Opinion]
     revisions: list[TargetRevision]
     previous_status: StatusInfo | None = None
+    digits: int = 0  # decimal places of every figure of this indicator, on every page
 
 
 @dataclass
@@ -298,17 +300,18 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
     dept = plan.department(ind.department)
     cat = plan.category(ind.category)
     evaluated_fy = res.evaluated_fy
+    digits = indicator_digits(ind.typed_figures())
     rows = []
     for y in res.years:
         v = ind.values.get(y.fy)
         rows.append(
             YearRow(
                 fy=y.fy,
-                plan=num(y.plan, ind.unit),
-                actual=num(y.actual, ind.unit),
-                expected=num(y.expected, ind.unit),
+                plan=num(y.plan, ind.unit, digits),
+                actual=num(y.actual, ind.unit, digits),
+                expected=num(y.expected, ind.unit, digits),
                 achievement=rate(y.achievement_rate),
-                compared=f"{y.compared_label} {num(y.compared_with, ind.unit)}" if y.compared_with is not None else "",
+                compared=f"{y.compared_label} {num(y.compared_with, ind.unit, digits)}" if y.compared_with is not None else "",
                 progress=rate(y.progress_rate),
                 status=status_info(y.status, y.status_icon),
                 explanation=y.explanation,
@@ -319,10 +322,10 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
         )
     evaluated = next((r for r in rows if r.evaluated), None)
     latest_fy = res.latest_fy
-    latest_actual = num(ind.actual(latest_fy), ind.unit) if latest_fy is not None else "－"
+    latest_actual = num(ind.actual(latest_fy), ind.unit, digits) if latest_fy is not None else "－"
     baseline = "－"
     if ind.baseline_fy is not None:
-        baseline = f"{fy_label(ind.baseline_fy)} {num(ind.baseline_value, ind.unit)}" if ind.baseline_value is not None else fy_label(ind.baseline_fy)
+        baseline = f"{fy_label(ind.baseline_fy)} {num(ind.baseline_value, ind.unit, digits)}" if ind.baseline_value is not None else fy_label(ind.baseline_fy)
     view = IndicatorView(
         ind=ind,
         res=res,
@@ -334,9 +337,10 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
         status=status_info(res.status, res.status_icon),
         direction_label=DIRECTION_LABELS.get(ind.direction, ind.direction),
         target_kind_label=KIND_LABELS.get(ind.target.kind, ind.target.kind),
-        target_structured=describe_target(ind.target, ind.unit),
+        target_structured=describe_target(ind.target, ind.unit, digits),
         baseline=baseline,
         latest_actual=latest_actual,
+        digits=digits,
         latest_fy=latest_fy,
         chart=None,
         print_chart=None,
@@ -367,6 +371,7 @@ def _chart_data(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, fy: in
         plan={y: v.plan for y, v in ind.values.items() if v.plan is not None},
         current_fy=res.evaluated_fy if res.evaluated_fy is not None else fy,
         illustrative=ind.illustrative,
+        digits=indicator_digits(ind.typed_figures()),
     )
     # The path and target as compute.py evaluated them (it fills a missing baseline from the first actual).
     base, base_fy = res.baseline_value, res.baseline_fy
@@ -377,11 +382,11 @@ def _chart_data(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, fy: in
         if base is not None and base_fy is not None and base_fy < goal_fy:
             d.path = [(base_fy, base), (goal_fy, goal)]
     elif isinstance(t, AnnualMinimumTarget):
-        d.target_line, d.target_label = t.value, f"毎年の目標（{num(t.value, ind.unit)}以上）"
+        d.target_line, d.target_label = t.value, f"毎年の目標（{num(t.value, ind.unit, d.digits)}以上）"
     elif isinstance(t, StateTarget):
-        d.target_line, d.target_label = t.threshold, f"達成の基準（{num(t.threshold, ind.unit)}）"
+        d.target_line, d.target_label = t.threshold, f"達成の基準（{num(t.threshold, ind.unit, d.digits)}）"
     elif isinstance(t, (IncreaseTarget, ImproveTarget)) and base is not None:
-        d.target_line, d.target_label = base, f"基準値（{num(base, ind.unit)}。これを上回るのが目標）"
+        d.target_line, d.target_label = base, f"基準値（{num(base, ind.unit, d.digits)}。これを上回るのが目標）"
     d.summary = _chart_summary(ind, d, res)
     return d
 
@@ -392,8 +397,8 @@ def _chart_summary(ind: Indicator, d: IndicatorChartData, res: IndicatorResult) 
         ys = sorted(d.actual)
         kind = "実績値（例示値）" if ind.illustrative else "実績値"
         parts.append(
-            f"{kind}は{fy_label(ys[0])}の{num(d.actual[ys[0]], ind.unit)}から"
-            f"{fy_label(ys[-1])}の{num(d.actual[ys[-1]], ind.unit)}まで{len(ys)}か年分。"
+            f"{kind}は{fy_label(ys[0])}の{num(d.actual[ys[0]], ind.unit, d.digits)}から"
+            f"{fy_label(ys[-1])}の{num(d.actual[ys[-1]], ind.unit, d.digits)}まで{len(ys)}か年分。"
         )
     else:
         parts.append("実績値はまだありません。")
@@ -401,7 +406,7 @@ def _chart_summary(ind: Indicator, d: IndicatorChartData, res: IndicatorResult) 
         ys = sorted(d.plan)
         parts.append(f"計画値は{fy_label(ys[0])}～{fy_label(ys[-1])}の{len(ys)}か年分。")
     if d.target_point:
-        parts.append(f"目標は{fy_label(d.target_point[0])}までに{num(d.target_point[1], ind.unit)}。")
+        parts.append(f"目標は{fy_label(d.target_point[0])}までに{num(d.target_point[1], ind.unit, d.digits)}。")
         if d.path:
             parts.append("基準値から目標値への直線（目標への道筋）を点線で示す。")
     elif d.target_line is not None:
@@ -525,6 +530,11 @@ def _related(plan: Plan, fy: int) -> tuple[list[PeriodRow], Chart, Chart]:
     return rows, chart, printed
 
 
+def opinion_heading(source: str) -> str:
+    """「区民意見」「事業者意見」 stay as they are; a body's name gets 「の意見」 (推進会議 → 推進会議の意見)."""
+    return source if source.endswith("意見") else f"{source}の意見"
+
+
 def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None, fy: int) -> list[Change]:
     out: list[Change] = []
     if previous is None:
@@ -547,14 +557,14 @@ def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None
             out.append(Change(f"重点プロジェクト{p.number}{p.name}: {was}{now.status}", "roadmap.html", "info"))
     for o in plan.opinions:
         if o.fy == fy:
-            out.append(Change(f"{o.source}を記録しました（{o.text[:40]}{'…' if len(o.text) > 40 else ''}）", "", "info"))
+            out.append(Change(f"{opinion_heading(o.source)}が寄せられました（{o.text[:40]}{'…' if len(o.text) > 40 else ''}）", "", "info"))
     return out
 
 
 BUILTIN_TERMS: tuple[tuple[str, str], ...] = (
     ("達成率", "実績値が目標値（または年度別の計画値）に対してどこまで届いたかの割合。大きいほどよい指標は 実績値÷目標値、小さいほどよい指標は 目標値÷実績値。100%以上で目標に届いています。"),
     ("進捗率", "基準年度から目標に向けて、必要な変化のうちどれだけ進んだかの割合。（実績値−基準値）÷（目標値−基準値）。"),
-    ("目標への道筋", "基準年度の基準値と目標年度の目標値を直線で結んだ線。各年度の「期待値」はこの線上の値で、実績値と比べて順調か遅れかを判定します。"),
+    ("目標への道筋", "基準年度の基準値と目標年度の目標値を直線で結んだ線。各年度の「見込み値」はこの線上の値で、実績値と比べて順調か遅れかを判定します。"),
     ("基準年度・基準値", "目標や進み具合を測る出発点となる年度とその年度の値。"),
     ("データの遅れ", "統計の確定に時間がかかるため、ある年度の時点で入手できる最新の値が数年前のものになること（例: CO2排出量は2年遅れ）。評価はその年度に入手できる最新の値で行います。"),
     ("Open SDG の進捗評価", "国連の持続可能な開発目標（SDGs）の国内外のデータ公開基盤で使われる評価方法。年平均成長率（CAGR）の実績と、目標達成に必要な成長率の比で評価します。"),

@@ -32,9 +32,11 @@ def era_short(value: int) -> str:
     return wareki(value).removesuffix("年度")
 
 
-def num(value: float | None, unit: str = "") -> str:
-    """1,324千t-CO2; － for no value. Rounds long fractions to three places."""
-    return format_number(value, unit)
+def num(value: float | None, unit: str = "", digits: int | None = None) -> str:
+    """1,324千t-CO2; － for no value. Rounds long fractions to three places, or
+    to `digits` places: an indicator's own precision (see `indicator_digits`)."""
+    return format_number(value, unit, digits=digits)
+
 
 
 def rate(value: float | None) -> str:

@@ -46,13 +46,13 @@ GRID_CELL_PAD_MM = 1.6
 PT_MM = 25.4 / 72
 
 
-def year_blocks(rows: list[Any]) -> list[list[Any]]:
+def year_blocks(rows: list[Any], digits: int | None = None) -> list[list[Any]]:
     """The rows of a year grid cut into blocks of years that fit the page at GRID_PT."""
     if not rows:
         return []
     texts = ["令和10"]  # the widest era label of a column head
     for y in rows:
-        texts += [num(y.raw.plan), num(y.raw.actual), num(y.raw.expected), y.achievement, y.status.name]
+        texts += [num(y.raw.plan, "", digits), num(y.raw.actual, "", digits), num(y.raw.expected, "", digits), y.achievement, y.status.name]
     widest_mm = max(text_width(t, GRID_PT) for t in texts) * PT_MM + GRID_CELL_PAD_MM
     per_block = max(1, int(GRID_WIDTH_MM // widest_mm))
     blocks = math.ceil(len(rows) / per_block)
