@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import cli_json, require, run_cli
+from conftest import ROOT, cli_json, require, run_cli
 from envplan.plan.illustrative import add_illustrative_actuals
 from envplan.plan.model import GlossaryEntry, Opinion, YearValue
 from envplan.plan.samples import load_sample
@@ -27,7 +27,7 @@ from envplan.report.formatting import neutralise_formula, paragraphs, slug
 from envplan.report.opendata import FIELDS
 from envplan.report.pdf import report_html, sheets_html
 from envplan.report.publish import MARKER, PublishError, publish
-from envplan.report.render import css_string
+from envplan.report.render import css_string, environment
 from envplan.report.typeset import plain
 from envplan.rules.compute import compute_plan
 from envplan.workbook.writer import save_master
@@ -502,3 +502,34 @@ def test_one_displayed_precision_per_indicator_and_readers_words(shinagawa_site:
     assert re.search(r"基準年度 \d{4}年度（", html)
     header = Path(data["open_data"]["csv"]).read_text(encoding="utf-8-sig").splitlines()[0]
     assert "見込み値" in header and "期待値" not in header
+
+
+def test_summary_lists_lagged_indicators_and_is_capped_on_big_plans() -> None:
+    """A lagged indicator's figure that arrived this year is 「新しい実績値」, and its move from 達成 to worse
+    on that figure is a change from last year (last year it was judged on the year before);
+    on an 80-indicator plan the lists are capped, with the rest counted."""
+    import importlib.util
+
+    from envplan.report.context import CHANGES_SHOWN, NEW_FIGURES_SHOWN
+    from envplan.rules.compute import compute_plan
+
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    s02 = next(i for i in plan.indicators if i.id == "S02")
+    assert s02.data_lag == 2 and plan.current_fy == 2022
+    s02.values[2019].actual, s02.values[2020].actual = 1.69, 1.90  # 2019 達成; 2020 (arrived in FY2022) short of the target
+    r = build_report(plan, compute_plan(plan), compute_plan(plan, 2021))
+    name = s02.name
+    assert any(c.text.startswith(f"{name}: 達成 → ") and c.kind == "worse" for c in r.changes), [c.text for c in r.changes]
+    assert any(c.text.startswith(f"{name}（2020年度") for c in r.new_figures), [c.text for c in r.new_figures]
+    assert r.changes[0].kind == "worse"  # the worst news first
+
+    spec = importlib.util.spec_from_file_location("bench_publish", ROOT / "benchmarks" / "bench_publish.py")
+    bench = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(bench)  # type: ignore[union-attr]
+    big = bench.make_plan(80, 10)
+    big_r = build_report(big, compute_plan(big), compute_plan(big, big.current_fy - 1))
+    big_r.files = {"csv": "c", "json": "j"}
+    assert big_r.new_figures_total > NEW_FIGURES_SHOWN and len(big_r.new_figures) == NEW_FIGURES_SHOWN
+    assert len(big_r.changes) <= CHANGES_SHOWN
+    html = environment().get_template("site/index.html").render(r=big_r, root="", nav=[], current="", crumbs=[], page_title="t", data_fields=[])
+    assert f"ほか {big_r.new_figures_total - NEW_FIGURES_SHOWN} 件" in html

@@ -204,7 +204,9 @@ class ReportData:
     overall: dict[str, int]
     overall_total: int
     changes: list[Change]  # statuses, projects, opinions
-    new_figures: list[Change]  # indicators with a newer actual than last year
+    new_figures: list[Change]  # indicators with a figure that arrived this year (the first NEW_FIGURES_SHOWN)
+    new_figures_total: int
+    changes_more: int  # changes left out of `changes` (CHANGES_SHOWN at most are listed)
     previous_fy: int | None
     years: list[int]  # the plan's roadmap years
     projects: list[ProjectView]
@@ -271,8 +273,10 @@ def build_report(plan: Plan, result: PlanResult, previous: PlanResult | None = N
         categories=categories,
         overall=overall,
         overall_total=overall_row.total if overall_row else len(views),
-        changes=[c for c in changes if c.kind != "new"],
-        new_figures=[c for c in changes if c.kind == "new"],
+        changes=[c for c in changes if c.kind != "new"][:CHANGES_SHOWN],
+        changes_more=max(0, len([c for c in changes if c.kind != "new"]) - CHANGES_SHOWN),
+        new_figures=[c for c in changes if c.kind == "new"][:NEW_FIGURES_SHOWN],
+        new_figures_total=len([c for c in changes if c.kind == "new"]),
         previous_fy=previous.fy if previous else None,
         years=list(range(plan.start_fy, plan.end_fy + 1)),
         projects=[_project_view(plan, p, fy) for p in plan.projects],
@@ -535,25 +539,50 @@ def opinion_heading(source: str) -> str:
     return source if source.endswith("意見") else f"{source}の意見"
 
 
+# On a big plan the summary lists stay readable: the worst news first, then the rest counted.
+CHANGES_SHOWN = 20
+NEW_FIGURES_SHOWN = 30
+
+
+def _status_before(v: IndicatorView, prev: IndicatorResult, fy: int) -> str:
+    """The indicator's status as published the year before. An indicator with a data lag was then
+    judged on the newest year that had arrived by then (fy − 1 − lag); a figure that arrived only
+    this year must not count as known last year."""
+    lag = v.res.data_lag or 0
+    if lag <= 0:
+        return prev.status
+    known = [y for y in v.res.years if y.fy <= fy - 1 - lag and y.actual is not None]
+    return known[-1].status if known else "評価不能"
+
+
 def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None, fy: int) -> list[Change]:
     out: list[Change] = []
     if previous is None:
         return out
+    status_changes: list[Change] = []
     for v in views:
         prev = previous.indicator(v.ind.id)
         if prev is None:
             continue
         href = f"indicators/{v.slug}.html"
-        if prev.status != v.res.status:
-            a, b = STATUS_RANK.get(prev.status), STATUS_RANK.get(v.res.status)
+        before = _status_before(v, prev, fy)
+        if before != v.res.status:
+            a, b = STATUS_RANK.get(before), STATUS_RANK.get(v.res.status)
             kind = "info" if a is None or b is None else ("better" if b > a else "worse")
-            out.append(Change(f"{v.ind.name}: {prev.status} → {v.res.status}", href, kind))
-        if v.res.latest_fy is not None and v.res.latest_fy != prev.latest_fy:
-            out.append(Change(f"{v.ind.name}（{fy_label(v.res.latest_fy)}: {v.latest_actual}）", href, "new"))
+            status_changes.append(Change(f"{v.ind.name}: {before} → {v.res.status}", href, kind))
+        # New this year: the figure of the year that arrives in this fiscal year (fy − lag), or any newer one.
+        arrived = fy - (v.res.data_lag or 0)
+        row = next((y for y in v.res.years if y.fy == arrived and y.actual is not None), None)
+        if row is not None or (v.res.latest_fy is not None and v.res.latest_fy != prev.latest_fy):
+            year = row.fy if row is not None else v.res.latest_fy
+            value = next((r.actual for r in v.rows if r.fy == year), v.latest_actual)
+            out.append(Change(f"{v.ind.name}（{fy_label(year)}: {value}）", href, "new"))  # type: ignore[arg-type]
+    order = {"worse": 0, "better": 1, "info": 2}
+    out += sorted(status_changes, key=lambda c: order.get(c.kind, 3))
     for p in plan.projects:
-        now, before = p.status_in(fy), p.status_in(fy - 1)
-        if now and (before is None or before.status != now.status):
-            was = f"{before.status} → " if before else ""
+        now, before_p = p.status_in(fy), p.status_in(fy - 1)
+        if now and (before_p is None or before_p.status != now.status):
+            was = f"{before_p.status} → " if before_p else ""
             out.append(Change(f"重点プロジェクト{p.number}{p.name}: {was}{now.status}", "roadmap.html", "info"))
     for o in plan.opinions:
         if o.fy == fy:
