@@ -4,6 +4,7 @@ data, escaping and the output folder's safety, on real masters."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -533,3 +534,56 @@ def test_summary_lists_lagged_indicators_and_is_capped_on_big_plans() -> None:
     assert len(big_r.changes) <= CHANGES_SHOWN
     html = environment().get_template("site/index.html").render(r=big_r, root="", nav=[], current="", crumbs=[], page_title="t", data_fields=[])
     assert f"ほか {big_r.new_figures_total - NEW_FIGURES_SHOWN} 件" in html
+
+
+def test_data_note_in_words_and_era_dates() -> None:
+    import datetime as dt
+
+    from envplan.report.formatting import era_date, years_in_words
+
+    assert years_in_words("H34時点で入手可能な最新データがH32") == "2022年度（令和4年度）時点で入手可能な最新データが2020年度（令和2年度）"
+    assert years_in_words("R2年度の値、CH4・H2O は変えない") == "2020年度（令和2年度）の値、CH4・H2O は変えない"
+    assert era_date(dt.date(2026, 12, 1)) == "令和8年12月1日" and era_date(dt.date(2019, 5, 1)) == "令和元年5月1日" and era_date(dt.date(2019, 4, 30)) == "平成31年4月30日"
+
+
+def _edges_are_white(pdf: Path, page: int, margin_mm: float = 8.0) -> bool:
+    """Nothing printed within `margin_mm` of the paper's edge (office printers cannot print there)."""
+    tool = require("pdftoppm")
+    raw = subprocess.run([tool, "-r", "30", "-gray", "-f", str(page), "-l", str(page), str(pdf)], capture_output=True, check=True).stdout
+    parts = raw.split(maxsplit=4)  # P5 width height maxval data
+    w, h, data = int(parts[1]), int(parts[2]), parts[4]
+    m = max(1, round(margin_mm / 25.4 * 30))
+    edge = [data[y * w + x] for y in range(h) for x in range(w) if x < m or x >= w - m or y < m or y >= h - m]
+    return min(edge) > 250
+
+
+def test_cover_footer_and_pdf_structure_with_publisher_and_contact(tmp_path: Path) -> None:
+    """発行者・問い合わせ先 from 設定 on every page's footer and the cover; the cover dated in the era
+    too and printable on an office printer (no full-bleed band); readable bookmarks; /Strong role-mapped."""
+    from pypdf import PdfReader
+
+    require("chromium")
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    plan.publisher, plan.contact = "環境部環境課", "環境部環境課 電話 00-0000-0000"
+    master = tmp_path / "m.xlsx"
+    save_master(plan, master)
+    res = publish(master, tmp_path / "site", today=dt.date(2026, 12, 1))
+    for page in (tmp_path / "site").rglob("*.html"):
+        text = plain(page.read_text(encoding="utf-8"))
+        assert "問い合わせ先: 環境部環境課 電話 00-0000-0000" in text and "発行: 環境部環境課" in text, page
+    pdf = Path(res.report_pdf)  # type: ignore[arg-type]
+    reader = PdfReader(pdf)
+    cover = reader.pages[0].extract_text()
+    assert "令和8年12月1日" in cover and "発行: 環境部環境課" in cover and "00-0000-0000" in cover
+    assert _edges_are_white(pdf, 1)
+    titles = []
+
+    def walk(items: list) -> None:
+        for x in items:
+            walk(x) if isinstance(x, list) else titles.append(x.title)
+
+    walk(reader.outline)
+    first = plan.indicators[0].name
+    assert any(re.fullmatch(rf"1　{re.escape(first)}（.+）", t) for t in titles), titles[:12]
+    assert f"{plan.name} 進捗状況報告書" in titles
+    assert reader.trailer["/Root"]["/StructTreeRoot"]["/RoleMap"]["/Strong"] == "/Span"

@@ -302,6 +302,8 @@ class Plan(_Model):
     data_note: str = ""  # e.g. 「H34時点で入手可能な最新データがH32」
     illustrative_note: str = ""
     source_note: str = ""  # how the data was transcribed
+    publisher: str = ""  # 発行者 on the cover and the site (the municipality when empty)
+    contact: str = ""  # 問い合わせ先 on every page's footer and the cover
     settings: Settings = Field(default_factory=Settings)
     categories: list[Category] = Field(default_factory=list)
     departments: list[Department] = Field(default_factory=list)
