@@ -21,6 +21,7 @@ from envplan.report import fonts
 from envplan.report.browser_discovery import BROWSER_ENV, find_browser, missing_browser_message
 from envplan.report.chromium import Browser, BrowserError
 from envplan.report.devtools_transport import TRANSPORT_ENV, choose_transport, read_active_port
+from envplan.report.typeset import plain
 from xlwings_remote import apply_actions, book_payload
 
 WS_PATH = "/devtools/browser/6f1c2a3e-5b7d-4e0a-9c1b-2d3e4f5a6b7c"
@@ -244,7 +245,7 @@ def test_kawasaki_pdfs_through_each_transport(published: dict[str, tuple[Path, d
     site, data = published[transport]
     sheets, report = site / "evaluation-sheets.pdf", site / "annual-report.pdf"
     assert data["evaluation_sheets"] == str(sheets) and data["report_pdf"] == str(report)
-    assert data["evaluation_sheet_pages"] == 1
+    assert data["evaluation_sheet_pages"] == 2  # one sheet, at 9 pt: two A4 pages
     text = _pdftext(sheets)
     for word in ("施策進行管理・評価票(1)", "環境技術を活かした国際貢献", "基本情報", "成果の説明", "AⅡ", "事業費", "43,769", "国際環境施策推進事業"):
         assert word in text, word
@@ -340,7 +341,7 @@ def test_publish_button_without_a_browser_publishes_the_site_and_says_why(no_bro
     folder = path.parent / excel_actions.PUBLISH_DIR
     assert (folder / "index.html").is_file() and (folder / "data" / "indicators.csv").is_file()
     assert not list(folder.glob("*.pdf"))
-    assert ".pdf" not in (folder / "index.html").read_text(encoding="utf-8"), "no link to a PDF that is not there"
+    assert ".pdf" not in plain((folder / "index.html").read_text(encoding="utf-8")), "no link to a PDF that is not there"
     assert "見つかりませんでした" in outcome.details["pdf_skipped"]
     assert len(applied.alerts) == 1
     prompt = applied.alerts[0]["prompt"]

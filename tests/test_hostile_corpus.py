@@ -19,6 +19,7 @@ import pytest
 
 from conftest import run_cli
 from envplan.plan.diagnostics import CODES_EN
+from envplan.report.typeset import plain
 from envplan.survey.consolidate import consolidate
 from envplan.survey.template_identity import key_path
 from hostile_corpus import build_corpus, other_plan_templates
@@ -147,7 +148,7 @@ def test_hostile_text_reaches_the_public_site_inert(env, tmp_path):
     result = consolidate(master, tmp_path / "inbox")
     assert result.files[0].status == "accepted" and {"TEXT_MARKUP", "TEXT_FORMULA_LIKE"} <= {w["code"] for w in result.files[0].warnings}
     site = publish(master, tmp_path / "site", pdf=False)
-    page = (Path(site.site_index).parent / "indicators" / "s01.html").read_text(encoding="utf-8")
+    page = plain((Path(site.site_index).parent / "indicators" / "s01.html").read_text(encoding="utf-8"))
     assert "&lt;script&gt;alert" in page and "<script>alert" not in page
     rows = list(csv.DictReader(io.StringIO(Path(site.open_data["csv"]).read_text(encoding="utf-8-sig"))))
     notes = [v for row in rows for v in row.values() if v and "HYPERLINK" in v]

@@ -15,6 +15,7 @@ import pytest
 from envplan.plan.illustrative import add_illustrative_actuals
 from envplan.plan.model import Plan, ProjectPartReport
 from envplan.plan.samples import load_sample
+from envplan.report.typeset import plain
 from envplan.survey.consolidate import consolidate
 from envplan.survey.template_fill import input_cells
 from envplan.survey.template_identity import key_path
@@ -234,10 +235,10 @@ def test_publication_shows_co_department_reports_escaped(tmp_path: Path) -> None
     save_master(plan, path)
     site = tmp_path / "site"
     publish(path, site, pdf=False)
-    html = (site / "roadmap.html").read_text(encoding="utf-8")
+    html = plain((site / "roadmap.html").read_text(encoding="utf-8"))
     assert "<b>太字" not in html and "&lt;b&gt;太字&lt;/b&gt;の取組" in html
     assert "関係課の取組</h3>" in html and LAST_YEAR in html and "環境部環境課（△ 遅れ）" in html
     r = build_report(plan, compute_plan(plan))
     r.files = {"csv": "c", "json": "j"}
-    printed = report_html(r)
+    printed = plain(report_html(r))
     assert "関係課の取組：" in printed and "&lt;b&gt;太字&lt;/b&gt;の取組" in printed and LAST_YEAR not in printed  # the report year's only

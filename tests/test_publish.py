@@ -4,6 +4,7 @@ data, escaping and the output folder's safety, on real masters."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -18,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import cli_json, require, run_cli
+from conftest import ROOT, cli_json, require, run_cli
 from envplan.plan.illustrative import add_illustrative_actuals
 from envplan.plan.model import GlossaryEntry, Opinion, YearValue
 from envplan.plan.samples import load_sample
@@ -27,7 +28,8 @@ from envplan.report.formatting import neutralise_formula, paragraphs, slug
 from envplan.report.opendata import FIELDS
 from envplan.report.pdf import report_html, sheets_html
 from envplan.report.publish import MARKER, PublishError, publish
-from envplan.report.render import css_string
+from envplan.report.render import css_string, environment
+from envplan.report.typeset import plain
 from envplan.rules.compute import compute_plan
 from envplan.workbook.writer import save_master
 
@@ -129,7 +131,7 @@ def test_site_has_every_page(shinagawa_site: tuple[Path, dict]) -> None:
         assert (out / rel).is_file(), rel
     for ind in plan.indicators:
         page = out / "indicators" / f"{slug(ind.id)}.html"
-        text = page.read_text(encoding="utf-8")
+        text = plain(page.read_text(encoding="utf-8"))
         assert ind.name in text and ind.target_wording in text
     assert len(list((out / "categories").glob("*.html"))) == len(plan.categories)
     assert data["site_index"] == str(out / "index.html")
@@ -156,7 +158,7 @@ def test_links_resolve_and_no_script(shinagawa_site: tuple[Path, dict], kawasaki
 
 def test_summary_page(shinagawa_site: tuple[Path, dict]) -> None:
     out, _ = shinagawa_site
-    html = (out / "index.html").read_text(encoding="utf-8")
+    html = plain((out / "index.html").read_text(encoding="utf-8"))
     plan = add_illustrative_actuals(load_sample("shinagawa"))
     result = compute_plan(plan)
     total = next(r for r in result.summary if r.category == "")
@@ -177,7 +179,7 @@ def test_summary_page(shinagawa_site: tuple[Path, dict]) -> None:
 
 def test_indicator_page_content(shinagawa_site: tuple[Path, dict]) -> None:
     out, _ = shinagawa_site
-    html = (out / "indicators" / "s01.html").read_text(encoding="utf-8")
+    html = plain((out / "indicators" / "s01.html").read_text(encoding="utf-8"))
     assert "平成32年度までに1,324千t-CO2" in html  # the original wording
     assert "2020年度（令和2年度）までに 1,324千t-CO2" in html  # the structured form
     assert re.search(r"<svg[^>]+role=\"img\"[^>]+aria-labelledby=", html)
@@ -187,38 +189,41 @@ def test_indicator_page_content(shinagawa_site: tuple[Path, dict]) -> None:
     assert "2013年度（平成25年度）" in html  # years in the data table
     assert re.search(r"1,\d{3}千t-CO2", html)  # separators and units
     assert "寄せられた意見" in html
-    # The chart is well-formed SVG with its title and description.
-    svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)  # type: ignore[union-attr]
+    # The chart is well-formed SVG named by its title; its description is the figure's caption only
+    # (a <desc> as well would be read twice).
+    figure = re.search(r"<figure.*?</figure>", html, re.S).group(0)  # type: ignore[union-attr]
+    svg = re.search(r"<svg.*?</svg>", figure, re.S).group(0)  # type: ignore[union-attr]
     root = ET.fromstring(svg)
     ns = "{http://www.w3.org/2000/svg}"
     assert root.find(f"{ns}title").text == "品川区のCO2排出量の推移"  # type: ignore[union-attr]
-    assert "1,324千t-CO2" in root.find(f"{ns}desc").text  # type: ignore[union-attr,operator]
+    assert root.find(f"{ns}desc") is None and root.get("aria-labelledby") == root.find(f"{ns}title").get("id")  # type: ignore[union-attr]
+    assert "1,324千t-CO2" in re.search(r"<figcaption>(.*?)</figcaption>", figure, re.S).group(1)  # type: ignore[union-attr]
 
 
 def test_roadmap_related_glossary_method(shinagawa_site: tuple[Path, dict]) -> None:
     out, _ = shinagawa_site
     plan = load_sample("shinagawa")
-    roadmap = (out / "roadmap.html").read_text(encoding="utf-8")
+    roadmap = plain((out / "roadmap.html").read_text(encoding="utf-8"))
     for p in plan.projects:
         assert p.name in roadmap
         for ph in p.phases:
             assert ph.name in roadmap
     assert "今年度" in roadmap and "2022年度" in roadmap
-    related = (out / "related.html").read_text(encoding="utf-8")
+    related = plain((out / "related.html").read_text(encoding="utf-8"))
     for rp in plan.related_plans:
         assert rp.name in related
     assert "2009年度（平成21年度）～2018年度（平成30年度）" in related  # 品川区長期基本計画
     assert "終期の定めなし" in related
-    glossary = (out / "glossary.html").read_text(encoding="utf-8")
+    glossary = plain((out / "glossary.html").read_text(encoding="utf-8"))
     assert "達成率" in glossary and "データの遅れ" in glossary
-    method = (out / "method.html").read_text(encoding="utf-8")
+    method = plain((out / "method.html").read_text(encoding="utf-8"))
     assert "Open SDG" in method and "100.0%以上" in method
 
 
 def test_policy_pages(kawasaki_site: tuple[Path, dict]) -> None:
     out, data = kawasaki_site
     page = out / "policies" / "41303000.html"
-    html = page.read_text(encoding="utf-8")
+    html = plain(page.read_text(encoding="utf-8"))
     for text in (
         "施策進行管理・評価票(1)",
         "41303000",
@@ -235,8 +240,8 @@ def test_policy_pages(kawasaki_site: tuple[Path, dict]) -> None:
         "集計による評価案",
     ):
         assert text in html, text
-    assert "重点プロジェクトは登録されていません" in (out / "roadmap.html").read_text(encoding="utf-8")
-    assert "例示値" not in (out / "index.html").read_text(encoding="utf-8")  # real figures: no notice
+    assert "重点プロジェクトは登録されていません" in plain((out / "roadmap.html").read_text(encoding="utf-8"))
+    assert "例示値" not in plain((out / "index.html").read_text(encoding="utf-8"))  # real figures: no notice
     assert data["policies"] == 1
 
 
@@ -291,7 +296,7 @@ def test_evaluation_sheets_pdf(kawasaki_site: tuple[Path, dict]) -> None:
     out, data = kawasaki_site
     pdf = out / "evaluation-sheets.pdf"
     assert data["evaluation_sheets"] == str(pdf)
-    assert data["evaluation_sheet_pages"] == 1  # one A4 page per policy
+    assert data["evaluation_sheet_pages"] == 2  # the sample's one sheet at 9 pt or more: two A4 pages
     text = pdftext(pdf)
     for word in ("施策進行管理・評価票(1)", "環境技術を活かした国際貢献", "基本情報", "成果の説明", "AⅡ", "参考指標", "事業費", "43,769", "配下の事務事業一覧", "国際環境施策推進事業", "用語説明", "グリーン・イノベーション"):
         assert word in text, word
@@ -303,7 +308,7 @@ def test_no_pdf_option(sample_masters: dict[str, Path], tmp_path: Path) -> None:
     proc = run_cli("publish", str(sample_masters["kawasaki"]), "--out", str(out), "--no-pdf")
     assert proc.returncode == 0, proc.stderr
     assert not list(out.glob("*.pdf"))
-    assert ".pdf" not in (out / "index.html").read_text(encoding="utf-8")
+    assert ".pdf" not in plain((out / "index.html").read_text(encoding="utf-8"))
     assert "index.html" in proc.stderr
 
 
@@ -358,9 +363,9 @@ def test_workbook_text_is_escaped(tmp_path: Path) -> None:
     out = tmp_path / "site"
     publish(master, out, pdf=False)
     for page in out.rglob("*.html"):
-        html = page.read_text(encoding="utf-8")
+        html = plain(page.read_text(encoding="utf-8"))
         assert "<script" not in html and "<img" not in html and "<b>用語" not in html, page
-    ind_page = (out / "indicators" / "s01.html").read_text(encoding="utf-8")
+    ind_page = plain((out / "indicators" / "s01.html").read_text(encoding="utf-8"))
     assert "&lt;script&gt;alert(" in ind_page and "&lt;img src=x onerror=alert(1)&gt; 大変よい取組です" in ind_page
     # The SVG chart's title and description are escaped too, and still parse.
     svg = re.search(r"<svg.*?</svg>", ind_page, re.S).group(0)  # type: ignore[union-attr]
@@ -452,8 +457,8 @@ def test_paragraphs_escape_and_list() -> None:
 def test_a_printed_site_page_prints_its_folded_parts(shinagawa_site: tuple[Path, dict], tmp_path: Path) -> None:
     """A reader who prints an indicator page gets 各年度の算出内容 too: paper cannot be clicked open."""
     site, _ = shinagawa_site
-    page = next(p for p in sorted((site / "indicators").glob("*.html")) if "<details>" in p.read_text(encoding="utf-8"))
-    folded = re.search(r"<details>.*?<li><strong>[^<]*</strong>([^<]{12})", page.read_text(encoding="utf-8"), re.S)
+    page = next(p for p in sorted((site / "indicators").glob("*.html")) if "<details>" in plain(p.read_text(encoding="utf-8")))
+    folded = re.search(r"<details>.*?<li><strong>[^<]*</strong>([^<]{12})", plain(page.read_text(encoding="utf-8")), re.S)
     assert folded, page
     pdf = tmp_path / "printed.pdf"
     subprocess.run(
@@ -486,3 +491,123 @@ def test_policy_whose_references_have_different_years_publishes(tmp_path: Path) 
     rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
     assert len(rows) == 4  # 2010–2013: the union of the indicators' years
     assert rows[0].count("－") >= 2 and rows[-1].count("－") >= 2  # each indicator's missing year shown as －
+
+
+def test_municipality_is_not_doubled_when_the_plan_name_has_it(shinagawa_site: tuple[Path, dict], kawasaki_site: tuple[Path, dict]) -> None:
+    """「川崎市 第3期実行計画」: not 「川崎市は、川崎市 第3期…」 nor 「川崎市　川崎市」; a name that does not
+    start with the municipality (「第二次品川区環境計画」) keeps it in front."""
+    k_out, _ = kawasaki_site
+    index = plain((k_out / "index.html").read_text(encoding="utf-8"))
+    assert "川崎市は、第3期実行計画 施策進行管理（" in index
+    for page in k_out.rglob("*.html"):
+        text = re.sub(r"<[^>]+>", "", plain(page.read_text(encoding="utf-8")))
+        assert not re.search(r"川崎市[\s　]*(は、)?川崎市", text), page
+    assert "川崎市は、川崎市" not in pdftext(k_out / "annual-report.pdf").replace("\n", "")
+    s_out, _ = shinagawa_site
+    s_index = plain((s_out / "index.html").read_text(encoding="utf-8"))
+    assert "品川区は、第二次品川区環境計画（" in s_index and '<p class="site-owner">品川区</p>' in s_index
+
+
+def test_one_displayed_precision_per_indicator_and_readers_words(shinagawa_site: tuple[Path, dict]) -> None:
+    """S02 is typed with two decimals (1.95 → 1.7): every figure of it, computed 見込み値 included, shows
+    two decimals on the page and in 評価の根拠 (1.92, not 1.919 beside 1.93). Open SDG's text names
+    fiscal years and the reader's word only; the CSV calls the path value 見込み値 as the site does."""
+    from envplan.plan.numbers import indicator_digits
+
+    assert indicator_digits([1.95, 1.7, None, 2.0]) == 2 and indicator_digits([745.0, 1520.0]) == 0 and indicator_digits([1 / 3]) == 3
+    out, data = shinagawa_site
+    html = re.sub(r"<[^>]+>", "", plain((out / "indicators" / "s02.html").read_text(encoding="utf-8")))
+    assert "1.92t-CO2/世帯" in html and "1.70t-CO2/世帯" in html
+    # Only the plan's own wording, kept as written (平成32年度までに1.7t-CO2/世帯), has another form.
+    assert not re.search(r"\d\.\d{3}t-CO2/世帯", html) and not re.search(r"(?<![\d.])(?<!平成32年度までに)1\.7t-CO2", html)
+    for page in out.rglob("*.html"):
+        text = plain(page.read_text(encoding="utf-8"))
+        assert not re.search(r"（(substantial|moderate|limited)_progress|（deterioration|（target_achieved", text), page
+        assert "を記録しました" not in text and "期待値" not in text, page
+    assert re.search(r"基準年度 \d{4}年度（", html)
+    header = Path(data["open_data"]["csv"]).read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "見込み値" in header and "期待値" not in header
+
+
+def test_summary_lists_lagged_indicators_and_is_capped_on_big_plans() -> None:
+    """A lagged indicator's figure that arrived this year is 「新しい実績値」, and its move from 達成 to worse
+    on that figure is a change from last year (last year it was judged on the year before);
+    on an 80-indicator plan the lists are capped, with the rest counted."""
+    import importlib.util
+
+    from envplan.report.context import CHANGES_SHOWN, NEW_FIGURES_SHOWN
+    from envplan.rules.compute import compute_plan
+
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    s02 = next(i for i in plan.indicators if i.id == "S02")
+    assert s02.data_lag == 2 and plan.current_fy == 2022
+    s02.values[2019].actual, s02.values[2020].actual = 1.69, 1.90  # 2019 達成; 2020 (arrived in FY2022) short of the target
+    r = build_report(plan, compute_plan(plan), compute_plan(plan, 2021))
+    name = s02.name
+    assert any(c.text.startswith(f"{name}: 達成 → ") and c.kind == "worse" for c in r.changes), [c.text for c in r.changes]
+    assert any(c.text.startswith(f"{name}（2020年度") for c in r.new_figures), [c.text for c in r.new_figures]
+    assert r.changes[0].kind == "worse"  # the worst news first
+
+    spec = importlib.util.spec_from_file_location("bench_publish", ROOT / "benchmarks" / "bench_publish.py")
+    bench = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(bench)  # type: ignore[union-attr]
+    big = bench.make_plan(80, 10)
+    big_r = build_report(big, compute_plan(big), compute_plan(big, big.current_fy - 1))
+    big_r.files = {"csv": "c", "json": "j"}
+    assert big_r.new_figures_total > NEW_FIGURES_SHOWN and len(big_r.new_figures) == NEW_FIGURES_SHOWN
+    assert len(big_r.changes) <= CHANGES_SHOWN
+    html = environment().get_template("site/index.html").render(r=big_r, root="", nav=[], current="", crumbs=[], page_title="t", data_fields=[])
+    assert f"ほか {big_r.new_figures_total - NEW_FIGURES_SHOWN} 件" in html
+
+
+def test_data_note_in_words_and_era_dates() -> None:
+    import datetime as dt
+
+    from envplan.report.formatting import era_date, years_in_words
+
+    assert years_in_words("H34時点で入手可能な最新データがH32") == "2022年度（令和4年度）時点で入手可能な最新データが2020年度（令和2年度）"
+    assert years_in_words("R2年度の値、CH4・H2O は変えない") == "2020年度（令和2年度）の値、CH4・H2O は変えない"
+    assert era_date(dt.date(2026, 12, 1)) == "令和8年12月1日" and era_date(dt.date(2019, 5, 1)) == "令和元年5月1日" and era_date(dt.date(2019, 4, 30)) == "平成31年4月30日"
+
+
+def _edges_are_white(pdf: Path, page: int, margin_mm: float = 8.0) -> bool:
+    """Nothing printed within `margin_mm` of the paper's edge (office printers cannot print there)."""
+    tool = require("pdftoppm")
+    raw = subprocess.run([tool, "-r", "30", "-gray", "-f", str(page), "-l", str(page), str(pdf)], capture_output=True, check=True).stdout
+    parts = raw.split(maxsplit=4)  # P5 width height maxval data
+    w, h, data = int(parts[1]), int(parts[2]), parts[4]
+    m = max(1, round(margin_mm / 25.4 * 30))
+    edge = [data[y * w + x] for y in range(h) for x in range(w) if x < m or x >= w - m or y < m or y >= h - m]
+    return min(edge) > 250
+
+
+def test_cover_footer_and_pdf_structure_with_publisher_and_contact(tmp_path: Path) -> None:
+    """発行者・問い合わせ先 from 設定 on every page's footer and the cover; the cover dated in the era
+    too and printable on an office printer (no full-bleed band); readable bookmarks; /Strong role-mapped."""
+    from pypdf import PdfReader
+
+    require("chromium")
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    plan.publisher, plan.contact = "環境部環境課", "環境部環境課 電話 00-0000-0000"
+    master = tmp_path / "m.xlsx"
+    save_master(plan, master)
+    res = publish(master, tmp_path / "site", today=dt.date(2026, 12, 1))
+    for page in (tmp_path / "site").rglob("*.html"):
+        text = plain(page.read_text(encoding="utf-8"))
+        assert "問い合わせ先: 環境部環境課 電話 00-0000-0000" in text and "発行: 環境部環境課" in text, page
+    pdf = Path(res.report_pdf)  # type: ignore[arg-type]
+    reader = PdfReader(pdf)
+    cover = reader.pages[0].extract_text()
+    assert "令和8年12月1日" in cover and "発行: 環境部環境課" in cover and "00-0000-0000" in cover
+    assert _edges_are_white(pdf, 1)
+    titles = []
+
+    def walk(items: list) -> None:
+        for x in items:
+            walk(x) if isinstance(x, list) else titles.append(x.title)
+
+    walk(reader.outline)
+    first = plan.indicators[0].name
+    assert any(re.fullmatch(rf"1　{re.escape(first)}（.+）", t) for t in titles), titles[:12]
+    assert f"{plan.name} 進捗状況報告書" in titles
+    assert reader.trailer["/Root"]["/StructTreeRoot"]["/RoleMap"]["/Strong"] == "/Span"

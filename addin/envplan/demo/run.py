@@ -85,7 +85,7 @@ def step_publish(ctx: DemoContext) -> None:
         if res.report_pdf:
             ctx.lines.append(f"公表 年次報告書 PDF（A4 {res.report_pdf_pages} ページ）: {res.report_pdf}")
         if res.evaluation_sheets:
-            ctx.lines.append(f"公表 施策評価票 PDF（{res.evaluation_sheet_pages} 施策、各 A4 1ページ）: {res.evaluation_sheets}")
+            ctx.lines.append(f"公表 施策評価票 PDF（A4 {res.evaluation_sheet_pages} ページ）: {res.evaluation_sheets}")
         ctx.lines.append(f"公表 オープンデータ（CSV・JSON）: {Path(res.open_data['csv']).parent}")
 
 

@@ -117,6 +117,15 @@ class Indicator(_Model):
             del self.values[fy]
         return self
 
+    def typed_figures(self) -> list[float | None]:
+        """The figures typed into the workbook for this indicator (baseline, target, plan and
+        actual values; not computed ones): they decide the precision it is shown with."""
+        out: list[float | None] = [self.baseline_value]
+        out += [getattr(self.target, name, None) for name in ("value", "threshold")]
+        for v in self.values.values():
+            out += [v.plan, v.actual]
+        return [x for x in out if x is None or isinstance(x, (int, float))]
+
     def actual(self, fy: int) -> float | None:
         v = self.values.get(fy)
         return v.actual if v else None
@@ -324,6 +333,8 @@ class Plan(_Model):
     data_note: str = ""  # e.g. 「H34時点で入手可能な最新データがH32」
     illustrative_note: str = ""
     source_note: str = ""  # how the data was transcribed
+    publisher: str = ""  # 発行者 on the cover and the site (the municipality when empty)
+    contact: str = ""  # 問い合わせ先 on every page's footer and the cover
     settings: Settings = Field(default_factory=Settings)
     categories: list[Category] = Field(default_factory=list)
     departments: list[Department] = Field(default_factory=list)

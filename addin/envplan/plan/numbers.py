@@ -128,3 +128,19 @@ def format_number(value: float | None, unit: str = "", *, digits: int | None = N
     else:
         text = f"{value:,.{digits}f}"
     return f"{text}{unit}" if unit else text
+
+
+MAX_DIGITS = 3
+
+
+def _decimals(value: float) -> int:
+    text = f"{value:.{MAX_DIGITS}f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def indicator_digits(values: list[float | None]) -> int:
+    """The decimal places an indicator is shown with everywhere: as many as its
+    most precise typed figure (baseline, target, plan and actual values), at most
+    three. A computed figure (the 見込み値 on the path to the target) is then
+    rounded to it, so 25.364% does not stand beside 23%."""
+    return max((_decimals(float(v)) for v in values if v is not None), default=0)

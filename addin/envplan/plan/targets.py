@@ -187,18 +187,19 @@ def build_target(kind: str, *, year: int | None, value: float | None, note: str)
     return TARGET_CLASSES[kind]()
 
 
-def describe_target(target: _Target, unit: str = "") -> str:
-    """A short Japanese description of the structured form."""
+def describe_target(target: _Target, unit: str = "", digits: int | None = None) -> str:
+    """A short Japanese description of the structured form; values with `digits`
+    decimal places (the indicator's displayed precision) when given."""
     from envplan.plan.numbers import format_number
     from envplan.plan.years import fy_label
 
     if isinstance(target, LevelTarget):
-        return f"{fy_label(target.year)}までに {format_number(target.value, unit)}"
+        return f"{fy_label(target.year)}までに {format_number(target.value, unit, digits=digits)}"
     if isinstance(target, ChangeTarget):
         sign = "減" if target.percent < 0 else "増"
         return f"{fy_label(target.year)}までに基準年比 {format_number(abs(target.percent))}% {sign}"
     if isinstance(target, AnnualMinimumTarget):
-        return f"毎年 {format_number(target.value, unit)} 以上"
+        return f"毎年 {format_number(target.value, unit, digits=digits)} 以上"
     if isinstance(target, YearOverYearTarget):
         return "毎年、前年度より改善"
     if isinstance(target, IncreaseTarget):

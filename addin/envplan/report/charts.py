@@ -1,8 +1,9 @@
 """SVG charts drawn at build time: an indicator's actuals against the straight
 path to its target, and the related plans' periods.
 
-Each chart carries its own text alternative (<title>/<desc> referenced by
-aria-labelledby) and is also given as a data table on the page. Series differ
+Each chart is named by its <title> (aria-labelledby); its description is the
+figure's caption on the page, not also a <desc>, so that a screen reader does not
+read it twice. The figures are also given as a data table on the page. Series differ
 by line style and marker shape as well as colour, so colour is never the only
 cue. Every text is XML-escaped.
 """
@@ -50,6 +51,7 @@ class IndicatorChartData:
     current_fy: int | None = None
     illustrative: bool = False
     summary: str = ""
+    digits: int | None = None  # the indicator's displayed precision, for the target label
 
 
 def text_width(text: str, size: float) -> float:
@@ -92,13 +94,12 @@ def _marker(shape: str, x: float, y: float, colour: str, *, hollow: bool = False
     return f'<path d="M{x:.1f} {y - r:.1f} L{x + r:.1f} {y:.1f} L{x:.1f} {y + r:.1f} L{x - r:.1f} {y:.1f} Z" fill="{fill}" stroke="{colour}" stroke-width="2"/>'
 
 
-def _open(uid: str, width: int, height: int, title: str, summary: str, css_class: str) -> list[str]:
+def _open(uid: str, width: int, height: int, title: str, css_class: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="{uid}-title {uid}-desc" '
+        f'width="{width}" height="{height}" role="img" aria-labelledby="{uid}-title" '
         f'font-family="{escape(FONT)}">',
         f'<title id="{uid}-title">{escape(title)}</title>',
-        f'<desc id="{uid}-desc">{escape(summary)}</desc>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
     ]
 
@@ -155,7 +156,7 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
     def Y(v: float) -> float:
         return top + plot_h * (1 - (v - y0) / (y1 - y0))
 
-    out = _open(d.uid, width, height, d.title, d.summary, "chart chart-indicator")
+    out = _open(d.uid, width, height, d.title, "chart chart-indicator")
     for k, row in enumerate(rows):
         ly = font * 1.2 + k * line_h
         for lx, (label, colour, dash, marker, hollow) in row:
@@ -224,7 +225,7 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
         fy, v = d.target_point
         x, y = X(fy), Y(v)
         out.append(_marker("diamond", x, y, TARGET))
-        label = f"目標 {num(v, d.unit)}"
+        label = f"目標 {num(v, d.unit, d.digits)}"
         anchor = "end" if x > width - right - text_width(label, font) - 10 else "start"
         dx = -10 if anchor == "end" else 10
         # Nearest place around the marker that keeps clear of every line (else the clearest one).
@@ -306,9 +307,9 @@ def period_chart(uid: str, title: str, rows: list[PeriodRow], current_fy: int | 
     def X(fy: int) -> float:
         return plot_l + cell * (fy - first)
 
-    out = _open(uid, width, height, title, summary, "chart chart-periods")
+    out = _open(uid, width, height, title, "chart chart-periods")
     # Thinned so that neither the years nor the era years under them run into each other.
-    year_label_w = max(max(text_width(str(fy), font * 0.92), text_width(era_short(fy), font * 0.84)) for fy in range(first, last + 1))
+    year_label_w = max(max(text_width(str(fy), font * 0.92), text_width(era_short(fy), font * 0.92)) for fy in range(first, last + 1))
     every = next((k for k in (1, 2, 5, 10) if cell * k >= year_label_w + 6), 20)
     for fy in range(first, last + 1):
         x = X(fy)
@@ -317,7 +318,7 @@ def period_chart(uid: str, title: str, rows: list[PeriodRow], current_fy: int | 
         out.append(f'<line x1="{x:.1f}" y1="{top - 6:.1f}" x2="{x:.1f}" y2="{top + row_h * len(rows):.1f}" stroke="{GRID}"/>')
         if (fy - first) % every == 0:
             out.append(_t(x + cell / 2, font * 1.45, str(fy), size=font * 0.92, anchor="middle"))
-            out.append(_t(x + cell / 2, font * 2.65, era_short(fy), size=font * 0.84, anchor="middle", fill=MUTED))
+            out.append(_t(x + cell / 2, font * 2.65, era_short(fy), size=font * 0.92, anchor="middle", fill=MUTED))
     bar_h = row_h * 0.58
     for i, r in enumerate(rows):
         y = top + i * row_h

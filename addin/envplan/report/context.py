@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from envplan.plan.local_words import LocalWords, local_words
 from envplan.plan.model import RATING_LEGEND, Indicator, Opinion, Plan, Policy, Project, ProjectStatus, TargetRevision
+from envplan.plan.numbers import indicator_digits
 from envplan.plan.targets import (
     DIRECTION_LABELS,
     KIND_LABELS,
@@ -92,6 +93,7 @@ class IndicatorView:
     opinions: list[Opinion]
     revisions: list[TargetRevision]
     previous_status: StatusInfo | None = None
+    digits: int = 0  # decimal places of every figure of this indicator, on every page
 
 
 @dataclass
@@ -211,7 +213,9 @@ class ReportData:
     overall: dict[str, int]
     overall_total: int
     changes: list[Change]  # statuses, projects, opinions
-    new_figures: list[Change]  # indicators with a newer actual than last year
+    new_figures: list[Change]  # indicators with a figure that arrived this year (the first NEW_FIGURES_SHOWN)
+    new_figures_total: int
+    changes_more: int  # changes left out of `changes` (CHANGES_SHOWN at most are listed)
     previous_fy: int | None
     years: list[int]  # the plan's roadmap years
     projects: list[ProjectView]
@@ -283,8 +287,10 @@ def build_report(plan: Plan, result: PlanResult, previous: PlanResult | None = N
         categories=categories,
         overall=overall,
         overall_total=overall_row.total if overall_row else len(views),
-        changes=[c for c in changes if c.kind != "new"],
-        new_figures=[c for c in changes if c.kind == "new"],
+        changes=[c for c in changes if c.kind != "new"][:CHANGES_SHOWN],
+        changes_more=max(0, len([c for c in changes if c.kind != "new"]) - CHANGES_SHOWN),
+        new_figures=[c for c in changes if c.kind == "new"][:NEW_FIGURES_SHOWN],
+        new_figures_total=len([c for c in changes if c.kind == "new"]),
         previous_fy=previous.fy if previous else None,
         years=list(range(plan.start_fy, plan.end_fy + 1)),
         projects=[_project_view(plan, p, fy) for p in plan.projects],
@@ -312,17 +318,18 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
     dept = plan.department(ind.department)
     cat = plan.category(ind.category)
     evaluated_fy = res.evaluated_fy
+    digits = indicator_digits(ind.typed_figures())
     rows = []
     for y in res.years:
         v = ind.values.get(y.fy)
         rows.append(
             YearRow(
                 fy=y.fy,
-                plan=num(y.plan, ind.unit),
-                actual=num(y.actual, ind.unit),
-                expected=num(y.expected, ind.unit),
+                plan=num(y.plan, ind.unit, digits),
+                actual=num(y.actual, ind.unit, digits),
+                expected=num(y.expected, ind.unit, digits),
                 achievement=rate(y.achievement_rate),
-                compared=f"{y.compared_label} {num(y.compared_with, ind.unit)}" if y.compared_with is not None else "",
+                compared=f"{y.compared_label} {num(y.compared_with, ind.unit, digits)}" if y.compared_with is not None else "",
                 progress=rate(y.progress_rate),
                 status=status_info(y.status, y.status_icon),
                 explanation=y.explanation,
@@ -333,10 +340,10 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
         )
     evaluated = next((r for r in rows if r.evaluated), None)
     latest_fy = res.latest_fy
-    latest_actual = num(ind.actual(latest_fy), ind.unit) if latest_fy is not None else "－"
+    latest_actual = num(ind.actual(latest_fy), ind.unit, digits) if latest_fy is not None else "－"
     baseline = "－"
     if ind.baseline_fy is not None:
-        baseline = f"{fy_label(ind.baseline_fy)} {num(ind.baseline_value, ind.unit)}" if ind.baseline_value is not None else fy_label(ind.baseline_fy)
+        baseline = f"{fy_label(ind.baseline_fy)} {num(ind.baseline_value, ind.unit, digits)}" if ind.baseline_value is not None else fy_label(ind.baseline_fy)
     view = IndicatorView(
         ind=ind,
         res=res,
@@ -348,9 +355,10 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
         status=status_info(res.status, res.status_icon),
         direction_label=DIRECTION_LABELS.get(ind.direction, ind.direction),
         target_kind_label=KIND_LABELS.get(ind.target.kind, ind.target.kind),
-        target_structured=describe_target(ind.target, ind.unit),
+        target_structured=describe_target(ind.target, ind.unit, digits),
         baseline=baseline,
         latest_actual=latest_actual,
+        digits=digits,
         latest_fy=latest_fy,
         chart=None,
         print_chart=None,
@@ -363,7 +371,7 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
     data = _chart_data(plan, ind, res, s, fy)
     view.chart = indicator_chart(data)
     data.uid = f"pchart-{s}"
-    view.print_chart = indicator_chart(data, width=520, height=300, font=15)  # drawn 103 mm wide: 15 units print at 8.4 pt
+    view.print_chart = indicator_chart(data, width=520, height=300, font=16.5)  # drawn 103 mm wide: 16.5 units print at 9.2 pt, the era years (×0.88) at 8.1 pt
     return view
 
 
@@ -381,6 +389,7 @@ def _chart_data(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, fy: in
         plan={y: v.plan for y, v in ind.values.items() if v.plan is not None},
         current_fy=res.evaluated_fy if res.evaluated_fy is not None else fy,
         illustrative=ind.illustrative,
+        digits=indicator_digits(ind.typed_figures()),
     )
     # The path and target as compute.py evaluated them (it fills a missing baseline from the first actual).
     base, base_fy = res.baseline_value, res.baseline_fy
@@ -391,15 +400,15 @@ def _chart_data(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, fy: in
         if base is not None and base_fy is not None and base_fy < goal_fy:
             d.path = [(base_fy, base), (goal_fy, goal)]
     elif isinstance(t, AnnualMinimumTarget):
-        d.target_line, d.target_label = t.value, f"毎年の目標（{num(t.value, ind.unit)}以上）"
+        d.target_line, d.target_label = t.value, f"毎年の目標（{num(t.value, ind.unit, d.digits)}以上）"
     elif isinstance(t, StateTarget):
-        d.target_line, d.target_label = t.threshold, f"達成の基準（{num(t.threshold, ind.unit)}）"
+        d.target_line, d.target_label = t.threshold, f"達成の基準（{num(t.threshold, ind.unit, d.digits)}）"
     elif isinstance(t, MaintainTarget) and goal is not None:
-        d.target_line, d.target_label = goal, f"維持する水準（{num(goal, ind.unit)}）"
+        d.target_line, d.target_label = goal, f"維持する水準（{num(goal, ind.unit, d.digits)}）"
     elif isinstance(t, DecreaseTarget) and base is not None:
-        d.target_line, d.target_label = base, f"基準値（{num(base, ind.unit)}。これを下回るのが目標）"
+        d.target_line, d.target_label = base, f"基準値（{num(base, ind.unit, d.digits)}。これを下回るのが目標）"
     elif isinstance(t, (IncreaseTarget, ImproveTarget)) and base is not None:
-        d.target_line, d.target_label = base, f"基準値（{num(base, ind.unit)}。これを上回るのが目標）"
+        d.target_line, d.target_label = base, f"基準値（{num(base, ind.unit, d.digits)}。これを上回るのが目標）"
     d.summary = _chart_summary(ind, d, res)
     return d
 
@@ -410,8 +419,8 @@ def _chart_summary(ind: Indicator, d: IndicatorChartData, res: IndicatorResult) 
         ys = sorted(d.actual)
         kind = "実績値（例示値）" if ind.illustrative else "実績値"
         parts.append(
-            f"{kind}は{fy_label(ys[0])}の{num(d.actual[ys[0]], ind.unit)}から"
-            f"{fy_label(ys[-1])}の{num(d.actual[ys[-1]], ind.unit)}まで{len(ys)}か年分。"
+            f"{kind}は{fy_label(ys[0])}の{num(d.actual[ys[0]], ind.unit, d.digits)}から"
+            f"{fy_label(ys[-1])}の{num(d.actual[ys[-1]], ind.unit, d.digits)}まで{len(ys)}か年分。"
         )
     else:
         parts.append("実績値はまだありません。")
@@ -419,7 +428,7 @@ def _chart_summary(ind: Indicator, d: IndicatorChartData, res: IndicatorResult) 
         ys = sorted(d.plan)
         parts.append(f"計画値は{fy_label(ys[0])}～{fy_label(ys[-1])}の{len(ys)}か年分。")
     if d.target_point:
-        parts.append(f"目標は{fy_label(d.target_point[0])}までに{num(d.target_point[1], ind.unit)}。")
+        parts.append(f"目標は{fy_label(d.target_point[0])}までに{num(d.target_point[1], ind.unit, d.digits)}。")
         if d.path:
             parts.append("基準値から目標値への直線（目標への道筋）を点線で示す。")
     elif d.target_line is not None:
@@ -544,36 +553,66 @@ def _related(plan: Plan, fy: int) -> tuple[list[PeriodRow], Chart, Chart]:
     return rows, chart, printed
 
 
+def opinion_heading(source: str) -> str:
+    """「区民意見」「事業者意見」 stay as they are; a body's name gets 「の意見」 (推進会議 → 推進会議の意見)."""
+    return source if source.endswith("意見") else f"{source}の意見"
+
+
+# On a big plan the summary lists stay readable: the worst news first, then the rest counted.
+CHANGES_SHOWN = 20
+NEW_FIGURES_SHOWN = 30
+
+
+def _status_before(v: IndicatorView, prev: IndicatorResult, fy: int) -> str:
+    """The indicator's status as published the year before. An indicator with a data lag was then
+    judged on the newest year that had arrived by then (fy − 1 − lag); a figure that arrived only
+    this year must not count as known last year."""
+    lag = v.res.data_lag or 0
+    if lag <= 0:
+        return prev.status
+    known = [y for y in v.res.years if y.fy <= fy - 1 - lag and y.actual is not None]
+    return known[-1].status if known else "評価不能"
+
+
 def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None, fy: int) -> list[Change]:
     out: list[Change] = []
     if previous is None:
         return out
+    status_changes: list[Change] = []
     for v in views:
         prev = previous.indicator(v.ind.id)
         if prev is None:
             continue
         href = f"indicators/{v.slug}.html"
-        if prev.status != v.res.status:
-            a, b = STATUS_RANK.get(prev.status), STATUS_RANK.get(v.res.status)
+        before = _status_before(v, prev, fy)
+        if before != v.res.status:
+            a, b = STATUS_RANK.get(before), STATUS_RANK.get(v.res.status)
             kind = "info" if a is None or b is None else ("better" if b > a else "worse")
-            out.append(Change(f"{v.ind.name}: {prev.status} → {v.res.status}", href, kind))
-        if v.res.latest_fy is not None and v.res.latest_fy != prev.latest_fy:
-            out.append(Change(f"{v.ind.name}（{fy_label(v.res.latest_fy)}: {v.latest_actual}）", href, "new"))
+            status_changes.append(Change(f"{v.ind.name}: {before} → {v.res.status}", href, kind))
+        # New this year: the figure of the year that arrives in this fiscal year (fy − lag), or any newer one.
+        arrived = fy - (v.res.data_lag or 0)
+        row = next((y for y in v.res.years if y.fy == arrived and y.actual is not None), None)
+        if row is not None or (v.res.latest_fy is not None and v.res.latest_fy != prev.latest_fy):
+            year = row.fy if row is not None else v.res.latest_fy
+            value = next((r.actual for r in v.rows if r.fy == year), v.latest_actual)
+            out.append(Change(f"{v.ind.name}（{fy_label(year)}: {value}）", href, "new"))  # type: ignore[arg-type]
+    order = {"worse": 0, "better": 1, "info": 2}
+    out += sorted(status_changes, key=lambda c: order.get(c.kind, 3))
     for p in plan.projects:
-        now, before = p.status_in(fy), p.status_in(fy - 1)
-        if now and (before is None or before.status != now.status):
-            was = f"{before.status} → " if before else ""
+        now, before_p = p.status_in(fy), p.status_in(fy - 1)
+        if now and (before_p is None or before_p.status != now.status):
+            was = f"{before_p.status} → " if before_p else ""
             out.append(Change(f"重点プロジェクト{p.number}{p.name}: {was}{now.status}", "roadmap.html", "info"))
     for o in plan.opinions:
         if o.fy == fy:
-            out.append(Change(f"{local_words(plan.municipality).opinion_source(o.source)}を記録しました（{o.text[:40]}{'…' if len(o.text) > 40 else ''}）", "", "info"))
+            out.append(Change(f"{opinion_heading(local_words(plan.municipality).opinion_source(o.source))}が寄せられました（{o.text[:40]}{'…' if len(o.text) > 40 else ''}）", "", "info"))
     return out
 
 
 BUILTIN_TERMS: tuple[tuple[str, str], ...] = (
     ("達成率", "実績値が目標値（または年度別の計画値）に対してどこまで届いたかの割合。大きいほどよい指標は 実績値÷目標値、小さいほどよい指標は 目標値÷実績値。100%以上で目標に届いています。"),
     ("進捗率", "基準年度から目標に向けて、必要な変化のうちどれだけ進んだかの割合。（実績値−基準値）÷（目標値−基準値）。"),
-    ("目標への道筋", "基準年度の基準値と目標年度の目標値を直線で結んだ線。各年度の「期待値」はこの線上の値で、実績値と比べて順調か遅れかを判定します。"),
+    ("目標への道筋", "基準年度の基準値と目標年度の目標値を直線で結んだ線。各年度の「見込み値」はこの線上の値で、実績値と比べて順調か遅れかを判定します。"),
     ("基準年度・基準値", "目標や進み具合を測る出発点となる年度とその年度の値。"),
     ("データの遅れ", "統計の確定に時間がかかるため、ある年度の時点で入手できる最新の値が数年前のものになること（例: CO2排出量は2年遅れ）。評価はその年度に入手できる最新の値で行います。"),
     ("Open SDG の進捗評価", "国連の持続可能な開発目標（SDGs）の国内外のデータ公開基盤で使われる評価方法。年平均成長率（CAGR）の実績と、目標達成に必要な成長率の比で評価します。"),

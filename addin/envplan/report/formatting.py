@@ -6,6 +6,7 @@ marked safe, so a value holding `<script>` shows as text.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import unicodedata
@@ -32,9 +33,34 @@ def era_short(value: int) -> str:
     return wareki(value).removesuffix("年度")
 
 
-def num(value: float | None, unit: str = "") -> str:
-    """1,324千t-CO2; － for no value. Rounds long fractions to three places."""
-    return format_number(value, unit)
+# 「H34」「R2年度」: the short era forms of a fiscal year, as people type them in notes.
+_SHORT_ERA = re.compile(r"(?<![A-Za-z0-9])([HRS])(\d{1,2})(?:年度|年)?(?![0-9A-Za-z])")
+_ERA_START = {"S": 1925, "H": 1988, "R": 2018}
+
+
+def years_in_words(text: str) -> str:
+    """A note typed with short era years (「H34時点で入手可能な最新データがH32」) in words:
+    「2022年度（令和4年度）時点で入手可能な最新データが2020年度（令和2年度）」. An era year past
+    the era's end (H34) is the fiscal year it stands for."""
+    return _SHORT_ERA.sub(lambda m: fy_label(_ERA_START[m[1]] + int(m[2])), text)
+
+
+def era_date(d: dt.date) -> str:
+    """2026-12-01 → 令和8年12月1日 (the date on a Japanese public document)."""
+    if d >= dt.date(2019, 5, 1):
+        era, n = "令和", d.year - 2018
+    elif d >= dt.date(1989, 1, 8):
+        era, n = "平成", d.year - 1988
+    else:
+        era, n = "昭和", d.year - 1925
+    return f"{era}{'元' if n == 1 else n}年{d.month}月{d.day}日"
+
+
+def num(value: float | None, unit: str = "", digits: int | None = None) -> str:
+    """1,324千t-CO2; － for no value. Rounds long fractions to three places, or
+    to `digits` places: an indicator's own precision (see `indicator_digits`)."""
+    return format_number(value, unit, digits=digits)
+
 
 
 def rate(value: float | None) -> str:

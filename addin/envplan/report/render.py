@@ -20,7 +20,7 @@ from envplan.plan.targets import DIRECTION_LABELS
 from envplan.plan.years import range_label
 from envplan.report.charts import text_width
 from envplan.report.context import PROJECT_STATUS_ICONS
-from envplan.report.formatting import era_short, fy, num, paragraphs, rate
+from envplan.report.formatting import era_date, era_short, fy, num, paragraphs, rate, years_in_words
 
 
 def css_string(text: str) -> Markup:
@@ -46,18 +46,34 @@ GRID_CELL_PAD_MM = 1.6
 PT_MM = 25.4 / 72
 
 
-def year_blocks(rows: list[Any]) -> list[list[Any]]:
+def year_blocks(rows: list[Any], digits: int | None = None) -> list[list[Any]]:
     """The rows of a year grid cut into blocks of years that fit the page at GRID_PT."""
     if not rows:
         return []
     texts = ["令和10"]  # the widest era label of a column head
     for y in rows:
-        texts += [num(y.raw.plan), num(y.raw.actual), num(y.raw.expected), y.achievement, y.status.name]
+        texts += [num(y.raw.plan, "", digits), num(y.raw.actual, "", digits), num(y.raw.expected, "", digits), y.achievement, y.status.name]
     widest_mm = max(text_width(t, GRID_PT) for t in texts) * PT_MM + GRID_CELL_PAD_MM
     per_block = max(1, int(GRID_WIDTH_MM // widest_mm))
     blocks = math.ceil(len(rows) / per_block)
     size = math.ceil(len(rows) / blocks)  # even blocks: 2 × 8 years rather than 12 + 4
     return [rows[k : k + size] for k in range(0, len(rows), size)]
+
+
+def leads_with_owner(plan: Any) -> bool:
+    """Whether the plan's name starts with the municipality's (「川崎市 第3期実行計画」): then
+    the name alone already says whose plan it is."""
+    owner = (plan.municipality or "").strip()
+    return bool(owner) and plan.name.strip().startswith(owner)
+
+
+def name_after_owner(plan: Any) -> str:
+    """The plan's name for a sentence that begins with the municipality (「川崎市は、…」):
+    without the municipality a second time."""
+    if not leads_with_owner(plan):
+        return str(plan.name)
+    rest = plan.name.strip()[len(plan.municipality.strip()) :].lstrip(" 　・の")
+    return rest or str(plan.name)
 
 
 def period(start: int | None, end: int | None) -> str:
@@ -73,9 +89,11 @@ def environment(templates: Path = TEMPLATES_DIR) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(fy=fy, num=num, rate=rate, paragraphs=paragraphs, era=era_short, css_string=css_string)
+    env.filters.update(fy=fy, num=num, rate=rate, paragraphs=paragraphs, era=era_short, css_string=css_string, years_in_words=years_in_words, era_date=era_date)
     env.globals.update(
         period=period,
+        leads_with_owner=leads_with_owner,
+        name_after_owner=name_after_owner,
         year_blocks=year_blocks,
         direction_label=lambda d: DIRECTION_LABELS.get(d, d),
         project_icon=lambda s: PROJECT_STATUS_ICONS.get(s, "－"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from envplan.report.context import ReportData
 from envplan.report.render import css, environment
+from envplan.report.typeset import Typesetter
 
 ASSETS = ("site.css", "sheet.css")
 
@@ -25,6 +26,7 @@ def navigation(r: ReportData) -> list[tuple[str, str]]:
 def write_site(r: ReportData, out: Path, *, data_fields: list[Any]) -> list[Path]:
     """Write every page under `out`; returns the pages written (index first)."""
     env = environment()
+    typeset = Typesetter(i.unit for i in r.plan.indicators)
     nav = navigation(r)
     written: list[Path] = []
 
@@ -35,7 +37,7 @@ def write_site(r: ReportData, out: Path, *, data_fields: list[Any]) -> list[Path
         )
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html, encoding="utf-8")
+        path.write_text(typeset.page(html), encoding="utf-8")
         written.append(path)
 
     (out / "assets").mkdir(parents=True, exist_ok=True)

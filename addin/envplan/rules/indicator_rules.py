@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from envplan.plan.model import Indicator, Plan, Settings
-from envplan.plan.numbers import format_number
+from envplan.plan.numbers import format_number, indicator_digits
 from envplan.plan.targets import (
     AnnualMinimumTarget,
     ChangeTarget,
@@ -92,8 +92,13 @@ class _Ctx:
     def unit(self) -> str:
         return self.ind.unit
 
+    @property
+    def digits(self) -> int:
+        # The indicator's one displayed precision (as on the published pages).
+        return indicator_digits(self.ind.typed_figures())
+
     def n(self, v: float | None) -> str:
-        return format_number(v, self.unit) if v is not None else "－"
+        return format_number(v, self.unit, digits=self.digits) if v is not None else "－"
 
     def actual(self, fy: int) -> float | None:
         v = self.ind.actual(fy)
@@ -522,12 +527,12 @@ def _opensdg(c: _Ctx, target: Target, evaluated: int) -> OpenSdgProgress:
 def opensdg_explanation(p: OpenSdgProgress) -> str:
     parts: list[str] = []
     if p.base_year is not None and p.current_year is not None:
-        parts.append(f"基準年 {p.base_year}（{format_number(p.base_value)}）→ 最新 {p.current_year}（{format_number(p.current_value)}）")
+        parts.append(f"基準年度 {p.base_year}年度（{format_number(p.base_value)}）→ 最新 {p.current_year}年度（{format_number(p.current_value)}）")  # fiscal years, as every year of the plan
     if p.progress_value is not None and math.isnan(p.progress_value):
         parts.append("目標値が基準値と同じため成長率の比は計算できません")
     elif p.progress_value is not None:
         if p.method == 2:
-            parts.append(f"観測された年平均成長率（CAGR）÷ 目標に必要な成長率（目標 {format_number(p.target)}、{p.target_year}年）= {p.progress_value:.3f}")
+            parts.append(f"観測された年平均成長率（CAGR）÷ 目標に必要な成長率（目標 {format_number(p.target)}、{p.target_year}年度）= {p.progress_value:.3f}")
             parts.append(f"しきい値 {format_number(p.thresholds['high'])} / {format_number(p.thresholds['med'])} / {format_number(p.thresholds['low'])}")
         else:
             parts.append(f"望ましい向きの年平均成長率（CAGR）= {p.progress_value * 100:.2f}%")
@@ -536,7 +541,8 @@ def opensdg_explanation(p: OpenSdgProgress) -> str:
                 + ("" if p.thresholds.get("coefficient") is None else f"（上限による係数 {p.thresholds['coefficient']:.3f} 適用後）")
             )
     parts += p.notes
-    return "Open SDG 方式: " + "、".join(parts) + f" → {OPENSDG_LABELS[p.status]}（{p.status}）"
+    # The reader's word only: the internal code (limited_progress …) is for the open data, not the text.
+    return "Open SDG 方式: " + "、".join(parts) + f" → {OPENSDG_LABELS[p.status]}"
 
 
 __all__ = ["KIND_RULES", "as_of", "evaluate_indicator", "target_in", "start_point"]
