@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
+import threading
+import time
 from pathlib import Path
 
 import openpyxl
@@ -267,3 +270,225 @@ def test_request_log_says_who_what_outcome_without_contents(served, base, client
     assert any(e.get("user") == "login-failed" and e["status"] == 401 for e in lines)
     text = "\n".join(server.log_lines())
     assert "wrong" not in text and "たくさん" not in text and "PK" not in text
+
+
+# --- in a real browser: a form post without JavaScript of ours, and axe-core -----------
+
+
+def _submit(browser, selector: str) -> None:
+    page = browser.page
+    browser.events = [e for e in browser.events if e.get("sessionId") != page.session]
+    browser.evaluate(f"document.querySelector({json.dumps(selector)}).click()")
+    browser.wait_event("Page.loadEventFired", page.session)
+
+
+def _choose_file(browser, path: Path) -> None:
+    root = browser.page.call("DOM.getDocument")["root"]["nodeId"]
+    node = browser.page.call("DOM.querySelector", nodeId=root, selector="#file")["nodeId"]
+    browser.page.call("DOM.setFileInputFiles", nodeId=node, files=[str(path)])
+
+
+@pytest.mark.browser
+def test_upload_and_section_pages_in_chromium_are_accessible(served, base):
+    from conftest import require
+    from envplan.report.chromium import Browser
+    from test_publish_a11y import WCAG_TAGS, axe_source
+
+    server, _, inbox = served
+    _clear(inbox)
+    chromium = require("chromium")
+    source = axe_source()
+    options = json.dumps({"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
+    script = f"axe.run(document, {options}).then(r => r.violations.map(v => ({{id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}})))"
+    problems: dict[str, list] = {}
+
+    def check(name: str) -> None:
+        browser.evaluate(source)
+        found = browser.evaluate(script, await_promise=True)
+        if found:
+            problems[name] = found
+
+    with Browser(chromium, width=1280, height=900) as browser:
+        browser.goto(f"{server.url}/upload")
+        check("upload")
+        _choose_file(browser, base[2]["bad"])
+        _submit(browser, "button[type=submit]")
+        assert "差し戻し" in browser.evaluate("document.querySelector('h1').textContent")
+        assert browser.evaluate("document.querySelectorAll('tbody tr').length") >= 1
+        check("rejected")
+        _choose_file(browser, base[2]["good"])
+        _submit(browser, "button[type=submit]")
+        assert browser.evaluate("document.querySelector('h1').textContent") == "受け付けました"
+        check("accepted")
+        assert len(_inbox_files(inbox)) == 1
+        browser.goto(f"{server.url}/status")  # redirected to the login page
+        assert browser.evaluate("location.pathname") == "/login"
+        check("login")
+        browser.evaluate("document.querySelector('#password').value = 'section-password-for-tests'")
+        _submit(browser, "button[type=submit]")
+        assert browser.evaluate("location.pathname") == "/status"
+        check("status")
+        browser.page.set_viewport(375, 800)  # a phone: no sideways scrolling of the page itself
+        browser.goto(f"{server.url}/upload")
+        check("upload-phone")
+    assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
+
+
+# --- 2. killed mid-upload, slow clients, concurrency -------------------------------------
+
+
+def _multipart(csrf: str, data: bytes, name: str = "r.xlsx") -> bytes:
+    return (
+        f'--zz\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
+        f'--zz\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode() + data + b"\r\n--zz--\r\n"
+
+
+def _raw_post(port: int, client: Client, body: bytes, send: int) -> socket.socket:
+    """A POST whose body stops after `send` bytes (the connection left open)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    head = (
+        f"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=zz\r\nContent-Length: {len(body)}\r\n"
+        f"Cookie: {client.cookie_header()['cookie']}\r\nAccept: application/json\r\n\r\n"
+    ).encode()
+    s.sendall(head + body[:send])
+    return s
+
+
+def test_a_server_killed_mid_upload_leaves_no_partial_file(base, tmp_path):
+    master = copy_master(base[0], tmp_path / "master")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    server = Server(tmp_path, master, inbox).start()
+    client = Client(server.url)
+    client.get("/upload")
+    body = _multipart(client.csrf, base[2]["good"].read_bytes())
+    s = _raw_post(server.port, client, body, len(body) // 2)
+    time.sleep(0.5)
+    server.kill()
+    s.close()
+    client.close()
+    assert [p for p in inbox.rglob("*") if p.is_file()] == []
+    # Killed between writing the staged copy and its rename: the next start removes what was left.
+    leftover = inbox / ".envplan-uploading" / "0123456789abcdef0123456789abcdef.xlsx"
+    leftover.write_bytes(base[2]["good"].read_bytes()[:1000])
+    server.start()
+    try:
+        assert not leftover.exists() and _inbox_files(inbox) == []
+        client = Client(server.url)
+        assert client.upload(base[2]["good"]).json()["status"] == "accepted"
+        assert [p.read_bytes() for p in _inbox_files(inbox)] == [base[2]["good"].read_bytes()]
+        client.close()
+    finally:
+        server.stop()
+
+
+def test_a_client_that_stalls_is_cut_off_by_the_request_timeout(base, tmp_path):
+    master = copy_master(base[0], tmp_path / "master")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    server = Server(tmp_path, master, inbox, limits={"request_timeout_seconds": 1.5}).start()
+    try:
+        client = Client(server.url)
+        client.get("/upload")
+        body = _multipart(client.csrf, base[2]["good"].read_bytes())
+        started = time.monotonic()
+        s = _raw_post(server.port, client, body, 200)
+        answer = s.recv(4096).decode("latin-1")
+        s.close()
+        assert answer.startswith("HTTP/1.1 503"), answer[:100]
+        assert time.monotonic() - started < 6
+        assert _inbox_files(inbox) == []
+        assert client.upload(base[2]["good"]).json()["status"] == "accepted"  # the server still serves others
+        client.close()
+    finally:
+        server.stop()
+
+
+def _sheet_rows(master: Path, sheet: str, header_row: int) -> list[dict]:
+    ws = openpyxl.load_workbook(master)[sheet]
+    rows = list(ws.iter_rows(min_row=header_row, values_only=True))
+    head = rows[0]
+    return [dict(zip(head, r)) for r in rows[1:] if any(v is not None for v in r)]
+
+
+def test_concurrent_uploads_while_consolidating_lose_nothing_and_write_nothing_twice(base, tmp_path):
+    master = copy_master(base[0], tmp_path / "master")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    templates = base[1]
+    returns = {code: fill(tpl, {("department", code, "contact"): f"担当 {i}号"}, tmp_path / "returns" / f"{i}.xlsx") for i, (code, tpl) in enumerate(sorted(templates.items()))}
+    server = Server(tmp_path, master, inbox, limits={"uploads_per_minute": 1000, "max_concurrent_uploads": 4}).start()
+    try:
+        section = Client(server.url)
+        assert section.login().status_code == 303
+        section.get("/status")
+        verdicts: dict[str, dict] = {}
+        runs: list[int] = []
+
+        def upload(code: str) -> None:
+            c = Client(server.url)
+            verdicts[code] = c.upload(returns[code]).json()
+            c.close()
+
+        def consolidate_repeatedly() -> None:
+            for _ in range(3):
+                runs.append(section.post("/status/consolidate").status_code)
+
+        threads = [threading.Thread(target=upload, args=(code,)) for code in returns] + [threading.Thread(target=consolidate_repeatedly)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert runs == [200, 200, 200]
+        assert {code: v["status"] for code, v in verdicts.items()} == dict.fromkeys(returns, "accepted")
+        final = section.post("/status/consolidate")  # whatever arrived after the last run
+        assert final.status_code == 200
+        section.close()
+    finally:
+        server.stop()
+    filed = {hashlib.sha256(p.read_bytes()).hexdigest() for p in _inbox_files(inbox)}
+    assert filed == {v["sha256"] for v in verdicts.values()} and len(_inbox_files(inbox)) == len(returns)
+    subs = {r["所管課コード"] if "所管課コード" in r else r[list(r)[1]]: r for r in _sheet_rows(master, "提出状況", 3)}
+    for code, v in verdicts.items():
+        row = subs[code]
+        assert "受理" in row.values() and v["sha256"] in row.values(), (code, row)
+    log = _sheet_rows(master, "変更履歴", 3)
+    contacts = [tuple(r.values()) for r in log if any(isinstance(x, str) and x.startswith("担当 ") and x.endswith("号") for x in r.values())]
+    assert len(contacts) == len(returns) == len(set(contacts))
+
+
+# --- 3. the section's status page ---------------------------------------------------------
+
+
+def test_status_tracks_uploads_and_consolidates_under_the_lock(base, tmp_path):
+    from envplan.workbook.store import MasterLock
+
+    master = copy_master(base[0], tmp_path / "master")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    server = Server(tmp_path, master, inbox, site=str(_site(tmp_path))).start()
+    try:
+        dept = Client(server.url)
+        dept.upload(base[2]["bad"])
+        section = Client(server.url)
+        section.login()
+        page = section.get("/status").text
+        env_row = next(r for r in page.split("<tr>") if "<th scope=\"row\">環境部環境課</th>" in r)
+        assert "差戻し" in env_row and "/feedback/" in env_row
+        assert "未提出" in page and 'href="/site/"' in page
+        dept.upload(base[2]["good"])
+        env_row = next(r for r in section.get("/status").text.split("<tr>") if "<th scope=\"row\">環境部環境課</th>" in r)
+        assert "受付済み（取込待ち）" in env_row
+        with MasterLock(master):  # another run holds the master: said, nothing written
+            busy = section.post("/status/consolidate")
+        assert busy.status_code == 409 and "取り込めませんでした" in busy.text
+        done = section.post("/status/consolidate")
+        assert done.status_code == 200 and "取込の結果" in done.text and "マスターを更新しました" in done.text
+        env_row = next(r for r in done.text.split("<tr>") if "<th scope=\"row\">環境部環境課</th>" in r)
+        assert "<td>受理</td>" in env_row
+        assert _sheet_rows(master, "提出状況", 3)
+        dept.close()
+        section.close()
+    finally:
+        server.stop()
