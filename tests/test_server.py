@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import yaml
 
 from envplan.survey.consolidate import consolidate
 from envplan.survey.template_layout import FEEDBACK_SHEET
@@ -492,3 +493,40 @@ def test_status_tracks_uploads_and_consolidates_under_the_lock(base, tmp_path):
         section.close()
     finally:
         server.stop()
+
+
+# --- the configuration ----------------------------------------------------------------------
+
+
+def test_config_in_toml_with_relative_folders(base, tmp_path, monkeypatch):
+    from envplan.server.config import load_config
+
+    copy_master(base[0], tmp_path / "進行管理")
+    (tmp_path / "進行管理" / "受付").mkdir()
+    (tmp_path / "envplan-server.toml").write_text('master = "進行管理/master.xlsx"\ninbox = "進行管理/受付"\nwork = "作業"\nport = 9000\n[limits]\nuploads_per_minute = 5\n', encoding="utf-8")
+    monkeypatch.setenv("ENVPLAN_SERVER_PASSWORD", "x")
+    config = load_config(tmp_path / "envplan-server.toml")
+    assert config.master == (tmp_path / "進行管理" / "master.xlsx").resolve() and config.port == 9000 and config.limits.uploads_per_minute == 5
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"inbox": "master"}, "マスターと同じフォルダ"),
+        ({"site": "inbox"}, "受付フォルダと重ならない"),
+        ({"limits": {"max_upload_bytes": 0}}, "limits.max_upload_bytes"),
+        ({"listen": "x"}, "listen"),
+        ({"password_env": "ENVPLAN_NO_SUCH_VARIABLE"}, "ENVPLAN_NO_SUCH_VARIABLE"),
+    ],
+)
+def test_serve_refuses_a_config_it_cannot_use(base, tmp_path, settings, message):
+    from conftest import run_cli
+
+    copy_master(base[0], tmp_path / "master")
+    (tmp_path / "inbox").mkdir()
+    config = {"master": "master/master.xlsx", "inbox": "inbox", "work": "work", **settings}
+    path = tmp_path / "server.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    r = run_cli("serve", "--config", str(path), env={"ENVPLAN_SERVER_PASSWORD": "x"})
+    assert r.returncode == 2 and message in r.stdout + r.stderr, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
