@@ -510,3 +510,42 @@ ACTIONS: dict[str, Callable[..., ActionOutcome]] = {
     "about": about,
     "frozen_edits": frozen_edits,
 }
+
+
+# --- the same buttons through the section's server (xlwings Server: envplan serve) ----------
+
+# The buttons that run on the server on the book Excel sends (xw.Book(json=...)); the others
+# need files on the staff PC (or the worksheet functions, which need the desktop mode).
+SERVER_ACTIONS = ("validate", "compute", "consolidate", "frozen_edits", "about")
+DESKTOP_ONLY = {"issue_templates": "様式発行", "publish": "公表"}
+
+
+def consolidate_on_server(book: Any, master: Path, inbox: Path) -> ActionOutcome:
+    """取込 through the server: the returns of the server's inbox (uploaded at /upload), checked
+    with the server's signing key against the open book and applied to it, as the desktop 取込 does."""
+
+    def body(b: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+        from envplan.survey import consolidate as consolidation
+
+        ui.status("回答を検査しています…")
+        return consolidation_in_book(consolidation, master, inbox, b, ui)
+
+    return _run("取込", book, body)
+
+
+def not_on_server(book: Any, action: str) -> ActionOutcome:
+    """A button that needs files on the PC (様式発行, 公表): said plainly, nothing done."""
+    label = DESKTOP_ONLY.get(action, action)
+
+    def body(b: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+        raise ActionError(
+            f"「{label}」はサーバー方式のアドインでは使えません（マスターのファイルから作るため）。\n"
+            f"環境課の Python の入った PC のアドイン（デスクトップ方式）か、コマンドの envplan {'issue' if action == 'issue_templates' else action} を使ってください。"
+        )
+
+    return _run(label, book, body)
+
+
+def about_server(book: Any, lines: list[str]) -> ActionOutcome:
+    """診断 through the server: what the server runs, and which buttons work in this mode."""
+    return _run("診断", book, lambda b, ui: ("\n".join(lines), "info", {"lines": lines}))

@@ -7,6 +7,7 @@ random token, the published site (if configured) from its own folder only.
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import urllib.parse
@@ -18,12 +19,13 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from envplan.paths import TEMPLATES_DIR
 from envplan.server.config import ServerConfig
+from envplan.server.ribbon import RibbonRefused, run_action
 from envplan.server.security import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, BodyTooLarge, Guard, Signer, password_ok
 from envplan.server.tracker import consolidate_now, tracker_rows
 from envplan.server.uploads import MasterSnapshot, MasterUnavailable, UploadDesk
@@ -164,7 +166,33 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
         rows = tracker_rows(snapshot.plan, snapshot.get()[0].submissions, desk.uploads(), desk.config.inbox) if error is None else []
         return page(request, "status.html", 200 if error is None else 409, rows=rows, result=result, error=error)
 
+    async def ribbon(request: Request) -> Response:
+        """A ribbon button of the server-mode add-in: the API key in Authorization (RunRemotePython's auth)."""
+        given = request.headers.get("authorization", "")
+        if not config.api_key:
+            return PlainTextResponse("サーバーにアドイン用の API キーが設定されていません", status_code=503)
+        if not password_ok(given.removeprefix("Bearer ").strip(), config.api_key):
+            request.scope["state"]["user"] = "ribbon-refused"
+            return PlainTextResponse("アドインの API キーが正しくありません。環境課にお問い合わせください", status_code=401)
+        request.scope["state"]["user"] = "ribbon"
+        action = request.path_params["action"]
+        try:
+            payload = json.loads(await request.body())
+        except ValueError:
+            return PlainTextResponse("ブックの内容（JSON）を読み取れません", status_code=400)
+
+        def run() -> dict[str, Any]:
+            return run_action(config, action, payload, dict(request.query_params))
+
+        try:
+            answer = await run_in_threadpool(run)
+        except RibbonRefused as e:
+            return PlainTextResponse(str(e), status_code=e.status)
+        request.scope["state"]["verdict"] = action
+        return JSONResponse(answer)
+
     routes = [
+        Route("/xlwings/{action}", ribbon, methods=["POST"]),
         Route("/", home),
         Route("/upload", upload_form, methods=["GET"]),
         Route("/upload", upload, methods=["POST"]),

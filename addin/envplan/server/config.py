@@ -37,6 +37,7 @@ class Limits(BaseModel):
     requests_per_minute: int = Field(300, gt=0)  # per client address, every page
     request_timeout_seconds: float = Field(60.0, gt=0)  # a whole request, from its first byte to its answer
     max_concurrent_uploads: int = Field(4, gt=0)  # judged at once; more wait their turn
+    max_book_bytes: int = Field(50 * 1024 * 1024, gt=0)  # a ribbon button's request: the open master as JSON
 
 
 class ServerConfig(BaseModel):

@@ -100,8 +100,10 @@ class Guard:
             if wait:
                 await _plain(send_logged, 429, "アクセスが多すぎます。しばらく待ってからやり直してください。", {"retry-after": str(int(wait) + 1)})
                 return
+            # A ribbon button sends the whole open master as JSON; an upload one filled template.
+            allowed = limits.max_book_bytes if scope["path"].startswith("/xlwings/") else limits.max_upload_bytes + 64 * 1024  # the form's own fields around the file
             declared = _content_length(scope)
-            if declared is not None and declared > limits.max_upload_bytes + 64 * 1024:
+            if declared is not None and declared > allowed:
                 await _plain(send_logged, 413, f"ファイルが大きすぎます（上限 {limits.max_upload_bytes:,} バイト）。お送りした様式に入力したファイルを送ってください。")
                 return
             received = 0
@@ -111,7 +113,7 @@ class Guard:
                 message = await receive()
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
-                    if received > limits.max_upload_bytes + 64 * 1024:  # the form's own fields around the file
+                    if received > allowed:
                         raise BodyTooLarge
                 return message
 
