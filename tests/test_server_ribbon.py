@@ -10,7 +10,6 @@ import copy
 import json
 import re
 import shutil
-from pathlib import Path
 
 import httpx
 import pytest
