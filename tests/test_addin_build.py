@@ -30,6 +30,7 @@ from envplan.excel.addin_build import (
     ribbon_actions,
     ribbon_xml,
     udf_module_source,
+    xlwings_module,
 )
 from envplan.excel.addin_install import ribbon_commands
 from envplan.excel.cfb_writer import NOSTREAM, _flatten, write_compound_file
@@ -265,3 +266,51 @@ def test_cli_build_install_dry_run_and_doctor(tmp_path: Path) -> None:
     proc = run_cli("addin", "install", "--os", "windows")  # not Windows: the steps are shown, nothing is installed
     assert proc.returncode == 2
     assert "XLSTART" in proc.stderr and '"INTERPRETER_WIN"' in proc.stderr and "手順の表示だけ" in proc.stderr
+
+
+# --- the server-mode add-in (envplan addin build --server URL) -----------------------------
+
+SERVER_KEY = "key-for-the-addin-0123456789"
+
+
+def _server_addin(folder: Path, url: str = "https://envplan.city.example/base") -> tuple[Path, dict[str, str]]:
+    r = run_cli("addin", "build", "--server", url, "--out", str(folder), "--json", env={"ENVPLAN_SERVER_API_KEY": SERVER_KEY})
+    assert r.returncode == 0, r.stdout + r.stderr
+    path = folder / ADDIN_NAME
+    parser = VBA_Parser(str(path))
+    found = {name.rsplit(".", 1)[0]: (code.decode("cp932") if isinstance(code, bytes) else code) for _, _, name, code in parser.extract_macros()}
+    parser.close()
+    return path, found
+
+
+def test_server_addin_calls_run_remote_python_on_the_server(tmp_path: Path) -> None:
+    from envplan.excel.actions import ACTIONS, DESKTOP_ONLY, SERVER_ACTIONS
+
+    path, found = _server_addin(tmp_path / "a")
+    assert {"Remote", "WebHelpers", "WebClient", "WebRequest", "WebResponse", "IWebAuthenticator", "Dictionary", xlwings_module().name, "EnvplanRibbon"} <= set(found)
+    assert UDF_MODULE not in found  # worksheet functions need Python on the PC
+    ribbon = found["EnvplanRibbon"]
+    assert not [line for line in ribbon.splitlines() if "RunPython " in line and not line.lstrip().startswith("'")]
+    assert 'Private Const ENVPLAN_SERVER As String = "https://envplan.city.example/base"' in ribbon
+    assert f'Private Const ENVPLAN_API_KEY As String = "{SERVER_KEY}"' in ribbon
+    called = re.findall(r'RunRemotePython ENVPLAN_SERVER & "/xlwings/(\w+)[?"]', ribbon)
+    assert sorted(called) == sorted(ACTIONS) and set(called) == set(SERVER_ACTIONS) | set(DESKTOP_ONLY)
+    assert all(line.rstrip().endswith("auth:=ENVPLAN_API_KEY") for line in ribbon.splitlines() if "RunRemotePython" in line and not line.lstrip().startswith("'"))
+    # The remote VBA is xlwings' own, as shipped with the installed version.
+    import xlwings
+
+    shipped = (Path(xlwings.__file__).parent / "addin" / "Remote.bas").read_text(encoding="ascii").replace("\r\n", "\n")
+    assert found["Remote"].replace("\r\n", "\n").strip() == shipped.strip()
+    # Every button still has its callback; the same bytes from the same sources.
+    actions = {a for _, a in ribbon_actions(ribbon_xml())}
+    assert all(f"Public Sub {a.split('.')[-1]}(control As IRibbonControl)" in ribbon for a in actions)
+    again, _ = _server_addin(tmp_path / "b")
+    assert again.read_bytes() == path.read_bytes()
+
+
+def test_server_addin_build_refuses_a_bad_url_or_no_key(tmp_path: Path) -> None:
+    r = run_cli("addin", "build", "--server", "https://envplan.example", "--out", str(tmp_path), env={"ENVPLAN_SERVER_API_KEY": ""})
+    assert r.returncode == 2 and "ENVPLAN_SERVER_API_KEY" in r.stdout + r.stderr
+    r = run_cli("addin", "build", "--server", 'http://x" & Shell("calc") & "', "--out", str(tmp_path), env={"ENVPLAN_SERVER_API_KEY": SERVER_KEY})
+    assert r.returncode == 2 and "URL" in r.stdout + r.stderr
+    assert not (tmp_path / ADDIN_NAME).exists()

@@ -136,3 +136,28 @@ def test_a_copy_of_the_master_elsewhere_needs_nothing_on_the_pc(setup, tmp_path)
     r = _post(server, "validate", payload)
     assert r.status_code == 200
     assert apply_actions(payload, r.json()["actions"]).alerts
+
+
+def test_the_built_server_addin_reaches_every_button_on_the_server(setup, tmp_path):
+    """`envplan addin build --server URL`: every URL and the key its VBA sends are answered by the server."""
+    from oletools.olevba import VBA_Parser
+
+    from envplan.excel.addin_build import ServerTarget, build_addin
+
+    server, master, _ = setup
+    built = build_addin(tmp_path, server=ServerTarget(server.url, API_KEY))
+    parser = VBA_Parser(str(built.path))
+    ribbon = next(code for _, _, name, code in parser.extract_macros() if name.startswith("EnvplanRibbon"))
+    parser.close()
+    ribbon = ribbon.decode("cp932") if isinstance(ribbon, bytes) else ribbon
+    base = re.search(r'ENVPLAN_SERVER As String = "([^"]+)"', ribbon)[1]
+    key = re.search(r'ENVPLAN_API_KEY As String = "([^"]+)"', ribbon)[1]
+    assert base == server.url and key == API_KEY
+    calls = re.findall(r'RunRemotePython ENVPLAN_SERVER & "(/xlwings/\w+\??[^"]*)"', ribbon)
+    assert len(calls) == len(excel_actions.ACTIONS)
+    payload = book_payload(master, name=str(master))
+    for path in calls:
+        action, _, query = path.removeprefix("/xlwings/").partition("?")
+        r = _post(server, action, payload, key=key, query=f"?{query}0041" if query else "")
+        assert r.status_code == 200, (path, r.text)
+        assert apply_actions(copy.deepcopy(payload), r.json()["actions"]).alerts, path
