@@ -154,11 +154,14 @@ def ribbon_xml(macros: Path = MACROS_DIR) -> bytes:
         raise AddinSourceError(f"macros/{RIBBON_FILE} is not well-formed XML: {e}") from e
     if root.tag != f"{{{CUSTOMUI_NS}}}customUI":
         raise AddinSourceError(f"macros/{RIBBON_FILE}: the root must be customUI in namespace {CUSTOMUI_NS}")
+    unqualified = [a for el in root.iter() if (a := el.get("onAction")) and not re.fullmatch(r"[A-Za-z]\w*\.[A-Za-z]\w*", a)]
+    if unqualified:
+        raise AddinSourceError(f"macros/{RIBBON_FILE}: qualify each onAction with its module (EnvplanRibbon.Name): {', '.join(unqualified)}")
     return data
 
 
 def ribbon_actions(xml: bytes) -> list[tuple[str, str]]:
-    """(control id, onAction) of every control with an action."""
+    """(control id, onAction) of every control with an action (Module.Sub)."""
     root = ET.fromstring(xml)
     return [(el.get("id", ""), el.get("onAction", "")) for el in root.iter() if el.get("onAction")]
 
