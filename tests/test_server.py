@@ -161,6 +161,28 @@ def test_verdicts_are_those_of_consolidate(served, base, tmp_path):
     client.close()
 
 
+def test_a_blank_template_is_received_but_tracked_as_not_filled_in(served, base, client):
+    server, _, inbox = served
+    _clear(inbox)
+    page = client.upload(base[1]["清掃事務所"], as_json=False)
+    assert "受け付けました" in page.text and "未記入" in page.text
+    section = Client(server.url)
+    section.login()
+    row = next(r for r in section.get("/status").text.split("<tr>") if "清掃事務所</th>" in r)
+    assert "<td>未記入</td>" in row
+    section.close()
+
+
+def test_one_file_per_upload(served, base, client):
+    _, _, inbox = served
+    _clear(inbox)
+    client.get("/upload")
+    two = [("file", ("a.xlsx", base[2]["good"].read_bytes())), ("file", ("b.xlsx", base[2]["good"].read_bytes()))]
+    r = client.post("/upload", files=two)
+    assert r.status_code == 400 and "ファイルは1つ" in r.text and _inbox_files(inbox) == []
+    assert "見つかりません" in client.get("/no-such-page").text
+
+
 def test_upload_without_a_file_asks_for_one(client):
     client.get("/upload")
     r = client.post("/upload", files={"other": ("x.txt", b"x")})

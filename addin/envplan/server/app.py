@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -209,7 +210,18 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
         request.scope["state"]["verdict"] = "too-large"
         return page(request, "message.html", 413, title="ファイルが大きすぎます", message=f"上限は {size_text(config.limits.max_upload_bytes)} です。お送りした様式に入力したファイルを送ってください。")
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """Starlette's own refusals (a malformed form, more than one file, an unknown page), in Japanese."""
+        status = getattr(exc, "status_code", 500)
+        texts = {
+            400: ("送信の内容を読み取れませんでした", "1回に送れるファイルは1つです。提出のページを開き直して、ファイルを1つ選んで送ってください。"),
+            404: ("ページが見つかりません", "アドレスを確かめてください。"),
+            405: ("このページはこの方法では開けません", "提出のページから操作してください。"),
+        }
+        title, message = texts.get(status, ("処理できませんでした", "しばらく待ってからやり直してください。"))
+        return page(request, "message.html", status, title=title, message=message)
+
     # The guard's size limit interrupts the form parser: answered here, before any handler sees a byte more.
-    app = Starlette(routes=routes, exception_handlers={BodyTooLarge: too_large})
+    app = Starlette(routes=routes, exception_handlers={BodyTooLarge: too_large, HTTPException: http_error})
     app.state.desk = desk
     return Guard(app, config)

@@ -20,7 +20,7 @@ UPLOAD_STATUS = {"accepted": "受付済み（取込待ち）", "duplicate": "受
 class TrackerRow:
     department: str
     name: str
-    status: str  # 未提出 / 受理 / 差戻し / 受付済み（取込待ち）
+    status: str  # 未提出 / 未記入 / 受付済み（取込待ち） / 受理 / 差戻し
     consolidated_at: str
     uploaded_at: str
     file: str
@@ -44,6 +44,8 @@ def tracker_rows(plan: Plan, submissions: list[dict[str, Any]], uploads: list[di
         received = str(rec.get("received_at") or "")
         if up is not None and (not received or str(up.get("at", "")) > received):
             status = UPLOAD_STATUS.get(up.get("status", ""), status)
+            if up.get("status") in ("accepted", "duplicate") and not up.get("changes"):
+                status = "未記入"  # accepted, but not one value entered
         rows.append(
             TrackerRow(
                 department=dept.code,

@@ -107,6 +107,7 @@ class Verdict:
     fy: int | None = None
     stored_as: str = ""  # the name in the inbox
     feedback: str = ""  # token of the feedback copy
+    changes: int = 0  # values this return would change in the master (0: nothing entered, 未記入)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -169,6 +170,7 @@ class UploadDesk:
                 department=ident.department if ident else "",
                 department_name=dept.name if dept else "",
                 fy=ident.fy if ident else None,
+                changes=len(a.changes),
                 errors=[Problem.of(d) for d in a.errors],
                 warnings=[Problem.of(d) for d in a.warnings],
             )
