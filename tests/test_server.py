@@ -339,6 +339,10 @@ def test_upload_and_section_pages_in_chromium_are_accessible(served, base):
         assert "差し戻し" in browser.evaluate("document.querySelector('h1').textContent")
         assert browser.evaluate("document.querySelectorAll('tbody tr').length") >= 1
         check("rejected")
+        _choose_file(browser, base[2]["forged"])  # a forged identity: refused, nothing filed
+        _submit(browser, "button[type=submit]")
+        assert "差し戻し" in browser.evaluate("document.querySelector('h1').textContent")
+        assert _inbox_files(inbox) == []
         _choose_file(browser, base[2]["good"])
         _submit(browser, "button[type=submit]")
         assert browser.evaluate("document.querySelector('h1').textContent") == "受け付けました"

@@ -16,7 +16,7 @@ def serve(
     host: str | None = typer.Option(None, "--host", help="待ち受けるアドレス（設定ファイルの host より優先）"),
     port: int | None = typer.Option(None, "--port", help="待ち受けるポート（設定ファイルの port より優先）"),
 ) -> None:
-    """所管課の提出ページと環境課のページを動かすサーバーを起動する（Ctrl-C で停止）。"""
+    """所管課の提出ページと計画の担当課のページを動かすサーバーを起動する（Ctrl-C で停止）。"""
     import uvicorn
 
     from envplan.server.app import create_app
@@ -38,7 +38,7 @@ def serve(
     requests_log.addHandler(handler)
     requests_log.setLevel(logging.INFO)
     application = create_app(settings)
-    console.print(f"envplan サーバー: http://{settings.host}:{settings.port}/upload （提出）  /status （環境課）  ログ: {settings.log_file}")
+    console.print(f"envplan サーバー: http://{settings.host}:{settings.port}/upload （提出）  /status （担当課）  ログ: {settings.log_file}")
     uvicorn.run(
         application,
         host=settings.host,

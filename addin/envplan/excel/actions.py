@@ -540,7 +540,7 @@ def not_on_server(book: Any, action: str) -> ActionOutcome:
     def body(b: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
         raise ActionError(
             f"「{label}」はサーバー方式のアドインでは使えません（マスターのファイルから作るため）。\n"
-            f"環境課の Python の入った PC のアドイン（デスクトップ方式）か、コマンドの envplan {'issue' if action == 'issue_templates' else action} を使ってください。"
+            f"計画の担当課の Python の入った PC のアドイン（デスクトップ方式）か、コマンドの envplan {'issue' if action == 'issue_templates' else action} を使ってください。"
         )
 
     return _run(label, book, body)

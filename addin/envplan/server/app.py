@@ -103,7 +103,7 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
         try:
             verdict = await run_in_threadpool(judged)
         except MasterUnavailable as e:
-            return page(request, "message.html", 503, title="いまは受け付けられません", message=f"マスターを読めないため、判定できません。環境課にお知らせください（{e}）。")
+            return page(request, "message.html", 503, title="いまは受け付けられません", message=f"マスターを読めないため、判定できません。計画の担当課にお知らせください（{e}）。")
         request.scope["state"].update(department=verdict.department, verdict=verdict.status, sha256=verdict.sha256, size=verdict.size, stored_as=verdict.stored_as)
         if "application/json" in request.headers.get("accept", ""):  # scripts and tests: the same verdict as data
             return JSONResponse(verdict.to_json(), headers=SECURITY_HEADERS)
@@ -174,7 +174,7 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
             return PlainTextResponse("サーバーにアドイン用の API キーが設定されていません", status_code=503)
         if not password_ok(given.removeprefix("Bearer ").strip(), config.api_key):
             request.scope["state"]["user"] = "ribbon-refused"
-            return PlainTextResponse("アドインの API キーが正しくありません。環境課にお問い合わせください", status_code=401)
+            return PlainTextResponse("アドインの API キーが正しくありません。計画の担当課にお問い合わせください", status_code=401)
         request.scope["state"]["user"] = "ribbon"
         action = request.path_params["action"]
         try:

@@ -39,7 +39,7 @@ def server_diagnosis(config: ServerConfig) -> list[str]:
         f"○ サーバー: envplan {__version__} / xlwings {xlwings.__version__}",
         f"○ サーバー方式で使えるボタン: {works}（取込はサーバーの受付フォルダ、つまり提出ページで受け付けた回答を取り込みます）",
         "✕ サーバー方式で使えないもの: 様式発行・公表（マスターのファイルから作るため）、ワークシート関数（ENVPLAN_ で始まる関数。デスクトップ方式が必要です）",
-        "   → これらは環境課の Python の入った PC のアドイン、またはコマンド（envplan issue / envplan publish）で行います。",
+        "   → これらは計画の担当課の Python の入った PC のアドイン、またはコマンド（envplan issue / envplan publish）で行います。",
         "○ 確定値: 「はい・いいえ」の質問にサーバーは答えを受け取れないため、一覧の確認までです（修正はコマンドの envplan year accept-frozen-edits / restore-frozen で）。",
     ]
 
