@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 import threading
 import time
@@ -556,3 +557,20 @@ def test_serve_refuses_a_config_it_cannot_use(base, tmp_path, settings, message)
     r = run_cli("serve", "--config", str(path), env={"ENVPLAN_SERVER_PASSWORD": "x"})
     assert r.returncode == 2 and message in r.stdout + r.stderr, r.stdout + r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_the_readme_config_example_loads(base, tmp_path, monkeypatch):
+    """The README's example configuration, as written there, with its folders in place."""
+    from conftest import ROOT
+    from envplan.server.config import load_config
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(# envplan-server\.yaml\n.*?)```", readme, re.S)[1]
+    copy_master(base[0], tmp_path / "進行管理")
+    (tmp_path / "進行管理" / "受付").mkdir()
+    (tmp_path / "公開" / "site").mkdir(parents=True)
+    (tmp_path / "envplan-server.yaml").write_text(block, encoding="utf-8")
+    monkeypatch.setenv("ENVPLAN_SERVER_PASSWORD", "x")
+    config = load_config(tmp_path / "envplan-server.yaml")
+    assert config.inbox == (tmp_path / "進行管理" / "受付").resolve() and config.site == (tmp_path / "公開" / "site").resolve()
+    assert config.limits.max_upload_bytes == 10 * 1024 * 1024 and config.host == "0.0.0.0"

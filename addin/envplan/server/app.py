@@ -7,6 +7,7 @@ random token, the published site (if configured) from its own folder only.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import threading
@@ -96,12 +97,17 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
         if len(data) > config.limits.max_upload_bytes:
             return page(request, "message.html", 413, title="ファイルが大きすぎます", message=f"上限は {size_text(config.limits.max_upload_bytes)} です。お送りした様式に入力したファイルを送ってください。")
 
+        abandoned = threading.Event()
+
         def judged() -> Any:
             with uploading:
-                return desk.judge(data, file.filename)
+                return desk.judge(data, file.filename, abandoned)
 
         try:
             verdict = await run_in_threadpool(judged)
+        except asyncio.CancelledError:  # the request's time is up: the judging thread must not file it after the 503
+            abandoned.set()
+            raise
         except MasterUnavailable as e:
             return page(request, "message.html", 503, title="いまは受け付けられません", message=f"マスターを読めないため、判定できません。計画の担当課にお知らせください（{e}）。")
         request.scope["state"].update(department=verdict.department, verdict=verdict.status, sha256=verdict.sha256, size=verdict.size, stored_as=verdict.stored_as)

@@ -34,7 +34,7 @@ def tracker_rows(plan: Plan, submissions: list[dict[str, Any]], uploads: list[di
     recorded = {r.get("department"): r for r in submissions if r.get("fy") == fy}
     latest: dict[str, dict[str, Any]] = {}
     for u in uploads:
-        if u.get("fy") == fy and u.get("department"):
+        if u.get("fy") == fy and u.get("department") and u.get("status") != "abandoned":
             latest[u["department"]] = u  # the log is in time order
     rows = []
     for dept in departments_to_issue(plan):

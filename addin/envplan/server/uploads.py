@@ -97,7 +97,7 @@ class Problem:
 class Verdict:
     """What the department sees, and what the tracker records."""
 
-    status: str  # accepted | rejected | unchanged | duplicate
+    status: str  # accepted | rejected | unchanged | duplicate | abandoned (timed out: not filed)
     file: str  # the client's file name, for display only
     sha256: str
     size: int
@@ -146,7 +146,9 @@ class UploadDesk:
             p.unlink(missing_ok=True)
         return left
 
-    def judge(self, data: bytes, client_name: str | None) -> Verdict:
+    def judge(self, data: bytes, client_name: str | None, abandoned: threading.Event | None = None) -> Verdict:
+        """`abandoned`: set when the request timed out (its answer already sent): the file is then not
+        filed, so that nothing is received that the department was told was not."""
         state, key = self.snapshot.get()
         token = secrets.token_hex(16)
         shown = display_name(client_name)
@@ -174,7 +176,9 @@ class UploadDesk:
                 errors=[Problem.of(d) for d in a.errors],
                 warnings=[Problem.of(d) for d in a.warnings],
             )
-            if a.status == "accepted":
+            if a.status == "accepted" and abandoned is not None and abandoned.is_set():
+                verdict.status = "abandoned"
+            elif a.status == "accepted":
                 self._file(staged, verdict)
             if a.needs_feedback:
                 out = self.config.feedback_dir / token
