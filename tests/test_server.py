@@ -98,6 +98,8 @@ def test_accepted_return_is_filed_once_in_the_inbox_with_its_sha256(served, base
     digest = hashlib.sha256(good.read_bytes()).hexdigest()
     page = client.upload(good, as_json=False)
     assert page.status_code == 200
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"] and page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["cache-control"] == "no-store"
     assert "受け付けました" in page.text and digest in page.text and "環境課" in page.text
     (filed,) = _inbox_files(inbox)
     assert filed.read_bytes() == good.read_bytes()
