@@ -294,7 +294,9 @@ def test_server_addin_calls_run_remote_python_on_the_server(tmp_path: Path) -> N
     assert 'Private Const ENVPLAN_SERVER As String = "https://envplan.city.example/base"' in ribbon
     assert f'Private Const ENVPLAN_API_KEY As String = "{SERVER_KEY}"' in ribbon
     called = re.findall(r'RunRemotePython ENVPLAN_SERVER & "/xlwings/(\w+)[?"]', ribbon)
-    assert sorted(called) == sorted(ACTIONS) and set(called) == set(SERVER_ACTIONS) | set(DESKTOP_ONLY)
+    assert set(called) == set(ACTIONS) == set(SERVER_ACTIONS) | set(DESKTOP_ONLY)
+    assert called.count("frozen_edits") == 2  # the button, and EnvplanFrozenAnswer with the button pressed in its question
+    assert "Public Sub EnvplanFrozenAnswer(answer As String)" in ribbon
     assert all(line.rstrip().endswith("auth:=ENVPLAN_API_KEY") for line in ribbon.splitlines() if "RunRemotePython" in line and not line.lstrip().startswith("'"))
     # The remote VBA is xlwings' own, as shipped with the installed version.
     import xlwings

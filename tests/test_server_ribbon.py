@@ -154,10 +154,56 @@ def test_the_built_server_addin_reaches_every_button_on_the_server(setup, tmp_pa
     key = re.search(r'ENVPLAN_API_KEY As String = "([^"]+)"', ribbon)[1]
     assert base == server.url and key == API_KEY
     calls = re.findall(r'RunRemotePython ENVPLAN_SERVER & "(/xlwings/\w+\??[^"]*)"', ribbon)
-    assert len(calls) == len(excel_actions.ACTIONS)
+    assert len(calls) == len(excel_actions.ACTIONS) + 1  # 確定値's answer calls again
     payload = book_payload(master, name=str(master))
     for path in calls:
         action, _, query = path.removeprefix("/xlwings/").partition("?")
         r = _post(server, action, payload, key=key, query=f"?{query}0041" if query else "")
         assert r.status_code == 200, (path, r.text)
         assert apply_actions(copy.deepcopy(payload), r.json()["actions"]).alerts, path
+
+
+def test_frozen_edits_question_is_answered_through_the_callback(sample_masters, tmp_path, monkeypatch):
+    """確定値 with closed values typed over: the server asks with a callback; the second call with the
+    button pressed ("yes") does exactly what the desktop button does when "yes" is pressed."""
+    from xlwings.pro import _xlremote
+
+    from conftest import cli_json
+    from envplan.server.ribbon import FROZEN_CALLBACK
+    from envplan.survey.template_identity import load_or_create_key
+    from test_frozen_record import S03_2021, edit
+
+    master = tmp_path / "m" / "master.xlsx"
+    master.parent.mkdir()
+    shutil.copy2(sample_masters["all"], master)
+    code, data = cli_json("year", "open", str(master), "--json")
+    assert code == 0, data
+    load_or_create_key(master)
+    edit(master, {S03_2021: 99.5})
+    inbox = master.parent / "受付"
+    inbox.mkdir()
+    server = Server(tmp_path, master, inbox).start()
+    try:
+        payload = book_payload(master, name=str(master))
+        reason = "誤記の訂正".encode("utf-16-be").hex().upper()
+        first = _post(server, "frozen_edits", payload, query=f"?reason_hex={reason}").json()["actions"]
+        (question,) = [a for a in first if a["func"] == "alert"]
+        assert question["args"][2] == "yes_no_cancel" and question["args"][4] == FROZEN_CALLBACK
+        assert "99.5" in question["args"][0]
+        second = _post(server, "frozen_edits", payload, query=f"?reason_hex={reason}&answer=yes").json()["actions"]
+        assert _post(server, "frozen_edits", payload, query="?answer=maybe").json()["actions"][-1]["args"][0].startswith("答えを読み取れません")
+    finally:
+        server.stop()
+    real = _xlremote.App.alert
+
+    def pressing_yes(self, prompt, title, buttons, mode, callback):  # noqa: ANN001, ANN202
+        real(self, prompt, title, buttons, mode, callback)
+        return "yes" if buttons == "yes_no_cancel" else None
+
+    monkeypatch.setattr(_xlremote.App, "alert", pressing_yes)
+    desktop = _desktop("frozen_edits", payload, reason_hex=reason)
+    asked = [a for a in desktop if a["func"] == "alert" and a["args"][2] == "yes_no_cancel"]
+    assert len(asked) == 1
+    assert _normal(second) == _normal([a for a in desktop if a is not asked[0]])
+    final = apply_actions(copy.deepcopy(payload), second).alerts[-1]["prompt"]
+    assert "確定年度の修正として認めました" in final

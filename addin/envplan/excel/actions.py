@@ -71,11 +71,12 @@ class _Ui:
         except NotImplementedError:  # engines without a status bar (e.g. the remote one)
             pass
 
-    def ask(self, prompt: str, buttons: str = "yes_no_cancel") -> str | None:
+    def ask(self, prompt: str, buttons: str = "yes_no_cancel", callback: str | None = None) -> str | None:
         """A question in a message box: "yes", "no", "cancel" or "ok" — None from an
-        engine that cannot answer while the action runs (xlwings Server)."""
+        engine that cannot answer while the action runs (xlwings Server, which instead
+        runs the VBA macro `callback` with the button pressed)."""
         self._set_status(False)  # the question replaces the progress text
-        answer = self.book.app.alert(prompt, title=f"{TITLE} - {self.action}", buttons=buttons, mode="critical")
+        answer = self.book.app.alert(prompt, title=f"{TITLE} - {self.action}", buttons=buttons, mode="critical", callback=callback)
         return str(answer).lower() if answer else None
 
     def finish(self, outcome: ActionOutcome) -> None:
@@ -85,6 +86,7 @@ class _Ui:
 
 
 Body = Callable[[Any, _Ui], tuple[str, str, dict[str, Any]]]
+DEFERRED = "deferred"  # a body's level: it asked a question answered by a later call; no closing message
 
 
 def _run(action: str, book: Any, body: Body) -> ActionOutcome:
@@ -95,6 +97,9 @@ def _run(action: str, book: Any, body: Body) -> ActionOutcome:
     ui = _Ui(book, action)
     try:
         message, level, details = body(book, ui)
+        if level == DEFERRED:  # a question whose answer comes back in another call (xlwings Server)
+            ui._set_status(False)
+            return ActionOutcome(action, True, message, "info", ui.progress, details)
         outcome = ActionOutcome(action, True, message, level, ui.progress, details)
     except ActionError as e:
         outcome = ActionOutcome(action, False, str(e), "error", ui.progress)
@@ -445,7 +450,7 @@ def text_from_hex(code_units: str) -> str:
         raise ActionError("入力された理由を読み取れませんでした。もう一度「確定値」ボタンを押してください。") from None
 
 
-def _frozen_edits(book: Any, ui: _Ui, reason: str) -> tuple[str, str, dict[str, Any]]:
+def _frozen_edits(book: Any, ui: _Ui, reason: str, answer: str | None = None, callback: str | None = None) -> tuple[str, str, dict[str, Any]]:
     from envplan.excel.live_workbook import LiveMasterSink
     from envplan.survey.yearly import FROZEN_EDITED, YearCycleError, frozen_edit_changes, frozen_edits_found, year_edits
     from envplan.workbook.changes import MasterStateError, apply_edits, load_master_state
@@ -475,7 +480,10 @@ def _frozen_edits(book: Any, ui: _Ui, reason: str) -> tuple[str, str, dict[str, 
         "いいえ: 記録の値に戻す（このブックのセルに書き戻し、変更履歴に残します）\n"
         "キャンセル: 何もしない"
     )
-    answer = ui.ask(question, "yes_no_cancel")
+    if answer is None:
+        answer = ui.ask(question, "yes_no_cancel", callback=callback)
+        if answer is None and callback:  # xlwings Server: the callback brings the answer in a second call
+            return "", DEFERRED, {"edits": [e.to_json() for e in edits], "answer": None}
     details: dict[str, Any] = {"edits": [e.to_json() for e in edits], "answer": answer}
     if answer not in ("yes", "no"):
         why = "" if answer == "cancel" else "（この Excel では選んだボタンを受け取れません。コマンドの envplan year accept-frozen-edits / restore-frozen を使ってください）"
@@ -531,6 +539,21 @@ def consolidate_on_server(book: Any, master: Path, inbox: Path) -> ActionOutcome
         return consolidation_in_book(consolidation, master, inbox, b, ui)
 
     return _run("取込", book, body)
+
+
+def frozen_edits_on_server(book: Any, reason_hex: str, answer: str, callback: str) -> ActionOutcome:
+    """確定値 through the server, in two calls: the first lists the edits and asks, with `callback`
+    (a VBA macro of the add-in) to run with the button pressed; the callback calls again with
+    `answer` (yes / no / cancel), which then does what the desktop button does on that answer.
+    The question is modal, so the book cannot change between the two calls."""
+    given = answer.lower() or None
+    if given not in (None, "yes", "no", "cancel"):
+
+        def refuse(b: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+            raise ActionError("答えを読み取れませんでした。もう一度「確定値」ボタンを押してください。")
+
+        return _run("確定値", book, refuse)
+    return _run("確定値", book, lambda b, ui: _frozen_edits(b, ui, text_from_hex(reason_hex), answer=given, callback=callback))
 
 
 def not_on_server(book: Any, action: str) -> ActionOutcome:

@@ -196,7 +196,9 @@ def remote_modules() -> list[VbaModule]:
 def server_ribbon_source(text: str, server: ServerTarget) -> str:
     """The ribbon module with each RunPython call turned into RunRemotePython on the server's
     /xlwings/<action> (the same action names), the API key as its auth."""
-    text, frozen = _RUN_FROZEN.subn('RunRemotePython ENVPLAN_SERVER & "/xlwings/frozen_edits?reason_hex=" & HexText(CStr(reason)), auth:=ENVPLAN_API_KEY', text)
+    text, frozen = _RUN_FROZEN.subn(
+        'envplanPendingReason = HexText(CStr(reason))\n    RunRemotePython ENVPLAN_SERVER & "/xlwings/frozen_edits?reason_hex=" & envplanPendingReason, auth:=ENVPLAN_API_KEY', text
+    )
     text, plain = _RUN_PYTHON.subn(lambda m: f'RunRemotePython ENVPLAN_SERVER & "/xlwings/{m[1]}", auth:=ENVPLAN_API_KEY', text)
     left = [line for line in text.splitlines() if "RunPython " in line and not line.lstrip().startswith("'")]
     if frozen != 1 or plain < 5 or left:
@@ -205,8 +207,16 @@ def server_ribbon_source(text: str, server: ServerTarget) -> str:
         "' サーバー方式（envplan addin build --server）: ボタンは xlwings の RunRemotePython でサーバーの envplan を呼びます（この PC に Python は不要）。\n"
         f'Private Const ENVPLAN_SERVER As String = "{server.url.rstrip("/")}"\n'
         f'Private Const ENVPLAN_API_KEY As String = "{server.api_key}"\n'
+        "Private envplanPendingReason As String  ' 確定値: 理由を、質問の答えを送る2回目の呼び出しまで覚えておく\n"
     )
-    return text.replace("Option Explicit\n", "Option Explicit\n" + constants, 1)
+    answer = (
+        "\n' サーバー方式の「確定値」: サーバーが表示した質問で押したボタン（yes / no / cancel）を xlwings がここに渡し、\n"
+        "' 同じ理由を付けてもう一度サーバーを呼びます（質問はモーダルなので、その間にブックは変わりません）。\n"
+        "Public Sub EnvplanFrozenAnswer(answer As String)\n"
+        '    RunRemotePython ENVPLAN_SERVER & "/xlwings/frozen_edits?reason_hex=" & envplanPendingReason & "&answer=" & answer, auth:=ENVPLAN_API_KEY\n'
+        "End Sub\n"
+    )
+    return text.replace("Option Explicit\n", "Option Explicit\n" + constants, 1).rstrip("\n") + "\n" + answer
 
 
 def addin_modules(macros: Path = MACROS_DIR, server: ServerTarget | None = None) -> list[VbaModule]:

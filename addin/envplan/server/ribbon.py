@@ -18,10 +18,13 @@ from typing import Any
 
 from envplan import __version__
 from envplan.excel import actions
+from envplan.excel.addin_build import ADDIN_NAME
 from envplan.server.config import ServerConfig
 
 RUNNING = threading.Lock()  # one ribbon action at a time: each holds a whole book in memory
 HEX = re.compile(r"(?:[0-9A-Fa-f]{4}){0,2000}")
+# The add-in's macro xlwings runs with the button pressed in 確定値's question (server mode only).
+FROZEN_CALLBACK = f"'{ADDIN_NAME}'!EnvplanRibbon.EnvplanFrozenAnswer"
 
 
 class RibbonRefused(Exception):
@@ -33,14 +36,14 @@ class RibbonRefused(Exception):
 def server_diagnosis(config: ServerConfig) -> list[str]:
     import xlwings
 
-    works = "検証・集計・取込・確定値・診断"
+    works = "検証・集計・取込・確定値・診断"  # actions.SERVER_ACTIONS
     return [
         "○ サーバー方式: ボタンはサーバーの envplan が処理します（この PC に Python は不要です）。",
         f"○ サーバー: envplan {__version__} / xlwings {xlwings.__version__}",
         f"○ サーバー方式で使えるボタン: {works}（取込はサーバーの受付フォルダ、つまり提出ページで受け付けた回答を取り込みます）",
         "✕ サーバー方式で使えないもの: 様式発行・公表（マスターのファイルから作るため）、ワークシート関数（ENVPLAN_ で始まる関数。デスクトップ方式が必要です）",
         "   → これらは計画の担当課の Python の入った PC のアドイン、またはコマンド（envplan issue / envplan publish）で行います。",
-        "○ 確定値: 「はい・いいえ」の質問にサーバーは答えを受け取れないため、一覧の確認までです（修正はコマンドの envplan year accept-frozen-edits / restore-frozen で）。",
+        "○ 確定値: 一覧と質問を表示し、押したボタン（はい・いいえ・キャンセル）をアドインがもう一度サーバーに送って続けます。",
     ]
 
 
@@ -69,7 +72,7 @@ def run_action(config: ServerConfig, action: str, payload: Any, query: dict[str,
             reason = query.get("reason_hex", "")
             if not HEX.fullmatch(reason):
                 raise RibbonRefused(400, "理由の形式が正しくありません")
-            actions.frozen_edits(book, reason_hex=reason)
+            actions.frozen_edits_on_server(book, reason, query.get("answer", ""), FROZEN_CALLBACK)
         elif action == "about":
             actions.about_server(book, server_diagnosis(config))
         else:
