@@ -30,6 +30,7 @@ from envplan.excel.addin_build import (
     ribbon_actions,
     ribbon_xml,
     udf_module_source,
+    xlwings_module,
 )
 from envplan.excel.addin_install import ribbon_commands
 from envplan.excel.cfb_writer import NOSTREAM, _flatten, write_compound_file
@@ -203,7 +204,7 @@ def test_every_ribbon_action_has_its_vba_callback() -> None:
     subs = set(re.findall(r"^Public Sub (\w+)\(control As IRibbonControl\)", vba, re.M))
     actions = ribbon_actions(ribbon_xml())
     assert len(actions) >= 5
-    assert {a for _, a in actions} == subs, "every onAction needs a Public Sub (control As IRibbonControl), and no callback is unused"
+    assert {a for _, a in actions} == {f"EnvplanRibbon.{sub}" for sub in subs}, "every onAction needs a Public Sub (control As IRibbonControl) of EnvplanRibbon, named with its module, and no callback is unused"
     labels = re.findall(r'label="([^"]+)"', ribbon_xml().decode())
     for label in ("環境計画", "検証", "集計", "様式発行", "取込", "公表"):
         assert label in labels
@@ -265,3 +266,165 @@ def test_cli_build_install_dry_run_and_doctor(tmp_path: Path) -> None:
     proc = run_cli("addin", "install", "--os", "windows")  # not Windows: the steps are shown, nothing is installed
     assert proc.returncode == 2
     assert "XLSTART" in proc.stderr and '"INTERPRETER_WIN"' in proc.stderr and "手順の表示だけ" in proc.stderr
+
+
+# --- the server-mode add-in (envplan addin build --server URL) -----------------------------
+
+SERVER_KEY = "key-for-the-addin-0123456789"
+
+
+def _server_addin(folder: Path, url: str = "https://envplan.city.example/base") -> tuple[Path, dict[str, str]]:
+    r = run_cli("addin", "build", "--server", url, "--out", str(folder), "--json", env={"ENVPLAN_SERVER_API_KEY": SERVER_KEY})
+    assert r.returncode == 0, r.stdout + r.stderr
+    path = folder / ADDIN_NAME
+    parser = VBA_Parser(str(path))
+    found = {name.rsplit(".", 1)[0]: (code.decode("cp932") if isinstance(code, bytes) else code) for _, _, name, code in parser.extract_macros()}
+    parser.close()
+    return path, found
+
+
+def test_server_addin_calls_run_remote_python_on_the_server(tmp_path: Path) -> None:
+    from envplan.excel.actions import ACTIONS, DESKTOP_ONLY, SERVER_ACTIONS
+
+    path, found = _server_addin(tmp_path / "a")
+    assert {"Remote", "WebHelpers", "WebClient", "WebRequest", "WebResponse", "IWebAuthenticator", "Dictionary", xlwings_module().name, "EnvplanRibbon"} <= set(found)
+    assert UDF_MODULE not in found  # worksheet functions need Python on the PC
+    ribbon = found["EnvplanRibbon"]
+    assert not [line for line in ribbon.splitlines() if "RunPython " in line and not line.lstrip().startswith("'")]
+    assert 'Private Const ENVPLAN_SERVER As String = "https://envplan.city.example/base"' in ribbon
+    assert f'Private Const ENVPLAN_API_KEY As String = "{SERVER_KEY}"' in ribbon
+    called = re.findall(r'RunRemotePython ENVPLAN_SERVER & "/xlwings/(\w+)[?"]', ribbon)
+    assert set(called) == set(ACTIONS) == set(SERVER_ACTIONS) | set(DESKTOP_ONLY)
+    assert called.count("frozen_edits") == 2  # the button, and EnvplanFrozenAnswer with the button pressed in its question
+    assert "Public Sub EnvplanFrozenAnswer(answer As String)" in ribbon
+    assert all(line.rstrip().endswith("auth:=ENVPLAN_API_KEY") for line in ribbon.splitlines() if "RunRemotePython" in line and not line.lstrip().startswith("'"))
+    # The remote VBA is xlwings' own, as shipped with the installed version.
+    import xlwings
+
+    shipped = (Path(xlwings.__file__).parent / "addin" / "Remote.bas").read_text(encoding="ascii").replace("\r\n", "\n")
+    assert found["Remote"].replace("\r\n", "\n").strip() == shipped.strip()
+    # Every button still has its callback; the same bytes from the same sources.
+    actions = {a for _, a in ribbon_actions(ribbon_xml())}
+    assert all(f"Public Sub {a.split('.')[-1]}(control As IRibbonControl)" in ribbon for a in actions)
+    again, _ = _server_addin(tmp_path / "b")
+    assert again.read_bytes() == path.read_bytes()
+
+
+def test_server_addin_build_refuses_a_bad_url_or_no_key(tmp_path: Path) -> None:
+    r = run_cli("addin", "build", "--server", "https://envplan.example", "--out", str(tmp_path), env={"ENVPLAN_SERVER_API_KEY": ""})
+    assert r.returncode == 2 and "ENVPLAN_SERVER_API_KEY" in r.stdout + r.stderr
+    r = run_cli("addin", "build", "--server", 'http://x" & Shell("calc") & "', "--out", str(tmp_path), env={"ENVPLAN_SERVER_API_KEY": SERVER_KEY})
+    assert r.returncode == 2 and "URL" in r.stdout + r.stderr
+    assert not (tmp_path / ADDIN_NAME).exists()
+
+
+# --- hardening: details Excel writes (compared with xlwings' own Excel-saved add-in) ------------
+
+
+def _reference_vba() -> tuple[dict[str, str], bytes]:
+    import xlwings
+
+    path = Path(xlwings.__file__).parent / "quickstart_addin_ribbon.xlam"
+    parser = VBA_Parser(str(path))
+    found = {name.rsplit(".", 1)[0]: (code.decode("latin-1") if isinstance(code, bytes) else code) for _, _, name, code in parser.extract_macros()}
+    parser.close()
+    with zipfile.ZipFile(path) as z:
+        return found, z.read("xl/vbaProject.bin")
+
+
+def _dir_records(vba_bin: bytes) -> dict[str, dict[int, bytes]]:
+    """Per module, its records in the dir stream."""
+    import struct
+
+    ole = olefile.OleFileIO(io.BytesIO(vba_bin))
+    data = bytes(decompress_stream(bytearray(ole.openstream("VBA/dir").read())))
+    ole.close()
+    out: dict[str, dict[int, bytes]] = {}
+    i, current = 0, None
+    while i < len(data):
+        rid, size = struct.unpack_from("<HI", data, i)
+        size = 6 if rid == 0x0009 else size
+        body = data[i + 6 : i + 6 + size]
+        if rid == 0x0019:
+            current = body.decode("cp932")
+            out[current] = {}
+        elif current is not None:
+            out[current][rid] = body
+        i += 6 + size
+    return out
+
+
+def test_class_modules_have_the_attribute_lines_and_docstring_excel_writes(built) -> None:  # type: ignore[no-untyped-def]
+    reference, reference_bin = _reference_vba()
+    ours = {m.name: m.source for m in built.modules}
+    head = lambda text: [line for line in text.replace("\r\n", "\n").split("\n") if line.startswith("Attribute ")]  # noqa: E731
+    assert head(ours["Dictionary"]) == head(reference["Dictionary"])
+    assert 'Attribute VB_Base = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"' in ours["Dictionary"]
+    records = _dir_records(built.path.read_bytes() if built.path.suffix == ".bin" else zipfile.ZipFile(built.path).read("xl/vbaProject.bin"))
+    expected = _dir_records(reference_bin)["Dictionary"]
+    assert records["Dictionary"][0x001C] == expected[0x001C] and records["Dictionary"][0x0048] == expected[0x0048]
+    assert records["Dictionary"][0x001C].startswith(b"Drop-in replacement for Scripting.Dictionary on Mac\r\n")
+    assert records["EnvplanRibbon"][0x001C] == b""  # no description, no docstring
+
+
+def _vba_bin(built) -> bytes:  # type: ignore[no-untyped-def]
+    with zipfile.ZipFile(built.path) as z:
+        return z.read("xl/vbaProject.bin")
+
+
+def test_unused_mini_fat_entries_are_free(built) -> None:  # type: ignore[no-untyped-def]
+    import struct
+
+    data = _vba_bin(built)
+    first, count = struct.unpack_from("<II", data, 0x3C)
+    assert count >= 1
+    ole = olefile.OleFileIO(io.BytesIO(data))
+    used = (ole.root.size + 63) // 64
+    ole.close()
+    fat = [struct.unpack_from("<I", data, 512 + 4 * i)[0] for i in range(128)]
+    entries: list[int] = []
+    sector = first
+    while sector != NOSTREAM - 1:  # ENDOFCHAIN
+        entries += [struct.unpack_from("<I", data, (sector + 1) * 512 + 4 * i)[0] for i in range(128)]
+        sector = fat[sector]
+    assert len(entries) == count * 128 and used < len(entries)
+    assert all(e != NOSTREAM for e in entries[:used])
+    assert entries[used:] == [NOSTREAM] * (len(entries) - used)  # FREESECT
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 6])
+def test_free_directory_entries_are_zero_but_their_three_pointers(n: int) -> None:
+    import struct
+
+    data = write_compound_file({"VBA": {f"m{i}": bytes([i]) * (100 + 5000 * (i % 2)) for i in range(n)}})
+    first_dir = struct.unpack_from("<I", data, 0x30)[0]
+    fat = [struct.unpack_from("<I", data, 512 + 4 * i)[0] for i in range(128)]
+    directory = b""
+    sector = first_dir
+    while sector != NOSTREAM - 1:  # ENDOFCHAIN
+        directory += data[(sector + 1) * 512 : (sector + 2) * 512]
+        sector = fat[sector]
+    entries = [directory[i : i + 128] for i in range(0, len(directory), 128)]
+    used, free = entries[: n + 2], entries[n + 2 :]  # the root, the storage, its streams
+    assert all(e[66] in (1, 2, 5) for e in used)
+    assert len(free) == (-(n + 2)) % 4
+    blank = b"\x00" * 68 + b"\xff" * 12 + b"\x00" * 48
+    assert all(entry == blank for entry in free)
+    ole = olefile.OleFileIO(io.BytesIO(data))
+    assert sorted(ole.listdir()) == sorted([["VBA", f"m{i}"] for i in range(n)])
+    ole.close()
+
+
+def test_ribbon_callbacks_are_qualified_with_their_module(tmp_path: Path) -> None:
+    from envplan.excel.addin_build import AddinSourceError
+
+    actions = [a for _, a in ribbon_actions(ribbon_xml())]
+    assert actions and all(a.startswith("EnvplanRibbon.Envplan") for a in actions)
+    macros = tmp_path / "macros"
+    macros.mkdir()
+    for p in MACROS_DIR.iterdir():
+        if p.is_file():
+            (macros / p.name).write_bytes(p.read_bytes())
+    (macros / "ribbon.xml").write_text(ribbon_xml().decode().replace('onAction="EnvplanRibbon.EnvplanValidate"', 'onAction="EnvplanValidate"'), encoding="utf-8")
+    with pytest.raises(AddinSourceError, match="qualify each onAction"):
+        build_addin_bytes(macros)

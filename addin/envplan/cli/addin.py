@@ -27,16 +27,29 @@ def _target(os_name: str | None, as_json: bool):  # type: ignore[no-untyped-def]
 def build(
     out: Path = typer.Option(Path("dist"), "--out", help="出力先（フォルダまたは .xlam のパス）"),
     refresh_udfs: bool = typer.Option(False, "--refresh-udfs", help="macros/EnvplanUdfs.bas を udfs.py から作り直してから作成する"),
+    server: str | None = typer.Option(None, "--server", help="サーバー方式: ボタンが xlwings の RunRemotePython で呼ぶ envplan serve の URL（PC に Python は不要）"),
+    api_key_env: str = typer.Option("ENVPLAN_SERVER_API_KEY", "--api-key-env", help="サーバー方式: アドインの API キーを入れた環境変数の名前（サーバーの設定と同じキー）"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """macros/ のテキストから envplan.xlam を作る（どの OS でも）。"""
-    from envplan.excel.addin_build import AddinSourceError, build_addin, refresh_udf_module
+    import os
+
+    from envplan.excel.addin_build import AddinSourceError, ServerTarget, build_addin, refresh_udf_module
     from envplan.excel.vba_project import VbaSourceError
 
+    target = None
+    if server is not None:
+        key = os.environ.get(api_key_env, "")
+        if not key:
+            fail(f"サーバー方式のアドインには API キーが必要です。環境変数 {api_key_env} にサーバーと同じキーを設定してください", f"set the add-in's API key in {api_key_env}", as_json=as_json)
+        try:
+            target = ServerTarget(server, key)
+        except AddinSourceError as e:
+            fail(str(e), f"invalid --server or API key: {e}", as_json=as_json)
     try:
         if refresh_udfs:
             console.print(f"作り直しました: {escape(str(refresh_udf_module()))}")
-        result = build_addin(out)
+        result = build_addin(out, server=target)
     except (AddinSourceError, VbaSourceError) as e:
         fail(f"アドインの元に問題があります: {e}", f"invalid add-in source: {e}", as_json=as_json, code=EXIT_INVALID)
     except OSError as e:

@@ -71,11 +71,12 @@ class _Ui:
         except NotImplementedError:  # engines without a status bar (e.g. the remote one)
             pass
 
-    def ask(self, prompt: str, buttons: str = "yes_no_cancel") -> str | None:
+    def ask(self, prompt: str, buttons: str = "yes_no_cancel", callback: str | None = None) -> str | None:
         """A question in a message box: "yes", "no", "cancel" or "ok" — None from an
-        engine that cannot answer while the action runs (xlwings Server)."""
+        engine that cannot answer while the action runs (xlwings Server, which instead
+        runs the VBA macro `callback` with the button pressed)."""
         self._set_status(False)  # the question replaces the progress text
-        answer = self.book.app.alert(prompt, title=f"{TITLE} - {self.action}", buttons=buttons, mode="critical")
+        answer = self.book.app.alert(prompt, title=f"{TITLE} - {self.action}", buttons=buttons, mode="critical", callback=callback)
         return str(answer).lower() if answer else None
 
     def finish(self, outcome: ActionOutcome) -> None:
@@ -85,6 +86,7 @@ class _Ui:
 
 
 Body = Callable[[Any, _Ui], tuple[str, str, dict[str, Any]]]
+DEFERRED = "deferred"  # a body's level: it asked a question answered by a later call; no closing message
 
 
 def _run(action: str, book: Any, body: Body) -> ActionOutcome:
@@ -95,6 +97,9 @@ def _run(action: str, book: Any, body: Body) -> ActionOutcome:
     ui = _Ui(book, action)
     try:
         message, level, details = body(book, ui)
+        if level == DEFERRED:  # a question whose answer comes back in another call (xlwings Server)
+            ui._set_status(False)
+            return ActionOutcome(action, True, message, "info", ui.progress, details)
         outcome = ActionOutcome(action, True, message, level, ui.progress, details)
     except ActionError as e:
         outcome = ActionOutcome(action, False, str(e), "error", ui.progress)
@@ -447,7 +452,7 @@ def text_from_hex(code_units: str) -> str:
         raise ActionError("入力された理由を読み取れませんでした。もう一度「確定値」ボタンを押してください。") from None
 
 
-def _frozen_edits(book: Any, ui: _Ui, reason: str) -> tuple[str, str, dict[str, Any]]:
+def _frozen_edits(book: Any, ui: _Ui, reason: str, answer: str | None = None, callback: str | None = None) -> tuple[str, str, dict[str, Any]]:
     from envplan.excel.live_workbook import LiveMasterSink
     from envplan.survey.yearly import FROZEN_EDITED, YearCycleError, frozen_edit_changes, frozen_edits_found, year_edits
     from envplan.workbook.changes import MasterStateError, apply_edits, load_master_state
@@ -477,7 +482,10 @@ def _frozen_edits(book: Any, ui: _Ui, reason: str) -> tuple[str, str, dict[str, 
         "いいえ: 記録の値に戻す（このブックのセルに書き戻し、変更履歴に残します）\n"
         "キャンセル: 何もしない"
     )
-    answer = ui.ask(question, "yes_no_cancel")
+    if answer is None:
+        answer = ui.ask(question, "yes_no_cancel", callback=callback)
+        if answer is None and callback:  # xlwings Server: the callback brings the answer in a second call
+            return "", DEFERRED, {"edits": [e.to_json() for e in edits], "answer": None}
     details: dict[str, Any] = {"edits": [e.to_json() for e in edits], "answer": answer}
     if answer not in ("yes", "no"):
         why = "" if answer == "cancel" else "（この Excel では選んだボタンを受け取れません。コマンドの envplan year accept-frozen-edits / restore-frozen を使ってください）"
@@ -512,3 +520,57 @@ ACTIONS: dict[str, Callable[..., ActionOutcome]] = {
     "about": about,
     "frozen_edits": frozen_edits,
 }
+
+
+# --- the same buttons through the section's server (xlwings Server: envplan serve) ----------
+
+# The buttons that run on the server on the book Excel sends (xw.Book(json=...)); the others
+# need files on the staff PC (or the worksheet functions, which need the desktop mode).
+SERVER_ACTIONS = ("validate", "compute", "consolidate", "frozen_edits", "about")
+DESKTOP_ONLY = {"issue_templates": "様式発行", "publish": "公表"}
+
+
+def consolidate_on_server(book: Any, master: Path, inbox: Path) -> ActionOutcome:
+    """取込 through the server: the returns of the server's inbox (uploaded at /upload), checked
+    with the server's signing key against the open book and applied to it, as the desktop 取込 does."""
+
+    def body(b: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+        from envplan.survey import consolidate as consolidation
+
+        ui.status("回答を検査しています…")
+        return consolidation_in_book(consolidation, master, inbox, b, ui)
+
+    return _run("取込", book, body)
+
+
+def frozen_edits_on_server(book: Any, reason_hex: str, answer: str, callback: str) -> ActionOutcome:
+    """確定値 through the server, in two calls: the first lists the edits and asks, with `callback`
+    (a VBA macro of the add-in) to run with the button pressed; the callback calls again with
+    `answer` (yes / no / cancel), which then does what the desktop button does on that answer.
+    The question is modal, so the book cannot change between the two calls."""
+    given = answer.lower() or None
+    if given not in (None, "yes", "no", "cancel"):
+
+        def refuse(b: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+            raise ActionError("答えを読み取れませんでした。もう一度「確定値」ボタンを押してください。")
+
+        return _run("確定値", book, refuse)
+    return _run("確定値", book, lambda b, ui: _frozen_edits(b, ui, text_from_hex(reason_hex), answer=given, callback=callback))
+
+
+def not_on_server(book: Any, action: str) -> ActionOutcome:
+    """A button that needs files on the PC (様式発行, 公表): said plainly, nothing done."""
+    label = DESKTOP_ONLY.get(action, action)
+
+    def body(b: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+        raise ActionError(
+            f"「{label}」はサーバー方式のアドインでは使えません（マスターのファイルから作るため）。\n"
+            f"計画の担当課の Python の入った PC のアドイン（デスクトップ方式）か、コマンドの envplan {'issue' if action == 'issue_templates' else action} を使ってください。"
+        )
+
+    return _run(label, book, body)
+
+
+def about_server(book: Any, lines: list[str]) -> ActionOutcome:
+    """診断 through the server: what the server runs, and which buttons work in this mode."""
+    return _run("診断", book, lambda b, ui: ("\n".join(lines), "info", {"lines": lines}))

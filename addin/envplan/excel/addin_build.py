@@ -154,23 +154,80 @@ def ribbon_xml(macros: Path = MACROS_DIR) -> bytes:
         raise AddinSourceError(f"macros/{RIBBON_FILE} is not well-formed XML: {e}") from e
     if root.tag != f"{{{CUSTOMUI_NS}}}customUI":
         raise AddinSourceError(f"macros/{RIBBON_FILE}: the root must be customUI in namespace {CUSTOMUI_NS}")
+    unqualified = [a for el in root.iter() if (a := el.get("onAction")) and not re.fullmatch(r"[A-Za-z]\w*\.[A-Za-z]\w*", a)]
+    if unqualified:
+        raise AddinSourceError(f"macros/{RIBBON_FILE}: qualify each onAction with its module (EnvplanRibbon.Name): {', '.join(unqualified)}")
     return data
 
 
 def ribbon_actions(xml: bytes) -> list[tuple[str, str]]:
-    """(control id, onAction) of every control with an action."""
+    """(control id, onAction) of every control with an action (Module.Sub)."""
     root = ET.fromstring(xml)
     return [(el.get("id", ""), el.get("onAction", "")) for el in root.iter() if el.get("onAction")]
 
 
-def addin_modules(macros: Path = MACROS_DIR) -> list[VbaModule]:
-    return [
-        document_module("ThisWorkbook", WORKBOOK_CLSID),
-        document_module("Sheet1", WORKSHEET_CLSID),
-        xlwings_module(),
-        dictionary_class(),
-        *macro_modules(macros),
-    ]
+@dataclass(frozen=True)
+class ServerTarget:
+    """The section's server a server-mode add-in calls (`envplan addin build --server URL`)."""
+
+    url: str
+    api_key: str
+
+    def __post_init__(self) -> None:
+        if not SERVER_URL.fullmatch(self.url):
+            raise AddinSourceError(f"サーバーの URL は http:// または https:// で始まる、引用符や空白を含まないものにしてください（指定: {self.url}）")
+        if not API_KEY.fullmatch(self.api_key):
+            raise AddinSourceError("アドインの API キーは英数字と - _ . ~ だけの 16 文字以上にしてください")
+
+
+SERVER_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?(/[A-Za-z0-9._~\-/]*)?")
+API_KEY = re.compile(r"[A-Za-z0-9._~\-]{16,200}")
+# xlwings' own VBA for RunRemotePython (xlwings Server), shipped with the installed xlwings.
+REMOTE_MODULES = (("Remote.bas", "standard"), ("WebHelpers.bas", "standard"), ("IWebAuthenticator.cls", "class"), ("WebClient.cls", "class"), ("WebRequest.cls", "class"), ("WebResponse.cls", "class"))
+RIBBON_MODULE = "EnvplanRibbon"
+_RUN_PYTHON = re.compile(r'RunPython "import envplan\.excel\.actions; envplan\.excel\.actions\.(\w+)\(\)"')
+_RUN_FROZEN = re.compile(re.escape("RunPython \"import envplan.excel.actions; envplan.excel.actions.frozen_edits(reason_hex='\" & HexText(CStr(reason)) & \"')\""))
+
+
+def remote_modules() -> list[VbaModule]:
+    return [module_from_export((XLWINGS_DIR / "addin" / name).read_text(encoding="ascii"), kind, name) for name, kind in REMOTE_MODULES]  # type: ignore[arg-type]
+
+
+def server_ribbon_source(text: str, server: ServerTarget) -> str:
+    """The ribbon module with each RunPython call turned into RunRemotePython on the server's
+    /xlwings/<action> (the same action names), the API key as its auth."""
+    text, frozen = _RUN_FROZEN.subn(
+        'envplanPendingReason = HexText(CStr(reason))\n    RunRemotePython ENVPLAN_SERVER & "/xlwings/frozen_edits?reason_hex=" & envplanPendingReason, auth:=ENVPLAN_API_KEY', text
+    )
+    text, plain = _RUN_PYTHON.subn(lambda m: f'RunRemotePython ENVPLAN_SERVER & "/xlwings/{m[1]}", auth:=ENVPLAN_API_KEY', text)
+    left = [line for line in text.splitlines() if "RunPython " in line and not line.lstrip().startswith("'")]
+    if frozen != 1 or plain < 5 or left:
+        raise AddinSourceError(f"macros/{RIBBON_MODULE}.bas: a RunPython call has a form the server build does not know; update addin_build.server_ribbon_source")
+    constants = (
+        "' サーバー方式（envplan addin build --server）: ボタンは xlwings の RunRemotePython でサーバーの envplan を呼びます（この PC に Python は不要）。\n"
+        f'Private Const ENVPLAN_SERVER As String = "{server.url.rstrip("/")}"\n'
+        f'Private Const ENVPLAN_API_KEY As String = "{server.api_key}"\n'
+        "Private envplanPendingReason As String  ' 確定値: 理由を、質問の答えを送る2回目の呼び出しまで覚えておく\n"
+    )
+    answer = (
+        "\n' サーバー方式の「確定値」: サーバーが表示した質問で押したボタン（yes / no / cancel）を xlwings がここに渡し、\n"
+        "' 同じ理由を付けてもう一度サーバーを呼びます（質問はモーダルなので、その間にブックは変わりません）。\n"
+        "Public Sub EnvplanFrozenAnswer(answer As String)\n"
+        '    RunRemotePython ENVPLAN_SERVER & "/xlwings/frozen_edits?reason_hex=" & envplanPendingReason & "&answer=" & answer, auth:=ENVPLAN_API_KEY\n'
+        "End Sub\n"
+    )
+    return text.replace("Option Explicit\n", "Option Explicit\n" + constants, 1).rstrip("\n") + "\n" + answer
+
+
+def addin_modules(macros: Path = MACROS_DIR, server: ServerTarget | None = None) -> list[VbaModule]:
+    mine = macro_modules(macros)
+    if server is None:
+        return [document_module("ThisWorkbook", WORKBOOK_CLSID), document_module("Sheet1", WORKSHEET_CLSID), xlwings_module(), dictionary_class(), *mine]
+    # Server mode: no worksheet functions (they need Python on the PC); the ribbon calls the server.
+    ribbon_text = normalise_newlines((macros / f"{RIBBON_MODULE}.bas").read_text(encoding="utf-8")).replace("\r\n", "\n")
+    ribbon = module_from_export(server_ribbon_source(ribbon_text, server), "standard", f"{RIBBON_MODULE}.bas")
+    others = [m for m in mine if m.name not in (UDF_MODULE, RIBBON_MODULE)]
+    return [document_module("ThisWorkbook", WORKBOOK_CLSID), document_module("Sheet1", WORKSHEET_CLSID), xlwings_module(), dictionary_class(), *remote_modules(), ribbon, *others]
 
 
 # --- the package ----------------------------------------------------------------
@@ -257,16 +314,24 @@ def addin_versions(path: Path) -> dict[str, str]:
     return dict(pair.split("=", 1) for pair in match.group(1).split() if "=" in pair) if match else {}
 
 
-def build_addin_bytes(macros: Path = MACROS_DIR) -> tuple[bytes, list[VbaModule]]:
-    modules = addin_modules(macros)
+def build_addin_bytes(macros: Path = MACROS_DIR, server: ServerTarget | None = None) -> tuple[bytes, list[VbaModule]]:
+    modules = addin_modules(macros, server)
     vba = build_vba_project(modules, project_name=PROJECT_NAME)
     info = [
         "envplan アドイン（環境計画の進行管理）",
         f"envplan {__version__} / xlwings {xlwings.__version__}",
         "このファイルは envplan addin build で macros/ のテキストから作られています。直接編集しないでください。",
-        "リボンの「環境計画」タブのボタンは、xlwings の RunPython で envplan.excel.actions の関数を呼びます。",
-        "Python の場所などの設定: %USERPROFILE%\\.envplan\\envplan.conf（envplan addin install が書きます）",
     ]
+    if server is None:
+        info += [
+            "リボンの「環境計画」タブのボタンは、xlwings の RunPython で envplan.excel.actions の関数を呼びます。",
+            "Python の場所などの設定: %USERPROFILE%\\.envplan\\envplan.conf（envplan addin install が書きます）",
+        ]
+    else:
+        info += [
+            f"サーバー方式: ボタンは xlwings の RunRemotePython でサーバー {server.url} の envplan を呼びます（この PC に Python は不要です）。",
+            "サーバー方式で使えるボタン: 検証・集計・取込・確定値・診断。様式発行・公表とワークシート関数はデスクトップ方式が必要です。",
+        ]
     parts: list[tuple[str, bytes]] = [
         ("[Content_Types].xml", _CONTENT_TYPES.encode()),
         ("_rels/.rels", _ROOT_RELS.encode()),
@@ -288,11 +353,11 @@ def build_addin_bytes(macros: Path = MACROS_DIR) -> tuple[bytes, list[VbaModule]
     return buffer.getvalue(), modules
 
 
-def build_addin(out: Path, macros: Path = MACROS_DIR) -> BuildResult:
+def build_addin(out: Path, macros: Path = MACROS_DIR, server: ServerTarget | None = None) -> BuildResult:
     """Write the add-in to `out` (a file path, or a folder to put envplan.xlam in)."""
     if out.is_dir() or out.suffix.lower() != ".xlam":
         out = out / ADDIN_NAME
-    data, modules = build_addin_bytes(macros)
+    data, modules = build_addin_bytes(macros, server)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_bytes(data)

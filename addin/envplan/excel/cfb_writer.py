@@ -124,6 +124,7 @@ def write_compound_file(tree: Tree) -> bytes:
 
     dir_sectors = _sectors(len(entries) * 128, SECTOR)
     minifat_sectors = _sectors(len(mini_fat) * 4, SECTOR)
+    mini_fat += [FREESECT] * (minifat_sectors * SECTOR // 4 - len(mini_fat))  # unused entries are free (MS-CFB 2.3)
     ministream_sectors = _sectors(len(mini_stream), SECTOR)
     large_sectors = [_sectors(len(e.data), SECTOR) for e in large]
     payload = dir_sectors + minifat_sectors + ministream_sectors + sum(large_sectors)
@@ -181,8 +182,8 @@ def write_compound_file(tree: Tree) -> bytes:
 
 
 def _dir_entry(e: _Entry | None) -> bytes:
-    if e is None:
-        return b"\x00" * 64 + struct.pack("<HBB", 0, 0, 1) + struct.pack("<III", NOSTREAM, NOSTREAM, NOSTREAM) + b"\x00" * 36 + struct.pack("<IQ", 0, 0)
+    if e is None:  # a free entry: all zeros but its three pointers (MS-CFB 2.6.3)
+        return b"\x00" * 64 + struct.pack("<HBB", 0, 0, 0) + struct.pack("<III", NOSTREAM, NOSTREAM, NOSTREAM) + b"\x00" * 36 + struct.pack("<IQ", 0, 0)
     name = (e.name + "\x00").encode("utf-16-le")
     out = name.ljust(64, b"\x00")
     out += struct.pack("<HBB", len(name), e.kind, 1 if e.black else 0)

@@ -33,6 +33,19 @@ DEFAULT_REFERENCES: tuple[tuple[str, str], ...] = (
 )
 WORKBOOK_CLSID = "0{00020819-0000-0000-C000-000000000046}"
 WORKSHEET_CLSID = "0{00020820-0000-0000-C000-000000000046}"
+CLASS_CLSID = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"  # VB_Base of a class module, as Excel writes it
+# The attribute lines Excel writes at the top of a class module, in its order (then VB_Description etc.).
+CLASS_ATTRIBUTES = (
+    ("VB_Name", None),
+    ("VB_Base", f'"{CLASS_CLSID}"'),
+    ("VB_GlobalNameSpace", "False"),
+    ("VB_Creatable", "False"),
+    ("VB_PredeclaredId", "False"),
+    ("VB_Exposed", "False"),
+    ("VB_TemplateDerived", "False"),
+    ("VB_Customizable", "False"),
+)
+_ATTRIBUTE_RE = re.compile(r'^Attribute (\w+) = (.*)$')
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 _VB_NAME_RE = re.compile(r'^Attribute VB_Name = "([^"]+)"', re.MULTILINE)
 
@@ -46,6 +59,35 @@ class VbaModule:
     name: str
     kind: ModuleKind
     source: str  # the module stream's text: Attribute lines, then code (CRLF line ends)
+
+    @property
+    def docstring(self) -> str:
+        """The module's VB_Description, which Excel also writes into the dir stream (MODULEDOCSTRING),
+        its \\r\\n written out as line breaks."""
+        for line in self.source.split("\r\n"):
+            match = _ATTRIBUTE_RE.match(line)
+            if not match:
+                break
+            if match[1] == "VB_Description" and match[2].startswith('"') and match[2].endswith('"'):
+                return match[2][1:-1].replace('""', '"').replace("\\r\\n", "\r\n")
+        return ""
+
+
+def _class_header(text: str) -> str:
+    """A class module's attribute lines as Excel writes them: VB_Base, VB_TemplateDerived and
+    VB_Customizable added where an exported .cls leaves them out, all in Excel's order."""
+    lines = text.split("\r\n")
+    n = 0
+    while n < len(lines) and _ATTRIBUTE_RE.match(lines[n]):
+        n += 1
+    given = {m[1]: m[2] for m in (_ATTRIBUTE_RE.match(line) for line in lines[:n]) if m}
+    header = []
+    for key, default in CLASS_ATTRIBUTES:
+        value = given.pop(key, default)
+        if value is not None:
+            header.append(f"Attribute {key} = {value}")
+    header += [f"Attribute {key} = {value}" for key, value in given.items()]
+    return "\r\n".join(header + lines[n:])
 
 
 def normalise_newlines(text: str) -> str:
@@ -66,6 +108,8 @@ def module_from_export(text: str, kind: ModuleKind, origin: str = "") -> VbaModu
         raise VbaSourceError(f'{origin}: the first line must be Attribute VB_Name = "…"')
     if not text.endswith("\r\n"):
         text += "\r\n"
+    if kind == "class":
+        text = _class_header(text)
     return VbaModule(match.group(1), kind, text)
 
 
@@ -115,7 +159,7 @@ def _dir_stream(project_name: str, modules: list[VbaModule], references: tuple[t
         out += _record(0x0019, m.name.encode(cp))
         out += _record(0x0047, m.name.encode("utf-16-le"))
         out += _text_record(0x001A, 0x0032, m.name, cp)  # stream name
-        out += _text_record(0x001C, 0x0048, "", cp)  # doc string
+        out += _text_record(0x001C, 0x0048, m.docstring, cp)  # MODULEDOCSTRING: the VB_Description
         out += _record(0x0031, struct.pack("<I", 0))  # source starts at offset 0: no p-code
         out += _record(0x001E, struct.pack("<I", 0))  # help context
         out += _record(0x002C, struct.pack("<H", 0xFFFF))  # cookie

@@ -1,0 +1,1 @@
+"""`envplan serve`: the section's server (department uploads, section pages)."""
