@@ -136,6 +136,8 @@ def test_a_third_city_from_the_blank_master_to_the_published_report(tmp_path: Pa
     assert code == 0, data
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "緑川市" in index and "市民意見" in index and "市の考え方・対応" in index
+    pdf = subprocess.run([require("pdftotext"), "-enc", "UTF-8", str(site / "annual-report.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    assert "市民意見" in "".join(pdf.split()) and "緑川市" in pdf
 
     code, data = cli_json("year", "open", master, "--json")
     assert code == 0 and data["fy"] == 2025, data

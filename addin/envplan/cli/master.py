@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -12,6 +12,9 @@ from rich.table import Table
 from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail, fy_option, master_error_en, open_workbook, os_error_text
 from envplan.plan.diagnostics import Diagnostic
 from envplan.workbook.store import MasterBusyError, MasterLock, MasterWriteError
+
+if TYPE_CHECKING:
+    from envplan.plan.model import Plan
 
 
 @app.command()
@@ -33,7 +36,6 @@ def init(
     （端末から実行して省略すると、その場で尋ねます）。年度の列は計画期間の分だけ作られます。
     """
     from envplan.plan.illustrative import add_illustrative_actuals
-    from envplan.plan.model import Plan
     from envplan.plan.samples import SAMPLE_NAMES, load_sample  # here, not at the top: every envplan start would load the model
     from envplan.workbook.writer import save_master
 
@@ -51,7 +53,7 @@ def init(
             fail("--sample と --municipality・--name・--start・--end・--current は同時に指定できません", "--sample cannot be combined with the plan options", as_json=as_json)
         plan = load_sample(sample)
     else:
-        plan = _blank_plan(Plan, municipality, name, start, end, current, as_json)
+        plan = _blank_plan(municipality, name, start, end, current, as_json)
     if illustrative:
         plan = add_illustrative_actuals(plan)
     try:
@@ -74,11 +76,13 @@ def init(
     )
 
 
-def _blank_plan(plan_type: Any, municipality: str | None, name: str | None, start: str | None, end: str | None, current: str | None, as_json: bool) -> Any:
+def _blank_plan(municipality: str | None, name: str | None, start: str | None, end: str | None, current: str | None, as_json: bool) -> Plan:
     """The blank master's plan from the options; what is missing is asked for when a
     person is at the terminal (never when the input is a pipe or a script)."""
     import datetime as dt
     import sys
+
+    from envplan.plan.model import Plan
 
     today = dt.date.today()
     this_fy = today.year if today.month >= 4 else today.year - 1
@@ -99,7 +103,7 @@ def _blank_plan(plan_type: Any, municipality: str | None, name: str | None, star
     c = (this_fy if s <= this_fy <= e else s) if c is None else c
     if not s <= c <= e:
         fail(f"対象年度（{c}年度）が計画期間（{s}～{e}年度）から外れています", "the current year is outside the plan period", as_json=as_json, code=EXIT_INVALID)
-    return plan_type(name=(name or "").strip() or "（計画名を入力してください）", municipality=(municipality or "").strip(), start_fy=s, end_fy=e, current_fy=c)
+    return Plan(name=(name or "").strip() or "（計画名を入力してください）", municipality=(municipality or "").strip(), start_fy=s, end_fy=e, current_fy=c)
 
 
 def print_diagnostics(diags: list[Diagnostic], limit: int = 200) -> None:
