@@ -153,3 +153,39 @@ def test_hostile_text_reaches_the_public_site_inert(env, tmp_path):
     rows = list(csv.DictReader(io.StringIO(Path(site.open_data["csv"]).read_text(encoding="utf-8-sig"))))
     notes = [v for row in rows for v in row.values() if v and "HYPERLINK" in v]
     assert notes == ["'" + injection]  # neutralised: a spreadsheet opening the open data shows it as text
+
+
+def _scan_verdict(scan) -> tuple:  # type: ignore[no-untyped-def]
+    return (
+        sorted((d.code, d.sheet, d.cell, d.severity) for d in scan.problems),
+        sorted((k, f.formula, f.cached) for k, f in scan.formulas.items()),
+        sorted(scan.error_values.items()),
+        sorted((k, sorted(v)) for k, v in scan.merges.items()),
+        scan.sheets,
+    )
+
+
+def test_the_fast_scan_gives_the_verdicts_of_the_full_parser(env, monkeypatch):
+    """Issue 13 §4: every case of the corpus (and the real returns in it) judged by the C-speed scan
+    as by the element-by-element parser it replaces for small parts."""
+    from envplan.survey import return_safety
+    from envplan.survey.return_safety import scan_return
+
+    _, corpus = env
+    cases = [c for c in corpus.cases if c.data]
+    assert len(cases) > 20
+    fast_used = 0
+    original = return_safety._fast_scan
+
+    def counting(*args):  # type: ignore[no-untyped-def]
+        nonlocal fast_used
+        judged = original(*args)
+        fast_used += judged
+        return judged
+
+    monkeypatch.setattr(return_safety, "_fast_scan", counting)
+    fast = {c.name: _scan_verdict(scan_return(c.data, c.file_name)) for c in cases}
+    assert fast_used > 50  # most parts of ordinary returns take the fast path
+    monkeypatch.setattr(return_safety, "_fast_scan", lambda *args: False)
+    full = {c.name: _scan_verdict(scan_return(c.data, c.file_name)) for c in cases}
+    assert fast == full

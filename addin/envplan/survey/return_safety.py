@@ -27,13 +27,14 @@ never evaluated), an error value, a merged input, invisible characters.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import posixpath
 import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 MB = 1024 * 1024
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 CHUNK = 64 * 1024
+FAST_SCAN_MAX_BYTES = 2 * MB  # a part with cells this size at most is judged whole at C speed
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 SPREADSHEET_MAIN_TYPES = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
@@ -252,7 +254,28 @@ def _scan_zip(zf: zipfile.ZipFile, scan: SafetyScan, limits: SafetyLimits) -> No
         if name in done:  # parsed above (and counted there)
             budget.add(info.file_size, name, scan)
             continue
-        if name.lower().endswith(XML_SUFFIXES):
+        if name in sheets or name.endswith("sharedStrings.xml"):
+            # Issue 13: a part with cells is read whole when small (a return's are ~100 KB) and
+            # judged by a few passes of the regular-expression engine; what that cannot judge
+            # exactly, and every big part, streams through the full parser as before.
+            chunks = _chunks(zf, info, scan, limits, budget)
+            head: list[bytes] = []
+            size = 0
+            for chunk in chunks:
+                head.append(chunk)
+                size += len(chunk)
+                if size > FAST_SCAN_MAX_BYTES:
+                    break
+            else:
+                data = b"".join(head)
+                if _fast_scan(name, data, sheets, scan, limits, budget):
+                    _parse_xml(iter((data,)), name, scan, None)  # well-formedness and DTDs: expat alone, no Python per element
+                    continue
+            handler = _part_handler(name, sheets, zf, scan, limits, budget)
+            _parse_xml(itertools.chain(head, chunks), name, scan, handler)
+            if handler is not None and handler.finish is not None:
+                handler.finish()
+        elif name.lower().endswith(XML_SUFFIXES):
             handler = _part_handler(name, sheets, zf, scan, limits, budget)
             _stream_xml(zf, info, scan, limits, budget, handler)
             if handler is not None and handler.finish is not None:
@@ -431,6 +454,10 @@ def _drain(zf: zipfile.ZipFile, info: zipfile.ZipInfo, scan: SafetyScan, limits:
 
 
 def _stream_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, scan: SafetyScan, limits: SafetyLimits, budget: _Budget, handler: _Handler | None) -> None:
+    _parse_xml(_chunks(zf, info, scan, limits, budget), info.filename, scan, handler)
+
+
+def _parse_xml(chunks: Iterator[bytes], part: str, scan: SafetyScan, handler: _Handler | None) -> None:
     parser = expat.ParserCreate()  # raw names ("c", "x:c"): cheaper than namespace processing
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.buffer_text = True  # one call per text run instead of one per line
@@ -439,8 +466,8 @@ def _stream_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, scan: SafetyScan, li
     def refuse_dtd(*_: object) -> None:
         scan.error(
             "RETURN_XML_ENTITIES",
-            f"ファイルの中（{info.filename}）に、Excel が作らない XML の定義（DOCTYPE・ENTITY）があります。大量の展開を起こす細工の疑いがあるため読み込みません。お送りした様式に入力して送ってください",
-            value=info.filename,
+            f"ファイルの中（{part}）に、Excel が作らない XML の定義（DOCTYPE・ENTITY）があります。大量の展開を起こす細工の疑いがあるため読み込みません。お送りした様式に入力して送ってください",
+            value=part,
         )
         raise _Refuse
 
@@ -455,11 +482,11 @@ def _stream_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, scan: SafetyScan, li
         if handler.text:
             parser.CharacterDataHandler = handler.text
     try:
-        for chunk in _chunks(zf, info, scan, limits, budget):
+        for chunk in chunks:
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except expat.ExpatError as e:
-        scan.error("RETURN_UNREADABLE", f"ファイルの中身（{info.filename}）が壊れています（{expat.ErrorString(e.code)}）。元のファイルを保存し直して送ってください", value=info.filename)
+        scan.error("RETURN_UNREADABLE", f"ファイルの中身（{part}）が壊れています（{expat.ErrorString(e.code)}）。元のファイルを保存し直して送ってください", value=part)
         raise _Refuse from None
 
 
@@ -677,6 +704,80 @@ class _SheetScan:
 
     def handler(self) -> _Handler:
         return _Handler(start=self.start, text=self.text, finish=self.finish)
+
+
+# --- the fast scan (issue 13): the same verdicts at C speed, or none -------------------------
+#
+# The full parser calls Python for every element; here a few passes of the regular-expression
+# engine over the whole part give the same counts. It judges only what it can judge exactly —
+# a UTF-8 part without DTD, CDATA or processing instructions, unprefixed cell elements, every
+# cell with its r="A1" address, no formulas, error values or merged cells, no cell text near the
+# length limit — and hands anything else to the full parser (returns False), so every limit
+# holds for every file. Well-formedness is still checked by expat, without handlers.
+
+_ATTRS = rb"""(?:[^>"']|"[^"]*"|'[^']*')*?"""  # attributes, a quoted value taken whole (it may hold '>')
+_CELL_OPEN = re.compile(rb"<c[\s/>]")
+_CELL_WITH_REF = re.compile(rb"<c\s" + _ATTRS + rb"\sr\s*=")
+_CELL_WITH_REF_FIRST = re.compile(rb"<c\s+r\s*=")
+# A cell holding a value: its address, then <v>, <is> or <f> before its end tag.
+_VALUED_CELL = re.compile(
+    rb"<c\s(?:" + _ATTRS + rb"\s)?r\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?([0-9]{1,7})[\"']" + _ATTRS + rb"(?<!/)>(?:[^<]|<(?!/c>))*?<(?:v|is|f)[\s/>]"
+)
+_UNSURE = re.compile(
+    rb"<!DOCTYPE|<!ENTITY|<!\[CDATA\[|<\?(?!xml\s)|<[A-Za-z_][\w.-]*:(?:c|v|f|is|t|r|row|si|mergeCell)[\s/>]|<f[\s/>]|<mergeCell[\s/>]|<c\s"
+    + _ATTRS
+    + rb"\st\s*=\s*[\"']e[\"']"
+)
+
+
+def _fast_scan(name: str, data: bytes, sheets: dict[str, str], scan: SafetyScan, limits: SafetyLimits, budget: _Budget) -> bool:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or re.match(rb"""(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding\s*=\s*["'](?![Uu][Tt][Ff]-?8["'])""", data):
+        return False  # not UTF-8: the byte patterns below would not see its tags
+    if _UNSURE.search(data):
+        return False
+    # No text near the limit: no piece between two end tags is that long (bytes ≥ characters).
+    end_tag = b"</c>" if name in sheets else b"</si>"
+    if len(data) > limits.max_string_chars and max(map(len, data.split(end_tag))) > limits.max_string_chars:
+        return False
+    if name not in sheets:
+        return True
+    sheet = sheets[name]
+    cells = len(_CELL_OPEN.findall(data))
+    if len(_CELL_WITH_REF.findall(data)) + len(_CELL_WITH_REF_FIRST.findall(data)) != cells:
+        return False  # a cell placed by its order only: the full parser counts positions
+    valued = _VALUED_CELL.findall(data)
+    rows = set(map(int, {r for _, r in valued}))
+    cols = {_col_number(c) for c in {c.upper() for c, _ in valued}}
+    max_row, max_col = max(rows, default=0), max(cols, default=0)
+    if max_row > limits.max_rows:
+        ref = next(f"{c.upper().decode()}{int(r)}" for c, r in valued if int(r) == max_row)
+        scan.error(
+            "RETURN_TOO_MANY_ROWS",
+            f"シート「{sheet}」の{max_row:,}行目に値があります（上限 {limits.max_rows:,}行）。行を貼り付けたりせず、お送りした様式に入力して送ってください",
+            sheet,
+            ref,
+        )
+        raise _Refuse
+    if max_col > limits.max_cols:
+        ref = next(f"{c.upper().decode()}{int(r)}" for c, r in valued if _col_number(c.upper()) == max_col)
+        scan.error("RETURN_TOO_MANY_COLUMNS", f"シート「{sheet}」の{max_col:,}列目に値があります（上限 {limits.max_cols:,}列）。お送りした様式に入力して送ってください", sheet, ref)
+        raise _Refuse
+    budget.cells += cells
+    if budget.cells > limits.max_cells:
+        scan.error("RETURN_TOO_MANY_CELLS", f"セルの数が多すぎます（{limits.max_cells:,}個を超えました）。お送りした様式に入力して送ってください", sheet)
+        raise _Refuse
+    budget.grid += max_row * max_col
+    if budget.grid > limits.max_grid_cells:
+        scan.error("RETURN_TOO_MANY_CELLS", f"値のある範囲が広すぎます（シート「{sheet}」まで合計 {budget.grid:,}セル）。お送りした様式に入力して送ってください", sheet)
+        raise _Refuse
+    return True
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
 
 
 # --- reporting on the input cells of a reading ---------------------------------------------
