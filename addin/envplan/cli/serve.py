@@ -16,7 +16,7 @@ def serve(
     host: str | None = typer.Option(None, "--host", help="待ち受けるアドレス（設定ファイルの host より優先）"),
     port: int | None = typer.Option(None, "--port", help="待ち受けるポート（設定ファイルの port より優先）"),
 ) -> None:
-    """所管課の提出ページと計画の担当課のページを動かすサーバーを起動する（Ctrl-C で停止）。"""
+    """提出ページと提出状況のページのサーバーを起動する（Ctrl-C で停止）。"""
     import uvicorn
 
     from envplan.server.app import create_app
