@@ -25,8 +25,10 @@ import budoux
 # Elements whose text is left alone: not prose, or not HTML text at all.
 SKIP = {"svg", "style", "script", "title", "code", "pre", "textarea"}
 
-_TOKEN = re.compile(r"(<!--.*?-->|<[^>]*>)", re.S)
-_TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9-]*)")
+# Comments, and the elements in SKIP with their content, kept as they are (these do not nest in our pages).
+_SKIPPED = re.compile(r"(<!--.*?-->|<(" + "|".join(sorted(SKIP)) + r")\b[^>]*>.*?</\2\s*>)", re.S | re.I)
+# A run of text between two tags, with something other than white space in it.
+_TEXT = re.compile(r"(?<=>)[^<>]*[^\s<>][^<>]*(?=<)")
 _ENTITY = re.compile(r"(&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);)")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff01-\uff60]")
 # Two or more Latin letters in a row, with the words that follow (「Open SDG」「sdg-build」).
@@ -68,30 +70,19 @@ class Typesetter:
         self._text = lru_cache(maxsize=20000)(self._typeset_text)
 
     def page(self, html: str) -> str:
+        # Regions left alone are cut out first; in the rest only the text between tags is
+        # visited (one regex pass, no walk over the tags in Python: a site has thousands of pages).
         out: list[str] = []
-        skip_depth = 0
-        skip_tag = ""
-        for part in _TOKEN.split(html):
-            if not part:
-                continue
-            if part[0] == "<":
-                out.append(part)
-                m = _TAG_NAME.match(part)
-                if not m or part.startswith("<!"):
-                    continue
-                name = m.group(1).lower()
-                closing = part.startswith("</")
-                if skip_depth:
-                    if name == skip_tag:
-                        skip_depth += -1 if closing else (0 if part.endswith("/>") else 1)
-                elif name in SKIP and not closing and not part.endswith("/>"):
-                    skip_tag, skip_depth = name, 1
-                continue
-            if skip_depth or not part.strip():
-                out.append(part)
-            else:
-                out.append(self._text(part))
+        pos = 0
+        for m in _SKIPPED.finditer(html):
+            out.append(_TEXT.sub(self._text_match, html[pos : m.start()]))
+            out.append(m.group(0))
+            pos = m.end()
+        out.append(_TEXT.sub(self._text_match, html[pos:]))
         return "".join(out)
+
+    def _text_match(self, m: re.Match[str]) -> str:
+        return str(self._text(m.group(0)))
 
     def _typeset_text(self, text: str) -> str:
         # Entities (&amp; …) pass through whole; the text around them is typeset.
