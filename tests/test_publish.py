@@ -240,7 +240,11 @@ def test_policy_pages(kawasaki_site: tuple[Path, dict]) -> None:
         "集計による評価案",
     ):
         assert text in html, text
-    assert "重点プロジェクトは登録されていません" in plain((out / "roadmap.html").read_text(encoding="utf-8"))
+    # No priority projects: no empty part about them, on the site or in the report.
+    roadmap = plain((out / "roadmap.html").read_text(encoding="utf-8"))
+    assert "登録されていません" not in roadmap and "重点プロジェクトの工程" not in roadmap and "指標・目標値の年度" in roadmap
+    report = pdftext(out / "annual-report.pdf")
+    assert "重点プロジェクト" not in report and "登録されていません" not in report
     assert "例示値" not in plain((out / "index.html").read_text(encoding="utf-8"))  # real figures: no notice
     assert data["policies"] == 1
 

@@ -60,7 +60,7 @@ def _toc(r: ReportData) -> list[tuple[str, str, list[tuple[str, str]]]]:
     toc: list[tuple[str, str, list[tuple[str, str]]]] = [
         ("ch-summary", "概要", []),
         ("ch-indicators", "指標の達成状況", [(f"cat-{c.slug}", c.name) for c in r.categories]),
-        ("ch-roadmap", "重点プロジェクトとロードマップ", []),
+        ("ch-roadmap", "重点プロジェクトとロードマップ" if r.projects else "指標・目標値の年度", []),
     ]
     if r.policies:
         toc.append(("ch-policies", "施策の評価", [(f"policy-{pv.slug}", pv.policy.title) for pv in r.policies]))
