@@ -580,3 +580,13 @@ def test_cover_footer_and_pdf_structure_with_publisher_and_contact(tmp_path: Pat
     cover = reader.pages[0].extract_text()
     assert "令和8年12月1日" in cover and "発行: 環境部環境課" in cover and "00-0000-0000" in cover
     assert _edges_are_white(pdf, 1)
+
+
+def test_published_pages_mark_english_and_break_by_phrase(shinagawa_site: tuple[Path, dict]) -> None:
+    """The typesetting reaches the real pages: English marked lang="en", phrase breaks, units held."""
+    out, _ = shinagawa_site
+    method = (out / "method.html").read_text(encoding="utf-8")
+    assert '<span lang="en">CAGR</span>' in method and '<span lang="en">Open SDG</span>' in method
+    page = (out / "indicators" / "s01.html").read_text(encoding="utf-8")
+    assert '<span class="nb">1,324千t-CO2</span>' in page and "<wbr>" in page
+    assert "千t-<wbr>" not in page and "年<wbr>度" not in page
