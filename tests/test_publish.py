@@ -590,3 +590,20 @@ def test_published_pages_mark_english_and_break_by_phrase(shinagawa_site: tuple[
     page = (out / "indicators" / "s01.html").read_text(encoding="utf-8")
     assert '<span class="nb">1,324千t-CO2</span>' in page and "<wbr>" in page
     assert "千t-<wbr>" not in page and "年<wbr>度" not in page
+
+
+def test_open_sdg_word_pointing_the_other_way_is_explained(shinagawa_site: tuple[Path, dict]) -> None:
+    from envplan.report.context import opensdg_note
+
+    assert opensdg_note("悪化", "substantial_progress", "大きく前進").startswith("この計画の判定（悪化）は")
+    assert opensdg_note("達成", "deterioration", "悪化") and not opensdg_note("達成", "target_achieved", "目標達成")
+    assert not opensdg_note("遅れ", "limited_progress", "わずかな前進")
+    out, _ = shinagawa_site
+    explained = 0
+    for page in (out / "indicators").glob("*.html"):
+        text = re.sub(r"<[^>]+>", "", plain(page.read_text(encoding="utf-8")))
+        if "見る点が違うため" in text:
+            explained += 1
+            assert "Open SDG の評価（" in text
+    assert explained >= 1
+    assert "見る点が違うため" in pdftext(out / "annual-report.pdf").replace("\n", "").replace(" ", "")
