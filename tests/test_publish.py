@@ -607,3 +607,13 @@ def test_open_sdg_word_pointing_the_other_way_is_explained(shinagawa_site: tuple
             assert "Open SDG の評価（" in text
     assert explained >= 1
     assert "見る点が違うため" in pdftext(out / "annual-report.pdf").replace("\n", "").replace(" ", "")
+
+
+def test_basis_leads_with_a_plain_sentence_and_folds_the_formulas(shinagawa_site: tuple[Path, dict]) -> None:
+    out, _ = shinagawa_site
+    html = plain((out / "indicators" / "s01.html").read_text(encoding="utf-8"))
+    section = html[html.index('id="h-basis"') :]
+    lead = re.search(r'<p class="basis-lead">(.*?)</p>', section).group(1)  # type: ignore[union-attr]
+    assert "の実績値" in lead and "と比べ、「" in lead and "=" not in lead  # words, no formula
+    details = section[section.index('<details class="basis-details">') :]
+    assert section.index("basis-lead") < section.index("basis-details") and "達成率 =" in details[: details.index("</details>")]

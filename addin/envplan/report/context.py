@@ -92,6 +92,7 @@ class IndicatorView:
     previous_status: StatusInfo | None = None
     digits: int = 0  # decimal places of every figure of this indicator, on every page
     opensdg_note: str = ""  # why Open SDG's word points the other way from the status, when it does
+    basis_lead: str = ""  # 評価の根拠 in one plain sentence, before the formulas
 
 
 @dataclass
@@ -301,6 +302,22 @@ def _unique(s: str, used: set[str]) -> str:
     return s
 
 
+def basis_lead(row: YearRow | None, status: str) -> str:
+    """評価の根拠 in words a reader follows without the formulas: which figure was compared with which."""
+    if row is None or row.actual == "－":
+        return f"判定に使える実績値がまだないため、「{status}」としています。"
+    compared = []
+    if row.plan != "－":
+        compared.append(f"計画値 {row.plan}")
+    if row.expected != "－":
+        compared.append(f"目標への道筋の見込み値 {row.expected}")
+    elif row.compared:
+        compared.append(row.compared)
+    against = f"を{'・'.join(compared)}と比べ" if compared else "から判断し"
+    rate = f"（達成率 {row.achievement}）" if row.achievement != "－" else ""
+    return f"{fy_label(row.fy)}の実績値 {row.actual}{against}、「{status}」としています{rate}。"
+
+
 OPENSDG_FORWARD = ("target_achieved", "substantial_progress", "moderate_progress")
 
 
@@ -363,6 +380,7 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
         latest_actual=latest_actual,
         digits=digits,
         opensdg_note=opensdg_note(res.status, res.opensdg_status, res.opensdg_label),
+        basis_lead=basis_lead(evaluated, res.status),
         latest_fy=latest_fy,
         chart=None,
         print_chart=None,
