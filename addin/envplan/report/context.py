@@ -94,6 +94,8 @@ class IndicatorView:
     revisions: list[TargetRevision]
     previous_status: StatusInfo | None = None
     digits: int = 0  # decimal places of every figure of this indicator, on every page
+    opensdg_note: str = ""  # why Open SDG's word points the other way from the status, when it does
+    basis_lead: str = ""  # 評価の根拠 in one plain sentence, before the formulas
 
 
 @dataclass
@@ -314,6 +316,38 @@ def _unique(s: str, used: set[str]) -> str:
     return s
 
 
+def basis_lead(row: YearRow | None, status: str) -> str:
+    """評価の根拠 in words a reader follows without the formulas: which figure was compared with which."""
+    if row is None or row.actual == "－":
+        return f"判定に使える実績値がまだないため、「{status}」としています。"
+    compared = []
+    if row.plan != "－":
+        compared.append(f"計画値 {row.plan}")
+    if row.expected != "－":
+        compared.append(f"目標への道筋の見込み値 {row.expected}")
+    elif row.compared:
+        compared.append(row.compared)
+    against = f"を{'・'.join(compared)}と比べ" if compared else "から判断し"
+    rate = f"（達成率 {row.achievement}）" if row.achievement != "－" else ""
+    return f"{fy_label(row.fy)}の実績値 {row.actual}{against}、「{status}」としています{rate}。"
+
+
+OPENSDG_FORWARD = ("target_achieved", "substantial_progress", "moderate_progress")
+
+
+def opensdg_note(status: str, sdg_status: str, sdg_label: str) -> str:
+    """One plain sentence when the plan's status and Open SDG's word point opposite ways
+    (悪化 beside 大きく前進): a reader would not otherwise understand the two."""
+    opposite = (status in ("遅れ", "悪化") and sdg_status in OPENSDG_FORWARD) or (status in ("達成", "順調") and sdg_status == "deterioration")
+    if not opposite:
+        return ""
+    return (
+        f"この計画の判定（{status}）は、その年度の実績を目標への道筋（見込み値）や目標値・前年度と比べた結果です。"
+        f"Open SDG の評価（{sdg_label}）は、基準年度から最新の値までの年平均の変化の速さで見る、国際比較のための別の方法です。"
+        "見る点が違うため、向きが異なることがあります。"
+    )
+
+
 def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n: int, cat_slug: str, fy: int, prev: IndicatorResult | None) -> IndicatorView:
     dept = plan.department(ind.department)
     cat = plan.category(ind.category)
@@ -359,6 +393,8 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
         baseline=baseline,
         latest_actual=latest_actual,
         digits=digits,
+        opensdg_note=opensdg_note(res.status, res.opensdg_status, res.opensdg_label),
+        basis_lead=basis_lead(evaluated, res.status),
         latest_fy=latest_fy,
         chart=None,
         print_chart=None,

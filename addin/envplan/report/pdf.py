@@ -21,12 +21,10 @@ the browser; the sheets print in a second tab while the draft prints.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -62,7 +60,7 @@ def _toc(r: ReportData) -> list[tuple[str, str, list[tuple[str, str]]]]:
     toc: list[tuple[str, str, list[tuple[str, str]]]] = [
         ("ch-summary", "概要", []),
         ("ch-indicators", "指標の達成状況", [(f"cat-{c.slug}", c.name) for c in r.categories]),
-        ("ch-roadmap", "重点プロジェクトとロードマップ", []),
+        ("ch-roadmap", "重点プロジェクトとロードマップ" if r.projects else "指標・目標値の年度", []),
     ]
     if r.policies:
         toc.append(("ch-policies", "施策の評価", [(f"policy-{pv.slug}", pv.policy.title) for pv in r.policies]))
@@ -161,8 +159,6 @@ def write_pdfs(r: ReportData, report_path: Path, sheets_path: Path | None) -> tu
                 break
             clock.laps["reprints"] = clock.laps.get("reprints", 0) + 1
             pages = final  # a block paginated differently from its box: number again from the real layout
-        finish_report_pdf(report_path, r)
-        clock.lap("finish")
         if sheets is not None:
             sheets.pages = page_count(sheets.path)
     report = PdfOutcome(report_path, counted["pages"], missing_glyphs(html))
@@ -270,58 +266,3 @@ def _fit_sheets(page: Page, r: ReportData, out: Path, html: str) -> PdfOutcome:
             notes.append(f"施策「{pv.policy.title}」の評価票は {SHEET_MIN_PT:g}pt の文字で A4 1ページに収まらないため、2ページ以上に印刷しました（欄は途中で分けず、各ページの上に評価票の見出しを付けています）")
     return PdfOutcome(out, 0, missing_glyphs(html), notes)
 
-
-def _outline_titles(r: ReportData) -> dict[str, str]:
-    """Chromium builds the bookmarks from the headings' text with no space between their parts
-    (「1品川区のCO2排出量やや遅れ」): the readable titles, by that run-together text."""
-    titles = {f"{r.plan.name}進捗状況報告書": f"{r.plan.name} 進捗状況報告書"}
-    for v in r.indicators:
-        titles[f"{v.number}{v.ind.name}{v.status.name}"] = f"{v.number}　{v.ind.name}（{v.status.name}）"
-    return {re.sub(r"\s+", "", k): t for k, t in titles.items()}
-
-
-def finish_report_pdf(path: Path, r: ReportData) -> None:
-    """Readable bookmarks, and a RoleMap for the structure types Chromium writes that PDF 1.7
-    does not define (/Strong → /Span), as PDF/UA asks. Written as an incremental update."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
-
-    info = dict(PdfReader(path).metadata or {})
-    writer = PdfWriter(str(path), incremental=True)
-    # The document changes, so does its /ModDate; pypdf's incremental trailer carries /Info
-    # (title, author …) only when it has changed, so this also keeps the title in the file.
-    info["/ModDate"] = time.strftime("D:%Y%m%d%H%M%S+00'00'", time.gmtime())
-    writer.add_metadata(info)
-    titles = _outline_titles(r)
-    changed = False
-
-    def visit(item: Any) -> None:
-        nonlocal changed
-        while item is not None:
-            node = item.get_object()
-            title = str(node.get("/Title", ""))
-            better = titles.get(re.sub(r"\s+", "", title))
-            if better and better != title:
-                node[NameObject("/Title")] = TextStringObject(better)
-                changed = True
-            if "/First" in node:
-                visit(node["/First"])
-            item = node.get("/Next")
-
-    outlines = writer._root_object.get("/Outlines")  # noqa: SLF001
-    if outlines is not None and "/First" in outlines.get_object():
-        visit(outlines.get_object()["/First"])
-    tree = writer._root_object.get("/StructTreeRoot")  # noqa: SLF001
-    if tree is not None:
-        tree = tree.get_object()
-        role_map = tree.get("/RoleMap")
-        role_map = role_map.get_object() if role_map is not None else DictionaryObject()
-        if "/Strong" not in role_map:
-            role_map[NameObject("/Strong")] = NameObject("/Span")
-            tree[NameObject("/RoleMap")] = role_map
-            changed = True
-    if changed:
-        tmp = path.with_suffix(".finishing.pdf")
-        with tmp.open("wb") as f:
-            writer.write(f)
-        tmp.replace(path)

@@ -25,8 +25,10 @@ import budoux
 # Elements whose text is left alone: not prose, or not HTML text at all.
 SKIP = {"svg", "style", "script", "title", "code", "pre", "textarea"}
 
-_TOKEN = re.compile(r"(<!--.*?-->|<[^>]*>)", re.S)
-_TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9-]*)")
+# Comments, and the elements in SKIP with their content, kept as they are (these do not nest in our pages).
+_SKIPPED = re.compile(r"(<!--.*?-->|<(" + "|".join(sorted(SKIP)) + r")\b[^>]*>.*?</\2\s*>)", re.S | re.I)
+# A run of text between two tags, with something other than white space in it.
+_TEXT = re.compile(r"(?<=>)[^<>]*[^\s<>][^<>]*(?=<)")
 _ENTITY = re.compile(r"(&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);)")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff01-\uff60]")
 # Two or more Latin letters in a row, with the words that follow (「Open SDG」「sdg-build」).
@@ -34,12 +36,13 @@ _ENGLISH = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]*[A-Za-z]{2}[A-Za-z]*(?:[ -][A-Z
 _ERA = r"(?:令和|平成|昭和|R|H|S)(?:\d{1,2}|元)年度?"
 _YEAR_LABEL = rf"\d{{4}}年度?(?:（{_ERA}）)?|{_ERA}(?:（\d{{4}}年度?）)?"
 _BOTH_FORMS = re.compile(r"(?=（)")  # where a year label's second form starts
+_BREAKS_ANYWAY = re.compile(r"[-‐/／\s]")
 _NUMBER = r"[-−+]?\d[\d,]*(?:\.\d+)?"
 # Units that always stay with their number, in addition to the plan's own units.
 BASE_UNITS = ("%", "％", "ポイント", "pt", "倍", "件", "人", "台", "回", "か所", "箇所", "年", "か月", "日", "円", "千円", "万円", "億円", "世帯", "社", "校", "団体")
 
 
-SHORT = 6  # texts up to this many characters are not split into phrases
+SHORT = 10  # texts up to this many characters are not split into phrases (keep-all holds them whole)
 LONG = 8  # a phrase longer than this may also break where the script changes (漢字｜カタカナ｜ひらがな)
 _SCRIPT_CHANGE = re.compile(r"(?<=[\u3400-\u9fff])(?=[\u30a0-\u30ff])|(?<=[\u30a0-\u30ff])(?=[\u3400-\u9fff])|(?<=[\u3040-\u309f])(?=[\u3400-\u9fff])")
 
@@ -68,30 +71,19 @@ class Typesetter:
         self._text = lru_cache(maxsize=20000)(self._typeset_text)
 
     def page(self, html: str) -> str:
+        # Regions left alone are cut out first; in the rest only the text between tags is
+        # visited (one regex pass, no walk over the tags in Python: a site has thousands of pages).
         out: list[str] = []
-        skip_depth = 0
-        skip_tag = ""
-        for part in _TOKEN.split(html):
-            if not part:
-                continue
-            if part[0] == "<":
-                out.append(part)
-                m = _TAG_NAME.match(part)
-                if not m or part.startswith("<!"):
-                    continue
-                name = m.group(1).lower()
-                closing = part.startswith("</")
-                if skip_depth:
-                    if name == skip_tag:
-                        skip_depth += -1 if closing else (0 if part.endswith("/>") else 1)
-                elif name in SKIP and not closing and not part.endswith("/>"):
-                    skip_tag, skip_depth = name, 1
-                continue
-            if skip_depth or not part.strip():
-                out.append(part)
-            else:
-                out.append(self._text(part))
+        pos = 0
+        for m in _SKIPPED.finditer(html):
+            out.append(_TEXT.sub(self._text_match, html[pos : m.start()]))
+            out.append(m.group(0))
+            pos = m.end()
+        out.append(_TEXT.sub(self._text_match, html[pos:]))
         return "".join(out)
+
+    def _text_match(self, m: re.Match[str]) -> str:
+        return str(self._text(m.group(0)))
 
     def _typeset_text(self, text: str) -> str:
         # Entities (&amp; …) pass through whole; the text around them is typeset.
@@ -103,9 +95,12 @@ class Typesetter:
         pos = 0
         for m in self._keep.finditer(text):
             out.append(self._phrases(text[pos : m.start()]))
-            # A year label may break only between its two forms: 「2022年度」「（令和4年度）」.
+            # A year label may break only between its two forms: 「2022年度」「（令和4年度）」. Inside a
+            # form, `word-break: keep-all` already holds digits and kanji together; a span is needed only
+            # where the browser would break anyway (after 「-」「/」, at a space: 「1,324千t-/CO2」).
             kept = _BOTH_FORMS.sub("\x00", m.group(0))
-            out.append("<wbr>".join(f'<span class="nb">{self._english(k)}</span>' for k in kept.split("\x00")))
+            # (A line may break before 「（」 without a <wbr>.)
+            out.append("".join(f'<span class="nb">{self._english(k)}</span>' if _BREAKS_ANYWAY.search(k) else self._english(k) for k in kept.split("\x00")))
             pos = m.end()
         out.append(self._phrases(text[pos:]))
         return "".join(out)
@@ -116,7 +111,7 @@ class Typesetter:
         if not _CJK.search(text):
             return self._english(text)
         if len(text) <= SHORT:
-            return self._english(text)  # BudouX splits short labels badly (「分/野」「関係/課」); kept whole
+            return self._english(text)  # BudouX splits short labels badly (「分/野」「関係/課」); and a tagged PDF pays for every <wbr>
         return "<wbr>".join(_long_phrase(self._english(chunk)) for chunk in _parser().parse(text))
 
     @staticmethod

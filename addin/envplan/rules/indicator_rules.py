@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from envplan.plan.model import Indicator, Plan, Settings
 from envplan.plan.numbers import format_number, indicator_digits
@@ -92,9 +93,9 @@ class _Ctx:
     def unit(self) -> str:
         return self.ind.unit
 
-    @property
+    @cached_property
     def digits(self) -> int:
-        # The indicator's one displayed precision (as on the published pages).
+        # The indicator's one displayed precision (as on the published pages); once per indicator.
         return indicator_digits(self.ind.typed_figures())
 
     def n(self, v: float | None) -> str:
