@@ -33,7 +33,7 @@ from envplan.survey.return_files import RETURN_SUFFIXES, inspect_return
 from envplan.survey.template_identity import key_id, load_key
 from envplan.workbook.changes import MasterState, load_master_state
 from envplan.workbook.io import CalamineSource
-from envplan.workbook.store import master_version
+from envplan.workbook.store import fsync_dir, master_version
 
 TOKEN = re.compile(r"[0-9a-f]{32}")
 SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
@@ -203,7 +203,7 @@ class UploadDesk:
             suffix = staged.suffix if staged.suffix in RETURN_SUFFIXES else ".xlsx"
             name = f"{dept}_{verdict.fy}_{stamp}_{verdict.sha256[:16]}{suffix}"
             os.replace(staged, inbox / name)
-            _fsync_dir(inbox)
+            fsync_dir(inbox)
             verdict.stored_as = name
 
     def _record(self, verdict: Verdict) -> None:
@@ -241,15 +241,3 @@ def _write_synced(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
 
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -216,7 +216,7 @@ def atomic_save(workbook: Any, master: Path, *, keep_backup: bool = True) -> Pat
                 os.fsync(f.fileno())
             saved_backup = backup(master) if keep_backup else None
             os.replace(tmp, master)
-        _fsync_dir(master.parent)
+        fsync_dir(master.parent)
         return saved_backup
     except OSError as e:
         _release_quietly(e)
@@ -252,7 +252,8 @@ def remove_orphans(master: Path) -> list[Path]:
     return found
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (the directory entry itself is flushed)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
