@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from conftest import cli_json, run_cli
+from envplan.report.typeset import plain  # pages read as text, without the line-break markup
 
 
 @pytest.fixture
@@ -104,7 +105,7 @@ def test_the_site_and_open_data_show_the_chosen_scheme(master, tmp_path):
     out = tmp_path / "site"
     proc = run_cli("publish", str(master), "--out", str(out), "--no-pdf")
     assert proc.returncode == 0, proc.stderr
-    pages = [p.read_text(encoding="utf-8") for p in out.rglob("*.html")]
+    pages = [plain(p.read_text(encoding="utf-8")) for p in out.rglob("*.html")]
     assert any("評価区分（最終目標・年度目標・前年度比（◎○△▲－））" in p for p in pages)
     method = next(p for p in pages if "判定のルール（詳細）" in p)
     assert "評価区分: 最終目標・年度目標・前年度比（◎○△▲－）" in method and "前年度の実績より望ましい向きに変わった" in method
@@ -160,6 +161,6 @@ def test_the_pdf_report_shows_the_level_and_the_sections_judgement():
     plan.indicator("S06").judgements.append(Judgement(fy=s06.evaluated_fy, level=own, reason="印刷された評価"))
     r = build_report(plan, compute_plan(plan))
     r.files = {"csv": "c", "json": "j"}
-    printed = report_html(r)
+    printed = plain(report_html(r))
     assert "評価区分（達成・未達成（○×））" in printed and f"所管課の評価: {own}（不一致）" in printed
     assert "評価区分: 達成・未達成（○×）" in printed  # the method section describes the scheme

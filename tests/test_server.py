@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from envplan.survey.consolidate import consolidate
+from envplan.survey.template_fill import input_cells
 from envplan.survey.template_layout import FEEDBACK_SHEET
 from returns_kit import copy_master as _copy_master
 from returns_kit import fill, issue, set_identity
@@ -442,12 +443,25 @@ def _sheet_rows(master: Path, sheet: str, header_row: int) -> list[dict]:
     return [dict(zip(head, r)) for r in rows[1:] if any(v is not None for v in r)]
 
 
+_ANSWERS = {"text": "記入しました", "choice:project_statuses": "予定どおり", "choice:ratings": "B", "amount": 100}
+
+
+def _one_answer(template: Path) -> dict:
+    """One answer in the first input of the template that takes a text, a choice or an amount."""
+    spec = next(s for s in input_cells(template).values() if s.key[0] != "department" and s.kind in _ANSWERS)
+    return {spec.key: _ANSWERS[spec.kind]}
+
+
 def test_concurrent_uploads_while_consolidating_lose_nothing_and_write_nothing_twice(base, tmp_path):
     master = copy_master(base[0], tmp_path / "master")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     templates = base[1]
-    returns = {code: fill(tpl, {("department", code, "contact"): f"担当 {i}号"}, tmp_path / "returns" / f"{i}.xlsx") for i, (code, tpl) in enumerate(sorted(templates.items()))}
+    # Each department answers something besides its contact (a return with only the contact is 未記入).
+    returns = {
+        code: fill(tpl, {("department", code, "contact"): f"担当 {i}号", **_one_answer(tpl)}, tmp_path / "returns" / f"{i}.xlsx")
+        for i, (code, tpl) in enumerate(sorted(templates.items()))
+    }
     server = Server(tmp_path, master, inbox, limits={"uploads_per_minute": 1000, "max_concurrent_uploads": 4}).start()
     try:
         section = Client(server.url)

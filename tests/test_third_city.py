@@ -14,6 +14,7 @@ from conftest import cli_json
 from envplan.plan.local_words import local_words, opinion_source_value
 from envplan.plan.model import BudgetLine, Category, Department, Indicator, Opinion, Phase, Plan, Policy, Project, Rating, YearValue
 from envplan.plan.targets import LevelTarget, PlanValuesTarget
+from envplan.report.typeset import plain  # pages read as text, without the line-break markup
 from envplan.workbook.layout import HEADER_ROW, layout
 from envplan.workbook.writer import save_master
 
@@ -96,7 +97,7 @@ def test_a_third_city_has_its_own_words_and_nothing_of_the_samples(tmp_path: Pat
     lists = wb["_リスト"]
     assert "市民意見" in [c.value for col in lists.iter_cols() for c in col]
     # The site and the PDF say 市民意見 and 市の考え方・対応.
-    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    index = plain((tmp_path / "site" / "index.html").read_text(encoding="utf-8"))
     assert "市民意見" in index and "市の考え方・対応" in index
 
     found: dict[str, list[str]] = {}
