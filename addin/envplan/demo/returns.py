@@ -153,7 +153,8 @@ def _correct_one_figure(template: Path, inbox: Path, plan: Plan) -> str:
         if key[0] == "value" and key[3] == "actual":
             cell = wb[spec.sheet][spec.ref]
             if isinstance(cell.value, (int, float)):
-                cell.value = round(cell.value * 1.01, 2)
+                corrected = cell.value * 1.01  # typed as precisely as the figure it corrects
+                cell.value = round(corrected, 2) if abs(cell.value) < 100 else round(corrected)
                 wb.save(returned)
                 ind = plan.indicator(key[1])
                 return f"{ind.name if ind else key[1]} {key[2]}年度の実績値を修正して再提出"
