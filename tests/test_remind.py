@@ -12,8 +12,8 @@ import datetime as dt
 import json
 import ssl
 from email import policy
-from email.parser import BytesParser
 from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import openpyxl
@@ -145,11 +145,12 @@ def _free_port() -> int:
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
+    import ipaddress
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
-    import ipaddress
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])

@@ -50,8 +50,9 @@ def remind(
     starttls: bool = typer.Option(False, "--starttls", help="STARTTLS を必須にする"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
-    """未提出・未記入・差戻しの所管課に督促のメールを作る（既定は .eml の下書き、--smtp で送信）。
+    """未提出・未記入・差戻しの所管課への督促メールを作る。
 
+    既定は .eml の下書き（Outlook などで開いて送信）、--smtp を指定すると送信します。
     送信のログインは環境変数 ENVPLAN_SMTP_USER と ENVPLAN_SMTP_PASSWORD で指定します（ワークブックやコマンドには書きません）。
     """
     from envplan.survey.mail_drafts import MailError, MailSender
