@@ -52,7 +52,9 @@ def round_(sample_masters, tmp_path_factory):
     templates = issue(master, folder / "templates")
     inbox = folder / "inbox"
     fill(templates["公園課"], {("value", "S11", 2022, "actual"): 22.0, ("department", "公園課", "contact"): "公園 次郎"}, inbox / "公園課.xlsx")
-    fill(templates["清掃事務所"], {("value", "S05", 2022, "actual"): "たくさん"}, inbox / "清掃事務所の回答.xlsx")
+    # The rejected return names who handles it now (its 担当者 sheet): the reminder goes to that person.
+    answers = {("value", "S05", 2022, "actual"): "たくさん", ("department", "清掃事務所", "contact"): "清掃 一郎", ("department", "清掃事務所", "email"): "ichiro@example.jp"}
+    fill(templates["清掃事務所"], answers, inbox / "清掃事務所の回答.xlsx")
     fill(templates["環境課"], {("department", "環境課", "contact"): "環境 太郎"}, inbox / "環境課.xlsx")
     rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
     assert rc == 1 and (data["accepted"], data["rejected"], data["blank"]) == (1, 1, 1), data
@@ -89,11 +91,12 @@ def test_remind_writes_one_draft_per_department_still_to_chase(master, round_, t
 
     rejected = _parse(Path(mails["清掃事務所"]["file"]))
     assert rejected["X-Unsent"] == "1" and rejected["From"] is None  # Outlook opens it as a draft to send
-    assert rejected["To"].addresses[0].addr_spec == "seiso@example.jp" and rejected["To"].addresses[0].display_name == "清掃 花子"
+    assert rejected["To"].addresses[0].addr_spec == "ichiro@example.jp" and rejected["To"].addresses[0].display_name == "清掃 一郎"
+    assert mails["清掃事務所"]["to_from"] == "回答の担当者シート" and mails["河川下水道課"]["to_from"] == "所管課"
     assert rejected["Subject"].startswith("【修正のお願い】") and "2022年度" in rejected["Subject"] and "12月15日" in rejected["Subject"]
     assert "=?utf-8?" in Path(mails["清掃事務所"]["file"]).read_text("ascii").lower()  # encoded, not raw 8-bit
     body = rejected.get_body(("plain",)).get_content()
-    assert "清掃 花子 様" in body and "エラー）が1件" in body and "たくさん" in body and "2026年12月15日（火）" in body
+    assert "清掃 一郎 様" in body and "エラー）が1件" in body and "たくさん" in body and "2026年12月15日（火）" in body
     files = _attachments(rejected)
     assert list(files) == ["清掃事務所の回答_要修正.xlsx"]  # the Japanese name, RFC 2231, decoded back
     assert files["清掃事務所の回答_要修正.xlsx"] == (inbox / "フィードバック" / "清掃事務所の回答_要修正.xlsx").read_bytes()
@@ -120,6 +123,10 @@ def test_remind_without_inbox_says_the_feedback_copy_is_missing(master, tmp_path
     assert "清掃事務所の回答_要修正.xlsx が見つかりません" in text and "提出期限を書いていません" in text
     assert "メールアドレスがないため作りませんでした" in text and "総務部経理課" in text
     assert len(list(out.glob("*.eml"))) == 3
+    # Without the inbox, the address and the name are those of 所管課.
+    msg = _parse(out / "督促_2022年度_環境部品川区清掃事務所.eml")
+    assert msg["To"].addresses[0].addr_spec == "seiso@example.jp" and msg["To"].addresses[0].display_name == "清掃 花子"
+    assert list(_attachments(msg)) == [] and "確認事項の一覧は" in msg.get_body(("plain",)).get_content()
 
 
 def test_remind_bad_options_are_japanese_errors(master, tmp_path):
@@ -220,9 +227,9 @@ def test_remind_sends_through_smtp_with_starttls_and_login(master, round_, smtp_
     assert handler.logins == ["kankyo"]
     assert {m["department"] for m in data["mails"]} == {"清掃事務所", "環境課", "河川下水道課"} and all(m["sent"] for m in data["mails"])
     by_rcpt = {rcpts[0]: BytesParser(policy=policy.default).parsebytes(raw) for _from, rcpts, raw in handler.received}
-    assert set(by_rcpt) == {"seiso@example.jp", "kankyo@example.jp", "kasen@example.jp"}
+    assert set(by_rcpt) == {"ichiro@example.jp", "kankyo@example.jp", "kasen@example.jp"}
     assert all(frm == "kankyo-sec@example.jp" for frm, _r, _raw in handler.received)
-    sent = by_rcpt["seiso@example.jp"]
+    sent = by_rcpt["ichiro@example.jp"]
     assert sent["X-Unsent"] is None and sent["Subject"].startswith("【修正のお願い】")
     assert list(_attachments(sent)) == ["清掃事務所の回答_要修正.xlsx"]
 

@@ -70,7 +70,15 @@ def remind(
         plan, rows = read_round(master)
     except ReminderError as e:
         fail(str(e), e.message_en, as_json=as_json, code=EXIT_INVALID if "validate" in e.message_en else EXIT_ENVIRONMENT)
-    chased = reminders(plan, rows, feedback or default_feedback_dir(inbox), templates)
+    key = b""
+    if inbox is not None:
+        from envplan.survey.template_identity import SigningKeyError, load_key
+
+        try:
+            key = load_key(master)  # to trust the 担当者 sheet of a return, as consolidation does
+        except SigningKeyError as e:
+            fail(str(e), "the master's signing key cannot be read", as_json=as_json)
+    chased = reminders(plan, rows, feedback or default_feedback_dir(inbox), templates, inbox, key)
     mails = [(r, reminder_mail(plan, r, day)) for r in chased]
     to_mail = [(r, m) for r, m in mails if m.to]
     not_mailed = [{"department": m.department, "department_name": m.department_name, "status": r.status, "reason": "所管課シートにメールアドレスがありません", "reason_en": "no email in the departments sheet"} for r, m in mails if not m.to]
@@ -109,6 +117,7 @@ def _entry(r: Any, m: Any, **where: Any) -> dict[str, Any]:
         "department": m.department,
         "department_name": m.department_name,
         "to": m.to,
+        "to_from": r.to_source,
         "status": r.status,
         **where,
         "attachments": [p.name for p in m.attachments],

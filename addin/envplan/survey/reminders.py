@@ -18,6 +18,8 @@ from envplan.plan.years import fy_label
 from envplan.survey.consolidate import FEEDBACK_DIR_NAME
 from envplan.survey.feedback import REJECTED_SUFFIX, WARNED_SUFFIX
 from envplan.survey.mail_drafts import Mail
+from envplan.survey.return_files import inspect_return
+from envplan.survey.template_identity import key_id
 from envplan.survey.template_issue import departments_to_issue
 from envplan.survey.template_layout import template_file_name
 from envplan.workbook.changes import MasterStateError, load_master_state
@@ -36,13 +38,14 @@ class ReminderError(Exception):
 
 @dataclass
 class Reminder:
-    department: Department
+    department: Department  # its contact and email as the mail uses them (the last return's, else 所管課's)
     status: str  # 未提出 / 未記入 / 差戻し
     file: str  # the latest return's file name ("" when none)
     errors: int
     note: str  # the tracker's 内容: the first error, or what was left blank
     attachments: list[Path]
     missing: list[str]  # attachments that should be there but are not (said in the output)
+    to_source: str = "所管課"  # where the address came from: 所管課 / the 担当者 sheet of the last return
 
 
 def read_round(master: Path) -> tuple[Plan, list[dict[str, Any]]]:
@@ -61,7 +64,10 @@ def read_round(master: Path) -> tuple[Plan, list[dict[str, Any]]]:
     return state.plan, [r for r in state.submissions if r.get("fy") == fy]
 
 
-def reminders(plan: Plan, submissions: list[dict[str, Any]], feedback_dir: Path | None, templates_dir: Path | None) -> list[Reminder]:
+def reminders(
+    plan: Plan, submissions: list[dict[str, Any]], feedback_dir: Path | None, templates_dir: Path | None, inbox: Path | None = None, key: bytes = b""
+) -> list[Reminder]:
+    """`inbox` and the master's `key`: read the 担当者 sheet of each department's last return there."""
     recorded = {r.get("department"): r for r in submissions}
     out = []
     for dept in departments_to_issue(plan):
@@ -87,8 +93,30 @@ def reminders(plan: Plan, submissions: list[dict[str, Any]], feedback_dir: Path 
                 attachments.append(template)
             else:
                 missing.append(template.name)
-        out.append(Reminder(dept, status, file, int(row.get("errors") or 0), str(row.get("note") or ""), attachments, missing))
+        to_source = "所管課"
+        if inbox is not None and key and file:
+            contact, email = return_contact(inbox / file, str(row.get("sha256") or ""), dept.code, key)
+            if email:  # the person who sent the last return, who will fix it
+                dept = dept.model_copy(update={"contact": contact or dept.contact, "email": email})
+                to_source = "回答の担当者シート"
+        out.append(Reminder(dept, status, file, int(row.get("errors") or 0), str(row.get("note") or ""), attachments, missing, to_source))
     return out
+
+
+def return_contact(path: Path, sha256: str, dept: str, key: bytes) -> tuple[str, str]:
+    """(担当者, メール) typed on the 担当者 sheet of the return the tracker records, read through the
+    same safety scan and signature check as consolidation; ("", "") when it is not that very file
+    (moved, replaced), not ours, or another department's."""
+    if not path.is_file():
+        return "", ""
+    rf = inspect_return(path, key, key_id(key))
+    ident = rf.reading.identity if rf.reading is not None else None
+    if not rf.attributable or ident is None or ident.department != dept or (sha256 and rf.sha256 != sha256):
+        return "", ""
+    assert rf.reading is not None
+    found = {inp.spec.key[2]: inp.value for inp in rf.reading.inputs if inp.spec.key[:2] == ("department", dept)}
+    email = str(found.get("email") or "").strip()
+    return str(found.get("contact") or "").strip(), email if "@" in email else ""
 
 
 def default_feedback_dir(inbox: Path | None) -> Path | None:
