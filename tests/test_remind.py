@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 
 from conftest import cli_json, run_cli
-from returns_kit import copy_master, fill, issue
+from returns_kit import copy_master, fill, issue, set_setting
 
 EMAILS = {"環境課": "kankyo@example.jp", "清掃事務所": "seiso@example.jp", "公園課": "koen@example.jp", "河川下水道課": "kasen@example.jp"}
 CONTACTS = {"清掃事務所": "清掃 花子"}
@@ -96,6 +96,7 @@ def test_remind_writes_one_draft_per_department_still_to_chase(master, round_, t
     assert rejected["Subject"].startswith("【修正のお願い】") and "2022年度" in rejected["Subject"] and "12月15日" in rejected["Subject"]
     assert "=?utf-8?" in Path(mails["清掃事務所"]["file"]).read_text("ascii").lower()  # encoded, not raw 8-bit
     body = rejected.get_body(("plain",)).get_content()
+    assert "品川区 環境計画の担当です。" in body  # no 発行者 set: the master's municipality
     assert "清掃 一郎 様" in body and "エラー）が1件" in body and "たくさん" in body and "2026年12月15日（火）" in body
     files = _attachments(rejected)
     assert list(files) == ["清掃事務所の回答_要修正.xlsx"]  # the Japanese name, RFC 2231, decoded back
@@ -248,6 +249,8 @@ def test_issue_mail_drafts_attach_each_template(sample_masters, tmp_path):
     master = tmp_path / "master.xlsx"
     master.write_bytes(sample_masters["all"].read_bytes())
     _set_departments(master)
+    set_setting(master, "publisher", "架空町 環境部 環境政策課")  # the sender's words come from the master
+    set_setting(master, "contact", "環境政策課 電話 000-000-0000")
     out = tmp_path / "照会"
     rc, data = cli_json("issue", str(master), "--out", str(out), "--mail-drafts", "--deadline", "2026-11-30", "--json")
     assert rc == 0 and data["ok"], data
@@ -261,4 +264,50 @@ def test_issue_mail_drafts_attach_each_template(sample_masters, tmp_path):
         assert name == m["attachments"][0] and content == (out / name).read_bytes()
         assert msg["To"].addresses[0].addr_spec == EMAILS[m["department"]] and msg["X-Unsent"] == "1"
         assert msg["Subject"].startswith("【照会】") and "2022年度" in msg["Subject"]
-        assert "2026年11月30日（月）" in msg.get_body(("plain",)).get_content()
+        body = msg.get_body(("plain",)).get_content()
+        assert "2026年11月30日（月）" in body and "架空町 環境部 環境政策課です。" in body and body.rstrip().endswith("環境政策課 電話 000-000-0000")
+
+
+class _Refusing(_Inbox):
+    """A server that refuses one address (a mailbox that no longer exists)."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address == "kasen@example.jp":
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_plain_smtp_server_starttls_required_and_a_refused_address(master):
+    """A server without TLS or AUTH: --starttls refuses to send; without it the mails go out in
+    order, and an address the server refuses stops the run with only the mails before it reported sent."""
+    from aiosmtpd.controller import Controller
+
+    handler = _Refusing()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        server = f"127.0.0.1:{port}"
+        proc = run_cli("remind", str(master), "--smtp", server, "--from", "kankyo-sec@example.jp", "--starttls", "--json")
+        data = json.loads(proc.stdout)
+        assert proc.returncode == 2 and "STARTTLS に対応していません" in data["error"]["message"] and data["mails"] == [] and handler.received == []
+        proc = run_cli("remind", str(master), "--smtp", server, "--from", "kankyo-sec@example.jp", "--json")
+        data = json.loads(proc.stdout)
+        assert proc.returncode == 2 and not data["ok"], proc.stderr
+        sent = [m["department"] for m in data["mails"]]
+        assert sent == ["環境課", "清掃事務所"] and all(m["sent"] for m in data["mails"])  # the master's order, up to the refusal
+        assert "防災まちづくり部河川下水道課 宛て（kasen@example.jp）" in data["error"]["message"] and "残りは送信していません" in data["error"]["message"]
+        assert sorted(r[1][0] for r in handler.received) == ["kankyo@example.jp", "seiso@example.jp"]
+    finally:
+        controller.stop()
+
+
+def test_draft_file_names_are_safe_for_windows():
+    from envplan.survey.mail_drafts import draft_file_name
+
+    assert draft_file_name("督促_2022年度", '環境/計画:課*?"<>|') == "督促_2022年度_環境＿計画＿課＿＿＿＿＿＿.eml"
+    assert draft_file_name("CON", "x") == "CON_x.eml"  # not the device name itself
+    assert draft_file_name("NUL", "") == "NUL_.eml"
+    assert draft_file_name("督促", "課. ") == "督促_課.eml"  # Windows drops a trailing dot or space
+    assert len(draft_file_name("督促", "長" * 400)) <= 124

@@ -135,7 +135,8 @@ def parse_deadline(text: str) -> dt.date:
 
 
 def _sender_line(plan: Plan) -> str:
-    return plan.publisher or plan.municipality or "環境計画の担当"
+    """Who writes: the 発行者 setting (e.g. ○○市 環境局 環境政策課), else the municipality's plan office."""
+    return plan.publisher or f"{plan.municipality} 環境計画の担当".strip()
 
 
 def _signature(plan: Plan) -> str:
