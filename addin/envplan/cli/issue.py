@@ -69,7 +69,8 @@ def issue(
         console.print(f"  {escape(p.name)}")
     console.print(f"[green]{year}年度の照会様式を {len(paths)} 件発行しました:[/] {escape(str(out))}")
     if mail_drafts:
-        console.print(f"様式を添付したメールの下書き（.eml）を {len(drafts)} 通、様式の横に作りました。")
+        if drafts:
+            console.print(f"様式を添付したメールの下書き（.eml）を {len(drafts)} 通、様式の横に作りました。")
         if not_mailed:
             names = "、".join(n["department_name"] for n in not_mailed)
             console.print(f"[yellow]メールアドレスがないため作りませんでした:[/] {escape(names)}（所管課シートの「メール」に入力してください）")

@@ -94,7 +94,7 @@ def remind(
                 entries.append(_entry(r, m, file=str(path)))
         except OSError as e:
             fail(f"下書きを {folder} に書き込めません（{os_error_text(e)}）", f"cannot write the drafts: {e}", as_json=as_json)
-    else:
+    elif to_mail:  # nothing to send: no session with the server at all
         try:
             with MailSender(settings) as mailer:
                 for r, m in to_mail:
@@ -134,9 +134,10 @@ def _print(fy: int, entries: list[dict[str, Any]], not_mailed: list[dict[str, An
         console.print(f"  {escape(e['status'])}  {escape(e['department_name'])} <{escape(e['to'])}>{escape(files)}")
         for name in e["missing_attachments"]:
             console.print(f"    [yellow]添付できません:[/] {escape(name)} が見つかりません（--inbox / --feedback / --templates を確認してください）")
-    verb = f"下書きを {len(entries)} 通作りました: {folder}" if folder is not None else f"{len(entries)} 通送信しました"
-    console.print(f"[green]{fy}年度の督促メール:[/] {escape(verb)}")
-    if day is None:
+    if entries:
+        verb = f"下書きを {len(entries)} 通作りました: {folder}" if folder is not None else f"{len(entries)} 通送信しました"
+        console.print(f"[green]{fy}年度の督促メール:[/] {escape(verb)}")
+    if day is None and entries:
         console.print("[yellow]注意:[/] 提出期限を書いていません（--deadline で指定できます）")
     if not_mailed:
         names = "、".join(f"{n['department_name']}（{n['status']}）" for n in not_mailed)
