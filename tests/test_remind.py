@@ -243,6 +243,12 @@ def test_remind_wrong_password_is_refused_and_nothing_is_sent(master, smtp_serve
     assert proc.returncode == 2 and not data["ok"] and data["mails"] == []
     assert "ログインできません" in data["error"]["message"] and "1通も送信していません" in data["error"]["message"]
     assert handler.received == []
+    # A certificate nobody vouches for (here: no CA trusted at all) is refused before any login.
+    env = {"ENVPLAN_SMTP_USER": "kankyo", "ENVPLAN_SMTP_PASSWORD": "s3cret", "SSL_CERT_FILE": str(cert.parent / "none.pem")}
+    proc = run_cli("remind", str(master), "--smtp", f"127.0.0.1:{port}", "--from", "kankyo-sec@example.jp", "--json", env=env)
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 2 and "証明書を確認できません" in data["error"]["message"] and data["mails"] == []
+    assert handler.received == [] and handler.logins == []
 
 
 def test_issue_mail_drafts_attach_each_template(sample_masters, tmp_path):

@@ -94,7 +94,6 @@ class SmtpSettings:
     user: str = ""
     password: str = ""
     timeout: float = 30.0
-    cafile: str = ""  # a CA bundle to trust besides the system's (a test's or an office's own CA)
 
 
 def parse_server(text: str) -> tuple[str, int]:
@@ -117,7 +116,6 @@ def settings_from_env(host: str, port: int, sender: str | None, require_tls: boo
         require_tls=require_tls,
         user=os.environ.get(ENV_USER, ""),
         password=os.environ.get(ENV_PASSWORD, ""),
-        cafile=os.environ.get("SSL_CERT_FILE", ""),
     )
 
 
@@ -139,7 +137,8 @@ class MailSender:
         try:
             smtp.ehlo()
             if smtp.has_extn("starttls"):
-                context = ssl.create_default_context(cafile=s.cafile or None)
+                # The system's CAs; an office's own CA through SSL_CERT_FILE (OpenSSL reads it).
+                context = ssl.create_default_context()
                 smtp.starttls(context=context)
                 smtp.ehlo()
             elif s.require_tls:
