@@ -122,12 +122,18 @@ def test_remind_without_inbox_says_the_feedback_copy_is_missing(master, tmp_path
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout + proc.stderr
     assert "清掃事務所の回答_要修正.xlsx が見つかりません" in text and "提出期限を書いていません" in text
+    assert "下書きを 3 通作りました" in text and "今日より前" not in text
     assert "メールアドレスがないため作りませんでした" in text and "総務部経理課" in text
     assert len(list(out.glob("*.eml"))) == 3
     # Without the inbox, the address and the name are those of 所管課.
     msg = _parse(out / "督促_2022年度_環境部品川区清掃事務所.eml")
     assert msg["To"].addresses[0].addr_spec == "seiso@example.jp" and msg["To"].addresses[0].display_name == "清掃 花子"
     assert list(_attachments(msg)) == [] and "確認事項の一覧は" in msg.get_body(("plain",)).get_content()
+
+
+def test_remind_says_when_the_deadline_has_passed(master, tmp_path):
+    proc = run_cli("remind", str(master), "--out", str(tmp_path / "d"), "--deadline", "2020-01-31")
+    assert proc.returncode == 0 and "提出期限 2020-01-31 は今日より前です" in proc.stdout + proc.stderr
 
 
 def test_remind_bad_options_are_japanese_errors(master, tmp_path):

@@ -137,6 +137,8 @@ def _print(fy: int, entries: list[dict[str, Any]], not_mailed: list[dict[str, An
     if entries:
         verb = f"下書きを {len(entries)} 通作りました: {folder}" if folder is not None else f"{len(entries)} 通送信しました"
         console.print(f"[green]{fy}年度の督促メール:[/] {escape(verb)}")
+    if day is not None and day < dt.date.today():
+        console.print(f"[yellow]注意:[/] 提出期限 {day.isoformat()} は今日より前です。日付を確かめてください")
     if day is None and entries:
         console.print("[yellow]注意:[/] 提出期限を書いていません（--deadline で指定できます）")
     if not_mailed:
