@@ -323,3 +323,23 @@ def test_draft_file_names_are_safe_for_windows():
     assert draft_file_name("NUL", "") == "NUL_.eml"
     assert draft_file_name("督促", "課. ") == "督促_課.eml"  # Windows drops a trailing dot or space
     assert len(draft_file_name("督促", "長" * 400)) <= 124
+
+
+def test_a_third_city_mails_carry_nothing_of_the_samples(tmp_path):
+    """The mails of another city (issue 11's third plan): its own names, nothing of the bundled samples."""
+    from envplan.workbook.writer import save_master
+    from test_third_city import SAMPLE_WORDS, third_plan
+
+    plan = third_plan()
+    plan = plan.model_copy(update={"departments": [d.model_copy(update={"email": f"{d.code.lower()}@example.jp"}) for d in plan.departments]})
+    master = tmp_path / "緑川市.xlsx"
+    save_master(plan, master)
+    rc, issued = cli_json("issue", str(master), "--out", str(tmp_path / "照会"), "--mail-drafts", "--json")
+    assert rc == 0 and issued["mails"], issued
+    rc, reminded = cli_json("remind", str(master), "--templates", str(tmp_path / "照会"), "--out", str(tmp_path / "督促"), "--json")
+    assert rc == 0 and reminded["mails"], reminded
+    for m in issued["mails"] + reminded["mails"]:
+        msg = _parse(Path(m["file"]))
+        text = " ".join([str(msg["Subject"]), str(msg["To"]), msg.get_body(("plain",)).get_content(), *_attachments(msg)])
+        assert "緑川市環境基本計画" in text and "緑川市 環境計画の担当です。" in text
+        assert not [w for w in SAMPLE_WORDS if w in text], text
