@@ -146,7 +146,7 @@ def test_help_is_japanese_and_not_cut_at_80_columns(monkeypatch, capsys):
 
     monkeypatch.setenv("COLUMNS", "80")
     assert cli.app is not None
-    for args in ([], ["init"], ["validate"], ["compute"], ["issue"], ["consolidate"], ["publish"], ["demo"], ["addin", "doctor"], ["addin", "install"],
+    for args in ([], ["init"], ["validate"], ["compute"], ["issue"], ["consolidate"], ["remind"], ["publish"], ["demo"], ["addin", "doctor"], ["addin", "install"],
                  ["year"], ["year", "open"], ["year", "revise"], ["year", "correct"], ["year", "accept-frozen-edits"], ["year", "restore-frozen"],
                  ["period"], ["add"], ["add", "policy"], ["target"]):
         assert run([*args, "--help"]) == 0

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
 from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, app, console, emit_json, existing_file, fail, os_error_text, parse_fy_option
+
+if TYPE_CHECKING:
+    from envplan.plan.model import Plan
 
 __all__ = ["issue", "parse_fy_option"]  # parse_fy_option: also used by cli_year
 
@@ -17,6 +23,8 @@ def issue(
     master: Path = typer.Argument(..., help="マスターワークブック"),
     out: Path = typer.Option(..., "--out", help="様式を書き出すフォルダ"),
     fy: str | None = typer.Option(None, "--fy", help="照会する年度（2022、令和4年度、R4 など。既定は設定シートの対象年度）"),
+    mail_drafts: bool = typer.Option(False, "--mail-drafts", help="様式を添付したメールの下書き（.eml）も作る"),
+    deadline: str | None = typer.Option(None, "--deadline", help="メールに書く提出期限（例: 2026-12-15）"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """所管課ごとの照会様式（入力用ワークブック）を発行する。"""
@@ -26,6 +34,9 @@ def issue(
 
     existing_file(master, as_json)
     year = parse_fy_option(fy, as_json)
+    from envplan.cli.remind import deadline_option
+
+    day = deadline_option(deadline, as_json)
     if out.exists() and not out.is_dir():
         fail(f"--out にはフォルダを指定してください（{out} はファイルです）", f"--out must be a folder: {out}", as_json=as_json)
     try:
@@ -43,12 +54,46 @@ def issue(
     except OSError as e:
         fail(f"様式を書き出せません（{os_error_text(e)}）", f"cannot write the templates: {e}", as_json=as_json)
     year = plan.current_fy if year is None else year
+    drafts: list[dict[str, str]] = []
+    not_mailed: list[dict[str, str]] = []
+    if mail_drafts:
+        try:
+            drafts, not_mailed = _mail_drafts(plan, paths, year, day)
+        except OSError as e:
+            fail(f"メールの下書きを書き出せません（{os_error_text(e)}）。様式は発行済みです", f"cannot write the mail drafts (the templates were issued): {e}", as_json=as_json)
     if as_json:
-        emit_json({"ok": True, "fy": year, "out": str(out), "templates": [str(p) for p in paths], "key": str(key_path(master))})
+        extra = {"mails": drafts, "not_mailed": not_mailed} if mail_drafts else {}
+        emit_json({"ok": True, "fy": year, "out": str(out), "templates": [str(p) for p in paths], "key": str(key_path(master)), **extra})
         return
     for p in paths:
         console.print(f"  {escape(p.name)}")
     console.print(f"[green]{year}年度の照会様式を {len(paths)} 件発行しました:[/] {escape(str(out))}")
+    if mail_drafts:
+        if drafts:
+            console.print(f"様式を添付したメールの下書き（.eml）を {len(drafts)} 通、様式の横に作りました。")
+        if not_mailed:
+            names = "、".join(n["department_name"] for n in not_mailed)
+            console.print(f"[yellow]メールアドレスがないため作りませんでした:[/] {escape(names)}（所管課シートの「メール」に入力してください）")
     if year != plan.current_fy:
         console.print(f"[yellow]注意:[/] 設定シートの対象年度は {plan.current_fy}年度です。取込は対象年度の様式だけを受け付けます（envplan year open で年度を進めてください）。")
     console.print(f"署名鍵 {escape(key_path(master).name)} はマスターと同じフォルダに置いたままにし、所管課には送らないでください。")
+
+
+def _mail_drafts(plan: Plan, paths: list[Path], fy: int, day: dt.date | None) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Beside each template, a draft to its department with the template attached."""
+    from envplan.survey.mail_drafts import ENV_FROM, write_draft
+    from envplan.survey.reminders import issue_mail
+    from envplan.survey.template_issue import departments_to_issue
+    from envplan.survey.template_layout import template_file_name
+
+    by_name = {p.name: p for p in paths}
+    drafts, not_mailed = [], []
+    for dept in departments_to_issue(plan):
+        template = by_name[template_file_name(fy, dept.name)]
+        mail = issue_mail(plan, dept, fy, template, day)
+        if not mail.to:
+            not_mailed.append({"department": dept.code, "department_name": dept.name, "reason": "所管課シートにメールアドレスがありません", "reason_en": "no email in the departments sheet"})
+            continue
+        path = write_draft(mail, template.parent, f"照会_{fy}年度", os.environ.get(ENV_FROM, ""))
+        drafts.append({"department": dept.code, "department_name": dept.name, "to": mail.to, "file": str(path), "attachments": [template.name]})
+    return drafts, not_mailed

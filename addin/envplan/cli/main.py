@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 # Importing a verb's module registers its commands on `app`.
-from envplan.cli import addin, compute, consolidate, demo, issue, master, publish, serve, target, year  # noqa: F401
+from envplan.cli import addin, compute, consolidate, demo, issue, master, publish, remind, serve, target, year  # noqa: F401
 from envplan.cli.app import app, run  # noqa: F401  (app: re-exported)
 
 

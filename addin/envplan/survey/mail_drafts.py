@@ -1,0 +1,201 @@
+"""Mails to departments: built with the standard library, written as .eml drafts or sent by SMTP.
+
+A draft carries `X-Unsent: 1` so that Outlook opens it as a message to send (Thunderbird opens
+any .eml and offers 「編集して新規作成」); it has no From unless one is given, so it goes out from
+whoever sends it, through the department's own mail system. Subjects, display names and attachment
+names are Japanese: the `email` package encodes them (RFC 2047 headers, RFC 2231 file names), and
+the body is base64 UTF-8 so that no server needs 8BITMIME.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+from pathlib import Path
+
+from envplan.survey.template_layout import safe_file_part
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Names Windows refuses for a file whatever the extension.
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+ENV_USER, ENV_PASSWORD, ENV_FROM = "ENVPLAN_SMTP_USER", "ENVPLAN_SMTP_PASSWORD", "ENVPLAN_SMTP_FROM"
+
+
+@dataclass
+class Mail:
+    department: str
+    department_name: str
+    to: str  # the address, "" when the department has none
+    to_name: str
+    subject: str
+    body: str
+    attachments: list[Path] = field(default_factory=list)
+
+    def message(self, sender: str = "", *, draft: bool) -> EmailMessage:
+        msg = EmailMessage(policy=policy.SMTP)
+        if sender:
+            msg["From"] = sender
+        msg["To"] = formataddr((self.to_name, self.to)) if self.to_name else self.to
+        msg["Subject"] = self.subject
+        msg["Date"] = formatdate(localtime=True)
+        msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
+        if draft:
+            msg["X-Unsent"] = "1"
+        msg.set_content(self.body, cte="base64")
+        for path in self.attachments:
+            kind = XLSX_TYPE if path.suffix.lower() == ".xlsx" else mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            maintype, subtype = kind.split("/", 1)
+            msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        return msg
+
+
+class MailError(Exception):
+    """A mail that could not be sent, in Japanese, with an English line for --json."""
+
+    def __init__(self, message: str, message_en: str) -> None:
+        super().__init__(message)
+        self.message_en = message_en
+
+
+def draft_file_name(prefix: str, department_name: str) -> str:
+    """A .eml name Windows accepts: no forbidden characters, no trailing dot or space, no CON/NUL…"""
+    name = safe_file_part(f"{prefix}_{department_name}").rstrip(". ")
+    if name.split(".", 1)[0].upper() in WINDOWS_RESERVED:
+        name = f"_{name}"
+    return f"{name[:120]}.eml"
+
+
+def write_draft(mail: Mail, folder: Path, prefix: str, sender: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / draft_file_name(prefix, mail.department_name)
+    data = mail.message(sender, draft=True).as_bytes()
+    tmp = path.with_name(f".{path.stem}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)  # never a half-written draft under the real name
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str
+    require_tls: bool = False
+    user: str = ""
+    password: str = ""
+    timeout: float = 30.0
+
+
+def parse_server(text: str) -> tuple[str, int]:
+    """HOST:PORT (an IPv6 address in brackets: [::1]:25); the port defaults to 25."""
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or host.endswith(":"):  # no port, or an IPv6 address without brackets
+        host, port = text.strip(), "25"
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(text)
+    return host, int(port)
+
+
+def settings_from_env(host: str, port: int, sender: str | None, require_tls: bool) -> SmtpSettings:
+    """Credentials only from the environment: never from the workbook or the command line."""
+    return SmtpSettings(
+        host=host,
+        port=port,
+        sender=(sender or os.environ.get(ENV_FROM, "")).strip(),
+        require_tls=require_tls,
+        user=os.environ.get(ENV_USER, ""),
+        password=os.environ.get(ENV_PASSWORD, ""),
+    )
+
+
+class MailSender:
+    """One SMTP session for all the mails of a run; connect() raises MailError in Japanese."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> MailSender:
+        s = self.settings
+        where = f"{s.host}:{s.port}"
+        try:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        except (OSError, smtplib.SMTPException) as e:
+            raise MailError(f"メールサーバー {where} に接続できません（{_reason(e)}）", f"cannot connect to the mail server {where}: {e}") from e
+        self.smtp = smtp
+        try:
+            smtp.ehlo()
+            if smtp.has_extn("starttls"):
+                # The system's CAs; an office's own CA through SSL_CERT_FILE (OpenSSL reads it).
+                context = ssl.create_default_context()
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            elif s.require_tls:
+                raise MailError(f"メールサーバー {where} は STARTTLS に対応していません（--starttls を指定しています）。送信していません", f"{where} does not offer STARTTLS; nothing was sent")
+            if s.user:
+                if not smtp.has_extn("auth"):
+                    raise MailError(f"メールサーバー {where} はログイン（AUTH）に対応していません。送信していません", f"{where} does not offer AUTH; nothing was sent")
+                smtp.login(s.user, s.password)
+        except MailError:
+            self.close()
+            raise
+        except smtplib.SMTPAuthenticationError as e:
+            self.close()
+            raise MailError(
+                f"メールサーバー {where} にログインできません（{ENV_USER} / {ENV_PASSWORD} を確認してください）。送信していません", f"login to {where} failed: {e}"
+            ) from e
+        except (OSError, ssl.SSLError, smtplib.SMTPException) as e:
+            self.close()
+            raise MailError(f"メールサーバー {where} との接続に失敗しました（{_reason(e)}）。送信していません", f"the session with {where} failed: {e}") from e
+        return self
+
+    def send(self, mail: Mail) -> None:
+        assert self.smtp is not None
+        try:
+            refused = self.smtp.send_message(mail.message(self.settings.sender, draft=False))
+        except smtplib.SMTPRecipientsRefused as e:
+            raise MailError(f"{mail.department_name} 宛て（{mail.to}）はメールサーバーに受け付けられませんでした（{_reason(e)}）", f"the server refused {mail.to}: {e}") from e
+        except smtplib.SMTPSenderRefused as e:
+            raise MailError(f"差出人 {self.settings.sender} がメールサーバーに受け付けられませんでした（{_reason(e)}）", f"the server refused the sender: {e}") from e
+        except (OSError, smtplib.SMTPException) as e:
+            raise MailError(f"{mail.department_name} 宛ての送信に失敗しました（{_reason(e)}）", f"sending to {mail.to} failed: {e}") from e
+        if refused:
+            raise MailError(f"{mail.department_name} 宛て（{mail.to}）はメールサーバーに受け付けられませんでした", f"the server refused {mail.to}")
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+            self.smtp = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, socket.timeout | TimeoutError):
+        return "応答がありません"
+    if isinstance(e, ConnectionRefusedError):
+        return "接続を拒否されました"
+    if isinstance(e, socket.gaierror):
+        return "サーバー名が見つかりません"
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return f"サーバーの証明書を確認できません: {e.verify_message}"
+    if isinstance(e, smtplib.SMTPResponseException):
+        return f"{e.smtp_code} {e.smtp_error.decode('utf-8', 'replace') if isinstance(e.smtp_error, bytes) else e.smtp_error}"
+    if isinstance(e, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{addr}: {code}" for addr, (code, _msg) in e.recipients.items())
+    return f"{type(e).__name__}: {e}"
