@@ -84,6 +84,13 @@ def key_hex(master: Path) -> str:
     return load_key(master).hex()
 
 
+def issued_master(sample: Path, folder: Path) -> tuple[Path, dict[str, Path]]:
+    """A copy of a sample master in `folder` with its templates issued (the base of the return tests)."""
+    master = folder / "master.xlsx"
+    master.write_bytes(sample.read_bytes())
+    return master, issue(master, folder / "templates")
+
+
 def copy_master(src: Path, folder: Path) -> Path:
     """A private copy of an issued master, with its signing key beside it."""
     target = folder / "master.xlsx"

@@ -23,7 +23,7 @@ import pytest
 
 from conftest import run_cli
 from envplan.survey.template_identity import key_path
-from returns_kit import copy_master, fill, issue, sha
+from returns_kit import copy_master, fill, issued_master, sha
 
 NOBODY = 65534
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -33,11 +33,7 @@ S05_2022 = ("value", "S05", 2022, "actual")  # 環境部品川区清掃事務所
 
 @pytest.fixture(scope="module")
 def base(sample_masters, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cli_errors")
-    master = folder / "master.xlsx"
-    master.write_bytes(sample_masters["shinagawa"].read_bytes())
-    templates = issue(master, folder / "templates")
-    return master, templates
+    return issued_master(sample_masters["shinagawa"], tmp_path_factory.mktemp("cli_errors"))
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from envplan.survey.consolidate import ConsolidationError, consolidate
 from envplan.survey.template_identity import key_path
 from envplan.survey.template_layout import CONTACT_SHEET, FEEDBACK_SHEET, INDICATOR_SHEET
 from envplan.workbook.store import MasterLock
-from returns_kit import copy, copy_master, edit_cells, fill, issue, read_plan, set_identity, sha
+from returns_kit import copy, copy_master, edit_cells, fill, issue, issued_master, read_plan, set_identity, sha
 
 S01_2021 = ("value", "S01", 2021, "actual")
 S05_2022 = ("value", "S05", 2022, "actual")
@@ -25,11 +25,7 @@ S05_2022 = ("value", "S05", 2022, "actual")
 
 @pytest.fixture(scope="module")
 def base(sample_masters, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("base")
-    master = folder / "master.xlsx"
-    master.write_bytes(sample_masters["all"].read_bytes())
-    templates = issue(master, folder / "templates")
-    return master, templates
+    return issued_master(sample_masters["all"], tmp_path_factory.mktemp("base"))
 
 
 @pytest.fixture

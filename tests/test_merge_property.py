@@ -28,7 +28,7 @@ from envplan.survey.template_fill import fill_template
 from envplan.survey.template_identity import key_path
 from envplan.workbook.changes import BLANK
 from envplan.workbook.fields import plan_value
-from returns_kit import issue, read_plan
+from returns_kit import issued_master, read_plan
 
 FIELDS: dict[str, list[tuple[Any, ...]]] = {
     "環境課": [("value", "S03", 2022, "actual"), ("value", "S04", 2022, "actual"), ("value", "S03", 2022, "note"), ("department", "環境課", "contact")],
@@ -40,10 +40,7 @@ FULL_WIDTH = str.maketrans("0123456789,", "０１２３４５６７８９，")
 
 @pytest.fixture(scope="module")
 def base(sample_masters, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("merge")
-    master = folder / "master.xlsx"
-    master.write_bytes(sample_masters["all"].read_bytes())
-    return master, issue(master, folder / "templates"), tmp_path_factory
+    return (*issued_master(sample_masters["all"], tmp_path_factory.mktemp("merge")), tmp_path_factory)
 
 
 def _number():

@@ -15,7 +15,7 @@ from conftest import cli_json
 from envplan.survey.consolidate import consolidate
 from envplan.survey.template_layout import GUIDE_SHEET, INDICATOR_SHEET
 from envplan.workbook.layout import MAX_SHEET_NAME, SHEET_NAME_FORBIDDEN, layout
-from returns_kit import copy_master, fill, issue, read_plan
+from returns_kit import copy_master, fill, issued_master, read_plan
 
 P1_STATUS = ("project", "P1", 2022, "status")
 S01_2021 = ("value", "S01", 2021, "actual")
@@ -23,10 +23,7 @@ S01_2021 = ("value", "S01", 2021, "actual")
 
 @pytest.fixture(scope="module")
 def base(sample_masters, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("as_sent")
-    master = folder / "master.xlsx"
-    master.write_bytes(sample_masters["all"].read_bytes())
-    return master, issue(master, folder / "templates")
+    return issued_master(sample_masters["all"], tmp_path_factory.mktemp("as_sent"))
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from envplan.survey.consolidate import consolidate
 from envplan.survey.template_fill import input_cells
 from envplan.survey.template_layout import FEEDBACK_SHEET
 from returns_kit import copy_master as _copy_master
-from returns_kit import fill, issue, set_identity
+from returns_kit import fill, issued_master, set_identity
 from server_kit import Client, Server
 
 
@@ -42,9 +42,7 @@ ANSWERS = {
 @pytest.fixture(scope="module")
 def base(sample_masters, tmp_path_factory):
     folder = tmp_path_factory.mktemp("serve-base")
-    master = folder / "master.xlsx"
-    master.write_bytes(sample_masters["all"].read_bytes())
-    templates = issue(master, folder / "templates")
+    master, templates = issued_master(sample_masters["all"], folder)
     (folder / "empty").mkdir()
     consolidate(master, folder / "empty")  # every department recorded as 未提出
     returns = folder / "returns"
