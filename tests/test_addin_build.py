@@ -284,7 +284,7 @@ def _server_addin(folder: Path, url: str = "https://envplan.city.example/base") 
 
 
 def test_server_addin_calls_run_remote_python_on_the_server(tmp_path: Path) -> None:
-    from envplan.excel.actions import ACTIONS, DESKTOP_ONLY, SERVER_ACTIONS
+    from envplan.excel.actions import ACTIONS, SERVER_ACTIONS
 
     path, found = _server_addin(tmp_path / "a")
     assert {"Remote", "WebHelpers", "WebClient", "WebRequest", "WebResponse", "IWebAuthenticator", "Dictionary", xlwings_module().name, "EnvplanRibbon"} <= set(found)
@@ -294,7 +294,7 @@ def test_server_addin_calls_run_remote_python_on_the_server(tmp_path: Path) -> N
     assert 'Private Const ENVPLAN_SERVER As String = "https://envplan.city.example/base"' in ribbon
     assert f'Private Const ENVPLAN_API_KEY As String = "{SERVER_KEY}"' in ribbon
     called = re.findall(r'RunRemotePython ENVPLAN_SERVER & "/xlwings/(\w+)[?"]', ribbon)
-    assert set(called) == set(ACTIONS) == set(SERVER_ACTIONS) | set(DESKTOP_ONLY)
+    assert set(called) == set(ACTIONS) == set(SERVER_ACTIONS)
     assert called.count("frozen_edits") == 2  # the button, and EnvplanFrozenAnswer with the button pressed in its question
     assert "Public Sub EnvplanFrozenAnswer(answer As String)" in ribbon
     assert all(line.rstrip().endswith("auth:=ENVPLAN_API_KEY") for line in ribbon.splitlines() if "RunRemotePython" in line and not line.lstrip().startswith("'"))

@@ -588,3 +588,24 @@ def test_the_readme_config_example_loads(base, tmp_path, monkeypatch):
     config = load_config(tmp_path / "envplan-server.yaml")
     assert config.inbox == (tmp_path / "進行管理" / "受付").resolve() and config.site == (tmp_path / "公開" / "site").resolve()
     assert config.limits.max_upload_bytes == 10 * 1024 * 1024 and config.host == "0.0.0.0"
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"templates_dir": "master/templates"}, "照会様式の出力先（templates_dir）（"),
+        ({"site": "out", "templates_dir": "out/templates"}, "照会様式の出力先（templates_dir）と重ならない"),
+        ({"templates_dir": "work"}, "作業フォルダと重ならない"),
+    ],
+)
+def test_output_folders_overlap_nothing_private_nor_each_other(base, tmp_path, monkeypatch, settings, message):
+    """What 様式発行 and 公表 write through the server is served: its folders must hold nothing else."""
+    from envplan.server.config import ConfigError, load_config
+
+    copy_master(base[0], tmp_path / "master")
+    (tmp_path / "inbox").mkdir()
+    path = tmp_path / "server.yaml"
+    path.write_text(yaml.safe_dump({"master": "master/master.xlsx", "inbox": "inbox", "work": "work", **settings}), encoding="utf-8")
+    monkeypatch.setenv("ENVPLAN_SERVER_PASSWORD", "x")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(path)

@@ -7,9 +7,11 @@ book in this process), and applied they change the book as expected."""
 from __future__ import annotations
 
 import copy
+import io
 import json
 import re
 import shutil
+import zipfile
 
 import httpx
 import pytest
@@ -27,6 +29,7 @@ ANSWERS = {
     ("project", "P1", 2022, "comment"): "民間事業者2社と協定を締結",
     ("department", ENV, "contact"): "環境 太郎",
 }
+NO_BROWSER = "/nonexistent/chromium"
 TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?")
 
 
@@ -42,7 +45,10 @@ def setup(sample_masters, tmp_path_factory):
     inbox = master.parent / excel_actions.INBOX_DIR  # where the desktop 取込 looks: the same inbox for both doors
     fill(templates[ENV], ANSWERS, inbox / "環境課.xlsx")
     fill(templates["清掃事務所"], {("value", "S05", 2022, "actual"): "たくさん"}, inbox / "清掃事務所_誤り.xlsx")
-    server = Server(folder, master, inbox, limits={"uploads_per_minute": 1000}).start()
+    # 様式発行 and 公表 write into the server's own output folders; no browser for the PDF on either
+    # door (both then publish the site and open data and say why not: publish's own tests make the PDF).
+    outputs = {"templates_dir": str(folder / "out" / "templates"), "site": str(folder / "out" / "site")}
+    server = Server(folder, master, inbox, limits={"uploads_per_minute": 1000}, **outputs).start(ENVPLAN_BROWSER=NO_BROWSER)
     yield server, master, inbox
     server.stop()
 
@@ -82,6 +88,85 @@ def test_each_button_gives_the_same_actions_as_the_desktop_door(setup, action):
         assert "達成状況" in applied.values
 
 
+def _cells(path) -> dict[str, list[tuple]]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: [tuple(c.value for c in row) for row in ws.iter_rows()] for ws in wb.worksheets}
+
+
+def test_issue_and_publish_give_the_desktop_results_into_the_servers_folders(setup, monkeypatch):
+    """様式発行 and 公表 through the server: the same templates and the same site as the desktop buttons on
+    the same book, written into the server's configured folders (never beside the master, never a path
+    from the request), the message saying where; the section downloads them from /status."""
+    from envplan.survey.return_files import inspect_return
+    from envplan.survey.template_identity import key_id, load_key
+    from envplan.survey.template_layout import IDENTITY_SHEET
+    from server_kit import Client
+
+    server, master, _ = setup
+    monkeypatch.setenv("ENVPLAN_BROWSER", NO_BROWSER)
+    payload = book_payload(master, name=str(master))
+    served = server.folder / "out"
+
+    desktop = _desktop("issue_templates", payload)
+    r = _post(server, "issue_templates", payload, query="?out=/tmp/evil")  # a query names nothing
+    assert r.status_code == 200, r.text
+    (alert,) = [a["args"][0] for a in r.json()["actions"] if a["func"] == "alert"]
+    (desk_alert,) = [a["args"][0] for a in desktop if a["func"] == "alert"]
+    made = sorted((served / "templates").glob("*.xlsx"))
+    desk = sorted((master.parent / excel_actions.ISSUE_DIR).glob("*.xlsx"))
+    assert made and [p.name for p in made] == [p.name for p in desk]
+    assert alert.splitlines()[0].startswith(desk_alert.splitlines()[0].removesuffix("。"))
+    assert f"{server.url}/status/templates.zip" in alert and f"{server.url}/upload" in alert and str(master.parent) not in alert
+    listed = [line[1:] for line in alert.splitlines() if line.startswith("・")]
+    assert listed == [line[1:] for line in desk_alert.splitlines() if line.startswith("・")] and set(listed) <= {p.name for p in made}
+    key = load_key(master)
+    for mine, theirs in zip(made, desk):
+        a, b = _cells(mine), _cells(theirs)
+        assert a.keys() == b.keys()
+        differing = {name for name in a if a[name] != b[name]}
+        assert differing <= {IDENTITY_SHEET}, differing  # only the signed identity (issue time, template id, signature)
+        diff = [(x, y) for x, y in zip(a[IDENTITY_SHEET], b[IDENTITY_SHEET]) if x != y]
+        assert {x[0] for x, _ in diff} <= {"template_id", "issued_at", "signature"}, diff
+        rf = inspect_return(mine, key, key_id(key))  # signed with the server master's key: the upload page takes it
+        assert rf.attributable, rf.problems
+
+    desktop = _desktop("publish", payload)
+    r = _post(server, "publish", payload)
+    assert r.status_code == 200, r.text
+    (alert,) = [a["args"][0] for a in r.json()["actions"] if a["func"] == "alert"]
+    (desk_alert,) = [a["args"][0] for a in desktop if a["func"] == "alert"]
+    assert alert.splitlines()[0] == desk_alert.splitlines()[0]
+    assert f"ホームページ: {server.url}/site/" in alert and "PDF（年次報告書・評価票）は作成しませんでした" in alert
+    site, desk_site = served / "site", master.parent / excel_actions.PUBLISH_DIR
+    files = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file() and p.name != ".envplan-publish.json")
+    assert len(files) > 10 and files == sorted(p.relative_to(desk_site) for p in desk_site.rglob("*") if p.is_file() and p.name != ".envplan-publish.json")
+    assert [f for f in files if (site / f).read_bytes() != (desk_site / f).read_bytes()] == []
+
+    before = sorted(p.name for p in (served / "templates").iterdir())
+    (unsaved,) = apply_actions(payload, _post(server, "publish", book_payload(master, name=str(master), saved=False)).json()["actions"]).alerts
+    assert "保存されていない変更" in unsaved["prompt"] and unsaved["mode"] == "critical"
+    assert sorted(p.name for p in (served / "templates").iterdir()) == before
+
+    c = Client(server.url)
+    try:
+        assert c.get("/status/templates.zip").status_code == 303  # the section's, behind the login
+        assert c.login().status_code == 303
+        status = c.get("/status").text
+        assert 'href="/status/templates.zip"' in status and 'href="/site/"' in status
+        z = c.get("/status/templates.zip")
+        assert z.status_code == 200 and z.headers["content-type"] == "application/zip"
+        with zipfile.ZipFile(io.BytesIO(z.content)) as archive:
+            assert sorted(archive.namelist()) == [p.name for p in made]
+            assert archive.read(made[0].name) == made[0].read_bytes()
+        index = c.get("/site/")
+        assert index.status_code == 200 and index.content == (site / "index.html").read_bytes()
+        assert c.get("/site/data/indicators.csv").content == (site / "data" / "indicators.csv").read_bytes()
+    finally:
+        c.close()
+
+
 def test_frozen_edits_reason_reaches_the_server_intact(setup):
     server, master, _ = setup
     payload = book_payload(master, name=str(master))
@@ -95,11 +180,9 @@ def test_server_diagnosis_says_which_buttons_work(setup):
     server, master, _ = setup
     payload = book_payload(master, name=str(master))
     (alert,) = apply_actions(payload, _post(server, "about", payload).json()["actions"]).alerts
-    assert "サーバー方式で使えるボタン: 検証・集計・取込・確定値・診断" in alert["prompt"]
-    assert "ワークシート関数" in alert["prompt"] and "様式発行・公表" in alert["prompt"]
-    for action in ("issue_templates", "publish"):
-        (alert,) = apply_actions(payload, _post(server, action, payload).json()["actions"]).alerts
-        assert "サーバー方式のアドインでは使えません" in alert["prompt"]
+    assert "サーバー方式で使えるボタン: 検証・集計・様式発行・取込・公表・確定値・診断" in alert["prompt"]
+    assert "ワークシート関数" in alert["prompt"]
+    assert "様式発行の出力先（サーバー）" in alert["prompt"] and "公表の出力先（サーバー）" in alert["prompt"]
 
 
 def test_ribbon_endpoints_need_the_api_key(setup):
@@ -191,6 +274,9 @@ def test_frozen_edits_question_is_answered_through_the_callback(sample_masters, 
         assert question["args"][2] == "yes_no_cancel" and question["args"][4] == FROZEN_CALLBACK
         assert "99.5" in question["args"][0]
         second = _post(server, "frozen_edits", payload, query=f"?reason_hex={reason}&answer=yes").json()["actions"]
+        for action, key in (("issue_templates", "templates_dir"), ("publish", "site")):  # a server without output folders says so
+            (alert,) = apply_actions(payload, _post(server, action, payload).json()["actions"]).alerts
+            assert f"出力先（{key}）がない" in alert["prompt"], alert
         assert _post(server, "frozen_edits", payload, query="?answer=maybe").json()["actions"][-1]["args"][0].startswith("答えを読み取れません")
     finally:
         server.stop()

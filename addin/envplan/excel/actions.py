@@ -14,7 +14,9 @@ Validation, computation and 確定値 (closed-year values typed over) read and
 write the open book itself (live door).
 Issuing, consolidating and publishing work from the saved master file, so
 they first ask for the book to be saved; consolidation then applies the
-accepted values to the open book, never to the file under Excel.
+accepted values to the open book, never to the file under Excel. Through the
+section's server (at the end of this module) they work on the book Excel sent,
+also only when it is saved, and write into the server's own folders.
 """
 
 from __future__ import annotations
@@ -284,25 +286,33 @@ def issue_templates(book: Any = None) -> ActionOutcome:
 
 
 def _issue(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
-    from envplan.survey.template_issue import TemplateIssueError
     from envplan.survey.template_issue import issue_templates as issue
 
     master = _saved_master(book)
     out = master.parent / ISSUE_DIR
-    ui.status("所管課ごとの照会様式を作成しています…")
-    try:
-        paths = issue(master, out)
-    except TemplateIssueError as e:
-        raise ActionError(f"照会様式を作成できません: {e}\n\n{_problem_lines(e.diagnostics)}".rstrip()) from None
+    paths = _issued(ui, lambda: issue(master, out))
     opened = _open_folder(out)
-    names = "\n".join(f"・{p.name}" for p in paths[:MAX_LISTED])
-    more = f"\n…ほか {len(paths) - MAX_LISTED} 件" if len(paths) > MAX_LISTED else ""
     where = "フォルダを開きました" if opened else "保存先"
     return (
-        f"照会様式を {len(paths)} 件作成しました。\n{where}: {out}\n{names}{more}\n\n所管課に送り、回答は「{INBOX_DIR}」フォルダ（{master.parent / INBOX_DIR}）に集めてください。",
+        f"照会様式を {len(paths)} 件作成しました。\n{where}: {out}\n{_file_names(paths)}\n\n所管課に送り、回答は「{INBOX_DIR}」フォルダ（{master.parent / INBOX_DIR}）に集めてください。",
         "info",
         {"folder": str(out), "files": [str(p) for p in paths]},
     )
+
+
+def _issued(ui: _Ui, issue: Callable[[], list[Path]]) -> list[Path]:
+    from envplan.survey.template_issue import TemplateIssueError
+
+    ui.status("所管課ごとの照会様式を作成しています…")
+    try:
+        return issue()
+    except TemplateIssueError as e:
+        raise ActionError(f"照会様式を作成できません: {e}\n\n{_problem_lines(e.diagnostics)}".rstrip()) from None
+
+
+def _file_names(paths: list[Path]) -> str:
+    names = "\n".join(f"・{p.name}" for p in paths[:MAX_LISTED])
+    return names + (f"\n…ほか {len(paths) - MAX_LISTED} 件" if len(paths) > MAX_LISTED else "")
 
 
 def consolidate(book: Any = None) -> ActionOutcome:
@@ -378,25 +388,11 @@ def publish(book: Any = None) -> ActionOutcome:
 
 
 def _publish(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
-    from envplan.report.publish import PublishError
     from envplan.report.publish import publish as build
 
     master = _saved_master(book)
     out = master.parent / PUBLISH_DIR
-    ui.status("ホームページ・報告書・オープンデータを作成しています（1分ほどかかることがあります）…")
-    pdf_skipped = ""
-    try:
-        result = build(master, out, pdf=True)
-    except PublishError as e:
-        if not e.pdf_unavailable:
-            raise ActionError(f"公表資料を作成できません: {e}") from None
-        # No browser or font for the PDF on this PC: the site and open data do not need them.
-        pdf_skipped = str(e)
-        ui.status("PDF を作れないため、ホームページとオープンデータだけを作成しています…")
-        try:
-            result = build(master, out, pdf=False)
-        except PublishError as e2:
-            raise ActionError(f"公表資料を作成できません: {e2}") from None
+    result, pdf_skipped = _published(ui, lambda pdf: build(master, out, pdf=pdf))
     opened = _open_folder(out)
     lines = [f"{result.fy}年度の公表資料を作成しました（指標 {result.indicators} 件、評価票 {result.policies} 件）。", f"{'フォルダを開きました' if opened else '保存先'}: {out}"]
     lines.append(f"ホームページ: {result.site_index}")
@@ -406,6 +402,28 @@ def _publish(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
         lines.append(f"評価票（PDF）: {result.evaluation_sheets}")
     if result.open_data:
         lines.append(f"オープンデータ: {out / 'data'}")
+    return _published_message(lines, result, pdf_skipped)
+
+
+def _published(ui: _Ui, build: Callable[[bool], Any]) -> tuple[Any, str]:
+    """The publication with its PDF, or without when this machine cannot make one: (result, why not)."""
+    from envplan.report.publish import PublishError
+
+    ui.status("ホームページ・報告書・オープンデータを作成しています（1分ほどかかることがあります）…")
+    try:
+        return build(True), ""
+    except PublishError as e:
+        if not e.pdf_unavailable:
+            raise ActionError(f"公表資料を作成できません: {e}") from None
+        # No browser or font for the PDF on this machine: the site and open data do not need them.
+        ui.status("PDF を作れないため、ホームページとオープンデータだけを作成しています…")
+        try:
+            return build(False), str(e)
+        except PublishError as e2:
+            raise ActionError(f"公表資料を作成できません: {e2}") from None
+
+
+def _published_message(lines: list[str], result: Any, pdf_skipped: str) -> tuple[str, str, dict[str, Any]]:
     if result.warnings:
         lines.append(f"警告 {len(result.warnings)} 件（「検証」で確認できます）")
     if pdf_skipped:
@@ -526,8 +544,71 @@ ACTIONS: dict[str, Callable[..., ActionOutcome]] = {
 
 # The buttons that run on the server on the book Excel sends (xw.Book(json=...)); the others
 # need files on the staff PC (or the worksheet functions, which need the desktop mode).
-SERVER_ACTIONS = ("validate", "compute", "consolidate", "frozen_edits", "about")
-DESKTOP_ONLY = {"issue_templates": "様式発行", "publish": "公表"}
+SERVER_ACTIONS = ("validate", "compute", "issue_templates", "consolidate", "publish", "frozen_edits", "about")
+
+
+@dataclass(frozen=True)
+class ServerPlace:
+    """Where the server put what a button made: its folder on the server (for the section's
+    administrator) and the address at which the user gets it (the server's /status page)."""
+
+    folder: Path
+    url: str
+    upload_url: str = ""  # 様式発行: where the departments send their returns
+
+
+def _server_book(book: Any) -> LiveBookSource:
+    """The book Excel sent, which must be a master saved as it is shown: what the server makes from
+    it is then what the master's file holds, the file the uploads and 取込 are checked against."""
+    source = LiveBookSource(book)
+    _require_master(source)
+    if unsaved_changes(book):
+        raise ActionError("保存されていない変更があります。先に上書き保存（Ctrl+S）してから実行してください。")
+    return source
+
+
+def issue_templates_on_server(book: Any, master: Path, place: ServerPlace) -> ActionOutcome:
+    """様式発行 through the server: the templates of the open book, signed with the key of the
+    server's master (the key the upload page checks), written into the server's templates folder."""
+
+    def body(b: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+        from envplan.survey.template_issue import issue_for_plan, plan_for_issue
+
+        source = _server_book(b)
+        paths = _issued(ui, lambda: issue_for_plan(plan_for_issue(source, source.label), master, place.folder))
+        return (
+            f"照会様式を {len(paths)} 件作成しました（サーバーのフォルダ {place.folder}）。\n"
+            f"ダウンロード（まとめた zip）: {place.url}\n（環境計画の担当課のページにログインして開きます）\n{_file_names(paths)}\n\n"
+            f"所管課に送り、回答は提出ページ {place.upload_url} から提出してもらってください。",
+            "info",
+            {"folder": str(place.folder), "files": [str(p) for p in paths], "download": place.url},
+        )
+
+    return _run("様式発行", book, body)
+
+
+def publish_on_server(book: Any, place: ServerPlace) -> ActionOutcome:
+    """公表 through the server: the publication of the open book, written into the server's site
+    folder (which it serves at /site/), with the PDF when the server has a browser for it."""
+
+    def body(b: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
+        from envplan.report.publish import publish_source
+
+        source = _server_book(b)
+        result, pdf_skipped = _published(ui, lambda pdf: publish_source(source, source.label, place.folder, pdf=pdf))
+        base = place.url.rstrip("/")
+        lines = [f"{result.fy}年度の公表資料を作成しました（指標 {result.indicators} 件、評価票 {result.policies} 件）。", f"保存先（サーバー）: {place.folder}"]
+        lines.append(f"ホームページ: {base}/")
+        if result.report_pdf:
+            lines.append(f"年次報告書（PDF）: {base}/{Path(result.report_pdf).name}")
+        if result.evaluation_sheets:
+            lines.append(f"評価票（PDF）: {base}/{Path(result.evaluation_sheets).name}")
+        if result.open_data:
+            lines.append(f"オープンデータ: {base}/data/")
+        message, level, details = _published_message(lines, result, pdf_skipped)
+        return message, level, {**details, "site_url": f"{base}/"}
+
+    return _run("公表", book, body)
 
 
 def consolidate_on_server(book: Any, master: Path, inbox: Path) -> ActionOutcome:
@@ -558,15 +639,11 @@ def frozen_edits_on_server(book: Any, reason_hex: str, answer: str, callback: st
     return _run("確定値", book, lambda b, ui: _frozen_edits(b, ui, text_from_hex(reason_hex), answer=given, callback=callback))
 
 
-def not_on_server(book: Any, action: str) -> ActionOutcome:
-    """A button that needs files on the PC (様式発行, 公表): said plainly, nothing done."""
-    label = DESKTOP_ONLY.get(action, action)
+def not_configured(book: Any, label: str, key: str) -> ActionOutcome:
+    """A button whose output folder the server's configuration does not name: said plainly, nothing done."""
 
     def body(b: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
-        raise ActionError(
-            f"「{label}」はサーバー方式のアドインでは使えません（マスターのファイルから作るため）。\n"
-            f"計画の担当課の Python の入った PC のアドイン（デスクトップ方式）か、コマンドの envplan {'issue' if action == 'issue_templates' else action} を使ってください。"
-        )
+        raise ActionError(f"サーバーの設定に「{label}」の出力先（{key}）がないため、サーバー方式では実行できません。\nサーバーの管理者に、設定ファイルへ {key} を書いてもらってください。")
 
     return _run(label, book, body)
 

@@ -330,7 +330,7 @@ def build_addin_bytes(macros: Path = MACROS_DIR, server: ServerTarget | None = N
     else:
         info += [
             f"サーバー方式: ボタンは xlwings の RunRemotePython でサーバー {server.url} の envplan を呼びます（この PC に Python は不要です）。",
-            "サーバー方式で使えるボタン: 検証・集計・取込・確定値・診断。様式発行・公表とワークシート関数はデスクトップ方式が必要です。",
+            "サーバー方式で使えるボタン: 検証・集計・様式発行・取込・公表・確定値・診断（様式発行・公表はサーバーのフォルダに作ります）。ワークシート関数はデスクトップ方式が必要です。",
         ]
     parts: list[tuple[str, bytes]] = [
         ("[Content_Types].xml", _CONTENT_TYPES.encode()),

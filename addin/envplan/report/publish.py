@@ -76,6 +76,20 @@ def publish(master: Path, out_dir: Path, *, pdf: bool = True, fy: int | None = N
     _check_out_dir(out_dir)
     plan, warnings = _read_plan(master)
     timer.lap("read")
+    return _publish_plan(plan, warnings, str(master), out_dir, timer, pdf=pdf, fy=fy, today=today)
+
+
+def publish_source(source: Any, name: str, out_dir: Path, *, pdf: bool = True, fy: int | None = None, today: dt.date | None = None) -> PublishResult:
+    """Publish a master already open (the book Excel sent to the server), named `name` in messages."""
+    timer = _Timer()
+    out_dir = out_dir.resolve()
+    _check_out_dir(out_dir)
+    plan, warnings = _validated_plan(source, name)
+    timer.lap("read")
+    return _publish_plan(plan, warnings, name, out_dir, timer, pdf=pdf, fy=fy, today=today)
+
+
+def _publish_plan(plan: Any, warnings: list[str], master: str, out_dir: Path, timer: _Timer, *, pdf: bool, fy: int | None, today: dt.date | None) -> PublishResult:
     if fy is not None and not plan.start_fy <= fy <= plan.end_fy:
         raise PublishError(
             f"年度 {fy} は計画期間（{plan.start_fy}～{plan.end_fy}年度）の外です",
@@ -149,7 +163,6 @@ def _write_pdfs(report: ReportData, staging: Path, out_dir: Path, res: PublishRe
 
 def _read_plan(master: Path):  # type: ignore[no-untyped-def]
     from envplan.workbook.io import CalamineSource
-    from envplan.workbook.validation import validate_source
 
     if not master.is_file():
         raise PublishError(f"マスターワークブックが見つかりません: {master}", f"master workbook not found: {master}")
@@ -157,13 +170,19 @@ def _read_plan(master: Path):  # type: ignore[no-untyped-def]
         source = CalamineSource(master)
     except Exception as e:  # the reader's own errors: not a workbook, encrypted, broken zip
         raise PublishError(f"{master.name} をワークブックとして読めません（{type(e).__name__}: {e}）", f"cannot read {master.name} as a workbook: {e}") from e
+    return _validated_plan(source, master.name)
+
+
+def _validated_plan(source: Any, name: str):  # type: ignore[no-untyped-def]
+    from envplan.workbook.validation import validate_source
+
     result = validate_source(source)
     errors = result.diagnostics.errors
     if result.plan is None or errors:
         first = "; ".join(f"{d.location}: {d.message}" for d in errors[:3])
         raise PublishError(
-            f"{master.name} に検証エラーが {len(errors)} 件あるため公表できません（envplan validate で確認してください）。{first}",
-            f"{master.name} has {len(errors)} validation errors; fix them before publishing",
+            f"{name} に検証エラーが {len(errors)} 件あるため公表できません（envplan validate で確認してください）。{first}",
+            f"{name} has {len(errors)} validation errors; fix them before publishing",
             diagnostics=errors,
             invalid_input=True,
         )

@@ -12,7 +12,6 @@ import json
 import secrets
 import threading
 import urllib.parse
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -27,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 
 from envplan.paths import TEMPLATES_DIR
 from envplan.server.config import ServerConfig
-from envplan.server.ribbon import RibbonRefused, run_action
+from envplan.server.ribbon import TEMPLATES_ZIP, RibbonRefused, issued_zip, run_action
 from envplan.server.security import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, BodyTooLarge, Guard, Signer, password_ok
 from envplan.server.tracker import consolidate_now, tracker_rows
 from envplan.server.uploads import MasterSnapshot, MasterUnavailable, UploadDesk
@@ -62,7 +61,9 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
         except MasterUnavailable:
             context.setdefault("plan_name", "")
             context.setdefault("municipality", "")
-        html = env.get_template(template).render(csrf=signer.csrf_token(csrf_cookie), logged_in=logged_in(request), site=config.site is not None, **context)
+        html = env.get_template(template).render(
+            csrf=signer.csrf_token(csrf_cookie), logged_in=logged_in(request), site=config.site is not None, templates=config.templates_dir is not None, **context
+        )
         response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
         if CSRF_COOKIE not in request.cookies:
             response.set_cookie(CSRF_COOKIE, csrf_cookie, httponly=True, samesite="strict", secure=config.secure_cookies, path="/")
@@ -189,7 +190,7 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
             return PlainTextResponse("ブックの内容（JSON）を読み取れません", status_code=400)
 
         def run() -> dict[str, Any]:
-            return run_action(config, action, payload, dict(request.query_params))
+            return run_action(config, action, payload, dict(request.query_params), str(request.base_url))
 
         try:
             answer = await run_in_threadpool(run)
@@ -198,8 +199,20 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
         request.scope["state"]["verdict"] = action
         return JSONResponse(answer)
 
+    async def templates_zip(request: Request) -> Response:
+        """The templates last issued through the server (様式発行), as one zip, for the section."""
+        if not logged_in(request):
+            return RedirectResponse("/login", status_code=303)
+        request.scope["state"]["user"] = "section"
+        data = await run_in_threadpool(issued_zip, config.templates_dir) if config.templates_dir else None
+        if data is None:
+            return page(request, "message.html", 404, title="照会様式はまだありません", message="リボンの「様式発行」（サーバー方式）で作成すると、ここからまとめてダウンロードできます。")
+        headers = dict(SECURITY_HEADERS, **{"content-disposition": "attachment; filename=\"templates.zip\"; filename*=UTF-8''" + urllib.parse.quote("照会様式.zip")})
+        return Response(data, media_type="application/zip", headers=headers)
+
     routes = [
         Route("/xlwings/{action}", ribbon, methods=["POST"]),
+        Route(TEMPLATES_ZIP, templates_zip, methods=["GET"]),
         Route("/", home),
         Route("/upload", upload_form, methods=["GET"]),
         Route("/upload", upload, methods=["POST"]),
@@ -210,7 +223,8 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
         Route("/status", status, methods=["GET"]),
         Route("/status/consolidate", consolidate, methods=["POST"]),
     ]
-    if config.site is not None and Path(config.site).is_dir():
+    if config.site is not None:
+        config.site.mkdir(parents=True, exist_ok=True)  # 公表 through the server fills it; served from the start
         routes.append(Mount("/site", app=StaticFiles(directory=str(config.site), html=True, follow_symlink=False), name="site"))
     async def too_large(request: Request, exc: Exception) -> Response:
         request.scope["state"]["verdict"] = "too-large"

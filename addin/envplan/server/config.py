@@ -48,7 +48,9 @@ class ServerConfig(BaseModel):
     master: Path
     inbox: Path
     work: Path  # the server's own folder: upload-time feedback copies, the request log
-    site: Path | None = None  # the last published site (envplan publish's output), linked from /status
+    site: Path | None = None  # the published site: 公表 through the server writes it here; served at /site/, linked from /status
+    templates_dir: Path | None = None  # 様式発行 through the server writes the templates here; /status/templates.zip
+    public_url: str | None = Field(None, pattern=r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?(/[A-Za-z0-9._~\-/]*)?$")  # the address staff use (behind a reverse proxy), for the links the buttons show
     host: str = "127.0.0.1"
     port: int = Field(8765, ge=1, le=65535)
     password_env: str = "ENVPLAN_SERVER_PASSWORD"  # the section pages' password
@@ -96,7 +98,7 @@ def load_config(path: Path) -> ServerConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"設定ファイル {path.name} には「master: …」のような項目を書いてください", f"the config file {path.name} must be a mapping")
     base = path.resolve().parent
-    for key in ("master", "inbox", "work", "site"):
+    for key in ("master", "inbox", "work", "site", "templates_dir"):
         if isinstance(data.get(key), str):
             data[key] = str((base / os.path.expandvars(data[key])).resolve())
     try:
@@ -117,11 +119,19 @@ def check_config(config: ServerConfig) -> None:
     master_dir = config.master.resolve().parent
     if config.inbox.resolve() == master_dir:
         raise ConfigError("受付フォルダに、マスターと同じフォルダは指定できません", "the inbox must not be the master's folder")
-    if config.site is not None:
-        site = config.site.resolve()
-        for private, name in ((master_dir, "マスターのフォルダ"), (config.inbox.resolve(), "受付フォルダ"), (config.work.resolve(), "作業フォルダ")):
-            if site == private or private.is_relative_to(site) or site.is_relative_to(private):
-                raise ConfigError(f"公開サイトのフォルダ（{site}）は{name}と重ならない場所にしてください（公開してはいけないファイルが見えてしまいます）", f"the site folder overlaps the {name}")
+    # The output folders are served (the site at /site/, the templates as a zip): never a folder
+    # holding what must not be, and never each other (publishing replaces the whole site folder).
+    private = [(master_dir, "マスターのフォルダ", "master's folder"), (config.inbox.resolve(), "受付フォルダ", "inbox"), (config.work.resolve(), "作業フォルダ", "work folder")]
+    outputs = [(config.site, "公開サイトのフォルダ（site）", "site folder"), (config.templates_dir, "照会様式の出力先（templates_dir）", "templates folder")]
+    for i, (folder, label, label_en) in enumerate(outputs):
+        if folder is None:
+            continue
+        out = folder.resolve()
+        others = [(*p, "公開してはいけないファイルが見えてしまいます") for p in private]
+        others += [(o.resolve(), lbl, en, "公表のたびに公開サイトのフォルダは丸ごと入れ替わります") for o, lbl, en in outputs[i + 1 :] if o is not None]
+        for other, name, name_en, why in others:
+            if out == other or other.is_relative_to(out) or out.is_relative_to(other):
+                raise ConfigError(f"{label}（{out}）は{name}と重ならない場所にしてください（{why}）", f"the {label_en} overlaps the {name_en}")
     if not config.password:
         raise ConfigError(
             f"課のページのパスワードが設定されていません。環境変数 {config.password_env} に設定してから起動してください", f"set the section pages' password in the environment variable {config.password_env}"

@@ -608,19 +608,25 @@ def _identity_sheet(wb: Workbook, content: SignedContent, signature: str) -> Non
 def read_plan_for_issue(master: Path) -> Plan:
     """The master's plan, refusing a master with errors (templates would carry them)."""
     from envplan.workbook.io import CalamineSource
-    from envplan.workbook.validation import validate_source
 
     try:
         source = CalamineSource(master)
     except Exception as e:  # the reader's own errors: not a workbook, encrypted, broken zip
         raise TemplateIssueError(f"{master.name} をワークブックとして読めません（{type(e).__name__}: {e}）") from e
     try:
-        result = validate_source(source)
+        return plan_for_issue(source, master.name)
     finally:
         source.close()
+
+
+def plan_for_issue(source: Any, name: str) -> Plan:
+    """The plan of a master already open (a file, or the book Excel sent the server), refusing errors."""
+    from envplan.workbook.validation import validate_source
+
+    result = validate_source(source)
     if result.plan is None or result.diagnostics.errors:
         errors = result.diagnostics.errors
-        raise TemplateIssueError(f"マスター {master.name} にエラーが {len(errors)} 件あります。envplan validate で確認して直してから発行してください", errors)
+        raise TemplateIssueError(f"マスター {name} にエラーが {len(errors)} 件あります。envplan validate で確認して直してから発行してください", errors)
     return result.plan
 
 
