@@ -274,6 +274,7 @@ SERVER_KEY = "key-for-the-addin-0123456789"
 
 
 def _server_addin(folder: Path, url: str = "https://envplan.city.example/base") -> tuple[Path, dict[str, str]]:
+    # The key in the environment, as the old build read it: it must not reach the add-in.
     r = run_cli("addin", "build", "--server", url, "--out", str(folder), "--json", env={"ENVPLAN_SERVER_API_KEY": SERVER_KEY})
     assert r.returncode == 0, r.stdout + r.stderr
     path = folder / ADDIN_NAME
@@ -292,12 +293,18 @@ def test_server_addin_calls_run_remote_python_on_the_server(tmp_path: Path) -> N
     ribbon = found["EnvplanRibbon"]
     assert not [line for line in ribbon.splitlines() if "RunPython " in line and not line.lstrip().startswith("'")]
     assert 'Private Const ENVPLAN_SERVER As String = "https://envplan.city.example/base"' in ribbon
-    assert f'Private Const ENVPLAN_API_KEY As String = "{SERVER_KEY}"' in ribbon
+    # No key in the add-in: not in any module's source, nor anywhere in the file's bytes.
+    assert not [name for name, code in found.items() if SERVER_KEY in code]
+    assert SERVER_KEY.encode() not in path.read_bytes() and "ENVPLAN_API_KEY" not in ribbon
     called = re.findall(r'RunRemotePython ENVPLAN_SERVER & "/xlwings/(\w+)[?"]', ribbon)
     assert set(called) == set(ACTIONS) == set(SERVER_ACTIONS)
     assert called.count("frozen_edits") == 2  # the button, and EnvplanFrozenAnswer with the button pressed in its question
     assert "Public Sub EnvplanFrozenAnswer(answer As String)" in ribbon
-    assert all(line.rstrip().endswith("auth:=ENVPLAN_API_KEY") for line in ribbon.splitlines() if "RunRemotePython" in line and not line.lstrip().startswith("'"))
+    # Each call first reads the user's key from their profile (asked for once), and sends that.
+    calls = [line.strip() for line in ribbon.splitlines() if "RunRemotePython" in line and not line.lstrip().startswith("'")]
+    assert calls and all(c.startswith("If EnvplanKeyReady() Then RunRemotePython") and c.endswith("auth:=envplanKey") for c in calls)
+    assert 'Environ("APPDATA") & "\\envplan"' in ribbon and 'Environ("HOME") & "/.envplan"' in ribbon and '"server-key.txt"' in ribbon
+    assert "Open path For Input" in ribbon and "Open path For Output" in ribbon and "InputBox(" in ribbon
     # The remote VBA is xlwings' own, as shipped with the installed version.
     import xlwings
 
@@ -310,9 +317,10 @@ def test_server_addin_calls_run_remote_python_on_the_server(tmp_path: Path) -> N
     assert again.read_bytes() == path.read_bytes()
 
 
-def test_server_addin_build_refuses_a_bad_url_or_no_key(tmp_path: Path) -> None:
-    r = run_cli("addin", "build", "--server", "https://envplan.example", "--out", str(tmp_path), env={"ENVPLAN_SERVER_API_KEY": ""})
-    assert r.returncode == 2 and "ENVPLAN_SERVER_API_KEY" in r.stdout + r.stderr
+def test_server_addin_build_refuses_a_bad_url_or_a_key(tmp_path: Path) -> None:
+    for option in ("--key", "--api-key", "--api-key-env"):
+        r = run_cli("addin", "build", "--server", "https://envplan.example", "--out", str(tmp_path), option, SERVER_KEY)
+        assert r.returncode == 2 and "API キーはアドインに書き込みません" in r.stdout + r.stderr and r"%APPDATA%\envplan\server-key.txt" in r.stdout + r.stderr
     r = run_cli("addin", "build", "--server", 'http://x" & Shell("calc") & "', "--out", str(tmp_path), env={"ENVPLAN_SERVER_API_KEY": SERVER_KEY})
     assert r.returncode == 2 and "URL" in r.stdout + r.stderr
     assert not (tmp_path / ADDIN_NAME).exists()

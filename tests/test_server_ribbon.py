@@ -189,7 +189,8 @@ def test_ribbon_endpoints_need_the_api_key(setup):
     server, master, _ = setup
     payload = book_payload(master, name=str(master))
     assert _post(server, "validate", payload, key=None).status_code == 401
-    assert _post(server, "validate", payload, key="wrong").status_code == 401
+    wrong = _post(server, "validate", payload, key="wrong")
+    assert wrong.status_code == 401 and "server-key.txt" in wrong.text  # how to enter the key again
     assert _post(server, "validate", payload, key=f"Bearer {API_KEY}").status_code == 200
     assert _post(server, "no_such_button", payload).status_code == 404
     assert _post(server, "..%2fupload", payload).status_code == 404
@@ -228,14 +229,14 @@ def test_the_built_server_addin_reaches_every_button_on_the_server(setup, tmp_pa
     from envplan.excel.addin_build import ServerTarget, build_addin
 
     server, master, _ = setup
-    built = build_addin(tmp_path, server=ServerTarget(server.url, API_KEY))
+    built = build_addin(tmp_path, server=ServerTarget(server.url))
     parser = VBA_Parser(str(built.path))
     ribbon = next(code for _, _, name, code in parser.extract_macros() if name.startswith("EnvplanRibbon"))
     parser.close()
     ribbon = ribbon.decode("cp932") if isinstance(ribbon, bytes) else ribbon
     base = re.search(r'ENVPLAN_SERVER As String = "([^"]+)"', ribbon)[1]
-    key = re.search(r'ENVPLAN_API_KEY As String = "([^"]+)"', ribbon)[1]
-    assert base == server.url and key == API_KEY
+    assert base == server.url and API_KEY not in ribbon  # the key is the user's, typed once into their profile's file
+    key = API_KEY
     calls = re.findall(r'RunRemotePython ENVPLAN_SERVER & "(/xlwings/\w+\??[^"]*)"', ribbon)
     assert len(calls) == len(excel_actions.ACTIONS) + 1  # 確定値's answer calls again
     payload = book_payload(master, name=str(master))

@@ -28,24 +28,27 @@ def build(
     out: Path = typer.Option(Path("dist"), "--out", help="出力先（フォルダまたは .xlam のパス）"),
     refresh_udfs: bool = typer.Option(False, "--refresh-udfs", help="macros/EnvplanUdfs.bas を udfs.py から作り直してから作成する"),
     server: str | None = typer.Option(None, "--server", help="サーバー方式: ボタンが xlwings の RunRemotePython で呼ぶ envplan serve の URL（PC に Python は不要）"),
-    api_key_env: str = typer.Option("ENVPLAN_SERVER_API_KEY", "--api-key-env", help="サーバー方式: アドインの API キーを入れた環境変数の名前（サーバーの設定と同じキー）"),
+    key: str | None = typer.Option(None, "--key", "--api-key", "--api-key-env", hidden=True, help="（使えません: API キーはアドインに書き込みません）"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """macros/ のテキストから envplan.xlam を作る（どの OS でも）。"""
-    import os
-
-    from envplan.excel.addin_build import AddinSourceError, ServerTarget, build_addin, refresh_udf_module
+    from envplan.excel.addin_build import KEY_FILE_MAC, KEY_FILE_WINDOWS, AddinSourceError, ServerTarget, build_addin, refresh_udf_module
     from envplan.excel.vba_project import VbaSourceError
 
+    if key is not None:  # a key in the add-in could be read by anyone who has the file (its VBA is not secret)
+        fail(
+            "API キーはアドインに書き込みません（アドインの VBA は誰でも読めるため）。--key などを付けずに作成してください。"
+            f"キーは各ユーザーが最初にボタンを押したときに入力し、{KEY_FILE_WINDOWS}（macOS は {KEY_FILE_MAC}）に保存されます。"
+            "配布するときは、このファイルを各ユーザーのプロファイルに置いてください",
+            f"the API key is never built into the add-in (its VBA is readable); build without it: each user enters it once, saved in {KEY_FILE_WINDOWS} ({KEY_FILE_MAC} on macOS)",
+            as_json=as_json,
+        )
     target = None
     if server is not None:
-        key = os.environ.get(api_key_env, "")
-        if not key:
-            fail(f"サーバー方式のアドインには API キーが必要です。環境変数 {api_key_env} にサーバーと同じキーを設定してください", f"set the add-in's API key in {api_key_env}", as_json=as_json)
         try:
-            target = ServerTarget(server, key)
+            target = ServerTarget(server)
         except AddinSourceError as e:
-            fail(str(e), f"invalid --server or API key: {e}", as_json=as_json)
+            fail(str(e), f"invalid --server: {e}", as_json=as_json)
     try:
         if refresh_udfs:
             console.print(f"作り直しました: {escape(str(refresh_udf_module()))}")
@@ -60,6 +63,8 @@ def build(
         console.print(f"[green]作成しました:[/] {escape(str(result.path))}")
         console.print(f"  モジュール: {', '.join(m.name for m in result.modules)}（xlwings {result.xlwings_version}）")
         console.print(f"  SHA-256: {result.sha256}")
+        if target is not None:
+            console.print(f"  API キーはアドインに入っていません。各ユーザーが最初にボタンを押したときに入力し、{escape(KEY_FILE_WINDOWS)}（macOS は {KEY_FILE_MAC}）に保存されます。")
 
 
 @addin_app.command("install")

@@ -168,25 +168,71 @@ def ribbon_actions(xml: bytes) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class ServerTarget:
-    """The section's server a server-mode add-in calls (`envplan addin build --server URL`)."""
+    """The section's server a server-mode add-in calls (`envplan addin build --server URL`).
+
+    Only its address: the add-in's API key is never built into the add-in (its VBA can be read
+    by anyone who has the file). Each user's key sits in a file of their own profile, read by
+    the VBA at each button press (KEY_FILE_WINDOWS / KEY_FILE_MAC), asked for once when missing."""
 
     url: str
-    api_key: str
 
     def __post_init__(self) -> None:
         if not SERVER_URL.fullmatch(self.url):
             raise AddinSourceError(f"サーバーの URL は http:// または https:// で始まる、引用符や空白を含まないものにしてください（指定: {self.url}）")
-        if not API_KEY.fullmatch(self.api_key):
-            raise AddinSourceError("アドインの API キーは英数字と - _ . ~ だけの 16 文字以上にしてください")
 
 
 SERVER_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?(/[A-Za-z0-9._~\-/]*)?")
-API_KEY = re.compile(r"[A-Za-z0-9._~\-]{16,200}")
+KEY_FILE_WINDOWS = r"%APPDATA%\envplan\server-key.txt"
+KEY_FILE_MAC = "~/.envplan/server-key.txt"  # in Excel's sandbox: ~/Library/Containers/com.microsoft.Excel/Data/.envplan/
 # xlwings' own VBA for RunRemotePython (xlwings Server), shipped with the installed xlwings.
 REMOTE_MODULES = (("Remote.bas", "standard"), ("WebHelpers.bas", "standard"), ("IWebAuthenticator.cls", "class"), ("WebClient.cls", "class"), ("WebRequest.cls", "class"), ("WebResponse.cls", "class"))
 RIBBON_MODULE = "EnvplanRibbon"
 _RUN_PYTHON = re.compile(r'RunPython "import envplan\.excel\.actions; envplan\.excel\.actions\.(\w+)\(\)"')
 _RUN_FROZEN = re.compile(re.escape("RunPython \"import envplan.excel.actions; envplan.excel.actions.frozen_edits(reason_hex='\" & HexText(CStr(reason)) & \"')\""))
+
+# The user's API key, read from their own profile at each press; asked for (and saved) when missing.
+_KEY_VBA = """
+' サーバー方式の API キー: アドインには書き込まず、この PC のユーザーごとのファイルに置きます
+' （Windows: %APPDATA%\\envplan\\server-key.txt、macOS: ~/.envplan/server-key.txt）。ボタンを押すたびに読み、
+' ないときは一度だけ尋ねて保存します。キーを入れ直すときは、このファイルを削除してからボタンを押してください。
+Private Function EnvplanKeyFolder() As String
+#If Mac Then
+    EnvplanKeyFolder = Environ("HOME") & "/.envplan"
+#Else
+    EnvplanKeyFolder = Environ("APPDATA") & "\\envplan"
+#End If
+End Function
+
+Private Function EnvplanKeyReady() As Boolean
+    Dim folder As String, path As String, f As Integer, key As String
+    folder = EnvplanKeyFolder()
+    path = folder & Application.PathSeparator & "server-key.txt"
+    envplanKey = ""
+    If Len(Dir(path)) > 0 Then
+        f = FreeFile
+        Open path For Input As #f
+        If Not EOF(f) Then Line Input #f, key
+        Close #f
+        envplanKey = Trim$(key)
+    End If
+    If Len(envplanKey) = 0 Then
+        key = Trim$(InputBox("サーバー方式のアドインの API キーを入力してください（環境計画の担当課から受け取ったもの）。" & vbLf & vbLf & _
+            "このユーザーのファイル " & path & " に保存し、次からは尋ねません。", "環境計画 - API キー"))
+        If Len(key) = 0 Then Exit Function
+        If Len(key) < 16 Then
+            MsgBox "API キーは16文字以上です。もう一度ボタンを押して入力し直してください。", vbExclamation, "環境計画"
+            Exit Function
+        End If
+        If Len(Dir(folder, vbDirectory)) = 0 Then MkDir folder
+        f = FreeFile
+        Open path For Output As #f
+        Print #f, key
+        Close #f
+        envplanKey = key
+    End If
+    EnvplanKeyReady = True
+End Function
+"""
 
 
 def remote_modules() -> list[VbaModule]:
@@ -195,25 +241,25 @@ def remote_modules() -> list[VbaModule]:
 
 def server_ribbon_source(text: str, server: ServerTarget) -> str:
     """The ribbon module with each RunPython call turned into RunRemotePython on the server's
-    /xlwings/<action> (the same action names), the API key as its auth."""
+    /xlwings/<action> (the same action names), the user's API key (read from their profile) as its auth."""
     text, frozen = _RUN_FROZEN.subn(
-        'envplanPendingReason = HexText(CStr(reason))\n    RunRemotePython ENVPLAN_SERVER & "/xlwings/frozen_edits?reason_hex=" & envplanPendingReason, auth:=ENVPLAN_API_KEY', text
+        'envplanPendingReason = HexText(CStr(reason))\n    If EnvplanKeyReady() Then RunRemotePython ENVPLAN_SERVER & "/xlwings/frozen_edits?reason_hex=" & envplanPendingReason, auth:=envplanKey', text
     )
-    text, plain = _RUN_PYTHON.subn(lambda m: f'RunRemotePython ENVPLAN_SERVER & "/xlwings/{m[1]}", auth:=ENVPLAN_API_KEY', text)
+    text, plain = _RUN_PYTHON.subn(lambda m: f'If EnvplanKeyReady() Then RunRemotePython ENVPLAN_SERVER & "/xlwings/{m[1]}", auth:=envplanKey', text)
     left = [line for line in text.splitlines() if "RunPython " in line and not line.lstrip().startswith("'")]
     if frozen != 1 or plain < 5 or left:
         raise AddinSourceError(f"macros/{RIBBON_MODULE}.bas: a RunPython call has a form the server build does not know; update addin_build.server_ribbon_source")
     constants = (
         "' サーバー方式（envplan addin build --server）: ボタンは xlwings の RunRemotePython でサーバーの envplan を呼びます（この PC に Python は不要）。\n"
         f'Private Const ENVPLAN_SERVER As String = "{server.url.rstrip("/")}"\n'
-        f'Private Const ENVPLAN_API_KEY As String = "{server.api_key}"\n'
+        "Private envplanKey As String  ' ボタンを押したときにユーザーのファイルから読んだ API キー（アドインには保存しない）\n"
         "Private envplanPendingReason As String  ' 確定値: 理由を、質問の答えを送る2回目の呼び出しまで覚えておく\n"
     )
     answer = (
-        "\n' サーバー方式の「確定値」: サーバーが表示した質問で押したボタン（yes / no / cancel）を xlwings がここに渡し、\n"
+        _KEY_VBA + "\n' サーバー方式の「確定値」: サーバーが表示した質問で押したボタン（yes / no / cancel）を xlwings がここに渡し、\n"
         "' 同じ理由を付けてもう一度サーバーを呼びます（質問はモーダルなので、その間にブックは変わりません）。\n"
         "Public Sub EnvplanFrozenAnswer(answer As String)\n"
-        '    RunRemotePython ENVPLAN_SERVER & "/xlwings/frozen_edits?reason_hex=" & envplanPendingReason & "&answer=" & answer, auth:=ENVPLAN_API_KEY\n'
+        '    If EnvplanKeyReady() Then RunRemotePython ENVPLAN_SERVER & "/xlwings/frozen_edits?reason_hex=" & envplanPendingReason & "&answer=" & answer, auth:=envplanKey\n'
         "End Sub\n"
     )
     return text.replace("Option Explicit\n", "Option Explicit\n" + constants, 1).rstrip("\n") + "\n" + answer

@@ -181,7 +181,11 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
             return PlainTextResponse("サーバーにアドイン用の API キーが設定されていません", status_code=503)
         if not password_ok(given.removeprefix("Bearer ").strip(), config.api_key):
             request.scope["state"]["user"] = "ribbon-refused"
-            return PlainTextResponse("アドインの API キーが正しくありません。計画の担当課にお問い合わせください", status_code=401)
+            return PlainTextResponse(
+                "アドインの API キーが正しくありません。入力し直すには、この PC の %APPDATA%\\envplan\\server-key.txt（macOS は ~/.envplan/server-key.txt）を削除してから"
+                "もう一度ボタンを押し、計画の担当課から受け取ったキーを入力してください",
+                status_code=401,
+            )
         request.scope["state"]["user"] = "ribbon"
         action = request.path_params["action"]
         try:
