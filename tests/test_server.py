@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import openpyxl
 import pytest
 import yaml
@@ -509,7 +510,8 @@ def test_status_tracks_uploads_and_consolidates_under_the_lock(base, tmp_path):
     master = copy_master(base[0], tmp_path / "master")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    server = Server(tmp_path, master, inbox, site=str(_site(tmp_path))).start()
+    # A small request log (rotated at 1500 bytes, 2 older files kept): this test's requests rotate it.
+    server = Server(tmp_path, master, inbox, site=str(_site(tmp_path)), log_max_bytes=1500, log_backups=2).start()
     try:
         dept = Client(server.url)
         dept.upload(base[2]["bad"])
@@ -530,10 +532,20 @@ def test_status_tracks_uploads_and_consolidates_under_the_lock(base, tmp_path):
         env_row = next(r for r in done.text.split("<tr>") if "<th scope=\"row\">環境部環境課</th>" in r)
         assert "<td>受理</td>" in env_row
         assert _sheet_rows(master, "提出状況", 3)
+        for _ in range(20):
+            assert dept.get("/upload").status_code == 200
         dept.close()
         section.close()
     finally:
         server.stop()
+    logs = sorted(p.name for p in server.work.glob("requests.log*"))
+    assert logs == ["requests.log", "requests.log.1", "requests.log.2"], logs  # rotated, and only 2 older files kept
+    for name in logs:
+        lines = (server.work / name).read_text(encoding="utf-8").splitlines()
+        assert lines and all(json.loads(line)["path"] for line in lines)  # whole lines: none cut by the rotation
+        assert (server.work / name).stat().st_size <= 1500
+    newest = [json.loads(line) for line in (server.work / "requests.log").read_text(encoding="utf-8").splitlines()]
+    assert newest[-1]["path"] == "/upload" and newest[-1]["method"] == "GET"
 
 
 # --- the configuration ----------------------------------------------------------------------
@@ -609,3 +621,34 @@ def test_output_folders_overlap_nothing_private_nor_each_other(base, tmp_path, m
     monkeypatch.setenv("ENVPLAN_SERVER_PASSWORD", "x")
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(path)
+
+
+# --- one process per work folder ------------------------------------------------------------
+
+
+def test_a_second_process_on_the_same_work_folder_is_refused(served, monkeypatch):
+    """Sessions, rate limits and upload filing live in the server's process: a second server on the
+    same work folder (another port, a second worker) would split them, so it refuses to start."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from envplan.cli.main import app
+    from server_kit import PASSWORD, free_port
+
+    def started(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("a second server was started")
+
+    # This test's process is the second one: `envplan serve` run in it must stop before serving.
+    monkeypatch.setattr(uvicorn, "run", started)
+    monkeypatch.setenv("ENVPLAN_SERVER_PASSWORD", PASSWORD)
+    server = served[0]
+    result = CliRunner().invoke(app, ["serve", "--config", str(server.config_path), "--port", str(free_port())])
+    assert result.exit_code == 2 and "別の envplan serve" in result.output and "1つのプロセス" in result.output, result.output
+    assert client_ok(server)  # the running server is untouched
+    for args, env in ((["--workers", "2"], {}), ([], {"WEB_CONCURRENCY": "3"})):
+        result = CliRunner().invoke(app, ["serve", "--config", str(server.config_path), *args], env=env)
+        assert result.exit_code == 2 and "1つのプロセスで動きます" in result.output and "ワーカー" in result.output, result.output
+
+
+def client_ok(server) -> bool:
+    return httpx.get(f"{server.url}/upload", timeout=30).status_code == 200

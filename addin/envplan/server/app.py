@@ -28,6 +28,7 @@ from envplan.paths import TEMPLATES_DIR
 from envplan.server.config import ServerConfig
 from envplan.server.ribbon import TEMPLATES_ZIP, RibbonRefused, issued_zip, run_action
 from envplan.server.security import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, BodyTooLarge, Guard, Signer, password_ok
+from envplan.server.single_process import take_work_folder
 from envplan.server.tracker import consolidate_now, tracker_rows
 from envplan.server.uploads import MasterSnapshot, MasterUnavailable, UploadDesk
 
@@ -45,6 +46,8 @@ def size_text(n: int) -> str:
 
 
 def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
+    """The application; first takes the work folder for this process (one server process per work folder)."""
+    work_lock = take_work_folder(config.work)
     snapshot = MasterSnapshot(config.master)
     desk = UploadDesk(config, snapshot)
     signer = signer or Signer()
@@ -248,4 +251,5 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
     # The guard's size limit interrupts the form parser: answered here, before any handler sees a byte more.
     app = Starlette(routes=routes, exception_handlers={BodyTooLarge: too_large, HTTPException: http_error})
     app.state.desk = desk
+    app.state.work_lock = work_lock  # held as long as the application lives
     return Guard(app, config)

@@ -58,6 +58,8 @@ class ServerConfig(BaseModel):
     secure_cookies: bool = True  # False only for a test on plain http
     trusted_proxy: str | None = None  # the reverse proxy's address: its X-Forwarded-For is believed
     limits: Limits = Limits()
+    log_max_bytes: int = Field(10 * 1024 * 1024, gt=0)  # the request log is rotated at this size…
+    log_backups: int = Field(10, ge=1)  # …keeping this many older files (requests.log.1 …)
 
     @property
     def password(self) -> str:
