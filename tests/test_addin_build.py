@@ -302,7 +302,8 @@ def test_server_addin_calls_run_remote_python_on_the_server(tmp_path: Path) -> N
     assert "Public Sub EnvplanFrozenAnswer(answer As String)" in ribbon
     # Each call first reads the user's key from their profile (asked for once), and sends that.
     calls = [line.strip() for line in ribbon.splitlines() if "RunRemotePython" in line and not line.lstrip().startswith("'")]
-    assert calls and all(c.startswith("If EnvplanKeyReady() Then RunRemotePython") and c.endswith("auth:=envplanKey") for c in calls)
+    assert calls and all(c.startswith("If EnvplanKeyReady() Then RunRemotePython") and c.endswith("auth:=envplanKey, timeout:=ENVPLAN_TIMEOUT_MS") for c in calls)
+    assert "Private Const ENVPLAN_TIMEOUT_MS As Long = 300000" in ribbon  # xlwings' 30 s would cut a publication short
     assert 'Environ("APPDATA") & "\\envplan"' in ribbon and 'Environ("HOME") & "/.envplan"' in ribbon and '"server-key.txt"' in ribbon
     assert "Open path For Input" in ribbon and "Open path For Output" in ribbon and "InputBox(" in ribbon
     # The remote VBA is xlwings' own, as shipped with the installed version.

@@ -22,7 +22,7 @@ from envplan.survey.template_fill import input_cells
 from envplan.survey.template_layout import FEEDBACK_SHEET
 from returns_kit import copy_master as _copy_master
 from returns_kit import fill, issued_master, set_identity
-from server_kit import Client, Server
+from server_kit import API_KEY, Client, Server
 
 
 def copy_master(src: Path, folder: Path) -> Path:
@@ -417,17 +417,26 @@ def test_a_client_that_stalls_is_cut_off_by_the_request_timeout(base, tmp_path):
     master = copy_master(base[0], tmp_path / "master")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    server = Server(tmp_path, master, inbox, limits={"request_timeout_seconds": 1.5}).start()
+    # A ribbon button has its own, longer time (公表 with its PDF): a stalled one is cut off later.
+    server = Server(tmp_path, master, inbox, limits={"request_timeout_seconds": 1.5, "ribbon_timeout_seconds": 3.5}).start()
     try:
         client = Client(server.url)
         client.get("/upload")
         body = _multipart(client.csrf, base[2]["good"].read_bytes())
         started = time.monotonic()
+        ribbon = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        ribbon.sendall(f"POST /xlwings/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{".encode())
         s = _raw_post(server.port, client, body, 200)
         answer = s.recv(4096).decode("latin-1")
         s.close()
         assert answer.startswith("HTTP/1.1 503"), answer[:100]
         assert time.monotonic() - started < 6
+        ribbon.settimeout(0.5)
+        with pytest.raises(socket.timeout):  # the upload's time is up, the button's not yet
+            ribbon.recv(4096)
+        ribbon.settimeout(10)
+        assert ribbon.recv(4096).decode("latin-1").startswith("HTTP/1.1 503") and time.monotonic() - started >= 3.4
+        ribbon.close()
         assert _inbox_files(inbox) == []
         assert client.upload(base[2]["good"]).json()["status"] == "accepted"  # the server still serves others
         client.close()

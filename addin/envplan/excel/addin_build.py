@@ -182,6 +182,7 @@ class ServerTarget:
 
 
 SERVER_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?(/[A-Za-z0-9._~\-/]*)?")
+RIBBON_TIMEOUT_SECONDS = 300  # how long a button waits for the server (publishing with its PDF takes a while)
 KEY_FILE_WINDOWS = r"%APPDATA%\envplan\server-key.txt"
 KEY_FILE_MAC = "~/.envplan/server-key.txt"  # in Excel's sandbox: ~/Library/Containers/com.microsoft.Excel/Data/.envplan/
 # xlwings' own VBA for RunRemotePython (xlwings Server), shipped with the installed xlwings.
@@ -243,15 +244,16 @@ def server_ribbon_source(text: str, server: ServerTarget) -> str:
     """The ribbon module with each RunPython call turned into RunRemotePython on the server's
     /xlwings/<action> (the same action names), the user's API key (read from their profile) as its auth."""
     text, frozen = _RUN_FROZEN.subn(
-        'envplanPendingReason = HexText(CStr(reason))\n    If EnvplanKeyReady() Then RunRemotePython ENVPLAN_SERVER & "/xlwings/frozen_edits?reason_hex=" & envplanPendingReason, auth:=envplanKey', text
+        'envplanPendingReason = HexText(CStr(reason))\n    If EnvplanKeyReady() Then RunRemotePython ENVPLAN_SERVER & "/xlwings/frozen_edits?reason_hex=" & envplanPendingReason, auth:=envplanKey, timeout:=ENVPLAN_TIMEOUT_MS', text
     )
-    text, plain = _RUN_PYTHON.subn(lambda m: f'If EnvplanKeyReady() Then RunRemotePython ENVPLAN_SERVER & "/xlwings/{m[1]}", auth:=envplanKey', text)
+    text, plain = _RUN_PYTHON.subn(lambda m: f'If EnvplanKeyReady() Then RunRemotePython ENVPLAN_SERVER & "/xlwings/{m[1]}", auth:=envplanKey, timeout:=ENVPLAN_TIMEOUT_MS', text)
     left = [line for line in text.splitlines() if "RunPython " in line and not line.lstrip().startswith("'")]
     if frozen != 1 or plain < 5 or left:
         raise AddinSourceError(f"macros/{RIBBON_MODULE}.bas: a RunPython call has a form the server build does not know; update addin_build.server_ribbon_source")
     constants = (
         "' サーバー方式（envplan addin build --server）: ボタンは xlwings の RunRemotePython でサーバーの envplan を呼びます（この PC に Python は不要）。\n"
         f'Private Const ENVPLAN_SERVER As String = "{server.url.rstrip("/")}"\n'
+        f"Private Const ENVPLAN_TIMEOUT_MS As Long = {RIBBON_TIMEOUT_SECONDS * 1000}  ' 公表（PDF）などの長い処理も待つ（xlwings の既定は 30 秒。サーバーの limits.ribbon_timeout_seconds と同じ）\n"
         "Private envplanKey As String  ' ボタンを押したときにユーザーのファイルから読んだ API キー（アドインには保存しない）\n"
         "Private envplanPendingReason As String  ' 確定値: 理由を、質問の答えを送る2回目の呼び出しまで覚えておく\n"
     )
@@ -259,7 +261,7 @@ def server_ribbon_source(text: str, server: ServerTarget) -> str:
         _KEY_VBA + "\n' サーバー方式の「確定値」: サーバーが表示した質問で押したボタン（yes / no / cancel）を xlwings がここに渡し、\n"
         "' 同じ理由を付けてもう一度サーバーを呼びます（質問はモーダルなので、その間にブックは変わりません）。\n"
         "Public Sub EnvplanFrozenAnswer(answer As String)\n"
-        '    If EnvplanKeyReady() Then RunRemotePython ENVPLAN_SERVER & "/xlwings/frozen_edits?reason_hex=" & envplanPendingReason & "&answer=" & answer, auth:=envplanKey\n'
+        '    If EnvplanKeyReady() Then RunRemotePython ENVPLAN_SERVER & "/xlwings/frozen_edits?reason_hex=" & envplanPendingReason & "&answer=" & answer, auth:=envplanKey, timeout:=ENVPLAN_TIMEOUT_MS\n'
         "End Sub\n"
     )
     return text.replace("Option Explicit\n", "Option Explicit\n" + constants, 1).rstrip("\n") + "\n" + answer

@@ -38,6 +38,7 @@ class Limits(BaseModel):
     request_timeout_seconds: float = Field(60.0, gt=0)  # a whole request, from its first byte to its answer
     max_concurrent_uploads: int = Field(4, gt=0)  # judged at once; more wait their turn
     max_book_bytes: int = Field(50 * 1024 * 1024, gt=0)  # a ribbon button's request: the open master as JSON
+    ribbon_timeout_seconds: float = Field(300.0, gt=0)  # a ribbon button's request (公表 with its PDF takes long); the add-in waits as long
 
 
 class ServerConfig(BaseModel):

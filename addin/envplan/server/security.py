@@ -101,7 +101,9 @@ class Guard:
                 await _plain(send_logged, 429, "アクセスが多すぎます。しばらく待ってからやり直してください。", {"retry-after": str(int(wait) + 1)})
                 return
             # A ribbon button sends the whole open master as JSON; an upload one filled template.
-            allowed = limits.max_book_bytes if scope["path"].startswith("/xlwings/") else limits.max_upload_bytes + 64 * 1024  # the form's own fields around the file
+            ribbon = scope["path"].startswith("/xlwings/")
+            allowed = limits.max_book_bytes if ribbon else limits.max_upload_bytes + 64 * 1024  # the form's own fields around the file
+            timeout = limits.ribbon_timeout_seconds if ribbon else limits.request_timeout_seconds
             declared = _content_length(scope)
             if declared is not None and declared > allowed:
                 await _plain(send_logged, 413, f"ファイルが大きすぎます（上限 {limits.max_upload_bytes:,} バイト）。お送りした様式に入力したファイルを送ってください。")
@@ -118,7 +120,7 @@ class Guard:
                 return message
 
             try:
-                await asyncio.wait_for(self.app(scope, receive_limited, send_logged), timeout=limits.request_timeout_seconds)
+                await asyncio.wait_for(self.app(scope, receive_limited, send_logged), timeout=timeout)
             except BodyTooLarge:
                 if not sent["started"]:
                     await _plain(send_logged, 413, f"ファイルが大きすぎます（上限 {limits.max_upload_bytes:,} バイト）。")
