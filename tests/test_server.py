@@ -651,10 +651,10 @@ def test_a_second_process_on_the_same_work_folder_is_refused(served, monkeypatch
     monkeypatch.setattr(uvicorn, "run", started)
     monkeypatch.setenv("ENVPLAN_SERVER_PASSWORD", PASSWORD)
     server = served[0]
-    result = CliRunner().invoke(app, ["serve", "--config", str(server.config_path), "--port", str(free_port())])
+    result = CliRunner().invoke(app, ["serve", "--config", str(server.config_path), "--port", str(free_port())], env={"COLUMNS": "400"})
     assert result.exit_code == 2 and "別の envplan serve" in result.output and "1つのプロセス" in result.output, result.output
     assert client_ok(server)  # the running server is untouched
-    for args, env in ((["--workers", "2"], {}), ([], {"WEB_CONCURRENCY": "3"})):
+    for args, env in ((["--workers", "2"], {"COLUMNS": "400"}), ([], {"WEB_CONCURRENCY": "3", "COLUMNS": "400"})):
         result = CliRunner().invoke(app, ["serve", "--config", str(server.config_path), *args], env=env)
         assert result.exit_code == 2 and "1つのプロセスで動きます" in result.output and "ワーカー" in result.output, result.output
 
