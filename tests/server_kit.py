@@ -41,10 +41,10 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[str] | None = None
 
-    def start(self, timeout: float = 30, **extra_env: str) -> Server:
+    def start(self, timeout: float = 30, *, args: tuple[str, ...] = (), **extra_env: str) -> Server:
         env = dict(os.environ, ENVPLAN_SERVER_PASSWORD=PASSWORD, ENVPLAN_SERVER_API_KEY=API_KEY, PYTHONUNBUFFERED="1", **extra_env)
         exe = Path(sys.executable).with_name("envplan")
-        self.proc = subprocess.Popen([str(exe), "serve", "--config", str(self.config_path)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen([str(exe), "serve", "--config", str(self.config_path), *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

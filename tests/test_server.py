@@ -632,12 +632,12 @@ def test_output_folders_overlap_nothing_private_nor_each_other(base, tmp_path, m
         load_config(path)
 
 
-# --- one process per work folder ------------------------------------------------------------
+# --- one server per work folder; several worker processes share its state -----------------------
 
 
-def test_a_second_process_on_the_same_work_folder_is_refused(served, monkeypatch):
-    """Sessions, rate limits and upload filing live in the server's process: a second server on the
-    same work folder (another port, a second worker) would split them, so it refuses to start."""
+def test_a_second_server_on_the_same_work_folder_is_refused(served, monkeypatch):
+    """A second, separate server on the same folders would clear the staging folder under the first
+    one's uploads: it refuses to start (the workers of one server are started by `--workers N`)."""
     import uvicorn
     from typer.testing import CliRunner
 
@@ -651,13 +651,42 @@ def test_a_second_process_on_the_same_work_folder_is_refused(served, monkeypatch
     monkeypatch.setattr(uvicorn, "run", started)
     monkeypatch.setenv("ENVPLAN_SERVER_PASSWORD", PASSWORD)
     server = served[0]
-    result = CliRunner().invoke(app, ["serve", "--config", str(server.config_path), "--port", str(free_port())], env={"COLUMNS": "400"})
-    assert result.exit_code == 2 and "別の envplan serve" in result.output and "1つのプロセス" in result.output, result.output
-    assert client_ok(server)  # the running server is untouched
-    for args, env in ((["--workers", "2"], {"COLUMNS": "400"}), ([], {"WEB_CONCURRENCY": "3", "COLUMNS": "400"})):
-        result = CliRunner().invoke(app, ["serve", "--config", str(server.config_path), *args], env=env)
-        assert result.exit_code == 2 and "1つのプロセスで動きます" in result.output and "ワーカー" in result.output, result.output
+    for args in ([], ["--workers", "2"]):
+        result = CliRunner().invoke(app, ["serve", "--config", str(server.config_path), "--port", str(free_port()), *args], env={"COLUMNS": "400"})
+        assert result.exit_code == 2 and "別の envplan serve" in result.output and "--workers N" in result.output, result.output
+    assert httpx.get(f"{server.url}/upload", timeout=30).status_code == 200  # the running server is untouched
+    result = CliRunner().invoke(app, ["serve", "--config", str(server.config_path), "--workers", "0"], env={"COLUMNS": "400"})
+    assert result.exit_code == 2 and "ワーカーの数は1以上" in result.output, result.output
 
 
-def client_ok(server) -> bool:
-    return httpx.get(f"{server.url}/upload", timeout=30).status_code == 200
+def test_two_workers_share_logins_rate_limits_and_the_log(base, tmp_path):
+    """`envplan serve --workers 2`: a login made on one worker holds on the other, the rate limit counts
+    both workers' requests, and the request log, rotated by size, holds every request once, whole."""
+    master = copy_master(base[0], tmp_path / "master")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    limit = 30  # requests per client and minute, over both workers
+    server = Server(tmp_path, master, inbox, limits={"requests_per_minute": limit}, log_max_bytes=1500, log_backups=50).start(args=("--workers", "2"))
+    answers: list[int] = []
+    try:
+        section = Client(server.url)
+        section.http.event_hooks["response"].append(lambda r: answers.append(r.status_code))
+        assert section.login().status_code == 303 and "envplan_session" in section.cookies
+        # A new connection each time, which the kernel hands to either worker, until the limit answers.
+        fresh = {**section.cookie_header(), "connection": "close"}
+        while 429 not in answers and len(answers) < 2 * limit:
+            answers.append(httpx.get(f"{server.url}/status", headers=fresh, timeout=30).status_code)
+        section.close()
+    finally:
+        server.stop()
+    assert len([a for a in answers if a != 429]) == limit and answers[-1] == 429, answers  # one count over both workers, not 30 each
+    logs = sorted(server.work.glob("requests.log*"))
+    assert len(logs) >= 3  # rotated
+    entries = []
+    for path in logs:
+        entries += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]  # whole lines: none cut by a rotation or the other worker
+        assert path.stat().st_size <= 1500 + 300  # the limit counts characters: a line may end just past it
+    assert len(entries) == len(answers)  # every request of both workers, once
+    shown = [e for e in entries if e["path"] == "/status"]
+    assert {e["status"] for e in shown} == {200, 429}  # never sent back to /login: the login holds on either worker
+    assert len({e["pid"] for e in shown if e["status"] == 200}) == 2

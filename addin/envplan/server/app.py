@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 import threading
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -28,9 +30,10 @@ from envplan.paths import TEMPLATES_DIR
 from envplan.server.config import ServerConfig
 from envplan.server.ribbon import TEMPLATES_ZIP, RibbonRefused, issued_zip, run_action
 from envplan.server.security import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, BodyTooLarge, Guard, Signer, password_ok
+from envplan.server.shared_state import configure_request_log, session_key
 from envplan.server.single_process import take_work_folder
 from envplan.server.tracker import consolidate_now, tracker_rows
-from envplan.server.uploads import MasterSnapshot, MasterUnavailable, UploadDesk
+from envplan.server.uploads import MasterSnapshot, MasterUnavailable, UploadDesk, clear_staging
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
@@ -45,12 +48,16 @@ def size_text(n: int) -> str:
     return f"{n / (1024 * 1024):g} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
-def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
-    """The application; first takes the work folder for this process (one server process per work folder)."""
-    work_lock = take_work_folder(config.work)
+def create_app(config: ServerConfig, *, signer: Signer | None = None, worker: bool = False) -> Guard:
+    """The application. Alone (`worker` False) it first takes the work folder (one server per work
+    folder) and clears what a killed server left; a worker of `envplan serve --workers N` finds
+    both done by the process that started it."""
+    work_lock = None if worker else take_work_folder(config.work)
+    if not worker:
+        clear_staging(config)
     snapshot = MasterSnapshot(config.master)
     desk = UploadDesk(config, snapshot)
-    signer = signer or Signer()
+    signer = signer or Signer(session_key(config.work))
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR / "server")), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     uploading = threading.BoundedSemaphore(config.limits.max_concurrent_uploads)
     consolidating = threading.Lock()
@@ -253,3 +260,15 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None) -> Guard:
     app.state.desk = desk
     app.state.work_lock = work_lock  # held as long as the application lives
     return Guard(app, config)
+
+
+CONFIG_ENV = "ENVPLAN_SERVE_CONFIG"  # the config file, for the worker processes of `envplan serve --workers N`
+
+
+def worker_app() -> Guard:
+    """The application in one worker process of `envplan serve --workers N` (uvicorn's factory)."""
+    from envplan.server.config import load_config
+
+    config = load_config(Path(os.environ[CONFIG_ENV]))
+    configure_request_log(config)
+    return create_app(config, worker=True)

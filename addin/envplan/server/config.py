@@ -48,7 +48,7 @@ class ServerConfig(BaseModel):
 
     master: Path
     inbox: Path
-    work: Path  # the server's own folder: upload-time feedback copies, the request log
+    work: Path  # the server's own folder: upload-time feedback copies, the request log, the state its workers share (shared_state)
     site: Path | None = None  # the published site: 公表 through the server writes it here; served at /site/, linked from /status
     templates_dir: Path | None = None  # 様式発行 through the server writes the templates here; /status/templates.zip
     public_url: str | None = Field(None, pattern=r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?(/[A-Za-z0-9._~\-/]*)?$")  # the address staff use (behind a reverse proxy), for the links the buttons show

@@ -11,14 +11,14 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from envplan.server.config import ServerConfig
+from envplan.server.shared_state import RATES, SharedRateLimiter
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,30 +31,6 @@ CSRF_COOKIE = "envplan_csrf"
 SESSION_SECONDS = 8 * 3600  # one working day
 
 log = logging.getLogger("envplan.server.requests")
-
-
-class RateLimiter:
-    """At most `limit` events per client in any 60 seconds (a sliding window)."""
-
-    def __init__(self, limit: int, window: float = 60.0) -> None:
-        self.limit, self.window = limit, window
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, client: str) -> float:
-        """0 when allowed (and counted), else the seconds to wait."""
-        now = time.monotonic()
-        with self._lock:
-            events = self._events.setdefault(client, deque())
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return max(1.0, events[0] + self.window - now)
-            events.append(now)
-            if len(self._events) > 10_000:  # forget idle clients
-                for key in [k for k, v in self._events.items() if not v]:
-                    del self._events[key]
-            return 0.0
 
 
 def client_address(scope: Scope, trusted_proxy: str | None) -> str:
@@ -76,8 +52,9 @@ class Guard:
     def __init__(self, app: ASGIApp, config: ServerConfig) -> None:
         self.app = app
         self.config = config
-        self.pages = RateLimiter(config.limits.requests_per_minute)
-        self.posts = RateLimiter(config.limits.uploads_per_minute)
+        rates = config.work / RATES  # counted over every worker process
+        self.pages = SharedRateLimiter(rates, "pages", config.limits.requests_per_minute)
+        self.posts = SharedRateLimiter(rates, "posts", config.limits.uploads_per_minute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -132,6 +109,7 @@ class Guard:
             entry = {
                 "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "client": client,
+                "pid": os.getpid(),  # which worker process (envplan serve --workers N)
                 "method": scope["method"],
                 "path": scope["path"],
                 "status": sent["status"],
@@ -162,7 +140,8 @@ async def _plain(send: Send, status: int, text: str, headers: dict[str, str] | N
 
 
 class Signer:
-    """Session cookies and CSRF tokens, signed with a key made at start (a restart logs everyone out)."""
+    """Session cookies and CSRF tokens, signed with the work folder's key (shared_state.session_key):
+    the same on every worker; stateless, so logging out is the cookie's removal, and a session ends at its time."""
 
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key or secrets.token_bytes(32)

@@ -1,16 +1,15 @@
-"""One server process per work folder.
+"""One server per work folder, in one process or several workers.
 
-The server keeps some of its state in its own process: the key that signs the
-section's login cookies and CSRF tokens (made at start), the per-client rate
-limits, the lock that files an upload once however often it is sent, the
-rotation of the request log. Two processes on the same folders (`uvicorn
---workers N`, WEB_CONCURRENCY, or a second `envplan serve` on another port)
-would each keep their own: logins valid on one worker only, N times the rate
-limit, the same upload filed twice, a log rotated under the other's feet. So
-the server refuses to run so: it holds a lock on its work folder for as long
-as it runs (the kernel frees it when the process ends, however it ends), and
-`envplan serve` refuses more than one worker. One process is enough for a
-section: a verdict takes a fraction of a second (benchmarks/bench_serve.py).
+A server's state is in its work folder (shared_state: the cookie key, the
+request counts, the filing lock, the log): the workers of one `envplan serve
+--workers N` share it. A second, separate server on the same folders would
+share it without being the same server (it would clear the staging folder of
+uploads the first is judging), so the process that starts the server holds a
+lock on the work folder as long as it runs (the kernel frees it when the
+process ends, however it ends) and a second one is refused.
+
+On Windows (no flock for the shared log and filing lock between processes),
+the server runs one worker and refuses more, saying why.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from envplan.server.config import ConfigError
+from envplan.server.shared_state import fcntl
 from envplan.workbook.store import MasterBusyError, MasterLock, lock_path
 
 LOCK_NAME = "envplan-serve"
@@ -36,24 +36,26 @@ def take_work_folder(work: Path) -> MasterLock:
             holder = ""
         raise ConfigError(
             f"作業フォルダ {work} は、すでに動いている別の envplan serve（{holder or 'プロセス不明'}）が使っています。"
-            "サーバーは1つの作業フォルダにつき1つのプロセスで動かします（ログインの確認・回数の上限・提出の受付をそのプロセスが管理するため）。"
-            "すでに動いているサーバーを使うか、止めてから起動してください",
-            f"the work folder {work} is in use by another envplan serve ({holder or 'unknown process'}); run one server process per work folder",
+            "作業フォルダはサーバー1つにつき1つです（ログインの鍵・回数の上限・提出の受付の記録を置くため）。"
+            "すでに動いているサーバーを使うか（複数のプロセスで動かすときは --workers N）、止めてから起動してください",
+            f"the work folder {work} is in use by another envplan serve ({holder or 'unknown process'}); one server per work folder (use --workers N for several processes)",
         ) from None
 
 
-def refuse_workers(workers: int, web_concurrency: str | None) -> None:
-    """More than one worker process: refused, saying why (see the module's docstring)."""
+def worker_count(workers: int, web_concurrency: str | None) -> int:
+    """The worker processes asked for (--workers, else uvicorn's WEB_CONCURRENCY); more than one refused where unsupported."""
     asked = workers
-    if web_concurrency and web_concurrency.strip():
+    if workers == 1 and web_concurrency and web_concurrency.strip():
         try:
-            asked = max(asked, int(web_concurrency))
+            asked = int(web_concurrency)
         except ValueError:
             raise ConfigError(f"環境変数 WEB_CONCURRENCY の値が数ではありません（{web_concurrency}）", f"WEB_CONCURRENCY is not a number: {web_concurrency}") from None
-    if asked > 1:
+    if asked < 1:
+        raise ConfigError(f"ワーカーの数は1以上にしてください（指定: {asked}）", f"the number of workers must be at least 1 (got {asked})")
+    if asked > 1 and fcntl is None:
         raise ConfigError(
-            f"envplan serve は1つのプロセスで動きます（指定されたワーカー数: {asked}）。ログインの確認・回数の上限・提出の受付をそのプロセスが管理するため、"
-            "複数のワーカー（--workers、環境変数 WEB_CONCURRENCY）では正しく動きません。--workers を付けず（WEB_CONCURRENCY も消して）起動してください。"
-            "1つのプロセスで、通常の提出の判定は1秒未満です",
-            f"envplan serve runs as one process (asked for {asked} workers): sessions, rate limits and upload filing are kept in the process; start it without --workers / WEB_CONCURRENCY",
+            f"この OS（Windows）では envplan serve は1つのプロセスで動きます（指定されたワーカー数: {asked}）。ワーカーの間でログと提出の受付を"
+            "ロックする仕組み（flock）がないためです。--workers を付けず（環境変数 WEB_CONCURRENCY も消して）起動してください。1つのプロセスで、通常の提出の判定は1秒未満です",
+            f"on Windows envplan serve runs as one process (asked for {asked} workers): start it without --workers / WEB_CONCURRENCY",
         )
+    return asked

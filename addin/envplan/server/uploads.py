@@ -27,6 +27,7 @@ from typing import Any
 from envplan.plan.diagnostics import Diagnostic
 from envplan.plan.model import Plan
 from envplan.server.config import ServerConfig
+from envplan.server.shared_state import file_lock
 from envplan.survey.consolidate import Consolidator
 from envplan.survey.feedback import feedback_for
 from envplan.survey.return_files import RETURN_SUFFIXES, inspect_return
@@ -137,14 +138,7 @@ class UploadDesk:
         self._store_lock = threading.Lock()
         config.staging_dir.mkdir(parents=True, exist_ok=True)
         config.feedback_dir.mkdir(parents=True, exist_ok=True)
-        self.clear_staging()
-
-    def clear_staging(self) -> list[Path]:
-        """What a server killed mid-upload left in the staging folder (never in the inbox itself)."""
-        left = [p for p in self.config.staging_dir.iterdir() if p.is_file()]
-        for p in left:
-            p.unlink(missing_ok=True)
-        return left
+        self._filing = config.work / "uploads.lock"  # the same lock in every worker process
 
     def judge(self, data: bytes, client_name: str | None, abandoned: threading.Event | None = None) -> Verdict:
         """`abandoned`: set when the request timed out (its answer already sent): the file is then not
@@ -193,7 +187,7 @@ class UploadDesk:
     def _file(self, staged: Path, verdict: Verdict) -> None:
         """Rename into the inbox, once per content: the same file sent twice is filed once."""
         inbox = self.config.inbox
-        with self._store_lock:
+        with self._store_lock, file_lock(self._filing):
             same = [p.name for p in inbox.glob(f"*_{verdict.sha256[:16]}.*") if p.is_file()]
             if same:
                 verdict.status, verdict.stored_as = "duplicate", same[0]
@@ -209,7 +203,7 @@ class UploadDesk:
     def _record(self, verdict: Verdict) -> None:
         """The tracker's own record of uploads (the master's 提出状況 says what was consolidated)."""
         line = json.dumps(verdict.to_json(), ensure_ascii=False)
-        with self._store_lock, open(self.config.work / "uploads.jsonl", "a", encoding="utf-8") as f:
+        with self._store_lock, file_lock(self._filing), open(self.config.work / "uploads.jsonl", "a", encoding="utf-8") as f:
             f.write(line + "\n")
             f.flush()
             os.fsync(f.fileno())
@@ -233,6 +227,16 @@ class UploadDesk:
         folder = self.config.feedback_dir / token
         files = sorted(folder.iterdir()) if folder.is_dir() else []
         return files[0] if len(files) == 1 and files[0].is_file() else None
+
+
+def clear_staging(config: ServerConfig) -> list[Path]:
+    """What a server killed mid-upload left in the staging folder (never in the inbox itself). Only
+    when the server starts, before any worker takes an upload."""
+    config.staging_dir.mkdir(parents=True, exist_ok=True)
+    left = [p for p in config.staging_dir.iterdir() if p.is_file()]
+    for p in left:
+        p.unlink(missing_ok=True)
+    return left
 
 
 def _write_synced(path: Path, data: bytes) -> None:
