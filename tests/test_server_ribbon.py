@@ -109,6 +109,10 @@ def test_issue_and_publish_give_the_desktop_results_into_the_servers_folders(set
     payload = book_payload(master, name=str(master))
     served = server.folder / "out"
 
+    c = Client(server.url)
+    c.login()
+    before = c.get("/status").text
+    assert "/status/templates.zip" not in before and 'href="/site/"' not in before  # nothing issued or published yet
     desktop = _desktop("issue_templates", payload)
     r = _post(server, "issue_templates", payload, query="?out=/tmp/evil")  # a query names nothing
     assert r.status_code == 200, r.text
@@ -149,6 +153,7 @@ def test_issue_and_publish_give_the_desktop_results_into_the_servers_folders(set
     assert "保存されていない変更" in unsaved["prompt"] and unsaved["mode"] == "critical"
     assert sorted(p.name for p in (served / "templates").iterdir()) == before
 
+    c.close()
     c = Client(server.url)
     try:
         assert c.get("/status/templates.zip").status_code == 303  # the section's, behind the login

@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from envplan.paths import TEMPLATES_DIR
 from envplan.server.config import ServerConfig
-from envplan.server.ribbon import TEMPLATES_ZIP, RibbonRefused, issued_zip, run_action
+from envplan.server.ribbon import ISSUED, TEMPLATES_ZIP, RibbonRefused, issued_zip, run_action
 from envplan.server.security import CSRF_COOKIE, SESSION_COOKIE, SESSION_SECONDS, BodyTooLarge, Guard, Signer, password_ok
 from envplan.server.shared_state import configure_request_log, session_key
 from envplan.server.single_process import take_work_folder
@@ -72,7 +72,7 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None, worker: bo
             context.setdefault("plan_name", "")
             context.setdefault("municipality", "")
         html = env.get_template(template).render(
-            csrf=signer.csrf_token(csrf_cookie), logged_in=logged_in(request), site=config.site is not None, templates=config.templates_dir is not None, **context
+            csrf=signer.csrf_token(csrf_cookie), logged_in=logged_in(request), site=_published(config), templates=_issued(config), **context
         )
         response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
         if CSRF_COOKIE not in request.cookies:
@@ -260,6 +260,15 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None, worker: bo
     app.state.desk = desk
     app.state.work_lock = work_lock  # held as long as the application lives
     return Guard(app, config)
+
+
+def _published(config: ServerConfig) -> bool:
+    """A site to link to: configured and published (the folder is empty until the first 公表)."""
+    return config.site is not None and (config.site / "index.html").is_file()
+
+
+def _issued(config: ServerConfig) -> bool:
+    return config.templates_dir is not None and (config.templates_dir / ISSUED).is_file()
 
 
 CONFIG_ENV = "ENVPLAN_SERVE_CONFIG"  # the config file, for the worker processes of `envplan serve --workers N`
