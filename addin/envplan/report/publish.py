@@ -96,6 +96,7 @@ def publish(master: Path, out_dir: Path, *, pdf: bool = True, fy: int | None = N
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         data = write_open_data(report, staging / DATA_DIR)
+        report.files.update({k: f"{DATA_DIR}/{p.name}" for k, p in data.items()})  # the further datasets, when the plan has their rows
         timer.lap("open_data")
         pages = write_site(report, staging, data_fields=list(FIELDS))
         timer.lap("site")

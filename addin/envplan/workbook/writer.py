@@ -194,6 +194,8 @@ def _indicator_row(ind: Any) -> dict[str, Any]:
         "policy": ind.policy,
         "description": ind.description,
         "notes": ind.notes,
+        "source": ind.source,
+        "update_frequency": ind.update_frequency,
         "illustrative": "○" if ind.illustrative else None,
     }
 
