@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import pandas as pd
@@ -136,8 +137,13 @@ def _identity(plan: Plan) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=256)
+def _era(fy: int) -> str:
+    return wareki(fy)
+
+
 def _year(fy: int) -> dict[str, Any]:
-    return {"fiscal_year": fy, "fiscal_year_wareki": wareki(fy)}
+    return {"fiscal_year": fy, "fiscal_year_wareki": _era(fy)}
 
 
 def _frame(rows: list[dict[str, Any]], fields: tuple[Field, ...]) -> pd.DataFrame:
@@ -149,9 +155,7 @@ def _frame(rows: list[dict[str, Any]], fields: tuple[Field, ...]) -> pd.DataFram
             df[f.key] = df[f.key].astype("Int64")
         elif f.kind == "float":
             df[f.key] = pd.to_numeric(df[f.key]).astype("Float64")
-        else:
-            df[f.key] = df[f.key].astype("string")
-    return df
+    return df  # texts keep pandas' own string type (every text cell holds a str; absent is "")
 
 
 def _round(v: float | None) -> float | None:
