@@ -79,7 +79,7 @@ def _check_open_data_settings(diags: DiagnosticList, plan: Plan, at: Any) -> Non
     a reader of the data can look up (an unknown name is published as written, with a warning)."""
     problem = code_problem(plan.municipality_code)
     if problem:
-        diags.error("SETTING_INVALID", f"設定「全国地方公共団体コード」: {problem}", *at(("setting", "municipality_code")), plan.municipality_code)
+        diags.error("SETTING_INVALID", f"設定シートの{problem}", *at(("setting", "municipality_code")), plan.municipality_code)
     if plan.licence and find_licence(plan.licence) is None:
         diags.warning(
             "SETTING_INVALID",
