@@ -13,6 +13,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import envplan
 from envplan.plan.model import ProjectPartReport, ProjectStatus
@@ -64,6 +66,15 @@ def test_check_digit_of_real_codes_and_wrong_ones_explained() -> None:
     assert "01～47" in code_problem("991234") and "数字以外" in code_problem("13-109")
     assert find_licence("CC-BY 4.0").name == "CC BY 4.0" and find_licence("公共データ利用規約(第1.0版)").name == "公共データ利用規約（第1.0版）"
     assert find_licence("CC BY") is None  # which version: not guessed
+
+
+@given(st.integers(1, 47), st.integers(0, 999), st.integers(0, 9))
+def test_a_code_is_accepted_only_with_its_own_check_digit(pref: int, town: int, last: int) -> None:
+    five = f"{pref:02d}{town:03d}"
+    weighted = sum(int(d) * w for d, w in zip(five, (6, 5, 4, 3, 2)))
+    right = (11 - weighted % 11) % 10  # 総務省: the last digit of 11 − (weighted sum mod 11)
+    assert check_digit(five) == right
+    assert (code_problem(f"{five}{last}") == "") == (last == right)
 
 
 def test_an_older_master_reads_and_a_wrong_code_is_refused(tmp_path: Path) -> None:

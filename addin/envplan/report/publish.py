@@ -59,7 +59,7 @@ class PublishResult(BaseModel):
     report_pdf_pages: int | None = None
     evaluation_sheets: str | None = None
     evaluation_sheet_pages: int | None = None
-    open_data: dict[str, str] = Field(default_factory=dict)  # csv / json / readme → path
+    open_data: dict[str, str] = Field(default_factory=dict)  # csv / json (indicators), projects_csv … budgets_json, readme → path
     indicators: int = 0
     policies: int = 0
     warnings: list[str] = Field(default_factory=list)
