@@ -86,6 +86,7 @@ def test_an_older_master_reads_and_a_wrong_code_is_refused(tmp_path: Path) -> No
     wb = openpyxl.load_workbook(master)
     settings, ind_sheet = wb[layout()["settings"].name], wb[layout()["indicators"].name]
     row = next(r for r in range(1, settings.max_row + 1) if settings.cell(r, 1).value == "municipality_code")
+    assert settings.cell(row, 3).number_format == "@"  # a text cell: Excel keeps a leading 0 when it is retyped
     with pytest.raises(MasterError) as e:
         envplan.read_master(master)
     assert "検証エラーが 1 件" in str(e.value) and "検査数字（6桁目）が 6" in str(e.value)
