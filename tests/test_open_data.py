@@ -143,6 +143,8 @@ def test_sample_open_data_read_back(published: dict[str, Path]) -> None:
     # The JSON: the same rows, the licence, null for a missing number.
     doc = json.loads((shin / "indicators.json").read_text(encoding="utf-8"))
     assert len(doc["records"]) == len(rows) and doc["municipality_code"] == "131091"
+    types = {f["key"]: f["type"] for f in doc["fields"]}
+    assert (types["fiscal_year"], types["actual_value"], types["indicator"]) == ("integer", "number", "string")
     assert doc["license"]["name"] == "CC BY 4.0" and doc["license"]["url"].startswith("https://creativecommons.org/licenses/by/4.0/")
     rec = next(r for r in doc["records"] if r["indicator_id"] == "S01" and r["fiscal_year"] == 2012)
     assert rec["actual_value"] == 1520 and rec["expected_value"] is None and rec["municipality_code"] == "131091"

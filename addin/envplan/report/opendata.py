@@ -28,6 +28,7 @@ from envplan.report.frames import DATASETS, INDICATOR_FIELDS, Dataset, Field
 CSV_NAME = "indicators.csv"
 JSON_NAME = "indicators.json"
 README_NAME = "README.txt"
+JSON_TYPES = {"text": "string", "int": "integer", "float": "number"}  # JSON Schema's names, for a reader of `fields`
 FIELDS: tuple[Field, ...] = INDICATOR_FIELDS  # the indicators' columns, listed on the site's open data page
 
 
@@ -98,7 +99,7 @@ def write_open_data(r: ReportData, folder: Path) -> dict[str, Path]:
             "license": licence_json(r),
             "row": d.row,
             "illustrative_note": r.plan.illustrative_note if r.illustrative else "",
-            "fields": [{"key": f.key, "header": f.header, "description": f.description} for f in d.fields],
+            "fields": [{"key": f.key, "header": f.header, "type": JSON_TYPES[f.kind], "description": f.description} for f in d.fields],
         }
         json_path.write_text(json_text(meta, json_records(frame, d.fields)), encoding="utf-8")
         key = "" if d.name == "indicators" else f"{d.name}_"
