@@ -343,8 +343,9 @@ def test_open_data_csv_and_json(tmp_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == [f.header for f in FIELDS]
     body = rows[1:]
-    plan_years = sum(len(i.years) for i in compute_plan(add_illustrative_actuals(load_sample("shinagawa"))).indicators)
-    assert len(body) == plan_years  # one row per indicator × fiscal year
+    # One row per indicator × fiscal year: the evaluated years, and the baseline year (2012) the demo's actuals start from.
+    plan_years = sum(len(i.years) + (1 if i.baseline_fy is not None and i.baseline_fy < 2013 else 0) for i in compute_plan(add_illustrative_actuals(load_sample("shinagawa"))).indicators)
+    assert len(body) == plan_years
     for row in body:
         for cell in row:
             assert not cell or cell[0] not in "=+-@\t\r", f"formula injection not neutralised: {cell!r}"
@@ -352,8 +353,9 @@ def test_open_data_csv_and_json(tmp_path: Path) -> None:
     assert "'=1+2" in cells and "'@SUM(A1)" in cells and "'+cmd|' /C calc'!A0" in cells
     assert any(c.startswith("'-2+3") for c in cells)
     # Numbers stay numbers (negative ones too would keep their sign: they are not text).
-    s01 = [r for r in body if r[4] == "S01" and r[10] == "2020"][0]
-    assert float(s01[13]) > 1000 and s01[19] == "1"  # actual value; illustrative flag
+    col = {h: k for k, h in enumerate(rows[0])}
+    s01 = [r for r in body if r[col["指標ID"]] == "S01" and r[col["年度"]] == "2020"][0]
+    assert float(s01[col["実績値"]]) > 1000 and s01[col["例示値"]] == "1"  # actual value; illustrative flag
     doc = json.loads(Path(res.open_data["json"]).read_text(encoding="utf-8"))
     assert len(doc["records"]) == len(body)
     assert [f["key"] for f in doc["fields"]] == [f.key for f in FIELDS]

@@ -53,6 +53,11 @@ def test_hand_broken_copy_names_the_cells(master_copy):
     vals[fullwidth] = "１，３２４"
     approx = _value_cell(vals, "S13", "実績値", 2018)
     vals[approx] = "約500"
+    settings = wb[layout()["settings"].name]
+    code_row = next(r for r in range(1, settings.max_row + 1) if settings.cell(r, 1).value == "municipality_code")
+    settings.cell(code_row, 3).value = "131092"  # 品川区 is 131091: a wrong check digit
+    licence_row = next(r for r in range(1, settings.max_row + 1) if settings.cell(r, 1).value == "licence")
+    settings.cell(licence_row, 3).value = "独自の規約"
     wb.save(path)
 
     code, data = cli_json("validate", path, "--json")
@@ -62,6 +67,10 @@ def test_hand_broken_copy_names_the_cells(master_copy):
     assert ("指標", cell_ref(r2, _col("indicators", "department")), "UNKNOWN_DEPARTMENT") in errors
     assert ("指標", cell_ref(r4, _col("indicators", "id")), "DUPLICATE_ID") in errors
     assert ("指標実績", bad_number, "NUMBER_INVALID") in errors
+    assert ("設定", f"C{code_row}", "SETTING_INVALID") in errors
+    [wrong_code] = [e["message"] for e in data["errors"] if e["cell"] == f"C{code_row}"]
+    assert "全国地方公共団体コード" in wrong_code and "検査数字（6桁目）が 2" in wrong_code and "131091" in wrong_code
+    assert any(w["sheet"] == "設定" and w["cell"] == f"C{licence_row}" and "独自の規約" in w["message"] for w in data["warnings"])
     for e in data["errors"]:
         assert e["message"] and e["message_en"] and e["code"]
     # Full-width digits with separators are a number, silently normalised; 約 is a warning.

@@ -49,6 +49,7 @@ def publish(
         console.print(f"  年次報告書 PDF: {escape(result.report_pdf)}（{result.report_pdf_pages} ページ）")
     if result.evaluation_sheets:
         console.print(f"  評価票 PDF: {escape(result.evaluation_sheets)}（{result.evaluation_sheet_pages} ページ）")
-    for kind, path in result.open_data.items():
-        console.print(f"  オープンデータ（{kind}）: {escape(path)}")
+    if result.open_data:
+        files = [Path(p) for p in result.open_data.values()]
+        console.print(f"  オープンデータ: {escape(str(files[0].parent))}（{escape('、'.join(f.name for f in files))}）")
     raise typer.Exit(EXIT_OK)

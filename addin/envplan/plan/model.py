@@ -101,6 +101,8 @@ class Indicator(_Model):
     policy: str = ""  # Policy.code when this is a policy's reference indicator
     description: str = ""
     notes: str = ""
+    source: str = ""  # 出典: where the figures come from (a statistic, a survey), for the open data
+    update_frequency: str = ""  # 更新頻度 of the figure (毎年度, 5年ごと…); empty: the plan's yearly cycle
     illustrative: bool = False  # the actuals are made up for the demo, not real
     values: dict[int, YearValue] = Field(default_factory=dict)
     revisions: list[TargetRevision] = Field(default_factory=list)
@@ -335,6 +337,10 @@ class Plan(_Model):
     source_note: str = ""  # how the data was transcribed
     publisher: str = ""  # 発行者 on the cover and the site (the municipality when empty)
     contact: str = ""  # 問い合わせ先 on every page's footer and the cover
+    municipality_code: str = ""  # 全国地方公共団体コード, 6 digits with the check digit (open data)
+    prefecture: str = ""  # 都道府県名 (open data)
+    city: str = ""  # 市区町村名 (open data; empty for a prefecture's plan)
+    licence: str = ""  # the open data's licence (plan/open_licence.py), e.g. CC BY 4.0
     settings: Settings = Field(default_factory=Settings)
     categories: list[Category] = Field(default_factory=list)
     departments: list[Department] = Field(default_factory=list)

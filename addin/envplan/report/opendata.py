@@ -1,5 +1,10 @@
-"""Open data: one row per indicator × fiscal year, as CSV (UTF-8 with BOM, so
-Excel opens it with the right encoding) and as JSON, with a description file.
+"""Open data in the style of the 自治体標準オープンデータセット: each dataset of frames.py
+(indicators × year, project statuses, policy ratings, budgets) as CSV (UTF-8 with BOM, so
+Excel opens it with the right encoding; CRLF) and as JSON, written from its pandas
+DataFrame, with a README naming the licence, the files and every column.
+
+Every row starts with the publisher (全国地方公共団体コード, 都道府県名, 市区町村名).
+A dataset without rows (a plan without projects or evaluation sheets) is left out.
 
 In the CSV a text that a spreadsheet would run as a formula (= + - @) gets a
 leading apostrophe. The JSON keeps texts exactly: no program reading JSON
@@ -8,155 +13,144 @@ evaluates formulas, and altering the data there would only corrupt it.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from envplan.plan.years import wareki
+import pandas as pd
+
+from envplan.plan.municipality_code import normalise_code
+from envplan.plan.open_licence import find_licence
 from envplan.report.context import ReportData
 from envplan.report.formatting import neutralise_formula
+from envplan.report.frames import DATASETS, INDICATOR_FIELDS, Dataset, Field
 
 CSV_NAME = "indicators.csv"
 JSON_NAME = "indicators.json"
 README_NAME = "README.txt"
+JSON_TYPES = {"text": "string", "int": "integer", "float": "number"}  # JSON Schema's names, for a reader of `fields`
+FIELDS: tuple[Field, ...] = INDICATOR_FIELDS  # the indicators' columns, listed on the site's open data page
 
 
-@dataclass(frozen=True)
-class Field:
-    key: str
-    header: str
-    description: str
-    numeric: bool = False
+def csv_text(frame: pd.DataFrame, fields: tuple[Field, ...]) -> str:
+    """The frame as CSV text: Japanese headers, numbers as typed (%.12g: no binary noise such as
+    0.30000000000000004, 1520 not 1520.0), an absent value empty, formulas neutralised in texts."""
+    out = frame[[f.key for f in fields]].copy()
+    for f in fields:
+        if not f.numeric:
+            out[f.key] = out[f.key].fillna("").map(neutralise_formula)
+    out.columns = [f.header for f in fields]
+    return out.to_csv(index=False, lineterminator="\r\n", float_format="%.12g")
 
 
-FIELDS: tuple[Field, ...] = (
-    Field("plan", "計画名", "計画の名称"),
-    Field("municipality", "自治体名", "計画を所管する自治体"),
-    Field("category_code", "分野コード", "指標の分野のコード"),
-    Field("category", "分野", "指標の分野の名称"),
-    Field("indicator_id", "指標ID", "指標の識別子（計画の中で一意）"),
-    Field("indicator", "指標名", "指標の名称"),
-    Field("unit", "単位", "計画値・実績値・見込み値の単位"),
-    Field("direction", "望ましい方向", "大きいほどよい／小さいほどよい"),
-    Field("target_wording", "目標（原文）", "計画書に記載された目標の文言"),
-    Field("department", "所管課", "指標を所管する課"),
-    Field("fiscal_year", "年度", "年度（西暦。4月から翌年3月まで）", numeric=True),
-    Field("fiscal_year_wareki", "年度（和暦）", "年度の和暦表記"),
-    Field("plan_value", "計画値", "その年度の計画値（空欄は計画値なし）", numeric=True),
-    Field("actual_value", "実績値", "その年度の実績値（空欄は未集計・データなし）", numeric=True),
-    Field("expected_value", "見込み値", "目標への道筋（基準値と目標値を結ぶ直線）上の、その年度の値（空欄は対象外）。サイトの「見込み値」と同じ", numeric=True),
-    Field("achievement_rate", "達成率", "実績値の目標値（計画値）に対する割合。1 = 100%", numeric=True),
-    Field("progress_rate", "進捗率", "基準値から目標値までのうち進んだ割合。1 = 100%", numeric=True),
-    Field("status", "状況", "達成／順調／やや遅れ／遅れ／悪化／評価不能"),
-    Field("evaluation_level", "評価区分", "計画が選んだ評価区分（記号と区分名）。方式は設定の「評価区分」"),
-    Field("evaluated", "評価年度", "報告の対象年度に評価に使った年度なら 1"),
-    Field("illustrative", "例示値", "実績値がデモ用の例示値（実際の数値ではない）なら 1"),
-    Field("note", "備考", "その年度の値についての注記"),
-)
+def json_records(frame: pd.DataFrame, fields: tuple[Field, ...]) -> list[dict[str, Any]]:
+    """The frame's rows as plain JSON values (int, float, str): a missing value is null, never NaN or 0."""
+    keys = [f.key for f in fields]
+    plain = frame[keys].astype(object)
+    return plain.where(frame[keys].notna(), None).to_dict("records")  # type: ignore[no-any-return]
 
 
-def records(r: ReportData) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for v in r.indicators:
-        ind = v.ind
-        for y in v.rows:
-            raw = y.raw
-            rows.append(
-                {
-                    "plan": r.plan.name,
-                    "municipality": r.plan.municipality,
-                    "category_code": ind.category,
-                    "category": v.category_name,
-                    "indicator_id": ind.id,
-                    "indicator": ind.name,
-                    "unit": ind.unit,
-                    "direction": v.direction_label,
-                    "target_wording": ind.target_wording,
-                    "department": v.department_name,
-                    "fiscal_year": y.fy,
-                    "fiscal_year_wareki": wareki(y.fy),
-                    "plan_value": raw.plan,
-                    "actual_value": raw.actual,
-                    "expected_value": raw.expected,
-                    "achievement_rate": _round(raw.achievement_rate),
-                    "progress_rate": _round(raw.progress_rate),
-                    "status": raw.status,
-                    "evaluation_level": f"{raw.level_symbol} {raw.level_label}".strip(),
-                    "evaluated": 1 if y.evaluated else 0,
-                    "illustrative": 1 if ind.illustrative and raw.actual is not None else 0,
-                    "note": y.note,
-                }
-            )
-    return rows
+def json_text(meta: dict[str, Any], records: list[dict[str, Any]]) -> str:
+    """The document with its metadata indented and one record a line: readable, and written by
+    json's C encoder (an indented dump of every record takes seconds on a city's plan)."""
+    head = json.dumps({**meta, "records": None}, ensure_ascii=False, indent=1)
+    tail = '"records": null\n}'
+    assert head.endswith(tail)
+    rows = ",\n".join("  " + json.dumps(r, ensure_ascii=False) for r in records)
+    return head[: -len(tail)] + '"records": [' + (f"\n{rows}\n ]" if rows else "]") + "\n}\n"
 
 
-def _round(v: float | None) -> float | None:
-    return None if v is None else round(v, 6)
+def licence_json(r: ReportData) -> dict[str, str]:
+    lic = find_licence(r.plan.licence)
+    if lic is None:
+        return {"name": r.plan.licence, "url": "", "note": "" if r.plan.licence else "利用条件は設定されていません"}
+    return {"name": lic.name, "url": lic.url, "note": lic.attribution}
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{int(value)}" if value.is_integer() else f"{value:.12g}"  # no binary noise such as 0.30000000000000004
-    if isinstance(value, int):
-        return str(value)
-    return neutralise_formula(str(value))
-
-
-def csv_text(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow([f.header for f in FIELDS])
-    for row in rows:
-        w.writerow([_cell(row[f.key]) for f in FIELDS])
-    return buf.getvalue()
+def written_datasets(r: ReportData) -> list[tuple[Dataset, pd.DataFrame]]:
+    """The datasets with rows, built from the report's plan and result (the indicators always)."""
+    out = []
+    for d in DATASETS:
+        frame = d.build(r.plan, r.result)
+        if d.name == "indicators" or len(frame):
+            out.append((d, frame))
+    return out
 
 
 def write_open_data(r: ReportData, folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    rows = records(r)
-    csv_path = folder / CSV_NAME
-    # "utf-8-sig" writes the BOM Excel needs to read UTF-8.
-    csv_path.write_text(csv_text(rows), encoding="utf-8-sig", newline="")
-    json_path = folder / JSON_NAME
-    doc = {
-        "title": f"{r.plan.name} 指標の年度別データ",
-        "municipality": r.plan.municipality,
-        "plan": r.plan.name,
-        "fiscal_year": r.fy,
-        "generated": r.generated.isoformat(),
-        "illustrative_note": r.plan.illustrative_note if r.illustrative else "",
-        "fields": [{"key": f.key, "header": f.header, "description": f.description} for f in FIELDS],
-        "records": rows,
-    }
-    json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    paths: dict[str, Path] = {}
+    datasets = written_datasets(r)
+    for d, frame in datasets:
+        csv_path = folder / f"{d.name}.csv"
+        # "utf-8-sig" writes the BOM Excel needs to read UTF-8.
+        csv_path.write_text(csv_text(frame, d.fields), encoding="utf-8-sig", newline="")
+        json_path = folder / f"{d.name}.json"
+        meta = {
+            "title": f"{r.plan.name} {d.title}",
+            "municipality_code": frame_code(r),
+            "prefecture": r.plan.prefecture,
+            "city": r.plan.city,
+            "municipality": r.plan.municipality,
+            "publisher": r.plan.publisher or r.plan.municipality,
+            "plan": r.plan.name,
+            "fiscal_year": r.fy,
+            "generated": r.generated.isoformat(),
+            "license": licence_json(r),
+            "row": d.row,
+            "illustrative_note": r.plan.illustrative_note if r.illustrative else "",
+            "fields": [{"key": f.key, "header": f.header, "type": JSON_TYPES[f.kind], "description": f.description} for f in d.fields],
+        }
+        json_path.write_text(json_text(meta, json_records(frame, d.fields)), encoding="utf-8")
+        key = "" if d.name == "indicators" else f"{d.name}_"
+        paths[f"{key}csv"], paths[f"{key}json"] = csv_path, json_path
     readme = folder / README_NAME
-    readme.write_text(readme_text(r), encoding="utf-8")
-    return {"csv": csv_path, "json": json_path, "readme": readme}
+    readme.write_text(readme_text(r, [d for d, _ in datasets]), encoding="utf-8")
+    paths["readme"] = readme
+    return paths
 
 
-def readme_text(r: ReportData) -> str:
+def frame_code(r: ReportData) -> str:
+    return normalise_code(r.plan.municipality_code)
+
+
+def readme_text(r: ReportData, datasets: list[Dataset] | None = None) -> str:
+    datasets = datasets if datasets is not None else [d for d, _ in written_datasets(r)]
+    lic = licence_json(r)
+    ident = "　".join(x for x in (frame_code(r), r.plan.prefecture, r.plan.city or r.plan.municipality) if x)
     lines = [
-        f"{r.plan.name}　指標の年度別データ（{r.fy_text}）",
+        f"{r.plan.name}　オープンデータ（{r.fy_text}）",
         "",
-        f"作成: {r.plan.municipality}　{r.generated.isoformat()}",
-        "",
-        "ファイル",
-        f"  {CSV_NAME}  CSV（文字コード UTF-8、BOM 付き、改行 CRLF）。1行が「指標 × 年度」。",
-        f"  {JSON_NAME}  同じ内容の JSON（records に1行ずつ、fields に項目の説明）。",
-        "",
-        "項目（CSV の列名 ／ JSON のキー：内容）",
+        f"作成: {r.plan.publisher or r.plan.municipality}　{r.generated.isoformat()}",
     ]
-    lines += [f"  {f.header} ／ {f.key}：{f.description}" for f in FIELDS]
+    if ident:
+        lines.append(f"地方公共団体: {ident}")
+    lines += ["", "利用条件（ライセンス）"]
+    if lic["name"]:
+        lines.append(f"  {lic['name']}　{lic['url']}" if lic["url"] else f"  {lic['name']}")
+        if lic["note"]:
+            lines.append(f"  {lic['note']}。")
+        lines.append(f"  出典の表示の例: 「{r.plan.publisher or r.plan.municipality}『{r.plan.name}』オープンデータ」")
+    else:
+        lines.append("  利用条件は設定されていません（問い合わせ先にご確認ください）。")
+    if r.plan.contact:
+        lines += ["", f"問い合わせ先: {r.plan.contact}"]
+    lines += [
+        "",
+        "ファイル（CSV は文字コード UTF-8・BOM 付き・改行 CRLF で、Excel でそのまま開けます。JSON は UTF-8 で、同じ内容を records に1行ずつ、fields に項目の説明、license に利用条件）",
+    ]
+    for d in datasets:
+        lines.append(f"  {d.name}.csv ／ {d.name}.json　{d.title}（1行が「{d.row}」）")
+    for d in datasets:
+        lines += ["", f"{d.title}（{d.name}.csv）の項目（CSV の列名 ／ JSON のキー：内容）"]
+        lines += [f"  {f.header} ／ {f.key}：{f.description}" for f in d.fields]
     lines += [
         "",
         "注意",
         "  ・数値の空欄は「値なし」です（0 ではありません）。",
-        "  ・達成率・進捗率は割合（1 = 100%）です。",
+        "  ・達成率・進捗率は割合（1 = 100%）です。達成率は、大きいほどよい指標は 実績値÷達成率の比較値、小さいほどよい指標は 達成率の比較値÷実績値 で再計算できます。",
+        "  ・進捗率は（実績値−基準値）÷（目標値−基準値）です。",
+        "  ・基準年度の行（年度の区分が「基準年度」）と、値のある計画期間の前の年度の行も載せています。状況は判定した年度の行だけにあります。",
         "  ・CSV では、文字の値が = + - @ で始まる場合、表計算ソフトで数式として実行されないよう先頭に ' を付けています。",
     ]
     if r.illustrative:

@@ -59,7 +59,7 @@ class PublishResult(BaseModel):
     report_pdf_pages: int | None = None
     evaluation_sheets: str | None = None
     evaluation_sheet_pages: int | None = None
-    open_data: dict[str, str] = Field(default_factory=dict)  # csv / json / readme → path
+    open_data: dict[str, str] = Field(default_factory=dict)  # csv / json (indicators), projects_csv … budgets_json, readme → path
     indicators: int = 0
     policies: int = 0
     warnings: list[str] = Field(default_factory=list)
@@ -110,6 +110,7 @@ def _publish_plan(plan: Any, warnings: list[str], master: str, out_dir: Path, ti
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         data = write_open_data(report, staging / DATA_DIR)
+        report.files.update({k: f"{DATA_DIR}/{p.name}" for k, p in data.items()})  # the further datasets, when the plan has their rows
         timer.lap("open_data")
         pages = write_site(report, staging, data_fields=list(FIELDS))
         timer.lap("site")

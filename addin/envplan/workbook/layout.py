@@ -31,6 +31,7 @@ class Column:
     type: ColumnType = "text"
     required: bool = False
     list: str = ""  # name of the drop-down list for choice columns
+    optional: bool = False  # added to the layout later: an older sheet without it reads as blank
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,8 @@ class _Reader:
                 policy=rd.code(row["policy"]),
                 description=rd.text(row["description"]),
                 notes=rd.text(row["notes"]),
+                source=rd.text(row["source"]),
+                update_frequency=rd.text(row["update_frequency"]),
                 illustrative=rd.flag(row["illustrative"], what="例示値"),
             )
             target = self._target(row["target_kind"], row["target_year"], row["target_value"], row["target_note"])

@@ -25,8 +25,11 @@ class TableRow:
     cells: dict[str, Cell]
     years: dict[int, Cell] = field(default_factory=dict)
 
+    sheet: str = ""
+
     def __getitem__(self, key: str) -> Cell:
-        return self.cells[key]
+        # An optional column the sheet does not have reads as a blank cell.
+        return self.cells[key] if key in self.cells else Cell(self.sheet, self.row, 0, None)
 
 
 @dataclass
@@ -73,7 +76,7 @@ def read_table(grid: SheetGrid, spec: SheetSpec, diags: DiagnosticList) -> Table
                 diags.error("LAYOUT_BAD_YEAR_COLUMN", f"年度「{fy}年度」の列が2つあります", grid.name, cell_ref(header_row, c), text)
                 continue
             year_columns[fy] = c
-    missing = [c for c in spec.columns if c.key not in columns and c.type != "formula"]
+    missing = [c for c in spec.columns if c.key not in columns and c.type != "formula" and not c.optional]
     for col in missing:
         diags.error("LAYOUT_MISSING_COLUMN", f"列「{col.header}」が見つかりません。見出しの文字を元に戻してください", grid.name, cell_ref(header_row, 1))
     if missing:
@@ -89,6 +92,7 @@ def read_table(grid: SheetGrid, spec: SheetSpec, diags: DiagnosticList) -> Table
                 row=r,
                 cells={key: grid.cell(r, c) for key, c in columns.items()},
                 years={fy: grid.cell(r, c) for fy, c in year_columns.items()},
+                sheet=grid.name,
             )
         )
     return Table(grid.name, header_row, columns, year_columns, rows)

@@ -9,6 +9,8 @@ from typing import Any
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.model import Plan
+from envplan.plan.municipality_code import code_problem
+from envplan.plan.open_licence import find_licence, licence_names
 from envplan.plan.schemes import SchemeError, check_scheme, plan_scheme
 from envplan.plan.target_wording import TargetWordingError, compare_reading, read_target
 from envplan.plan.targets import DIRECTION_LABELS, target_year
@@ -72,6 +74,21 @@ def validate_source(source: WorkbookSource) -> ValidationResult:
     return ValidationResult(reading, diags, record)
 
 
+def _check_open_data_settings(diags: DiagnosticList, plan: Plan, at: Any) -> None:
+    """The open data's identity: the 全国地方公共団体コード with its check digit, and a licence
+    a reader of the data can look up (an unknown name is published as written, with a warning)."""
+    problem = code_problem(plan.municipality_code)
+    if problem:
+        diags.error("SETTING_INVALID", f"設定シートの{problem}", *at(("setting", "municipality_code")), plan.municipality_code)
+    if plan.licence and find_licence(plan.licence) is None:
+        diags.warning(
+            "SETTING_INVALID",
+            f"設定「オープンデータの利用条件」の「{plan.licence}」は envplan の知っているライセンスではありません（{licence_names()}）。書かれたとおりに載せ、リンクは付けません",
+            *at(("setting", "licence")),
+            plan.licence,
+        )
+
+
 def check_plan(plan: Plan, reading: MasterReading) -> DiagnosticList:
     diags = DiagnosticList()
     where = reading.where
@@ -96,6 +113,7 @@ def check_plan(plan: Plan, reading: MasterReading) -> DiagnosticList:
         if getattr(plan.settings, low) > getattr(plan.settings, high):
             diags.error("SETTING_INVALID", f"{what}にしてください", *at(("setting", low)))
     _check_scheme(diags, plan, at)
+    _check_open_data_settings(diags, plan, at)
 
     diags.extend(check_year_columns(plan, reading))
 

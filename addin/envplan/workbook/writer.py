@@ -51,7 +51,8 @@ def build_master(plan: Plan) -> Workbook:
     years = plan.years()
     _guide(wb, plan)
     _lists(wb, plan)
-    _table(wb, lay["settings"], settings_rows(plan))
+    settings = _table(wb, lay["settings"], settings_rows(plan))
+    _text_cells(settings, lay["settings"], TEXT_SETTINGS)
     _table(wb, lay["categories"], [{"code": c.code, "name": c.name} for c in plan.categories])
     _table(wb, lay["departments"], [d.model_dump() for d in plan.departments])
     _table(wb, lay["indicators"], [_indicator_row(i) for i in plan.indicators])
@@ -194,6 +195,8 @@ def _indicator_row(ind: Any) -> dict[str, Any]:
         "policy": ind.policy,
         "description": ind.description,
         "notes": ind.notes,
+        "source": ind.source,
+        "update_frequency": ind.update_frequency,
         "illustrative": "○" if ind.illustrative else None,
     }
 
@@ -214,6 +217,18 @@ def _revision_row(indicator_id: str, rev: Any) -> dict[str, Any]:
 
 
 # --- generic table sheet ----------------------------------------------------
+
+
+# Settings whose digits are a code, not a number: formatted as text (@) so that Excel keeps the
+# leading zero when staff retype one (北海道's codes begin with 0).
+TEXT_SETTINGS = ("municipality_code",)
+
+
+def _text_cells(ws: Worksheet, spec: SheetSpec, keys: tuple[str, ...]) -> None:
+    key_col, value_col = spec.index("key"), spec.index("value")
+    for r in range(HEADER_ROW + 1, ws.max_row + 1):
+        if ws.cell(r, key_col).value in keys:
+            ws.cell(r, value_col).number_format = "@"
 
 
 def _table(
