@@ -143,6 +143,79 @@ def test_period_repairs_a_period_changed_by_hand(tmp_path: Path) -> None:
     assert cli_json("validate", master, "--json")[0] == 0
 
 
+def test_period_keeps_what_staff_formatted_by_hand(tmp_path: Path) -> None:
+    """Changing the period inserts and deletes year columns in place: widths, fills,
+    comments, number formats, row heights, frozen panes, conditional formats, data
+    validations and formulas set by hand stay with their years (the sheets used to be
+    written again from the plan, losing all of it)."""
+    from openpyxl.comments import Comment
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    master = _plan_2026(tmp_path)
+    values, phases, related = (layout()[k].name for k in ("values", "phases", "related_plans"))
+    wb = openpyxl.load_workbook(master)
+    ws = wb[values]
+    col = {int(str(c.value)[:4]): c.column_letter for c in ws[HEADER_ROW] if str(c.value or "").endswith("年度")}
+    _, g1_actual = _value_cell(master, "G1", "実績値", 2027)
+    row = int(g1_actual[1:])  # the 実績値 row of G1
+    ws.column_dimensions[col[2027]].width = 23
+    ws[f"{col[2028]}{row}"].fill = PatternFill("solid", fgColor="FFFF00")
+    ws[f"{col[2029]}{row}"].comment = Comment("県の速報値を待つ", "環境政策課")
+    ws[f"{col[2030]}{row}"].number_format = "0.000"
+    ws[f"{col[2030]}{row}"].font = Font(bold=True)
+    ws[f"{col[2035]}{row}"].comment = Comment("最終年度の注", "環境政策課")  # keeps 2035's column
+    ws.row_dimensions[row].height = 42
+    ws.freeze_panes = f"{col[2027]}{row}"
+    ws.conditional_formatting.add(f"{col[2026]}{row}:{col[2035]}{row}", CellIsRule(operator="greaterThan", formula=[f"${col[2026]}${row}"], fill=PatternFill("solid", fgColor="FFC7CE")))
+    dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+    dv.add(f"{col[2031]}{row}")
+    ws.add_data_validation(dv)
+    wb[phases].column_dimensions["D"].width = 30  # 2027 of the 工程表
+    memo = wb.create_sheet("メモ")
+    memo["A1"] = f"='{values}'!{col[2026]}{row}"
+    memo["A2"] = f"=SUM('{values}'!{col[2026]}{row}:{col[2035]}{row})"
+    wb.save(master)
+
+    code, data = cli_json("period", master, "--start", "2024", "--end", "2033", "--json")
+    assert code == 0 and data["ok"], data
+    assert data["added_years"] == [2024, 2025] and data["removed_years"] == [2034] and data["kept_years"] == [2035], data
+    wb = openpyxl.load_workbook(master)
+    ws = wb[values]
+    new = {int(str(c.value)[:4]): c.column_letter for c in ws[HEADER_ROW] if str(c.value or "").endswith("年度")}
+    assert sorted(new) == [*range(2024, 2034), 2035]
+    assert new[2026] == col[2028]  # two years came in before 2026: every column moved right by two
+    assert ws[f"{new[2026]}{row}"].value == 950  # the value moved with its year
+    assert ws.column_dimensions[new[2027]].width == 23
+    assert ws[f"{new[2028]}{row}"].fill.fgColor.rgb == "00FFFF00"
+    assert ws[f"{new[2029]}{row}"].comment.text == "県の速報値を待つ"
+    assert ws[f"{new[2030]}{row}"].number_format == "0.000" and ws[f"{new[2030]}{row}"].font.b
+    assert ws[f"{new[2035]}{row}"].comment.text == "最終年度の注"
+    assert ws.row_dimensions[row].height == 42
+    assert ws.freeze_panes == f"{new[2027]}{row}"
+    [cf] = list(ws.conditional_formatting)
+    assert str(cf.sqref) == f"{new[2024]}{row}:{new[2035]}{row}" and cf.rules[0].formula == [f"${new[2026]}${row}"]
+    assert any(str(d.sqref) == f"{new[2031]}{row}" for d in ws.data_validations.dataValidation)
+    # The new years look like their neighbours, and the Table and print area take them in.
+    assert ws[f"{new[2024]}{HEADER_ROW}"].fill.fgColor.rgb == ws[f"{new[2026]}{HEADER_ROW}"].fill.fgColor.rgb
+    assert ws[f"{new[2024]}{HEADER_ROW - 1}"].value == "令和6年度"
+    table = next(iter(ws.tables.values()))
+    assert table.ref.endswith(f"{new[2035]}{table.ref.rsplit(new[2035], 1)[-1]}") and [tc.name for tc in table.tableColumns][4:6] == ["2024年度", "2025年度"]
+    assert f"${new[2035]}$" in ws.print_area
+    assert wb["メモ"]["A1"].value == f"='{values}'!{new[2026]}{row}"
+    assert wb["メモ"]["A2"].value == f"=SUM('{values}'!{new[2024]}{row}:{new[2035]}{row})"
+    assert wb[phases].column_dimensions["F"].width == 30  # 工程表: 2027 moved from D to F
+    assert _year_headers(master, "related_plans")[:2] == ["2024年度", "2025年度"]
+    log = [r for r in wb[layout()["changelog"].name].iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0]]
+    assert [(r[1], r[4], r[5], r[7], r[8]) for r in log if str(r[4]).startswith("年度の列")][:2] == [
+        ("計画期間の変更", "年度の列（2024～2025年度を追加、2034年度を削除）", values, "2026～2035年度", "2024～2033・2035年度"),
+        ("計画期間の変更", "年度の列（2024～2025年度を追加、2034～2035年度を削除）", phases, "2026～2035年度", "2024～2033年度"),
+    ]
+    code, data = cli_json("validate", master, "--json")
+    assert code == 0 and data["errors"] == [], data
+
+
 # --- year cells accept every form the reader understands ---------------------------------
 
 

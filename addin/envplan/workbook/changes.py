@@ -600,6 +600,27 @@ def changelog_edit(state: MasterState, changes: Sequence[FieldChange]) -> RowApp
     return rows_for_sheet(spec, rows, exists=state.changelog_started, links=links, number_formats={2: YEAR_FORMAT})
 
 
+def changelog_note_row(origin: ChangeOrigin, item: str, sheet: str, old: Any, new: Any, *, fy: int | None = None, cell: str = "", key: str = "") -> list[Any]:
+    """A change-log row for a change to the master that is no field of the plan
+    (year columns added or deleted), in the columns of 変更履歴."""
+    values = {
+        "at": origin.at,
+        "kind": origin.kind,
+        "fy": fy,
+        "department": origin.department,
+        "item": item,
+        "sheet": sheet,
+        "cell": cell,
+        "old": display(old),
+        "new": display(new),
+        "file": origin.file,
+        "sha256": origin.sha256,
+        "source_cell": origin.cell,
+        "field_key": key,
+    }
+    return [values[c.key] for c in layout()["changelog"].columns]
+
+
 def rows_for_sheet(spec: Any, rows: list[list[Any]], *, exists: bool, links: dict[tuple[int, int], str] | None = None, number_formats: dict[int, str] | None = None) -> RowAppend | ResultTable:
     """Rows for a log-like table sheet of the layout: appended below its table when the
     master has the sheet, else the sheet made with them (a master older than the sheet)."""
