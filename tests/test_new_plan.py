@@ -141,6 +141,10 @@ def test_period_repairs_a_period_changed_by_hand(tmp_path: Path) -> None:
     code, data = cli_json("period", master, "--start", "2021", "--end", "2030", "--json")
     assert code == 0 and data["added_years"] == [2021, 2022, 2023, 2024, 2025], data
     assert cli_json("validate", master, "--json")[0] == 0
+    # 設定 already said 2021–2030: the columns are the whole change, and they are logged.
+    log = openpyxl.load_workbook(master)[layout()["changelog"].name]
+    rows = [r for r in log.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[1] == "計画期間の変更"]
+    assert [(r[4], r[5]) for r in rows][:1] == [("年度の列（2021～2025年度を追加、2031～2035年度を削除）", layout()["values"].name)], rows
 
 
 def test_period_keeps_what_staff_formatted_by_hand(tmp_path: Path) -> None:
@@ -338,6 +342,13 @@ def test_add_policy_writes_a_numbered_sheet_listed_in_the_index_and_the_guide(tm
     assert [(index.cell(r, 1).value, index.cell(r, 2).value) for r in (HEADER_ROW + 1, HEADER_ROW + 2)] == [("P01", p1), ("P02", p2)]
     guide = [c.value for c in wb[layout()["guide"].name]["A"]]
     assert p1 in guide and p2 in guide
+    log = wb[layout()["changelog"].name]  # who (the department), when, what: like every other change
+    added = [r for r in log.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[1] == "評価票の追加"]
+    assert [(r[2], r[3], r[4], r[5], r[7], r[8]) for r in added] == [
+        (2024, "D1", f"施策進行管理・評価票(1)（シート「{p1}」）", p1, "（空欄）", "脱炭素のまちづくり"),
+        (2024, "D2", f"施策進行管理・評価票(2)（シート「{p2}」）", p2, "（空欄）", "資源循環の推進"),
+    ]
+    assert all(str(r[0])[:4].isdigit() for r in added)
     code, data = cli_json("validate", master, "--json")
     assert code == 0 and data["policies"] == 2, data
     out = tmp_path / "site"

@@ -43,6 +43,7 @@ KIND_CORRECTION = "修正"
 KIND_CORRECTION_FROZEN = "確定年度の修正"
 KIND_PERIOD = "計画期間の変更"
 KIND_FROZEN_RESTORE = "確定値の復元"  # an edit made outside envplan undone (envplan year restore-frozen)
+KIND_POLICY_ADD = "評価票の追加"  # envplan add policy
 
 BLANK = "（空欄）"
 
