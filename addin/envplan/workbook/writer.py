@@ -440,11 +440,11 @@ def _policy_index(wb: Workbook, plan: Plan, sheets: dict[str, str] | None = None
 
 
 def _guide(wb: Workbook, plan: Plan, sheets: dict[str, str] | None = None) -> None:
-    from envplan.workbook.guide_text import guide_lines
+    from envplan.workbook.guide_text import guide_lines, guide_title
 
     lay = layout()
     ws = wb.create_sheet(lay["guide"].name)
-    st.write_title(ws, f"{plan.name} 進行管理ワークブック")
+    st.write_title(ws, guide_title(plan))
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 100
     r = 3
