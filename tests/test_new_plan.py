@@ -106,6 +106,27 @@ def test_validate_reports_missing_year_columns_and_values_outside_the_period(tmp
     assert [(w["sheet"], w["cell"]) for w in outside] == [(layout()["values"].name, ref)], data["warnings"]
 
 
+def test_values_outside_the_period_are_flagged_unless_they_belong_there(tmp_path: Path) -> None:
+    """A value before the period is the plan's reference when the years from it run into
+    the period without a gap; a value after the end is expected up to the current year
+    (a late year opened). Anything else outside the period is flagged."""
+    master = _plan_2026(tmp_path)  # values: 2026 actual, 2033 plan
+    set_setting(master, "start_fy", 2028)
+    set_setting(master, "end_fy", 2032)
+    set_setting(master, "current_fy", 2033)
+    code, data = cli_json("validate", master, "--json", "--no-write")
+    _, ref_2026 = _value_cell(master, "G1", "実績値", 2026)
+    def outside(data: dict) -> list[str]:  # the indicator's values (the project's phase 2026–2028 is another warning)
+        return [w["cell"] for w in data["warnings"] if w["code"] == "VALUE_OUTSIDE_PERIOD" and "指標「G1」" in w["message"]]
+
+    assert outside(data) == [ref_2026], data  # 2027 is empty: 2026 is cut off from the period
+    wb, ref_2027 = _value_cell(master, "G1", "実績値", 2027)
+    wb[layout()["values"].name][ref_2027] = 940
+    wb.save(master)
+    code, data = cli_json("validate", master, "--json", "--no-write")
+    assert outside(data) == [], data
+
+
 def test_period_adds_year_columns_and_refuses_to_drop_a_column_with_values(tmp_path: Path) -> None:
     master = _plan_2026(tmp_path)
     before = _digest(master)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
-from envplan.plan.model import Plan
+from envplan.plan.model import Indicator, Plan
 from envplan.plan.schemes import SchemeError, check_scheme, plan_scheme
 from envplan.plan.target_wording import TargetWordingError, compare_reading, read_target
 from envplan.plan.targets import DIRECTION_LABELS, target_year
@@ -287,11 +287,27 @@ def validation_table(diags: list[Diagnostic], summary: str) -> ResultTable:
     )
 
 
+def meaningful_years(plan: Plan, ind: Indicator) -> set[int]:
+    """The years outside the plan period in which an indicator's values are expected:
+    its baseline year; the years a plan records before its period as the reference
+    (現状値), i.e. the years holding values that run into the period without a gap
+    (the 2010 row of a 2011–2013 evaluation sheet); and the late years opened after
+    the period's end, up to the current year (figures that arrive late)."""
+    years = set(range(plan.end_fy + 1, plan.current_fy + 1))
+    if ind.baseline_fy is not None:
+        years.add(ind.baseline_fy)
+    fy = plan.start_fy - 1
+    while (fy in ind.values and not ind.values[fy].is_empty()) or fy == ind.baseline_fy:
+        years.add(fy)
+        fy -= 1
+    return years
+
+
 def check_year_columns(plan: Plan, reading: MasterReading) -> DiagnosticList:
     """The year columns agree with the period in 設定: every year of the period has
     its column, and a value typed in a column outside the period is reported (it
-    is kept and read, but the user may have meant another year). An indicator's
-    baseline year may lie before the period."""
+    is kept and read, but the user may have meant another year) — unless the year
+    is one where the indicator's values belong (`meaningful_years`)."""
     diags = DiagnosticList()
     period = range(plan.start_fy, plan.end_fy + 1)
     label = f"計画期間（{plan.start_fy}～{plan.end_fy}年度）"
@@ -307,13 +323,20 @@ def check_year_columns(plan: Plan, reading: MasterReading) -> DiagnosticList:
                 span,
             )
     for ind in plan.indicators:
+        expected = meaningful_years(plan, ind)
         for fy, value in sorted(ind.values.items()):
-            if fy in period or fy == ind.baseline_fy or value.is_empty():
+            if fy in period or fy in expected or value.is_empty():
                 continue
             for kind in ("plan", "actual", "note"):
                 if getattr(value, kind) not in (None, ""):
                     sheet, ref = reading.where.get(("value", ind.id, fy, kind), ("", ""))
-                    diags.warning("VALUE_OUTSIDE_PERIOD", f"指標「{ind.id}」の {fy}年度の値は{label}の外の列にあります（基準年度でもありません）。年度を確かめてください", sheet, ref, getattr(value, kind))
+                    diags.warning(
+                        "VALUE_OUTSIDE_PERIOD",
+                        f"指標「{ind.id}」の {fy}年度の値は{label}の外の列にあります（基準年度でも、計画期間の直前から続く年度や開いた年度の値でもありません）。年度を確かめてください",
+                        sheet,
+                        ref,
+                        getattr(value, kind),
+                    )
     for proj in plan.projects:
         for ph in proj.phases:
             if ph.start_fy < plan.start_fy or ph.end_fy > plan.end_fy:
