@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.model import BudgetLine, Plan, Policy, ProjectPartReport, ProjectStatus, Rating, TargetRevision, YearValue
-from envplan.plan.targets import KIND_BY_LABEL, KIND_LABELS, build_target, target_note, target_value, target_year
+from envplan.plan.targets import KIND_BY_LABEL, KIND_LABELS, Target, build_target, target_note, target_value, target_year
 from envplan.plan.years import fy_short
 from envplan.workbook.cells import cell_ref
 from envplan.workbook.fields import ChangeOrigin, FieldChange, FieldKey, encode_key, indicator_field, plan_value
@@ -190,9 +190,9 @@ def load_master_state(source: WorkbookSource, *, tolerate: Sequence[str] = ()) -
     submissions = _result_rows(source, "submissions", names)
     log_rows = _result_rows(source, "changelog", names)
     last_change: dict[str, tuple[str, Any]] = {}
-    for row in log_rows:
-        if row.get("field_key"):
-            last_change[str(row["field_key"])] = (str(row.get("department") or ""), row.get("new"))
+    for logged in log_rows:
+        if logged.get("field_key"):
+            last_change[str(logged["field_key"])] = (str(logged.get("department") or ""), logged.get("new"))
     return MasterState(
         reading=result.reading,
         plan=result.plan,
@@ -304,15 +304,15 @@ def apply_to_plan(plan: Plan, changes: Sequence[FieldChange]) -> Plan:
             _, code, fy, what = key
             pol = out.policy(code)
             assert pol is not None
-            cur = pol.rating_in(fy)
+            rating_now = pol.rating_in(fy)
             ratings = [r for r in pol.ratings if r.fy != fy]
-            if cur is None:
+            if rating_now is None:
                 if what == "rating" and new is not None:
                     ratings.append(Rating(fy=fy, rating=new))
             elif what == "rating" and new is None:
                 pass  # the rating of that year is removed
             else:
-                ratings.append(cur.model_copy(update={what: new if new is not None else ""}))
+                ratings.append(rating_now.model_copy(update={what: new if new is not None else ""}))
             pol.ratings = sorted(ratings, key=lambda r: r.fy)
         elif kind == "budget":
             _, code, fy, budget_kind = key
@@ -347,9 +347,9 @@ def apply_to_plan(plan: Plan, changes: Sequence[FieldChange]) -> Plan:
     for ind_id, fields in targets.items():
         ind = out.indicator(ind_id)
         assert ind is not None
-        cur = {a: indicator_field(ind, a) for a in ("target_kind", "target_year", "target_value", "target_note")}
-        cur.update(fields)
-        ind.target = build_target(KIND_BY_LABEL[cur["target_kind"]], year=cur["target_year"], value=cur["target_value"], note=cur["target_note"] or "")
+        now = {a: indicator_field(ind, a) for a in ("target_kind", "target_year", "target_value", "target_note")}
+        now.update(fields)
+        ind.target = cast(Target, build_target(KIND_BY_LABEL[now["target_kind"]], year=now["target_year"], value=now["target_value"], note=now["target_note"] or ""))
     return out
 
 

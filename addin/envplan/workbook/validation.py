@@ -4,6 +4,7 @@ that need the whole plan (links between sheets, duplicates, plausibility)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,7 +178,11 @@ def check_plan(plan: Plan, reading: MasterReading) -> DiagnosticList:
     return diags
 
 
-def _check_scheme(diags: DiagnosticList, plan: Plan, at: Any) -> None:
+# Where a field key's cell is: (sheet, cell), ("", "") when unknown.
+At = Callable[[tuple[Any, ...]], tuple[str, str]]
+
+
+def _check_scheme(diags: DiagnosticList, plan: Plan, at: At) -> None:
     """The evaluation scheme must be usable: a name it knows, rules it can read, a level for every case."""
     try:
         scheme = plan_scheme(plan)
@@ -199,7 +204,7 @@ def _check_scheme(diags: DiagnosticList, plan: Plan, at: Any) -> None:
                 )
 
 
-def _duplicates(diags: DiagnosticList, codes: list[str], what: str, at: Any) -> None:
+def _duplicates(diags: DiagnosticList, codes: list[str], what: str, at: Callable[[str], tuple[str, str]]) -> None:
     seen: set[str] = set()
     for code in codes:
         if code in seen:
@@ -207,7 +212,7 @@ def _duplicates(diags: DiagnosticList, codes: list[str], what: str, at: Any) -> 
         seen.add(code)
 
 
-def _check_wording(diags: DiagnosticList, ind: Any, at: Any) -> None:
+def _check_wording(diags: DiagnosticList, ind: Any, at: At) -> None:
     """The wording is read with the indicator's unit, base year and direction; a part it
     cannot read exactly is flagged, and every field that says otherwise is named with both values."""
     try:
@@ -232,7 +237,7 @@ def _check_wording(diags: DiagnosticList, ind: Any, at: Any) -> None:
         )
 
 
-def _check_values(diags: DiagnosticList, plan: Plan, ind: Any, at: Any) -> None:
+def _check_values(diags: DiagnosticList, plan: Plan, ind: Any, at: At) -> None:
     factor = plan.settings.jump_warning_factor
     previous: tuple[int, float] | None = None
     for fy in sorted(ind.values):
