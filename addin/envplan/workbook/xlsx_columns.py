@@ -332,8 +332,22 @@ def _shift_reference(text: str, here: str, sheet: str, shift: _Shift) -> str:
     return f"{prefix}{end(a, span[0])}:{end(b, span[1])}"
 
 
+# Anything in a formula that may be a column of a reference (A1, $AB$12, C:C): a cheap
+# test before parsing, since parsing every formula of a city's master once per step is slow.
+_MAYBE_CELL = re.compile(r"([A-Za-z]{1,3})\$?[0-9]")
+_MAYBE_COLUMNS = re.compile(r"([A-Za-z]{1,3})\s*:\s*\$?([A-Za-z]{1,3})")
+
+
+def _may_move(formula: str, shift: _Shift) -> bool:
+    letters = [m.group(1) for m in _MAYBE_CELL.finditer(formula)]
+    letters += [g for m in _MAYBE_COLUMNS.finditer(formula) for g in m.groups()]
+    return any(column_index_from_string(x.upper()) >= shift.at for x in letters)
+
+
 def _shift_formula(formula: str, here: str, sheet: str, shift: _Shift) -> str:
     """A formula ("=…") with its references into `sheet` moved."""
+    if not _may_move(formula, shift):
+        return formula
     try:
         tok = Tokenizer(formula)
     except Exception:  # a formula openpyxl cannot parse is left as Excel wrote it

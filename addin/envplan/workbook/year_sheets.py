@@ -117,19 +117,16 @@ def fit_year_columns(wb: Workbook, plan: Plan) -> list[FittedSheet]:
         keys, years = _columns(ws, spec, header_row)
         done = FittedSheet(spec.name, sorted(years))
         wanted = set(_wanted(key, plan))
-        for fy in sorted((fy for fy in years if fy not in wanted), key=lambda fy: -years[fy]):
-            if _holds_something(ws, years[fy], header_row, key == "related_plans"):
-                done.kept.append(fy)
-                continue
-            delete_columns(ws, years[fy])
-            done.removed.append(fy)
+        for fy in sorted(fy for fy in years if fy not in wanted):
+            (done.kept if _holds_something(ws, years[fy], header_row, key == "related_plans") else done.removed).append(fy)
+        # Runs of adjacent columns go in one step each: every step rewrites the book's formulas.
+        for first, count in _runs(sorted((years[fy] for fy in done.removed), reverse=True)):
+            delete_columns(ws, first, count)
+        keys, years = _columns(ws, spec, header_row)
+        for group in _insert_groups(sorted(wanted - set(years)), years):
+            _insert_years(ws, spec, key, header_row, keys, years, group)
+            done.added.extend(group)
             keys, years = _columns(ws, spec, header_row)
-        for fy in sorted(wanted - set(years)):
-            _insert_year(ws, spec, key, header_row, keys, years, fy)
-            done.added.append(fy)
-            keys, years = _columns(ws, spec, header_row)
-        done.removed.sort()
-        done.kept.sort()
         if done.changed:
             name_table_columns(ws)
             st.fit_print_width(ws)
@@ -137,42 +134,64 @@ def fit_year_columns(wb: Workbook, plan: Plan) -> list[FittedSheet]:
     return fitted
 
 
-def _insert_year(ws: Worksheet, spec: SheetSpec, key: str, header_row: int, keys: dict[str, int], years: dict[int, int], fy: int) -> None:
-    """A column for `fy`, after the year before it (or before the year after it),
-    formatted like that neighbouring year column."""
+def _runs(columns: list[int]) -> list[tuple[int, int]]:
+    """Columns in descending order as (first column, count) runs of adjacent ones."""
+    runs: list[tuple[int, int]] = []
+    for c in columns:
+        if runs and runs[-1][0] == c + 1:
+            runs[-1] = (c, runs[-1][1] + 1)
+        else:
+            runs.append((c, 1))
+    return runs
+
+
+def _insert_groups(missing: list[int], years: dict[int, int]) -> list[list[int]]:
+    """The missing years, grouped by the gap between existing year columns they go in."""
+    groups: dict[int | None, list[int]] = {}
+    for fy in missing:
+        groups.setdefault(max((y for y in years if y < fy), default=None), []).append(fy)
+    return list(groups.values())
+
+
+def _insert_years(ws: Worksheet, spec: SheetSpec, key: str, header_row: int, keys: dict[str, int], years: dict[int, int], group: list[int]) -> None:
+    """Columns for the years of `group` (consecutive in the sheet's order), after the
+    year before them (or before the year after them), formatted like that neighbouring year column."""
     block = (min(years.values()), max(years.values())) if years else None
-    earlier = [y for y in years if y < fy]
-    later = [y for y in years if y > fy]
+    earlier = [y for y in years if y < group[0]]
+    later = [y for y in years if y > group[-1]]
+    count = len(group)
+    source: int | None
     if earlier:
-        source: int | None = years[max(earlier)]
-        assert source is not None
+        source = years[max(earlier)]
         at = source + 1
     elif later:
         at = years[min(later)]
-        source = at + 1  # the later year, once moved right
+        source = at + count  # the later year, once moved right
     else:
         at = max(keys.values(), default=0) + 1
         source = None
-    insert_columns(ws, at, 1, block=block)
+    insert_columns(ws, at, count, block=block)
     note_row = header_row - (HEADER_ROW - NOTE_ROW)
-    if source is not None:
-        for r in range(1, ws.max_row + 1):
-            src = ws._cells.get((r, source))
-            if src is not None and src.has_style and not isinstance(src, MergedCell):
-                ws.cell(r, at)._style = copy(src._style)
-        dim = covering_dimension(ws, source)
-        if covering_dimension(ws, at) is None and dim is not None and dim.width:
-            ws.column_dimensions[col_letter(at)].width = dim.width
-    else:
-        st.style_header(ws.cell(header_row, at))
-        ws.cell(note_row, at).font = st.NOTE_FONT
-        ws.cell(note_row, at).alignment = st.CENTER
-        ws.column_dimensions[col_letter(at)].width = spec.year_width or 10
-    ws.cell(header_row, at).value = f"{fy}年度"
-    if note_row >= 1:
-        ws.cell(note_row, at).value = wareki(fy)
-    if key == "related_plans":
-        _related_grid(ws, spec, header_row, keys, at, source)
+    for i, fy in enumerate(group):
+        col = at + i
+        if source is not None:
+            for r in range(1, ws.max_row + 1):
+                src = ws._cells.get((r, source))
+                if src is not None and src.has_style and not isinstance(src, MergedCell):
+                    ws.cell(r, col)._style = copy(src._style)
+            dim = covering_dimension(ws, source)
+            if covering_dimension(ws, col) is None and dim is not None and dim.width:
+                ws.column_dimensions[col_letter(col)].width = dim.width
+        else:
+            st.style_header(ws.cell(header_row, col))
+            ws.cell(note_row, col).font = st.NOTE_FONT
+            ws.cell(note_row, col).alignment = st.CENTER
+            ws.column_dimensions[col_letter(col)].width = spec.year_width or 10
+        ws.cell(header_row, col).value = f"{fy}年度"
+        if note_row >= 1:
+            ws.cell(note_row, col).value = wareki(fy)
+        if key == "related_plans":
+            _related_grid(ws, spec, header_row, keys, col, source)
 
 
 def _related_grid(ws: Worksheet, spec: SheetSpec, header_row: int, keys: dict[str, int], at: int, source: int | None) -> None:
