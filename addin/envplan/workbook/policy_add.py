@@ -10,7 +10,7 @@ from pathlib import Path
 
 from envplan.plan.model import Plan, Policy
 from envplan.workbook.changes import KIND_POLICY_ADD, MasterEdits, MasterState, RowAppend, changelog_note_row, load_master_state, rows_for_sheet
-from envplan.workbook.fields import ChangeOrigin, encode_key, now_text
+from envplan.workbook.fields import ChangeOrigin, now_text
 from envplan.workbook.io import CalamineSource, ResultTable
 from envplan.workbook.layout import layout
 from envplan.workbook.store import MasterLock
@@ -95,7 +95,6 @@ def _log_row(state: MasterState, policy: Policy, sheet: str) -> RowAppend | Resu
         policy.title,
         fy=policy.evaluation_fy,
         cell="A1",
-        key=encode_key(("policy", policy.code, "title")),
-    )
+    )  # no field key: a sheet was added, no field of an existing policy changed
     keys = [c.key for c in spec.columns]
     return rows_for_sheet(spec, [row], exists=state.changelog_started, links={(0, keys.index("cell")): f"'{sheet}'!A1"}, number_formats={keys.index("fy"): YEAR_FORMAT})
