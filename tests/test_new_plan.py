@@ -201,6 +201,7 @@ def test_period_keeps_what_staff_formatted_by_hand(tmp_path: Path) -> None:
     memo = wb.create_sheet("メモ")
     memo["A1"] = f"='{values}'!{col[2026]}{row}"
     memo["A2"] = f"=SUM('{values}'!{col[2026]}{row}:{col[2035]}{row})"
+    memo["A3"] = f"='{values}'!{col[2034]}{row}"  # a column that goes: Excel's #REF!
     wb.save(master)
 
     code, data = cli_json("period", master, "--start", "2024", "--end", "2033", "--json")
@@ -230,6 +231,7 @@ def test_period_keeps_what_staff_formatted_by_hand(tmp_path: Path) -> None:
     assert f"${new[2035]}$" in ws.print_area
     assert wb["メモ"]["A1"].value == f"='{values}'!{new[2026]}{row}"
     assert wb["メモ"]["A2"].value == f"=SUM('{values}'!{new[2024]}{row}:{new[2035]}{row})"
+    assert wb["メモ"]["A3"].value == f"='{values}'!#REF!"
     assert wb[phases].column_dimensions["F"].width == 30  # 工程表: 2027 moved from D to F
     assert _year_headers(master, "related_plans")[:2] == ["2024年度", "2025年度"]
     log = [r for r in wb[layout()["changelog"].name].iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0]]
