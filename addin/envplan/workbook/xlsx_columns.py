@@ -115,6 +115,9 @@ def _move_merged(ws: Worksheet, shift: _Shift) -> None:
                         if isinstance(ws._cells.get((r, c)), MergedCell):
                             del ws._cells[(r, c)]
             continue
+        start = shift.col(mcr.min_col)
+        if start is not None and span[0] < start:
+            span = (start, span[1])  # a merge keeps its first cell (the one holding its value) first
         mcr.min_col, mcr.max_col = span
         for r in range(mcr.min_row, mcr.max_row + 1):
             for c in range(span[0] + 1, span[1] + 1):

@@ -188,7 +188,7 @@ def _insert_years(ws: Worksheet, spec: SheetSpec, key: str, header_row: int, key
             ws.cell(note_row, col).alignment = st.CENTER
             ws.column_dimensions[col_letter(col)].width = spec.year_width or 10
         ws.cell(header_row, col).value = f"{fy}年度"
-        if note_row >= 1:
+        if note_row >= 1 and not isinstance(ws.cell(note_row, col), MergedCell):  # (staff may have merged the note across)
             ws.cell(note_row, col).value = wareki(fy)
         if key == "related_plans":
             _related_grid(ws, spec, header_row, keys, col, source)
