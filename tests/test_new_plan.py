@@ -193,6 +193,8 @@ def test_period_keeps_what_staff_formatted_by_hand(tmp_path: Path) -> None:
     ws[f"{col[2035]}{row}"].comment = Comment("最終年度の注", "環境政策課")  # keeps 2035's column
     ws.row_dimensions[row].height = 42
     ws.freeze_panes = f"{col[2027]}{row}"
+    ws.merge_cells(f"A1:{col[2035]}1")  # the title centred over the whole table
+    ws.column_dimensions.group(col[2031], col[2032], hidden=True)  # two years folded away
     ws.conditional_formatting.add(f"{col[2026]}{row}:{col[2035]}{row}", CellIsRule(operator="greaterThan", formula=[f"${col[2026]}${row}"], fill=PatternFill("solid", fgColor="FFC7CE")))
     dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
     dv.add(f"{col[2031]}{row}")
@@ -220,6 +222,9 @@ def test_period_keeps_what_staff_formatted_by_hand(tmp_path: Path) -> None:
     assert ws[f"{new[2035]}{row}"].comment.text == "最終年度の注"
     assert ws.row_dimensions[row].height == 42
     assert ws.freeze_panes == f"{new[2027]}{row}"
+    assert {str(m) for m in ws.merged_cells.ranges} == {f"A1:{new[2035]}1"}
+    folded = [(d.min, d.max) for d in ws.column_dimensions.values() if d.hidden]
+    assert folded == [(openpyxl.utils.column_index_from_string(new[2031]), openpyxl.utils.column_index_from_string(new[2032]))]
     [cf] = list(ws.conditional_formatting)
     assert str(cf.sqref) == f"{new[2024]}{row}:{new[2035]}{row}" and cf.rules[0].formula == [f"${new[2026]}${row}"]
     assert any(str(d.sqref) == f"{new[2031]}{row}" for d in ws.data_validations.dataValidation)
