@@ -1,6 +1,7 @@
 """A plan of the size a city has (issue 11): 300 indicators, 40 departments, 30
 policies — the whole cycle through the CLI as staff run it: init-time master
-write, validate, compute, issue (40 templates), publish without the PDF.
+write, validate, compute, issue (40 templates), publish without the PDF, and a
+period change that adds five years on each side.
 No target of its own: the figures show where a big plan's time goes.
 
 Run: .venv/bin/python benchmarks/bench_city_size.py
@@ -42,6 +43,8 @@ def main() -> None:
         print(f"  compute:        {_cli('compute', str(master), '--json'):6.2f} s")
         print(f"  issue (40):     {_cli('issue', str(master), '--out', str(folder / 'templates'), '--json'):6.2f} s")
         print(f"  publish no PDF: {_cli('publish', str(master), '--out', str(folder / 'site'), '--no-pdf', '--json'):6.2f} s")
+        # Five years more on each side: 30 year columns inserted in place over 3 sheets.
+        print(f"  period ±5 years: {_cli('period', str(master), '--start', '2016', '--end', '2035', '--json'):5.2f} s")
 
 
 if __name__ == "__main__":

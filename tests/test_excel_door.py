@@ -256,6 +256,27 @@ def test_compute_action_updates_attainment_sheets(master_copy) -> None:  # type:
     assert "達成状況を集計しました" in applied.alerts[0]["prompt"] and applied.alerts[0]["mode"] == "info"
 
 
+def guide_summary(applied: Any) -> list[Any]:
+    """使い方 A1 and B3–B5 as the ribbon left them."""
+    return [shown(applied.value("使い方", r, c)) for r, c in ((1, 1), (3, 2), (4, 2), (5, 2))]
+
+
+def test_validate_and_compute_actions_show_the_plan_as_it_is_in_the_guide(master_copy) -> None:  # type: ignore[no-untyped-def]
+    """Staff change 設定 by hand; the ribbon's 検証 and 集計 rewrite 使い方's summary, as the CLI does."""
+    from returns_kit import set_setting
+
+    path = master_copy("kawasaki")
+    set_setting(path, "name", "環境基本計画（改定版）")
+    set_setting(path, "current_fy", "平成24年度")
+    _, applied = run_action("validate", path)
+    assert guide_summary(applied) == ["環境基本計画（改定版） 進行管理ワークブック", "環境基本計画（改定版）", "2011年度（平成23年度）～2013年度（平成25年度）", "2012年度（平成24年度）"]
+    assert shown(applied.value("使い方", 3, 1)) == "計画"  # only the values: the labels and the rest stay
+    set_setting(path, "name", "環境基本計画（第2次）")
+    outcome, applied = run_action("compute", path)
+    assert outcome.ok, outcome.message
+    assert guide_summary(applied)[:2] == ["環境基本計画（第2次） 進行管理ワークブック", "環境基本計画（第2次）"]
+
+
 def test_compute_action_refuses_a_master_with_errors(master_copy) -> None:  # type: ignore[no-untyped-def]
     path = broken_master(master_copy("shinagawa"))
     outcome, applied = run_action("compute", path)
@@ -334,6 +355,9 @@ def test_consolidate_action_applies_accepted_values_to_the_open_book(master_copy
 
     path = master_copy("shinagawa")
     templates = issue(path, path.parent / "issued")
+    stale = openpyxl.load_workbook(path)
+    stale["使い方"]["B3"], stale["使い方"]["B5"] = "（計画名を入力してください）", "2026年度"  # 使い方 gone stale
+    stale.save(path)
     dept, template = next(iter(templates.items()))
     answers = {("value", "S01", 2022, "note"): "速報値（取込テスト）"}
     fill(template, answers, path.parent / excel_actions.INBOX_DIR / template.name)
@@ -357,6 +381,7 @@ def test_consolidate_action_applies_accepted_values_to_the_open_book(master_copy
     assert any("速報値（取込テスト）" == v for _, v in changed)
     log = applied.values["変更履歴"]
     assert any(template.name in str(v) for row in log for v in row), "the change log row names the returned file"
+    assert guide_summary(applied)[1:] == ["第二次品川区環境計画", "2013年度（平成25年度）～2022年度（令和4年度）", "2022年度（令和4年度）"]
 
 
 def test_consolidate_action_applies_co_department_parts_like_the_file_door(master_copy) -> None:  # type: ignore[no-untyped-def]

@@ -106,6 +106,27 @@ def test_validate_reports_missing_year_columns_and_values_outside_the_period(tmp
     assert [(w["sheet"], w["cell"]) for w in outside] == [(layout()["values"].name, ref)], data["warnings"]
 
 
+def test_values_outside_the_period_are_flagged_unless_they_belong_there(tmp_path: Path) -> None:
+    """A value before the period is the plan's reference when the years from it run into
+    the period without a gap; a value after the end is expected up to the current year
+    (a late year opened). Anything else outside the period is flagged."""
+    master = _plan_2026(tmp_path)  # values: 2026 actual, 2033 plan
+    set_setting(master, "start_fy", 2028)
+    set_setting(master, "end_fy", 2032)
+    set_setting(master, "current_fy", 2033)
+    code, data = cli_json("validate", master, "--json", "--no-write")
+    _, ref_2026 = _value_cell(master, "G1", "実績値", 2026)
+    def outside(data: dict) -> list[str]:  # the indicator's values (the project's phase 2026–2028 is another warning)
+        return [w["cell"] for w in data["warnings"] if w["code"] == "VALUE_OUTSIDE_PERIOD" and "指標「G1」" in w["message"]]
+
+    assert outside(data) == [ref_2026], data  # 2027 is empty: 2026 is cut off from the period
+    wb, ref_2027 = _value_cell(master, "G1", "実績値", 2027)
+    wb[layout()["values"].name][ref_2027] = 940
+    wb.save(master)
+    code, data = cli_json("validate", master, "--json", "--no-write")
+    assert outside(data) == [], data
+
+
 def test_period_adds_year_columns_and_refuses_to_drop_a_column_with_values(tmp_path: Path) -> None:
     master = _plan_2026(tmp_path)
     before = _digest(master)
@@ -141,6 +162,90 @@ def test_period_repairs_a_period_changed_by_hand(tmp_path: Path) -> None:
     code, data = cli_json("period", master, "--start", "2021", "--end", "2030", "--json")
     assert code == 0 and data["added_years"] == [2021, 2022, 2023, 2024, 2025], data
     assert cli_json("validate", master, "--json")[0] == 0
+    # 設定 already said 2021–2030: the columns are the whole change, and they are logged.
+    log = openpyxl.load_workbook(master)[layout()["changelog"].name]
+    rows = [r for r in log.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[1] == "計画期間の変更"]
+    assert [(r[4], r[5]) for r in rows][:1] == [("年度の列（2021～2025年度を追加、2031～2035年度を削除）", layout()["values"].name)], rows
+
+
+def test_period_keeps_what_staff_formatted_by_hand(tmp_path: Path) -> None:
+    """Changing the period inserts and deletes year columns in place: widths, fills,
+    comments, number formats, row heights, frozen panes, conditional formats, data
+    validations and formulas set by hand stay with their years (the sheets used to be
+    written again from the plan, losing all of it)."""
+    from openpyxl.comments import Comment
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    master = _plan_2026(tmp_path)
+    values, phases, related = (layout()[k].name for k in ("values", "phases", "related_plans"))
+    wb = openpyxl.load_workbook(master)
+    ws = wb[values]
+    col = {int(str(c.value)[:4]): c.column_letter for c in ws[HEADER_ROW] if str(c.value or "").endswith("年度")}
+    _, g1_actual = _value_cell(master, "G1", "実績値", 2027)
+    row = int(g1_actual[1:])  # the 実績値 row of G1
+    ws.column_dimensions[col[2027]].width = 23
+    ws[f"{col[2028]}{row}"].fill = PatternFill("solid", fgColor="FFFF00")
+    ws[f"{col[2029]}{row}"].comment = Comment("県の速報値を待つ", "環境政策課")
+    ws[f"{col[2030]}{row}"].number_format = "0.000"
+    ws[f"{col[2030]}{row}"].font = Font(bold=True)
+    ws[f"{col[2035]}{row}"].comment = Comment("最終年度の注", "環境政策課")  # keeps 2035's column
+    ws.row_dimensions[row].height = 42
+    ws.freeze_panes = f"{col[2027]}{row}"
+    ws.merge_cells(f"A1:{col[2035]}1")  # the title centred over the whole table
+    ws.column_dimensions.group(col[2031], col[2032], hidden=True)  # two years folded away
+    ws.conditional_formatting.add(f"{col[2026]}{row}:{col[2035]}{row}", CellIsRule(operator="greaterThan", formula=[f"${col[2026]}${row}"], fill=PatternFill("solid", fgColor="FFC7CE")))
+    dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+    dv.add(f"{col[2031]}{row}")
+    ws.add_data_validation(dv)
+    wb[phases].column_dimensions["D"].width = 30  # 2027 of the 工程表
+    memo = wb.create_sheet("メモ")
+    memo["A1"] = f"='{values}'!{col[2026]}{row}"
+    memo["A2"] = f"=SUM('{values}'!{col[2026]}{row}:{col[2035]}{row})"
+    memo["A3"] = f"='{values}'!{col[2034]}{row}"  # a column that goes: Excel's #REF!
+    wb.save(master)
+
+    code, data = cli_json("period", master, "--start", "2024", "--end", "2033", "--json")
+    assert code == 0 and data["ok"], data
+    assert data["added_years"] == [2024, 2025] and data["removed_years"] == [2034] and data["kept_years"] == [2035], data
+    wb = openpyxl.load_workbook(master)
+    ws = wb[values]
+    new = {int(str(c.value)[:4]): c.column_letter for c in ws[HEADER_ROW] if str(c.value or "").endswith("年度")}
+    assert sorted(new) == [*range(2024, 2034), 2035]
+    assert new[2026] == col[2028]  # two years came in before 2026: every column moved right by two
+    assert ws[f"{new[2026]}{row}"].value == 950  # the value moved with its year
+    assert ws.column_dimensions[new[2027]].width == 23
+    assert ws[f"{new[2028]}{row}"].fill.fgColor.rgb == "00FFFF00"
+    assert ws[f"{new[2029]}{row}"].comment.text == "県の速報値を待つ"
+    assert ws[f"{new[2030]}{row}"].number_format == "0.000" and ws[f"{new[2030]}{row}"].font.b
+    assert ws[f"{new[2035]}{row}"].comment.text == "最終年度の注"
+    assert ws.row_dimensions[row].height == 42
+    assert ws.freeze_panes == f"{new[2027]}{row}"
+    assert {str(m) for m in ws.merged_cells.ranges} == {f"A1:{new[2035]}1"}
+    folded = [(d.min, d.max) for d in ws.column_dimensions.values() if d.hidden]
+    assert folded == [(openpyxl.utils.column_index_from_string(new[2031]), openpyxl.utils.column_index_from_string(new[2032]))]
+    [cf] = list(ws.conditional_formatting)
+    assert str(cf.sqref) == f"{new[2024]}{row}:{new[2035]}{row}" and cf.rules[0].formula == [f"${new[2026]}${row}"]
+    assert any(str(d.sqref) == f"{new[2031]}{row}" for d in ws.data_validations.dataValidation)
+    # The new years look like their neighbours, and the Table and print area take them in.
+    assert ws[f"{new[2024]}{HEADER_ROW}"].fill.fgColor.rgb == ws[f"{new[2026]}{HEADER_ROW}"].fill.fgColor.rgb
+    assert ws[f"{new[2024]}{HEADER_ROW - 1}"].value == "令和6年度"
+    table = next(iter(ws.tables.values()))
+    assert table.ref.endswith(f"{new[2035]}{table.ref.rsplit(new[2035], 1)[-1]}") and [tc.name for tc in table.tableColumns][4:6] == ["2024年度", "2025年度"]
+    assert f"${new[2035]}$" in ws.print_area
+    assert wb["メモ"]["A1"].value == f"='{values}'!{new[2026]}{row}"
+    assert wb["メモ"]["A2"].value == f"=SUM('{values}'!{new[2024]}{row}:{new[2035]}{row})"
+    assert wb["メモ"]["A3"].value == f"='{values}'!#REF!"
+    assert wb[phases].column_dimensions["F"].width == 30  # 工程表: 2027 moved from D to F
+    assert _year_headers(master, "related_plans")[:2] == ["2024年度", "2025年度"]
+    log = [r for r in wb[layout()["changelog"].name].iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0]]
+    assert [(r[1], r[4], r[5], r[7], r[8]) for r in log if str(r[4]).startswith("年度の列")][:2] == [
+        ("計画期間の変更", "年度の列（2024～2025年度を追加、2034年度を削除）", values, "2026～2035年度", "2024～2033・2035年度"),
+        ("計画期間の変更", "年度の列（2024～2025年度を追加、2034～2035年度を削除）", phases, "2026～2035年度", "2024～2033年度"),
+    ]
+    code, data = cli_json("validate", master, "--json")
+    assert code == 0 and data["errors"] == [], data
 
 
 # --- year cells accept every form the reader understands ---------------------------------
@@ -265,6 +370,13 @@ def test_add_policy_writes_a_numbered_sheet_listed_in_the_index_and_the_guide(tm
     assert [(index.cell(r, 1).value, index.cell(r, 2).value) for r in (HEADER_ROW + 1, HEADER_ROW + 2)] == [("P01", p1), ("P02", p2)]
     guide = [c.value for c in wb[layout()["guide"].name]["A"]]
     assert p1 in guide and p2 in guide
+    log = wb[layout()["changelog"].name]  # who (the department), when, what: like every other change
+    added = [r for r in log.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[1] == "評価票の追加"]
+    assert [(r[2], r[3], r[4], r[5], r[7], r[8]) for r in added] == [
+        (2024, "D1", f"施策進行管理・評価票(1)（シート「{p1}」）", p1, "（空欄）", "脱炭素のまちづくり"),
+        (2024, "D2", f"施策進行管理・評価票(2)（シート「{p2}」）", p2, "（空欄）", "資源循環の推進"),
+    ]
+    assert all(str(r[0])[:4].isdigit() for r in added)
     code, data = cli_json("validate", master, "--json")
     assert code == 0 and data["policies"] == 2, data
     out = tmp_path / "site"

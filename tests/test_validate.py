@@ -33,6 +33,8 @@ def test_samples_validate_clean(name, master_copy):
     assert data["errors"] == []
     expected = {"shinagawa": (17, 5, 11, 0), "kawasaki": (3, 0, 0, 1), "all": (20, 5, 11, 1)}[name]
     assert (data["indicators"], data["projects"], data["related_plans"], data["policies"]) == expected
+    # Kawasaki's 2010 row (the year before its 2011–2013 period) and Shinagawa's baseline year are no strays.
+    assert [w for w in data["warnings"] if w["code"] == "VALUE_OUTSIDE_PERIOD"] == []
     # The result is written into the workbook's validation sheet.
     wb = openpyxl.load_workbook(path)
     assert "エラー 0 件" in wb[layout()["validation"].name]["A2"].value

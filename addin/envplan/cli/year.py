@@ -231,6 +231,8 @@ def period(
             console.print(f"  年度の列を追加: {'、'.join(f'{fy}年度' for fy in added)}")
         if removed:
             console.print(f"  空の列を削除: {'、'.join(f'{fy}年度' for fy in removed)}")
+        if yplan.summary.get("kept_years"):
+            console.print(f"  コメントなどが入っているため残した列: {'、'.join(f'{fy}年度' for fy in yplan.summary['kept_years'])}")
         if not yplan.changes and not added and not removed:
             console.print("  変更はありません")
     _report(yplan, backup, as_json)

@@ -199,6 +199,8 @@ def _validate(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
     sink.write_table(result.table())
     marks = _one_mark_per_cell([CellMark(d.sheet, d.cell, d.message, d.severity) for d in errors + warnings if d.sheet and d.cell])
     sink.mark_cells(marks)
+    if result.plan is not None:
+        sink.refresh_guide(result.plan)  # 使い方 shows the plan as it is, as after envplan validate
     sheet = layout()["validation"].name
     if errors:
         message = f"検証しました: {summary}。\n問題のあるセルに色とコメントを付け、「{sheet}」シートに一覧を書きました。\n\n{_problem_lines(errors)}"
@@ -266,7 +268,10 @@ def _compute(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
         )
     result = run.result
     ui.status("結果のシートを書き込んでいます…")
-    sheets = write_results(LiveBookSink(book), result)
+    sink = LiveBookSink(book)
+    sheets = write_results(sink, result)
+    if run.validation.plan is not None:
+        sink.refresh_guide(run.validation.plan)
     whole = [row for row in result.summary if not row.category]  # the whole-plan row, when there is one
     rows = whole or result.summary
     totals = {s: sum(row.counts.get(s, 0) for row in rows) for s in STATUSES}
@@ -360,9 +365,11 @@ def consolidation_in_book(consolidation: Any, master: Path, inbox: Path, book: A
         cplan = consolidation.prepare_consolidation(state, inbox, key, progress=progress)
     except consolidation.ConsolidationError as e:
         raise ActionError(str(e)) from None
+    sink = LiveMasterSink(book)
     if cplan.write_needed:
         ui.status("受理した値をこのブックに書き込んでいます…")
-        apply_edits(cplan.edits, LiveMasterSink(book), state.reading.policy_sheets)
+        apply_edits(cplan.edits, sink, state.reading.policy_sheets)
+    sink.refresh_guide(cplan.plan_after)
     feedback_dir = inbox / consolidation.FEEDBACK_DIR_NAME
     write_feedback(cplan, feedback_dir)
     result = consolidation.result_of(cplan, master, inbox, None)
@@ -516,7 +523,10 @@ def _frozen_edits(book: Any, ui: _Ui, reason: str, answer: str | None = None, ca
     except YearCycleError as e:
         raise ActionError(str(e)) from None
     ui.status("記録の値をこのブックに書き戻しています…" if restore else "変更履歴と確定値の記録をこのブックに書き込んでいます…")
-    apply_edits(year_edits(state, yplan), LiveMasterSink(book), state.reading.policy_sheets)
+    sink = LiveMasterSink(book)
+    written = year_edits(state, yplan)
+    apply_edits(written, sink, state.reading.policy_sheets)
+    sink.refresh_guide(written.plan or state.plan)
     n = len(yplan.changes)
     if restore:
         done = f"{n} 件を記録の値に戻しました（変更履歴に「確定値の復元」として残しました）。"

@@ -146,6 +146,27 @@ class LiveBookSink:
             if table.hidden:
                 _hide(ws)
 
+    def refresh_guide(self, plan: Any) -> None:
+        """使い方's title and plan summary (name, period, current year) written from the
+        plan, as the file door writes them: only those cells, found by their labels in
+        column A, so the rest of the sheet stays as staff left it."""
+        from envplan.workbook.guide_text import GUIDE_SUMMARY_ROWS, guide_summary, guide_title
+        from envplan.workbook.layout import layout
+
+        name = layout()["guide"].name
+        if name not in [s.name for s in self.book.sheets]:
+            return
+        ws = self.book.sheets[name]
+        grid = LiveBookSource(self.book).grid(name)
+        cells = [((1, 1), guide_title(plan))]
+        rows: dict[str, int] = {}
+        for r in range(1, min(grid.max_row, GUIDE_SUMMARY_ROWS) + 1):
+            rows.setdefault(str(grid.value(r, 1) or "").strip(), r)
+        cells += [((rows[label], 2), value) for label, value in guide_summary(plan) if label in rows]
+        for (r, c), value in cells:
+            if grid.value(r, c) != value:  # a cell already right is left alone (the book stays unchanged)
+                ws.range((r, c)).value = excel_text(value)
+
     def mark_cells(self, marks: Sequence[CellMark]) -> None:
         """Colour each cell and add a note with the message, unless the cell
         already has a note (the user's notes are never overwritten)."""

@@ -32,13 +32,16 @@ from envplan.workbook.changes import (
     MasterState,
     apply_to_plan,
     changelog_edit,
+    changelog_note_row,
     check_placeable,
     resolve_edits,
 )
 from envplan.workbook.fields import ChangeOrigin, FieldChange, now_text, plan_value
 from envplan.workbook.io import ResultTable
 from envplan.workbook.layout import layout
-from envplan.workbook.writer import rewrite_year_sheets
+from envplan.workbook.xlsx_master_edits import OpenpyxlMasterSink
+from envplan.workbook.xlsx_style import YEAR_FORMAT
+from envplan.workbook.year_sheets import fit_year_columns
 
 # Years after the plan's end that can still be opened, for figures that arrive late
 # (the same margin `validate` allows for 対象年度, the current_fy setting).
@@ -69,7 +72,7 @@ class YearPlan:
     year_columns: list[tuple[str, int]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     log_only: bool = False  # the master already holds the new values: log and record them, write no cell
-    rewrite_year_sheets: bool = False  # the period changed: the year-column sheets are written again for it
+    fit_year_columns: bool = False  # the period changed: the year-column sheets get its columns (in place)
 
 
 def open_year_changes(state: MasterState, *, at: str | None = None) -> YearPlan:
@@ -148,7 +151,7 @@ def period_changes(state: MasterState, start: int, end: int, current: int | None
     added = sorted(set(after.years()) - before_columns)
     removed = sorted(before_columns - set(after.years()))
     summary = {"start_fy": start, "end_fy": end, "fy": current, "added_years": added, "removed_years": removed}
-    return YearPlan(changes, [], summary, rewrite_year_sheets=bool(changes or added or removed))
+    return YearPlan(changes, [], summary, fit_year_columns=bool(changes or added or removed))
 
 
 def revision_changes(
@@ -417,11 +420,52 @@ def run_on_master(master: Path, make: Callable[[MasterState], YearPlan], *, tole
         finally:
             source.close()
         yplan = make(state)
-        if not yplan.changes and not yplan.year_columns and not yplan.rewrite_year_sheets:
+        if not yplan.changes and not yplan.year_columns and not yplan.fit_year_columns:
             return yplan, None
         also = None
-        if yplan.rewrite_year_sheets:
+        if yplan.fit_year_columns:
             after = apply_to_plan(state.plan, yplan.changes)
-            also = lambda sink: rewrite_year_sheets(sink.wb, after)  # noqa: E731
+            also = lambda sink: _fit_and_log(sink, after, yplan)  # noqa: E731
         backup = edit_master(master, year_edits(state, yplan), policy_sheets=state.reading.policy_sheets, also=also)
     return yplan, backup
+
+
+def _fit_and_log(sink: OpenpyxlMasterSink, plan: Plan, yplan: YearPlan) -> None:
+    """The year-column sheets fitted to the new period in place, and each sheet's
+    columns added or deleted logged in 変更履歴 (with the period's setting changes)."""
+    fitted = fit_year_columns(sink.wb, plan)
+    values = layout()["values"].name
+    for f in fitted:
+        if f.sheet == values:  # what was done, not what was planned (a column holding a comment stays)
+            yplan.summary["added_years"], yplan.summary["removed_years"] = f.added, f.removed
+            if f.kept:
+                yplan.summary["kept_years"] = f.kept
+    at = yplan.changes[0].origin.at if yplan.changes else now_text()
+    origin = ChangeOrigin(KIND_PERIOD, at, note=f"{plan.start_fy}～{plan.end_fy}年度")
+    rows = []
+    links = {}
+    sheet_col = [c.key for c in layout()["changelog"].columns].index("sheet")
+    for f in fitted:
+        if not f.changed:
+            continue
+        after = sorted((set(f.before) - set(f.removed)) | set(f.added))
+        what = "、".join(part for part in (_years_text(f.added, "を追加"), _years_text(f.removed, "を削除")) if part)
+        links[(len(rows), sheet_col)] = f"'{f.sheet}'!A1"
+        rows.append(changelog_note_row(origin, f"年度の列（{what}）", f.sheet, _span_text(f.before), _span_text(after)))
+    if rows:
+        sink.append_log("changelog", rows, links=links, number_formats={2: YEAR_FORMAT})
+
+
+def _years_text(years: list[int], verb: str) -> str:
+    return f"{_span_text(years)}{verb}" if years else ""
+
+
+def _span_text(years: list[int]) -> str:
+    """2021～2025年度, 2021～2025・2027年度: runs of years, as they read in a plan."""
+    runs: list[list[int]] = []
+    for fy in sorted(years):
+        if runs and fy == runs[-1][-1] + 1:
+            runs[-1].append(fy)
+        else:
+            runs.append([fy])
+    return "・".join(f"{r[0]}～{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs) + "年度" if runs else ""

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.model import BudgetLine, Plan, Policy, ProjectPartReport, ProjectStatus, Rating, TargetRevision, YearValue
-from envplan.plan.targets import KIND_BY_LABEL, KIND_LABELS, build_target, target_note, target_value, target_year
+from envplan.plan.targets import KIND_BY_LABEL, KIND_LABELS, Target, build_target, target_note, target_value, target_year
 from envplan.plan.years import fy_short
 from envplan.workbook.cells import cell_ref
 from envplan.workbook.fields import ChangeOrigin, FieldChange, FieldKey, encode_key, indicator_field, plan_value
@@ -43,6 +43,7 @@ KIND_CORRECTION = "修正"
 KIND_CORRECTION_FROZEN = "確定年度の修正"
 KIND_PERIOD = "計画期間の変更"
 KIND_FROZEN_RESTORE = "確定値の復元"  # an edit made outside envplan undone (envplan year restore-frozen)
+KIND_POLICY_ADD = "評価票の追加"  # envplan add policy
 
 BLANK = "（空欄）"
 
@@ -189,9 +190,9 @@ def load_master_state(source: WorkbookSource, *, tolerate: Sequence[str] = ()) -
     submissions = _result_rows(source, "submissions", names)
     log_rows = _result_rows(source, "changelog", names)
     last_change: dict[str, tuple[str, Any]] = {}
-    for row in log_rows:
-        if row.get("field_key"):
-            last_change[str(row["field_key"])] = (str(row.get("department") or ""), row.get("new"))
+    for logged in log_rows:
+        if logged.get("field_key"):
+            last_change[str(logged["field_key"])] = (str(logged.get("department") or ""), logged.get("new"))
     return MasterState(
         reading=result.reading,
         plan=result.plan,
@@ -303,15 +304,15 @@ def apply_to_plan(plan: Plan, changes: Sequence[FieldChange]) -> Plan:
             _, code, fy, what = key
             pol = out.policy(code)
             assert pol is not None
-            cur = pol.rating_in(fy)
+            rating_now = pol.rating_in(fy)
             ratings = [r for r in pol.ratings if r.fy != fy]
-            if cur is None:
+            if rating_now is None:
                 if what == "rating" and new is not None:
                     ratings.append(Rating(fy=fy, rating=new))
             elif what == "rating" and new is None:
                 pass  # the rating of that year is removed
             else:
-                ratings.append(cur.model_copy(update={what: new if new is not None else ""}))
+                ratings.append(rating_now.model_copy(update={what: new if new is not None else ""}))
             pol.ratings = sorted(ratings, key=lambda r: r.fy)
         elif kind == "budget":
             _, code, fy, budget_kind = key
@@ -346,9 +347,9 @@ def apply_to_plan(plan: Plan, changes: Sequence[FieldChange]) -> Plan:
     for ind_id, fields in targets.items():
         ind = out.indicator(ind_id)
         assert ind is not None
-        cur = {a: indicator_field(ind, a) for a in ("target_kind", "target_year", "target_value", "target_note")}
-        cur.update(fields)
-        ind.target = build_target(KIND_BY_LABEL[cur["target_kind"]], year=cur["target_year"], value=cur["target_value"], note=cur["target_note"] or "")
+        now = {a: indicator_field(ind, a) for a in ("target_kind", "target_year", "target_value", "target_note")}
+        now.update(fields)
+        ind.target = cast(Target, build_target(KIND_BY_LABEL[now["target_kind"]], year=now["target_year"], value=now["target_value"], note=now["target_note"] or ""))
     return out
 
 
@@ -598,6 +599,27 @@ def changelog_edit(state: MasterState, changes: Sequence[FieldChange]) -> RowApp
     spec = layout()["changelog"]
     rows, links = changelog_rows(state, changes)
     return rows_for_sheet(spec, rows, exists=state.changelog_started, links=links, number_formats={2: YEAR_FORMAT})
+
+
+def changelog_note_row(origin: ChangeOrigin, item: str, sheet: str, old: Any, new: Any, *, fy: int | None = None, cell: str = "", key: str = "") -> list[Any]:
+    """A change-log row for a change to the master that is no field of the plan
+    (year columns added or deleted), in the columns of 変更履歴."""
+    values = {
+        "at": origin.at,
+        "kind": origin.kind,
+        "fy": fy,
+        "department": origin.department,
+        "item": item,
+        "sheet": sheet,
+        "cell": cell,
+        "old": display(old),
+        "new": display(new),
+        "file": origin.file,
+        "sha256": origin.sha256,
+        "source_cell": origin.cell,
+        "field_key": key,
+    }
+    return [values[c.key] for c in layout()["changelog"].columns]
 
 
 def rows_for_sheet(spec: Any, rows: list[list[Any]], *, exists: bool, links: dict[tuple[int, int], str] | None = None, number_formats: dict[int, str] | None = None) -> RowAppend | ResultTable:

@@ -99,8 +99,8 @@ def plan_value(plan: Plan, key: FieldKey) -> Any:
         d = plan.department(code)
         return (getattr(d, attr) or None) if d else None
     if kind == "setting":
-        s = next(s for s in SETTING_ROWS if s.key == key[1])
-        return getattr(plan, s.key) if s.on_plan else getattr(plan.settings, s.key)
+        row = next(r for r in SETTING_ROWS if r.key == key[1])
+        return getattr(plan, row.key) if row.on_plan else getattr(plan.settings, row.key)
     if kind == "indicator":
         _, ind_id, attr = key
         ind = plan.indicator(ind_id)

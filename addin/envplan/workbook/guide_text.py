@@ -25,17 +25,32 @@ KIND_HELP: dict[str, str] = {
 }
 
 
+GUIDE_SUMMARY_ROWS = 10  # the summary's labels are looked for in the first rows of 使い方
+
+
+def guide_title(plan: Plan) -> str:
+    """使い方!A1."""
+    return f"{plan.name} 進行管理ワークブック"
+
+
+def guide_summary(plan: Plan) -> list[tuple[str, str]]:
+    """The plan as it is, at the top of 使い方 (label in column A, value in B):
+    written again whenever envplan writes the master, from the CLI or the ribbon."""
+    rows = [
+        ("計画", plan.name),
+        ("計画期間", range_label(plan.start_fy, plan.end_fy)),
+        ("対象年度", range_label(plan.current_fy, plan.current_fy)),
+    ]
+    if plan.illustrative_note:
+        rows.append(("例示値について", plan.illustrative_note))
+    return rows
+
+
 def guide_lines(plan: Plan, sheets: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
     """(kind, column A, column B) rows: kind is section, item or link."""
     lay = layout()
     words = local_words(plan.municipality)
-    rows: list[tuple[str, str, str]] = [
-        ("item", "計画", plan.name),
-        ("item", "計画期間", range_label(plan.start_fy, plan.end_fy)),
-        ("item", "対象年度", range_label(plan.current_fy, plan.current_fy)),
-    ]
-    if plan.illustrative_note:
-        rows.append(("item", "例示値について", plan.illustrative_note))
+    rows: list[tuple[str, str, str]] = [("item", label, value) for label, value in guide_summary(plan)]
     rows += [
         ("section", "このワークブックについて", ""),
         ("item", "役割", "計画の指標・目標値、重点プロジェクト、関連計画、施策の評価票をまとめた進行管理の台帳（マスター）です。リボン「環境計画」またはコマンド envplan で検証・集計・様式発行・取込・公表を行います。"),

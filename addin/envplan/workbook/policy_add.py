@@ -9,12 +9,14 @@ import re
 from pathlib import Path
 
 from envplan.plan.model import Plan, Policy
-from envplan.workbook.changes import MasterEdits, load_master_state
-from envplan.workbook.io import CalamineSource
+from envplan.workbook.changes import KIND_POLICY_ADD, MasterEdits, MasterState, RowAppend, changelog_note_row, load_master_state, rows_for_sheet
+from envplan.workbook.fields import ChangeOrigin, now_text
+from envplan.workbook.io import CalamineSource, ResultTable
 from envplan.workbook.layout import layout
 from envplan.workbook.store import MasterLock
 from envplan.workbook.writer import write_policy_form
 from envplan.workbook.xlsx_master_edits import OpenpyxlMasterSink, edit_master
+from envplan.workbook.xlsx_style import YEAR_FORMAT
 
 # Excel refuses these in a sheet name, and a name longer than 31 characters.
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -71,5 +73,28 @@ def add_policy(master: Path, code: str, title: str, *, department: str | None = 
                 wb._sheets.remove(ws)
                 wb._sheets.insert(wb.sheetnames.index(anchor) + 1, ws)
 
-        backup = edit_master(master, MasterEdits(plan=after), policy_sheets=sheets, also=write)
+        edits = MasterEdits(plan=after)
+        log = _log_row(state, policy, sheets[policy.code])
+        if isinstance(log, RowAppend):
+            edits.appends.append(log)
+        else:
+            edits.tables.append(log)
+        backup = edit_master(master, edits, policy_sheets=sheets, also=write)
     return policy, sheets[policy.code], backup
+
+
+def _log_row(state: MasterState, policy: Policy, sheet: str) -> RowAppend | ResultTable:
+    """The change-log row of the new sheet: when, which department's policy, what sheet."""
+    spec = layout()["changelog"]
+    origin = ChangeOrigin(KIND_POLICY_ADD, now_text(), department=policy.department)
+    row = changelog_note_row(
+        origin,
+        f"施策進行管理・評価票({policy.sheet_no})（シート「{sheet}」）",
+        sheet,
+        None,
+        policy.title,
+        fy=policy.evaluation_fy,
+        cell="A1",
+    )  # no field key: a sheet was added, no field of an existing policy changed
+    keys = [c.key for c in spec.columns]
+    return rows_for_sheet(spec, [row], exists=state.changelog_started, links={(0, keys.index("cell")): f"'{sheet}'!A1"}, number_formats={keys.index("fy"): YEAR_FORMAT})

@@ -13,12 +13,12 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from openpyxl.worksheet.worksheet import Worksheet
 
 from envplan.plan.diagnostics import DiagnosticList
-from envplan.plan.model import BUDGET_KINDS, RATING_LEGEND, RATINGS, BudgetLine, GlossaryEntry, Plan, Policy, Rating, SubProject
+from envplan.plan.model import BUDGET_KINDS, RATING_LEGEND, RATINGS, BudgetKind, BudgetLine, GlossaryEntry, Plan, Policy, Rating, RatingValue, SubProject
 from envplan.workbook import xlsx_style as st
 from envplan.workbook.cells import Cell, CellReader, cell_ref, col_letter
 from envplan.workbook.io import SheetGrid
@@ -353,7 +353,7 @@ def read_form(grid: SheetGrid, diags: DiagnosticList, plan_departments: set[str]
                 fy = rd.year(a, required=True, what="評価の年度")
                 rating = rd.choice(grid.cell(r, 2), RATINGS, required=True, what="評価区分")
                 if fy is not None and rating is not None:
-                    ratings.append(Rating(fy=fy, rating=rating, reason=rd.text(grid.cell(r, 3))))
+                    ratings.append(Rating(fy=fy, rating=cast(RatingValue, rating), reason=rd.text(grid.cell(r, 3))))  # one of RATINGS
                     where[f"rating:{fy}"], where[f"rating_reason:{fy}"] = cell_ref(r, 2), cell_ref(r, 3)
             elif section == S_INDICATORS and not indicator_table_done:
                 if label in ("番号", "年度"):
@@ -365,11 +365,11 @@ def read_form(grid: SheetGrid, diags: DiagnosticList, plan_departments: set[str]
                     where[f"indicator:{ind_id}"] = cell_ref(r, 2)
             elif section == S_BUDGET:
                 fy = rd.year(a, required=True, what="事業費の年度")
-                kind = rd.choice(grid.cell(r, 2), BUDGET_KINDS, required=True, what="事業費の区分")
+                budget_kind = rd.choice(grid.cell(r, 2), BUDGET_KINDS, required=True, what="事業費の区分")
                 amount = rd.amount(grid.cell(r, 4), required=True, what="事業費の金額")
-                if fy is not None and kind is not None and amount is not None:
-                    budget.append(BudgetLine(fy=fy, kind=kind, amount=amount))
-                    where[f"budget:{fy}:{kind}"] = cell_ref(r, 4)
+                if fy is not None and budget_kind is not None and amount is not None:
+                    budget.append(BudgetLine(fy=fy, kind=cast(BudgetKind, budget_kind), amount=amount))  # one of BUDGET_KINDS
+                    where[f"budget:{fy}:{budget_kind}"] = cell_ref(r, 4)
             elif section == S_SUB:
                 name = rd.text(a)
                 if name:

@@ -8,7 +8,7 @@ is left out of the plan (and reported), so one pass reports everything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -26,12 +26,16 @@ from envplan.plan.model import (
     Indicator,
     Judgement,
     Opinion,
+    OpinionSource,
+    OpinionSubject,
     Phase,
     Plan,
     Project,
     ProjectPartReport,
     ProjectStatus,
+    ProjectStatusValue,
     RelatedPlan,
+    RelatedPlanKind,
     Settings,
     TargetRevision,
     YearValue,
@@ -282,6 +286,7 @@ class _Reader:
     def _revisions(self, indicators: dict[str, Indicator]) -> None:
         table = self._table("revisions", False)
         for row in table.rows if table else []:
+            assert table is not None  # (for mypy: the loop runs over a table's rows only)
             ind_id = self.rd.code(row["id"], required=True, what="指標ID")
             revised = self.rd.year(row["revised_fy"], required=True, what="見直し年度")
             wording = self.rd.text(row["old_wording"], required=True, what="旧目標（原文）")
@@ -301,6 +306,7 @@ class _Reader:
     def _judgements(self, indicators: dict[str, Indicator]) -> None:
         table = self._table("judgements", False)
         for row in table.rows if table else []:
+            assert table is not None  # (for mypy: the loop runs over a table's rows only)
             ind_id = self.rd.code(row["id"], required=True, what="指標ID")
             fy = self.rd.year(row["fy"], required=True, what="年度")
             level = self.rd.text(row["level"], required=True, what="評価")
@@ -320,6 +326,7 @@ class _Reader:
         table = self._table("projects", False)
         out: dict[str, Project] = {}
         for row in table.rows if table else []:
+            assert table is not None  # (for mypy: the loop runs over a table's rows only)
             pid = self.rd.code(row["id"], required=True, what="プロジェクトID")
             name = self.rd.text(row["name"], required=True, what="プロジェクト名")
             cat = self.rd.code(row["category"], required=True, what="分野")
@@ -342,6 +349,7 @@ class _Reader:
         if table is not None:
             self.year_columns["phases"] = (table.sheet, dict(table.year_columns))
         for row in table.rows if table else []:
+            assert table is not None  # (for mypy: the loop runs over a table's rows only)
             pid = self.rd.code(row["id"], required=True, what="プロジェクトID")
             if pid not in projects:
                 if pid:
@@ -367,6 +375,7 @@ class _Reader:
     def _statuses(self, projects: dict[str, Project]) -> None:
         table = self._table("project_status", False)
         for row in table.rows if table else []:
+            assert table is not None  # (for mypy: the loop runs over a table's rows only)
             pid = self.rd.code(row["id"], required=True, what="プロジェクトID")
             fy = self.rd.year(row["fy"], required=True)
             status = self.rd.choice(row["status"], PROJECT_STATUSES, required=True, what="状況")
@@ -383,13 +392,14 @@ class _Reader:
             # The field keys' cells, for messages about a closed year's status (確定値の記録).
             self._at(("project", pid, fy, "status"), row["status"])
             self._at(("project", pid, fy, "comment"), row["comment"])
-            projects[pid].statuses.append(ProjectStatus(fy=fy, status=status, comment=self.rd.text(row["comment"])))
+            projects[pid].statuses.append(ProjectStatus(fy=fy, status=cast(ProjectStatusValue, status), comment=self.rd.text(row["comment"])))  # one of PROJECT_STATUSES
 
     def _parts(self, projects: dict[str, Project]) -> None:
         """The co-departments' reports; whether the department is on the project is
         checked by validation (it needs the departments sheet)."""
         table = self._table("project_parts", False)
         for row in table.rows if table else []:
+            assert table is not None  # (for mypy: the loop runs over a table's rows only)
             pid = self.rd.code(row["id"], required=True, what="プロジェクトID")
             fy = self.rd.year(row["fy"], required=True)
             dept = self.rd.code(row["department"], required=True, what="所管課")
@@ -408,13 +418,14 @@ class _Reader:
             self._at(("project_part_row", pid, fy, dept), row["department"])
             self._at(("project_part", pid, fy, dept, "status"), row["status"])
             self._at(("project_part", pid, fy, dept, "comment"), row["comment"])
-            proj.part_reports = [*proj.part_reports, ProjectPartReport(fy=fy, department=dept, status=status, comment=comment)]
+            proj.part_reports = [*proj.part_reports, ProjectPartReport(fy=fy, department=dept, status=cast(ProjectStatusValue | None, status), comment=comment)]
 
     def _related(self) -> list[RelatedPlan]:
         table = self._table("related_plans", False)
         out: list[RelatedPlan] = []
         kinds = {label: key for key, label in RELATED_PLAN_KIND_LABELS.items()}
         for row in table.rows if table else []:
+            assert table is not None  # (for mypy: the loop runs over a table's rows only)
             rid = self.rd.code(row["id"], required=True, what="ID")
             name = self.rd.text(row["name"], required=True, what="計画名")
             kind = self.rd.choice(row["kind"], kinds, required=True, what="区分")
@@ -426,11 +437,11 @@ class _Reader:
                 self.diags.error("YEAR_INVALID", f"終了年度（{end}年度）が開始年度（{start}年度）より前です", table.sheet, row["end_fy"].ref, row["end_fy"].value)
                 continue
             self._at(("related", rid), row["id"])
-            out.append(RelatedPlan(id=rid, name=name, kind=kind, start_fy=start, end_fy=end, note=self.rd.text(row["note"])))
+            out.append(RelatedPlan(id=rid, name=name, kind=cast(RelatedPlanKind, kind), start_fy=start, end_fy=end, note=self.rd.text(row["note"])))
         return out
 
     def _policies(self) -> tuple[list[Any], dict[str, str]]:
-        policies = []
+        policies: list[Any] = []
         sheets: dict[str, str] = {}
         for name in self.source.sheet_names():
             grid = self.source.grid(name)
@@ -464,7 +475,7 @@ class _Reader:
             text = self.rd.text(row["text"], required=True, what="意見")
             if oid and fy and source and subject and text:
                 self._at(("opinion", oid, "subject_id"), row["subject_id"])
-                out.append(Opinion(id=oid, fy=fy, source=source, subject=subject, subject_id=self.rd.code(row["subject_id"]), text=text, response=self.rd.text(row["response"])))
+                out.append(Opinion(id=oid, fy=fy, source=cast(OpinionSource, source), subject=cast(OpinionSubject, subject), subject_id=self.rd.code(row["subject_id"]), text=text, response=self.rd.text(row["response"])))
         return out
 
     def _evaluation_levels(self, setting: str) -> list[EvaluationLevel]:

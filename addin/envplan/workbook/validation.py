@@ -4,11 +4,12 @@ that need the whole plan (links between sheets, duplicates, plausibility)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
-from envplan.plan.model import Plan
+from envplan.plan.model import Indicator, Plan
 from envplan.plan.municipality_code import code_problem
 from envplan.plan.open_licence import find_licence, licence_names
 from envplan.plan.schemes import SchemeError, check_scheme, plan_scheme
@@ -195,7 +196,11 @@ def check_plan(plan: Plan, reading: MasterReading) -> DiagnosticList:
     return diags
 
 
-def _check_scheme(diags: DiagnosticList, plan: Plan, at: Any) -> None:
+# Where a field key's cell is: (sheet, cell), ("", "") when unknown.
+At = Callable[[tuple[Any, ...]], tuple[str, str]]
+
+
+def _check_scheme(diags: DiagnosticList, plan: Plan, at: At) -> None:
     """The evaluation scheme must be usable: a name it knows, rules it can read, a level for every case."""
     try:
         scheme = plan_scheme(plan)
@@ -217,7 +222,7 @@ def _check_scheme(diags: DiagnosticList, plan: Plan, at: Any) -> None:
                 )
 
 
-def _duplicates(diags: DiagnosticList, codes: list[str], what: str, at: Any) -> None:
+def _duplicates(diags: DiagnosticList, codes: list[str], what: str, at: Callable[[str], tuple[str, str]]) -> None:
     seen: set[str] = set()
     for code in codes:
         if code in seen:
@@ -225,7 +230,7 @@ def _duplicates(diags: DiagnosticList, codes: list[str], what: str, at: Any) -> 
         seen.add(code)
 
 
-def _check_wording(diags: DiagnosticList, ind: Any, at: Any) -> None:
+def _check_wording(diags: DiagnosticList, ind: Any, at: At) -> None:
     """The wording is read with the indicator's unit, base year and direction; a part it
     cannot read exactly is flagged, and every field that says otherwise is named with both values."""
     try:
@@ -250,7 +255,7 @@ def _check_wording(diags: DiagnosticList, ind: Any, at: Any) -> None:
         )
 
 
-def _check_values(diags: DiagnosticList, plan: Plan, ind: Any, at: Any) -> None:
+def _check_values(diags: DiagnosticList, plan: Plan, ind: Any, at: At) -> None:
     factor = plan.settings.jump_warning_factor
     previous: tuple[int, float] | None = None
     for fy in sorted(ind.values):
@@ -305,11 +310,27 @@ def validation_table(diags: list[Diagnostic], summary: str) -> ResultTable:
     )
 
 
+def meaningful_years(plan: Plan, ind: Indicator) -> set[int]:
+    """The years outside the plan period in which an indicator's values are expected:
+    its baseline year; the years a plan records before its period as the reference
+    (現状値), i.e. the years holding values that run into the period without a gap
+    (the 2010 row of a 2011–2013 evaluation sheet); and the late years opened after
+    the period's end, up to the current year (figures that arrive late)."""
+    years = set(range(plan.end_fy + 1, plan.current_fy + 1))
+    if ind.baseline_fy is not None:
+        years.add(ind.baseline_fy)
+    fy = plan.start_fy - 1
+    while (fy in ind.values and not ind.values[fy].is_empty()) or fy == ind.baseline_fy:
+        years.add(fy)
+        fy -= 1
+    return years
+
+
 def check_year_columns(plan: Plan, reading: MasterReading) -> DiagnosticList:
     """The year columns agree with the period in 設定: every year of the period has
     its column, and a value typed in a column outside the period is reported (it
-    is kept and read, but the user may have meant another year). An indicator's
-    baseline year may lie before the period."""
+    is kept and read, but the user may have meant another year) — unless the year
+    is one where the indicator's values belong (`meaningful_years`)."""
     diags = DiagnosticList()
     period = range(plan.start_fy, plan.end_fy + 1)
     label = f"計画期間（{plan.start_fy}～{plan.end_fy}年度）"
@@ -325,13 +346,20 @@ def check_year_columns(plan: Plan, reading: MasterReading) -> DiagnosticList:
                 span,
             )
     for ind in plan.indicators:
+        expected = meaningful_years(plan, ind)
         for fy, value in sorted(ind.values.items()):
-            if fy in period or fy == ind.baseline_fy or value.is_empty():
+            if fy in period or fy in expected or value.is_empty():
                 continue
             for kind in ("plan", "actual", "note"):
                 if getattr(value, kind) not in (None, ""):
                     sheet, ref = reading.where.get(("value", ind.id, fy, kind), ("", ""))
-                    diags.warning("VALUE_OUTSIDE_PERIOD", f"指標「{ind.id}」の {fy}年度の値は{label}の外の列にあります（基準年度でもありません）。年度を確かめてください", sheet, ref, getattr(value, kind))
+                    diags.warning(
+                        "VALUE_OUTSIDE_PERIOD",
+                        f"指標「{ind.id}」の {fy}年度の値は{label}の外の列にあります（基準年度でも、計画期間の直前から続く年度や開いた年度の値でもありません）。年度を確かめてください",
+                        sheet,
+                        ref,
+                        getattr(value, kind),
+                    )
     for proj in plan.projects:
         for ph in proj.phases:
             if ph.start_fy < plan.start_fy or ph.end_fy > plan.end_fy:

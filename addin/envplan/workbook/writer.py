@@ -121,16 +121,6 @@ def _replace_sheet(wb: Workbook, name: str, build: Any) -> None:
     wb._sheets.insert(index, ws)
 
 
-def rewrite_year_sheets(wb: Workbook, plan: Plan) -> None:
-    """Write the year-column sheets again for the plan's years (after its period
-    changed), each where staff had it; their contents all come from the plan."""
-    lay = layout()
-    years = plan.years()
-    writers = {"values": _values_sheet, "phases": _phases_sheet, "related_plans": _related_sheet}
-    for key in YEAR_SHEETS:
-        _replace_sheet(wb, lay[key].name, lambda wb, key=key: writers[key](wb, plan, years))
-
-
 def refresh_plan_sheets(wb: Workbook, plan: Plan, sheets: dict[str, str] | None = None) -> None:
     """The sheets made from the plan as a whole — 使い方 (its name, period, current
     year, the list of sheets) and 施策一覧 (one row per policy sheet) — written again
@@ -405,9 +395,28 @@ def _phases_sheet(wb: Workbook, plan: Plan, years: list[int]) -> None:
                 cell.fill = st.LABEL_FILL
 
 
+def related_grid_years(plan: Plan, years: list[int]) -> list[int]:
+    """The years of 関連計画's grid: from the earliest related plan's start to the last year."""
+    return list(range(min(years + [rp.start_fy for rp in plan.related_plans if rp.start_fy]), max(years) + 1))
+
+
+def related_grid_formula(row: int, col: int, start: str, end: str, kind: str) -> str:
+    """■ (◆ for a milestone) in a year of the related plan's period; `start`, `end`,
+    `kind`: the letters of its 開始年度, 終了年度 and 区分 columns."""
+    y = f"VALUE(LEFT({col_letter(col)}${HEADER_ROW},4))"
+    milestone = RELATED_PLAN_KIND_LABELS["milestone"]
+    return (
+        f'=IFERROR(IF(AND(${start}{row}<>"",{y}>=${start}{row},OR(${end}{row}="",{y}<=${end}{row})),'
+        f'IF(${kind}{row}="{milestone}","◆","■"),""),"")'
+    )
+
+
+GRID_FONT = st.Font(name=st.FONT_NAME, size=10, color="2F5496")
+
+
 def _related_sheet(wb: Workbook, plan: Plan, years: list[int]) -> None:
     spec = layout()["related_plans"]
-    grid_years = list(range(min(years + [rp.start_fy for rp in plan.related_plans if rp.start_fy]), max(years) + 1))
+    grid_years = related_grid_years(plan, years)
     rows = [
         {"id": rp.id, "kind": RELATED_PLAN_KIND_LABELS[rp.kind], "name": rp.name, "start_fy": rp.start_fy, "end_fy": rp.end_fy, "note": rp.note}
         for rp in plan.related_plans
@@ -415,18 +424,13 @@ def _related_sheet(wb: Workbook, plan: Plan, years: list[int]) -> None:
     ws = _table(wb, spec, rows, years=grid_years, year_cells=[{} for _ in rows], freeze_cols=3)
     n = len(spec.columns)
     start, end, kind = (col_letter(spec.index(k)) for k in ("start_fy", "end_fy", "kind"))
-    milestone = RELATED_PLAN_KIND_LABELS["milestone"]
     for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(rows)):
         for j in range(len(grid_years)):
             c = n + 1 + j
-            y = f"VALUE(LEFT({col_letter(c)}${HEADER_ROW},4))"
             cell = ws.cell(r, c)
-            cell.value = (
-                f'=IFERROR(IF(AND(${start}{r}<>"",{y}>=${start}{r},OR(${end}{r}="",{y}<=${end}{r})),'
-                f'IF(${kind}{r}="{milestone}","◆","■"),""),"")'
-            )
+            cell.value = related_grid_formula(r, c, start, end, kind)
             cell.alignment = st.CENTER
-            cell.font = st.Font(name=st.FONT_NAME, size=10, color="2F5496")
+            cell.font = GRID_FONT
 
 
 def _policy_index(wb: Workbook, plan: Plan, sheets: dict[str, str] | None = None) -> None:
@@ -451,11 +455,11 @@ def _policy_index(wb: Workbook, plan: Plan, sheets: dict[str, str] | None = None
 
 
 def _guide(wb: Workbook, plan: Plan, sheets: dict[str, str] | None = None) -> None:
-    from envplan.workbook.guide_text import guide_lines
+    from envplan.workbook.guide_text import guide_lines, guide_title
 
     lay = layout()
     ws = wb.create_sheet(lay["guide"].name)
-    st.write_title(ws, f"{plan.name} 進行管理ワークブック")
+    st.write_title(ws, guide_title(plan))
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 100
     r = 3

@@ -20,8 +20,8 @@ from envplan.plan.model import Plan, Policy
 from envplan.plan.years import wareki
 from envplan.workbook import xlsx_style as st
 from envplan.workbook.cells import col_letter
-from envplan.workbook.changes import CellWrite, MasterEdits, RowAppend, apply_edits
-from envplan.workbook.layout import HEADER_ROW, NOTE_ROW
+from envplan.workbook.changes import CellWrite, MasterEdits, RowAppend, apply_edits, rows_for_sheet
+from envplan.workbook.layout import HEADER_ROW, NOTE_ROW, layout
 from envplan.workbook.store import atomic_save
 from envplan.workbook.xlsx_results import OpenpyxlResultSink
 
@@ -88,6 +88,18 @@ class OpenpyxlMasterSink(OpenpyxlResultSink):
         if ws.print_area:
             ws.print_area = f"A1:{col_letter(c)}{last_row}"
         st.fit_print_width(ws)  # the new column may make fitting to the page's width illegible
+
+    def append_log(self, key: str, rows: list[list[Any]], *, links: dict[tuple[int, int], str] | None = None, number_formats: dict[int, str] | None = None) -> None:
+        """Rows for a log-like sheet of the layout (変更履歴), below its table, or the
+        sheet made with them when it has no table yet (as `rows_for_sheet` decides)."""
+        spec = layout()[key]
+        ws = self.wb[spec.name] if spec.name in self.wb.sheetnames else None
+        exists = ws is not None and ws.cell(HEADER_ROW, 1).value == spec.columns[0].header
+        edit = rows_for_sheet(spec, rows, exists=exists, links=links, number_formats=number_formats)
+        if isinstance(edit, RowAppend):
+            self.append_rows(edit)
+        else:
+            self.write_table(edit)
 
     def rewrite_policy_form(self, plan: Plan, policy: Policy, sheet: str) -> None:
         from envplan.workbook.writer import write_policy_form
