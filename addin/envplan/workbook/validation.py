@@ -80,12 +80,15 @@ def _check_open_data_settings(diags: DiagnosticList, plan: Plan, at: Any) -> Non
     a reader of the data can look up (an unknown name is published as written, with a warning)."""
     problem = code_problem(plan.municipality_code)
     if problem:
-        diags.error("SETTING_INVALID", f"設定シートの{problem}", *at(("setting", "municipality_code")), plan.municipality_code)
+        sheet, cell = at(("setting", "municipality_code"))
+        diags.error("SETTING_INVALID", f"設定シートの{problem}", sheet, cell, plan.municipality_code)
     if plan.licence and find_licence(plan.licence) is None:
+        sheet, cell = at(("setting", "licence"))
         diags.warning(
             "SETTING_INVALID",
             f"設定「オープンデータの利用条件」の「{plan.licence}」は envplan の知っているライセンスではありません（{licence_names()}）。書かれたとおりに載せ、リンクは付けません",
-            *at(("setting", "licence")),
+            sheet,
+            cell,
             plan.licence,
         )
 
