@@ -129,3 +129,44 @@ def test_levels_partition_the_inputs(f):
         # the three trend words never hold together
         trends = {lv.rule.trend for lv in scheme.levels if lv.rule.kind == "trend" and holds(lv.rule, f)}
         assert len(trends) <= 1
+
+
+# ---- the chosen scheme drives the policy rating suggestion, explained in words ------------------------
+
+def test_policy_rating_suggestion_scores_the_chosen_schemes_levels():
+    from envplan.plan.model import EvaluationLevel
+    from envplan.plan.samples import load_sample
+    from envplan.rules.compute import compute_plan
+
+    plan = load_sample("kawasaki")
+    default = compute_plan(plan).policies[0]
+    assert default.suggested_rating == "AⅡ" and "評価区分「" not in default.reason  # the six levels: as before
+    # the plan's own two levels: the derived 評価点 are ◎ 1 and △ 0 (first level 1, last 0)
+    plan.settings.evaluation_scheme = "評価区分シート"
+    plan.evaluation_levels = [
+        EvaluationLevel(symbol="◎", label="計画どおり", colour="C6EFCE", rule="達成率（年度）100%以上"),
+        EvaluationLevel(symbol="－", label="実績なし", colour="EDEDED", rule="実績なし"),
+        EvaluationLevel(symbol="△", label="計画未満", colour="FFEB9C", rule="その他"),
+    ]
+    result = compute_plan(plan)
+    levels = {i.name: i.level_symbol for i in result.indicators}
+    assert sorted(levels.values()) == sorted(["◎", "△", "△"])  # FY2013: one indicator at 100% or more, two below
+    pol = result.policies[0]
+    # mean (1 + 0 + 0) / 3 = 0.33: B (≥ 0.3, < 0.6) where the six levels gave A
+    assert pol.suggested_rating == "B" and pol.disagrees and pol.self_rating == "AⅡ"
+    assert pol.reason.startswith("参考指標は評価区分「評価区分シートの区分」の区分を評価点にします（◎ 計画どおり 1、△ 計画未満 0（－ 実績なし は除外））")
+    assert "平均 0.33" in pol.reason and "◎ 計画どおり（1）" in pol.reason
+    rule = next(r.text for r in result.rules if r.topic == "施策の評価案")
+    assert "評価区分（評価区分シートの区分）の区分を評価点" in rule and "△ 計画未満 0" in rule
+
+
+def test_ready_schemes_score_every_evaluable_level_and_leave_out_the_dashes():
+    from envplan.plan.schemes import shown_levels
+
+    for scheme in READY_SCHEMES:
+        shown = shown_levels(scheme)
+        assert len({s.key for s in shown}) == len(shown)
+        for s in shown:
+            assert (s.score is None) == (s.symbol in "－―"), (scheme.key, s.key)
+        scores = [s.score for s in shown if s.score is not None]
+        assert scores == sorted(scores, reverse=True) and scores[0] == 1 and scores[-1] == 0, scheme.key

@@ -97,6 +97,7 @@ class SummaryRow(_Result):
     category_name: str
     counts: dict[str, int]  # status → number of indicators
     total: int
+    level_counts: dict[str, int] = Field(default_factory=dict)  # level key 「◎ 達成」 of the plan's scheme → number of indicators
 
 
 class RuleText(_Result):
@@ -114,6 +115,14 @@ class PlanResult(_Result):
     illustrative_note: str = ""  # set when some actuals are made-up demo values
     scheme_name: str = ""  # the evaluation scheme (評価区分) the levels come from
     scheme_levels: list[dict[str, str]] = Field(default_factory=list)  # symbol, label, colour, rule, meaning: in order
+    scheme_key: str = ""  # six_levels, a ready scheme's key, or custom
+    # The levels as counted and shown (one per symbol and label; 'no judgement' last): key, symbol, label,
+    # colour (fill, readable), given_colour, text (colour), meaning, evaluable, score.
+    shown_levels: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def default_scheme(self) -> bool:
+        return self.scheme_key in ("", "six_levels")
 
     def indicator(self, id: str) -> IndicatorResult | None:
         return next((i for i in self.indicators if i.id == id), None)

@@ -36,7 +36,7 @@ from envplan.plan.model import (
     TargetRevision,
     YearValue,
 )
-from envplan.plan.schemes import CUSTOM_SCHEME, DEFAULT_SCHEME, SchemeError, resolve_scheme, scheme_rows
+from envplan.plan.schemes import CUSTOM_SCHEME, DEFAULT_SCHEME, LevelRow, Scheme, SchemeError, check_scheme, resolve_scheme, scheme_rows
 from envplan.plan.targets import DIRECTION_LABELS, KIND_BY_LABEL, KIND_LABELS, build_target
 from envplan.workbook.cells import Cell, CellReader
 from envplan.workbook.io import WorkbookSource
@@ -69,6 +69,20 @@ class MasterReading:
 
 def read_master(source: WorkbookSource) -> MasterReading:
     return _Reader(source).read()
+
+
+def read_scheme(source: WorkbookSource) -> Scheme:
+    """The evaluation scheme the master chose (設定 and 評価区分 sheets only, so a worksheet function
+    can ask for it cheaply); SchemeError says why it cannot be used."""
+    r = _Reader(source)
+    basics = r._settings()
+    setting = basics["settings"].evaluation_scheme if basics is not None and "settings" in basics else ""
+    rows = [LevelRow(lv.symbol, lv.label, lv.colour, lv.rule) for lv in r._evaluation_levels(setting)]
+    scheme = resolve_scheme(setting, rows)
+    problems = check_scheme(scheme)
+    if problems:
+        raise SchemeError(f"評価区分「{scheme.name}」は使えません: {problems[0]}")
+    return scheme
 
 
 class _Reader:
