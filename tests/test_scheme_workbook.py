@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 
 import openpyxl
@@ -100,19 +102,6 @@ def test_levels_edited_without_choosing_the_sheet_are_flagged(master):
     assert [w for w in val["warnings"] if w["code"] == "SCHEME_SHEET_UNUSED"], val["warnings"]
 
 
-def test_the_site_and_open_data_show_the_chosen_scheme(master, tmp_path):
-    _set(master, "evaluation_scheme", "最終目標・年度目標・前年度比（◎○△▲－）")
-    out = tmp_path / "site"
-    proc = run_cli("publish", str(master), "--out", str(out), "--no-pdf")
-    assert proc.returncode == 0, proc.stderr
-    pages = [plain(p.read_text(encoding="utf-8")) for p in out.rglob("*.html")]
-    assert any("評価区分（最終目標・年度目標・前年度比（◎○△▲－））" in p for p in pages)
-    method = next(p for p in pages if "判定のルール（詳細）" in p)
-    assert "評価区分: 最終目標・年度目標・前年度比（◎○△▲－）" in method and "前年度の実績より望ましい向きに変わった" in method
-    csv = next(out.rglob("*.csv")).read_text(encoding="utf-8-sig")
-    assert "評価区分" in csv.splitlines()[0]
-
-
 def _judge(master, rows: list[tuple[str, int, str, str]]) -> None:
     wb = openpyxl.load_workbook(master)
     ws = wb["指標の評価"]
@@ -164,3 +153,73 @@ def test_the_pdf_report_shows_the_level_and_the_sections_judgement():
     printed = plain(report_html(r))
     assert "評価区分（達成・未達成（○×））" in printed and f"所管課の評価: {own}（不一致）" in printed
     assert "評価区分: 達成・未達成（○×）" in printed  # the method section describes the scheme
+    # the summary cards, the counts table and the badges are in the scheme's levels, coloured by it
+    html = report_html(r)
+    cards = re.sub(r"<[^>]+>|\s", "", html.split('class="status-cards">')[1].split("</ul>")[0])
+    whole = r.result.summary[-1].level_counts
+    assert cards == "".join(f"{k.replace(' ', '')}{n}" for k, n in whole.items()), cards
+    assert "status-lv1" in html and ".status-lv2 { background: #FFC7CE" in html and 'class="status status-achieved' not in html
+
+
+def _style_rules(html: str) -> dict[str, dict[str, str]]:
+    """CSS rules of the page's level colours: selector → {property: value}."""
+    css = "".join(re.findall(r"<style>(.*?)</style>", html, re.S))
+    return {sel.strip(): dict(p.strip().split(": ") for p in body.split(";") if p.strip()) for sel, body in re.findall(r"([^{}]+)\{([^}]*)\}", css)}
+
+
+def test_a_plans_own_symbols_labels_and_colours_everywhere_never_the_six_levels(master, tmp_path):
+    """○△× of the plan's own 評価区分 sheet, with one fill too dark for black text: the summary sheet, the
+    site's summary and category pages, the open data count and colour by those levels, and the colour is
+    lightened to keep 4.5:1 (validate says so)."""
+    from envplan.plan.schemes import contrast_ratio
+
+    _set(master, "evaluation_scheme", "評価区分シート")
+    _levels(master, [
+        ("―", "実績なし", "EDEDED", "実績なし"),
+        ("○", "目標達成又は改善", "C6EFCE", "年度目標を達成"),
+        ("○", "目標達成又は改善", "C6EFCE", "前年度より改善（±1%）"),
+        ("△", "横ばい", "FFEB9C", "前年度から変化なし（±1%）"),
+        ("×", "悪化", "A00000", "その他"),  # dark red: black text on it is 2.5:1
+    ])
+    code, val = cli_json("validate", str(master), "--json", "--no-write")
+    adjusted = [w for w in val["warnings"] if w["code"] == "SCHEME_COLOUR_ADJUSTED"]
+    assert code == 0 and len(adjusted) == 1 and "A00000" in adjusted[0]["message"] and adjusted[0]["cell"].startswith("C8"), adjusted
+    code, data = cli_json("compute", str(master), "--json")
+    keys = ["○ 目標達成又は改善", "△ 横ばい", "× 悪化", "― 実績なし"]  # one ○ for its two rules; 'no judgement' last
+    assert [lv["key"] for lv in data["shown_levels"]] == keys
+    whole = data["summary"][-1]
+    assert sum(whole["level_counts"].values()) == whole["total"] == len(data["indicators"])
+    for k in keys:
+        assert whole["level_counts"][k] == sum(1 for i in data["indicators"] if f"{i['level_symbol']} {i['level_label']}" == k)
+    ws = openpyxl.load_workbook(master)["達成状況_集計"]
+    assert [c.value for c in ws[3]] == ["分野", *keys, "合計"]
+    fills = {lv["key"]: lv["colour"] for lv in data["shown_levels"]}
+    assert fills["× 悪化"] != "A00000" and contrast_ratio(fills["× 悪化"], "000000") >= 4.5
+
+    out = tmp_path / "site"
+    proc = run_cli("publish", str(master), "--out", str(out), "--no-pdf")
+    assert proc.returncode == 0, proc.stderr
+    index = (out / "index.html").read_text(encoding="utf-8")
+    cards = re.sub(r"<[^>]+>|\s", "", index.split('class="status-cards">')[1].split("</ul>")[0])
+    for k in keys:
+        symbol, label = k.split(" ")
+        assert f"{symbol}{label}{whole['level_counts'][k]}指標" in cards, cards
+    for six in ("順調", "やや遅れ", "評価不能", "✕", "▲"):
+        assert six not in cards
+    rules = _style_rules(index)
+    for n in range(1, 5):  # the badge text keeps 4.5:1 on its fill and on the page's white
+        badge = rules[f".status-lv{n}"]
+        fill, text = badge["background"].lstrip("#"), badge["color"].lstrip("#")
+        assert contrast_ratio(fill, text) >= 4.5 and contrast_ratio(text, "FFFFFF") >= 4.5
+    assert rules[".status-lv3"]["background"] == f"#{fills['× 悪化']}"
+    category = next(p for p in (out / "categories").glob("*.html") if "分野別の指標の状況" in p.read_text(encoding="utf-8"))
+    page = plain(category.read_text(encoding="utf-8"))
+    assert "やや遅れ" not in page.split("この分野の指標は")[1].split("。")[1]
+    doc = json.loads(next(out.rglob("indicators.json")).read_text(encoding="utf-8"))
+    assert [lv["level"] for lv in doc["evaluation_scheme"]["levels"]] == keys
+    pages = [plain(p.read_text(encoding="utf-8")) for p in out.rglob("*.html")]
+    assert any("評価区分（評価区分シートの区分）" in p for p in pages)
+    method = next(p for p in pages if "判定のルール（詳細）" in p)
+    assert "評価区分: 評価区分シートの区分" in method and "前年度の実績より望ましい向きに変わった" in method
+    csv = next(out.rglob("*.csv")).read_text(encoding="utf-8-sig")
+    assert "評価区分" in csv.splitlines()[0] and "× 悪化" in csv

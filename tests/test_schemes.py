@@ -3,11 +3,13 @@ back from their words, unusable schemes explained, and levels that partition the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from envplan.plan.schemes import DEFAULT_SCHEME, READY_SCHEMES, SCHEMES_BY_KEY, Level, Rule, Scheme, SchemeError, check_scheme, parse_rule
+from envplan.plan.schemes import DEFAULT_SCHEME, READY_SCHEMES, SCHEMES_BY_KEY, Level, Rule, Scheme, SchemeError, check_scheme, level_key, pair_levels, parse_rule, shown_levels
 from envplan.rules.attainment import STATUSES
 from envplan.rules.scheme_eval import Facts, holds, level_for
 
@@ -116,9 +118,23 @@ facts = st.builds(
 )
 
 
+def _axes(scheme):
+    return [replace(scheme, second=None)] + ([scheme.second] if scheme.second else [])
+
+
 @given(f=facts)
 def test_levels_partition_the_inputs(f):
-    for scheme in READY_SCHEMES:
+    for whole in READY_SCHEMES:
+        level, _why = level_for(whole, f)
+        # exactly one of the levels shown and counted (for two axes: one pair)
+        assert [s.key for s in shown_levels(whole)].count(level_key(level.symbol, level.label)) == 1
+        assert (level.symbol, level.label) in [(lv.symbol, lv.label) for lv in pair_levels(whole)]
+        for scheme in _axes(whole):
+            _one_axis_partitions(scheme, f)
+
+
+def _one_axis_partitions(scheme, f):
+    if True:
         level, why = level_for(scheme, f)
         matching = [lv for lv in scheme.levels if holds(lv.rule, f)]
         # every case gets exactly one level: the first whose rule holds (the last is その他, so one always does)
@@ -169,4 +185,43 @@ def test_ready_schemes_score_every_evaluable_level_and_leave_out_the_dashes():
         for s in shown:
             assert (s.score is None) == (s.symbol in "－―"), (scheme.key, s.key)
         scores = [s.score for s in shown if s.score is not None]
-        assert scores == sorted(scores, reverse=True) and scores[0] == 1 and scores[-1] == 0, scheme.key
+        if scheme.second is None:
+            assert scores == sorted(scores, reverse=True), scheme.key
+        assert max(scores) == 1 and min(scores) == 0, scheme.key
+
+
+def test_two_axes_by_hand():
+    """Target attainment (capital) and the change from last year (lower case), side by side: 「Ab」."""
+    assert sym("attainment_and_trend", F(None, year=60, final=100, previous=50)) == "－"  # no figure: nothing to pair
+    assert sym("attainment_and_trend", F(100, year=60, final=100, previous=90)) == "Aa"
+    assert sym("attainment_and_trend", F(61, year=60, final=100, previous=61)) == "Bb"
+    assert sym("attainment_and_trend", F(55, year=60, final=100, previous=58)) == "Cc"
+    assert sym("attainment_and_trend", F(55, year=60, final=100)) == "C－"  # nothing to compare with last year
+    assert sym("attainment_and_trend", F(40, year=45, final=30, previous=50, direction="lower")) == "Ba"
+    level, why = level_for(SCHEMES_BY_KEY["attainment_and_trend"], F(61, year=60, final=100, previous=70))
+    assert (level.symbol, level.label) == ("Bc", "年度目標を達成・前年度より悪化")
+    assert why.startswith("目標の達成: 「年度目標を達成」") and "前年度からの変化: 「前年度より悪化（±1%）」" in why
+    assert level.describe() == (
+        "目標の達成: 実績がその年度の目標（計画値。なければ直線上の見込み値）に届いている、"
+        "前年度からの変化: 前年度の実績より望ましくない向きに変わった（差が1%以内は変化なし）"
+    )
+    assert level.score == 0.375  # (0.75 + 0) / 2
+    broken = replace(SCHEMES_BY_KEY["attainment_and_trend"], second=Scheme("s", "s", "", (Level("a", "改善", "FFFFFF", parse_rule("前年度より改善")),)))
+    assert any(p.startswith("前年度からの変化: 最後の区分") for p in check_scheme(broken))
+
+
+@given(st.from_regex(r"[0-9A-F]{6}", fullmatch=True))
+def test_a_levels_colours_keep_its_words_readable(colour):
+    from envplan.plan.schemes import contrast_ratio, readable_fill, text_colour
+
+    fill = readable_fill(colour)
+    assert contrast_ratio(fill, "000000") >= 4.5  # Excel's black text on the cell
+    assert (fill == colour) == (contrast_ratio(colour, "000000") >= 4.5)  # changed only when it must be
+    text = text_colour(fill)
+    assert contrast_ratio(text, fill) >= 4.5 and contrast_ratio(text, "FFFFFF") >= 4.5  # badge, and card icon on white
+
+
+def test_shipped_colours_are_used_as_given():
+    from envplan.plan.schemes import colour_problems
+
+    assert all(colour_problems(s) == [] for s in READY_SCHEMES)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from envplan.plan.model import Plan
@@ -110,17 +110,51 @@ class Level:
     colour: str  # fill, RRGGBB (light, so black text keeps AA contrast)
     rule: Rule
     score: float | None = None  # 評価点 for the policy rating suggestion (None: left out); see level_scores
+    meaning: str = ""  # the level in words when it is not one rule (a two-axis level: both axes' rules)
+
+    def describe(self) -> str:
+        return self.meaning or self.rule.describe()
 
 
 @dataclass(frozen=True)
 class Scheme:
+    """One axis of levels, first match wins. A two-axis scheme (attainment and progress: 「Ab」) has a
+    `second` axis judged separately on the same facts; its levels as shown are the pairs (pair_levels)."""
+
     key: str
     name: str
     description: str
     levels: tuple[Level, ...]
+    second: Scheme | None = None
+    axes: tuple[str, str] = ("", "")  # the two axes' names, e.g. 目標の達成・進み具合
 
     def level(self, symbol: str) -> Level | None:
-        return next((lv for lv in self.levels if lv.symbol == symbol), None)
+        return next((lv for lv in pair_levels(self) if lv.symbol == symbol), None)
+
+
+def pair(scheme: Scheme, a: Level, b: Level) -> Level:
+    """The level of a two-axis scheme for the first axis's level a and the second's b: 「A」+「b」 → 「Ab」.
+    When the first axis cannot judge (no figure), the second has nothing to add: the level is a alone."""
+    if not_evaluable(a):
+        return a
+    first, second = scheme.axes
+    score = a.score if a.score is None or b.score is None else round((a.score + b.score) / 2, 3)
+    return Level(
+        a.symbol + b.symbol, f"{a.label}・{b.label}", a.colour, a.rule, score,
+        meaning=f"{first}: {a.describe()}、{second}: {b.describe()}",
+    )
+
+
+def pair_levels(scheme: Scheme) -> tuple[Level, ...]:
+    """The levels a year can get: the scheme's own, or for two axes every pair (first axis in order, then second)."""
+    if scheme.second is None:
+        return scheme.levels
+    out: dict[str, Level] = {}
+    for a in scheme.levels:
+        for b in scheme.second.levels:
+            lv = pair(scheme, a, b)
+            out.setdefault(f"{lv.symbol} {lv.label}", lv)
+    return tuple(out.values())
 
 
 def _pct(v: float | None) -> str:
@@ -259,12 +293,38 @@ READY_SCHEMES: tuple[Scheme, ...] = (
     ),
 )
 
+TWO_AXES = Scheme(
+    "attainment_and_trend", "目標の達成と前年度比の2軸（A・B・C × a・b・c）",
+    "2つの軸の記号を並べます（例: Ab）。大文字は目標の達成（最終目標を達成 A、その年度の目標を達成 B、未達成 C）、"
+    "小文字は前年度からの変化（改善 a、変化なし（±1%以内）b、悪化 c、比べられない －）。実績がなければ－。",
+    (
+        _lv("－", "実績なし", "EDEDED", "実績なし"),
+        _lv("A", "最終目標を達成", "C6EFCE", "最終目標を達成", 1),
+        _lv("B", "年度目標を達成", "DDEBF7", "年度目標を達成", 0.75),
+        _lv("C", "目標に未達成", "FFEB9C", "その他", 0),
+    ),
+    second=Scheme(
+        "attainment_and_trend_trend", "前年度からの変化", "",
+        (
+            _lv("a", "前年度より改善", "FFFFFF", "前年度より改善（±1%）", 1),
+            _lv("b", "前年度から変化なし", "FFFFFF", "前年度から変化なし（±1%）", 0.5),
+            _lv("c", "前年度より悪化", "FFFFFF", "前年度より悪化（±1%）", 0),
+            _lv("－", "前年度と比べられない", "FFFFFF", "その他"),
+        ),
+    ),
+    axes=("目標の達成", "前年度からの変化"),
+)
+READY_SCHEMES = (*READY_SCHEMES, TWO_AXES)
+
 SCHEMES_BY_KEY: dict[str, Scheme] = {s.key: s for s in READY_SCHEMES}
 SCHEMES_BY_NAME: dict[str, Scheme] = {s.name: s for s in READY_SCHEMES}
 
 
 def check_scheme(scheme: Scheme) -> list[str]:
-    """Why a scheme cannot be used (empty when it can): in Japanese, for validate."""
+    """Why a scheme cannot be used (empty when it can): in Japanese, for validate. Each axis of a two-axis
+    scheme must be usable by itself (then every pair is one level)."""
+    if scheme.second is not None:
+        return check_scheme(replace(scheme, second=None)) + [f"{scheme.axes[1]}: {p}" for p in check_scheme(scheme.second)]
     problems: list[str] = []
     if not scheme.levels:
         return ["評価区分がありません"]
@@ -367,7 +427,7 @@ def shown_levels(scheme: Scheme) -> list[ShownLevel]:
     """The scheme's levels as shown in counts, legends and charts: one per symbol and label, in the
     scheme's order, the 'no judgement' levels last."""
     groups: dict[str, list[Level]] = {}
-    for lv in scheme.levels:
+    for lv in pair_levels(scheme):
         groups.setdefault(level_key(lv.symbol, lv.label), []).append(lv)
     out = []
     for key, lvs in groups.items():
@@ -375,21 +435,21 @@ def shown_levels(scheme: Scheme) -> list[ShownLevel]:
         given = first.colour.upper() if re.fullmatch(r"[0-9A-Fa-f]{6}", first.colour or "") else "FFFFFF"
         fill = readable_fill(given)
         evaluable = not all(not_evaluable(lv) for lv in lvs)
-        meaning = "、または".join(dict.fromkeys(lv.rule.describe() for lv in lvs))
+        meaning = "、または".join(dict.fromkeys(lv.describe() for lv in lvs))
         score = next((lv.score for lv in lvs if lv.score is not None), None) if evaluable else None
         out.append(ShownLevel(key, first.symbol.strip(), first.label.strip(), fill, given, text_colour(fill), meaning, evaluable, score))
     return [s for s in out if s.evaluable] + [s for s in out if not s.evaluable]
 
 
-def colour_problems(scheme: Scheme) -> list[str]:
-    """Colours changed to keep the words readable, said in Japanese (validate warns with them)."""
+def colour_problems(scheme: Scheme) -> list[tuple[str, str]]:
+    """(level key, why) for each colour changed to keep the words readable, in Japanese (validate warns with them)."""
     out = []
     for s in shown_levels(scheme):
         if s.colour != s.given_colour:
-            out.append(
+            out.append((s.key,
                 f"区分「{s.key}」の色 {s.given_colour} は黒い文字との対比が {contrast_ratio(s.given_colour, '000000'):.1f}:1 で、"
                 f"文字を読みやすくする基準（{MIN_CONTRAST}:1）に届かないため、同じ色味を明るくした {s.colour}（{contrast_ratio(s.colour, '000000'):.1f}:1）で表示します"
-            )
+            ))
     return out
 
 
@@ -451,7 +511,15 @@ def resolve_scheme(setting: str, rows: list[LevelRow] | tuple[LevelRow, ...] = (
 
 
 def scheme_rows(scheme: Scheme) -> list[LevelRow]:
-    return [LevelRow(lv.symbol, lv.label, lv.colour, lv.rule.text()) for lv in scheme.levels]
+    """The rows the 評価区分 sheet shows for a scheme; a two-axis scheme's rows are both axes', each label
+    prefixed with its axis (the sheet itself defines one axis: a plan's own two-axis scheme is not read from it)."""
+    if scheme.second is None:
+        return [LevelRow(lv.symbol, lv.label, lv.colour, lv.rule.text()) for lv in scheme.levels]
+    return [
+        LevelRow(lv.symbol, f"{axis}: {lv.label}", lv.colour, lv.rule.text())
+        for axis, axis_levels in zip(scheme.axes, (scheme.levels, scheme.second.levels))
+        for lv in axis_levels
+    ]
 
 
 def plan_scheme(plan: Plan) -> Scheme:

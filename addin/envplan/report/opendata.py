@@ -131,12 +131,24 @@ def write_open_data(r: ReportData, folder: Path) -> dict[str, Path]:
         "generated": r.generated.isoformat(),
         "illustrative_note": r.plan.illustrative_note if r.illustrative else "",
         "fields": [{"key": f.key, "header": f.header, "description": f.description} for f in FIELDS],
+        "evaluation_scheme": scheme_doc(r),
         "records": rows,
     }
     json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     readme = folder / README_NAME
     readme.write_text(readme_text(r), encoding="utf-8")
     return {"csv": csv_path, "json": json_path, "readme": readme}
+
+
+def scheme_doc(r: ReportData) -> dict[str, Any]:
+    """The evaluation scheme the 評価区分 column is in: its levels in order, with what each means and its colour."""
+    return {
+        "name": r.result.scheme_name,
+        "levels": [
+            {"level": lv["key"], "symbol": lv["symbol"], "label": lv["label"], "meaning": lv["meaning"], "colour": f"#{lv['colour']}"}
+            for lv in r.result.shown_levels
+        ],
+    }
 
 
 def readme_text(r: ReportData) -> str:
@@ -157,6 +169,7 @@ def readme_text(r: ReportData) -> str:
         "注意",
         "  ・数値の空欄は「値なし」です（0 ではありません）。",
         "  ・達成率・進捗率は割合（1 = 100%）です。",
+        f"  ・評価区分は「{r.result.scheme_name}」の区分です: " + "、".join(f"{lv['key']}（{lv['meaning']}）" for lv in r.result.shown_levels) + "。",
         "  ・CSV では、文字の値が = + - @ で始まる場合、表計算ソフトで数式として実行されないよう先頭に ' を付けています。",
     ]
     if r.illustrative:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from envplan.plan.model import Indicator, Plan, Policy
-from envplan.plan.schemes import DEFAULT_SCHEME, Scheme, SchemeError, check_scheme, level_key, plan_scheme, score_text, shown_levels
+from envplan.plan.schemes import DEFAULT_SCHEME, Level, Scheme, SchemeError, check_scheme, level_key, plan_scheme, score_text, shown_levels
 from envplan.plan.targets import KIND_LABELS
 from envplan.rules.attainment import STATUS_ICONS, STATUS_MEANINGS, STATUSES
 from envplan.rules.indicator_rules import KIND_RULES, evaluate_indicator
@@ -16,7 +16,7 @@ from envplan.rules.ratings import RATING_RULE, Evidence, indicator_evidence, pro
 from envplan.rules.results import IndicatorResult, PlanResult, PolicyResult, RatingYear, RuleText, SummaryRow, YearResult
 from envplan.rules.scheme_eval import facts_for, level_for
 
-__all__ = ["IndicatorResult", "PlanResult", "PolicyResult", "RatingYear", "RuleText", "SummaryRow", "YearResult", "compute_plan", "policy_result", "status_in", "summarise", "rules_text"]
+__all__ = ["IndicatorResult", "PlanResult", "PolicyResult", "RatingYear", "RuleText", "SummaryRow", "YearResult", "compute_plan", "policy_result", "status_in", "summarise", "rules_text", "shown_counts"]
 
 
 def compute_plan(plan: Plan, fy: int | None = None) -> PlanResult:
@@ -41,11 +41,19 @@ def compute_plan(plan: Plan, fy: int | None = None) -> PlanResult:
         illustrative_note=plan.illustrative_note if any(i.illustrative for i in plan.indicators) else "",
         scheme_name=scheme.name,
         scheme_levels=[
-            {"symbol": lv.symbol, "label": lv.label, "colour": lv.colour, "rule": lv.rule.text(), "meaning": lv.rule.describe()} for lv in scheme.levels
+            {"symbol": lv.symbol, "label": lv.label, "colour": lv.colour, "rule": lv.rule.text(), "meaning": lv.rule.describe(), "axis": axis}
+            for axis, lv in axis_levels(scheme)
         ],
         scheme_key=scheme.key,
         shown_levels=[asdict(s) for s in shown_levels(scheme)],
     )
+
+
+def axis_levels(scheme: Scheme) -> list[tuple[str, Level]]:
+    """(axis name, level) of each axis in order; the axis name is "" for a one-axis scheme."""
+    if scheme.second is None:
+        return [("", lv) for lv in scheme.levels]
+    return [(scheme.axes[0], lv) for lv in scheme.levels] + [(scheme.axes[1], lv) for lv in scheme.second.levels]
 
 
 def usable_scheme(plan: Plan) -> Scheme:
@@ -164,6 +172,14 @@ def summarise(plan: Plan, indicators: list[IndicatorResult], scheme: Scheme = DE
     return rows
 
 
+def shown_counts(result: PlanResult, row: SummaryRow) -> list[tuple[str, int]]:
+    """(level, number of indicators) as shown to a reader: the chosen scheme's levels (「B 達成率70%以上」),
+    or with the six levels the statuses with their icons (「◎ 達成」)."""
+    if result.default_scheme or not result.shown_levels:
+        return [(f"{STATUS_ICONS[s]} {s}", row.counts.get(s, 0)) for s in STATUSES]
+    return [(lv["key"], row.level_counts.get(lv["key"], 0)) for lv in result.shown_levels]
+
+
 def rules_text(plan: Plan) -> list[RuleText]:
     s = plan.settings
     rules = [
@@ -200,5 +216,9 @@ def rules_text(plan: Plan) -> list[RuleText]:
     scheme = usable_scheme(plan)
     rules.append(RuleText(topic="施策の評価案", text=RATING_RULE if scheme.key == DEFAULT_SCHEME.key else scheme_rating_rule(scheme.name, score_text(scheme))))
     rules.append(RuleText(topic=f"評価区分: {scheme.name}", text=scheme.description + "上から順に調べ、最初に当たった区分にします。"))
-    rules += [RuleText(topic=f"評価区分 {lv.symbol} {lv.label}", text=f"{lv.rule.describe()}（条件: {lv.rule.text()}）") for lv in scheme.levels]
+    if scheme.second is not None:
+        rules.append(RuleText(topic="評価区分の2つの軸", text=f"「{scheme.axes[0]}」と「{scheme.axes[1]}」をそれぞれ上から順に調べ、2つの記号を並べます（実績がなければ「{scheme.axes[0]}」の記号だけ）。"))
+    rules += [
+        RuleText(topic=f"評価区分 {axis + ': ' if axis else ''}{lv.symbol} {lv.label}", text=f"{lv.rule.describe()}（条件: {lv.rule.text()}）") for axis, lv in axis_levels(scheme)
+    ]
     return rules

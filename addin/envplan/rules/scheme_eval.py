@@ -8,9 +8,9 @@ baseline and envplan's own status. The first level whose rule holds is the level
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from envplan.plan.schemes import Level, Rule, Scheme
+from envplan.plan.schemes import Level, Rule, Scheme, pair
 from envplan.rules.attainment import Direction, achievement_rate, reaches
 from envplan.rules.results import IndicatorResult, YearResult
 
@@ -86,7 +86,15 @@ def holds(rule: Rule, f: Facts) -> bool:
 
 def level_for(scheme: Scheme, f: Facts) -> tuple[Level, str]:
     """(the level, why) — the first level whose rule holds. A usable scheme (check_scheme)
-    ends with その他, so there is always one; otherwise the last level is used and said so."""
+    ends with その他, so there is always one; otherwise the last level is used and said so.
+    A two-axis scheme judges each axis so and gives the pair (「Ab」), with both reasons."""
+    if scheme.second is not None:
+        a, why_a = level_for(replace(scheme, second=None), f)
+        b, why_b = level_for(scheme.second, f)
+        both = pair(scheme, a, b)
+        if both is a:
+            return a, why_a
+        return both, f"{scheme.axes[0]}: {why_a}。{scheme.axes[1]}: {why_b}。よって「{both.symbol} {both.label}」"
     for lv in scheme.levels:
         if holds(lv.rule, f):
             return lv, f"「{lv.rule.text()}」に当たるため「{lv.symbol} {lv.label}」"

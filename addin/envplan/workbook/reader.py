@@ -490,6 +490,7 @@ class _Reader:
             rule = self.rd.text(row["rule"], required=True, what="判定の条件")
             if symbol and label and rule:
                 self._at(("evaluation_level", i, "rule"), row["rule"])
+                self._at(("evaluation_level", i, "colour"), row["colour"])
                 rows.append(EvaluationLevel(symbol=symbol, label=label, colour=self.rd.text(row["colour"]), rule=rule))
         if setting.strip() == CUSTOM_SCHEME:
             return rows
