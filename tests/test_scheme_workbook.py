@@ -223,3 +223,45 @@ def test_a_plans_own_symbols_labels_and_colours_everywhere_never_the_six_levels(
     assert "評価区分: 評価区分シートの区分" in method and "前年度の実績より望ましい向きに変わった" in method
     csv = next(out.rglob("*.csv")).read_text(encoding="utf-8-sig")
     assert "評価区分" in csv.splitlines()[0] and "× 悪化" in csv
+
+
+def test_a_two_axis_scheme_through_the_workbook_the_sheets_and_the_report(tmp_path):
+    """目標の達成 × 前年度からの変化 (「Ab」): the 評価区分 sheet shows both axes and reads back as chosen, the
+    years get pairs, the summary counts pairs, the report shows them, and the section's 「Ab」 is compared."""
+    from envplan.plan.illustrative import add_illustrative_actuals
+    from envplan.plan.model import Judgement
+    from envplan.plan.samples import load_sample
+    from envplan.report.context import build_report
+    from envplan.report.pdf import report_html
+    from envplan.rules.compute import compute_plan
+    from envplan.workbook.io import CalamineSource
+    from envplan.workbook.validation import validate_source
+    from envplan.workbook.writer import save_master
+
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    plan.settings.evaluation_scheme = "目標の達成と前年度比の2軸（A・B・C × a・b・c）"
+    path = tmp_path / "two.xlsx"
+    save_master(plan, path)
+    sheet = openpyxl.load_workbook(path)["評価区分"]
+    labels = [sheet.cell(r, 2).value for r in range(4, sheet.max_row + 1) if sheet.cell(r, 2).value]
+    assert labels[:2] == ["目標の達成: 実績なし", "目標の達成: 最終目標を達成"] and "前年度からの変化: 前年度より改善" in labels
+    run = validate_source(CalamineSource(path))
+    assert not run.diagnostics.errors and not [w for w in run.diagnostics.warnings if w.code.startswith("SCHEME")]
+    result = compute_plan(plan)
+    symbols = {y.level_symbol for i in result.indicators for y in i.years}
+    assert symbols <= {"－", *(a + b for a in "ABC" for b in "abc－")} and any(len(s) == 2 for s in symbols)
+    whole = result.summary[-1]
+    assert sum(whole.level_counts.values()) == whole.total and "Ab 最終目標を達成・前年度から変化なし" in whole.level_counts
+    s06 = result.indicator("S06")
+    pick = next(y for y in s06.years if len(y.level_symbol) == 2)
+    assert "目標の達成: 「" in pick.level_reason and "前年度からの変化: 「" in pick.level_reason
+    plan.indicator("S06").judgements.append(Judgement(fy=pick.fy, level=pick.level_symbol[0] + "c", reason="印刷された評価"))
+    again = compute_plan(plan).indicator("S06")
+    judged = next(y for y in again.years if y.fy == pick.fy)
+    assert judged.own_level == pick.level_symbol[0] + "c" and judged.level_agrees is (pick.level_symbol[1] == "c")
+    r = build_report(plan, compute_plan(plan))
+    r.files = {"csv": "c", "json": "j"}
+    html = report_html(r)
+    cards = re.sub(r"<[^>]+>|\s", "", html.split('class="status-cards">')[1].split("</ul>")[0])
+    assert "Aa最終目標を達成・前年度より改善" in cards and "順調" not in cards
+    assert "評価区分の2つの軸" in plain(html)
