@@ -315,6 +315,8 @@ class _Reader:
         for row in table.rows if table else []:
             ind_id = self.rd.code(row["id"], required=True, what="指標ID")
             fy = self.rd.year(row["fy"], required=True, what="年度")
+            if row["level"].value in (None, "") and row["reason"].value in (None, ""):
+                continue  # an emptied 評価 (restored to blank, or cleared by a return) is no 評価
             level = self.rd.text(row["level"], required=True, what="評価")
             if ind_id not in indicators:
                 if ind_id:
@@ -326,6 +328,8 @@ class _Reader:
                 self.diags.error("DUPLICATE_ID", f"指標「{ind_id}」の{fy}年度の評価が2行あります", table.sheet, row["fy"].ref, fy)
                 continue
             self._at(("judgement", ind_id, fy), row["level"])
+            self._at(("judgement", ind_id, fy, "level"), row["level"])
+            self._at(("judgement", ind_id, fy, "reason"), row["reason"])
             indicators[ind_id].judgements.append(Judgement(fy=fy, level=level, reason=self.rd.text(row["reason"])))
 
     def _projects(self) -> dict[str, Project]:
