@@ -266,3 +266,60 @@ def test_any_plan_computes_with_explanations(plan: Plan) -> None:
         assert all(y.status in STATUSES and y.explanation for y in ind.years)
     for pol in result.policies:
         assert pol.disagrees == (pol.self_rating is not None and pol.suggested_rating is not None and pol.self_rating != pol.suggested_rating)
+
+
+@pytest.mark.parametrize(
+    ("wording", "unit", "direction", "target", "actual", "tolerance", "met"),
+    [
+        ("2020年度までに31%程度", "%", "higher", 31, 30, 0.05, True),  # 3.2% short, within 5%
+        ("2020年度までに31%程度", "%", "higher", 31, 29, 0.05, False),  # 6.5% short
+        ("2020年度までに31%程度", "%", "higher", 31, 30, 0.0, False),  # no tolerance set: the value itself
+        ("2020年度までに31%", "%", "higher", 31, 30, 0.05, False),  # an exact target
+        ("2020年度までに約440g/人・日", "g/人・日", "lower", 440, 455, 0.05, True),  # 3.4% over, lower is better
+        ("2020年度までに概ね440g/人・日", "g/人・日", "lower", 440, 470, 0.05, False),
+    ],
+)
+def test_an_approximate_target_is_met_within_the_settings_tolerance(wording, unit, direction, target, actual, tolerance, met) -> None:
+    ind = _ind("A", LevelTarget(year=2020, value=target), {2020: actual}, direction=direction, unit=unit, baseline_fy=2012, baseline_value=target * (0.5 if direction == "higher" else 1.5))
+    ind = ind.model_copy(update={"target_wording": wording})
+    plan = _plan(ind, fy=2020)
+    plan.settings.approximate_tolerance = tolerance
+    y = next(y for y in compute_plan(plan).indicator("A").years if y.fy == 2020)
+    assert (y.status == "達成") is met, y.explanation
+    if met:
+        word = next(w for w in ("程度", "概ね", "約") if w in wording)
+        assert f"目標は「{word}」の目安のため" in y.explanation and "許容幅 5.0% 以内" in y.explanation
+
+
+def test_an_interim_target_is_judged_beside_the_final_one() -> None:
+    """「300台以上（中間目標：2018年200台）」: two live targets; the interim one judged on its own year's actual."""
+    wording = "2022年度までに300台以上（中間目標：2018年200台）"
+    met = _ind("M", LevelTarget(year=2022, value=300), {2018: 210, 2020: 240}, unit="台", baseline_fy=2012, baseline_value=100).model_copy(update={"target_wording": wording})
+    missed = met.model_copy(update={"id": "N", "values": {2018: YearValue(actual=190), 2020: YearValue(actual=240)}})
+    result = compute_plan(_plan(met, missed, fy=2020))
+    m, n = result.indicator("M"), result.indicator("N")
+    assert [(t.fy, t.value, t.actual, t.status) for t in m.other_targets] == [(2018, 200, 210, "達成")]
+    assert [(t.fy, t.status) for t in n.other_targets] == [(2018, "未達成")]
+    assert m.target_value == 300 and m.status != "評価不能"  # the final target is judged as before
+    assert "中間目標（2018年度 200台）: 2018年度の実績 210台 が届いているため「達成」" in m.explanation
+    early = compute_plan(_plan(met.model_copy(update={"values": {2016: YearValue(actual=150)}}), fy=2016)).indicator("M")
+    assert [(t.status, t.actual) for t in early.other_targets] == [("まだ先", None)]
+    plain_target = compute_plan(_plan(_ind("P", LevelTarget(year=2022, value=300), {2018: 210}, unit="台"), fy=2020)).indicator("P")
+    assert plain_target.other_targets == []  # （テスト）: no wording to read, no second target invented
+
+
+def test_the_report_shows_the_interim_target_beside_the_final_one() -> None:
+    from envplan.plan.illustrative import add_illustrative_actuals
+    from envplan.plan.samples import load_sample
+    from envplan.report.context import build_report
+    from envplan.report.pdf import report_html
+    from envplan.report.typeset import plain
+
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    s06 = plan.indicator("S06")
+    s06.target_wording = "平成34年度までに31%（中間目標：2017年度25%）"
+    result = compute_plan(plan)
+    [t] = result.indicator("S06").other_targets
+    r = build_report(plan, result)
+    r.files = {"csv": "c", "json": "j"}
+    assert f"もう1つの目標 — {t.explanation}" in plain(report_html(r))

@@ -265,3 +265,21 @@ def test_a_two_axis_scheme_through_the_workbook_the_sheets_and_the_report(tmp_pa
     cards = re.sub(r"<[^>]+>|\s", "", html.split('class="status-cards">')[1].split("</ul>")[0])
     assert "Aa最終目標を達成・前年度より改善" in cards and "順調" not in cards
     assert "評価区分の2つの軸" in plain(html)
+
+
+def test_the_sections_judgement_is_shown_beside_the_six_levels_too():
+    from envplan.plan.illustrative import add_illustrative_actuals
+    from envplan.plan.model import Judgement
+    from envplan.plan.samples import load_sample
+    from envplan.report.context import build_report
+    from envplan.report.pdf import report_html
+    from envplan.rules.compute import compute_plan
+
+    plan = add_illustrative_actuals(load_sample("shinagawa"))  # the default scheme
+    s06 = compute_plan(plan).indicator("S06")
+    own = "✕" if s06.level_symbol != "✕" else "◎"
+    plan.indicator("S06").judgements.append(Judgement(fy=s06.evaluated_fy, level=own, reason="課の判断"))
+    r = build_report(plan, compute_plan(plan))
+    r.files = {"csv": "c", "json": "j"}
+    printed = plain(report_html(r))
+    assert f"所管課の評価: {own}（不一致）" in printed and "評価区分（envplan の6区分（既定））" in printed

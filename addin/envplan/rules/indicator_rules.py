@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from envplan.plan.model import Indicator, Plan, Settings
 from envplan.plan.numbers import format_number, indicator_digits
+from envplan.plan.target_wording import TargetWordingError, read_target
 from envplan.plan.targets import (
     AnnualMinimumTarget,
     ChangeTarget,
@@ -41,12 +42,12 @@ from envplan.rules.attainment import (
     status_for,
 )
 from envplan.rules.opensdg import OPENSDG_LABELS, OpenSdgDirection, OpenSdgProgress, opensdg_progress
-from envplan.rules.results import IndicatorResult, YearResult
+from envplan.rules.results import IndicatorResult, OtherTarget, YearResult
 
 KIND_RULES: dict[str, str] = {
     "level": (
         "基準年度の基準値と目標年度の目標値を結ぶ直線上の値を各年度の見込み値とし（目標年度以降は目標値）、"
-        "目標値に届けば「達成」、基準値より悪ければ「悪化」、それ以外は進み具合 =（実績−基準値）÷（見込み値−基準値）で"
+        "目標値に届けば「達成」（文言が「程度・概ね・約」の目安なら設定の許容幅まで届かなくても「達成」）、基準値より悪ければ「悪化」、それ以外は進み具合 =（実績−基準値）÷（見込み値−基準値）で"
         "「順調」「やや遅れ」「遅れ」。達成率は計画値（入力があれば）または目標値に対する割合。"
     ),
     "change": "目標値を 基準値 ×（1 ＋ 増減率）として、水準の目標と同じ規則で判定します。基準値が必要です。",
@@ -190,10 +191,47 @@ def _path_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearRe
         parts.append(f"進捗率 =（実績 − 基準値）÷（目標値 − 基準値）= {pct(prog)}")
     if expected is not None:
         parts.append(f"見込み値（{by}年度 {c.n(bv)} → {ty}年度 {c.n(tv)} の直線上）= {c.n(expected)}")
-    parts.append(_path_reason(c, status, actual, bv, tv, expected, direction))
+    reason = _path_reason(c, status, actual, bv, tv, expected, direction)
+    if status != "達成" and actual is not None and tv is not None:
+        near = _within_tolerance(c, target, fy, actual, tv, direction)
+        if near:
+            status, reason = "達成", near
+    parts.append(reason)
     return _year(
         fy, plan=plan, actual=actual, compared_with=compared, compared_label=label, achievement_rate=rate,
         progress_rate=prog, expected=expected, status=status, explanation="。".join(p for p in parts if p),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _approximate(wording: str, unit: str, base_fy: int | None, direction: str, name: str) -> str:
+    """The word (程度・概ね・約) that makes a wording approximate, when it reads exactly; "" otherwise."""
+    try:
+        r = read_target(wording, unit=unit, base_fy=base_fy, direction=direction, name=name)  # type: ignore[arg-type]
+    except TargetWordingError:
+        return ""
+    if not r.approximate:
+        return ""
+    return next((w for w in ("程度", "概ね", "おおむね", "約") if w in wording), "程度")
+
+
+def _within_tolerance(c: _Ctx, target: Target, fy: int, actual: float, tv: float, direction: Direction) -> str:
+    """Why a year short of an approximate target (「50%程度」) counts as met: the shortfall is within the
+    設定's tolerance. "" when the target is exact, no tolerance is set, or the shortfall is larger."""
+    tol = c.s.approximate_tolerance
+    if tol <= 0 or tv == 0:
+        return ""
+    _, revised = target_in(c.ind, fy)
+    wording = next((r.old_wording for r in c.ind.revisions if revised and r.old_target == target), c.ind.target_wording)
+    word = _approximate(wording, c.ind.unit, c.ind.baseline_fy, c.ind.direction, c.ind.name)
+    if not word:
+        return ""
+    short = (tv - actual) / abs(tv) if direction == "higher" else (actual - tv) / abs(tv)
+    if not 0 < short <= tol + 1e-12:
+        return ""
+    return (
+        f"目標は「{word}」の目安のため、目標値 {c.n(tv)} に {pct(short)} 届かないものの、"
+        f"設定の許容幅 {pct(tol)} 以内なので「達成」"
     )
 
 
@@ -470,7 +508,34 @@ def evaluate_indicator(plan: Plan, ind: Indicator, fy: int) -> IndicatorResult:
     result.opensdg_status, result.opensdg_label = sdg.status, sdg.label
     result.opensdg_explanation = opensdg_explanation(sdg)
     result.explanation = _indicator_explanation(c, current, years, evaluated, target)
+    result.other_targets = other_targets(c, evaluated)
+    if result.other_targets:
+        result.explanation += "。" + "。".join(t.explanation for t in result.other_targets)
     return result
+
+
+def other_targets(c: _Ctx, evaluated: int) -> list[OtherTarget]:
+    """The interim targets and dated steps of the wording (「（中間目標：2026年200台）」), each judged on the
+    actual of its own year, beside the final target: both are live. Read exactly or not at all."""
+    ind = c.ind
+    try:
+        reading = read_target(ind.target_wording, unit=ind.unit, base_fy=ind.baseline_fy, direction=ind.direction, name=ind.name)
+    except TargetWordingError:
+        return []
+    out = []
+    for d in reading.interim:
+        what = f"中間目標（{d.fy}年度 {c.n(d.value)}）"
+        actual = c.actual(d.fy)
+        if d.fy > evaluated:
+            status, why = "まだ先", f"{what}: {d.fy}年度の実績はまだ評価していません（評価した年度は{evaluated}年度）"
+        elif actual is None:
+            status, why = "実績なし", f"{what}: {d.fy}年度の実績がありません"
+        elif reaches(actual, d.value, ind.direction):
+            status, why = "達成", f"{what}: {d.fy}年度の実績 {c.n(actual)} が届いているため「達成」"
+        else:
+            status, why = "未達成", f"{what}: {d.fy}年度の実績 {c.n(actual)} が届いていないため「未達成」"
+        out.append(OtherTarget(fy=d.fy, value=d.value, actual=actual if d.fy <= evaluated else None, status=status, explanation=why))
+    return out
 
 
 def _lag_note(fy: int, lag: int, evaluated: int, latest: int | None, hidden: dict[int, float] | None = None) -> str:
@@ -546,4 +611,4 @@ def opensdg_explanation(p: OpenSdgProgress) -> str:
     return "Open SDG 方式: " + "、".join(parts) + f" → {OPENSDG_LABELS[p.status]}"
 
 
-__all__ = ["KIND_RULES", "as_of", "evaluate_indicator", "target_in", "start_point"]
+__all__ = ["KIND_RULES", "as_of", "evaluate_indicator", "other_targets", "target_in", "start_point"]

@@ -69,6 +69,17 @@ class IndicatorResult(_Result):
     own_level: str = ""  # the section's own 評価 for the year (指標の評価 sheet), kept beside the computed level
     own_reason: str = ""
     level_agrees: bool | None = None  # None: no own 評価
+    other_targets: list[OtherTarget] = Field(default_factory=list)  # live targets besides the final one (中間目標)
+
+
+class OtherTarget(_Result):
+    """A second live target of the indicator (an interim target in the wording, a dated step), judged by itself."""
+
+    fy: int
+    value: float
+    actual: float | None = None  # the actual of its year (None: not yet in, or the year is still ahead)
+    status: str = ""  # 達成 / 未達成 / 実績なし / まだ先
+    explanation: str = ""
 
 
 class RatingYear(_Result):
@@ -132,3 +143,6 @@ class PlanResult(_Result):
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+IndicatorResult.model_rebuild()
