@@ -323,3 +323,44 @@ def test_the_report_shows_the_interim_target_beside_the_final_one() -> None:
     r = build_report(plan, result)
     r.files = {"csv": "c", "json": "j"}
     assert f"もう1つの目標 — {t.explanation}" in plain(report_html(r))
+
+
+def test_a_period_total_sums_the_years_of_its_period() -> None:
+    """「3年間（H28~H30）で300kW導入」: the period's actuals summed against the total; on the way, against
+    the total spread evenly over the period."""
+    from envplan.plan.targets import PeriodTotalTarget
+
+    target = PeriodTotalTarget(start_fy=2016, year=2018, value=300)
+    ind = _ind("T", target, {2015: 500, 2016: 90, 2017: 110, 2018: 120}, unit="kW")
+    years = {y.fy: y for y in compute_plan(_plan(ind, fy=2019)).indicator("T").years}
+    assert years[2015].status == "評価不能" and "期間の前" in years[2015].explanation  # 500 before the period does not count
+    assert years[2016].status == "やや遅れ" and years[2016].expected == pytest.approx(100)  # 90 of 100
+    assert years[2017].status == "順調" and "90kW ＋ 110kW = 200kW" in years[2017].explanation
+    assert years[2018].status == "達成" and years[2018].achievement_rate == pytest.approx(320 / 300)
+    assert years[2019].status == "達成"  # after the period the total stays as it ended
+    short = _ind("U", target, {2016: 90, 2017: 100, 2018: 100}, unit="kW")
+    assert _status(_plan(short, fy=2018), "U") == "遅れ"  # 290 when the period ended
+    gap = _ind("V", target, {2016: 90, 2018: 100}, unit="kW")
+    y = next(y for y in compute_plan(_plan(gap, fy=2018)).indicator("V").years if y.fy == 2018)
+    assert y.status == "評価不能" and "2017年度の実績がない" in y.explanation
+
+
+def test_a_period_total_is_stored_in_the_workbook_and_checked_against_its_wording(tmp_path: Path) -> None:
+    from envplan.plan.targets import PeriodTotalTarget, build_target, target_note
+    from envplan.workbook.validation import validate_source
+    from envplan.workbook.writer import save_master
+
+    target = PeriodTotalTarget(start_fy=2016, year=2018, value=300)
+    assert build_target("period_total", year=2018, value=300, note=target_note(target)) == target
+    with pytest.raises(ValueError, match="期間の最初の年度"):
+        build_target("period_total", year=2018, value=300, note="")
+    ind = _ind("T", target, {2016: 90}, unit="kW").model_copy(update={"target_wording": "3年間（H28~H30）で太陽光発電を300kW導入する"})
+    path = tmp_path / "m.xlsx"
+    save_master(_plan(ind), path)
+    run = validate_source(CalamineSource(path))
+    assert run.plan is not None and run.plan.indicator("T").target == target
+    assert not [d for d in run.diagnostics.items if d.code.startswith("TARGET_WORDING")], run.diagnostics.items
+    other = ind.model_copy(update={"target": PeriodTotalTarget(start_fy=2015, year=2018, value=300)})
+    save_master(_plan(other), path)
+    mismatch = [d for d in validate_source(CalamineSource(path)).diagnostics.items if d.code == "TARGET_WORDING_MISMATCH"]
+    assert mismatch and "期間の最初の年度" in mismatch[0].message and "2016年度から" in mismatch[0].message

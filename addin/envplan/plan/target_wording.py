@@ -30,6 +30,7 @@ from envplan.plan.targets import (
     IncreaseTarget,
     LevelTarget,
     MaintainTarget,
+    PeriodTotalTarget,
     PlanValuesTarget,
     StateTarget,
     Target,
@@ -97,12 +98,10 @@ class TargetReading:
                 "最終目標を目標種別・目標年度・目標値で、途中の年度の目標を指標実績のその年度の計画値として入力してください",
                 reason_en="interim targets cannot be stored as the target; enter them as plan values of their years",
             )
-        if self.kind == "period_total":
-            raise TargetWordingError(
-                self.wording, "期間の合計（累計）の目標は、今の目標種別では表せません。年度別計画値などで入力してください",
-                reason_en="a total over a period has no target kind yet",
-            )
         k = self.kind
+        if k == "period_total":
+            assert self.start_fy is not None and self.year is not None and self.value is not None
+            return PeriodTotalTarget(start_fy=self.start_fy, year=self.year, value=self.value)
         if k == "level":
             if y is None:
                 raise TargetWordingError(self.wording, "目標年度が文言にありません。目標年度を指定してください", reason_en="the wording gives no target year")
@@ -668,8 +667,10 @@ def compare_reading(
         stated = r.value if r.value is not None else 100.0
     else:
         stated = r.value
-    if entered_kind in ("level", "change", "annual_minimum", "state", "maintain") and stated is not None and entered != stated:
+    if entered_kind in ("level", "change", "annual_minimum", "state", "maintain", "period_total") and stated is not None and entered != stated:
         out.append(FieldMismatch("目標値", "target_value", fmt(stated), fmt(entered)))
+    if entered_kind == "period_total" and r.start_fy is not None and getattr(target, "start_fy", None) != r.start_fy:
+        out.append(FieldMismatch("期間の最初の年度（目標の補足）", "target_note", f"{r.start_fy}年度から", f"{getattr(target, 'start_fy', None)}年度から"))
     if r.base_fy is not None and r.base_source in ("文言", "指標名") and baseline_fy != r.base_fy:
         out.append(FieldMismatch("基準年度", "baseline_fy", f"{r.base_fy}年度（{r.base_source}）", fmt(baseline_fy) if baseline_fy is None else f"{baseline_fy}年度"))
     for d in r.interim:

@@ -24,6 +24,7 @@ from envplan.plan.targets import (
     IncreaseTarget,
     LevelTarget,
     MaintainTarget,
+    PeriodTotalTarget,
     PlanValuesTarget,
     StateTarget,
     Target,
@@ -33,6 +34,7 @@ from envplan.rules.attainment import (
     STATUS_ICONS,
     Direction,
     achievement_rate,
+    band,
     better,
     expected_value,
     pace,
@@ -51,6 +53,12 @@ KIND_RULES: dict[str, str] = {
         "「順調」「やや遅れ」「遅れ」。達成率は計画値（入力があれば）または目標値に対する割合。"
     ),
     "change": "目標値を 基準値 ×（1 ＋ 増減率）として、水準の目標と同じ規則で判定します。基準値が必要です。",
+    "period_total": (
+        "期間の最初の年度（目標の補足）から目標年度までの各年度の実績（その年度の量）を合計し、目標値（期間の合計）と比べます。"
+        "合計が届けば「達成」（小さいほどよい指標は期間の終わりに）、期間が終わって届かなければ「遅れ」、"
+        "途中の年度は 合計 ÷ 見込み（目標の合計を期間の年度数で均等に割った、その年度までの分）で「順調」「やや遅れ」「遅れ」。"
+        "期間の年度の実績が1つでも欠けていれば「評価不能」。達成率は 合計 ÷ 目標値。"
+    ),
     "annual_minimum": (
         "各年度、実績が目標値以上なら「達成」。達成率（実績÷目標値）が「順調」「やや遅れ」の割合以上ならその区分、"
         "それ未満で前年度より減っていれば「悪化」、そうでなければ「遅れ」。何年度達成したかも示します。"
@@ -152,6 +160,8 @@ def final_target(c: _Ctx, target: Target, start_value: float | None) -> tuple[in
         return target.year, None
     if isinstance(target, MaintainTarget):
         return None, target.value if target.value is not None else start_value
+    if isinstance(target, PeriodTotalTarget):
+        return target.year, target.value
     return None, None
 
 
@@ -432,7 +442,48 @@ def _continue_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> Ye
 
 
 YearRule = Callable[[_Ctx, int, Target, Direction], YearResult]
+def _period_total_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearResult:
+    """「3年間（H17~H19）で…5万kW導入」: the actuals of the period's years so far, summed, against the total;
+    the expected total so far is the total spread evenly over the period's years."""
+    assert isinstance(target, PeriodTotalTarget)
+    actual, plan = c.ind.actual(fy), c.ind.plan_value(fy)
+    first, last, total = target.start_fy, target.year, target.value
+    span = f"{first}～{last}年度の合計 {c.n(total)}"
+    if fy < first:
+        return _year(fy, actual=actual, plan=plan, explanation=f"期間の合計の目標（{span}）の期間の前の年度のため判定しません")
+    upto = min(fy, last)
+    years = list(range(first, upto + 1))
+    missing = [y for y in years if c.ind.actual(y) is None]
+    if missing:
+        return _year(fy, actual=actual, plan=plan, explanation=f"期間の合計の目標（{span}）: {'・'.join(f'{y}年度' for y in missing)}の実績がないため合計できず「評価不能」")
+    so_far = sum(c.ind.actual(y) or 0.0 for y in years)
+    expected = total * len(years) / (last - first + 1)
+    rate = achievement_rate(so_far, total, direction)
+    parts = [f"期間の合計の目標（{span}）", f"{first}～{upto}年度の実績の合計 = " + " ＋ ".join(c.n(c.ind.actual(y)) for y in years) + f" = {c.n(so_far)}"]
+    if reaches(so_far, total, direction) and (direction == "higher" or upto == last):
+        status = "達成"
+        parts.append("合計が目標に届いているため「達成」")
+    elif direction == "lower" and not reaches(so_far, total, direction):
+        status = "悪化"
+        parts.append("期間の途中で合計が目標を超えたため「悪化」")
+    elif upto == last:
+        status = "遅れ"
+        parts.append("期間が終わり、合計が目標に届かなかったため「遅れ」")
+    else:
+        ratio = so_far / expected if direction == "higher" else (expected / so_far if so_far else 1.0)
+        status = band(ratio, c.s.on_track_ratio, c.s.slightly_behind_ratio)
+        parts.append(
+            f"見込み（目標の合計を期間の{last - first + 1}年度に均等に割った{len(years)}年度分）= {c.n(expected)}、"
+            f"合計 ÷ 見込み = {pct(so_far / expected)} → 「{status}」（順調 {pct(c.s.on_track_ratio)}以上、やや遅れ {pct(c.s.slightly_behind_ratio)}以上）"
+        )
+    return _year(
+        fy, plan=plan, actual=actual, compared_with=total, compared_label="期間の合計の目標", achievement_rate=rate,
+        expected=expected, status=status, explanation="。".join(parts),
+    )
+
+
 RULES: dict[type, YearRule] = {
+    PeriodTotalTarget: _period_total_year,
     LevelTarget: _path_year,
     ChangeTarget: _path_year,
     PlanValuesTarget: _plan_values_year,
@@ -579,6 +630,8 @@ def _opensdg(c: _Ctx, target: Target, evaluated: int) -> OpenSdgProgress:
     ty, tv = final_target(c, target, bv)
     if isinstance(target, ContinueTarget):
         tv = 1.0
+    if isinstance(target, PeriodTotalTarget):
+        tv = None  # a total over years is no level a yearly figure grows toward: the growth of the yearly amounts
     if tv is not None and ty is None:
         ty = c.plan.end_fy
     base_year = by if by is not None else c.plan.start_fy
