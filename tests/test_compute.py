@@ -364,3 +364,29 @@ def test_a_period_total_is_stored_in_the_workbook_and_checked_against_its_wordin
     save_master(_plan(other), path)
     mismatch = [d for d in validate_source(CalamineSource(path)).diagnostics.items if d.code == "TARGET_WORDING_MISMATCH"]
     assert mismatch and "期間の最初の年度" in mismatch[0].message and "2016年度から" in mismatch[0].message
+
+
+def test_a_band_to_keep_is_met_inside_it_whichever_the_direction(tmp_path: Path) -> None:
+    """「20～30℃を維持」: inside the band (ends included) is kept; outside, moving away from it is 悪化."""
+    from envplan.plan.target_wording import read_target
+    from envplan.plan.targets import MaintainTarget, build_target, target_note
+    from envplan.workbook.validation import validate_source
+    from envplan.workbook.writer import save_master
+
+    target = MaintainTarget(value=20, upper=30)
+    assert read_target("水温を20～30℃の範囲に維持", unit="℃").to_target() == target
+    ind = _ind("B", target, {2014: 20, 2015: 31, 2016: 33, 2017: 32, 2018: 30}, unit="℃").model_copy(update={"target_wording": "20～30℃を維持"})
+    years = {y.fy: y for y in compute_plan(_plan(ind, fy=2018)).indicator("B").years}
+    assert [years[f].status for f in (2014, 2015, 2016, 2017, 2018)] == ["達成", "悪化", "悪化", "遅れ", "達成"]
+    assert "範囲の内側" in years[2018].explanation and "上限との差 2℃" in years[2017].explanation
+    assert build_target("maintain", year=None, value=20, note=target_note(target)) == target
+    with pytest.raises(ValueError, match="上限"):
+        build_target("maintain", year=None, value=20, note="30まで")
+    path = tmp_path / "b.xlsx"
+    save_master(_plan(ind), path)
+    run = validate_source(CalamineSource(path))
+    assert run.plan is not None and run.plan.indicator("B").target == target
+    assert not [d for d in run.diagnostics.items if d.code.startswith("TARGET_WORDING")]
+    save_master(_plan(ind.model_copy(update={"target": MaintainTarget(value=20)})), path)
+    mismatch = [d for d in validate_source(CalamineSource(path)).diagnostics.items if d.code == "TARGET_WORDING_MISMATCH"]
+    assert mismatch and "範囲の上限" in mismatch[0].message and "上限 30" in mismatch[0].message

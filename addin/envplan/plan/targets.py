@@ -72,6 +72,7 @@ class MaintainTarget(_Target):
 
     kind: Literal["maintain"] = "maintain"
     value: float | None = None
+    upper: float | None = None  # a band to stay in (「20～30℃を維持」): value is its lower end, upper its upper end
 
 
 class StateTarget(_Target):
@@ -163,6 +164,8 @@ def target_note(target: _Target) -> str:
         return target.subject
     if isinstance(target, PeriodTotalTarget):
         return f"{target.start_fy}年度から"
+    if isinstance(target, MaintainTarget) and target.upper is not None:
+        return f"上限 {target.upper:g}"
     return ""
 
 
@@ -194,7 +197,20 @@ def build_target(kind: str, *, year: int | None, value: float | None, note: str)
     if kind == "decrease":
         return DecreaseTarget(year=year)
     if kind == "maintain":
-        return MaintainTarget(value=value)
+        import re
+        import unicodedata
+
+        text = unicodedata.normalize("NFKC", note or "").replace(",", "").strip()
+        if not text:
+            return MaintainTarget(value=value)
+        m = re.fullmatch(r"上限\s*(-?\d+(?:\.\d+)?)", text)
+        if not m:
+            raise ValueError(f"目標種別「{label}」の目標の補足「{note}」を読めません。範囲を維持するときは「上限 30」のように上限を書きます（目標値が下限）")
+        upper = float(m[1])
+        low = need(value, "目標値（範囲の下限）")
+        if upper < low:
+            raise ValueError(f"目標種別「{label}」の範囲の上限 {upper:g} が下限（目標値）{low:g} より小さくなっています")
+        return MaintainTarget(value=low, upper=upper)
     if kind == "improve":
         return ImproveTarget(year=year, subject=note)
     if kind == "period_total":
@@ -235,6 +251,8 @@ def describe_target(target: _Target, unit: str = "", digits: int | None = None) 
     if isinstance(target, DecreaseTarget):
         by = f"{fy_label(target.year)}までに" if target.year else ""
         return f"{by}基準年度より減少"
+    if isinstance(target, MaintainTarget) and target.upper is not None and target.value is not None:
+        return f"毎年 {format_number(target.value, unit)}～{format_number(target.upper, unit)} の範囲を維持"
     if isinstance(target, MaintainTarget):
         level = format_number(target.value, unit) if target.value is not None else "基準年度の水準"
         return f"毎年 {level} を維持"

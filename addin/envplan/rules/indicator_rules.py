@@ -72,6 +72,8 @@ KIND_RULES: dict[str, str] = {
     "maintain": (
         "維持する水準は目標値（空欄なら基準値）。各年度、実績がその水準以上（小さいほどよい指標では以下）なら「達成」（維持）。"
         "水準を外れた年度は、前年度は維持していたか前年度より悪ければ「悪化」、そうでなければ「遅れ」。"
+        "範囲の維持（目標の補足に「上限 30」: 目標値が下限）は、実績が下限以上・上限以下なら「達成」、外れた年度は前年度より範囲から"
+        "離れていれば「悪化」、そうでなければ「遅れ」（方向にかかわらず）。"
     ),
     "state": (
         "実績は状態を満たす地点・局の割合（％）。目標値（既定100％）以上なら「達成」。"
@@ -403,8 +405,32 @@ def _state_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearR
     )
 
 
+def _band_year(c: _Ctx, fy: int, target: MaintainTarget) -> YearResult:
+    """A band to stay in (「20～30℃を維持」): inside (ends included) is kept, whichever the indicator's direction."""
+    assert target.value is not None and target.upper is not None
+    lo, hi = target.value, target.upper
+    actual, previous = c.ind.actual(fy), c.actual(fy - 1)
+    head = f"維持する範囲 {c.n(lo)}～{c.n(hi)}（目標値が下限、目標の補足が上限）"
+    base = dict(plan=c.ind.plan_value(fy), actual=actual, compared_label="維持する範囲")
+
+    def outside(v: float) -> float:
+        return lo - v if v < lo else v - hi if v > hi else 0.0
+
+    if actual is None:
+        status, why = "評価不能", "実績がないため「評価不能」"
+    elif outside(actual) == 0:
+        status, why = "達成", f"実績 {c.n(actual)} が範囲の内側のため「達成」（維持）"
+    elif previous is not None and outside(previous) < outside(actual):
+        status, why = "悪化", f"実績 {c.n(actual)} が範囲を外れ、前年度（{c.n(previous)}）より範囲から離れたため「悪化」"
+    else:
+        status, why = "遅れ", f"実績 {c.n(actual)} が範囲を外れているため「遅れ」（{'下限' if actual < lo else '上限'}との差 {c.n(outside(actual))}）"
+    return _year(fy, **base, status=status, explanation=f"{head}。{why}")
+
+
 def _maintain_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearResult:
     assert isinstance(target, MaintainTarget)
+    if target.upper is not None and target.value is not None:
+        return _band_year(c, fy, target)
     actual, previous = c.ind.actual(fy), c.actual(fy - 1)
     _, bv, bnote = start_point(c)
     level, whence = (target.value, "目標値") if target.value is not None else (bv, bnote)
