@@ -390,3 +390,14 @@ def test_a_band_to_keep_is_met_inside_it_whichever_the_direction(tmp_path: Path)
     save_master(_plan(ind.model_copy(update={"target": MaintainTarget(value=20)})), path)
     mismatch = [d for d in validate_source(CalamineSource(path)).diagnostics.items if d.code == "TARGET_WORDING_MISMATCH"]
     assert mismatch and "範囲の上限" in mismatch[0].message and "上限 30" in mismatch[0].message
+
+
+def test_the_schemes_final_target_rule_allows_the_same_tolerance() -> None:
+    ind = _ind("A", LevelTarget(year=2020, value=31), {2020: 30}, unit="%", baseline_fy=2012, baseline_value=15).model_copy(update={"target_wording": "2020年度までに31%程度"})
+    plan = _plan(ind, fy=2020)
+    plan.settings.evaluation_scheme = "達成・未達成（○×）"
+    assert compute_plan(plan).indicator("A").level_symbol == "×"  # no tolerance set: 30 is short of 31
+    plan.settings.approximate_tolerance = 0.05
+    assert compute_plan(plan).indicator("A").level_symbol == "○"  # 3.2% short of an approximate target
+    exact = plan.model_copy(update={"indicators": [ind.model_copy(update={"target_wording": "2020年度までに31%"})]}, deep=True)
+    assert compute_plan(exact).indicator("A").level_symbol == "×"

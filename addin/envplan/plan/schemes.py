@@ -80,7 +80,7 @@ class Rule:
     def describe(self) -> str:
         """The rule as a sentence for the 判定ルール sheet and the method page."""
         if self.kind == "final_met":
-            return "実績が最終目標（目標年度の目標値）に届いている"
+            return "実績が最終目標（目標年度の目標値）に届いている（目標が「程度」などの目安なら設定の許容幅まで）"
         if self.kind == "year_met":
             return "実績がその年度の目標（計画値。なければ直線上の見込み値）に届いている"
         if self.kind == "band":

@@ -11,7 +11,7 @@ from envplan.plan.model import Indicator, Plan, Policy
 from envplan.plan.schemes import DEFAULT_SCHEME, Level, Scheme, SchemeError, check_scheme, level_key, plan_scheme, score_text, shown_levels
 from envplan.plan.targets import KIND_LABELS
 from envplan.rules.attainment import STATUS_ICONS, STATUS_MEANINGS, STATUSES
-from envplan.rules.indicator_rules import KIND_RULES, evaluate_indicator
+from envplan.rules.indicator_rules import KIND_RULES, approximate_word, evaluate_indicator
 from envplan.rules.ratings import RATING_RULE, Evidence, indicator_evidence, project_evidence, scheme_rating_rule, suggest_rating
 from envplan.rules.results import IndicatorResult, PlanResult, PolicyResult, RatingYear, RuleText, SummaryRow, YearResult
 from envplan.rules.scheme_eval import facts_for, level_for
@@ -26,7 +26,8 @@ def compute_plan(plan: Plan, fy: int | None = None) -> PlanResult:
     indicators = [evaluate_indicator(plan, ind, fy) for ind in plan.indicators]
     scheme = usable_scheme(plan)
     for ind, result in zip(plan.indicators, indicators):
-        apply_scheme(scheme, result, ind)
+        tolerance = plan.settings.approximate_tolerance if approximate_word(ind) else 0.0
+        apply_scheme(scheme, result, ind, tolerance)
     by_id = {r.id: r for r in indicators}
     # A policy is shown as of its latest evaluation when the plan's year is later
     # (its sheet for this year has not been filled yet).
@@ -66,11 +67,11 @@ def usable_scheme(plan: Plan) -> Scheme:
     return scheme if not check_scheme(scheme) else DEFAULT_SCHEME
 
 
-def apply_scheme(scheme: Scheme, result: IndicatorResult, ind: Indicator | None = None) -> None:
+def apply_scheme(scheme: Scheme, result: IndicatorResult, ind: Indicator | None = None, tolerance: float = 0.0) -> None:
     """Each year's level in the scheme, beside envplan's own status (which stays as computed),
     and the section's own 評価 beside both with whether it agrees (neither overwrites the other)."""
     for y in result.years:
-        level, why = level_for(scheme, facts_for(result, y))
+        level, why = level_for(scheme, facts_for(result, y, tolerance))
         y.level_symbol, y.level_label, y.level_reason = level.symbol, level.label, why
         own = ind.judgement(y.fy) if ind is not None else None
         if own is not None:

@@ -227,6 +227,11 @@ def _approximate(wording: str, unit: str, base_fy: int | None, direction: str, n
     return next((w for w in ("程度", "概ね", "おおむね", "約") if w in wording), "程度")
 
 
+def approximate_word(ind: Indicator) -> str:
+    """程度・概ね・約 when the indicator's (current) target wording reads exactly as approximate, else ""."""
+    return _approximate(ind.target_wording, ind.unit, ind.baseline_fy, ind.direction, ind.name)
+
+
 def _within_tolerance(c: _Ctx, target: Target, fy: int, actual: float, tv: float, direction: Direction) -> str:
     """Why a year short of an approximate target (「50%程度」) counts as met: the shortfall is within the
     設定's tolerance. "" when the target is exact, no tolerance is set, or the shortfall is larger."""
@@ -690,4 +695,4 @@ def opensdg_explanation(p: OpenSdgProgress) -> str:
     return "Open SDG 方式: " + "、".join(parts) + f" → {OPENSDG_LABELS[p.status]}"
 
 
-__all__ = ["KIND_RULES", "as_of", "evaluate_indicator", "other_targets", "target_in", "start_point"]
+__all__ = ["KIND_RULES", "approximate_word", "as_of", "evaluate_indicator", "other_targets", "target_in", "start_point"]
