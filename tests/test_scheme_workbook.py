@@ -181,10 +181,13 @@ def test_a_plans_own_symbols_labels_and_colours_everywhere_never_the_six_levels(
         ("△", "横ばい", "FFEB9C", "前年度から変化なし（±1%）"),
         ("×", "悪化", "A00000", "その他"),  # dark red: black text on it is 2.5:1
     ])
-    code, val = cli_json("validate", str(master), "--json", "--no-write")
-    adjusted = [w for w in val["warnings"] if w["code"] == "SCHEME_COLOUR_ADJUSTED"]
-    assert code == 0 and len(adjusted) == 1 and "A00000" in adjusted[0]["message"] and adjusted[0]["cell"].startswith("C8"), adjusted
-    code, data = cli_json("compute", str(master), "--json")
+    from envplan.workbook.io import CalamineSource
+    from envplan.workbook.validation import validate_source
+
+    val = validate_source(CalamineSource(master)).diagnostics
+    adjusted = [w for w in val.warnings if w.code == "SCHEME_COLOUR_ADJUSTED"]
+    assert not val.errors and len(adjusted) == 1 and "A00000" in adjusted[0].message and adjusted[0].cell.startswith("C8"), adjusted
+    code, data = cli_json("compute", str(master), "--json")  # also writes the result sheets
     keys = ["○ 目標達成又は改善", "△ 横ばい", "× 悪化", "― 実績なし"]  # one ○ for its two rules; 'no judgement' last
     assert [lv["key"] for lv in data["shown_levels"]] == keys
     whole = data["summary"][-1]
