@@ -40,13 +40,13 @@ failed:
     ENVPLAN_EXPECTED = Err.Description
 End Function
 
-Function ENVPLAN_STATUS(actual, target, baseline, direction, Optional fy, Optional baseline_fy, Optional target_fy)
+Function ENVPLAN_STATUS(actual, target, baseline, direction, Optional fy, Optional baseline_fy, Optional target_fy, Optional plan_value, Optional previous)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ENVPLAN_STATUS = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_STATUS", Array(actual, target, baseline, direction, fy, baseline_fy, target_fy), ActiveWorkbook, Application.Caller)
+        ENVPLAN_STATUS = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_STATUS", Array(actual, target, baseline, direction, fy, baseline_fy, target_fy, plan_value, previous, Nothing), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        ENVPLAN_STATUS = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_STATUS", Array(actual, target, baseline, direction, fy, baseline_fy, target_fy))
+        ENVPLAN_STATUS = XLPy.CallUDF("envplan.excel.udfs", "ENVPLAN_STATUS", Array(actual, target, baseline, direction, fy, baseline_fy, target_fy, plan_value, previous, Nothing))
         Exit Function
     #End If
 failed:

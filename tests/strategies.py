@@ -35,6 +35,7 @@ from envplan.plan.targets import (
     ImproveTarget,
     IncreaseTarget,
     LevelTarget,
+    PeriodTotalTarget,
     PlanValuesTarget,
     StateTarget,
     YearOverYearTarget,
@@ -67,6 +68,7 @@ targets = st.one_of(
     st.just(ContinueTarget()),
     st.builds(ImproveTarget, year=st.one_of(st.none(), years), subject=text),
     st.just(PlanValuesTarget()),
+    st.tuples(years, years, numbers).map(lambda t: PeriodTotalTarget(start_fy=min(t[0], t[1]), year=max(t[0], t[1]), value=t[2])),
 )
 
 

@@ -233,7 +233,9 @@ def test_udf_module_in_macros_is_generated_from_udfs_py() -> None:
     kept = (MACROS_DIR / f"{UDF_MODULE}.bas").read_bytes().decode("utf-8").replace("\r\n", "\n")
     assert kept == udf_module_source().replace("\r\n", "\n"), "run `envplan addin build --refresh-udfs`"
     for func in udfs.UDFS:
-        params = ", ".join(p.name for p in inspect.signature(func).parameters.values())
+        # xlwings' reserved `caller` (the calling cell) is no Excel argument: call_udf puts the cell in its place
+        params = ", ".join("Nothing" if p.name == "caller" else p.name for p in inspect.signature(func).parameters.values())
+        assert "caller" not in kept.split(f"Function {func.__name__}(")[1].split(")")[0]
         assert f'XLPy.CallUDF("envplan.excel.udfs", "{func.__name__}", Array({params})' in kept
     defined = {name for name, obj in vars(udfs).items() if name.startswith("ENVPLAN_") and callable(obj)}
     assert defined == {f.__name__ for f in udfs.UDFS}, "every ENVPLAN_ function must be in UDFS"

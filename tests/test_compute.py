@@ -266,3 +266,138 @@ def test_any_plan_computes_with_explanations(plan: Plan) -> None:
         assert all(y.status in STATUSES and y.explanation for y in ind.years)
     for pol in result.policies:
         assert pol.disagrees == (pol.self_rating is not None and pol.suggested_rating is not None and pol.self_rating != pol.suggested_rating)
+
+
+@pytest.mark.parametrize(
+    ("wording", "unit", "direction", "target", "actual", "tolerance", "met"),
+    [
+        ("2020年度までに31%程度", "%", "higher", 31, 30, 0.05, True),  # 3.2% short, within 5%
+        ("2020年度までに31%程度", "%", "higher", 31, 29, 0.05, False),  # 6.5% short
+        ("2020年度までに31%程度", "%", "higher", 31, 30, 0.0, False),  # no tolerance set: the value itself
+        ("2020年度までに31%", "%", "higher", 31, 30, 0.05, False),  # an exact target
+        ("2020年度までに約440g/人・日", "g/人・日", "lower", 440, 455, 0.05, True),  # 3.4% over, lower is better
+        ("2020年度までに概ね440g/人・日", "g/人・日", "lower", 440, 470, 0.05, False),
+    ],
+)
+def test_an_approximate_target_is_met_within_the_settings_tolerance(wording, unit, direction, target, actual, tolerance, met) -> None:
+    ind = _ind("A", LevelTarget(year=2020, value=target), {2020: actual}, direction=direction, unit=unit, baseline_fy=2012, baseline_value=target * (0.5 if direction == "higher" else 1.5))
+    ind = ind.model_copy(update={"target_wording": wording})
+    plan = _plan(ind, fy=2020)
+    plan.settings.approximate_tolerance = tolerance
+    y = next(y for y in compute_plan(plan).indicator("A").years if y.fy == 2020)
+    assert (y.status == "達成") is met, y.explanation
+    if met:
+        word = next(w for w in ("程度", "概ね", "約") if w in wording)
+        assert f"目標は「{word}」の目安のため" in y.explanation and "許容幅 5.0% 以内" in y.explanation
+
+
+def test_an_interim_target_is_judged_beside_the_final_one() -> None:
+    """「300台以上（中間目標：2018年200台）」: two live targets; the interim one judged on its own year's actual."""
+    wording = "2022年度までに300台以上（中間目標：2018年200台）"
+    met = _ind("M", LevelTarget(year=2022, value=300), {2018: 210, 2020: 240}, unit="台", baseline_fy=2012, baseline_value=100).model_copy(update={"target_wording": wording})
+    missed = met.model_copy(update={"id": "N", "values": {2018: YearValue(actual=190), 2020: YearValue(actual=240)}})
+    result = compute_plan(_plan(met, missed, fy=2020))
+    m, n = result.indicator("M"), result.indicator("N")
+    assert [(t.fy, t.value, t.actual, t.status) for t in m.other_targets] == [(2018, 200, 210, "達成")]
+    assert [(t.fy, t.status) for t in n.other_targets] == [(2018, "未達成")]
+    assert m.target_value == 300 and m.status != "評価不能"  # the final target is judged as before
+    assert "中間目標（2018年度 200台）: 2018年度の実績 210台 が届いているため「達成」" in m.explanation
+    early = compute_plan(_plan(met.model_copy(update={"values": {2016: YearValue(actual=150)}}), fy=2016)).indicator("M")
+    assert [(t.status, t.actual) for t in early.other_targets] == [("まだ先", None)]
+    plain_target = compute_plan(_plan(_ind("P", LevelTarget(year=2022, value=300), {2018: 210}, unit="台"), fy=2020)).indicator("P")
+    assert plain_target.other_targets == []  # （テスト）: no wording to read, no second target invented
+
+
+def test_the_report_shows_the_interim_target_beside_the_final_one() -> None:
+    from envplan.plan.illustrative import add_illustrative_actuals
+    from envplan.plan.samples import load_sample
+    from envplan.report.context import build_report
+    from envplan.report.pdf import report_html
+    from envplan.report.typeset import plain
+
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    s06 = plan.indicator("S06")
+    s06.target_wording = "平成34年度までに31%（中間目標：2017年度25%）"
+    result = compute_plan(plan)
+    [t] = result.indicator("S06").other_targets
+    r = build_report(plan, result)
+    r.files = {"csv": "c", "json": "j"}
+    assert f"もう1つの目標 — {t.explanation}" in plain(report_html(r))
+
+
+def test_a_period_total_sums_the_years_of_its_period() -> None:
+    """「3年間（H28~H30）で300kW導入」: the period's actuals summed against the total; on the way, against
+    the total spread evenly over the period."""
+    from envplan.plan.targets import PeriodTotalTarget
+
+    target = PeriodTotalTarget(start_fy=2016, year=2018, value=300)
+    ind = _ind("T", target, {2015: 500, 2016: 90, 2017: 110, 2018: 120}, unit="kW")
+    years = {y.fy: y for y in compute_plan(_plan(ind, fy=2019)).indicator("T").years}
+    assert years[2015].status == "評価不能" and "期間の前" in years[2015].explanation  # 500 before the period does not count
+    assert years[2016].status == "やや遅れ" and years[2016].expected == pytest.approx(100)  # 90 of 100
+    assert years[2017].status == "順調" and "90kW ＋ 110kW = 200kW" in years[2017].explanation
+    assert years[2018].status == "達成" and years[2018].achievement_rate == pytest.approx(320 / 300)
+    assert years[2019].status == "達成"  # after the period the total stays as it ended
+    short = _ind("U", target, {2016: 90, 2017: 100, 2018: 100}, unit="kW")
+    assert _status(_plan(short, fy=2018), "U") == "遅れ"  # 290 when the period ended
+    gap = _ind("V", target, {2016: 90, 2018: 100}, unit="kW")
+    y = next(y for y in compute_plan(_plan(gap, fy=2018)).indicator("V").years if y.fy == 2018)
+    assert y.status == "評価不能" and "2017年度の実績がない" in y.explanation
+
+
+def test_a_period_total_is_stored_in_the_workbook_and_checked_against_its_wording(tmp_path: Path) -> None:
+    from envplan.plan.targets import PeriodTotalTarget, build_target, target_note
+    from envplan.workbook.validation import validate_source
+    from envplan.workbook.writer import save_master
+
+    target = PeriodTotalTarget(start_fy=2016, year=2018, value=300)
+    assert build_target("period_total", year=2018, value=300, note=target_note(target)) == target
+    with pytest.raises(ValueError, match="期間の最初の年度"):
+        build_target("period_total", year=2018, value=300, note="")
+    ind = _ind("T", target, {2016: 90}, unit="kW").model_copy(update={"target_wording": "3年間（H28~H30）で太陽光発電を300kW導入する"})
+    path = tmp_path / "m.xlsx"
+    save_master(_plan(ind), path)
+    run = validate_source(CalamineSource(path))
+    assert run.plan is not None and run.plan.indicator("T").target == target
+    assert not [d for d in run.diagnostics.items if d.code.startswith("TARGET_WORDING")], run.diagnostics.items
+    other = ind.model_copy(update={"target": PeriodTotalTarget(start_fy=2015, year=2018, value=300)})
+    save_master(_plan(other), path)
+    mismatch = [d for d in validate_source(CalamineSource(path)).diagnostics.items if d.code == "TARGET_WORDING_MISMATCH"]
+    assert mismatch and "期間の最初の年度" in mismatch[0].message and "2016年度から" in mismatch[0].message
+
+
+def test_a_band_to_keep_is_met_inside_it_whichever_the_direction(tmp_path: Path) -> None:
+    """「20～30℃を維持」: inside the band (ends included) is kept; outside, moving away from it is 悪化."""
+    from envplan.plan.target_wording import read_target
+    from envplan.plan.targets import MaintainTarget, build_target, target_note
+    from envplan.workbook.validation import validate_source
+    from envplan.workbook.writer import save_master
+
+    target = MaintainTarget(value=20, upper=30)
+    assert read_target("水温を20～30℃の範囲に維持", unit="℃").to_target() == target
+    ind = _ind("B", target, {2014: 20, 2015: 31, 2016: 33, 2017: 32, 2018: 30}, unit="℃").model_copy(update={"target_wording": "20～30℃を維持"})
+    years = {y.fy: y for y in compute_plan(_plan(ind, fy=2018)).indicator("B").years}
+    assert [years[f].status for f in (2014, 2015, 2016, 2017, 2018)] == ["達成", "悪化", "悪化", "遅れ", "達成"]
+    assert "範囲の内側" in years[2018].explanation and "上限との差 2℃" in years[2017].explanation
+    assert build_target("maintain", year=None, value=20, note=target_note(target)) == target
+    with pytest.raises(ValueError, match="上限"):
+        build_target("maintain", year=None, value=20, note="30まで")
+    path = tmp_path / "b.xlsx"
+    save_master(_plan(ind), path)
+    run = validate_source(CalamineSource(path))
+    assert run.plan is not None and run.plan.indicator("B").target == target
+    assert not [d for d in run.diagnostics.items if d.code.startswith("TARGET_WORDING")]
+    save_master(_plan(ind.model_copy(update={"target": MaintainTarget(value=20)})), path)
+    mismatch = [d for d in validate_source(CalamineSource(path)).diagnostics.items if d.code == "TARGET_WORDING_MISMATCH"]
+    assert mismatch and "範囲の上限" in mismatch[0].message and "上限 30" in mismatch[0].message
+
+
+def test_the_schemes_final_target_rule_allows_the_same_tolerance() -> None:
+    ind = _ind("A", LevelTarget(year=2020, value=31), {2020: 30}, unit="%", baseline_fy=2012, baseline_value=15).model_copy(update={"target_wording": "2020年度までに31%程度"})
+    plan = _plan(ind, fy=2020)
+    plan.settings.evaluation_scheme = "達成・未達成（○×）"
+    assert compute_plan(plan).indicator("A").level_symbol == "×"  # no tolerance set: 30 is short of 31
+    plan.settings.approximate_tolerance = 0.05
+    assert compute_plan(plan).indicator("A").level_symbol == "○"  # 3.2% short of an approximate target
+    exact = plan.model_copy(update={"indicators": [ind.model_copy(update={"target_wording": "2020年度までに31%"})]}, deep=True)
+    assert compute_plan(exact).indicator("A").level_symbol == "×"

@@ -513,3 +513,32 @@ def test_a_large_inbox_prints_a_summary_and_the_full_table_with_verbose(master, 
     assert "blank.xlsx" in text and "r000.xlsx" not in text
     verbose = run_cli("consolidate", str(master), str(inbox), "--jobs", "1", "--verbose")
     assert "r000.xlsx" in verbose.stdout + verbose.stderr and "r054.xlsx" in verbose.stdout + verbose.stderr
+
+
+def test_the_sections_own_judgement_travels_through_the_template_into_the_master(master, templates, tmp_path):
+    """評価 per indicator and year: issued as a list of the scheme's symbols beside the actual, read back,
+    carried into the 指標の評価 sheet (logged), and shown beside the computed level with the flag."""
+    wb = openpyxl.load_workbook(templates["環境課"])
+    ws = wb["指標"]
+    kinds = {ws.cell(r, 9).value for r in range(4, ws.max_row + 1)}
+    assert {"評価", "評価の理由"} <= kinds
+    level_cells = [dv for dv in ws.data_validations.dataValidation if dv.promptTitle == "評価"]
+    assert level_cells and level_cells[0].formula1 == '"◎,○,△,▲,✕,－"'  # the default scheme's symbols
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], {**_env_answers(), ("judgement", "S01", 2021, "level"): "△", ("judgement", "S01", 2021, "reason"): "速報値で判断"}, inbox / "環境課.xlsx")
+    fill(templates["地球環境推進室"], {("value", "K41303000-1", 2022, "actual"): 1200, ("judgement", "K41303000-1", 2022, "level"): "Z"}, inbox / "地球環境推進室.xlsx")
+    code, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert code == 1 and (data["accepted"], data["rejected"]) == (1, 1), data
+    bad = next(f for f in data["files"] if f["department"] == "地球環境推進室")
+    assert [e["code"] for e in bad["errors"]] == ["CHOICE_INVALID"] and "評価" in bad["errors"][0]["message"], bad
+    plan = read_plan(master)
+    j = plan.indicator("S01").judgement(2021)
+    assert (j.level, j.reason) == ("△", "速報値で判断")
+    ws = openpyxl.load_workbook(master)["指標の評価"]
+    assert ("S01", 2021, "△", "速報値で判断") in [tuple(r[:4]) for r in ws.iter_rows(min_row=4, values_only=True)]
+    row = next(r for r in _log_rows(master) if r["項目キー"] == '["judgement","S01",2021,"level"]')
+    assert (row["変更前"], row["変更後"], row["シート"]) == ("（空欄）", "△", "指標の評価") and row["セル"].startswith("C")
+    from envplan.rules.compute import compute_plan
+
+    y2021 = next(y for y in compute_plan(plan).indicator("S01").years if y.fy == 2021)
+    assert y2021.own_level == "△" and y2021.level_agrees is (y2021.level_symbol == "△")

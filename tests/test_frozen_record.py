@@ -158,14 +158,21 @@ def test_accept_logs_the_edit_and_records_it(opened):
 def test_restore_writes_the_recorded_values_back(opened):
     before = read_plan(opened)
     edit(opened, {S03_2021: None, RATING_2013: "C", ("value", "S05", 2019, "note"): "手入力"})
+    # a section's 評価 typed afterwards for a closed year (its figure is closed): an edit of the record too
+    wb = openpyxl.load_workbook(opened)
+    wb["指標の評価"].append(["S03", 2021, "◎", "後から入力"])
+    wb.save(opened)
     settings_cell = set_setting(opened, "frozen_through_fy", 2020)  # reopening years by hand
     errors = frozen_errors(opened)
     assert ("設定", settings_cell) in {(e["sheet"], e["cell"]) for e in errors}
-    assert len(errors) == 4
+    judged = [e for e in errors if e["sheet"] == "指標の評価"]
+    assert len(judged) == 2 and {e["cell"][0] for e in judged} == {"C", "D"} and any("所管課の評価" in e["message"] for e in judged), judged
+    assert len(errors) == 6
     code, data = cli_json("year", "accept-frozen-edits", str(opened), "--reason", "r", "--cell", "指標!A1", "--json")
     assert code == 1 and data["error"]["code"] == "FROZEN_NOT_EDITED"
     code, data = cli_json("year", "restore-frozen", str(opened), "--json")
-    assert code == 0 and data["restored"] == 4, data
+    assert code == 0 and data["restored"] == 6, data
+    assert read_plan(opened).indicator("S03").judgement(2021) is None
     assert frozen_errors(opened) == []
     after = read_plan(opened)
     assert after.frozen_through_fy == 2022
@@ -173,7 +180,7 @@ def test_restore_writes_the_recorded_values_back(opened):
     assert after.indicator("S05").values.get(2019) == before.indicator("S05").values.get(2019)
     assert after.policy("41303000").ratings == before.policy("41303000").ratings
     rows = [r for r in log(opened) if r["区分"] == "確定値の復元"]
-    assert len(rows) == 4 and {r["変更前"] for r in rows} >= {"C", "手入力", "（空欄）"}
+    assert len(rows) == 6 and {r["変更前"] for r in rows} >= {"C", "手入力", "（空欄）", "◎", "後から入力"}
 
 
 def test_a_status_row_added_for_a_closed_year_is_reported_and_cannot_be_restored(opened):

@@ -3,11 +3,13 @@ back from their words, unusable schemes explained, and levels that partition the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from envplan.plan.schemes import DEFAULT_SCHEME, READY_SCHEMES, SCHEMES_BY_KEY, Level, Rule, Scheme, SchemeError, check_scheme, parse_rule
+from envplan.plan.schemes import DEFAULT_SCHEME, READY_SCHEMES, SCHEMES_BY_KEY, Level, Rule, Scheme, SchemeError, check_scheme, level_key, pair_levels, parse_rule, shown_levels
 from envplan.rules.attainment import STATUSES
 from envplan.rules.scheme_eval import Facts, holds, level_for
 
@@ -116,9 +118,23 @@ facts = st.builds(
 )
 
 
+def _axes(scheme):
+    return [replace(scheme, second=None)] + ([scheme.second] if scheme.second else [])
+
+
 @given(f=facts)
 def test_levels_partition_the_inputs(f):
-    for scheme in READY_SCHEMES:
+    for whole in READY_SCHEMES:
+        level, _why = level_for(whole, f)
+        # exactly one of the levels shown and counted (for two axes: one pair)
+        assert [s.key for s in shown_levels(whole)].count(level_key(level.symbol, level.label)) == 1
+        assert (level.symbol, level.label) in [(lv.symbol, lv.label) for lv in pair_levels(whole)]
+        for scheme in _axes(whole):
+            _one_axis_partitions(scheme, f)
+
+
+def _one_axis_partitions(scheme, f):
+    if True:
         level, why = level_for(scheme, f)
         matching = [lv for lv in scheme.levels if holds(lv.rule, f)]
         # every case gets exactly one level: the first whose rule holds (the last is その他, so one always does)
@@ -129,3 +145,83 @@ def test_levels_partition_the_inputs(f):
         # the three trend words never hold together
         trends = {lv.rule.trend for lv in scheme.levels if lv.rule.kind == "trend" and holds(lv.rule, f)}
         assert len(trends) <= 1
+
+
+# ---- the chosen scheme drives the policy rating suggestion, explained in words ------------------------
+
+def test_policy_rating_suggestion_scores_the_chosen_schemes_levels():
+    from envplan.plan.model import EvaluationLevel
+    from envplan.plan.samples import load_sample
+    from envplan.rules.compute import compute_plan
+
+    plan = load_sample("kawasaki")
+    default = compute_plan(plan).policies[0]
+    assert default.suggested_rating == "AⅡ" and "評価区分「" not in default.reason  # the six levels: as before
+    # the plan's own two levels: the derived 評価点 are ◎ 1 and △ 0 (first level 1, last 0)
+    plan.settings.evaluation_scheme = "評価区分シート"
+    plan.evaluation_levels = [
+        EvaluationLevel(symbol="◎", label="計画どおり", colour="C6EFCE", rule="達成率（年度）100%以上"),
+        EvaluationLevel(symbol="－", label="実績なし", colour="EDEDED", rule="実績なし"),
+        EvaluationLevel(symbol="△", label="計画未満", colour="FFEB9C", rule="その他"),
+    ]
+    result = compute_plan(plan)
+    levels = {i.name: i.level_symbol for i in result.indicators}
+    assert sorted(levels.values()) == sorted(["◎", "△", "△"])  # FY2013: one indicator at 100% or more, two below
+    pol = result.policies[0]
+    # mean (1 + 0 + 0) / 3 = 0.33: B (≥ 0.3, < 0.6) where the six levels gave A
+    assert pol.suggested_rating == "B" and pol.disagrees and pol.self_rating == "AⅡ"
+    assert pol.reason.startswith("参考指標は評価区分「評価区分シートの区分」の区分を評価点にします（◎ 計画どおり 1、△ 計画未満 0（－ 実績なし は除外））")
+    assert "平均 0.33" in pol.reason and "◎ 計画どおり（1）" in pol.reason
+    rule = next(r.text for r in result.rules if r.topic == "施策の評価案")
+    assert "評価区分（評価区分シートの区分）の区分を評価点" in rule and "△ 計画未満 0" in rule
+
+
+def test_ready_schemes_score_every_evaluable_level_and_leave_out_the_dashes():
+    from envplan.plan.schemes import shown_levels
+
+    for scheme in READY_SCHEMES:
+        shown = shown_levels(scheme)
+        assert len({s.key for s in shown}) == len(shown)
+        for s in shown:
+            assert (s.score is None) == (s.symbol in "－―"), (scheme.key, s.key)
+        scores = [s.score for s in shown if s.score is not None]
+        if scheme.second is None:
+            assert scores == sorted(scores, reverse=True), scheme.key
+        assert max(scores) == 1 and min(scores) == 0, scheme.key
+
+
+def test_two_axes_by_hand():
+    """Target attainment (capital) and the change from last year (lower case), side by side: 「Ab」."""
+    assert sym("attainment_and_trend", F(None, year=60, final=100, previous=50)) == "－"  # no figure: nothing to pair
+    assert sym("attainment_and_trend", F(100, year=60, final=100, previous=90)) == "Aa"
+    assert sym("attainment_and_trend", F(61, year=60, final=100, previous=61)) == "Bb"
+    assert sym("attainment_and_trend", F(55, year=60, final=100, previous=58)) == "Cc"
+    assert sym("attainment_and_trend", F(55, year=60, final=100)) == "C－"  # nothing to compare with last year
+    assert sym("attainment_and_trend", F(40, year=45, final=30, previous=50, direction="lower")) == "Ba"
+    level, why = level_for(SCHEMES_BY_KEY["attainment_and_trend"], F(61, year=60, final=100, previous=70))
+    assert (level.symbol, level.label) == ("Bc", "年度目標を達成・前年度より悪化")
+    assert why.startswith("目標の達成: 「年度目標を達成」") and "前年度からの変化: 「前年度より悪化（±1%）」" in why
+    assert level.describe() == (
+        "目標の達成: 実績がその年度の目標（計画値。なければ直線上の見込み値）に届いている、"
+        "前年度からの変化: 前年度の実績より望ましくない向きに変わった（差が1%以内は変化なし）"
+    )
+    assert level.score == 0.375  # (0.75 + 0) / 2
+    broken = replace(SCHEMES_BY_KEY["attainment_and_trend"], second=Scheme("s", "s", "", (Level("a", "改善", "FFFFFF", parse_rule("前年度より改善")),)))
+    assert any(p.startswith("前年度からの変化: 最後の区分") for p in check_scheme(broken))
+
+
+@given(st.from_regex(r"[0-9A-F]{6}", fullmatch=True))
+def test_a_levels_colours_keep_its_words_readable(colour):
+    from envplan.plan.schemes import contrast_ratio, readable_fill, text_colour
+
+    fill = readable_fill(colour)
+    assert contrast_ratio(fill, "000000") >= 4.5  # Excel's black text on the cell
+    assert (fill == colour) == (contrast_ratio(colour, "000000") >= 4.5)  # changed only when it must be
+    text = text_colour(fill)
+    assert contrast_ratio(text, fill) >= 4.5 and contrast_ratio(text, "FFFFFF") >= 4.5  # badge, and card icon on white
+
+
+def test_shipped_colours_are_used_as_given():
+    from envplan.plan.schemes import colour_problems
+
+    assert all(colour_problems(s) == [] for s in READY_SCHEMES)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from envplan.plan.model import Indicator, Plan, Settings, YearValue
 from envplan.plan.target_wording import DatedValue, TargetWordingError, compare_reading, read_target
-from envplan.plan.targets import ChangeTarget, DecreaseTarget, LevelTarget, MaintainTarget
+from envplan.plan.targets import ChangeTarget, DecreaseTarget, LevelTarget, MaintainTarget, PeriodTotalTarget
 from envplan.rules.indicator_rules import evaluate_indicator
 
 # (wording, reader options) → the fields the reading must have; fields not listed must be empty/None.
@@ -135,8 +135,8 @@ def test_to_target_refuses_what_the_model_cannot_hold():
     with pytest.raises(TargetWordingError, match="目標年度"):
         read_target("50%", unit="%").to_target()
     assert read_target("50%", unit="%").to_target(year=2030) == LevelTarget(year=2030, value=50)
-    with pytest.raises(TargetWordingError, match="期間の合計"):
-        read_target("3年間（H17~H19）で自然エネルギーを5万kW導入する").to_target()
+    # a total over a period is a target kind of its own (期間の合計)
+    assert read_target("3年間（H17~H19）で自然エネルギーを5万kW導入する", unit="kW").to_target() == PeriodTotalTarget(start_fy=2005, year=2007, value=50000)
     assert read_target("令和12年度までに46%削減（2013年度比）").to_target() == ChangeTarget(year=2030, percent=-46)
     assert read_target("ガソリン使用量を、平成25年度より削減する").to_target() == DecreaseTarget()
     assert read_target("114ha（維持）", unit="ha").to_target() == MaintainTarget(value=114)

@@ -63,15 +63,15 @@ def compute(
 
 
 def print_summary(result) -> None:  # type: ignore[no-untyped-def]
-    from envplan.rules.attainment import STATUSES, status_label
+    from envplan.rules.compute import shown_counts
 
     table = Table(title=f"達成状況（{result.fy}年度時点）", header_style="bold")
     table.add_column("分野", overflow="fold")
-    for s in STATUSES:
-        table.add_column(status_label(s), justify="right")
+    for name, _n in shown_counts(result, result.summary[-1]) if result.summary else []:
+        table.add_column(escape(name), justify="right")
     table.add_column("合計", justify="right")
     for row in result.summary:
-        table.add_row(escape(row.category_name), *[str(row.counts[s]) for s in STATUSES], str(row.total))
+        table.add_row(escape(row.category_name), *[str(n) for _name, n in shown_counts(result, row)], str(row.total))
     console.print(table)
     disagreements = [p for p in result.policies if p.disagrees]
     for p in result.policies:

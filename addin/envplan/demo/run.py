@@ -44,7 +44,7 @@ def step_validate(ctx: DemoContext) -> None:
 
 
 def step_compute(ctx: DemoContext) -> None:
-    from envplan.rules.attainment import STATUSES, status_label
+    from envplan.rules.compute import shown_counts
     from envplan.workbook.compute_master import compute_source, write_results
     from envplan.workbook.io import CalamineSource
     from envplan.workbook.xlsx_results import update_master
@@ -56,7 +56,7 @@ def step_compute(ctx: DemoContext) -> None:
         with update_master(path) as sink:
             write_results(sink, run.result)
         total = run.result.summary[-1]
-        counts = "、".join(f"{status_label(s)} {total.counts[s]}" for s in STATUSES if total.counts[s])
+        counts = "、".join(f"{name} {n}" for name, n in shown_counts(run.result, total) if n)
         ctx.lines.append(f"達成状況（{name}、{run.result.fy}年度時点）: 指標 {total.total} 件 — {counts} → 達成状況シート")
         for p in run.result.policies:
             mark = "不一致" if p.disagrees else "一致"

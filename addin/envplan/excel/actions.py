@@ -253,7 +253,8 @@ def compute(book: Any = None) -> ActionOutcome:
 
 
 def _compute(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
-    from envplan.rules.attainment import STATUSES, status_label
+    from envplan.rules.attainment import STATUSES
+    from envplan.rules.compute import shown_counts
     from envplan.workbook.compute_master import compute_source, write_results
 
     ui.status("ワークブックを読み込んでいます…")
@@ -275,14 +276,18 @@ def _compute(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
     whole = [row for row in result.summary if not row.category]  # the whole-plan row, when there is one
     rows = whole or result.summary
     totals = {s: sum(row.counts.get(s, 0) for row in rows) for s in STATUSES}
-    counts = "、".join(f"{status_label(s)} {n}" for s, n in totals.items() if n)
+    levels: dict[str, int] = {}
+    for row in rows:  # the chosen scheme's levels (or the six statuses), as the sheets show them
+        for name, n in shown_counts(result, row):
+            levels[name] = levels.get(name, 0) + n
+    counts = "、".join(f"{name} {n}" for name, n in levels.items() if n)
     disagreements = [p for p in result.policies if p.disagrees]
     lines = [f"{result.fy}年度時点の達成状況を集計しました（指標 {sum(totals.values())} 件）。", counts, f"更新したシート: {'・'.join(sheets)}"]
     if disagreements:
         lines.append(f"所管課の評価区分と評価案が一致しない施策が {len(disagreements)} 件あります。")
     if result.illustrative_note:
         lines.append(f"注意: {result.illustrative_note}")
-    return "\n".join(lines), "info", {"fy": result.fy, "sheets": sheets, "statuses": totals, "disagreements": len(disagreements)}
+    return "\n".join(lines), "info", {"fy": result.fy, "sheets": sheets, "statuses": totals, "levels": levels, "disagreements": len(disagreements)}
 
 
 def issue_templates(book: Any = None) -> ActionOutcome:

@@ -106,8 +106,9 @@ def udf_module_source() -> str:
         name = func.__name__
         params = []
         for p in inspect.signature(func).parameters.values():
-            params.append(("Optional " if p.default is not inspect.Parameter.empty else "") + p.name)
-        args = ", ".join(p.name for p in inspect.signature(func).parameters.values())
+            if p.name != "caller":  # xlwings' reserved argument: the calling cell, filled in by call_udf
+                params.append(("Optional " if p.default is not inspect.Parameter.empty else "") + p.name)
+        args = ", ".join("Nothing" if p.name == "caller" else p.name for p in inspect.signature(func).parameters.values())
         lines += [
             f"Function {name}({', '.join(params)})",
             '    #If App = "Microsoft Excel" Then',

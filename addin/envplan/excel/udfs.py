@@ -1,12 +1,14 @@
 """Worksheet functions (UDFs) for Excel through xlwings, e.g. `=ENVPLAN_WAREKI(2020)`.
 
 Each is a thin door onto the same pure functions `envplan compute` uses
-(`attainment.py`, `years.py`), reading cell values by the same rules as the
+(`attainment.py`, `years.py`, `scheme_eval.py`), reading cell values by the same rules as the
 master (full-width digits, 約, era years). A value that cannot be read makes
 the function fail with a Japanese message, which Excel shows in the cell.
 The VBA wrappers Excel calls (`macros/EnvplanUdfs.bas`) are generated from
 these signatures by `addin_build.udf_module_source`; argument names must not
-clash with VBA's own (hence `fy`, never `year`).
+clash with VBA's own (hence `fy`, never `year`). An argument named `caller` is
+xlwings' reserved one (the calling cell, so a function can read its workbook's
+設定); it is not an argument in Excel.
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ from typing import Any
 
 import xlwings as xw
 
+from envplan.excel.live_workbook import LiveBookSource
 from envplan.plan.numbers import read_number
+from envplan.plan.schemes import DEFAULT_SCHEME, Scheme, SchemeError, level_key
 from envplan.plan.targets import DIRECTION_LABELS
 from envplan.plan.years import YearError, fy_label, parse_fy, wareki
-from envplan.rules.attainment import achievement_rate, expected_value, progress_rate, status_for, status_label
+from envplan.rules.attainment import achievement_rate, expected_value, progress_rate, status_for
+from envplan.rules.scheme_eval import Facts, level_for
+from envplan.workbook.layout import layout
+from envplan.workbook.reader import read_scheme
 
 UDF_CATEGORY = "環境計画"
 
@@ -106,6 +113,21 @@ def ENVPLAN_EXPECTED(baseline_fy: Any, baseline: Any, target_fy: Any, target: An
     return "" if value is None else value
 
 
+def _book_scheme(caller: Any) -> Scheme:
+    """The scheme chosen in the calling cell's workbook (設定・評価区分); the six levels when the
+    function is called outside a workbook or the book is not a master."""
+    book = getattr(getattr(caller, "sheet", None), "book", None)
+    if book is None:
+        return DEFAULT_SCHEME
+    source = LiveBookSource(book)
+    if layout()["settings"].name not in source.sheet_names():
+        return DEFAULT_SCHEME
+    try:
+        return read_scheme(source)
+    except SchemeError as e:
+        raise UdfInputError(f"評価区分: {e}") from None
+
+
 @xw.func(category=UDF_CATEGORY)
 @xw.arg("actual", doc="実績値")
 @xw.arg("target", doc="目標値")
@@ -114,22 +136,35 @@ def ENVPLAN_EXPECTED(baseline_fy: Any, baseline: Any, target_fy: Any, target: An
 @xw.arg("fy", doc="（省略可）実績の年度")
 @xw.arg("baseline_fy", doc="（省略可）基準年度")
 @xw.arg("target_fy", doc="（省略可）目標年度")
+@xw.arg("plan_value", doc="（省略可）その年度の計画値（年度目標）")
+@xw.arg("previous", doc="（省略可）前年度の実績値")
 def ENVPLAN_STATUS(
-    actual: Any, target: Any, baseline: Any, direction: Any, fy: Any = None, baseline_fy: Any = None, target_fy: Any = None
+    actual: Any, target: Any, baseline: Any, direction: Any, fy: Any = None, baseline_fy: Any = None, target_fy: Any = None,
+    plan_value: Any = None, previous: Any = None, caller: Any = None,
 ) -> str:
-    """状況（◎ 達成 / ○ 順調 / △ やや遅れ / ▲ 遅れ / ✕ 悪化 / － 評価不能）。
-    年度を3つとも指定すると、その年度の見込み値と比べます。省略すると目標値までの進み具合で判定します。"""
+    """状況を、ブックの設定で選んだ評価区分の記号と区分名で返します（既定の6区分なら ◎ 達成 / ○ 順調 / △ やや遅れ / ▲ 遅れ / ✕ 悪化 / － 評価不能）。
+    年度を3つとも指定すると、その年度の見込み値と比べます。省略すると目標値までの進み具合で判定します。
+    計画値（年度目標）・前年度の実績値は、それを使う評価区分（達成率の帯・前年度比など）のときに指定します。"""
     dir_ = _direction(direction)
     value = _number(actual, "実績値", required=False)
     goal = _number(target, "目標値", required=False)
     base = _number(baseline, "基準値", required=False)
+    year_plan = _number(plan_value, "計画値", required=False)
+    before = _number(previous, "前年度の実績値", required=False)
     if _blank(fy) and _blank(baseline_fy) and _blank(target_fy):
         expected = goal
     elif _blank(fy) or _blank(baseline_fy) or _blank(target_fy):
         raise UdfInputError("年度・基準年度・目標年度は3つとも指定するか、3つとも省略してください")
     else:
         expected = expected_value(_year(baseline_fy, "基準年度"), base, _year(target_fy, "目標年度"), goal, _year(fy, "年度"))
-    return status_label(status_for(value, direction=dir_, baseline=base, target=goal, expected=expected))  # type: ignore[arg-type]
+    status = status_for(value, direction=dir_, baseline=base, target=goal, expected=expected)  # type: ignore[arg-type]
+    scheme = _book_scheme(caller)
+    facts = Facts(
+        actual=value, direction=dir_, year_target=year_plan if year_plan is not None else expected,  # type: ignore[arg-type]
+        final_target=goal, progress=progress_rate(value, base, goal), previous=before, baseline=base, status=status,
+    )
+    level, _why = level_for(scheme, facts)
+    return level_key(level.symbol, level.label)
 
 
 @xw.func(category=UDF_CATEGORY)

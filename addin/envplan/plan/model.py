@@ -304,6 +304,7 @@ class Settings(_Model):
 
     on_track_ratio: float = 1.0  # 順調: actual at least this share of the expected path
     slightly_behind_ratio: float = 0.8  # やや遅れ: at least this share; below is 遅れ
+    approximate_tolerance: float = 0.0  # a target worded 程度・概ね・約 counts as met within this share of it (0: exactly)
     jump_warning_factor: float = 3.0  # warn when a value is more than ×f or under ÷f of last year
     max_reference_indicators: int = 3
     opensdg_high: float = 0.95

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from envplan.plan.model import Plan
@@ -80,7 +80,7 @@ class Rule:
     def describe(self) -> str:
         """The rule as a sentence for the 判定ルール sheet and the method page."""
         if self.kind == "final_met":
-            return "実績が最終目標（目標年度の目標値）に届いている"
+            return "実績が最終目標（目標年度の目標値）に届いている（目標が「程度」などの目安なら設定の許容幅まで）"
         if self.kind == "year_met":
             return "実績がその年度の目標（計画値。なければ直線上の見込み値）に届いている"
         if self.kind == "band":
@@ -109,17 +109,52 @@ class Level:
     label: str
     colour: str  # fill, RRGGBB (light, so black text keeps AA contrast)
     rule: Rule
+    score: float | None = None  # 評価点 for the policy rating suggestion (None: left out); see level_scores
+    meaning: str = ""  # the level in words when it is not one rule (a two-axis level: both axes' rules)
+
+    def describe(self) -> str:
+        return self.meaning or self.rule.describe()
 
 
 @dataclass(frozen=True)
 class Scheme:
+    """One axis of levels, first match wins. A two-axis scheme (attainment and progress: 「Ab」) has a
+    `second` axis judged separately on the same facts; its levels as shown are the pairs (pair_levels)."""
+
     key: str
     name: str
     description: str
     levels: tuple[Level, ...]
+    second: Scheme | None = None
+    axes: tuple[str, str] = ("", "")  # the two axes' names, e.g. 目標の達成・進み具合
 
     def level(self, symbol: str) -> Level | None:
-        return next((lv for lv in self.levels if lv.symbol == symbol), None)
+        return next((lv for lv in pair_levels(self) if lv.symbol == symbol), None)
+
+
+def pair(scheme: Scheme, a: Level, b: Level) -> Level:
+    """The level of a two-axis scheme for the first axis's level a and the second's b: 「A」+「b」 → 「Ab」.
+    When the first axis cannot judge (no figure), the second has nothing to add: the level is a alone."""
+    if not_evaluable(a):
+        return a
+    first, second = scheme.axes
+    score = a.score if a.score is None or b.score is None else round((a.score + b.score) / 2, 3)
+    return Level(
+        a.symbol + b.symbol, f"{a.label}・{b.label}", a.colour, a.rule, score,
+        meaning=f"{first}: {a.describe()}、{second}: {b.describe()}",
+    )
+
+
+def pair_levels(scheme: Scheme) -> tuple[Level, ...]:
+    """The levels a year can get: the scheme's own, or for two axes every pair (first axis in order, then second)."""
+    if scheme.second is None:
+        return scheme.levels
+    out: dict[str, Level] = {}
+    for a in scheme.levels:
+        for b in scheme.second.levels:
+            lv = pair(scheme, a, b)
+            out.setdefault(f"{lv.symbol} {lv.label}", lv)
+    return tuple(out.values())
 
 
 def _pct(v: float | None) -> str:
@@ -170,19 +205,19 @@ def parse_rule(text: str) -> Rule:
 
 # ---- the schemes shipped --------------------------------------------------------------------
 
-def _lv(symbol: str, label: str, colour: str, rule: str) -> Level:
-    return Level(symbol, label, colour, parse_rule(rule))
+def _lv(symbol: str, label: str, colour: str, rule: str, score: float | None = None) -> Level:
+    return Level(symbol, label, colour, parse_rule(rule), score)
 
 
 DEFAULT_SCHEME = Scheme(
     "six_levels", "envplan の6区分（既定）",
     "目標への直線上の見込みと比べる6区分（達成・順調・やや遅れ・遅れ・悪化・評価不能）。目標種別ごとの規則で判定します。",
     (
-        _lv("◎", "達成", "C6EFCE", "状況が「達成」"),
-        _lv("○", "順調", "DDEBF7", "状況が「順調」"),
-        _lv("△", "やや遅れ", "FFEB9C", "状況が「やや遅れ」"),
-        _lv("▲", "遅れ", "FCE4D6", "状況が「遅れ」"),
-        _lv("✕", "悪化", "FFC7CE", "状況が「悪化」"),
+        _lv("◎", "達成", "C6EFCE", "状況が「達成」", 1),
+        _lv("○", "順調", "DDEBF7", "状況が「順調」", 1),
+        _lv("△", "やや遅れ", "FFEB9C", "状況が「やや遅れ」", 0.5),
+        _lv("▲", "遅れ", "FCE4D6", "状況が「遅れ」", 0),
+        _lv("✕", "悪化", "FFC7CE", "状況が「悪化」", 0),
         _lv("－", "評価不能", "EDEDED", "その他"),
     ),
 )
@@ -194,10 +229,10 @@ READY_SCHEMES: tuple[Scheme, ...] = (
         "最終目標を達成なら◎、その年度の目標を達成なら○、未達成でも前年度より改善なら△、改善していなければ▲、実績が未確定なら－。",
         (
             _lv("－", "現況値未確定", "EDEDED", "実績なし"),
-            _lv("◎", "最終目標を達成", "C6EFCE", "最終目標を達成"),
-            _lv("○", "年度目標を達成", "DDEBF7", "年度目標を達成"),
-            _lv("△", "未達成だが前年度より改善", "FFEB9C", "前年度より改善"),
-            _lv("▲", "未達成で改善なし", "FCE4D6", "その他"),
+            _lv("◎", "最終目標を達成", "C6EFCE", "最終目標を達成", 1),
+            _lv("○", "年度目標を達成", "DDEBF7", "年度目標を達成", 1),
+            _lv("△", "未達成だが前年度より改善", "FFEB9C", "前年度より改善", 0.5),
+            _lv("▲", "未達成で改善なし", "FCE4D6", "その他", 0),
         ),
     ),
     Scheme(
@@ -205,10 +240,10 @@ READY_SCHEMES: tuple[Scheme, ...] = (
         "その年度の目標に対する達成率が100%以上なら◎、90%以上なら○、80%以上なら△、80%未満なら×。実績または目標がなければ－。",
         (
             _lv("－", "評価できない", "EDEDED", "実績なし"),
-            _lv("◎", "達成率100%以上", "C6EFCE", "達成率（年度）100%以上"),
-            _lv("○", "達成率90%以上100%未満", "DDEBF7", "達成率（年度）90%以上100%未満"),
-            _lv("△", "達成率80%以上90%未満", "FFEB9C", "達成率（年度）80%以上90%未満"),
-            _lv("×", "達成率80%未満", "FFC7CE", "達成率（年度）80%未満"),
+            _lv("◎", "達成率100%以上", "C6EFCE", "達成率（年度）100%以上", 1),
+            _lv("○", "達成率90%以上100%未満", "DDEBF7", "達成率（年度）90%以上100%未満", 1),
+            _lv("△", "達成率80%以上90%未満", "FFEB9C", "達成率（年度）80%以上90%未満", 0.5),
+            _lv("×", "達成率80%未満", "FFC7CE", "達成率（年度）80%未満", 0),
             _lv("－", "評価できない", "EDEDED", "その他"),
         ),
     ),
@@ -217,9 +252,9 @@ READY_SCHEMES: tuple[Scheme, ...] = (
         "その年度の目標を達成ならA、達成率70%以上ならB、70%未満ならC。実績または目標がなければ－。",
         (
             _lv("－", "評価できない", "EDEDED", "実績なし"),
-            _lv("A", "年度目標を達成", "C6EFCE", "年度目標を達成"),
-            _lv("B", "達成率70%以上", "FFEB9C", "達成率（年度）70%以上"),
-            _lv("C", "達成率70%未満", "FFC7CE", "達成率（年度）70%未満"),
+            _lv("A", "年度目標を達成", "C6EFCE", "年度目標を達成", 1),
+            _lv("B", "達成率70%以上", "FFEB9C", "達成率（年度）70%以上", 0.5),
+            _lv("C", "達成率70%未満", "FFC7CE", "達成率（年度）70%未満", 0),
             _lv("－", "評価できない", "EDEDED", "その他"),
         ),
     ),
@@ -228,10 +263,10 @@ READY_SCHEMES: tuple[Scheme, ...] = (
         "基準値から目標値までの進捗率が90%以上ならA、70%以上ならB、50%以上ならC、50%未満ならD。",
         (
             _lv("－", "評価できない", "EDEDED", "実績なし"),
-            _lv("A", "進捗率90%以上", "C6EFCE", "進捗率90%以上"),
-            _lv("B", "進捗率70%以上90%未満", "DDEBF7", "進捗率70%以上90%未満"),
-            _lv("C", "進捗率50%以上70%未満", "FFEB9C", "進捗率50%以上70%未満"),
-            _lv("D", "進捗率50%未満", "FFC7CE", "進捗率50%未満"),
+            _lv("A", "進捗率90%以上", "C6EFCE", "進捗率90%以上", 1),
+            _lv("B", "進捗率70%以上90%未満", "DDEBF7", "進捗率70%以上90%未満", 0.5),
+            _lv("C", "進捗率50%以上70%未満", "FFEB9C", "進捗率50%以上70%未満", 0.25),
+            _lv("D", "進捗率50%未満", "FFC7CE", "進捗率50%未満", 0),
             _lv("－", "評価できない", "EDEDED", "その他"),
         ),
     ),
@@ -240,10 +275,10 @@ READY_SCHEMES: tuple[Scheme, ...] = (
         "目標を達成したか前年度より改善したら○、大きな変化がなければ（±1%以内）△、悪化したら×。実績がなければ―。",
         (
             _lv("―", "評価できない", "EDEDED", "実績なし"),
-            _lv("○", "目標達成、又は数値が改善", "C6EFCE", "年度目標を達成"),
-            _lv("○", "目標達成、又は数値が改善", "C6EFCE", "前年度より改善（±1%）"),
-            _lv("△", "大きな変化なし", "FFEB9C", "前年度から変化なし（±1%）"),
-            _lv("×", "悪化", "FFC7CE", "前年度より悪化（±1%）"),
+            _lv("○", "目標達成、又は数値が改善", "C6EFCE", "年度目標を達成", 1),
+            _lv("○", "目標達成、又は数値が改善", "C6EFCE", "前年度より改善（±1%）", 1),
+            _lv("△", "大きな変化なし", "FFEB9C", "前年度から変化なし（±1%）", 0.5),
+            _lv("×", "悪化", "FFC7CE", "前年度より悪化（±1%）", 0),
             _lv("―", "評価できない", "EDEDED", "その他"),
         ),
     ),
@@ -252,18 +287,44 @@ READY_SCHEMES: tuple[Scheme, ...] = (
         "最終目標を達成していれば○、していなければ×。実績がなければ－。",
         (
             _lv("－", "評価できない", "EDEDED", "実績なし"),
-            _lv("○", "達成", "C6EFCE", "最終目標を達成"),
-            _lv("×", "未達成", "FFC7CE", "その他"),
+            _lv("○", "達成", "C6EFCE", "最終目標を達成", 1),
+            _lv("×", "未達成", "FFC7CE", "その他", 0),
         ),
     ),
 )
+
+TWO_AXES = Scheme(
+    "attainment_and_trend", "目標の達成と前年度比の2軸（A・B・C × a・b・c）",
+    "2つの軸の記号を並べます（例: Ab）。大文字は目標の達成（最終目標を達成 A、その年度の目標を達成 B、未達成 C）、"
+    "小文字は前年度からの変化（改善 a、変化なし（±1%以内）b、悪化 c、比べられない －）。実績がなければ－。",
+    (
+        _lv("－", "実績なし", "EDEDED", "実績なし"),
+        _lv("A", "最終目標を達成", "C6EFCE", "最終目標を達成", 1),
+        _lv("B", "年度目標を達成", "DDEBF7", "年度目標を達成", 0.75),
+        _lv("C", "目標に未達成", "FFEB9C", "その他", 0),
+    ),
+    second=Scheme(
+        "attainment_and_trend_trend", "前年度からの変化", "",
+        (
+            _lv("a", "前年度より改善", "FFFFFF", "前年度より改善（±1%）", 1),
+            _lv("b", "前年度から変化なし", "FFFFFF", "前年度から変化なし（±1%）", 0.5),
+            _lv("c", "前年度より悪化", "FFFFFF", "前年度より悪化（±1%）", 0),
+            _lv("－", "前年度と比べられない", "FFFFFF", "その他"),
+        ),
+    ),
+    axes=("目標の達成", "前年度からの変化"),
+)
+READY_SCHEMES = (*READY_SCHEMES, TWO_AXES)
 
 SCHEMES_BY_KEY: dict[str, Scheme] = {s.key: s for s in READY_SCHEMES}
 SCHEMES_BY_NAME: dict[str, Scheme] = {s.name: s for s in READY_SCHEMES}
 
 
 def check_scheme(scheme: Scheme) -> list[str]:
-    """Why a scheme cannot be used (empty when it can): in Japanese, for validate."""
+    """Why a scheme cannot be used (empty when it can): in Japanese, for validate. Each axis of a two-axis
+    scheme must be usable by itself (then every pair is one level)."""
+    if scheme.second is not None:
+        return check_scheme(replace(scheme, second=None)) + [f"{scheme.axes[1]}: {p}" for p in check_scheme(scheme.second)]
     problems: list[str] = []
     if not scheme.levels:
         return ["評価区分がありません"]
@@ -290,6 +351,124 @@ def check_scheme(scheme: Scheme) -> list[str]:
     return problems
 
 
+# ---- levels as shown: one per symbol and label, with colours that keep text readable ----------
+
+DASHES = frozenset("－―-ー—–")
+MIN_CONTRAST = 4.5  # WCAG 2 AA for normal text: badge and cell text on a level's fill
+
+
+def not_evaluable(level: Level) -> bool:
+    """A level that says 'no judgement' (no figure yet, no target, a dash): left out of the rating score."""
+    return level.rule.kind in ("no_figure", "no_target") or level.symbol.strip() in DASHES
+
+
+def level_key(symbol: str, label: str) -> str:
+    """「◎ 最終目標を達成」: how a level is named in counts and cells (symbol and words, never colour alone)."""
+    return f"{symbol.strip()} {label.strip()}".strip()
+
+
+def _luminance(colour: str) -> float:
+    def chan(v: int) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i:i + 2], 16) for i in (0, 2, 4))
+    return 0.2126 * chan(r) + 0.7152 * chan(g) + 0.0722 * chan(b)
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two RRGGBB colours (1 … 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _mix(colour: str, other: str, t: float) -> str:
+    """colour moved the fraction t towards other."""
+    parts = [round(int(colour[i:i + 2], 16) * (1 - t) + int(other[i:i + 2], 16) * t) for i in (0, 2, 4)]
+    return "".join(f"{p:02X}" for p in parts)
+
+
+def readable_fill(colour: str) -> str:
+    """The fill as given when black text on it reaches 4.5:1; otherwise the same hue lightened just
+    enough (a dark fill a city typed would make the level's words unreadable in Excel and on the site)."""
+    c = colour.upper()
+    for step in range(0, 21):
+        candidate = _mix(c, "FFFFFF", step / 20)
+        if contrast_ratio(candidate, "000000") >= MIN_CONTRAST:
+            return candidate
+    return "FFFFFF"
+
+
+def text_colour(fill: str) -> str:
+    """A dark shade of the fill's hue for the level's words: ≥ 4.5:1 on the fill and on white."""
+    for k in (0.3, 0.25, 0.2, 0.15, 0.1, 0.05, 0.0):
+        c = _mix(fill, "000000", 1 - k)
+        if contrast_ratio(c, fill) >= MIN_CONTRAST and contrast_ratio(c, "FFFFFF") >= MIN_CONTRAST:
+            return c
+    return "000000"
+
+
+@dataclass(frozen=True)
+class ShownLevel:
+    """A level as counted and shown: levels with the same symbol and label (two rules for one ○) are one."""
+
+    key: str  # 「◎ 達成」
+    symbol: str
+    label: str
+    colour: str  # the fill used (readable_fill of the given colour)
+    given_colour: str  # as typed in the 評価区分 sheet (or shipped)
+    text: str  # text colour on the fill
+    meaning: str  # the rules, in words
+    evaluable: bool
+    score: float | None
+
+
+def shown_levels(scheme: Scheme) -> list[ShownLevel]:
+    """The scheme's levels as shown in counts, legends and charts: one per symbol and label, in the
+    scheme's order, the 'no judgement' levels last."""
+    groups: dict[str, list[Level]] = {}
+    for lv in pair_levels(scheme):
+        groups.setdefault(level_key(lv.symbol, lv.label), []).append(lv)
+    out = []
+    for key, lvs in groups.items():
+        first = lvs[0]
+        given = first.colour.upper() if re.fullmatch(r"[0-9A-Fa-f]{6}", first.colour or "") else "FFFFFF"
+        fill = readable_fill(given)
+        evaluable = not all(not_evaluable(lv) for lv in lvs)
+        meaning = "、または".join(dict.fromkeys(lv.describe() for lv in lvs))
+        score = next((lv.score for lv in lvs if lv.score is not None), None) if evaluable else None
+        out.append(ShownLevel(key, first.symbol.strip(), first.label.strip(), fill, given, text_colour(fill), meaning, evaluable, score))
+    return [s for s in out if s.evaluable] + [s for s in out if not s.evaluable]
+
+
+def colour_problems(scheme: Scheme) -> list[tuple[str, str]]:
+    """(level key, why) for each colour changed to keep the words readable, in Japanese (validate warns with them)."""
+    out = []
+    for s in shown_levels(scheme):
+        if s.colour != s.given_colour:
+            out.append((s.key,
+                f"区分「{s.key}」の色 {s.given_colour} は黒い文字との対比が {contrast_ratio(s.given_colour, '000000'):.1f}:1 で、"
+                f"文字を読みやすくする基準（{MIN_CONTRAST}:1）に届かないため、同じ色味を明るくした {s.colour}（{contrast_ratio(s.colour, '000000'):.1f}:1）で表示します"
+            ))
+    return out
+
+
+def score_text(scheme: Scheme) -> str:
+    """The 評価点 of each level, in words (the rating suggestion's explanation)."""
+    shown = shown_levels(scheme)
+    scored = "、".join(f"{s.key} {s.score:g}" for s in shown if s.score is not None)
+    left = "・".join(s.key for s in shown if s.score is None)
+    return scored + (f"（{left} は除外）" if left else "")
+
+
+def _derived_scores(levels: list[Level]) -> list[Level]:
+    """A plan's own levels get 評価点 by their order: the first evaluable level 1, the last 0, evenly between."""
+    keys = list(dict.fromkeys(level_key(lv.symbol, lv.label) for lv in levels if not not_evaluable(lv)))
+    n = len(keys)
+    score = {k: (1.0 if n == 1 else round(1 - i / (n - 1), 2)) for i, k in enumerate(keys)}
+    return [Level(lv.symbol, lv.label, lv.colour, lv.rule, None if not_evaluable(lv) else score[level_key(lv.symbol, lv.label)]) for lv in levels]
+
+
 CUSTOM_SCHEME = "評価区分シート"  # the setting's value that uses the levels typed in the 評価区分 sheet
 
 
@@ -314,7 +493,7 @@ def scheme_from_rows(rows: list[LevelRow] | tuple[LevelRow, ...]) -> Scheme:
         except SchemeError as e:
             raise SchemeError(f"評価区分シートの{i}番目の区分「{r.symbol} {r.label}」: {e}") from e
         levels.append(Level(r.symbol.strip(), r.label.strip(), (r.colour or "FFFFFF").strip().lstrip("#").upper(), rule))
-    return Scheme("custom", "評価区分シートの区分", "評価区分シートに入力した区分と条件（上から順に、最初に当たった区分）。", tuple(levels))
+    return Scheme("custom", "評価区分シートの区分", "評価区分シートに入力した区分と条件（上から順に、最初に当たった区分）。", tuple(_derived_scores(levels)))
 
 
 def resolve_scheme(setting: str, rows: list[LevelRow] | tuple[LevelRow, ...] = ()) -> Scheme:
@@ -332,7 +511,15 @@ def resolve_scheme(setting: str, rows: list[LevelRow] | tuple[LevelRow, ...] = (
 
 
 def scheme_rows(scheme: Scheme) -> list[LevelRow]:
-    return [LevelRow(lv.symbol, lv.label, lv.colour, lv.rule.text()) for lv in scheme.levels]
+    """The rows the 評価区分 sheet shows for a scheme; a two-axis scheme's rows are both axes', each label
+    prefixed with its axis (the sheet itself defines one axis: a plan's own two-axis scheme is not read from it)."""
+    if scheme.second is None:
+        return [LevelRow(lv.symbol, lv.label, lv.colour, lv.rule.text()) for lv in scheme.levels]
+    return [
+        LevelRow(lv.symbol, f"{axis}: {lv.label}", lv.colour, lv.rule.text())
+        for axis, axis_levels in zip(scheme.axes, (scheme.levels, scheme.second.levels))
+        for lv in axis_levels
+    ]
 
 
 def plan_scheme(plan: Plan) -> Scheme:

@@ -30,6 +30,7 @@ from envplan.plan.targets import (
     IncreaseTarget,
     LevelTarget,
     MaintainTarget,
+    PeriodTotalTarget,
     PlanValuesTarget,
     StateTarget,
     Target,
@@ -76,6 +77,7 @@ class TargetReading:
     approximate: bool = False  # 程度・概ね・約
     interim: tuple[DatedValue, ...] = ()  # 中間目標 and earlier dated steps
     start_fy: int | None = None  # first year of a period total
+    upper: float | None = None  # the upper end of a band to keep (「20～30℃を維持」: value 20, upper 30)
     previous_value: float | None = None  # the old figure of 「old → new」
     scope: str = ""  # state targets: where the state is to hold
     kept: bool = False  # a state to keep every year (…を維持), not one to reach by a year
@@ -97,12 +99,10 @@ class TargetReading:
                 "最終目標を目標種別・目標年度・目標値で、途中の年度の目標を指標実績のその年度の計画値として入力してください",
                 reason_en="interim targets cannot be stored as the target; enter them as plan values of their years",
             )
-        if self.kind == "period_total":
-            raise TargetWordingError(
-                self.wording, "期間の合計（累計）の目標は、今の目標種別では表せません。年度別計画値などで入力してください",
-                reason_en="a total over a period has no target kind yet",
-            )
         k = self.kind
+        if k == "period_total":
+            assert self.start_fy is not None and self.year is not None and self.value is not None
+            return PeriodTotalTarget(start_fy=self.start_fy, year=self.year, value=self.value)
         if k == "level":
             if y is None:
                 raise TargetWordingError(self.wording, "目標年度が文言にありません。目標年度を指定してください", reason_en="the wording gives no target year")
@@ -117,7 +117,7 @@ class TargetReading:
             assert self.value is not None
             return AnnualMinimumTarget(value=self.value)
         if k == "maintain":
-            return MaintainTarget(value=self.value)
+            return MaintainTarget(value=self.value, upper=self.upper)
         if k == "state":
             if y is None and not self.kept:
                 raise TargetWordingError(self.wording, "達成する目標年度が文言にありません。目標年度を指定してください（毎年の維持なら「…を維持」）", reason_en="the wording gives no year to reach the state by")
@@ -149,6 +149,7 @@ class TargetReading:
             "approximate": self.approximate,
             "interim_targets": [{"fy": d.fy, "value": d.value} for d in self.interim],
             "start_fy": self.start_fy,
+            "upper": self.upper,
             "previous_value": self.previous_value,
             "scope": self.scope or None,
             "kept": self.kept,
@@ -184,6 +185,8 @@ def describe_reading(r: TargetReading) -> str:
         text = f"毎年{n(r.value)}{r.unit}以上"
     elif r.kind == "maintain":
         text = f"{n(r.value)}{r.unit}を維持" if r.value is not None else "現状（基準年度の水準）を維持"
+        if r.upper is not None:
+            text = f"{n(r.value)}～{n(r.upper)}{r.unit}の範囲を維持"
     elif r.kind == "state":
         text = f"{r.scope}で達成を維持" if r.kept else f"{by}{r.scope}で達成"
     elif r.kind == "period_total":
@@ -346,6 +349,18 @@ class _Reader:
             return TargetReading(w, "annual_minimum", value=value, unit=unit, approximate=approx, comparator="以上", direction=self.check_direction("higher", t))
         if t in ("現状維持", "現状を維持"):
             return TargetReading(w, "maintain", unit=self.unit, direction=self.given_direction)
+        band = re.fullmatch(r"(?:[^\d～]+?を)?(?P<lo>[^～を]+?)～(?P<hi>[^～]+?)(?:の範囲|の間)?(?:\(維持\)|(?:を|に|で)(?:毎年)?維持)", t)
+        if band and not re.search("環境基準", t):  # a band to stay in: both ends must read, in the same unit
+            lo, lo_unit, lo_approx, lo_cmp = self.quantity(band["lo"])
+            hi, hi_unit, hi_approx, hi_cmp = self.quantity(band["hi"])
+            if lo_cmp or hi_cmp:
+                raise self.fail("範囲の両端に「以上・以下」があり、範囲の意味が決まりません", band[0], "a band with 以上/以下 at its ends")
+            unit = hi_unit or lo_unit
+            if lo_unit and hi_unit and not _same_unit(lo_unit, hi_unit):
+                raise self.fail(f"範囲の両端の単位（{lo_unit}・{hi_unit}）が違います", band[0], "the band's ends have different units")
+            if lo >= hi:
+                raise self.fail(f"範囲の下限 {lo:g} が上限 {hi:g} 以上です", band[0], "the band's lower end is not below its upper end")
+            return TargetReading(w, "maintain", value=lo, upper=hi, unit=unit, approximate=lo_approx or hi_approx, direction=self.given_direction)
         m = re.fullmatch(r"(?P<q>[^()]+?)\(維持\)|(?P<q2>[^()]+?)を(?:毎年)?維持", t)
         if m and not re.search("環境基準", t):
             value, unit, approx, cmp = self.quantity(m["q"] or m["q2"])
@@ -668,8 +683,14 @@ def compare_reading(
         stated = r.value if r.value is not None else 100.0
     else:
         stated = r.value
-    if entered_kind in ("level", "change", "annual_minimum", "state", "maintain") and stated is not None and entered != stated:
+    if entered_kind in ("level", "change", "annual_minimum", "state", "maintain", "period_total") and stated is not None and entered != stated:
         out.append(FieldMismatch("目標値", "target_value", fmt(stated), fmt(entered)))
+    entered_upper = target.upper if isinstance(target, MaintainTarget) else None
+    if entered_kind == "maintain" and r.upper != entered_upper:
+        shown = "（空欄）" if entered_upper is None else f"上限 {entered_upper:g}"
+        out.append(FieldMismatch("範囲の上限（目標の補足）", "target_note", "（空欄）" if r.upper is None else f"上限 {r.upper:g}", shown))
+    if entered_kind == "period_total" and r.start_fy is not None and getattr(target, "start_fy", None) != r.start_fy:
+        out.append(FieldMismatch("期間の最初の年度（目標の補足）", "target_note", f"{r.start_fy}年度から", f"{getattr(target, 'start_fy', None)}年度から"))
     if r.base_fy is not None and r.base_source in ("文言", "指標名") and baseline_fy != r.base_fy:
         out.append(FieldMismatch("基準年度", "baseline_fy", f"{r.base_fy}年度（{r.base_source}）", fmt(baseline_fy) if baseline_fy is None else f"{baseline_fy}年度"))
     for d in r.interim:

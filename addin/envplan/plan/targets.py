@@ -72,6 +72,7 @@ class MaintainTarget(_Target):
 
     kind: Literal["maintain"] = "maintain"
     value: float | None = None
+    upper: float | None = None  # a band to stay in (「20～30℃を維持」): value is its lower end, upper its upper end
 
 
 class StateTarget(_Target):
@@ -99,6 +100,16 @@ class ImproveTarget(_Target):
     subject: str = ""
 
 
+class PeriodTotalTarget(_Target):
+    """A total over a period: 3年間（H17~H19）で自然エネルギーを5万kW導入する. Each year's actual is that
+    year's amount; the actuals of start_fy … year are summed and compared with the value."""
+
+    kind: Literal["period_total"] = "period_total"
+    start_fy: int
+    year: int
+    value: float
+
+
 class PlanValuesTarget(_Target):
     """A plan value for each year (the Kawasaki 参考指標)."""
 
@@ -106,7 +117,7 @@ class PlanValuesTarget(_Target):
 
 
 Target = Annotated[
-    LevelTarget | ChangeTarget | AnnualMinimumTarget | YearOverYearTarget | IncreaseTarget | DecreaseTarget | MaintainTarget | StateTarget | ContinueTarget | ImproveTarget | PlanValuesTarget,
+    LevelTarget | ChangeTarget | AnnualMinimumTarget | YearOverYearTarget | IncreaseTarget | DecreaseTarget | MaintainTarget | StateTarget | ContinueTarget | ImproveTarget | PeriodTotalTarget | PlanValuesTarget,
     Field(discriminator="kind"),
 ]
 
@@ -126,6 +137,7 @@ KIND_LABELS: dict[str, str] = {
     "continue": "継続実施",
     "improve": "調査結果の向上",
     "plan_values": "年度別計画値",
+    "period_total": "期間の合計",
 }
 KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
 
@@ -136,7 +148,7 @@ def target_year(target: _Target) -> int | None:
 
 def target_value(target: _Target) -> float | None:
     """The figure in the workbook's 目標値 column for this kind."""
-    if isinstance(target, (LevelTarget, AnnualMinimumTarget, MaintainTarget)):
+    if isinstance(target, (LevelTarget, AnnualMinimumTarget, MaintainTarget, PeriodTotalTarget)):
         return target.value
     if isinstance(target, ChangeTarget):
         return target.percent
@@ -150,6 +162,10 @@ def target_note(target: _Target) -> str:
         return target.scope
     if isinstance(target, ImproveTarget):
         return target.subject
+    if isinstance(target, PeriodTotalTarget):
+        return f"{target.start_fy}年度から"
+    if isinstance(target, MaintainTarget) and target.upper is not None:
+        return f"上限 {target.upper:g}"
     return ""
 
 
@@ -181,9 +197,36 @@ def build_target(kind: str, *, year: int | None, value: float | None, note: str)
     if kind == "decrease":
         return DecreaseTarget(year=year)
     if kind == "maintain":
-        return MaintainTarget(value=value)
+        import re
+        import unicodedata
+
+        text = unicodedata.normalize("NFKC", note or "").replace(",", "").strip()
+        if not text:
+            return MaintainTarget(value=value)
+        m = re.fullmatch(r"上限\s*(-?\d+(?:\.\d+)?)", text)
+        if not m:
+            raise ValueError(f"目標種別「{label}」の目標の補足「{note}」を読めません。範囲を維持するときは「上限 30」のように上限を書きます（目標値が下限）")
+        upper = float(m[1])
+        low = need(value, "目標値（範囲の下限）")
+        if upper < low:
+            raise ValueError(f"目標種別「{label}」の範囲の上限 {upper:g} が下限（目標値）{low:g} より小さくなっています")
+        return MaintainTarget(value=low, upper=upper)
     if kind == "improve":
         return ImproveTarget(year=year, subject=note)
+    if kind == "period_total":
+        from envplan.plan.years import YearError, parse_fy
+
+        first = note.strip().removesuffix("から").strip()
+        if not first:
+            raise ValueError(f"目標種別「{label}」には目標の補足に期間の最初の年度が必要です（例: 2005年度から）")
+        try:
+            start = parse_fy(first)
+        except YearError as e:
+            raise ValueError(f"目標種別「{label}」の目標の補足「{note}」を期間の最初の年度として読めません（例: 2005年度から）: {e.reason}") from None
+        end = need(year, "目標年度（期間の最後の年度）")
+        if start > end:
+            raise ValueError(f"目標種別「{label}」の期間の最初の年度 {start}年度 が最後の年度 {end}年度 より後です")
+        return PeriodTotalTarget(start_fy=start, year=end, value=need(value, "目標値（期間の合計）"))
     return TARGET_CLASSES[kind]()
 
 
@@ -208,6 +251,8 @@ def describe_target(target: _Target, unit: str = "", digits: int | None = None) 
     if isinstance(target, DecreaseTarget):
         by = f"{fy_label(target.year)}までに" if target.year else ""
         return f"{by}基準年度より減少"
+    if isinstance(target, MaintainTarget) and target.upper is not None and target.value is not None:
+        return f"毎年 {format_number(target.value, unit)}～{format_number(target.upper, unit)} の範囲を維持"
     if isinstance(target, MaintainTarget):
         level = format_number(target.value, unit) if target.value is not None else "基準年度の水準"
         return f"毎年 {level} を維持"
@@ -222,4 +267,6 @@ def describe_target(target: _Target, unit: str = "", digits: int | None = None) 
     if isinstance(target, ImproveTarget):
         by = f"{fy_label(target.year)}までに" if target.year else ""
         return f"{by}{target.subject or '調査結果'}が基準年度より向上"
+    if isinstance(target, PeriodTotalTarget):
+        return f"{fy_label(target.start_fy)}～{fy_label(target.year)}の合計で {format_number(target.value, unit, digits=digits)}"
     return "各年度の計画値"

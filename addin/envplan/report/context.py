@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from envplan.plan.local_words import LocalWords, local_words
 from envplan.plan.model import RATING_LEGEND, Indicator, Opinion, Plan, Policy, Project, ProjectStatus, TargetRevision
@@ -29,7 +30,7 @@ from envplan.plan.targets import (
 from envplan.plan.years import fy_label, range_label
 from envplan.report.charts import Chart, IndicatorChartData, PeriodRow, indicator_chart, period_chart
 from envplan.report.formatting import num, rate, slug
-from envplan.rules.results import IndicatorResult, PlanResult, PolicyResult, RatingYear, YearResult
+from envplan.rules.results import IndicatorResult, PlanResult, PolicyResult, RatingYear, SummaryRow, YearResult
 
 # CSS class per status; the icon and the word always go with the colour.
 STATUS_CLASSES: dict[str, str] = {
@@ -231,6 +232,7 @@ class ReportData:
     illustrative: bool
     settings_rows: list[tuple[str, str]]
     files: dict[str, str] = field(default_factory=dict)  # what → relative path (PDF, CSV…)
+    level_css: str = ""  # colours of the chosen scheme's levels (empty for the six levels, which site.css has)
 
     @property
     def fy_text(self) -> str:
@@ -248,10 +250,64 @@ def status_info(name: str, icon: str | None = None) -> StatusInfo:
     return StatusInfo(name, icon or STATUS_ICONS.get(name, "－"), STATUS_CLASSES.get(name, "na"), STATUS_MEANINGS.get(name, ""))
 
 
-def build_report(plan: Plan, result: PlanResult, previous: PlanResult | None = None, *, today: dt.date | None = None) -> ReportData:
-    from envplan.rules.attainment import STATUSES
+class Levels:
+    """What the pages show for a status: envplan's six levels, or the levels of the scheme the plan
+    chose (its symbols, labels and colours; levels.css gives each its readable colours)."""
 
+    def __init__(self, result: PlanResult) -> None:
+        from envplan.rules.attainment import STATUSES
+
+        self.default = result.default_scheme
+        self.shown = result.shown_levels
+        if self.default:
+            self.infos = [status_info(st) for st in STATUSES]
+            self.by_key = {f"{i.icon} {i.name}": i for i in self.infos}
+            self.keys = list(STATUSES)
+            return
+        labels = [lv["label"] for lv in self.shown]
+        self.infos = [
+            StatusInfo(lv["label"] if labels.count(lv["label"]) == 1 else lv["key"], lv["symbol"], f"lv{n}", lv["meaning"]) for n, lv in enumerate(self.shown, 1)
+        ]
+        self.by_key = {lv["key"]: info for lv, info in zip(self.shown, self.infos)}
+        self.keys = [lv["key"] for lv in self.shown]
+        self.scores = {lv["key"]: lv["score"] for lv in self.shown}
+
+    def of_year(self, y: YearResult) -> StatusInfo:
+        return status_info(y.status, y.status_icon) if self.default else self.level(y.level_symbol, y.level_label)
+
+    def of_indicator(self, res: IndicatorResult) -> StatusInfo:
+        return status_info(res.status, res.status_icon) if self.default else self.level(res.level_symbol, res.level_label)
+
+    def level(self, symbol: str, label: str) -> StatusInfo:
+        key = f"{symbol.strip()} {label.strip()}".strip()
+        return self.by_key.get(key) or StatusInfo(label, symbol, "na", "")
+
+    def counts(self, row: SummaryRow | None) -> dict[str, int]:
+        """Indicators per shown level, keyed by the StatusInfo name (what the templates look up)."""
+        if row is None:
+            return {i.name: 0 for i in self.infos}
+        if self.default:
+            return {st: row.counts.get(st, 0) for st in self.keys}
+        return {i.name: row.level_counts.get(k, 0) for k, i in zip(self.keys, self.infos)}
+
+    def css(self) -> str:
+        """Colour rules of the chosen scheme's levels (none for the six levels: site.css has them).
+        Text colours keep 4.5:1 on the fill and on white; a fill too dark for that was lightened (validate says so)."""
+        if self.default:
+            return ""
+        rules = []
+        for lv, info in zip(self.shown, self.infos):
+            c, fill, text = info.css, lv["colour"], lv["text"]
+            rules.append(
+                f".status-{c} {{ background: #{fill}; color: #{text}; }} .status-card-{c} {{ border-top-color: #{text}; }} "
+                f".status-card-{c} .card-icon {{ color: #{text}; }} .status-cell-{c} {{ background: #{fill}; color: #{text}; }} .yg-{c} {{ color: #{text}; }}"
+            )
+        return "\n".join(rules)
+
+
+def build_report(plan: Plan, result: PlanResult, previous: PlanResult | None = None, *, today: dt.date | None = None) -> ReportData:
     fy = result.fy
+    levels = Levels(result)
     cat_slugs = {c.code: slug(c.code, "c") for c in plan.categories}
     used: set[str] = set()
     views: list[IndicatorView] = []
@@ -261,7 +317,7 @@ def build_report(plan: Plan, result: PlanResult, previous: PlanResult | None = N
             continue
         s = _unique(slug(ind.id, "i"), used)
         prev = previous.indicator(ind.id) if previous else None
-        views.append(_indicator_view(plan, ind, res, s, n, cat_slugs.get(ind.category, ""), fy, prev))
+        views.append(_indicator_view(plan, ind, res, s, n, cat_slugs.get(ind.category, ""), fy, prev, levels))
     by_cat: dict[str, list[IndicatorView]] = {}
     for v in views:
         by_cat.setdefault(v.ind.category, []).append(v)
@@ -271,20 +327,20 @@ def build_report(plan: Plan, result: PlanResult, previous: PlanResult | None = N
         inds = by_cat.get(c.code, [])
         if not inds and row is None:
             continue
-        counts = row.counts if row else {}
-        categories.append(CategoryView(c.code, c.name, cat_slugs[c.code], inds, {s: counts.get(s, 0) for s in STATUSES}, row.total if row else len(inds)))
+        categories.append(CategoryView(c.code, c.name, cat_slugs[c.code], inds, levels.counts(row), row.total if row else len(inds)))
     overall_row = next((r for r in result.summary if r.category == ""), None)
-    overall = {s: (overall_row.counts.get(s, 0) if overall_row else 0) for s in STATUSES}
+    overall = levels.counts(overall_row)
     policies = [_policy_view(plan, p, result.policy(p.code), views) for p in plan.policies]
     related_rows, related_chart, related_print_chart = _related(plan, fy)
-    changes = _changes(plan, views, previous, fy)
+    changes = _changes(plan, views, previous, fy, levels)
     return ReportData(
         plan=plan,
         result=result,
         fy=fy,
         title=f"{plan.name} 進捗状況",
         generated=today or dt.date.today(),
-        statuses=[status_info(s) for s in STATUSES],
+        statuses=levels.infos,
+        level_css=levels.css(),
         indicators=views,
         categories=categories,
         overall=overall,
@@ -348,7 +404,10 @@ def opensdg_note(status: str, sdg_status: str, sdg_label: str) -> str:
     )
 
 
-def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n: int, cat_slug: str, fy: int, prev: IndicatorResult | None) -> IndicatorView:
+def _indicator_view(
+    plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n: int, cat_slug: str, fy: int, prev: IndicatorResult | None, levels: Levels | None = None
+) -> IndicatorView:
+    levels = levels or Levels(PlanResult(plan_name=plan.name, fy=fy))
     dept = plan.department(ind.department)
     cat = plan.category(ind.category)
     evaluated_fy = res.evaluated_fy
@@ -365,7 +424,7 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
                 achievement=rate(y.achievement_rate),
                 compared=f"{y.compared_label} {num(y.compared_with, ind.unit, digits)}" if y.compared_with is not None else "",
                 progress=rate(y.progress_rate),
-                status=status_info(y.status, y.status_icon),
+                status=levels.of_year(y),
                 explanation=y.explanation,
                 note=v.note if v else "",
                 evaluated=y.fy == evaluated_fy,
@@ -386,7 +445,7 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
         category_name=cat.name if cat else ind.category,
         category_slug=cat_slug,
         department_name=dept.name if dept else ind.department,
-        status=status_info(res.status, res.status_icon),
+        status=levels.of_indicator(res),
         direction_label=DIRECTION_LABELS.get(ind.direction, ind.direction),
         target_kind_label=KIND_LABELS.get(ind.target.kind, ind.target.kind),
         target_structured=describe_target(ind.target, ind.unit, digits),
@@ -394,7 +453,7 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
         latest_actual=latest_actual,
         digits=digits,
         opensdg_note=opensdg_note(res.status, res.opensdg_status, res.opensdg_label),
-        basis_lead=basis_lead(evaluated, res.status),
+        basis_lead=basis_lead(evaluated, res.status if levels.default else f"{res.level_symbol} {res.level_label}".strip()),
         latest_fy=latest_fy,
         chart=None,
         print_chart=None,
@@ -402,7 +461,7 @@ def _indicator_view(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, n:
         evaluated=evaluated,
         opinions=[o for o in plan.opinions if o.subject == "indicator" and o.subject_id == ind.id],
         revisions=list(ind.revisions),
-        previous_status=status_info(prev.status, prev.status_icon) if prev else None,
+        previous_status=levels.of_indicator(prev) if prev else None,
     )
     data = _chart_data(plan, ind, res, s, fy)
     view.chart = indicator_chart(data)
@@ -599,18 +658,22 @@ CHANGES_SHOWN = 20
 NEW_FIGURES_SHOWN = 30
 
 
-def _status_before(v: IndicatorView, prev: IndicatorResult, fy: int) -> str:
-    """The indicator's status as published the year before. An indicator with a data lag was then
-    judged on the newest year that had arrived by then (fy − 1 − lag); a figure that arrived only
-    this year must not count as known last year."""
+def _status_before(v: IndicatorView, prev: IndicatorResult, fy: int, levels: Levels | None = None) -> str:
+    """The indicator's status (or level of the chosen scheme) as published the year before. An indicator
+    with a data lag was then judged on the newest year that had arrived by then (fy − 1 − lag); a figure
+    that arrived only this year must not count as known last year."""
+    default = levels is None or levels.default
     lag = v.res.data_lag or 0
     if lag <= 0:
-        return prev.status
+        return prev.status if default else f"{prev.level_symbol} {prev.level_label}".strip()
     known = [y for y in v.res.years if y.fy <= fy - 1 - lag and y.actual is not None]
+    if not default:
+        assert levels is not None
+        return f"{known[-1].level_symbol} {known[-1].level_label}".strip() if known else levels.keys[-1]
     return known[-1].status if known else "評価不能"
 
 
-def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None, fy: int) -> list[Change]:
+def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None, fy: int, levels: Levels | None = None) -> list[Change]:
     out: list[Change] = []
     if previous is None:
         return out
@@ -620,11 +683,13 @@ def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None
         if prev is None:
             continue
         href = f"indicators/{v.slug}.html"
-        before = _status_before(v, prev, fy)
-        if before != v.res.status:
-            a, b = STATUS_RANK.get(before), STATUS_RANK.get(v.res.status)
-            kind = "info" if a is None or b is None else ("better" if b > a else "worse")
-            status_changes.append(Change(f"{v.ind.name}: {before} → {v.res.status}", href, kind))
+        before = _status_before(v, prev, fy, levels)
+        now = v.res.status if levels is None or levels.default else f"{v.res.level_symbol} {v.res.level_label}".strip()
+        if before != now:
+            rank: dict[str, Any] = STATUS_RANK if levels is None or levels.default else levels.scores
+            a, b = rank.get(before), rank.get(now)
+            kind = "info" if a is None or b is None or a == b else ("better" if b > a else "worse")
+            status_changes.append(Change(f"{v.ind.name}: {before} → {now}", href, kind))
         # New this year: the figure of the year that arrives in this fiscal year (fy − lag), or any newer one.
         arrived = fy - (v.res.data_lag or 0)
         row = next((y for y in v.res.years if y.fy == arrived and y.actual is not None), None)

@@ -101,6 +101,8 @@ def write_open_data(r: ReportData, folder: Path) -> dict[str, Path]:
             "illustrative_note": r.plan.illustrative_note if r.illustrative else "",
             "fields": [{"key": f.key, "header": f.header, "type": JSON_TYPES[f.kind], "description": f.description} for f in d.fields],
         }
+        if d.name == "indicators":
+            meta["evaluation_scheme"] = scheme_doc(r)
         json_path.write_text(json_text(meta, json_records(frame, d.fields)), encoding="utf-8")
         key = "" if d.name == "indicators" else f"{d.name}_"
         paths[f"{key}csv"], paths[f"{key}json"] = csv_path, json_path
@@ -112,6 +114,17 @@ def write_open_data(r: ReportData, folder: Path) -> dict[str, Path]:
 
 def frame_code(r: ReportData) -> str:
     return normalise_code(r.plan.municipality_code)
+
+
+def scheme_doc(r: ReportData) -> dict[str, Any]:
+    """The evaluation scheme the 評価区分 column is in: its levels in order, with what each means and its colour."""
+    return {
+        "name": r.result.scheme_name,
+        "levels": [
+            {"level": lv["key"], "symbol": lv["symbol"], "label": lv["label"], "meaning": lv["meaning"], "colour": f"#{lv['colour']}"}
+            for lv in r.result.shown_levels
+        ],
+    }
 
 
 def readme_text(r: ReportData, datasets: list[Dataset] | None = None) -> str:
@@ -151,6 +164,7 @@ def readme_text(r: ReportData, datasets: list[Dataset] | None = None) -> str:
         "  ・達成率・進捗率は割合（1 = 100%）です。達成率は、大きいほどよい指標は 実績値÷達成率の比較値、小さいほどよい指標は 達成率の比較値÷実績値 で再計算できます。",
         "  ・進捗率は（実績値−基準値）÷（目標値−基準値）です。",
         "  ・基準年度の行（年度の区分が「基準年度」）と、値のある計画期間の前の年度の行も載せています。状況は判定した年度の行だけにあります。",
+        f"  ・評価区分は「{r.result.scheme_name}」の区分です: " + "、".join(f"{lv['key']}（{lv['meaning']}）" for lv in r.result.shown_levels) + "。",
         "  ・CSV では、文字の値が = + - @ で始まる場合、表計算ソフトで数式として実行されないよう先頭に ' を付けています。",
     ]
     if r.illustrative:

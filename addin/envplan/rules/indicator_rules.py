@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from envplan.plan.model import Indicator, Plan, Settings
 from envplan.plan.numbers import format_number, indicator_digits
+from envplan.plan.target_wording import TargetWordingError, read_target
 from envplan.plan.targets import (
     AnnualMinimumTarget,
     ChangeTarget,
@@ -23,6 +24,7 @@ from envplan.plan.targets import (
     IncreaseTarget,
     LevelTarget,
     MaintainTarget,
+    PeriodTotalTarget,
     PlanValuesTarget,
     StateTarget,
     Target,
@@ -32,6 +34,7 @@ from envplan.rules.attainment import (
     STATUS_ICONS,
     Direction,
     achievement_rate,
+    band,
     better,
     expected_value,
     pace,
@@ -41,15 +44,21 @@ from envplan.rules.attainment import (
     status_for,
 )
 from envplan.rules.opensdg import OPENSDG_LABELS, OpenSdgDirection, OpenSdgProgress, opensdg_progress
-from envplan.rules.results import IndicatorResult, YearResult
+from envplan.rules.results import IndicatorResult, OtherTarget, YearResult
 
 KIND_RULES: dict[str, str] = {
     "level": (
         "基準年度の基準値と目標年度の目標値を結ぶ直線上の値を各年度の見込み値とし（目標年度以降は目標値）、"
-        "目標値に届けば「達成」、基準値より悪ければ「悪化」、それ以外は進み具合 =（実績−基準値）÷（見込み値−基準値）で"
+        "目標値に届けば「達成」（文言が「程度・概ね・約」の目安なら設定の許容幅まで届かなくても「達成」）、基準値より悪ければ「悪化」、それ以外は進み具合 =（実績−基準値）÷（見込み値−基準値）で"
         "「順調」「やや遅れ」「遅れ」。達成率は計画値（入力があれば）または目標値に対する割合。"
     ),
     "change": "目標値を 基準値 ×（1 ＋ 増減率）として、水準の目標と同じ規則で判定します。基準値が必要です。",
+    "period_total": (
+        "期間の最初の年度（目標の補足）から目標年度までの各年度の実績（その年度の量）を合計し、目標値（期間の合計）と比べます。"
+        "合計が届けば「達成」（小さいほどよい指標は期間の終わりに）、期間が終わって届かなければ「遅れ」、"
+        "途中の年度は 合計 ÷ 見込み（目標の合計を期間の年度数で均等に割った、その年度までの分）で「順調」「やや遅れ」「遅れ」。"
+        "期間の年度の実績が1つでも欠けていれば「評価不能」。達成率は 合計 ÷ 目標値。"
+    ),
     "annual_minimum": (
         "各年度、実績が目標値以上なら「達成」。達成率（実績÷目標値）が「順調」「やや遅れ」の割合以上ならその区分、"
         "それ未満で前年度より減っていれば「悪化」、そうでなければ「遅れ」。何年度達成したかも示します。"
@@ -63,6 +72,8 @@ KIND_RULES: dict[str, str] = {
     "maintain": (
         "維持する水準は目標値（空欄なら基準値）。各年度、実績がその水準以上（小さいほどよい指標では以下）なら「達成」（維持）。"
         "水準を外れた年度は、前年度は維持していたか前年度より悪ければ「悪化」、そうでなければ「遅れ」。"
+        "範囲の維持（目標の補足に「上限 30」: 目標値が下限）は、実績が下限以上・上限以下なら「達成」、外れた年度は前年度より範囲から"
+        "離れていれば「悪化」、そうでなければ「遅れ」（方向にかかわらず）。"
     ),
     "state": (
         "実績は状態を満たす地点・局の割合（％）。目標値（既定100％）以上なら「達成」。"
@@ -151,6 +162,8 @@ def final_target(c: _Ctx, target: Target, start_value: float | None) -> tuple[in
         return target.year, None
     if isinstance(target, MaintainTarget):
         return None, target.value if target.value is not None else start_value
+    if isinstance(target, PeriodTotalTarget):
+        return target.year, target.value
     return None, None
 
 
@@ -190,10 +203,52 @@ def _path_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearRe
         parts.append(f"進捗率 =（実績 − 基準値）÷（目標値 − 基準値）= {pct(prog)}")
     if expected is not None:
         parts.append(f"見込み値（{by}年度 {c.n(bv)} → {ty}年度 {c.n(tv)} の直線上）= {c.n(expected)}")
-    parts.append(_path_reason(c, status, actual, bv, tv, expected, direction))
+    reason = _path_reason(c, status, actual, bv, tv, expected, direction)
+    if status != "達成" and actual is not None and tv is not None:
+        near = _within_tolerance(c, target, fy, actual, tv, direction)
+        if near:
+            status, reason = "達成", near
+    parts.append(reason)
     return _year(
         fy, plan=plan, actual=actual, compared_with=compared, compared_label=label, achievement_rate=rate,
         progress_rate=prog, expected=expected, status=status, explanation="。".join(p for p in parts if p),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _approximate(wording: str, unit: str, base_fy: int | None, direction: str, name: str) -> str:
+    """The word (程度・概ね・約) that makes a wording approximate, when it reads exactly; "" otherwise."""
+    try:
+        r = read_target(wording, unit=unit, base_fy=base_fy, direction=direction, name=name)  # type: ignore[arg-type]
+    except TargetWordingError:
+        return ""
+    if not r.approximate:
+        return ""
+    return next((w for w in ("程度", "概ね", "おおむね", "約") if w in wording), "程度")
+
+
+def approximate_word(ind: Indicator) -> str:
+    """程度・概ね・約 when the indicator's (current) target wording reads exactly as approximate, else ""."""
+    return _approximate(ind.target_wording, ind.unit, ind.baseline_fy, ind.direction, ind.name)
+
+
+def _within_tolerance(c: _Ctx, target: Target, fy: int, actual: float, tv: float, direction: Direction) -> str:
+    """Why a year short of an approximate target (「50%程度」) counts as met: the shortfall is within the
+    設定's tolerance. "" when the target is exact, no tolerance is set, or the shortfall is larger."""
+    tol = c.s.approximate_tolerance
+    if tol <= 0 or tv == 0:
+        return ""
+    _, revised = target_in(c.ind, fy)
+    wording = next((r.old_wording for r in c.ind.revisions if revised and r.old_target == target), c.ind.target_wording)
+    word = _approximate(wording, c.ind.unit, c.ind.baseline_fy, c.ind.direction, c.ind.name)
+    if not word:
+        return ""
+    short = (tv - actual) / abs(tv) if direction == "higher" else (actual - tv) / abs(tv)
+    if not 0 < short <= tol + 1e-12:
+        return ""
+    return (
+        f"目標は「{word}」の目安のため、目標値 {c.n(tv)} に {pct(short)} 届かないものの、"
+        f"設定の許容幅 {pct(tol)} 以内なので「達成」"
     )
 
 
@@ -355,8 +410,32 @@ def _state_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearR
     )
 
 
+def _band_year(c: _Ctx, fy: int, target: MaintainTarget) -> YearResult:
+    """A band to stay in (「20～30℃を維持」): inside (ends included) is kept, whichever the indicator's direction."""
+    assert target.value is not None and target.upper is not None
+    lo, hi = target.value, target.upper
+    actual, previous = c.ind.actual(fy), c.actual(fy - 1)
+    head = f"維持する範囲 {c.n(lo)}～{c.n(hi)}（目標値が下限、目標の補足が上限）"
+    base = dict(plan=c.ind.plan_value(fy), actual=actual, compared_label="維持する範囲")
+
+    def outside(v: float) -> float:
+        return lo - v if v < lo else v - hi if v > hi else 0.0
+
+    if actual is None:
+        status, why = "評価不能", "実績がないため「評価不能」"
+    elif outside(actual) == 0:
+        status, why = "達成", f"実績 {c.n(actual)} が範囲の内側のため「達成」（維持）"
+    elif previous is not None and outside(previous) < outside(actual):
+        status, why = "悪化", f"実績 {c.n(actual)} が範囲を外れ、前年度（{c.n(previous)}）より範囲から離れたため「悪化」"
+    else:
+        status, why = "遅れ", f"実績 {c.n(actual)} が範囲を外れているため「遅れ」（{'下限' if actual < lo else '上限'}との差 {c.n(outside(actual))}）"
+    return _year(fy, **base, status=status, explanation=f"{head}。{why}")
+
+
 def _maintain_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearResult:
     assert isinstance(target, MaintainTarget)
+    if target.upper is not None and target.value is not None:
+        return _band_year(c, fy, target)
     actual, previous = c.ind.actual(fy), c.actual(fy - 1)
     _, bv, bnote = start_point(c)
     level, whence = (target.value, "目標値") if target.value is not None else (bv, bnote)
@@ -394,7 +473,48 @@ def _continue_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> Ye
 
 
 YearRule = Callable[[_Ctx, int, Target, Direction], YearResult]
+def _period_total_year(c: _Ctx, fy: int, target: Target, direction: Direction) -> YearResult:
+    """「3年間（H17~H19）で…5万kW導入」: the actuals of the period's years so far, summed, against the total;
+    the expected total so far is the total spread evenly over the period's years."""
+    assert isinstance(target, PeriodTotalTarget)
+    actual, plan = c.ind.actual(fy), c.ind.plan_value(fy)
+    first, last, total = target.start_fy, target.year, target.value
+    span = f"{first}～{last}年度の合計 {c.n(total)}"
+    if fy < first:
+        return _year(fy, actual=actual, plan=plan, explanation=f"期間の合計の目標（{span}）の期間の前の年度のため判定しません")
+    upto = min(fy, last)
+    years = list(range(first, upto + 1))
+    missing = [y for y in years if c.ind.actual(y) is None]
+    if missing:
+        return _year(fy, actual=actual, plan=plan, explanation=f"期間の合計の目標（{span}）: {'・'.join(f'{y}年度' for y in missing)}の実績がないため合計できず「評価不能」")
+    so_far = sum(c.ind.actual(y) or 0.0 for y in years)
+    expected = total * len(years) / (last - first + 1)
+    rate = achievement_rate(so_far, total, direction)
+    parts = [f"期間の合計の目標（{span}）", f"{first}～{upto}年度の実績の合計 = " + " ＋ ".join(c.n(c.ind.actual(y)) for y in years) + f" = {c.n(so_far)}"]
+    if reaches(so_far, total, direction) and (direction == "higher" or upto == last):
+        status = "達成"
+        parts.append("合計が目標に届いているため「達成」")
+    elif direction == "lower" and not reaches(so_far, total, direction):
+        status = "悪化"
+        parts.append("期間の途中で合計が目標を超えたため「悪化」")
+    elif upto == last:
+        status = "遅れ"
+        parts.append("期間が終わり、合計が目標に届かなかったため「遅れ」")
+    else:
+        ratio = so_far / expected if direction == "higher" else (expected / so_far if so_far else 1.0)
+        status = band(ratio, c.s.on_track_ratio, c.s.slightly_behind_ratio)
+        parts.append(
+            f"見込み（目標の合計を期間の{last - first + 1}年度に均等に割った{len(years)}年度分）= {c.n(expected)}、"
+            f"合計 ÷ 見込み = {pct(so_far / expected)} → 「{status}」（順調 {pct(c.s.on_track_ratio)}以上、やや遅れ {pct(c.s.slightly_behind_ratio)}以上）"
+        )
+    return _year(
+        fy, plan=plan, actual=actual, compared_with=total, compared_label="期間の合計の目標", achievement_rate=rate,
+        expected=expected, status=status, explanation="。".join(parts),
+    )
+
+
 RULES: dict[type, YearRule] = {
+    PeriodTotalTarget: _period_total_year,
     LevelTarget: _path_year,
     ChangeTarget: _path_year,
     PlanValuesTarget: _plan_values_year,
@@ -470,7 +590,34 @@ def evaluate_indicator(plan: Plan, ind: Indicator, fy: int) -> IndicatorResult:
     result.opensdg_status, result.opensdg_label = sdg.status, sdg.label
     result.opensdg_explanation = opensdg_explanation(sdg)
     result.explanation = _indicator_explanation(c, current, years, evaluated, target)
+    result.other_targets = other_targets(c, evaluated)
+    if result.other_targets:
+        result.explanation += "。" + "。".join(t.explanation for t in result.other_targets)
     return result
+
+
+def other_targets(c: _Ctx, evaluated: int) -> list[OtherTarget]:
+    """The interim targets and dated steps of the wording (「（中間目標：2026年200台）」), each judged on the
+    actual of its own year, beside the final target: both are live. Read exactly or not at all."""
+    ind = c.ind
+    try:
+        reading = read_target(ind.target_wording, unit=ind.unit, base_fy=ind.baseline_fy, direction=ind.direction, name=ind.name)
+    except TargetWordingError:
+        return []
+    out = []
+    for d in reading.interim:
+        what = f"中間目標（{d.fy}年度 {c.n(d.value)}）"
+        actual = c.actual(d.fy)
+        if d.fy > evaluated:
+            status, why = "まだ先", f"{what}: {d.fy}年度の実績はまだ評価していません（評価した年度は{evaluated}年度）"
+        elif actual is None:
+            status, why = "実績なし", f"{what}: {d.fy}年度の実績がありません"
+        elif reaches(actual, d.value, ind.direction):
+            status, why = "達成", f"{what}: {d.fy}年度の実績 {c.n(actual)} が届いているため「達成」"
+        else:
+            status, why = "未達成", f"{what}: {d.fy}年度の実績 {c.n(actual)} が届いていないため「未達成」"
+        out.append(OtherTarget(fy=d.fy, value=d.value, actual=actual if d.fy <= evaluated else None, status=status, explanation=why))
+    return out
 
 
 def _lag_note(fy: int, lag: int, evaluated: int, latest: int | None, hidden: dict[int, float] | None = None) -> str:
@@ -514,6 +661,8 @@ def _opensdg(c: _Ctx, target: Target, evaluated: int) -> OpenSdgProgress:
     ty, tv = final_target(c, target, bv)
     if isinstance(target, ContinueTarget):
         tv = 1.0
+    if isinstance(target, PeriodTotalTarget):
+        tv = None  # a total over years is no level a yearly figure grows toward: the growth of the yearly amounts
     if tv is not None and ty is None:
         ty = c.plan.end_fy
     base_year = by if by is not None else c.plan.start_fy
@@ -546,4 +695,4 @@ def opensdg_explanation(p: OpenSdgProgress) -> str:
     return "Open SDG 方式: " + "、".join(parts) + f" → {OPENSDG_LABELS[p.status]}"
 
 
-__all__ = ["KIND_RULES", "as_of", "evaluate_indicator", "target_in", "start_point"]
+__all__ = ["KIND_RULES", "approximate_word", "as_of", "evaluate_indicator", "other_targets", "target_in", "start_point"]

@@ -41,6 +41,19 @@ RATING_RULE = (
 )
 
 
+
+
+def scheme_rating_rule(scheme_name: str, scores: str) -> str:
+    """RATING_RULE for a plan that chose another evaluation scheme: its levels are the indicators' scores."""
+    return (
+        f"参考指標は、その年度の評価区分（{scheme_name}）の区分を評価点にします（{scores}）。配下の事務事業の達成状況は"
+        "達成・順調・完了・予定どおり 1、やや遅れ・概ね達成 0.5、遅れ・未達成・未着手 0（読めない語は除外）。"
+        "平均が A の評価点（既定 0.6）以上で A、B の評価点（既定 0.3）以上で B、それ未満で C。"
+        "A は「残された課題、新たな課題」の記載があれば AⅡ、なければ AⅠ。"
+        "所管課の評価区分と評価案が違うときは「不一致」として示します（評価案は目安で、評価区分を決めるのは所管課です）。"
+    )
+
+
 @dataclass(frozen=True)
 class Evidence:
     label: str  # e.g. 参考指標「かわさきコンパクトへの参加団体数」

@@ -69,6 +69,17 @@ class IndicatorResult(_Result):
     own_level: str = ""  # the section's own 評価 for the year (指標の評価 sheet), kept beside the computed level
     own_reason: str = ""
     level_agrees: bool | None = None  # None: no own 評価
+    other_targets: list[OtherTarget] = Field(default_factory=list)  # live targets besides the final one (中間目標)
+
+
+class OtherTarget(_Result):
+    """A second live target of the indicator (an interim target in the wording, a dated step), judged by itself."""
+
+    fy: int
+    value: float
+    actual: float | None = None  # the actual of its year (None: not yet in, or the year is still ahead)
+    status: str = ""  # 達成 / 未達成 / 実績なし / まだ先
+    explanation: str = ""
 
 
 class RatingYear(_Result):
@@ -97,6 +108,7 @@ class SummaryRow(_Result):
     category_name: str
     counts: dict[str, int]  # status → number of indicators
     total: int
+    level_counts: dict[str, int] = Field(default_factory=dict)  # level key 「◎ 達成」 of the plan's scheme → number of indicators
 
 
 class RuleText(_Result):
@@ -114,6 +126,14 @@ class PlanResult(_Result):
     illustrative_note: str = ""  # set when some actuals are made-up demo values
     scheme_name: str = ""  # the evaluation scheme (評価区分) the levels come from
     scheme_levels: list[dict[str, str]] = Field(default_factory=list)  # symbol, label, colour, rule, meaning: in order
+    scheme_key: str = ""  # six_levels, a ready scheme's key, or custom
+    # The levels as counted and shown (one per symbol and label; 'no judgement' last): key, symbol, label,
+    # colour (fill, readable), given_colour, text (colour), meaning, evaluable, score.
+    shown_levels: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def default_scheme(self) -> bool:
+        return self.scheme_key in ("", "six_levels")
 
     def indicator(self, id: str) -> IndicatorResult | None:
         return next((i for i in self.indicators if i.id == id), None)
@@ -123,3 +143,6 @@ class PlanResult(_Result):
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+IndicatorResult.model_rebuild()

@@ -8,9 +8,9 @@ baseline and envplan's own status. The first level whose rule holds is the level
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from envplan.plan.schemes import Level, Rule, Scheme
+from envplan.plan.schemes import Level, Rule, Scheme, pair
 from envplan.rules.attainment import Direction, achievement_rate, reaches
 from envplan.rules.results import IndicatorResult, YearResult
 
@@ -25,6 +25,7 @@ class Facts:
     previous: float | None
     baseline: float | None
     status: str
+    tolerance: float = 0.0  # an approximate final target (「50%程度」): met this share short of it (設定の許容幅)
 
     @property
     def rate_year(self) -> float | None:
@@ -35,14 +36,22 @@ class Facts:
         return achievement_rate(self.actual, self.final_target, self.direction)
 
 
-def facts_for(result: IndicatorResult, year: YearResult) -> Facts:
+def facts_for(result: IndicatorResult, year: YearResult, tolerance: float = 0.0) -> Facts:
     previous = next((y.actual for y in result.years if y.fy == year.fy - 1), None)
     direction: Direction = "lower" if result.direction == "lower" else "higher"
     year_target = year.plan if year.plan is not None else year.expected
     return Facts(
         actual=year.actual, direction=direction, year_target=year_target, final_target=result.target_value,
-        progress=year.progress_rate, previous=previous, baseline=result.baseline_value, status=year.status,
+        progress=year.progress_rate, previous=previous, baseline=result.baseline_value, status=year.status, tolerance=tolerance,
     )
+
+
+def _near(actual: float, target: float, direction: Direction, tolerance: float) -> bool:
+    """Short of the target by no more than the tolerance (a share of the target)."""
+    if tolerance <= 0 or target == 0:
+        return False
+    short = (target - actual) / abs(target) if direction == "higher" else (actual - target) / abs(target)
+    return short <= tolerance + 1e-12
 
 
 def _trend(actual: float, ref: float, direction: Direction, tolerance: float) -> str:
@@ -70,7 +79,7 @@ def holds(rule: Rule, f: Facts) -> bool:
     if f.actual is None:
         return False
     if k == "final_met":
-        return f.final_target is not None and reaches(f.actual, f.final_target, f.direction)
+        return f.final_target is not None and (reaches(f.actual, f.final_target, f.direction) or _near(f.actual, f.final_target, f.direction, f.tolerance))
     if k == "year_met":
         return f.year_target is not None and reaches(f.actual, f.year_target, f.direction)
     if k == "band":
@@ -86,7 +95,15 @@ def holds(rule: Rule, f: Facts) -> bool:
 
 def level_for(scheme: Scheme, f: Facts) -> tuple[Level, str]:
     """(the level, why) — the first level whose rule holds. A usable scheme (check_scheme)
-    ends with その他, so there is always one; otherwise the last level is used and said so."""
+    ends with その他, so there is always one; otherwise the last level is used and said so.
+    A two-axis scheme judges each axis so and gives the pair (「Ab」), with both reasons."""
+    if scheme.second is not None:
+        a, why_a = level_for(replace(scheme, second=None), f)
+        b, why_b = level_for(scheme.second, f)
+        both = pair(scheme, a, b)
+        if both is a:
+            return a, why_a
+        return both, f"{scheme.axes[0]}: {why_a}。{scheme.axes[1]}: {why_b}。よって「{both.symbol} {both.label}」"
     for lv in scheme.levels:
         if holds(lv.rule, f):
             return lv, f"「{lv.rule.text()}」に当たるため「{lv.symbol} {lv.label}」"

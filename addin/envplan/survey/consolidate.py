@@ -315,7 +315,7 @@ class Consolidator:
         kind = key[0]
         owner: str | None = None
         frozen = False
-        if kind == "value":
+        if kind in ("value", "judgement"):  # a year's 評価 goes with its figure: owned and closed alike
             ind = plan.indicator(key[1])
             owner = ind.department if ind else None
             frozen = ind is not None and value_frozen(plan, ind, key[2])
@@ -423,9 +423,9 @@ class Consolidator:
     def _pair_ok(self, a: Assessment, inp: ReturnInput, by_key: dict[tuple[Any, ...], ReturnInput], cur: Any) -> bool:
         """A project's status and a policy's rating carry the row: a comment or reason needs one."""
         key, spec = inp.spec.key, inp.spec
-        if key[0] not in ("project", "rating"):
+        if key[0] not in ("project", "rating", "judgement"):
             return True
-        main = "status" if key[0] == "project" else "rating"
+        main = {"project": "status", "rating": "rating", "judgement": "level"}[key[0]]
         if key[3] == main:
             if inp.value is None and cur is not None and key[0] == "project":
                 a.add("RETURN_STATUS_CLEARED", f"{spec.label}: 状況は空欄にできません。一覧から選んでください", spec.sheet, spec.ref)
@@ -434,7 +434,7 @@ class Consolidator:
         partner = by_key.get((*key[:3], main))
         has_main = (partner.value if partner else None) is not None or plan_value(self.plan, (*key[:3], main)) is not None
         if inp.value is not None and not has_main:
-            what = "状況" if key[0] == "project" else "評価区分"
+            what = {"project": "状況", "rating": "評価区分", "judgement": "評価"}[key[0]]
             cell = partner.spec.ref if partner else spec.ref
             a.add("REQUIRED", f"{spec.label}を入力するときは、{what}も一覧から選んでください", spec.sheet, cell)
             return False
@@ -442,7 +442,7 @@ class Consolidator:
 
     def _is_frozen(self, key: tuple[Any, ...]) -> bool:
         plan = self.plan
-        if key[0] == "value":
+        if key[0] in ("value", "judgement"):
             ind = plan.indicator(key[1])
             return ind is not None and value_frozen(plan, ind, key[2])
         if key[0] in ("project", "project_part", "rating"):

@@ -194,6 +194,8 @@ def _typed(rd: CellReader, cell: Cell, spec: InputSpec) -> Any:
         return rd.number(cell, unit=spec.unit, what=spec.label)
     if spec.kind == "amount":
         return rd.amount(cell, unit=spec.unit, what=spec.label)
+    if spec.kind == "level":  # a symbol of the plan's scheme as it was when the template was issued (signed)
+        return rd.choice(cell, tuple(x for x in spec.unit.split("・") if x), what=spec.label)
     if spec.choice_list:
         options = CHOICES.get(spec.choice_list)
         if options is None:

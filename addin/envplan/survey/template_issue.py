@@ -24,8 +24,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from envplan.plan.diagnostics import Diagnostic
 from envplan.plan.model import RATING_LEGEND, Department, Indicator, Plan, Policy, Project
 from envplan.plan.numbers import format_number
+from envplan.plan.schemes import shown_levels
 from envplan.plan.targets import DIRECTION_LABELS
 from envplan.plan.years import fy_label, wareki
+from envplan.rules.compute import usable_scheme
 from envplan.rules.freeze_rules import budget_frozen, input_years, year_frozen
 from envplan.survey.template_identity import SignedContent, TemplateIdentity, canonical, key_id, load_or_create_key, now_iso, sign
 from envplan.survey.template_layout import (
@@ -45,7 +47,8 @@ from envplan.workbook import xlsx_style as st
 from envplan.workbook.cells import cell_ref, col_letter
 from envplan.workbook.store import save_atomically
 
-ROW_KINDS = {"plan": "計画値", "actual": "実績値", "note": "備考"}
+ROW_KINDS = {"plan": "計画値", "actual": "実績値", "note": "備考", "level": "評価", "reason": "評価の理由"}
+LEVEL_SEPARATOR = "・"  # between the scheme's symbols in a 評価 input's spec (signed with the template)
 MIDDLE = st.Alignment(vertical="center")
 WRAP_MIDDLE = st.Alignment(wrap_text=True, vertical="center")
 
@@ -283,8 +286,14 @@ def _header(ws: Worksheet, row: int, headers: list[tuple[str, float]]) -> None:
     ws.row_dimensions[row].height = max(row_height(text, width) for text, width in headers)
 
 
+def level_symbols(plan: Plan) -> list[str]:
+    """The symbols a section may give as its 評価: the levels of the plan's evaluation scheme, as shown."""
+    return list(dict.fromkeys(lv.symbol for lv in shown_levels(usable_scheme(plan))))
+
+
 def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicators: list[Indicator]) -> None:
     ws = book.sheet(INDICATOR_SHEET, "strict")
+    symbols = LEVEL_SEPARATOR.join(level_symbols(plan))
     years = template_years(plan, fy, indicators)
     st.write_title(ws, f"指標の実績（{dept.name}・{fy_label(fy)}）", "黄色の欄に入力してください。灰色の欄は変更できません。")
     fixed = [("指標ID", 10), ("指標名", 30), ("単位", 10), ("方向", 12), ("目標（原文）", 28), ("基準年度", 9), ("基準値", 10), ("データの遅れ", 9), ("区分", 7)]
@@ -300,7 +309,7 @@ def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicat
     ws.cell(2, 1).alignment = st.Alignment(wrap_text=False)
     r = 4
     for ind in indicators:
-        kinds = (["plan"] if any(v.plan is not None for v in ind.values.values()) else []) + ["actual", "note"]
+        kinds = (["plan"] if any(v.plan is not None for v in ind.values.values()) else []) + ["actual", "note", "level", "reason"]
         open_years = set(input_years(plan, ind, fy))
         for k, kind in enumerate(kinds):
             book.locked(ws, r, 1, ind.id)
@@ -322,6 +331,15 @@ def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicat
             for j, y in enumerate(years):
                 c = first_year_col + j
                 v = ind.values.get(y)
+                if kind in ("level", "reason"):  # the section's own 評価 of the year, beside the computed level
+                    j = ind.judgement(y)
+                    current = (getattr(j, kind) or None) if j else None
+                    if y in open_years:
+                        label = f"{ind.id} {ind.name} {y}年度の{ROW_KINDS[kind]}"
+                        book.input(ws, r, c, current, ("judgement", ind.id, y, kind), "level" if kind == "level" else "text", label, symbols if kind == "level" else "")
+                    else:
+                        book.locked(ws, r, c, current, wrap=kind == "reason")
+                    continue
                 current = getattr(v, kind) if v is not None else None
                 if kind == "note":
                     current = current or None
@@ -551,6 +569,13 @@ def validation_for(kind: str, unit: str) -> DataValidation:
         dv.error = "0以上の金額を数字で入力してください。"
         dv.promptTitle = "事業費"
         dv.prompt = f"金額を入力（単位: {unit}）" if unit else "金額を入力"
+    elif kind == "level":  # the plan's own symbols travel in the signed spec (unit)
+        options = tuple(unit.split(LEVEL_SEPARATOR)) if unit else ()
+        dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True, errorStyle="stop")
+        dv.errorTitle = "評価の記号"
+        dv.error = "評価区分の記号から選んでください: " + "、".join(options)
+        dv.promptTitle = "評価"
+        dv.prompt = "評価区分の記号を一覧から選んでください（計算した評価区分とは別に、課としての評価を記録します）"
     elif kind.startswith("choice:"):
         options = CHOICES[kind.split(":", 1)[1]]
         dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True, errorStyle="stop")

@@ -28,7 +28,17 @@ def _agreement(agrees: bool | None) -> str | None:
 
 
 def level_fills(result: PlanResult) -> dict[str, str]:
+    """Fill per level cell text: the readable colour (a fill too dark for black text is lightened; validate says so)."""
+    if result.shown_levels:
+        return {lv["key"]: lv["colour"] for lv in result.shown_levels}
     return {_level(lv["symbol"], lv["label"]): lv["colour"] for lv in result.scheme_levels if lv.get("colour")}
+
+
+def _level_words(result: PlanResult) -> str:
+    """The levels the plan's figures are counted in: the chosen scheme's, else the six statuses."""
+    if result.shown_levels and not result.default_scheme:
+        return "　".join(lv["key"] for lv in result.shown_levels)
+    return "　".join(status_label(s) for s in STATUSES)
 
 
 def _note(result: PlanResult, text: str) -> str:
@@ -60,12 +70,21 @@ def indicator_table(result: PlanResult) -> ResultTable:
     return ResultTable(
         sheet=spec.name,
         title=f"{spec.title}（{result.fy}年度時点）",
-        note=_note(result, f"{result.plan_name}。状況は記号と文字で示します（{'　'.join(status_label(s) for s in STATUSES)}）。判定の方法は「判定ルール」シート。"),
+        note=_note(result, _indicator_note(result)),
         header=header,
         rows=rows,
         widths=[12, 14, 36, 30, 11, 12, 12, 12, 22, 9, 9, 12, 18, 30, 80, 60, 22, 40, 12, 10],
         number_formats={4: '0"年度"', 6: NUMBER, 9: PERCENT, 10: PERCENT, 11: NUMBER},
         text_fills={5: STATUS_TEXT_FILLS, 16: level_fills(result), 19: AGREEMENT_FILLS},
+    )
+
+
+def _indicator_note(result: PlanResult) -> str:
+    if result.default_scheme or not result.shown_levels:
+        return f"{result.plan_name}。状況は記号と文字で示します（{_level_words(result)}）。判定の方法は「判定ルール」シート。"
+    return (
+        f"{result.plan_name}。評価区分（{result.scheme_name}）は記号と文字で示します（{_level_words(result)}）。"
+        "「状況」の列は envplan の6区分（評価区分の条件に使うことがあります）。判定の方法は「判定ルール」シート。"
     )
 
 
@@ -92,15 +111,22 @@ def years_table(result: PlanResult) -> ResultTable:
 
 def summary_table(result: PlanResult) -> ResultTable:
     spec = layout()["attainment_summary"]
-    header = ["分野", *[status_label(s) for s in STATUSES], "合計"]
-    rows = [[r.category_name, *[r.counts.get(s, 0) for s in STATUSES], r.total] for r in result.summary]
+    if result.default_scheme or not result.shown_levels:
+        header = ["分野", *[status_label(s) for s in STATUSES], "合計"]
+        rows = [[r.category_name, *[r.counts.get(s, 0) for s in STATUSES], r.total] for r in result.summary]
+        what = "状況別"
+    else:  # the chosen scheme's levels, never the six statuses
+        keys = [lv["key"] for lv in result.shown_levels]
+        header = ["分野", *keys, "合計"]
+        rows = [[r.category_name, *[r.level_counts.get(k, 0) for k in keys], r.total] for r in result.summary]
+        what = f"評価区分（{result.scheme_name}）の区分別"
     return ResultTable(
         sheet=spec.name,
         title=f"{spec.title}（{result.fy}年度時点）",
-        note=_note(result, "各分野の指標の数を状況別に数えたものです。最終行は計画全体。"),
+        note=_note(result, f"各分野の指標の数を{what}に数えたものです。最終行は計画全体。"),
         header=header,
         rows=rows,
-        widths=[34, *[11] * len(STATUSES), 9],
+        widths=[34, *[11 if result.default_scheme else 16] * (len(header) - 2), 9],
         row_styles={len(rows) - 1: "ok"} if rows else {},
     )
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, cast
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
-from envplan.plan.model import BudgetLine, Plan, Policy, ProjectPartReport, ProjectStatus, Rating, TargetRevision, YearValue
+from envplan.plan.model import BudgetLine, Judgement, Plan, Policy, ProjectPartReport, ProjectStatus, Rating, TargetRevision, YearValue
 from envplan.plan.targets import KIND_BY_LABEL, KIND_LABELS, Target, build_target, target_note, target_value, target_year
 from envplan.plan.years import fy_short
 from envplan.workbook.cells import cell_ref
@@ -144,6 +144,11 @@ class MasterState:
     part_columns: dict[str, int] = field(default_factory=dict)  # the layout's order when the sheet is missing
     part_last_row: int = HEADER_ROW
     part_sheet: bool = False  # False: a master made before the sheet existed; the first report creates it
+    # The sections' own 評価 of indicators (指標の評価): (indicator, fy) → column key → cell.
+    judgement_rows: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
+    judgement_columns: dict[str, int] = field(default_factory=dict)
+    judgement_last_row: int = HEADER_ROW
+    judgement_sheet: bool = False
 
     @property
     def where(self) -> Where:
@@ -185,6 +190,12 @@ def load_master_state(source: WorkbookSource, *, tolerate: Sequence[str] = ()) -
         if isinstance(fy, (int, float)):
             part_rows[(str(row["id"].value).strip(), int(fy), str(row["department"].value or "").strip())] = {k: c.ref for k, c in row.cells.items()}
     part_spec = lay["project_parts"]
+    judged = table("judgements")
+    judgement_rows: dict[tuple[str, int], dict[str, str]] = {}
+    for row in judged.rows if judged else []:
+        fy = row["fy"].value
+        if isinstance(fy, (int, float)):
+            judgement_rows[(str(row["id"].value).strip(), int(fy))] = {k: c.ref for k, c in row.cells.items()}
     revisions = table("revisions")
     values = table("values")
     submissions = _result_rows(source, "submissions", names)
@@ -211,6 +222,10 @@ def load_master_state(source: WorkbookSource, *, tolerate: Sequence[str] = ()) -
         part_columns=parts.columns if parts else {c.key: i for i, c in enumerate(part_spec.columns, 1)},
         part_last_row=max((r.row for r in parts.rows), default=parts.header_row) if parts else HEADER_ROW,
         part_sheet=parts is not None,
+        judgement_rows=judgement_rows,
+        judgement_columns=judged.columns if judged else {c.key: i for i, c in enumerate(lay["judgements"].columns, 1)},
+        judgement_last_row=max((r.row for r in judged.rows), default=judged.header_row) if judged else HEADER_ROW,
+        judgement_sheet=judged is not None,
     )
 
 
@@ -295,6 +310,18 @@ def apply_to_plan(plan: Plan, changes: Sequence[FieldChange]) -> Plan:
             part = part.model_copy(update={what: new if new is not None or what == "status" else ""})
             others = [r for r in proj.part_reports if not (r.fy == fy and r.department == dept)]
             proj.part_reports = [*others, part]  # the model orders them and drops an emptied one
+        elif kind == "judgement":
+            _, ind_id, fy, what = key
+            ind = out.indicator(ind_id)
+            assert ind is not None
+            judged = ind.judgement(fy)
+            kept = [j for j in ind.judgements if j.fy != fy]
+            if judged is None:
+                if new is not None:  # the level, or a reason whose level follows in the same changes
+                    kept.append(Judgement(fy=fy, level=new if what == "level" else "", reason=new if what == "reason" else ""))
+            elif not (what == "level" and new is None):  # no level: the year's 評価 is removed
+                kept.append(judged.model_copy(update={what: new if new is not None else ""}))
+            ind.judgements = sorted(kept, key=lambda j: j.fy)
         elif kind == "policy":
             _, code, attr = key
             pol = out.policy(code)
@@ -371,6 +398,7 @@ def resolve_edits(state: MasterState, changes: Sequence[FieldChange], plan_after
     edits = MasterEdits(plan=plan_after)
     new_projects: dict[tuple[str, int], dict[str, Any]] = {k: {} for k in new_project_rows(state, changes)}
     new_parts: dict[tuple[str, int, str], dict[str, Any]] = {k: {} for k in new_part_rows(state, changes)}
+    new_judgements: dict[tuple[str, int], dict[str, Any]] = {k: {} for k in new_judgement_rows(state, changes)}
     revisions: list[tuple[str, TargetRevision]] = []
     for ch in changes:
         kind = ch.key[0]
@@ -381,6 +409,8 @@ def resolve_edits(state: MasterState, changes: Sequence[FieldChange], plan_after
             new_projects.setdefault((ch.key[1], ch.key[2]), {})[ch.key[3]] = ch.new
         elif kind == "project_part" and ch.key[1:4] not in state.part_rows:
             new_parts[ch.key[1:4]][ch.key[4]] = ch.new
+        elif kind == "judgement" and ch.key[1:3] not in state.judgement_rows:
+            new_judgements[ch.key[1:3]][ch.key[3]] = ch.new
         elif kind == "revision":
             revisions.append((ch.key[1], ch.new))
         else:
@@ -396,6 +426,11 @@ def resolve_edits(state: MasterState, changes: Sequence[FieldChange], plan_after
         edits.appends.append(RowAppend(lay["project_status"].name, rows, number_formats={cols["fy"] - 1: YEAR_FORMAT}))
     if new_parts:
         _append_parts(edits, state, new_parts)
+    if new_judgements:
+        spec, cols = lay["judgements"], state.judgement_columns
+        rows = [_row(cols, {"id": i, "fy": fy, "level": f.get("level"), "reason": f.get("reason")}) for (i, fy), f in new_judgements.items()]
+        added = rows_for_sheet(spec, rows, exists=state.judgement_sheet, number_formats={cols["fy"] - 1: YEAR_FORMAT})
+        (edits.appends if isinstance(added, RowAppend) else edits.tables).append(added)  # type: ignore[arg-type]
     if revisions:
         cols = state.revision_columns
         if not cols:
@@ -472,6 +507,11 @@ def place_of(state: MasterState, key: FieldKey) -> tuple[str, str]:
         if row is None or key[4] not in row:
             raise UnplaceableChange(f"プロジェクト「{key[1]}」の{fy_short(key[2])}の{key[3]}の取組の行がありません")
         return lay["project_parts"].name, row[key[4]]
+    if kind == "judgement":
+        row = state.judgement_rows.get(key[1:3])
+        if row is None or key[3] not in row:
+            raise UnplaceableChange(f"指標「{key[1]}」の{fy_short(key[2])}の評価の行がありません")
+        return lay["judgements"].name, row[key[3]]
     if kind == "department":
         _, code, attr = key
         row = state.departments.get(code)
@@ -505,6 +545,8 @@ def check_placeable(state: MasterState, key: FieldKey) -> str | None:
             return None if state.revision_columns else f"マスターに「{layout()['revisions'].name}」シートがありません"
         if key[0] == "project_part" and key[1:4] not in state.part_rows:
             return None  # a row is appended (the sheet created when missing)
+        if key[0] == "judgement" and key[1:3] not in state.judgement_rows:
+            return None
         place_of(state, key)
         return None
     except UnplaceableChange as e:
@@ -558,6 +600,7 @@ def changelog_rows(state: MasterState, changes: Sequence[FieldChange]) -> tuple[
     links: dict[tuple[int, int], str] = {}
     appended = new_project_rows(state, changes)
     appended_parts = new_part_rows(state, changes)
+    appended_judgements = new_judgement_rows(state, changes)
     for i, ch in enumerate(changes):
         if ch.key[0] == "project" and (ch.key[1], ch.key[2]) in appended:
             col = state.project_columns.get(ch.key[3])
@@ -565,6 +608,9 @@ def changelog_rows(state: MasterState, changes: Sequence[FieldChange]) -> tuple[
         elif ch.key[0] == "project_part" and ch.key[1:4] in appended_parts:
             col = state.part_columns.get(ch.key[4])
             sheet, ref = _sheet_of(ch.key), (cell_ref(appended_parts[ch.key[1:4]], col) if col else "")
+        elif ch.key[0] == "judgement" and ch.key[1:3] in appended_judgements:
+            col = state.judgement_columns.get(ch.key[3])
+            sheet, ref = _sheet_of(ch.key), (cell_ref(appended_judgements[ch.key[1:3]], col) if col else "")
         else:
             try:
                 sheet, ref = place_of(state, ch.key) if ch.key[0] != "revision" else (_sheet_of(ch.key), "")
@@ -658,12 +704,22 @@ def new_part_rows(state: MasterState, changes: Sequence[FieldChange]) -> dict[tu
     return out
 
 
+def new_judgement_rows(state: MasterState, changes: Sequence[FieldChange]) -> dict[tuple[str, int], int]:
+    """Rows that sections' 評価 not yet in the master will take, in change order."""
+    out: dict[tuple[str, int], int] = {}
+    for ch in changes:
+        if ch.key[0] == "judgement" and ch.key[1:3] not in state.judgement_rows and ch.key[1:3] not in out:
+            out[ch.key[1:3]] = state.judgement_last_row + 1 + len(out)
+    return out
+
+
 def _sheet_of(key: FieldKey) -> str:
     lay = layout()
     return {
         "value": lay["values"].name,
         "project": lay["project_status"].name,
         "project_part": lay["project_parts"].name,
+        "judgement": lay["judgements"].name,
         "department": lay["departments"].name,
         "setting": lay["settings"].name,
         "indicator": lay["indicators"].name,
@@ -672,7 +728,7 @@ def _sheet_of(key: FieldKey) -> str:
 
 
 def _fy_of(key: FieldKey) -> int | None:
-    if key[0] in ("value", "project", "project_part", "rating", "budget") and isinstance(key[2], int):
+    if key[0] in ("value", "project", "project_part", "rating", "budget", "judgement") and isinstance(key[2], int):
         return key[2]
     if key[0] == "revision" and len(key) > 2 and isinstance(key[2], int):
         return key[2]

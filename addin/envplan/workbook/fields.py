@@ -23,6 +23,7 @@ from envplan.workbook.settings_sheet import SETTING_ROWS
 #   ("project_part", project_id, fy, department, "status" | "comment")   a co-department's own part
 #   ("policy", code, "results" | "remaining_issues" | "future_direction")
 #   ("rating", code, fy, "rating" | "reason")
+#   ("judgement", indicator_id, fy, "level" | "reason")   the section's own 評価 of an indicator's year
 #   ("budget", code, fy, kind)            kind: 予算 | 決算 | 決算見込 | 計画事業費
 #   ("department", code, "contact" | "phone" | "email")
 FieldKey = tuple[Any, ...]
@@ -89,6 +90,11 @@ def plan_value(plan: Plan, key: FieldKey) -> Any:
         pol = plan.policy(code)
         r = pol.rating_in(fy) if pol else None
         return (getattr(r, what) or None) if r else None
+    if kind == "judgement":
+        _, ind_id, fy, what = key
+        ind = plan.indicator(ind_id)
+        j = ind.judgement(fy) if ind else None
+        return (getattr(j, what) or None) if j else None
     if kind == "budget":
         _, code, fy, budget_kind = key
         pol = plan.policy(code)

@@ -48,8 +48,9 @@ _WHAT = {
     "project": {"status": "状況", "comment": "コメント"},
     "project_part": {"status": "状況", "comment": "取組の状況"},
     "rating": {"rating": "評価区分", "reason": "評価の理由"},
+    "judgement": {"level": "所管課の評価", "reason": "評価の理由"},
 }
-_KIND_ORDER = {"setting": 0, "value": 1, "project": 2, "project_part": 3, "rating": 4, "budget": 5}
+_KIND_ORDER = {"setting": 0, "value": 1, "judgement": 2, "project": 3, "project_part": 4, "rating": 5, "budget": 6}
 _KEY_LENGTH = {"project_part": 5}  # others: 4 (the setting key excepted)
 
 
@@ -108,6 +109,7 @@ def frozen_fields(plan: Plan) -> list[FieldKey]:
         for fy in range(first, through + 1):
             if value_frozen(plan, ind, fy):
                 keys += [("value", ind.id, fy, what) for what in ("plan", "actual", "note")]
+                keys += [("judgement", ind.id, fy, what) for what in ("level", "reason")]  # judged on that figure
     for proj in plan.projects:
         for fy in range(first, through + 1):
             if year_frozen(plan, fy):
@@ -124,12 +126,13 @@ def frozen_fields(plan: Plan) -> list[FieldKey]:
 def _first_year(plan: Plan) -> int:
     years = [plan.start_fy, *plan.years()]
     years += [s.fy for p in plan.projects for s in p.statuses]
+    years += [j.fy for i in plan.indicators for j in i.judgements]
     years += [r.fy for p in plan.policies for r in p.ratings] + [b.fy for p in plan.policies for b in p.budget]
     return min(years)
 
 
 def _fy(key: FieldKey) -> int | None:
-    return key[2] if key[0] in ("value", "project", "project_part", "rating", "budget") and isinstance(key[2], int) else None
+    return key[2] if key[0] in ("value", "judgement", "project", "project_part", "rating", "budget") and isinstance(key[2], int) else None
 
 
 def _numeric(key: FieldKey) -> bool:
@@ -139,7 +142,7 @@ def _numeric(key: FieldKey) -> bool:
 def subject_exists(plan: Plan, key: FieldKey) -> bool:
     """The indicator, project or policy a field belongs to is still in the plan."""
     kind = key[0]
-    if kind == "value":
+    if kind in ("value", "judgement"):
         return plan.indicator(key[1]) is not None
     if kind in ("project", "project_part"):
         return any(p.id == key[1] for p in plan.projects)
@@ -155,6 +158,9 @@ def field_label(plan: Plan, key: FieldKey, fallback: str = "") -> str:
     if kind == "value":
         ind = plan.indicator(key[1])
         return f"{key[1]} {ind.name} {key[2]}年度の{_WHAT['value'][key[3]]}" if ind else fallback or str(key)
+    if kind == "judgement":
+        ind = plan.indicator(key[1])
+        return f"{key[1]} {ind.name} {key[2]}年度の{_WHAT['judgement'][key[3]]}" if ind else fallback or str(key)
     if kind == "project":
         proj = next((p for p in plan.projects if p.id == key[1]), None)
         return f"{key[1]} {proj.name} {key[2]}年度の{_WHAT['project'][key[3]]}" if proj else fallback or str(key)
@@ -171,7 +177,7 @@ def field_label(plan: Plan, key: FieldKey, fallback: str = "") -> str:
 
 def owner_of(plan: Plan, key: FieldKey) -> str:
     """The department the field belongs to (for the change log)."""
-    if key[0] == "value":
+    if key[0] in ("value", "judgement"):
         ind = plan.indicator(key[1])
         return ind.department if ind else ""
     if key[0] == "project":
@@ -281,6 +287,8 @@ def locate(reading: MasterReading, key: FieldKey) -> tuple[str, str]:
         return where.get(key, (lay["project_status"].name, ""))
     if kind == "project_part":
         return where.get(key, (lay["project_parts"].name, ""))
+    if kind == "judgement":
+        return where.get(key, (lay["judgements"].name, ""))
     code = key[1]
     sheet = reading.policy_sheets.get(code, lay.policy_sheet_name(code))
     attr = (f"rating:{key[2]}" if key[3] == "rating" else f"rating_reason:{key[2]}") if kind == "rating" else f"budget:{key[2]}:{key[3]}"

@@ -40,7 +40,7 @@ from envplan.plan.model import (
     TargetRevision,
     YearValue,
 )
-from envplan.plan.schemes import CUSTOM_SCHEME, DEFAULT_SCHEME, SchemeError, resolve_scheme, scheme_rows
+from envplan.plan.schemes import CUSTOM_SCHEME, DEFAULT_SCHEME, LevelRow, Scheme, SchemeError, check_scheme, resolve_scheme, scheme_rows
 from envplan.plan.targets import DIRECTION_LABELS, KIND_BY_LABEL, KIND_LABELS, build_target
 from envplan.workbook.cells import Cell, CellReader
 from envplan.workbook.io import WorkbookSource
@@ -73,6 +73,20 @@ class MasterReading:
 
 def read_master(source: WorkbookSource) -> MasterReading:
     return _Reader(source).read()
+
+
+def read_scheme(source: WorkbookSource) -> Scheme:
+    """The evaluation scheme the master chose (設定 and 評価区分 sheets only, so a worksheet function
+    can ask for it cheaply); SchemeError says why it cannot be used."""
+    r = _Reader(source)
+    basics = r._settings()
+    setting = basics["settings"].evaluation_scheme if basics is not None and "settings" in basics else ""
+    rows = [LevelRow(lv.symbol, lv.label, lv.colour, lv.rule) for lv in r._evaluation_levels(setting)]
+    scheme = resolve_scheme(setting, rows)
+    problems = check_scheme(scheme)
+    if problems:
+        raise SchemeError(f"評価区分「{scheme.name}」は使えません: {problems[0]}")
+    return scheme
 
 
 class _Reader:
@@ -309,6 +323,8 @@ class _Reader:
             assert table is not None  # (for mypy: the loop runs over a table's rows only)
             ind_id = self.rd.code(row["id"], required=True, what="指標ID")
             fy = self.rd.year(row["fy"], required=True, what="年度")
+            if row["level"].value in (None, "") and row["reason"].value in (None, ""):
+                continue  # an emptied 評価 (restored to blank, or cleared by a return) is no 評価
             level = self.rd.text(row["level"], required=True, what="評価")
             if ind_id not in indicators:
                 if ind_id:
@@ -320,6 +336,8 @@ class _Reader:
                 self.diags.error("DUPLICATE_ID", f"指標「{ind_id}」の{fy}年度の評価が2行あります", table.sheet, row["fy"].ref, fy)
                 continue
             self._at(("judgement", ind_id, fy), row["level"])
+            self._at(("judgement", ind_id, fy, "level"), row["level"])
+            self._at(("judgement", ind_id, fy, "reason"), row["reason"])
             indicators[ind_id].judgements.append(Judgement(fy=fy, level=level, reason=self.rd.text(row["reason"])))
 
     def _projects(self) -> dict[str, Project]:
@@ -489,6 +507,7 @@ class _Reader:
             rule = self.rd.text(row["rule"], required=True, what="判定の条件")
             if symbol and label and rule:
                 self._at(("evaluation_level", i, "rule"), row["rule"])
+                self._at(("evaluation_level", i, "colour"), row["colour"])
                 rows.append(EvaluationLevel(symbol=symbol, label=label, colour=self.rd.text(row["colour"]), rule=rule))
         if setting.strip() == CUSTOM_SCHEME:
             return rows

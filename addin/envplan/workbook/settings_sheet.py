@@ -43,6 +43,7 @@ SETTING_ROWS: tuple[SettingRow, ...] = (
     SettingRow("licence", "オープンデータの利用条件", "text", "オープンデータの README と JSON に載せるライセンス。次のどれか: " + licence_names()),
     SettingRow("on_track_ratio", "「順調」とする進み具合", "number", "進み具合 =（実績値−基準値）÷（その年度の見込み値−基準値）。見込み値は基準年度の基準値と目標年度の目標値を結ぶ直線上の値。進み具合がこの割合以上なら「順調」（既定 1.0 = 100%）。年度別計画値の指標では達成率（計画値に対する割合）で判定", on_plan=False),
     SettingRow("slightly_behind_ratio", "「やや遅れ」とする進み具合", "number", "この割合以上「順調」未満なら「やや遅れ」、未満なら「遅れ」（既定 0.8 = 80%）", on_plan=False),
+    SettingRow("approximate_tolerance", "目安の目標（程度・概ね・約）の許容幅", "number", "目標の文言が「50%程度」「概ね」「約」のとき、実績が目標値にこの割合まで届かなくても「達成」とします（例: 0.05 = 目標値の5%以内。既定 0 = 目標値どおり）。判定の説明に書きます", on_plan=False),
     SettingRow("jump_warning_factor", "前年比の急変とみなす倍率", "number", "前年度の値のこの倍を超える、またはこの分の1を下回る値に警告（既定 3）", on_plan=False),
     SettingRow("max_reference_indicators", "施策の参考指標の上限数", "int", "評価票1枚に載せる参考指標の数（既定 3）", on_plan=False),
     SettingRow("opensdg_high", "Open SDG: 目標達成に向け順調（比率）", "number", "観測CAGR/必要CAGR の比がこれ以上（既定 0.95）", on_plan=False),

@@ -12,7 +12,7 @@ from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.model import Indicator, Plan
 from envplan.plan.municipality_code import code_problem
 from envplan.plan.open_licence import find_licence, licence_names
-from envplan.plan.schemes import SchemeError, check_scheme, plan_scheme
+from envplan.plan.schemes import SchemeError, check_scheme, colour_problems, level_key, pair_levels, plan_scheme
 from envplan.plan.target_wording import TargetWordingError, compare_reading, read_target
 from envplan.plan.targets import DIRECTION_LABELS, target_year
 from envplan.workbook.frozen_record import FrozenRecord, check_frozen
@@ -214,7 +214,12 @@ def _check_scheme(diags: DiagnosticList, plan: Plan, at: At) -> None:
         return
     for problem in check_scheme(scheme):
         diags.error("SCHEME_INVALID", f"評価区分「{scheme.name}」は使えません: {problem}", *at(("setting", "evaluation_scheme")))
-    symbols = {lv.symbol.strip() for lv in scheme.levels}
+    if scheme.key == "custom":  # a colour typed in the 評価区分 sheet that black text cannot be read on
+        keys = [level_key(lv.symbol, lv.label) for lv in scheme.levels]
+        for key, problem in colour_problems(scheme):
+            where = at(("evaluation_level", keys.index(key) + 1, "colour"))
+            diags.warning("SCHEME_COLOUR_ADJUSTED", problem, *where)
+    symbols = {lv.symbol.strip() for lv in pair_levels(scheme)}
     for ind in plan.indicators:
         for j in ind.judgements:
             if j.level.strip() not in symbols:
