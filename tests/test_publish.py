@@ -100,6 +100,51 @@ def pdfinfo(pdf: Path) -> dict[str, str]:
     return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
 
 
+# The structure types of PDF 1.7 (ISO 32000-1, 14.8.4), which PDF/UA-1 builds on: any other type
+# (/Strong, /Em, /Aside of PDF 2.0) must be mapped to one of these in the StructTreeRoot's /RoleMap.
+STANDARD_STRUCTURE = set(
+    "Document Part Art Sect Div BlockQuote Caption TOC TOCI Index NonStruct Private P H H1 H2 H3 H4 H5 H6 "
+    "L LI Lbl LBody Table TR TH TD THead TBody TFoot Span Quote Note Reference BibEntry Code Link Annot "
+    "Ruby RB RT RP Warichu WT WP Figure Formula Form".split()
+)
+
+
+def outline_titles(pdf: Path) -> list[tuple[int, str]]:
+    """The PDF's bookmarks, depth first: (level, title)."""
+    from pypdf import PdfReader
+
+    out: list[tuple[int, str]] = []
+
+    def walk(items: list, level: int) -> None:  # type: ignore[type-arg]
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                out.append((level, item.title))
+
+    walk(PdfReader(pdf).outline, 0)
+    return out
+
+
+def unmapped_structure_types(pdf: Path) -> set[str]:
+    """Structure types in the tagged PDF that are neither standard nor role-mapped."""
+    from pypdf import PdfReader
+
+    root = PdfReader(pdf).trailer["/Root"]["/StructTreeRoot"].get_object()
+    role_map = {str(k).lstrip("/") for k in (root.get("/RoleMap") or {})}
+    found: set[str] = set()
+    todo = [root.get("/K")]
+    while todo:
+        node = todo.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            todo.extend(node)
+        elif hasattr(node, "get") and "/S" in node:
+            found.add(str(node["/S"]).lstrip("/"))
+            todo.append(node.get("/K"))
+    return found - STANDARD_STRUCTURE - role_map
+
+
 # --- fixtures ------------------------------------------------------------------
 
 
@@ -281,6 +326,15 @@ def test_report_pdf(shinagawa_site: tuple[Path, dict]) -> None:
     assert "BIZUDPGothic" in names
     assert not any("Type" in f and "3" in f for f in fonts), "glyphs drawn as Type 3 outlines instead of a font"
     assert not [w for w in data["warnings"] if "フォントにない文字" in w]
+    # Bookmarks read as words, not run together (「1品川区のCO2排出量やや遅れ」): number, name and status apart.
+    titles = outline_titles(pdf)
+    assert (0, "第二次品川区環境計画 進捗状況報告書") in titles
+    first = plan.indicators[0]
+    status = next(t for level, t in titles if level == 2 and t.startswith(f"1 {first.name}（"))
+    assert re.fullmatch(rf"1 {re.escape(first.name)}（(達成|順調|やや遅れ|遅れ|悪化|評価不能)）", status), status
+    entries = [t for level, t in titles if level == 2]
+    assert len(entries) == len(plan.indicators) and all(re.fullmatch(r"\d+ .+（.+）", t) for t in entries), entries
+    assert not unmapped_structure_types(pdf)  # PDF/UA: no /Strong without a /RoleMap
 
 
 def test_report_text_has_no_missing_glyph() -> None:
@@ -305,6 +359,8 @@ def test_evaluation_sheets_pdf(kawasaki_site: tuple[Path, dict]) -> None:
     for word in ("施策進行管理・評価票(1)", "環境技術を活かした国際貢献", "基本情報", "成果の説明", "AⅡ", "参考指標", "事業費", "43,769", "配下の事務事業一覧", "国際環境施策推進事業", "用語説明", "グリーン・イノベーション"):
         assert word in text, word
     assert all(f[-5] == "yes" for f in pdffonts(pdf))
+    assert outline_titles(pdf)[0] == (0, "施策進行管理・評価票(1) 環境技術を活かした国際貢献")
+    assert not unmapped_structure_types(pdf)  # the sheet's 評価年度 was a /Strong without a /RoleMap
 
 
 def test_no_pdf_option(sample_masters: dict[str, Path], tmp_path: Path) -> None:

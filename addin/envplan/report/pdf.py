@@ -21,6 +21,7 @@ the browser; the sheets print in a second tab while the draft prints.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -85,12 +86,23 @@ def report_html(r: ReportData) -> str:
     html = environment().get_template("print/report.html").render(
         r=r, toc=_toc(r), css_text=_stylesheet(), page_of=page_of, wide_roadmap=len(r.years) > PORTRAIT_MAX_YEARS
     )
-    return Typesetter(i.unit for i in r.plan.indicators).page(html)
+    return _standard_structure(Typesetter(i.unit for i in r.plan.indicators).page(html))
 
 
 def sheets_html(r: ReportData) -> str:
     html = environment().get_template("print/sheets.html").render(r=r, css_text=_stylesheet())
-    return Typesetter(i.unit for i in r.plan.indicators).page(html)
+    return _standard_structure(Typesetter(i.unit for i in r.plan.indicators).page(html))
+
+
+# Chromium tags <strong> as /Strong and <em> as /Em, which PDF 1.7 (the base of PDF/UA-1) does not
+# define: a tagged PDF using them needs a /RoleMap, which Chromium does not write. Printed as <b>/<i>
+# they are tagged as plain text and look the same. The markup is ours (the workbook's text is
+# escaped), so a tag name is never text here.
+_NON_STANDARD = re.compile(r"<(/?)(strong|em)(?=[\s>])")
+
+
+def _standard_structure(html: str) -> str:
+    return _NON_STANDARD.sub(lambda m: f"<{m.group(1)}{'b' if m.group(2) == 'strong' else 'i'}", html)
 
 
 def anchor_pages(pdf: Path, counts: dict[str, int] | None = None) -> dict[str, int]:
