@@ -145,6 +145,30 @@ def unmapped_structure_types(pdf: Path) -> set[str]:
     return found - STANDARD_STRUCTURE - role_map
 
 
+def stranded_lines(pdf: Path) -> list[tuple[int, list[str]]]:
+    """Pages that hold only the last line or two of a paragraph begun on the page before
+    (a widow): at most 3 lines under the running head, the first of them not a heading."""
+    from pypdf import PdfReader
+
+    out = []
+    pages = pdftext(pdf).split("\f")
+    for n, page in enumerate(PdfReader(pdf).pages, 1):
+        lines = [line.strip() for line in pages[n - 1].splitlines() if line.strip()]
+        body = [line for line in lines[1:] if not re.fullmatch(r"－\s*\d+\s*－", line)]  # below the running head, above the number
+        if n == 1 or not body or len(body) > 3:
+            continue
+        sizes: list[float] = []
+
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float, sizes: list[float] = sizes, first: str = body[0]) -> None:
+            if text.strip() and not sizes and text.strip()[:4] in first:
+                sizes.append(size * abs(tm[3] * cm[3] + tm[2] * cm[1]))
+
+        page.extract_text(visitor_text=visit)
+        if not sizes or sizes[0] < 11.5:  # headings are 12 pt and larger, body text 9.5 pt
+            out.append((n, body))
+    return out
+
+
 # --- fixtures ------------------------------------------------------------------
 
 
@@ -335,6 +359,7 @@ def test_report_pdf(shinagawa_site: tuple[Path, dict]) -> None:
     entries = [t for level, t in titles if level == 2]
     assert len(entries) == len(plan.indicators) and all(re.fullmatch(r"\d+ .+（.+）", t) for t in entries), entries
     assert not unmapped_structure_types(pdf)  # PDF/UA: no /Strong without a /RoleMap
+    assert not stranded_lines(pdf)  # the summary's last lines were left alone on a page of their own
 
 
 def test_report_text_has_no_missing_glyph() -> None:
