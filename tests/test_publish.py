@@ -375,6 +375,32 @@ def test_report_text_has_no_missing_glyph() -> None:
     assert missing_glyphs(report_html(r) + sheets_html(r)) == set()
 
 
+def test_report_roadmap_breaks_phases_between_phrases(shinagawa_site: tuple[Path, dict]) -> None:
+    """A phase in a one-year cell wraps between phrases (「事業の/開始」), never inside one (「事業/の開/始」);
+    a target's number stays with its unit (「31/%」 was split)."""
+    from envplan.report.typeset import phrase_breaks
+
+    out, _ = shinagawa_site
+    pdf = out / "annual-report.pdf"
+    pages = pdftext(pdf).split("\f")
+    page = next(p for p in pages if "重点プロジェクトの工程表" in p)
+    raw = subprocess.run([require("pdftotext"), "-enc", "UTF-8", "-f", str(pages.index(page) + 1), "-l", str(pages.index(page) + 1), str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    plan = load_sample("shinagawa")
+    wrapped = 0
+    for name in {ph.name for p in plan.projects for ph in p.phases if ph.start_fy == ph.end_fy}:
+        parts = str(phrase_breaks(name)).split("<wbr>")
+        allowed = {sum(len(x) for x in parts[:k]) for k in range(len(parts) + 1)} | {m.end() for m in re.finditer(r"・", name)}
+        found = [(i, j) for i in range(len(lines)) for j in range(i + 1, min(i + 6, len(lines)) + 1) if "".join(lines[i:j]) == name]
+        assert found, name
+        i, j = found[0]
+        cuts = {sum(len(x) for x in lines[i:k]) for k in range(i, j + 1)}
+        assert cuts <= allowed, (name, lines[i:j])
+        wrapped += j - i > 1
+    assert wrapped, "no one-year phase wraps in the sample: the test would not see a bad break"
+    assert not any(re.search(r"\d$", a) and re.match(r"[%％]", b) for a, b in zip(lines, lines[1:]))
+
+
 def test_evaluation_sheets_pdf(kawasaki_site: tuple[Path, dict]) -> None:
     out, data = kawasaki_site
     pdf = out / "evaluation-sheets.pdf"
