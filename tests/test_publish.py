@@ -372,7 +372,12 @@ def test_report_text_has_no_missing_glyph() -> None:
     plan = add_illustrative_actuals(load_sample("all"))
     r = build_report(plan, compute_plan(plan), compute_plan(plan, plan.current_fy - 1))
     r.files = {"csv": "data/indicators.csv", "json": "data/indicators.json"}
-    assert missing_glyphs(report_html(r) + sheets_html(r)) == set()
+    html = report_html(r)
+    assert missing_glyphs(html + sheets_html(r)) == set()
+    # The charts' descriptions are not seen in print: no phrase breaks there (each cost the tagged printing).
+    captions = re.findall(r"<figcaption[^>]*>(.*?)</figcaption>", html, re.S)
+    assert captions and all("<wbr>" not in c for c in captions)
+    assert "<wbr>" in html and "折れ線グラフ" in "".join(captions)
 
 
 def test_report_roadmap_breaks_phases_between_phrases(shinagawa_site: tuple[Path, dict]) -> None:

@@ -26,8 +26,14 @@ from markupsafe import Markup, escape
 # Elements whose text is left alone: not prose, or not HTML text at all.
 SKIP = {"svg", "style", "script", "title", "code", "pre", "textarea"}
 
-# Comments, and the elements in SKIP with their content, kept as they are (these do not nest in our pages).
-_SKIPPED = re.compile(r"(<!--.*?-->|<(" + "|".join(sorted(SKIP)) + r")\b[^>]*>.*?</\2\s*>)", re.S | re.I)
+
+
+def _skipping(names: Iterable[str]) -> re.Pattern[str]:
+    """Comments, and the named elements with their content, kept as they are (these do not nest in our pages)."""
+    return re.compile(r"(<!--.*?-->|<(" + "|".join(sorted(names)) + r")\b[^>]*>.*?</\2\s*>)", re.S | re.I)
+
+
+_SKIPPED = _skipping(SKIP)
 # A run of text between two tags, with something other than white space in it.
 _TEXT = re.compile(r"(?<=>)[^<>]*[^\s<>][^<>]*(?=<)")
 _ENTITY = re.compile(r"(&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);)")
@@ -66,7 +72,11 @@ def _parser() -> budoux.Parser:
 class Typesetter:
     """Typesets pages for one plan: the plan's units decide what counts as a number with its unit."""
 
-    def __init__(self, units: Iterable[str] = ()) -> None:
+    def __init__(self, units: Iterable[str] = (), skip: Iterable[str] = ()) -> None:
+        """`skip` names more elements to leave as they are (the print layouts' chart descriptions,
+        which are not seen: there a <wbr> only costs the tagged PDF's printing)."""
+        extra = set(skip) - SKIP
+        self._skipped = _skipping(SKIP | extra) if extra else _SKIPPED
         names = {u.strip() for u in (*BASE_UNITS, *units) if u and u.strip() and len(u.strip()) <= 16}
         alternatives = "|".join(re.escape(u) for u in sorted(names, key=len, reverse=True))
         # A number with its unit; a large-number prefix (千・万・億) may come between.
@@ -78,7 +88,7 @@ class Typesetter:
         # visited (one regex pass, no walk over the tags in Python: a site has thousands of pages).
         out: list[str] = []
         pos = 0
-        for m in _SKIPPED.finditer(html):
+        for m in self._skipped.finditer(html):
             out.append(_TEXT.sub(self._text_match, html[pos : m.start()]))
             out.append(m.group(0))
             pos = m.end()
