@@ -17,7 +17,9 @@ from openpyxl import Workbook, load_workbook
 from conftest import require, soffice_convert
 from envplan.paths import TEMPLATES_DIR
 from envplan.plan.illustrative import add_illustrative_actuals
+from envplan.plan.model import TargetRevision
 from envplan.plan.samples import load_sample
+from envplan.plan.targets import AnnualMinimumTarget, LevelTarget
 from envplan.report.charts import PeriodRow, period_chart, text_width
 from envplan.report.pdf import PORTRAIT_MAX_YEARS, SHEET_MIN_PT
 from envplan.report.publish import publish
@@ -133,6 +135,106 @@ def test_each_evaluation_sheet_is_printed_at_9pt_or_more_over_as_many_a4_pages_a
     # Each section whole: 事業費's table sits on the page of its heading.
     budget = next(t for t in text if "<事業費>" in t)
     assert "43,769" in budget and "21,165" in budget
+
+
+def _revised_plan():  # type: ignore[no-untyped-def]
+    """The Shinagawa sample with two targets revised: a path target and an annual level."""
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    path_ind = next(i for i in plan.indicators if i.target.kind == "level")
+    path_ind.revisions.append(TargetRevision(revised_fy=2017, old_wording="旧目標", old_target=LevelTarget(year=path_ind.target.year, value=path_ind.target.value * 1.05)))  # type: ignore[union-attr]
+    level_ind = next(i for i in plan.indicators if i.target.kind == "annual_minimum")
+    level_ind.revisions.append(TargetRevision(revised_fy=2016, old_wording="年1回以上開催", old_target=AnnualMinimumTarget(value=1)))
+    return plan, path_ind, level_ind
+
+
+# In the browser: every text's box, and each target label's box against every drawn line.
+_CHART_GEOMETRY = """
+(() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('svg.chart-indicator')) {
+    const W = svg.viewBox.baseVal.width, H = svg.viewBox.baseVal.height;
+    const segs = [];
+    for (const el of svg.querySelectorAll('polyline')) {
+      const p = Array.from(el.points);
+      for (let i = 1; i < p.length; i++) segs.push([p[i-1].x, p[i-1].y, p[i].x, p[i].y]);
+    }
+    for (const el of svg.querySelectorAll('line')) {
+      const [x1, y1, x2, y2] = ['x1', 'y1', 'x2', 'y2'].map(a => el[a].baseVal.value);
+      if (y1 !== y2 || el.getAttribute('stroke-dasharray')) segs.push([x1, y1, x2, y2]);  // series and target lines, not the grid
+    }
+    for (const t of svg.querySelectorAll('text')) {
+      const b = t.getBBox();
+      if (b.x < 0 || b.x + b.width > W || b.y < 0 || b.y + b.height > H) out.push(['outside', svg.id || svg.querySelector('title').textContent, t.textContent, b.x, b.x + b.width]);
+      if (t.getAttribute('font-weight') === 'bold' && t.textContent.startsWith('目標')) {
+        const [x0, y0, x1, y1] = [b.x, b.y + b.height * 0.15, b.x + b.width, b.y + b.height * 0.85];
+        for (const [ax, ay, bx, by] of segs) {
+          if (ax > x1 && bx > x1 || ax < x0 && bx < x0 || ay > y1 && by > y1 || ay < y0 && by < y0) continue;
+          let hit = false;
+          for (let k = 0; k <= 40 && !hit; k++) {
+            const x = ax + (bx - ax) * k / 40, y = ay + (by - ay) * k / 40;
+            hit = x >= x0 && x <= x1 && y >= y0 && y <= y1;
+          }
+          if (hit) { out.push(['crossed', svg.querySelector('title').textContent, t.textContent]); break; }
+        }
+      }
+    }
+  }
+  return out;
+})()
+"""
+
+
+def test_charts_keep_their_labels_inside_and_off_the_lines_and_draw_each_target_for_its_years(tmp_path: Path) -> None:
+    """Measured in Chromium on the report's charts of both samples: no label outside the chart (the
+    y axis's 「10,000」 was clipped at x = −2.6), no target label across a line. A revised target is drawn
+    for the years it applied next to the current one (the table judges those years on it)."""
+    from envplan.report.chromium import Browser
+    from envplan.report.context import build_report
+    from envplan.rules.compute import compute_plan
+
+    require("chromium")
+    views = []
+    for plan in (_revised_plan()[0], load_sample("kawasaki")):
+        r = build_report(plan, compute_plan(plan), compute_plan(plan, plan.current_fy - 1))
+        views += [v for c in r.categories for v in c.indicators if v.print_chart]
+    page = tmp_path / "charts.html"
+    page.write_text("<!doctype html><meta charset=utf-8><body>" + "".join(f"<div>{v.print_chart.svg}</div>" for v in views) + "</body>", encoding="utf-8")
+    with Browser(width=600, height=800) as b:
+        b.page.goto(page.as_uri())
+        assert b.page.evaluate("document.fonts.ready.then(() => document.querySelectorAll('svg.chart-indicator').length)", await_promise=True) == len(views)
+        bad = b.page.evaluate(_CHART_GEOMETRY)
+    assert not bad, bad
+
+    plan, path_ind, level_ind = _revised_plan()
+    r = build_report(plan, compute_plan(plan), compute_plan(plan, plan.current_fy - 1))
+    by_id = {v.ind.id: v for c in r.categories for v in c.indicators}
+    svg = str(by_id[path_ind.id].print_chart.svg)  # type: ignore[union-attr]
+    assert "目標への道筋（改定前）" in svg and "目標への道筋（改定後）" in svg and "目標（改定後: " in svg
+    old = re.search(r'<polyline class="target-old" points="([\d.]+),[\d.]+ ([\d.]+),', svg)
+    assert old, "the replaced target's path is not drawn"
+    svg = str(by_id[level_ind.id].print_chart.svg)  # type: ignore[union-attr]
+    assert "目標（改定前: 1回）" in svg and "目標（改定後: 2回）" in svg
+    # A step: the old level ends where the new one starts (half a year before the revision).
+    old_x = float(re.search(r'<polyline class="target-old" points="[\d.]+,[\d.]+ ([\d.]+),', svg).group(1))  # type: ignore[union-attr]
+    new_x = float(re.search(r'<line x1="([\d.]+)" y1="[\d.]+" x2="[\d.]+" y2="[\d.]+" stroke="#b0182f" stroke-width="2" stroke-dasharray="9 4"', svg).group(1))  # type: ignore[union-attr]
+    assert abs(old_x - new_x) < 0.2
+    assert "2016年度（平成28年度）以降" not in by_id[level_ind.id].print_chart.summary  # type: ignore[union-attr]
+    assert "見直し前の目標で判定" in by_id[level_ind.id].print_chart.summary  # type: ignore[union-attr]
+
+
+def test_chart_draws_a_baseline_typed_apart_from_the_actuals() -> None:
+    """A baseline year with its 基準値 but no actual: the year is on the axis and its value drawn."""
+    from envplan.report.context import build_report
+    from envplan.rules.compute import compute_plan
+
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    ind = next(i for i in plan.indicators if i.baseline_fy is not None and i.target.kind == "increase")
+    ind.values.pop(ind.baseline_fy)  # type: ignore[arg-type]
+    r = build_report(plan, compute_plan(plan), compute_plan(plan, plan.current_fy - 1))
+    v = next(v for c in r.categories for v in c.indicators if v.ind.id == ind.id)
+    svg = str(v.print_chart.svg)  # type: ignore[union-attr]
+    assert f"基準値（{ind.baseline_fy}年度）" in svg and f">{ind.baseline_fy}<" in svg
+    assert "基準値は" in v.print_chart.summary  # type: ignore[union-attr]
 
 
 def test_print_css_has_no_tiny_type() -> None:

@@ -100,6 +100,75 @@ def pdfinfo(pdf: Path) -> dict[str, str]:
     return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
 
 
+# The structure types of PDF 1.7 (ISO 32000-1, 14.8.4), which PDF/UA-1 builds on: any other type
+# (/Strong, /Em, /Aside of PDF 2.0) must be mapped to one of these in the StructTreeRoot's /RoleMap.
+STANDARD_STRUCTURE = set(
+    "Document Part Art Sect Div BlockQuote Caption TOC TOCI Index NonStruct Private P H H1 H2 H3 H4 H5 H6 "
+    "L LI Lbl LBody Table TR TH TD THead TBody TFoot Span Quote Note Reference BibEntry Code Link Annot "
+    "Ruby RB RT RP Warichu WT WP Figure Formula Form".split()
+)
+
+
+def outline_titles(pdf: Path) -> list[tuple[int, str]]:
+    """The PDF's bookmarks, depth first: (level, title)."""
+    from pypdf import PdfReader
+
+    out: list[tuple[int, str]] = []
+
+    def walk(items: list, level: int) -> None:  # type: ignore[type-arg]
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                out.append((level, item.title))
+
+    walk(PdfReader(pdf).outline, 0)
+    return out
+
+
+def unmapped_structure_types(pdf: Path) -> set[str]:
+    """Structure types in the tagged PDF that are neither standard nor role-mapped."""
+    from pypdf import PdfReader
+
+    root = PdfReader(pdf).trailer["/Root"]["/StructTreeRoot"].get_object()
+    role_map = {str(k).lstrip("/") for k in (root.get("/RoleMap") or {})}
+    found: set[str] = set()
+    todo = [root.get("/K")]
+    while todo:
+        node = todo.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            todo.extend(node)
+        elif hasattr(node, "get") and "/S" in node:
+            found.add(str(node["/S"]).lstrip("/"))
+            todo.append(node.get("/K"))
+    return found - STANDARD_STRUCTURE - role_map
+
+
+def stranded_lines(pdf: Path) -> list[tuple[int, list[str]]]:
+    """Pages that hold only the last line or two of a paragraph begun on the page before
+    (a widow): at most 3 lines under the running head, the first of them not a heading."""
+    from pypdf import PdfReader
+
+    out = []
+    pages = pdftext(pdf).split("\f")
+    for n, page in enumerate(PdfReader(pdf).pages, 1):
+        lines = [line.strip() for line in pages[n - 1].splitlines() if line.strip()]
+        body = [line for line in lines[1:] if not re.fullmatch(r"－\s*\d+\s*－", line)]  # below the running head, above the number
+        if n == 1 or not body or len(body) > 3:
+            continue
+        sizes: list[float] = []
+
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float, sizes: list[float] = sizes, first: str = body[0]) -> None:
+            if text.strip() and not sizes and text.strip()[:4] in first:
+                sizes.append(size * abs(tm[3] * cm[3] + tm[2] * cm[1]))
+
+        page.extract_text(visitor_text=visit)
+        if not sizes or sizes[0] < 11.5:  # headings are 12 pt and larger, body text 9.5 pt
+            out.append((n, body))
+    return out
+
+
 # --- fixtures ------------------------------------------------------------------
 
 
@@ -281,6 +350,16 @@ def test_report_pdf(shinagawa_site: tuple[Path, dict]) -> None:
     assert "BIZUDPGothic" in names
     assert not any("Type" in f and "3" in f for f in fonts), "glyphs drawn as Type 3 outlines instead of a font"
     assert not [w for w in data["warnings"] if "フォントにない文字" in w]
+    # Bookmarks read as words, not run together (「1品川区のCO2排出量やや遅れ」): number, name and status apart.
+    titles = outline_titles(pdf)
+    assert (0, "第二次品川区環境計画 進捗状況報告書") in titles
+    first = plan.indicators[0]
+    status = next(t for level, t in titles if level == 2 and t.startswith(f"1 {first.name}（"))
+    assert re.fullmatch(rf"1 {re.escape(first.name)}（(達成|順調|やや遅れ|遅れ|悪化|評価不能)）", status), status
+    entries = [t for level, t in titles if level == 2]
+    assert len(entries) == len(plan.indicators) and all(re.fullmatch(r"\d+ .+（.+）", t) for t in entries), entries
+    assert not unmapped_structure_types(pdf)  # PDF/UA: no /Strong without a /RoleMap
+    assert not stranded_lines(pdf)  # the summary's last lines were left alone on a page of their own
 
 
 def test_report_text_has_no_missing_glyph() -> None:
@@ -293,7 +372,38 @@ def test_report_text_has_no_missing_glyph() -> None:
     plan = add_illustrative_actuals(load_sample("all"))
     r = build_report(plan, compute_plan(plan), compute_plan(plan, plan.current_fy - 1))
     r.files = {"csv": "data/indicators.csv", "json": "data/indicators.json"}
-    assert missing_glyphs(report_html(r) + sheets_html(r)) == set()
+    html = report_html(r)
+    assert missing_glyphs(html + sheets_html(r)) == set()
+    # The charts' descriptions are not seen in print: no phrase breaks there (each cost the tagged printing).
+    captions = re.findall(r"<figcaption[^>]*>(.*?)</figcaption>", html, re.S)
+    assert captions and all("<wbr>" not in c for c in captions)
+    assert "<wbr>" in html and "折れ線グラフ" in "".join(captions)
+
+
+def test_report_roadmap_breaks_phases_between_phrases(shinagawa_site: tuple[Path, dict]) -> None:
+    """A phase in a one-year cell wraps between phrases (「事業の/開始」), never inside one (「事業/の開/始」);
+    a target's number stays with its unit (「31/%」 was split)."""
+    from envplan.report.typeset import phrase_breaks
+
+    out, _ = shinagawa_site
+    pdf = out / "annual-report.pdf"
+    pages = pdftext(pdf).split("\f")
+    page = next(p for p in pages if "重点プロジェクトの工程表" in p)
+    raw = subprocess.run([require("pdftotext"), "-enc", "UTF-8", "-f", str(pages.index(page) + 1), "-l", str(pages.index(page) + 1), str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    plan = load_sample("shinagawa")
+    wrapped = 0
+    for name in {ph.name for p in plan.projects for ph in p.phases if ph.start_fy == ph.end_fy}:
+        parts = str(phrase_breaks(name)).split("<wbr>")
+        allowed = {sum(len(x) for x in parts[:k]) for k in range(len(parts) + 1)} | {m.end() for m in re.finditer(r"・", name)}
+        found = [(i, j) for i in range(len(lines)) for j in range(i + 1, min(i + 6, len(lines)) + 1) if "".join(lines[i:j]) == name]
+        assert found, name
+        i, j = found[0]
+        cuts = {sum(len(x) for x in lines[i:k]) for k in range(i, j + 1)}
+        assert cuts <= allowed, (name, lines[i:j])
+        wrapped += j - i > 1
+    assert wrapped, "no one-year phase wraps in the sample: the test would not see a bad break"
+    assert not any(re.search(r"\d$", a) and re.match(r"[%％]", b) for a, b in zip(lines, lines[1:]))
 
 
 def test_evaluation_sheets_pdf(kawasaki_site: tuple[Path, dict]) -> None:
@@ -305,6 +415,8 @@ def test_evaluation_sheets_pdf(kawasaki_site: tuple[Path, dict]) -> None:
     for word in ("施策進行管理・評価票(1)", "環境技術を活かした国際貢献", "基本情報", "成果の説明", "AⅡ", "参考指標", "事業費", "43,769", "配下の事務事業一覧", "国際環境施策推進事業", "用語説明", "グリーン・イノベーション"):
         assert word in text, word
     assert all(f[-5] == "yes" for f in pdffonts(pdf))
+    assert outline_titles(pdf)[0] == (0, "施策進行管理・評価票(1) 環境技術を活かした国際貢献")
+    assert not unmapped_structure_types(pdf)  # the sheet's 評価年度 was a /Strong without a /RoleMap
 
 
 def test_no_pdf_option(sample_masters: dict[str, Path], tmp_path: Path) -> None:

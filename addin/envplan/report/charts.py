@@ -26,6 +26,9 @@ PLAN = "#a34a00"
 PATH = "#5c5c5c"
 TARGET = "#b0182f"
 CURRENT = "#fff1c2"
+OLD_TARGET = "#b0182f"  # a replaced target: the target's colour, a dash of its own
+OLD_DASH = "2 3"
+MARKER_R = 6.0  # the markers' reach around their point, for keeping labels off them
 
 
 @dataclass
@@ -52,11 +55,33 @@ class IndicatorChartData:
     illustrative: bool = False
     summary: str = ""
     digits: int | None = None  # the indicator's displayed precision, for the target label
+    # A target replaced by a revision (見直し) is drawn for the years it applied, the current one from
+    # `target_from_fy` on: the chart then shows what the table's 見込み値 and judgements were based on.
+    old_targets: list[OldTarget] = field(default_factory=list)
+    target_from_fy: int | None = None
+    baseline: tuple[int, float] | None = None  # the baseline when it is not one of the actuals (基準値 typed apart)
+
+
+@dataclass
+class OldTarget:
+    """A replaced target over the years it applied (first_fy..last_fy): a path or a level."""
+
+    label: str
+    first_fy: int
+    last_fy: int
+    path: list[tuple[int, float]] = field(default_factory=list)  # straight path, its start → its target
+    level: float | None = None
 
 
 def text_width(text: str, size: float) -> float:
     """Rough width of a label: CJK characters are square, Latin ones narrower."""
     return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
+
+
+def number_width(text: str, size: float) -> float:
+    """Width of a label with figures, as the PDF's font draws them: its digits are wider than
+    `text_width` says (0.6 em), so a margin from this one never clips 「10,000」."""
+    return sum(size * 0.66 if ch.isdigit() else size * 0.35 if ch in ",." else text_width(ch, size) for ch in text)
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
@@ -112,20 +137,44 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
         values.append(d.target_point[1])
     if d.target_line is not None:
         values.append(d.target_line)
+    for old in d.old_targets:
+        values += [v for _, v in _clip(old.path, old.first_fy, old.last_fy)] + ([old.level] if old.level is not None else [])
+    if d.baseline:
+        values.append(d.baseline[1])
     if not d.actual and not d.plan:
         return None
+    revised = bool(d.old_targets)
     # Legend entries: line style + marker + words, wrapped onto as many rows as needed.
     legend: list[tuple[str, str, str, str, bool]] = []  # (label, colour, dash, marker, hollow)
     if d.actual:
         legend.append(("実績値（例示）" if d.illustrative else "実績値", ACTUAL, "", "circle", d.illustrative))
     if d.plan:
         legend.append(("計画値", PLAN, "7 4", "square", False))
+    if d.baseline:
+        legend.append((f"基準値（{d.baseline[0]}年度）", INK, "", "square-hollow", False))
+    for old in d.old_targets:
+        legend.append((old.label, OLD_TARGET, OLD_DASH, "", False))
     if d.path:
-        legend.append(("目標への道筋（直線）", PATH, "3 4", "", False))
+        legend.append(("目標への道筋（改定後）" if revised else "目標への道筋（直線）", PATH, "3 4", "", False))
     if d.target_point or d.target_line is not None:
-        legend.append((d.target_label or "目標", TARGET, "9 4" if d.target_line is not None else "", "" if d.target_line is not None else "diamond", False))
-    label_w = max(text_width(num(v), font) for v in values) if values else 40
-    left, right, bottom = int(max(56, label_w + 20)), 22, int(font * 3.6)
+        label = d.target_label or "目標"
+        if revised and d.target_line is not None:
+            label = f"目標（改定後: {num(d.target_line, d.unit, d.digits)}）"
+        elif revised and d.target_point:
+            label = f"目標（改定後: {d.target_point[0]}年度）"
+        legend.append((label, TARGET, "9 4" if d.target_line is not None else "", "" if d.target_line is not None else "diamond", False))
+    lo, hi = min(values), max(values)
+    if lo >= 0 and lo <= hi * 0.5:
+        lo = 0.0
+    span = hi - lo or (abs(hi) or 1.0)
+    ticks = nice_ticks(lo - (span * 0.05 if lo else 0), hi + span * 0.08)
+    y0, y1 = ticks[0], ticks[-1]
+    if not y1 > y0:  # values too close to tell apart in floats (1e-254 beside 0): one flat band
+        ticks = nice_ticks(y0, y0 + 1.0) if math.isfinite(y0) else [0.0, 1.0]
+        y0, y1 = ticks[0], ticks[-1]
+    # The left margin holds the widest tick label (the top tick is often wider than any value: 「10,000」).
+    label_w = max(number_width(num(t), font) for t in ticks)
+    left, right, bottom = int(max(56, label_w + 16)), int(max(22, number_width(str(d.last_fy), font) / 2 + 6)), int(font * 3.6)  # the last year's label is centred on the right edge
     rows: list[list[tuple[float, tuple[str, str, str, str, bool]]]] = [[]]
     x = float(left)
     for item in legend:
@@ -137,15 +186,6 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
         x += w
     line_h = font * 1.7
     top = int(line_h * len(rows) + font * 2.6)
-    lo, hi = min(values), max(values)
-    if lo >= 0 and lo <= hi * 0.5:
-        lo = 0.0
-    span = hi - lo or (abs(hi) or 1.0)
-    ticks = nice_ticks(lo - (span * 0.05 if lo else 0), hi + span * 0.08)
-    y0, y1 = ticks[0], ticks[-1]
-    if not y1 > y0:  # values too close to tell apart in floats (1e-254 beside 0): one flat band
-        ticks = nice_ticks(y0, y0 + 1.0) if math.isfinite(y0) else [0.0, 1.0]
-        y0, y1 = ticks[0], ticks[-1]
     first, last = d.first_fy, d.last_fy
     n = max(1, last - first)
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -163,6 +203,8 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
             if marker == "diamond":
                 out.append(_marker("diamond", lx + 14, ly, colour))
+            elif marker == "square-hollow":
+                out.append(_marker("square", lx + 14, ly, colour, hollow=True))
             else:
                 out.append(f'<line x1="{lx:.1f}" y1="{ly:.1f}" x2="{lx + 28:.1f}" y2="{ly:.1f}" stroke="{colour}" stroke-width="2.5"{dash_attr}/>')
                 if marker:
@@ -191,14 +233,35 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
         out.append(f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 5}" stroke="{MUTED}"/>')
         out.append(_t(x, top + plot_h + font * 1.6, str(fy), size=font, anchor="middle", fill=INK))
         out.append(_t(x, top + plot_h + font * 2.95, era_short(fy), size=font * 0.88, anchor="middle", fill=MUTED))
+    def XB(fy: float) -> float:  # a year's edge, clamped to the plot: a level applies from half a year before
+        return min(max(left + plot_w * (fy - first) / n, left), width - right)
+
+    # Replaced targets, each over the years it applied.
+    target_lines: list[list[tuple[float, float]]] = []
+    for old in d.old_targets:
+        if old.level is not None:
+            y = Y(old.level)
+            seg = [(XB(old.first_fy - 0.5), y), (XB(old.last_fy + 0.5), y)]
+        else:
+            seg = [(X(fy), Y(v)) for fy, v in _clip(old.path, old.first_fy, old.last_fy)]
+        if len(seg) >= 2:
+            target_lines.append(seg)
+            pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in seg)
+            out.append(f'<polyline class="target-old" points="{pts}" fill="none" stroke="{OLD_TARGET}" stroke-width="2" stroke-dasharray="{OLD_DASH}"/>')
     # Target.
     if d.target_line is not None:
         y = Y(d.target_line)
-        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{TARGET}" stroke-width="2" stroke-dasharray="9 4"/>')
-    # Path to target.
-    if len(d.path) >= 2:
-        pts = " ".join(f"{X(fy):.1f},{Y(v):.1f}" for fy, v in d.path)
+        x_from = XB(d.target_from_fy - 0.5) if d.target_from_fy is not None else left
+        target_lines.append([(x_from, y), (width - right, y)])
+        out.append(f'<line x1="{x_from:.1f}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{TARGET}" stroke-width="2" stroke-dasharray="9 4"/>')
+    # Path to target (for a revised target, from the first year it applied).
+    path = _clip(d.path, d.target_from_fy, None) if d.target_from_fy is not None else d.path
+    if len(path) >= 2:
+        target_lines.append([(X(fy), Y(v)) for fy, v in path])
+        pts = " ".join(f"{X(fy):.1f},{Y(v):.1f}" for fy, v in path)
         out.append(f'<polyline points="{pts}" fill="none" stroke="{PATH}" stroke-width="2" stroke-dasharray="3 4"/>')
+    if d.baseline:
+        out.append(_marker("square", X(d.baseline[0]), Y(d.baseline[1]), INK, hollow=True))
     for series, colour, dash, marker, hollow in (
         (d.plan, PLAN, "7 4", "square", False),
         (d.actual, ACTUAL, "", "circle", d.illustrative),
@@ -228,23 +291,22 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
         label = f"目標 {num(v, d.unit, d.digits)}"
         anchor = "end" if x > width - right - text_width(label, font) - 10 else "start"
         dx = -10 if anchor == "end" else 10
-        # Nearest place around the marker that keeps clear of every line (else the clearest one).
-        lines = [[(X(fy2), Y(v2)) for fy2, v2 in sorted(ser.items())] for ser in (d.actual, d.plan) if ser]
-        if len(d.path) >= 2:
-            lines.append([(X(fy2), Y(v2)) for fy2, v2 in d.path])
-        w = text_width(label, font)
+        # Nearest place around the marker that keeps clear of every line and marker (else the clearest one):
+        # nearer rows first, then farther ones, so that a label never sits across a line when there is room.
+        lines = [[(X(fy2), Y(v2)) for fy2, v2 in sorted(ser.items())] for ser in (d.actual, d.plan) if ser] + target_lines
+        w = number_width(label, font)
         best: tuple[float, float, str, float] | None = None
         candidates = [
             (ty, anchor, dx)
-            for ty in (y - font * 0.8, y + font * 1.6, y - font * 2.0, y + font * 2.8)
+            for ty in (y - font * 0.8, y + font * 1.6, y - font * 2.0, y + font * 2.8, y - font * 3.2, y + font * 4.0, y - font * 4.4, y + font * 5.2)
             for anchor, dx in (("end", -10.0), ("start", 10.0), ("middle", 0.0))
         ]
         for ty, anchor, dx in candidates:
             x0 = x + dx - (w if anchor == "end" else w / 2 if anchor == "middle" else 0)
             x1 = x0 + w
-            if x0 < left or x1 > width - right or ty - font < top or ty > top + plot_h:
+            if x0 < left or x1 > width - right or ty - font < top or ty + font * 0.3 > top + plot_h:
                 continue
-            clear = _clearance(lines, x0, x1, ty - font, ty + font * 0.25)
+            clear = _clearance(lines, x0, x1, ty - font, ty + font * 0.3)
             if best is None or clear > best[0]:
                 best = (clear, ty, anchor, dx)
             if clear >= font * 0.6:
@@ -258,6 +320,22 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
     return Chart(Markup("".join(out)), d.title, d.summary)
 
 
+def _clip(path: list[tuple[int, float]], first: int | None, last: int | None) -> list[tuple[int, float]]:
+    """The part of a straight path (two or more points) between two fiscal years, ends interpolated."""
+    if len(path) < 2:
+        return []
+    (ax, ay), (bx, by) = path[0], path[-1]
+    lo = ax if first is None else max(ax, first)
+    hi = bx if last is None else min(bx, last)
+    if hi <= lo or bx == ax:
+        return []
+
+    def at(fy: int) -> float:
+        return ay + (by - ay) * (fy - ax) / (bx - ax)
+
+    return [(lo, at(lo)), (hi, at(hi))]
+
+
 def _clearance(lines: list[list[tuple[float, float]]], x0: float, x1: float, y0: float, y1: float) -> float:
     """Smallest vertical gap between the box (x0..x1, y0..y1) and the lines, 0 when they cross it."""
     gap = 1e9
@@ -266,13 +344,13 @@ def _clearance(lines: list[list[tuple[float, float]]], x0: float, x1: float, y0:
             lo, hi = max(x0, min(ax, bx)), min(x1, max(ax, bx))
             if lo > hi:
                 continue
-            for px in (lo, hi, (lo + hi) / 2):
+            for px in (lo, hi, (lo + hi) / 2, lo + (hi - lo) / 4, lo + 3 * (hi - lo) / 4):
                 py = ay if bx == ax else ay + (by - ay) * (px - ax) / (bx - ax)
                 gap = min(gap, 0.0 if y0 <= py <= y1 else min(abs(py - y0), abs(py - y1)))
-        for px, py in pts:
-            if x0 <= px <= x1:
-                gap = min(gap, 0.0 if y0 <= py <= y1 else min(abs(py - y0), abs(py - y1)))
-    return gap
+        for px, py in pts:  # the markers: a little wider than the line
+            if x0 - MARKER_R <= px <= x1 + MARKER_R:
+                gap = min(gap, 0.0 if y0 - MARKER_R <= py <= y1 + MARKER_R else min(abs(py - y0), abs(py - y1)) - MARKER_R)
+    return max(gap, 0.0)
 
 
 def _polyline(points: list[str], colour: str, dash: str) -> str:

@@ -24,11 +24,12 @@ from envplan.plan.targets import (
     LevelTarget,
     MaintainTarget,
     StateTarget,
+    Target,
     describe_target,
     target_year,
 )
 from envplan.plan.years import fy_label, range_label
-from envplan.report.charts import Chart, IndicatorChartData, PeriodRow, indicator_chart, period_chart
+from envplan.report.charts import Chart, IndicatorChartData, OldTarget, PeriodRow, indicator_chart, period_chart
 from envplan.report.formatting import num, rate, slug
 from envplan.rules.results import IndicatorResult, PlanResult, PolicyResult, RatingYear, SummaryRow, YearResult
 
@@ -504,8 +505,39 @@ def _chart_data(plan: Plan, ind: Indicator, res: IndicatorResult, s: str, fy: in
         d.target_line, d.target_label = base, f"基準値（{num(base, ind.unit, d.digits)}。これを下回るのが目標）"
     elif isinstance(t, (IncreaseTarget, ImproveTarget)) and base is not None:
         d.target_line, d.target_label = base, f"基準値（{num(base, ind.unit, d.digits)}。これを上回るのが目標）"
+    if base is not None and base_fy is not None and base_fy not in d.actual:
+        d.baseline = (base_fy, base)  # typed as 基準値 only: drawn all the same, its year is on the axis
+    for rev in ind.revisions:
+        # The years the replaced target applied, as the judgement takes them (rules.indicator_rules.target_in).
+        first = max(rev.valid_from_fy if rev.valid_from_fy is not None else d.first_fy, d.first_fy)
+        last = min(rev.valid_to_fy if rev.valid_to_fy is not None else rev.revised_fy - 1, d.last_fy)
+        old = _old_target(rev.old_target, base_fy, base, first, last, ind.unit, d.digits)
+        if old is not None:
+            d.old_targets.append(old)
+            d.target_from_fy = max(d.target_from_fy or last + 1, last + 1)
     d.summary = _chart_summary(ind, d, res)
     return d
+
+
+def _old_target(t: Target, base_fy: int | None, base: float | None, first: int, last: int, unit: str, digits: int | None) -> OldTarget | None:
+    """A replaced target as the chart draws it over the years it applied; None when it has nothing to draw."""
+    if last < first:
+        return None
+    if isinstance(t, (LevelTarget, ChangeTarget)):
+        goal = t.value if isinstance(t, LevelTarget) else None if base is None else base * (1 + t.percent / 100)
+        if goal is None or base is None or base_fy is None or base_fy >= t.year:
+            return None
+        return OldTarget("目標への道筋（改定前）", first, last, path=[(base_fy, base), (t.year, goal)])
+    level = (
+        t.value if isinstance(t, AnnualMinimumTarget)
+        else t.threshold if isinstance(t, StateTarget)
+        else (t.value if t.value is not None else base) if isinstance(t, MaintainTarget)
+        else base if isinstance(t, (IncreaseTarget, DecreaseTarget, ImproveTarget))
+        else None
+    )
+    if level is None:
+        return None
+    return OldTarget(f"目標（改定前: {num(level, unit, digits)}）", first, last, level=level)
 
 
 def _chart_summary(ind: Indicator, d: IndicatorChartData, res: IndicatorResult) -> str:
@@ -528,6 +560,10 @@ def _chart_summary(ind: Indicator, d: IndicatorChartData, res: IndicatorResult) 
             parts.append("基準値から目標値への直線（目標への道筋）を点線で示す。")
     elif d.target_line is not None:
         parts.append(f"{d.target_label}を横線で示す。")
+    for o in d.old_targets:
+        parts.append(f"{fy_label(o.first_fy)}～{fy_label(o.last_fy)}は見直し前の目標で判定しており、その{'目標への道筋' if o.path else '目標'}を細かい点線で示す。")
+    if d.baseline:
+        parts.append(f"基準値は{fy_label(d.baseline[0])}の{num(d.baseline[1], ind.unit, d.digits)}。")
     parts.append(f"評価は「{res.status}」。各年度の数値は下の表のとおり。")
     return "".join(parts)
 

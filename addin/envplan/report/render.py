@@ -21,6 +21,7 @@ from envplan.plan.years import range_label
 from envplan.report.charts import text_width
 from envplan.report.context import PROJECT_STATUS_ICONS
 from envplan.report.formatting import era_date, era_short, fy, num, paragraphs, rate, years_in_words
+from envplan.report.typeset import phrase_breaks
 
 
 def css_string(text: str) -> Markup:
@@ -89,7 +90,7 @@ def environment(templates: Path = TEMPLATES_DIR) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(fy=fy, num=num, rate=rate, paragraphs=paragraphs, era=era_short, css_string=css_string, years_in_words=years_in_words, era_date=era_date)
+    env.filters.update(fy=fy, num=num, rate=rate, paragraphs=paragraphs, era=era_short, css_string=css_string, years_in_words=years_in_words, era_date=era_date, phrases=phrase_breaks)
     env.globals.update(
         period=period,
         leads_with_owner=leads_with_owner,

@@ -21,12 +21,19 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import budoux
+from markupsafe import Markup, escape
 
 # Elements whose text is left alone: not prose, or not HTML text at all.
 SKIP = {"svg", "style", "script", "title", "code", "pre", "textarea"}
 
-# Comments, and the elements in SKIP with their content, kept as they are (these do not nest in our pages).
-_SKIPPED = re.compile(r"(<!--.*?-->|<(" + "|".join(sorted(SKIP)) + r")\b[^>]*>.*?</\2\s*>)", re.S | re.I)
+
+
+def _skipping(names: Iterable[str]) -> re.Pattern[str]:
+    """Comments, and the named elements with their content, kept as they are (these do not nest in our pages)."""
+    return re.compile(r"(<!--.*?-->|<(" + "|".join(sorted(names)) + r")\b[^>]*>.*?</\2\s*>)", re.S | re.I)
+
+
+_SKIPPED = _skipping(SKIP)
 # A run of text between two tags, with something other than white space in it.
 _TEXT = re.compile(r"(?<=>)[^<>]*[^\s<>][^<>]*(?=<)")
 _ENTITY = re.compile(r"(&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);)")
@@ -35,6 +42,8 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff01-\uff60]")
 _ENGLISH = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]*[A-Za-z]{2}[A-Za-z]*(?:[ -][A-Za-z][A-Za-z]+)*(?![A-Za-z0-9])")
 _ERA = r"(?:令和|平成|昭和|R|H|S)(?:\d{1,2}|元)年度?"
 _YEAR_LABEL = rf"\d{{4}}年度?(?:（{_ERA}）)?|{_ERA}(?:（\d{{4}}年度?）)?"
+# A phrase ends here (a particle, a comma, a closing bracket), so a number or a year may start the next line.
+_PHRASE_END = re.compile(r"[\u3041-\u309f、。）」』]$")
 _BOTH_FORMS = re.compile(r"(?=（)")  # where a year label's second form starts
 _BREAKS_ANYWAY = re.compile(r"[-‐/／\s]")
 _NUMBER = r"[-−+]?\d[\d,]*(?:\.\d+)?"
@@ -63,7 +72,11 @@ def _parser() -> budoux.Parser:
 class Typesetter:
     """Typesets pages for one plan: the plan's units decide what counts as a number with its unit."""
 
-    def __init__(self, units: Iterable[str] = ()) -> None:
+    def __init__(self, units: Iterable[str] = (), skip: Iterable[str] = ()) -> None:
+        """`skip` names more elements to leave as they are (the print layouts' chart descriptions,
+        which are not seen: there a <wbr> only costs the tagged PDF's printing)."""
+        extra = set(skip) - SKIP
+        self._skipped = _skipping(SKIP | extra) if extra else _SKIPPED
         names = {u.strip() for u in (*BASE_UNITS, *units) if u and u.strip() and len(u.strip()) <= 16}
         alternatives = "|".join(re.escape(u) for u in sorted(names, key=len, reverse=True))
         # A number with its unit; a large-number prefix (千・万・億) may come between.
@@ -75,7 +88,7 @@ class Typesetter:
         # visited (one regex pass, no walk over the tags in Python: a site has thousands of pages).
         out: list[str] = []
         pos = 0
-        for m in _SKIPPED.finditer(html):
+        for m in self._skipped.finditer(html):
             out.append(_TEXT.sub(self._text_match, html[pos : m.start()]))
             out.append(m.group(0))
             pos = m.end()
@@ -94,7 +107,10 @@ class Typesetter:
         out: list[str] = []
         pos = 0
         for m in self._keep.finditer(text):
-            out.append(self._phrases(text[pos : m.start()]))
+            before = text[pos : m.start()]
+            out.append(self._phrases(before, whole=len(text)))
+            if _PHRASE_END.search(before):
+                out.append("<wbr>")  # 「平成34年度までに｜31％」: a phrase ends before the number (keep-all would hold the whole run)
             # A year label may break only between its two forms: 「2022年度」「（令和4年度）」. Inside a
             # form, `word-break: keep-all` already holds digits and kanji together; a span is needed only
             # where the browser would break anyway (after 「-」「/」, at a space: 「1,324千t-/CO2」).
@@ -102,21 +118,32 @@ class Typesetter:
             # (A line may break before 「（」 without a <wbr>.)
             out.append("".join(f'<span class="nb">{self._english(k)}</span>' if _BREAKS_ANYWAY.search(k) else self._english(k) for k in kept.split("\x00")))
             pos = m.end()
-        out.append(self._phrases(text[pos:]))
+        out.append(self._phrases(text[pos:], whole=len(text)))
         return "".join(out)
 
-    def _phrases(self, text: str) -> str:
+    def _phrases(self, text: str, whole: int = 0) -> str:
+        """`text` with its phrase breaks; `whole` is the length of the text it is part of (beside a
+        number or a year): a short piece of a long text is split too (「までに導入施設数の増」)."""
         if not text:
             return ""
         if not _CJK.search(text):
             return self._english(text)
-        if len(text) <= SHORT:
+        if max(len(text), whole) <= SHORT:
             return self._english(text)  # BudouX splits short labels badly (「分/野」「関係/課」); and a tagged PDF pays for every <wbr>
         return "<wbr>".join(_long_phrase(self._english(chunk)) for chunk in _parser().parse(text))
 
     @staticmethod
     def _english(text: str) -> str:
         return _ENGLISH.sub(lambda m: f'<span lang="en">{m.group(0)}</span>', text)
+
+
+def phrase_breaks(text: str) -> Markup:
+    """`text` escaped, with a <wbr> at every phrase boundary however short it is: for a label in a
+    cell narrower than the label (a one-year phase of the roadmap), which would otherwise be broken
+    anywhere (「事業/の開/始」) rather than between phrases (「事業の/開始」)."""
+    if not _CJK.search(text):
+        return escape(text)
+    return Markup("<wbr>").join(escape(chunk) for chunk in _parser().parse(text))
 
 
 _OURS = re.compile(r'<wbr>|<span class="nb">|<span lang="en">|<span\b[^>]*>|</span>')
