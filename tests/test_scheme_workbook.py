@@ -215,7 +215,7 @@ def test_a_plans_own_symbols_labels_and_colours_everywhere_never_the_six_levels(
         fill, text = badge["background"].lstrip("#"), badge["color"].lstrip("#")
         assert contrast_ratio(fill, text) >= 4.5 and contrast_ratio(text, "FFFFFF") >= 4.5
     assert rules[".status-lv3"]["background"] == f"#{fills['× 悪化']}"
-    category = next(p for p in (out / "categories").glob("*.html") if "分野別の指標の状況" in p.read_text(encoding="utf-8"))
+    category = next(p for p in (out / "categories").glob("*.html") if "分野別の指標の状況" in plain(p.read_text(encoding="utf-8")))
     page = plain(category.read_text(encoding="utf-8"))
     assert "やや遅れ" not in page.split("この分野の指標は")[1].split("。")[1]
     doc = json.loads(next(out.rglob("indicators.json")).read_text(encoding="utf-8"))
@@ -224,7 +224,7 @@ def test_a_plans_own_symbols_labels_and_colours_everywhere_never_the_six_levels(
     assert any("評価区分（評価区分シートの区分）" in p for p in pages)
     method = next(p for p in pages if "判定のルール（詳細）" in p)
     assert "評価区分: 評価区分シートの区分" in method and "前年度の実績より望ましい向きに変わった" in method
-    csv = next(out.rglob("*.csv")).read_text(encoding="utf-8-sig")
+    csv = (out / "data" / "indicators.csv").read_text(encoding="utf-8-sig")
     assert "評価区分" in csv.splitlines()[0] and "× 悪化" in csv
 
 
