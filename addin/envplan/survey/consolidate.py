@@ -458,7 +458,9 @@ class Consolidator:
             return
         ids = {ch.key[1] for ch in value_changes}
         # Only the indicators this return touches: copying the whole plan per return is needless work.
-        merged = apply_to_plan(self.plan.model_copy(update={"indicators": [i for i in self.plan.indicators if i.id in ids], "projects": [], "policies": []}), value_changes)
+        # Value changes replace YearValue entries of `values` only: a copy of that dict per indicator is enough.
+        touched = [i.model_copy(update={"values": dict(i.values)}) for i in self.plan.indicators if i.id in ids]
+        merged = apply_to_plan(self.plan.model_copy(update={"indicators": touched, "projects": [], "policies": []}), value_changes, copy=False)
         cells = {("value", *inp.spec.key[1:]): (inp.spec.sheet, inp.spec.ref) for inp in inputs if inp.spec.key[0] == "value"}
         diags = DiagnosticList()
         for ind_id in sorted(ids):
