@@ -33,6 +33,7 @@ CODES_EN: dict[str, str] = {
     "POLICY_CODE_SHEET_NAME": "the policy code cannot be a sheet name as it is (over 31 characters with the prefix, or []:*?/\\); the evaluation sheet gets a shortened safe name",
     "CHOICE_VARIANT": "another spelling of a choice was read as that choice",
     "PHONE_AS_NUMBER": "a phone number was typed as a number (a leading 0 may be lost)",
+    "RETURN_ROWS_SORTED": "the rows of a sheet were sorted; each row was matched back by its ID (all its cells as issued) and read",
     "RETURN_GUIDE_SHEET_MISSING": "the instructions sheet was deleted (it has no inputs; the return is read without it)",
     "DUPLICATE_ID": "the ID is used more than once",
     "UNKNOWN_CATEGORY": "the category code is not defined on the categories sheet",

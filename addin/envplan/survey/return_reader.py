@@ -19,6 +19,7 @@ the fiscal year, frozen years are decided in `consolidate.py`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,11 +135,23 @@ def read_return(source: WorkbookSource) -> ReturnReading:
         issued = manifest_by_sheet.get(sheet, {})
         if mode == "strict":
             change = structural_change(grid, issued)
-            if change:
+            moved = _rows_moved(grid, issued, {s.ref for s in specs}) if change else None
+            if change and moved is None:
                 # One message naming what to undo, instead of a message for every shifted cell;
                 # nothing of this sheet is read (the inputs are not where they were issued).
                 diags.error("RETURN_STRUCTURE_CHANGED", change, sheet)
                 continue
+            if moved:
+                # Rows sorted, each whole (its ID and every cell as issued): read each input where
+                # its row went; every check below then sees the sheet as if it were in issued order.
+                what = "指標ID" if sheet == INDICATOR_SHEET else "ID"
+                diags.warning(
+                    "RETURN_ROWS_SORTED",
+                    f"行が並べ替えられていましたが、{what}で照合して受け付けました（値はそれぞれの行の{what}のものとして取り込みます）。次回は並べ替えずに提出してください",
+                    sheet,
+                )
+                issued = {_moved_ref(ref, moved): text for ref, text in issued.items()}
+                specs = [dataclasses.replace(spec, ref=_moved_ref(spec.ref, moved)) for spec in specs]
         for spec in specs:
             row, col = parse_ref(spec.ref)
             cell = grid.cell(row, col)
@@ -274,6 +287,38 @@ def structural_change(grid: SheetGrid, issued: dict[str, str]) -> str:
     if sorted(after) == sorted(before):
         return "行が並べ替えられています。並べ替えを元に戻して（A列の指標ID・プロジェクトIDが発行時の順になるように）から提出してください"
     return ""
+
+
+def _rows_moved(grid: SheetGrid, issued: dict[str, str], inputs: set[str]) -> dict[int, int] | None:
+    """Issued row → the row it is found at, when the body rows were only put in another order:
+    every body row found whole (its ID, name and every other cell as issued; the inputs may hold
+    anything) and matched to exactly one issued row. None when that cannot be told for sure."""
+    shape = _issued_shape(issued)
+    if not shape.last_row:
+        return None
+    width = max(grid.max_col, shape.last_col)
+    letters = [col_letter(c) for c in range(1, width + 1)]
+    body = range(FIRST_BODY_ROW, shape.last_row + 1)
+    wanted: dict[tuple[str, ...], list[tuple[int, list[str | None]]]] = {}
+    for r in body:
+        cells = [None if f"{L}{r}" in inputs else issued.get(f"{L}{r}", "") for L in letters]  # None: any value
+        wanted.setdefault(shape.keys[r - FIRST_BODY_ROW], []).append((r, cells))
+    moved: dict[int, int] = {}
+    for f in body:
+        found = [canonical(grid.value(f, c)) for c in range(1, width + 1)]
+        key = tuple(found[c - 1] for c in KEY_COLS)
+        if not any(key):
+            return None  # a blank row moved: nothing tells which one it was
+        matches = [r for r, cells in wanted.get(key, []) if all(w is None or w == v for w, v in zip(cells, found))]
+        if len(matches) != 1 or matches[0] in moved:
+            return None
+        moved[matches[0]] = f
+    return moved if len(moved) == len(body) else None
+
+
+def _moved_ref(ref: str, moved: dict[int, int]) -> str:
+    row, col = parse_ref(ref)
+    return f"{col_letter(col)}{moved.get(row, row)}"
 
 
 def _extra_rows(longer: list[tuple[str, ...]], shorter: list[tuple[str, ...]]) -> list[int]:
