@@ -26,6 +26,7 @@ CODES_EN: dict[str, str] = {
     "NUMBER_APPROXIMATE": "an approximate value (約…) was read as a number",
     "NUMBER_UNIT_STRIPPED": "a unit typed into a number cell was removed",
     "YEAR_INVALID": "the value is not a fiscal year",
+    "DATE_INVALID": "the value is not a date",
     "YEAR_OUTSIDE_PLAN": "the fiscal year is outside the plan period",
     "YEAR_COLUMNS_MISSING": "a sheet has no column for some years of the plan period set on the settings sheet",
     "VALUE_OUTSIDE_PERIOD": "a value is in a year column outside the plan period",

@@ -7,6 +7,7 @@ reference indicators by ID.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -335,6 +336,7 @@ class Plan(_Model):
     source_note: str = ""  # how the data was transcribed
     publisher: str = ""  # 発行者 on the cover and the site (the municipality when empty)
     contact: str = ""  # 問い合わせ先 on every page's footer and the cover
+    response_deadline: dt.date | None = None  # 回答期限 of the survey: written in the survey and reminder mails
     settings: Settings = Field(default_factory=Settings)
     categories: list[Category] = Field(default_factory=list)
     departments: list[Department] = Field(default_factory=list)

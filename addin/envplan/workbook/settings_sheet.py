@@ -11,7 +11,7 @@ from typing import Any, Literal
 from envplan.plan.model import Plan, Settings
 from envplan.plan.schemes import CUSTOM_SCHEME, READY_SCHEMES
 
-Kind = Literal["text", "year", "number", "int"]
+Kind = Literal["text", "year", "number", "int", "date"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ SETTING_ROWS: tuple[SettingRow, ...] = (
     SettingRow("source_note", "出典・転記の方針", "text", ""),
     SettingRow("publisher", "発行者", "text", "報告書の表紙とサイトに載せる発行者（例: ○○市 環境局 環境政策課）。空欄なら自治体名"),
     SettingRow("contact", "問い合わせ先", "text", "サイトの各ページの下と報告書の表紙に載せる問い合わせ先（担当課・電話・メールなど）。空欄なら載せません"),
+    SettingRow("response_deadline", "回答期限", "date", "所管課の照会への回答の期限（例: 2026-12-15、令和8年12月15日）。照会メール（issue --mail-drafts）と督促メール（remind）に書きます（--deadline で別の日を指定できます）"),
     SettingRow("on_track_ratio", "「順調」とする進み具合", "number", "進み具合 =（実績値−基準値）÷（その年度の見込み値−基準値）。見込み値は基準年度の基準値と目標年度の目標値を結ぶ直線上の値。進み具合がこの割合以上なら「順調」（既定 1.0 = 100%）。年度別計画値の指標では達成率（計画値に対する割合）で判定", on_plan=False),
     SettingRow("slightly_behind_ratio", "「やや遅れ」とする進み具合", "number", "この割合以上「順調」未満なら「やや遅れ」、未満なら「遅れ」（既定 0.8 = 80%）", on_plan=False),
     SettingRow("jump_warning_factor", "前年比の急変とみなす倍率", "number", "前年度の値のこの倍を超える、またはこの分の1を下回る値に警告（既定 3）", on_plan=False),
