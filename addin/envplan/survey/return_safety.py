@@ -710,6 +710,7 @@ class _SheetScan:
 # reader (python-calamine refuses a broken part; openpyxl, for a feedback copy, likewise).
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
+_NOT_XML_CHAR = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # never in XML 1.0 text: expat refuses the part, as before
 _XML_DECL = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*\?>")
 _UTF8_DECL = re.compile(rb"""(?:\xef\xbb\xbf)?<\?xml(?:(?!encoding)[^>])*(?:encoding\s*=\s*["'][Uu][Tt][Ff]-?8["'][^>]*)?\?>""")
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|v|f|is|t|r|row|si|mergeCell)[\s/>]")
@@ -742,8 +743,8 @@ def _inflate(raw: bytes, info: zipfile.ZipInfo, limits: SafetyLimits, budget: _B
 
 
 def _plain_xml(data: bytes) -> bool:
-    """UTF-8, with nothing but elements, attributes and text after the XML declaration."""
-    if b"\x00" in data or b"<!" in data:  # UTF-16/32 (their tags are not these bytes), or DTD, CDATA, comments
+    """UTF-8 without characters XML forbids, with nothing but elements, attributes and text after the XML declaration."""
+    if b"<!" in data or _NOT_XML_CHAR.search(data):  # DTD, CDATA, comments; UTF-16/32 (NULs) or raw control characters
         return False
     decl = _XML_DECL.match(data)
     if decl is not None and not _UTF8_DECL.fullmatch(decl[0]):
