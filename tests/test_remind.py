@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import ssl
 from email import policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
@@ -102,6 +104,12 @@ def test_remind_writes_one_draft_per_department_still_to_chase(master, round_, t
     assert list(files) == ["清掃事務所の回答_要修正.xlsx"]  # the Japanese name, RFC 2231, decoded back
     assert files["清掃事務所の回答_要修正.xlsx"] == (inbox / "フィードバック" / "清掃事務所の回答_要修正.xlsx").read_bytes()
     assert "filename*0*=utf-8''" in Path(mails["清掃事務所"]["file"]).read_text("ascii")
+    # Outlook reads the name= of Content-Type as an RFC 2047 encoded word: given too, decoded back the same.
+    raw = Path(mails["清掃事務所"]["file"]).read_text("ascii")
+    assert re.search(r'name="=\?utf-8\?b\?[A-Za-z0-9+/=]+\?=', raw), raw[raw.index("Content-Type: application/vnd"):][:300]
+    (part,) = rejected.iter_attachments()
+    assert str(make_header(decode_header(part.get_param("name")))) == "清掃事務所の回答_要修正.xlsx"
+    assert all(len(line) <= 80 for line in raw.splitlines())
 
     blank = _parse(Path(mails["環境課"]["file"]))
     body = blank.get_body(("plain",)).get_content()
@@ -129,6 +137,17 @@ def test_remind_without_inbox_says_the_feedback_copy_is_missing(master, tmp_path
     msg = _parse(out / "督促_2022年度_環境部品川区清掃事務所.eml")
     assert msg["To"].addresses[0].addr_spec == "seiso@example.jp" and msg["To"].addresses[0].display_name == "清掃 花子"
     assert list(_attachments(msg)) == [] and "確認事項の一覧は" in msg.get_body(("plain",)).get_content()
+
+
+def test_the_deadline_comes_from_settings_and_validate_checks_it(master, tmp_path):
+    """回答期限 in 設定 is the reminders' deadline unless --deadline is given; a date that cannot be
+    read is an error of validate naming the cell."""
+    cell = set_setting(master, "response_deadline", "2026/12/15")
+    proc = run_cli("remind", str(master), "--out", str(tmp_path / "d"), "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["deadline"] == "2026-12-15", proc.stdout
+    set_setting(master, "response_deadline", "12月中旬")
+    rc, data = cli_json("validate", str(master), "--json")
+    assert rc == 1 and any(e["code"] == "DATE_INVALID" and e["cell"] == cell and "回答期限" in e["message"] for e in data["errors"]), data
 
 
 def test_remind_says_when_the_deadline_has_passed(master, tmp_path):
@@ -263,8 +282,10 @@ def test_issue_mail_drafts_attach_each_template(sample_masters, tmp_path):
     _set_departments(master)
     set_setting(master, "publisher", "架空町 環境部 環境政策課")  # the sender's words come from the master
     set_setting(master, "contact", "環境政策課 電話 000-000-0000")
+    set_setting(master, "response_deadline", "令和8年11月30日")  # 回答期限 in 設定, an era date: used without --deadline
+    assert cli_json("validate", str(master), "--json")[0] == 0
     out = tmp_path / "照会"
-    rc, data = cli_json("issue", str(master), "--out", str(out), "--mail-drafts", "--deadline", "2026-11-30", "--json")
+    rc, data = cli_json("issue", str(master), "--out", str(out), "--mail-drafts", "--json")
     assert rc == 0 and data["ok"], data
     assert {m["department"] for m in data["mails"]} == set(EMAILS)
     assert NO_EMAIL in {n["department"] for n in data["not_mailed"]}

@@ -279,11 +279,53 @@ def _structural(template: Path, out: Path, edit) -> Path:  # type: ignore[no-unt
     return out
 
 
+def _first_two_blocks(ws) -> tuple[list[int], list[int]]:  # type: ignore[no-untyped-def]
+    """The rows of the first two indicators (S01's, then S02's), however many rows each has."""
+    ids = [ws.cell(r, 1).value for r in range(4, ws.max_row + 1)]
+    first, second = ids[0], next(i for i in ids if i != ids[0])
+    return [4 + n for n, i in enumerate(ids) if i == first], [4 + n for n, i in enumerate(ids) if i == second]
+
+
 def _sort_two_blocks(ws) -> None:  # type: ignore[no-untyped-def]
-    rows = {r: [ws.cell(r, c).value for c in range(1, ws.max_column + 1)] for r in (4, 5, 6, 7)}
-    for r, src in ((4, 6), (5, 7), (6, 4), (7, 5)):
+    """S02's block moved above S01's, as a sort by ID descending would."""
+    a, b = _first_two_blocks(ws)
+    order = b + a
+    rows = {r: [ws.cell(r, c).value for c in range(1, ws.max_column + 1)] for r in order}
+    for r, src in zip(a + b, order):
         for c, v in enumerate(rows[src], 1):
             ws.cell(r, c).value = v
+
+
+def _sort_two_blocks_and_edit_one(ws) -> None:  # type: ignore[no-untyped-def]
+    a, b = _first_two_blocks(ws)
+    _sort_two_blocks(ws)
+    ws.cell((a + b)[len(b)], 3).value = "kt"  # a unit changed in a moved row: the row is no longer as issued, so not matched back
+
+
+def test_sorted_rows_are_matched_back_by_their_ids(master, templates, tmp_path):
+    """Issue 13 §2: the indicator rows sorted (S02 above S01), each row whole: accepted with a
+    warning, and each value lands on the indicator of its row, not on the row's old position."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    wb = openpyxl.load_workbook(templates["環境課"])
+    ws = wb[INDICATOR_SHEET]
+    a, b = _first_two_blocks(ws)
+    assert (ws.cell(a[0], 1).value, ws.cell(b[0], 1).value) == ("S01", "S02")
+    year = next(c for c in range(1, ws.max_column + 1) if ws.cell(3, c).value == "2022年度")
+    _structural(templates["環境課"], inbox / "環境課.xlsx", lambda ws: None)
+    wb = openpyxl.load_workbook(inbox / "環境課.xlsx")
+    ws = wb[INDICATOR_SHEET]
+    ws.cell(a[0], year).value, ws.cell(b[0], year).value = 111, 222  # S01 and S02 2022, typed before sorting
+    _sort_two_blocks(ws)
+    wb.save(inbox / "環境課.xlsx")
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    f = data["files"][0]
+    assert rc == 0 and f["status"] == "accepted", f["errors"][:3]
+    [w] = [w for w in f["warnings"] if w["code"] == "RETURN_ROWS_SORTED"]
+    assert "行が並べ替えられていましたが、指標IDで照合して受け付けました" in w["message"] and w["sheet"] == INDICATOR_SHEET
+    plan = read_plan(master)
+    assert plan.indicator("S01").values[2021].actual == 1390
+    assert plan.indicator("S01").values[2022].actual == 111 and plan.indicator("S02").values[2022].actual == 222
 
 
 @pytest.mark.parametrize(
@@ -291,10 +333,10 @@ def _sort_two_blocks(ws) -> None:  # type: ignore[no-untyped-def]
     [
         (lambda ws: ws.insert_rows(6), "6行目に行が挿入されています"),
         (lambda ws: ws.delete_rows(10, 2), "発行時の10行目（S02）・11行目（S02）が削除されています"),  # S02: rows 8–11
-        (_sort_two_blocks, "行が並べ替えられています"),
+        (_sort_two_blocks_and_edit_one, "行が並べ替えられています"),
         (lambda ws: ws.insert_cols(3), "C列に列が挿入されています"),
     ],
-    ids=["row inserted", "rows deleted", "rows sorted", "column inserted"],
+    ids=["row inserted", "rows deleted", "rows sorted and a definition changed", "column inserted"],
 )
 def test_a_structural_edit_is_one_clear_message(master, templates, tmp_path, edit, expected):
     inbox = tmp_path / "inbox"

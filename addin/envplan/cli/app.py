@@ -57,8 +57,16 @@ INTERRUPTED_MESSAGE = (
 )
 
 
+JSON_INDENT_MAX = 200_000  # characters: a larger result is written on one line
+
+
 def emit_json(data: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    # The standard library encodes at C speed only without indentation: a large result (the
+    # table of a 1,000-file inbox) is written compact, a small one indented for people to read.
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    if len(text) <= JSON_INDENT_MAX:
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write(text + "\n")
 
 
 def fail(message: str, message_en: str, *, as_json: bool = False, code: int = EXIT_ENVIRONMENT) -> NoReturn:

@@ -58,7 +58,7 @@ def issue(
     not_mailed: list[dict[str, str]] = []
     if mail_drafts:
         try:
-            drafts, not_mailed = _mail_drafts(plan, paths, year, day)
+            drafts, not_mailed = _mail_drafts(plan, paths, year, day or plan.response_deadline)  # 設定の回答期限 unless --deadline
         except OSError as e:
             fail(f"メールの下書きを書き出せません（{os_error_text(e)}）。様式は発行済みです", f"cannot write the mail drafts (the templates were issued): {e}", as_json=as_json)
     if as_json:

@@ -70,6 +70,7 @@ def remind(
         plan, rows = read_round(master)
     except ReminderError as e:
         fail(str(e), e.message_en, as_json=as_json, code=EXIT_INVALID if "validate" in e.message_en else EXIT_ENVIRONMENT)
+    day = day or plan.response_deadline  # --deadline, else the 回答期限 row of 設定
     key = b""
     if inbox is not None:
         from envplan.survey.template_identity import SigningKeyError, load_key
@@ -140,7 +141,7 @@ def _print(fy: int, entries: list[dict[str, Any]], not_mailed: list[dict[str, An
     if day is not None and day < dt.date.today():
         console.print(f"[yellow]注意:[/] 提出期限 {day.isoformat()} は今日より前です。日付を確かめてください")
     if day is None and entries:
-        console.print("[yellow]注意:[/] 提出期限を書いていません（--deadline で指定できます）")
+        console.print("[yellow]注意:[/] 提出期限を書いていません（設定シートの「回答期限」か --deadline で指定できます）")
     if not_mailed:
         names = "、".join(f"{n['department_name']}（{n['status']}）" for n in not_mailed)
         console.print(f"[yellow]メールアドレスがないため作りませんでした:[/] {escape(names)}（所管課シートの「メール」に入力してください）")

@@ -7,6 +7,7 @@ reference indicators by ID.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -342,6 +343,7 @@ class Plan(_Model):
     prefecture: str = ""  # 都道府県名 (open data)
     city: str = ""  # 市区町村名 (open data; empty for a prefecture's plan)
     licence: str = ""  # the open data's licence (plan/open_licence.py), e.g. CC BY 4.0
+    response_deadline: dt.date | None = None  # 回答期限 of the survey: written in the survey and reminder mails
     settings: Settings = Field(default_factory=Settings)
     categories: list[Category] = Field(default_factory=list)
     departments: list[Department] = Field(default_factory=list)

@@ -9,6 +9,7 @@ FY2019 is shown as 令和元年度, the form municipalities use.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -172,3 +173,29 @@ def range_label(start: int | None, end: int | None) -> str:
     if start is not None and start == end:
         return left
     return f"{left}～{right}"
+
+
+_DATE_RE = re.compile(
+    rf"^(?:(?P<name>{_ERA_NAMES})|(?P<letter>[MTSHRmtshr])\.?)?(?P<y>\d{{1,4}}|元)[-/.年](?P<m>\d{{1,2}})[-/.月](?P<d>\d{{1,2}})日?(?:\([^()]*\))?$"
+)
+
+
+def parse_date(value: object) -> dt.date:
+    """A calendar date as people write it: 2026-12-15, 2026/12/15, 2026年12月15日, 令和8年12月15日,
+    R8.12.15 (an era year is a calendar year here), full-width digits, a weekday in brackets;
+    a date cell as the reader gives it. ValueError otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"not a date: {value!r}")
+    text = unicodedata.normalize("NFKC", value).strip().replace(" ", "").replace("\u3000", "")
+    m = _DATE_RE.match(text)
+    if not m:
+        raise ValueError(f"not a date: {value!r}")
+    era = _ERA_BY_NAME[m["name"]] if m["name"] else _ERA_BY_LETTER[m["letter"].upper()] if m["letter"] else None
+    if era is None and len(m["y"]) != 4:
+        raise ValueError(f"not a date (a year without era has four digits): {value!r}")
+    year = (era + (1 if m["y"] == "元" else int(m["y"])) - 1) if era is not None else int(m["y"])
+    return dt.date(year, int(m["m"]), int(m["d"]))

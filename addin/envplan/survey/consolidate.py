@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
-from envplan.plan.model import Plan
+from envplan.plan.model import Indicator, Plan
 from envplan.plan.years import fy_label
 from envplan.rules.freeze_rules import budget_frozen, value_frozen, year_frozen
 from envplan.survey.assessment import Assessment, ConsolidationPlan, ConsolidationResult
@@ -81,6 +81,10 @@ class Consolidator:
         self.ignored: list[str] = []
         self.not_returns: list[str] = []  # cover letters and the like, beside the returns
         self._owners = self._foreign_ids()
+        self._indicators = {i.id: i for i in self.plan.indicators}  # looked up for every input of every return
+
+    def _indicator(self, ind_id: str) -> Indicator | None:
+        return self._indicators.get(ind_id)
 
     def _foreign_ids(self) -> dict[str, str]:
         """Every indicator and project ID → the department that reports it."""
@@ -225,7 +229,7 @@ class Consolidator:
         blank = []
         for inp in inputs:
             key = inp.spec.key
-            ind = self.plan.indicator(key[1]) if key[0] == "value" else None
+            ind = self._indicator(key[1]) if key[0] == "value" else None
             required = (
                 (ind is not None and key[3] == "actual" and key[2] == fy - ind.data_lag)
                 or (key[0] == "project" and key[3] == "status")
@@ -244,7 +248,7 @@ class Consolidator:
             value = inp.value
             if not isinstance(value, float) or not 0 < value <= 1:
                 continue
-            ind = self.plan.indicator(spec.key[1])
+            ind = self._indicator(spec.key[1])
             known = [v.actual for v in ind.values.values() if v.actual is not None] if ind else []
             if ind is not None and ind.baseline_value is not None:
                 known.append(ind.baseline_value)
@@ -458,7 +462,9 @@ class Consolidator:
             return
         ids = {ch.key[1] for ch in value_changes}
         # Only the indicators this return touches: copying the whole plan per return is needless work.
-        merged = apply_to_plan(self.plan.model_copy(update={"indicators": [i for i in self.plan.indicators if i.id in ids], "projects": [], "policies": []}), value_changes)
+        # Value changes replace YearValue entries of `values` only: a copy of that dict per indicator is enough.
+        touched = [i.model_copy(update={"values": dict(i.values)}) for i in self.plan.indicators if i.id in ids]
+        merged = apply_to_plan(self.plan.model_copy(update={"indicators": touched, "projects": [], "policies": []}), value_changes, copy=False)
         cells = {("value", *inp.spec.key[1:]): (inp.spec.sheet, inp.spec.ref) for inp in inputs if inp.spec.key[0] == "value"}
         diags = DiagnosticList()
         for ind_id in sorted(ids):

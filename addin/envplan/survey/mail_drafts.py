@@ -16,6 +16,7 @@ import socket
 import ssl
 from dataclasses import dataclass, field
 from email import policy
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
@@ -39,7 +40,7 @@ class Mail:
     attachments: list[Path] = field(default_factory=list)
 
     def message(self, sender: str = "", *, draft: bool) -> EmailMessage:
-        msg = EmailMessage(policy=policy.SMTP)
+        msg = EmailMessage(policy=MAIL_POLICY)
         if sender:
             msg["From"] = sender
         msg["To"] = formataddr((self.to_name, self.to)) if self.to_name else self.to
@@ -53,7 +54,22 @@ class Mail:
             kind = XLSX_TYPE if path.suffix.lower() == ".xlsx" else mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             maintype, subtype = kind.split("/", 1)
             msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+            _name_for_outlook(msg.get_payload()[-1], kind, path.name)
         return msg
+
+
+# Headers the program sets are folded as usual; the one written below as text stays as written.
+MAIL_POLICY = policy.SMTP.clone(refold_source="none")
+
+
+def _name_for_outlook(part: EmailMessage, kind: str, name: str) -> None:
+    """The attachment's name also as an RFC 2047 encoded word in Content-Type's name=, beside the
+    RFC 2231 filename* of Content-Disposition: Outlook shows the encoded word, not RFC 2231."""
+    words = Header(name, "utf-8").encode(maxlinelen=68).split()  # short encoded words: every line within 78 characters
+    value = f"{kind};\r\n name=\"" + "\r\n ".join(words) + "\""
+    # The email package would re-encode a parameter set through its API as RFC 2231 (and it
+    # refuses folded text through __setitem__); the part's header list takes it as written.
+    part._headers = [(k, value) if k.lower() == "content-type" else (k, v) for k, v in part._headers]  # type: ignore[attr-defined]
 
 
 class MailError(Exception):

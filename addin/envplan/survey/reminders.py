@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from envplan.plan.model import Department, Plan
-from envplan.plan.years import fy_label
+from envplan.plan.years import fy_label, parse_date
 from envplan.survey.consolidate import FEEDBACK_DIR_NAME
 from envplan.survey.feedback import REJECTED_SUFFIX, WARNED_SUFFIX
 from envplan.survey.mail_drafts import Mail
@@ -128,10 +128,8 @@ def deadline_text(day: dt.date | None) -> str:
 
 
 def parse_deadline(text: str) -> dt.date:
-    """2026-12-15, 2026/12/15, 2026年12月15日 → a date; ValueError otherwise."""
-    cleaned = text.strip().replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
-    y, m, d = (int(p) for p in cleaned.split("-"))
-    return dt.date(y, m, d)
+    """2026-12-15, 2026/12/15, 2026年12月15日, 令和8年12月15日 → a date; ValueError otherwise."""
+    return parse_date(text)
 
 
 def _sender_line(plan: Plan) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import dataclasses
 import hashlib
 import io
 import multiprocessing
@@ -124,7 +125,7 @@ def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: Op
         else:
             rf.problems.append(_error("RETURN_NOT_WORKBOOK", "このファイルの中身は Excel のワークブック（.xlsx）ではありません。お送りした様式に入力して保存したファイルを送ってください", rf.file))
         return rf
-    rf.saved_at = _saved_at(data)
+    rf.saved_at = safety.saved_at if safety.saved_at is not None else _saved_at(data)
     try:
         source = open_source(path) if open_source else CalamineSource(path)
         try:
@@ -148,7 +149,8 @@ def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: Op
         rf.problems += [d for d in reading.diagnostics.errors]
         reading.diagnostics.items = [d for d in reading.diagnostics.items if d.severity != "error"]
     else:
-        reading.content.manifest = {}  # verified; the deviations already say what differs
+        # Verified; the deviations already say what differs (a copy: the parsed identity is shared).
+        reading.content = dataclasses.replace(reading.content, manifest={})
     rf.reading = reading
     return rf
 

@@ -19,6 +19,7 @@ the fiscal year, frozen years are decided in `consolidate.py`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +81,7 @@ class ReturnReading:
     deviations: list[CellDeviation] = field(default_factory=list)
     extra_sheets: list[str] = field(default_factory=list)
     diagnostics: DiagnosticList = field(default_factory=DiagnosticList)
+    verdicts: dict[bytes, bool] = field(default_factory=dict, repr=False)  # signature check per key, shared by identical identity sheets
 
     @property
     def identity(self) -> TemplateIdentity | None:
@@ -103,10 +105,11 @@ def read_return(source: WorkbookSource) -> ReturnReading:
             value=", ".join(names[:5]),
         )
         return reading
-    parsed = _read_identity(source.grid(IDENTITY_SHEET), diags)
+    parsed = _identity(source.grid(IDENTITY_SHEET), diags)
     if parsed is None:
         return reading
-    reading.content, reading.signature = parsed
+    reading.content, reading.signature = parsed.content, parsed.signature
+    reading.verdicts = parsed.verdicts
     content = reading.content
     if content.identity.format != FORMAT or content.identity.version != TEMPLATE_VERSION:
         diags.error(
@@ -117,12 +120,7 @@ def read_return(source: WorkbookSource) -> ReturnReading:
         return reading
     known = {name for name, _ in content.sheets}
     reading.extra_sheets = [n for n in names if n not in known and n not in (IDENTITY_SHEET, FEEDBACK_SHEET)]
-    inputs_by_sheet: dict[str, list[InputSpec]] = {}
-    for spec in content.inputs:
-        inputs_by_sheet.setdefault(spec.sheet, []).append(spec)
-    manifest_by_sheet: dict[str, dict[str, str]] = {}
-    for (sheet, ref), text in content.manifest.items():
-        manifest_by_sheet.setdefault(sheet, {})[ref] = text
+    inputs_by_sheet, manifest_by_sheet = parsed.inputs_by_sheet, parsed.manifest_by_sheet
     rd = CellReader(diags)
     for sheet, mode in content.sheets:
         if sheet not in names and not inputs_by_sheet.get(sheet):
@@ -137,11 +135,23 @@ def read_return(source: WorkbookSource) -> ReturnReading:
         issued = manifest_by_sheet.get(sheet, {})
         if mode == "strict":
             change = structural_change(grid, issued)
-            if change:
+            moved = _rows_moved(grid, issued, {s.ref for s in specs}) if change else None
+            if change and moved is None:
                 # One message naming what to undo, instead of a message for every shifted cell;
                 # nothing of this sheet is read (the inputs are not where they were issued).
                 diags.error("RETURN_STRUCTURE_CHANGED", change, sheet)
                 continue
+            if moved:
+                # Rows sorted, each whole (its ID and every cell as issued): read each input where
+                # its row went; every check below then sees the sheet as if it were in issued order.
+                what = "指標ID" if sheet == INDICATOR_SHEET else "ID"
+                diags.warning(
+                    "RETURN_ROWS_SORTED",
+                    f"行が並べ替えられていましたが、{what}で照合して受け付けました（値はそれぞれの行の{what}のものとして取り込みます）。次回は並べ替えずに提出してください",
+                    sheet,
+                )
+                issued = {_moved_ref(ref, moved): text for ref, text in issued.items()}
+                specs = [dataclasses.replace(spec, ref=_moved_ref(spec.ref, moved)) for spec in specs]
         for spec in specs:
             row, col = parse_ref(spec.ref)
             cell = grid.cell(row, col)
@@ -212,11 +222,40 @@ FIRST_BODY_ROW = TEMPLATE_HEADER_ROW + 1
 KEY_COLS = (1, 2)  # locked on every strict sheet: ID and name (or number)
 
 
+@dataclass(frozen=True)
+class _IssuedShape:
+    """What the layout checks need of a sheet as issued (the same for every return of a template)."""
+
+    last_col: int
+    header: list[str]  # row 3 as issued, columns 1..last_col + 1
+    last_row: int  # the last body row with an ID in column A (0: none)
+    keys: list[tuple[str, ...]]  # (ID, name) of every body row as issued
+
+
+_SHAPES: dict[int, tuple[dict[str, str], _IssuedShape]] = {}  # id(issued) → (issued itself, kept alive; shape)
+
+
+def _issued_shape(issued: dict[str, str]) -> _IssuedShape:
+    hit = _SHAPES.get(id(issued))
+    if hit is not None and hit[0] is issued:
+        return hit[1]
+    last_col = max((parse_ref(ref)[1] for ref in issued), default=0)
+    header = [issued.get(f"{col_letter(c)}{TEMPLATE_HEADER_ROW}", "") for c in range(1, last_col + 2)]
+    rows = sorted({int(ref[1:]) for ref in issued if ref[:1] == "A" and ref[1:].isdigit()} - set(range(FIRST_BODY_ROW)))
+    last_row = rows[-1] if rows else 0
+    keys = [tuple(issued.get(f"{col_letter(c)}{r}", "") for c in KEY_COLS) for r in range(FIRST_BODY_ROW, last_row + 1)]
+    shape = _IssuedShape(last_col, header, last_row, keys)
+    if len(_SHAPES) < 512:
+        _SHAPES[id(issued)] = (issued, shape)
+    return shape
+
+
 def structural_change(grid: SheetGrid, issued: dict[str, str]) -> str:
     """A row inserted or deleted, rows sorted, or a column inserted, on a sheet of fixed layout:
     the message saying what to undo, or "" when the rows and columns are where they were issued."""
-    width = max([grid.max_col] + [parse_ref(ref)[1] for ref in issued]) + 1
-    header_issued = [issued.get(f"{col_letter(c)}{TEMPLATE_HEADER_ROW}", "") for c in range(1, width + 1)]
+    shape = _issued_shape(issued)
+    width = max(grid.max_col, shape.last_col) + 1
+    header_issued = shape.header + [""] * (width - len(shape.header))
     header_found = [canonical(grid.value(TEMPLATE_HEADER_ROW, c)) for c in range(1, width + 1)]
     last = max((i for i, t in enumerate(header_issued) if t), default=-1)
     if last >= 0 and header_found[: last + 1] != header_issued[: last + 1]:
@@ -225,16 +264,11 @@ def structural_change(grid: SheetGrid, issued: dict[str, str]) -> str:
                 return f"{col_letter(i + 1)}列に列が挿入されています（見出し「{header_found[i] or '空欄'}」）。挿入した列を削除して、元の形に戻してから提出してください"
             if header_found[i] != header_issued[i] and header_found[i : last] == header_issued[i + 1 : last + 1]:
                 return f"{col_letter(i + 1)}列（見出し「{header_issued[i]}」）が削除されています。お送りした様式の形に戻してから提出してください"
-    issued_rows = sorted({int(ref[len(ref.rstrip('0123456789')) :]) for ref in issued if ref[: len(ref.rstrip('0123456789'))] == "A"} - set(range(FIRST_BODY_ROW)))
-    if not issued_rows:
+    if not shape.last_row:
         return ""
-    top = max(issued_rows[-1], grid.max_row)
-
-    def key(r: int, source: Any) -> tuple[str, ...]:
-        return tuple(source(r, c) for c in KEY_COLS)
-
-    before = [key(r, lambda r, c: issued.get(f"{col_letter(c)}{r}", "")) for r in range(FIRST_BODY_ROW, issued_rows[-1] + 1)]
-    after = [key(r, lambda r, c: canonical(grid.value(r, c))) for r in range(FIRST_BODY_ROW, top + 1)]
+    top = max(shape.last_row, grid.max_row)
+    before = shape.keys
+    after = [tuple(canonical(grid.value(r, c)) for c in KEY_COLS) for r in range(FIRST_BODY_ROW, top + 1)]
     while after and not any(after[-1]):
         after.pop()
     if after == before:
@@ -255,6 +289,38 @@ def structural_change(grid: SheetGrid, issued: dict[str, str]) -> str:
     if sorted(after) == sorted(before):
         return "行が並べ替えられています。並べ替えを元に戻して（A列の指標ID・プロジェクトIDが発行時の順になるように）から提出してください"
     return ""
+
+
+def _rows_moved(grid: SheetGrid, issued: dict[str, str], inputs: set[str]) -> dict[int, int] | None:
+    """Issued row → the row it is found at, when the body rows were only put in another order:
+    every body row found whole (its ID, name and every other cell as issued; the inputs may hold
+    anything) and matched to exactly one issued row. None when that cannot be told for sure."""
+    shape = _issued_shape(issued)
+    if not shape.last_row:
+        return None
+    width = max(grid.max_col, shape.last_col)
+    letters = [col_letter(c) for c in range(1, width + 1)]
+    body = range(FIRST_BODY_ROW, shape.last_row + 1)
+    wanted: dict[tuple[str, ...], list[tuple[int, list[str | None]]]] = {}
+    for r in body:
+        cells = [None if f"{L}{r}" in inputs else issued.get(f"{L}{r}", "") for L in letters]  # None: any value
+        wanted.setdefault(shape.keys[r - FIRST_BODY_ROW], []).append((r, cells))
+    moved: dict[int, int] = {}
+    for f in body:
+        found = [canonical(grid.value(f, c)) for c in range(1, width + 1)]
+        key = tuple(found[c - 1] for c in KEY_COLS)
+        if not any(key):
+            return None  # a blank row moved: nothing tells which one it was
+        matches = [r for r, cells in wanted.get(key, []) if all(w is None or w == v for w, v in zip(cells, found))]
+        if len(matches) != 1 or matches[0] in moved:
+            return None
+        moved[matches[0]] = f
+    return moved if len(moved) == len(body) else None
+
+
+def _moved_ref(ref: str, moved: dict[int, int]) -> str:
+    row, col = parse_ref(ref)
+    return f"{col_letter(col)}{moved.get(row, row)}"
 
 
 def _extra_rows(longer: list[tuple[str, ...]], shorter: list[tuple[str, ...]]) -> list[int]:
@@ -280,6 +346,45 @@ def _deviations(grid: SheetGrid, issued: dict[str, str], inputs: set[str], mode:
                 found[f"{letters[c]}{r}"] = text
     differing = [ref for ref in set(found) | set(issued) if ref not in inputs and found.get(ref, "") != issued.get(ref, "")]
     return [CellDeviation(grid.name, ref, issued.get(ref, ""), found.get(ref, ""), mode) for ref in sorted(differing, key=parse_ref)]
+
+
+@dataclass
+class _ParsedIdentity:
+    content: SignedContent
+    signature: str
+    verdicts: dict[bytes, bool] = field(default_factory=dict)
+    inputs_by_sheet: dict[str, list[InputSpec]] = field(default_factory=dict)
+    manifest_by_sheet: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for spec in self.content.inputs:
+            self.inputs_by_sheet.setdefault(spec.sheet, []).append(spec)
+        for (sheet, ref), text in self.content.manifest.items():
+            self.manifest_by_sheet.setdefault(sheet, {})[ref] = text
+
+
+# Issue 13: returns of one template carry the same identity sheet (a few thousand cells): parsed
+# and verified once per run and per worker, keyed by the cell values themselves (so a file whose
+# sheet differs in any cell is parsed on its own). Never emptied while a run lasts.
+_IDENTITY_CACHE: dict[tuple[tuple[Any, ...], ...], _ParsedIdentity] = {}
+IDENTITY_CACHE_MAX = 512
+
+
+def _identity(grid: SheetGrid, diags: DiagnosticList) -> _ParsedIdentity | None:
+    key = tuple(map(tuple, grid.rows))
+    try:
+        cached = _IDENTITY_CACHE.get(key)
+    except TypeError:  # an unhashable value: not from a workbook reader, parse it as it is
+        key, cached = (), None
+    if cached is not None:
+        return cached
+    parsed = _read_identity(grid, diags)
+    if parsed is None:
+        return None
+    entry = _ParsedIdentity(parsed[0], parsed[1])
+    if key and len(_IDENTITY_CACHE) < IDENTITY_CACHE_MAX:
+        _IDENTITY_CACHE[key] = entry
+    return entry
 
 
 def _read_identity(grid: SheetGrid, diags: DiagnosticList) -> tuple[SignedContent, str] | None:
@@ -330,7 +435,10 @@ def check_signature(reading: ReturnReading, key: bytes, key_fingerprint: str) ->
     """None when the return is ours and its signed content is as issued."""
     if reading.content is None:
         return None
-    if signature_ok(reading.content, reading.signature, key):
+    ok = reading.verdicts.get(key)
+    if ok is None:
+        ok = reading.verdicts[key] = signature_ok(reading.content, reading.signature, key)
+    if ok:
         return None
     if reading.content.identity.key_id != key_fingerprint:
         return Diagnostic(

@@ -76,8 +76,23 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"envplan-key-id" + key).hexdigest()[:12]
 
 
+_CANONICAL_TEXT: dict[str, str] = {}
+
+
 def canonical(value: Any) -> str:
     """A cell value as text that survives Excel and LibreOffice saving the file."""
+    if type(value) is str and len(value) < 200:
+        # Issue 13: this runs for every cell of every return, mostly on the same labels.
+        text = _CANONICAL_TEXT.get(value)
+        if text is None:
+            text = _canonical(value)
+            if len(_CANONICAL_TEXT) < 100_000:
+                _CANONICAL_TEXT[value] = text
+        return text
+    return _canonical(value)
+
+
+def _canonical(value: Any) -> str:
     if value is None:
         return ""
     if type(value) is str:  # the common case first: this runs for every cell of every return

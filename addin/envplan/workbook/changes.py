@@ -273,9 +273,10 @@ def _plain(value: Any) -> Any:
 # --- fields of the plan ------------------------------------------------------------
 
 
-def apply_to_plan(plan: Plan, changes: Sequence[FieldChange]) -> Plan:
-    """A copy of the plan with the changes made (the model the master will hold)."""
-    out = plan.model_copy(deep=True)
+def apply_to_plan(plan: Plan, changes: Sequence[FieldChange], *, copy: bool = True) -> Plan:
+    """A copy of the plan with the changes made (the model the master will hold).
+    `copy=False`: made in `plan` itself (a caller's own throw-away copy)."""
+    out = plan.model_copy(deep=True) if copy else plan
     targets: dict[str, dict[str, Any]] = {}
     for ch in changes:
         key, new = ch.key, ch.new

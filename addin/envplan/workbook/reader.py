@@ -42,6 +42,7 @@ from envplan.plan.model import (
 )
 from envplan.plan.schemes import CUSTOM_SCHEME, DEFAULT_SCHEME, LevelRow, Scheme, SchemeError, check_scheme, resolve_scheme, scheme_rows
 from envplan.plan.targets import DIRECTION_LABELS, KIND_BY_LABEL, KIND_LABELS, build_target
+from envplan.plan.years import parse_date
 from envplan.workbook.cells import Cell, CellReader
 from envplan.workbook.io import WorkbookSource
 from envplan.workbook.layout import layout
@@ -172,6 +173,13 @@ class _Reader:
                 value = self.rd.number(cell, what=s.label)
             elif s.kind == "int":
                 value = self.rd.integer(cell, what=s.label, minimum=1, maximum=20)
+            elif s.kind == "date":
+                value = None
+                if not cell.blank:
+                    try:
+                        value = parse_date(cell.value)
+                    except ValueError:
+                        self.diags.error("DATE_INVALID", f"{s.label}: 「{cell.value}」を日付として読めません。例: 2026-12-15、2026年12月15日、令和8年12月15日", cell.sheet, cell.ref, cell.value)
             else:
                 value = self.rd.text(cell, required=s.required, what=s.label)
             if value is None or value == "" and s.required:

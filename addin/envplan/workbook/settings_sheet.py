@@ -12,7 +12,7 @@ from envplan.plan.model import Plan, Settings
 from envplan.plan.open_licence import licence_names
 from envplan.plan.schemes import CUSTOM_SCHEME, READY_SCHEMES
 
-Kind = Literal["text", "year", "number", "int"]
+Kind = Literal["text", "year", "number", "int", "date"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ SETTING_ROWS: tuple[SettingRow, ...] = (
     SettingRow("prefecture", "都道府県名", "text", "オープンデータの「都道府県名」列（例: ○○県）"),
     SettingRow("city", "市区町村名", "text", "オープンデータの「市区町村名」列（例: ○○市）。都道府県の計画では空欄"),
     SettingRow("licence", "オープンデータの利用条件", "text", "オープンデータの README と JSON に載せるライセンス。次のどれか: " + licence_names()),
+    SettingRow("response_deadline", "回答期限", "date", "所管課の照会への回答の期限（例: 2026-12-15、令和8年12月15日）。照会メール（issue --mail-drafts）と督促メール（remind）に書きます（--deadline で別の日を指定できます）"),
     SettingRow("on_track_ratio", "「順調」とする進み具合", "number", "進み具合 =（実績値−基準値）÷（その年度の見込み値−基準値）。見込み値は基準年度の基準値と目標年度の目標値を結ぶ直線上の値。進み具合がこの割合以上なら「順調」（既定 1.0 = 100%）。年度別計画値の指標では達成率（計画値に対する割合）で判定", on_plan=False),
     SettingRow("slightly_behind_ratio", "「やや遅れ」とする進み具合", "number", "この割合以上「順調」未満なら「やや遅れ」、未満なら「遅れ」（既定 0.8 = 80%）", on_plan=False),
     SettingRow("approximate_tolerance", "目安の目標（程度・概ね・約）の許容幅", "number", "目標の文言が「50%程度」「概ね」「約」のとき、実績が目標値にこの割合まで届かなくても「達成」とします（例: 0.05 = 目標値の5%以内。既定 0 = 目標値どおり）。判定の説明に書きます", on_plan=False),
