@@ -27,7 +27,7 @@ from envplan.workbook.cells import cell_ref
 from envplan.workbook.fields import ChangeOrigin, FieldChange, FieldKey, encode_key, indicator_field, plan_value
 from envplan.workbook.frozen_record import FrozenRecord, record_edit
 from envplan.workbook.io import ResultSink, ResultTable, WorkbookSource
-from envplan.workbook.layout import HEADER_ROW, layout
+from envplan.workbook.layout import HEADER_ROW, MARK_ROW, layout
 from envplan.workbook.reader import MasterReading, Where
 from envplan.workbook.settings_sheet import SETTING_ROWS
 from envplan.workbook.sheet_tables import Table, read_table
@@ -455,7 +455,7 @@ def place_of(state: MasterState, key: FieldKey) -> tuple[str, str]:
         _, ind_id, fy, what = key
         at = state.where.get(("value", ind_id, fy, what))
         if at is None:
-            row_name = {"actual": "実績値", "plan": "計画値", "note": "備考"}[what]
+            row_name = {"actual": "実績値", "plan": "計画値", "mark": MARK_ROW, "note": "備考"}[what]
             if fy not in state.value_years:
                 raise UnplaceableChange(f"マスターの「{lay['values'].name}」シートに{fy_short(fy)}の列がありません（envplan year open で年度を開いてください）")
             raise UnplaceableChange(f"マスターの「{lay['values'].name}」シートに指標「{ind_id}」の「{row_name}」の行がありません")
@@ -519,7 +519,7 @@ def cell_value(key: FieldKey, value: Any) -> Any:
 
 
 def _format_of(key: FieldKey) -> str:
-    if key[0] == "value" and key[3] != "note":
+    if key[0] == "value" and key[3] not in ("note", "mark"):
         return NUMBER_FORMAT
     if key[0] == "setting" and key[1] in ("start_fy", "end_fy", "current_fy", "frozen_through_fy"):
         return YEAR_FORMAT
