@@ -36,5 +36,7 @@ def budget_frozen(plan: Plan, fy: int, kind: str) -> bool:
 def input_years(plan: Plan, indicator: Indicator, fy: int) -> list[int]:
     """Years whose actual a department enters in the template of `fy`: this
     year's, and for an indicator whose data arrive late the earlier years whose
-    figure may arrive now (FY2022, lag 2 → 2020, 2021, 2022), frozen ones excepted."""
-    return [y for y in range(fy - indicator.data_lag, fy + 1) if not value_frozen(plan, indicator, y)]
+    figure may arrive now (FY2022, lag 2 → 2020, 2021, 2022), frozen ones excepted; and
+    every earlier year whose figure is provisional (速報値), for its final figure (確定値)."""
+    restated = sorted(y for y in indicator.values if y < fy - indicator.data_lag and indicator.provisional(y))
+    return restated + [y for y in range(fy - indicator.data_lag, fy + 1) if not value_frozen(plan, indicator, y)]

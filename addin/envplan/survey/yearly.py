@@ -114,7 +114,7 @@ def period_changes(state: MasterState, start: int, end: int, current: int | None
     for ind in plan.indicators:
         for fy, value in sorted(ind.values.items()):
             if fy in old_period and fy not in new_period and fy != ind.baseline_fy and not value.is_empty():
-                for kind in ("plan", "actual", "note"):
+                for kind in ("plan", "actual", "mark", "note"):
                     if getattr(value, kind) not in (None, ""):
                         sheet, ref = state.reading.where.get(("value", ind.id, fy, kind), ("", ""))
                         stranded.append(f"{sheet}!{ref}（指標「{ind.id}」の{fy}年度）")
