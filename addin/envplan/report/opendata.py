@@ -47,6 +47,7 @@ FIELDS: tuple[Field, ...] = (
     Field("fiscal_year_wareki", "年度（和暦）", "年度の和暦表記"),
     Field("plan_value", "計画値", "その年度の計画値（空欄は計画値なし）", numeric=True),
     Field("actual_value", "実績値", "その年度の実績値（空欄は未集計・データなし）", numeric=True),
+    Field("value_status", "速報・確定", "実績値が速報値（後に確定値で改められることがある）なら「速報値」、確定値なら「確定値」（実績値がなければ空欄）"),
     Field("expected_value", "見込み値", "目標への道筋（基準値と目標値を結ぶ直線）上の、その年度の値（空欄は対象外）。サイトの「見込み値」と同じ", numeric=True),
     Field("achievement_rate", "達成率", "実績値の目標値（計画値）に対する割合。1 = 100%", numeric=True),
     Field("progress_rate", "進捗率", "基準値から目標値までのうち進んだ割合。1 = 100%", numeric=True),
@@ -80,6 +81,7 @@ def records(r: ReportData) -> list[dict[str, Any]]:
                     "fiscal_year_wareki": wareki(y.fy),
                     "plan_value": raw.plan,
                     "actual_value": raw.actual,
+                    "value_status": None if raw.actual is None else "速報値" if raw.provisional else "確定値",
                     "expected_value": raw.expected,
                     "achievement_rate": _round(raw.achievement_rate),
                     "progress_rate": _round(raw.progress_rate),
@@ -157,6 +159,7 @@ def readme_text(r: ReportData) -> str:
         "注意",
         "  ・数値の空欄は「値なし」です（0 ではありません）。",
         "  ・達成率・進捗率は割合（1 = 100%）です。",
+        "  ・「速報・確定」が「速報値」の実績値は速報の数値で、確定値が出たら改めます（改めた値と前の値は、次の公表のデータで置き換わります）。",
         "  ・CSV では、文字の値が = + - @ で始まる場合、表計算ソフトで数式として実行されないよう先頭に ' を付けています。",
     ]
     if r.illustrative:
