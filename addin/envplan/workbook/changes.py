@@ -557,6 +557,8 @@ def changelog_rows(state: MasterState, changes: Sequence[FieldChange]) -> tuple[
     links: dict[tuple[int, int], str] = {}
     appended = new_project_rows(state, changes)
     appended_parts = new_part_rows(state, changes)
+    # A provisional figure restated by its final one: its actual's row says so (the mark's row follows).
+    restated = {(ch.key[1], ch.key[2]) for ch in changes if ch.key[0] == "value" and ch.key[3] == "mark" and ch.old == "速報" and ch.new != "速報"}
     for i, ch in enumerate(changes):
         if ch.key[0] == "project" and (ch.key[1], ch.key[2]) in appended:
             col = state.project_columns.get(ch.key[3])
@@ -575,7 +577,8 @@ def changelog_rows(state: MasterState, changes: Sequence[FieldChange]) -> tuple[
             "kind": ch.origin.kind,
             "fy": fy,
             "department": ch.origin.department,
-            "item": ch.label + (f"（{ch.origin.note}）" if ch.origin.note else ""),
+            "item": ch.label + ("（速報値を確定値に改定）" if ch.key[0] == "value" and ch.key[3] == "actual" and (ch.key[1], ch.key[2]) in restated else "")
+            + (f"（{ch.origin.note}）" if ch.origin.note else ""),
             "sheet": sheet,
             "cell": ref,
             "old": display(ch.old),
