@@ -143,6 +143,11 @@ class MasterState:
     part_columns: dict[str, int] = field(default_factory=dict)  # the layout's order when the sheet is missing
     part_last_row: int = HEADER_ROW
     part_sheet: bool = False  # False: a master made before the sheet existed; the first report creates it
+    # 指標実績's columns (key → column, fiscal year → column) and last row: a 速報・確定 mark for an
+    # indicator without that row (a master made before marks existed) appends the row.
+    value_columns: dict[str, int] = field(default_factory=dict)
+    value_year_columns: dict[int, int] = field(default_factory=dict)
+    value_last_row: int = HEADER_ROW
 
     @property
     def where(self) -> Where:
@@ -210,6 +215,9 @@ def load_master_state(source: WorkbookSource, *, tolerate: Sequence[str] = ()) -
         part_columns=parts.columns if parts else {c.key: i for i, c in enumerate(part_spec.columns, 1)},
         part_last_row=max((r.row for r in parts.rows), default=parts.header_row) if parts else HEADER_ROW,
         part_sheet=parts is not None,
+        value_columns=values.columns if values else {},
+        value_year_columns=dict(values.year_columns) if values else {},
+        value_last_row=max((r.row for r in values.rows), default=values.header_row) if values else HEADER_ROW,
     )
 
 
@@ -371,9 +379,13 @@ def resolve_edits(state: MasterState, changes: Sequence[FieldChange], plan_after
     new_projects: dict[tuple[str, int], dict[str, Any]] = {k: {} for k in new_project_rows(state, changes)}
     new_parts: dict[tuple[str, int, str], dict[str, Any]] = {k: {} for k in new_part_rows(state, changes)}
     revisions: list[tuple[str, TargetRevision]] = []
+    new_marks = new_mark_rows(state, changes)
+    mark_cells: dict[str, dict[int, Any]] = {ind_id: {} for ind_id in new_marks}
     for ch in changes:
         kind = ch.key[0]
-        if kind in ("policy", "rating", "budget"):
+        if kind == "value" and ch.key[1] in new_marks and ch.key[3] == "mark":
+            mark_cells[ch.key[1]][ch.key[2]] = ch.new
+        elif kind in ("policy", "rating", "budget"):
             if ch.key[1] not in edits.policy_forms:
                 edits.policy_forms.append(ch.key[1])
         elif kind == "project" and (ch.key[1], ch.key[2]) not in state.project_rows:
@@ -395,6 +407,16 @@ def resolve_edits(state: MasterState, changes: Sequence[FieldChange], plan_after
         edits.appends.append(RowAppend(lay["project_status"].name, rows, number_formats={cols["fy"] - 1: YEAR_FORMAT}))
     if new_parts:
         _append_parts(edits, state, new_parts)
+    if mark_cells:
+        width = max([*state.value_columns.values(), *state.value_year_columns.values()])
+        rows = []
+        for ind_id, years in mark_cells.items():
+            row = _row(state.value_columns, {"id": ind_id, "row_kind": MARK_ROW})
+            row += [None] * (width - len(row))
+            for fy, mark in years.items():
+                row[state.value_year_columns[fy] - 1] = mark
+            rows.append(row)
+        edits.appends.append(RowAppend(lay["values"].name, rows))
     if revisions:
         cols = state.revision_columns
         if not cols:
@@ -495,9 +517,29 @@ def place_of(state: MasterState, key: FieldKey) -> tuple[str, str]:
     raise UnplaceableChange(f"項目 {key!r} の場所がわかりません")
 
 
+def new_mark_rows(state: MasterState, changes: Sequence[FieldChange]) -> dict[str, int]:
+    """Indicators whose 速報・確定 row the master lacks (made before marks existed), by the
+    row each takes at the end of 指標実績, in change order."""
+    out: dict[str, int] = {}
+    for ch in changes:
+        if ch.key[0] == "value" and ch.key[3] == "mark" and ch.key not in state.where and _mark_row_missing(state, ch.key) and ch.key[1] not in out:
+            out[ch.key[1]] = state.value_last_row + 1 + len(out)
+    return out
+
+
+def _mark_row_missing(state: MasterState, key: FieldKey) -> bool:
+    """For a mark key not in `where`: the indicator has no 速報・確定 row, and one can be appended.
+    (The reader places every year cell of a row it reads, so a key missing for a year that has a
+    column means the row is missing.)"""
+    fy = key[2]
+    return fy in state.value_year_columns and "id" in state.value_columns and "row_kind" in state.value_columns
+
+
 def check_placeable(state: MasterState, key: FieldKey) -> str | None:
     """None when the master has a place for the field; else why not (Japanese)."""
     try:
+        if key[0] == "value" and key[3] == "mark" and key not in state.where and _mark_row_missing(state, key):
+            return None  # the indicator's 速報・確定 row is appended
         if key[0] == "project" and (key[1], key[2]) not in state.project_rows:
             return None if state.project_columns else f"マスターに「{layout()['project_status'].name}」シートがありません"
         if key[0] == "revision":
@@ -557,12 +599,16 @@ def changelog_rows(state: MasterState, changes: Sequence[FieldChange]) -> tuple[
     links: dict[tuple[int, int], str] = {}
     appended = new_project_rows(state, changes)
     appended_parts = new_part_rows(state, changes)
+    appended_marks = new_mark_rows(state, changes)
     # A provisional figure restated by its final one: its actual's row says so (the mark's row follows).
     restated = {(ch.key[1], ch.key[2]) for ch in changes if ch.key[0] == "value" and ch.key[3] == "mark" and ch.old == "速報" and ch.new != "速報"}
     for i, ch in enumerate(changes):
         if ch.key[0] == "project" and (ch.key[1], ch.key[2]) in appended:
             col = state.project_columns.get(ch.key[3])
             sheet, ref = _sheet_of(ch.key), (cell_ref(appended[(ch.key[1], ch.key[2])], col) if col else "")
+        elif ch.key[0] == "value" and ch.key[3] == "mark" and ch.key[1] in appended_marks:
+            col = state.value_year_columns.get(ch.key[2])
+            sheet, ref = _sheet_of(ch.key), (cell_ref(appended_marks[ch.key[1]], col) if col else "")
         elif ch.key[0] == "project_part" and ch.key[1:4] in appended_parts:
             col = state.part_columns.get(ch.key[4])
             sheet, ref = _sheet_of(ch.key), (cell_ref(appended_parts[ch.key[1:4]], col) if col else "")
