@@ -545,7 +545,7 @@ def _policy_view(plan: Plan, p: Policy, res: PolicyResult | None, views: list[In
         if ind:
             for fy in sorted(ind.values):
                 val = ind.values[fy]
-                rows.append((fy, num(val.plan), num(val.actual)))
+                rows.append((fy, num(val.plan), num(val.actual) + ("（速報）" if val.provisional else "")))
         v = by_id.get(ind_id)
         refs.append(RefIndicatorView(CIRCLED[k] if k < len(CIRCLED) else str(k + 1), ind, ind_id, rows, v.status if v else None, v.slug if v else ""))
     years = sorted({b.fy for b in p.budget})
