@@ -185,3 +185,20 @@ def test_year_correct_restates_a_closed_provisional_figure_and_final_ones_stay_f
     # Re-marked 速報 in Excel, the now final figure is reported as a closed value edited outside envplan.
     _type(master, {_mark_cell(master, "S05", 2022): "速報"})
     assert _errors(master) == [("FROZEN_EDITED", "指標実績", _mark_cell(master, "S05", 2022))]
+
+
+def test_evaluation_sheet_reference_figure_says_provisional() -> None:
+    from envplan.plan.samples import load_sample
+    from envplan.report.context import build_report
+    from envplan.report.pdf import sheets_html
+    from envplan.rules.compute import compute_plan
+
+    plan = load_sample("kawasaki")
+    ind = plan.indicator(plan.policies[0].reference_indicators[0])
+    assert ind is not None
+    fy = max(y for y, v in ind.values.items() if v.actual is not None)
+    ind.values[fy] = ind.values[fy].model_copy(update={"mark": "速報"})
+    report = build_report(plan, compute_plan(plan))
+    report.files = {"csv": "indicators.csv", "json": "indicators.json"}
+    html = sheets_html(report).replace("<wbr>", "")
+    assert html.count("（速報）") == 1
