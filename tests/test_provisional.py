@@ -113,7 +113,7 @@ def test_bad_marks_are_explained_with_sheet_and_cell(master: Path) -> None:
     assert code == 1
     errors = {(e["sheet"], e["cell"]): e for e in data["errors"]}
     assert errors[("指標実績", no_value)]["code"] == "VALUE_MARK_WITHOUT_ACTUAL"
-    assert "実績値がありません" in errors[("指標実績", no_value)]["message"]
+    assert "実績値がありません" in errors[("指標実績", no_value)]["message"] and "provisional" in errors[("指標実績", no_value)]["message_en"]
     assert errors[("指標実績", bad_word)]["code"] == "CHOICE_INVALID" and "速報、確定" in errors[("指標実績", bad_word)]["message"]
 
 
