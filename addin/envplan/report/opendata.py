@@ -47,7 +47,6 @@ FIELDS: tuple[Field, ...] = (
     Field("fiscal_year_wareki", "年度（和暦）", "年度の和暦表記"),
     Field("plan_value", "計画値", "その年度の計画値（空欄は計画値なし）", numeric=True),
     Field("actual_value", "実績値", "その年度の実績値（空欄は未集計・データなし）", numeric=True),
-    Field("value_status", "速報・確定", "実績値が速報値（後に確定値で改められることがある）なら「速報値」、確定値なら「確定値」（実績値がなければ空欄）"),
     Field("expected_value", "見込み値", "目標への道筋（基準値と目標値を結ぶ直線）上の、その年度の値（空欄は対象外）。サイトの「見込み値」と同じ", numeric=True),
     Field("achievement_rate", "達成率", "実績値の目標値（計画値）に対する割合。1 = 100%", numeric=True),
     Field("progress_rate", "進捗率", "基準値から目標値までのうち進んだ割合。1 = 100%", numeric=True),
@@ -56,6 +55,7 @@ FIELDS: tuple[Field, ...] = (
     Field("evaluated", "評価年度", "報告の対象年度に評価に使った年度なら 1"),
     Field("illustrative", "例示値", "実績値がデモ用の例示値（実際の数値ではない）なら 1"),
     Field("note", "備考", "その年度の値についての注記"),
+    Field("value_status", "速報・確定", "実績値が速報値（後に確定値で改められることがある）なら「速報値」、確定値なら「確定値」（実績値がなければ空欄）"),
 )
 
 
@@ -81,7 +81,6 @@ def records(r: ReportData) -> list[dict[str, Any]]:
                     "fiscal_year_wareki": wareki(y.fy),
                     "plan_value": raw.plan,
                     "actual_value": raw.actual,
-                    "value_status": None if raw.actual is None else "速報値" if raw.provisional else "確定値",
                     "expected_value": raw.expected,
                     "achievement_rate": _round(raw.achievement_rate),
                     "progress_rate": _round(raw.progress_rate),
@@ -90,6 +89,7 @@ def records(r: ReportData) -> list[dict[str, Any]]:
                     "evaluated": 1 if y.evaluated else 0,
                     "illustrative": 1 if ind.illustrative and raw.actual is not None else 0,
                     "note": y.note,
+                    "value_status": None if raw.actual is None else "速報値" if raw.provisional else "確定値",
                 }
             )
     return rows
