@@ -101,7 +101,7 @@ def test_template_number_formats_show_whole_numbers_without_a_point(templates):
     assert cell.value == 1346 and cell.number_format == "General"  # an input: shows what is typed
     cell = ws.cell(4, col["2019年度"])
     assert cell.value == 1375 and cell.number_format == "#,##0"  # a locked past year
-    cell = ws.cell(6, col["2019年度"])
+    cell = ws.cell(7, col["2019年度"])  # S02's 実績値 (below S01's 実績値, 速報・確定 and 備考)
     assert cell.value == 1.72 and cell.number_format == "#,##0.00"
 
 
@@ -290,7 +290,7 @@ def _sort_two_blocks(ws) -> None:  # type: ignore[no-untyped-def]
     ("edit", "expected"),
     [
         (lambda ws: ws.insert_rows(6), "6行目に行が挿入されています"),
-        (lambda ws: ws.delete_rows(6, 2), "発行時の6行目（S02）・7行目（S02）が削除されています"),
+        (lambda ws: ws.delete_rows(6, 2), "発行時の6行目（S01）・7行目（S02）が削除されています"),  # S01's 備考, S02's 実績値
         (_sort_two_blocks, "行が並べ替えられています"),
         (lambda ws: ws.insert_cols(3), "C列に列が挿入されています"),
     ],
