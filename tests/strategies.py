@@ -72,6 +72,13 @@ targets = st.one_of(
 )
 
 
+def _marked(v: YearValue) -> st.SearchStrategy[YearValue]:
+    """A year's value with a 速報・確定 mark on its actual sometimes (a mark needs an actual)."""
+    if v.actual is None:
+        return st.just(v)
+    return st.sampled_from([None, "速報", "確定"]).map(lambda m: v.model_copy(update={"mark": m}))
+
+
 @st.composite
 def plans(draw: st.DrawFn) -> Plan:
     cats = draw(st.lists(st.builds(Category, code=codes, name=required_text), min_size=1, max_size=3, unique_by=lambda c: c.code))
@@ -88,7 +95,7 @@ def plans(draw: st.DrawFn) -> Plan:
     ind_ids = draw(st.lists(codes, min_size=0, max_size=4, unique=True))
     indicators = []
     for ind_id in ind_ids:
-        values = draw(st.dictionaries(years, st.builds(YearValue, plan=optional_numbers, actual=optional_numbers, note=text), max_size=4))
+        values = draw(st.dictionaries(years, st.builds(YearValue, plan=optional_numbers, actual=optional_numbers, note=text).flatmap(_marked), max_size=4))
         revisions = draw(
             st.lists(
                 st.builds(
@@ -270,7 +277,7 @@ def publishable_plans(draw: st.DrawFn) -> Plan:
                 st.just(PlanValuesTarget()),
             )
         )
-        values = draw(st.dictionaries(period, st.builds(YearValue, plan=small, actual=small, note=text), max_size=end - start + 1))
+        values = draw(st.dictionaries(period, st.builds(YearValue, plan=small, actual=small, note=text).flatmap(_marked), max_size=end - start + 1))
         indicators.append(
             Indicator(
                 id=ind_id,

@@ -242,7 +242,7 @@ def test_inputs_with_formulas_errors_and_merges_are_reported_with_their_cell(kit
 
 def test_shared_strings_are_read_and_checked(kit, tmp_path):
     _, _, base = kit
-    sheet, ref = INDICATOR_SHEET, "S5"
+    sheet, ref = INDICATOR_SHEET, "S6"  # S01's 備考 (below its 実績値 and 速報・確定)
     rf = _inspect(kit, with_shared_string(base, sheet, ref, "共有文字列の備考"), tmp_path)
     assert rf.attributable and not rf.reading.diagnostics.errors
     assert next(i.value for i in rf.reading.inputs if i.spec.key == NOTE) == "共有文字列の備考"

@@ -101,7 +101,7 @@ def test_template_number_formats_show_whole_numbers_without_a_point(templates):
     assert cell.value == 1346 and cell.number_format == "General"  # an input: shows what is typed
     cell = ws.cell(4, col["2019年度"])
     assert cell.value == 1375 and cell.number_format == "#,##0"  # a locked past year
-    cell = ws.cell(8, col["2019年度"])  # S02 (S01 has 実績値・備考・評価・評価の理由 rows)
+    cell = ws.cell(9, col["2019年度"])  # S02's 実績値 (below S01's 実績値, 速報・確定, 備考, 評価 and 評価の理由)
     assert cell.value == 1.72 and cell.number_format == "#,##0.00"
 
 

@@ -93,10 +93,18 @@ def test_libreoffice_converts_to_pdf(name, sample_masters, tmp_path):
 def test_master_saved_by_libreoffice_reads_back_the_same(sample_masters, tmp_path):
     src = tmp_path / "all.xlsx"
     shutil.copy2(sample_masters["all"], src)
+    # A provisional figure marked as staff do (速報 in the indicator's 速報・確定 row) survives too.
+    wb = openpyxl.load_workbook(src)
+    ws = wb["指標実績"]
+    years = {c.value: c.column for c in ws[3]}
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == "S03" and ws.cell(r, 4).value == "速報・確定")
+    ws.cell(row, years["2022年度"]).value = "速報"
+    wb.save(src)
     outdir = tmp_path / "lo"
     outdir.mkdir()
     saved = soffice_convert(src, "xlsx:Calc MS Excel 2007 XML", outdir)
     original = read_master(CalamineSource(src)).plan
+    assert original is not None and original.indicator("S03").provisional(2022)
     reading = read_master(CalamineSource(saved))
     assert not reading.diagnostics.errors, [d.to_json() for d in reading.diagnostics.errors][:5]
     assert reading.plan == original

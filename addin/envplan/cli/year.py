@@ -128,24 +128,30 @@ def correct(
     actual: str | None = typer.Option(None, "--actual", help="実績値"),
     plan_value: str | None = typer.Option(None, "--plan", help="計画値"),
     note: str | None = typer.Option(None, "--note", help="備考"),
+    provisional: bool = typer.Option(False, "--provisional", help="実績値を速報値とする （速報・確定の欄を「速報」に）"),
+    final: bool = typer.Option(False, "--final", help="実績値を確定値とする （速報値を確定値に改めるとき）"),
     allow_frozen: bool = typer.Option(False, "--allow-frozen", help="確定済みの年度でも変更する （変更履歴に「確定年度の修正」と記録）"),
     reason: str = typer.Option("", "--reason", help="修正の理由（変更履歴に記録）"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """指標の値を1つ修正する。
 
-    確定済みの年度の値は --allow-frozen を付けたときだけ修正します。
+    確定済みの年度の値は --allow-frozen を付けたときだけ修正します。ただし速報値は
+    確定済みの年度でも確定値に改められます（--actual 新しい値 --final）。
     """
     from envplan.cli.issue import parse_fy_option
     from envplan.survey.yearly import correction_changes
 
+    if provisional and final:
+        fail("--provisional と --final は同時に指定できません", "give --provisional or --final, not both", as_json=as_json)
+    mark = "速報" if provisional else "確定" if final else None
     given = [(k, v) for k, v in (("actual", actual), ("plan", plan_value), ("note", note)) if v is not None]
-    if len(given) != 1:
-        fail("--actual・--plan・--note のどれか1つを指定してください", "give exactly one of --actual, --plan, --note", as_json=as_json)
-    what, text = given[0]
+    if len(given) > 1 or (not given and mark is None):
+        fail("--actual・--plan・--note のどれか1つ（または --provisional・--final だけ）を指定してください", "give exactly one of --actual, --plan, --note (or only --provisional / --final)", as_json=as_json)
+    what, text = given[0] if given else (None, "")
     year = parse_fy_option(fy, as_json)
     assert year is not None
-    yplan, backup = _run(master, as_json, lambda state: correction_changes(state, indicator, year, what, text, allow_frozen=allow_frozen, reason=reason))
+    yplan, backup = _run(master, as_json, lambda state: correction_changes(state, indicator, year, what, text, mark=mark, allow_frozen=allow_frozen, reason=reason))
     _report(yplan, backup, as_json)
     if not as_json:
         console.print("[green]修正しました。[/]" if yplan.changes else "値は同じため、変更しませんでした。")

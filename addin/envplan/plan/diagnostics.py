@@ -49,6 +49,7 @@ CODES_EN: dict[str, str] = {
     "DIRECTION_MISMATCH": "the direction differs from what the target wording implies",
     "VALUE_OUT_OF_RANGE": "the value is outside the indicator's plausible range",
     "VALUE_JUMP": "the value changed implausibly from the previous year",
+    "VALUE_MARK_WITHOUT_ACTUAL": "a 速報/確定 (provisional/final) mark is on a year without an actual value",
     "PHASE_OVERLAP": "project phases overlap",
     "TOO_MANY_REFERENCE_INDICATORS": "a policy has more reference indicators than allowed",
     "SETTING_INVALID": "a setting has an invalid value",

@@ -56,13 +56,25 @@ class Department(_Model):
     email: str = ""
 
 
+# A figure published first as provisional (速報値) and restated later (確定値): real reports
+# restate figures (one prefecture's 70.1 速報 became 63.7 確定). No mark means 確定.
+ValueMark = Literal["速報", "確定"]
+VALUE_MARKS: tuple[str, ...] = ("速報", "確定")
+VALUE_MARK_LABELS: dict[str, str] = {"速報": "速報値", "確定": "確定値"}
+
+
 class YearValue(_Model):
     plan: float | None = None
     actual: float | None = None
     note: str = ""
+    mark: ValueMark | None = None  # of the actual; None: not marked (a final figure)
 
     def is_empty(self) -> bool:
-        return self.plan is None and self.actual is None and not self.note
+        return self.plan is None and self.actual is None and not self.note and self.mark is None
+
+    @property
+    def provisional(self) -> bool:
+        return self.mark == "速報" and self.actual is not None
 
 
 class TargetRevision(_Model):
@@ -136,6 +148,11 @@ class Indicator(_Model):
     def plan_value(self, fy: int) -> float | None:
         v = self.values.get(fy)
         return v.plan if v else None
+
+    def provisional(self, fy: int) -> bool:
+        """The actual of `fy` is a provisional figure (速報値), to be restated by its 確定値."""
+        v = self.values.get(fy)
+        return v.provisional if v else False
 
 
 class Phase(_Model):

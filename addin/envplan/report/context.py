@@ -98,6 +98,11 @@ class IndicatorView:
     digits: int = 0  # decimal places of every figure of this indicator, on every page
     opensdg_note: str = ""  # why Open SDG's word points the other way from the status, when it does
     basis_lead: str = ""  # 評価の根拠 in one plain sentence, before the formulas
+    latest_provisional: bool = False  # the newest actual is a provisional figure (速報値)
+
+    @property
+    def any_provisional(self) -> bool:
+        return any(r.raw.provisional for r in self.rows)
 
 
 @dataclass
@@ -452,6 +457,7 @@ def _indicator_view(
         target_structured=describe_target(ind.target, ind.unit, digits),
         baseline=baseline,
         latest_actual=latest_actual,
+        latest_provisional=latest_fy is not None and ind.provisional(latest_fy),
         digits=digits,
         opensdg_note=opensdg_note(res.status, res.opensdg_status, res.opensdg_label),
         basis_lead=basis_lead(evaluated, res.status if levels.default else f"{res.level_symbol} {res.level_label}".strip()),
@@ -549,6 +555,9 @@ def _chart_summary(ind: Indicator, d: IndicatorChartData, res: IndicatorResult) 
             f"{kind}は{fy_label(ys[0])}の{num(d.actual[ys[0]], ind.unit, d.digits)}から"
             f"{fy_label(ys[-1])}の{num(d.actual[ys[-1]], ind.unit, d.digits)}まで{len(ys)}か年分。"
         )
+        provisional = [y for y in ys if ind.provisional(y)]
+        if provisional:
+            parts.append(f"うち{'・'.join(fy_label(y) for y in provisional)}の値は速報値。")
     else:
         parts.append("実績値はまだありません。")
     if d.plan:
@@ -631,7 +640,7 @@ def _policy_view(plan: Plan, p: Policy, res: PolicyResult | None, views: list[In
         if ind:
             for fy in sorted(ind.values):
                 val = ind.values[fy]
-                rows.append((fy, num(val.plan), num(val.actual)))
+                rows.append((fy, num(val.plan), num(val.actual) + ("（速報）" if val.provisional else "")))
         v = by_id.get(ind_id)
         refs.append(RefIndicatorView(CIRCLED[k] if k < len(CIRCLED) else str(k + 1), ind, ind_id, rows, v.status if v else None, v.slug if v else ""))
     years = sorted({b.fy for b in p.budget})

@@ -88,6 +88,7 @@ INDICATOR_FIELDS: tuple[Field, ...] = IDENTITY + (
     Field("evaluated", "評価年度", "報告の対象年度に評価に使った年度なら 1", "int"),
     Field("illustrative", "例示値", "実績値がデモ用の例示値（実際の数値ではない）なら 1", "int"),
     Field("note", "備考", "その年度の値についての注記"),
+    Field("value_status", "速報・確定", "実績値が速報値（後に確定値で改められることがある）なら「速報値」、確定値なら「確定値」（実績値がなければ空欄）"),
 )
 
 PROJECT_FIELDS: tuple[Field, ...] = IDENTITY + (
@@ -229,6 +230,7 @@ def indicators_frame(plan: Plan, result: PlanResult) -> pd.DataFrame:
                     "evaluated": 1 if fy == res.evaluated_fy else 0,
                     "illustrative": 1 if ind.illustrative and actual is not None else 0,
                     "note": value.note if value else "",
+                    "value_status": "" if actual is None else "速報値" if (value is not None and value.provisional) else "確定値",
                 }
             )
     return _frame(rows, INDICATOR_FIELDS)

@@ -165,6 +165,7 @@ def readme_text(r: ReportData, datasets: list[Dataset] | None = None) -> str:
         "  ・進捗率は（実績値−基準値）÷（目標値−基準値）です。",
         "  ・基準年度の行（年度の区分が「基準年度」）と、値のある計画期間の前の年度の行も載せています。状況は判定した年度の行だけにあります。",
         f"  ・評価区分は「{r.result.scheme_name}」の区分です: " + "、".join(f"{lv['key']}（{lv['meaning']}）" for lv in r.result.shown_levels) + "。",
+        "  ・「速報・確定」が「速報値」の実績値は速報の数値で、確定値が出たら改めます（改めた値と前の値は、次の公表のデータで置き換わります）。",
         "  ・CSV では、文字の値が = + - @ で始まる場合、表計算ソフトで数式として実行されないよう先頭に ' を付けています。",
     ]
     if r.illustrative:

@@ -54,6 +54,8 @@ def year_blocks(rows: list[Any], digits: int | None = None) -> list[list[Any]]:
     texts = ["令和10"]  # the widest era label of a column head
     for y in rows:
         texts += [num(y.raw.plan, "", digits), num(y.raw.actual, "", digits), num(y.raw.expected, "", digits), y.achievement, y.status.name]
+        if y.raw.provisional:
+            texts.append("（速報）")  # under the actual (macros.year_grid)
     widest_mm = max(text_width(t, GRID_PT) for t in texts) * PT_MM + GRID_CELL_PAD_MM
     per_block = max(1, int(GRID_WIDTH_MM // widest_mm))
     blocks = math.ceil(len(rows) / per_block)

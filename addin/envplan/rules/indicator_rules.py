@@ -573,6 +573,9 @@ def evaluate_indicator(plan: Plan, ind: Indicator, fy: int) -> IndicatorResult:
             )
         elif r.actual is None and y > evaluated:
             r.explanation = f"データの遅れ（{lag}年）のため、{y}年度の値は{y + lag}年度に確定します（{fy}年度時点では未確定）"
+        if r.actual is not None and ind.provisional(y):
+            r.provisional = True
+            r.explanation = f"{r.explanation}（実績は速報値です。確定値が出たら改めます）" if r.explanation else "実績は速報値です。確定値が出たら改めます"
         years.append(r)
     current = next(r for r in years if r.fy == evaluated)
     by, bv, _ = start_point(c)
@@ -585,6 +588,7 @@ def evaluate_indicator(plan: Plan, ind: Indicator, fy: int) -> IndicatorResult:
         target_wording=ind.target_wording, baseline_fy=by, baseline_value=bv, target_fy=ty, target_value=tv,
         status=current.status, status_icon=current.status_icon, evaluated_fy=evaluated, latest_fy=latest,
         data_lag=lag, lag_note=_lag_note(fy, lag, evaluated, latest, hidden), illustrative=ind.illustrative, years=years,
+        provisional=current.provisional,
     )
     sdg = _opensdg(c, target, evaluated)
     result.opensdg_status, result.opensdg_label = sdg.status, sdg.label

@@ -21,6 +21,7 @@ class YearResult(_Result):
     fy: int
     plan: float | None = None  # 計画値 entered for the year (None when the plan sets none)
     actual: float | None = None  # 実績値
+    provisional: bool = False  # the actual is a provisional figure (速報値), to be restated by its 確定値
     compared_with: float | None = None  # the value 達成率 is taken against (計画値, 目標値, 前年度実績, …)
     compared_label: str = ""  # what compared_with is, in Japanese
     achievement_rate: float | None = None  # 達成率
@@ -62,6 +63,7 @@ class IndicatorResult(_Result):
     lag_note: str = ""  # e.g. 「2022年度時点で入手できる最新の値は2020年度（2年遅れ）」
     explanation: str = ""
     illustrative: bool = False
+    provisional: bool = False  # the evaluated year's actual is a provisional figure (速報値)
     years: list[YearResult] = Field(default_factory=list)
     level_symbol: str = ""  # the evaluated year's level in the plan's evaluation scheme (評価区分)
     level_label: str = ""

@@ -47,7 +47,7 @@ from envplan.workbook import xlsx_style as st
 from envplan.workbook.cells import cell_ref, col_letter
 from envplan.workbook.store import save_atomically
 
-ROW_KINDS = {"plan": "計画値", "actual": "実績値", "note": "備考", "level": "評価", "reason": "評価の理由"}
+ROW_KINDS = {"plan": "計画値", "actual": "実績値", "mark": "速報・確定", "note": "備考", "level": "評価", "reason": "評価の理由"}
 LEVEL_SEPARATOR = "・"  # between the scheme's symbols in a 評価 input's spec (signed with the template)
 MIDDLE = st.Alignment(vertical="center")
 WRAP_MIDDLE = st.Alignment(wrap_text=True, vertical="center")
@@ -241,6 +241,11 @@ def _guide_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicators:
         ("item", "・黄色のセルだけに入力できます。灰色のセル（指標の定義や過去の年度の値）は変更できません。"),
         ("item", "・シートの保護にパスワードはありませんが、保護を解除して灰色のセルを変えたり行を足したりした様式は取り込めず、差し戻しになります。"),
         ("item", "・数値は全角でも半角でも、桁区切り（1,324）付きでも構いません。値がないときは空欄か「－」にしてください。"),
+        *(
+            [("item", f"・実績値が速報値（後で確定値に改める見込みの値）のときは、その下の「{ROW_KINDS['mark']}」の欄で「速報」を選んでください（空欄は確定値）。"
+                      "前に速報値で報告した年度は、確定値が出たら実績値を直し「確定」を選んでください（確定済みの年度でも入力できます）。")]
+            if indicators else []
+        ),
         ("item", "・「約500」のような概数や「440g」のような単位付きの入力は読み取りますが、確認のお願い（警告）をお返しします。"),
         ("item", "・状況や評価区分は、セルを選ぶと出る一覧から選んでください。"),
         ("section", "保存と提出"),
@@ -309,7 +314,7 @@ def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicat
     ws.cell(2, 1).alignment = st.Alignment(wrap_text=False)
     r = 4
     for ind in indicators:
-        kinds = (["plan"] if any(v.plan is not None for v in ind.values.values()) else []) + ["actual", "note", "level", "reason"]
+        kinds = (["plan"] if any(v.plan is not None for v in ind.values.values()) else []) + ["actual", "mark", "note", "level", "reason"]
         open_years = set(input_years(plan, ind, fy))
         for k, kind in enumerate(kinds):
             book.locked(ws, r, 1, ind.id)
@@ -344,11 +349,11 @@ def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicat
                 if kind == "note":
                     current = current or None
                 if kind != "plan" and y in open_years:
-                    what = "実績値" if kind == "actual" else "備考"
-                    label = f"{ind.id} {ind.name} {y}年度の{what}"
-                    book.input(ws, r, c, current, ("value", ind.id, y, kind), "number" if kind == "actual" else "text", label, ind.unit if kind == "actual" else "", fmt=st.INPUT_NUMBER_FORMAT if kind == "actual" else "")
+                    label = f"{ind.id} {ind.name} {y}年度の{ROW_KINDS[kind]}"
+                    input_kind = {"actual": "number", "mark": "choice:value_marks"}.get(kind, "text")
+                    book.input(ws, r, c, current, ("value", ind.id, y, kind), input_kind, label, ind.unit if kind == "actual" else "", fmt=st.INPUT_NUMBER_FORMAT if kind == "actual" else "")
                 else:
-                    book.locked(ws, r, c, current, fmt=st.number_format_for(current) if kind != "note" else "", wrap=kind == "note")
+                    book.locked(ws, r, c, current, fmt=st.number_format_for(current) if kind == "actual" or kind == "plan" else "", wrap=kind == "note")
             r += 1
     ws.freeze_panes = ws.cell(4, 3)
     st.a4(ws, landscape=True)

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from envplan.plan.model import PROJECT_STATUSES, RATINGS
+from envplan.plan.model import PROJECT_STATUSES, RATINGS, VALUE_MARKS
 from envplan.workbook.fields import FieldKey, encode_key
 
 FORMAT = "envplan-return"
 # Drop-down lists of choice inputs (kind "choice:<name>").
-CHOICES: dict[str, tuple[str, ...]] = {"project_statuses": PROJECT_STATUSES, "ratings": RATINGS}
+CHOICES: dict[str, tuple[str, ...]] = {"project_statuses": PROJECT_STATUSES, "ratings": RATINGS, "value_marks": VALUE_MARKS}
 TEXT_LIMIT = 4000  # characters; a cell holds 32,767 but a form field this long is a paste error
 TEMPLATE_VERSION = "1"
 

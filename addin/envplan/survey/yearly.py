@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envplan.plan.model import Indicator, Plan, TargetRevision
+from envplan.plan.model import VALUE_MARKS, Indicator, Plan, TargetRevision
 from envplan.plan.numbers import read_number
 from envplan.plan.target_wording import TargetReading, TargetWordingError, compare_reading, read_target
 from envplan.plan.targets import KIND_LABELS, build_target, target_note, target_value, target_year
@@ -38,7 +38,7 @@ from envplan.workbook.changes import (
 )
 from envplan.workbook.fields import ChangeOrigin, FieldChange, now_text, plan_value
 from envplan.workbook.io import ResultTable
-from envplan.workbook.layout import layout
+from envplan.workbook.layout import MARK_ROW, layout
 from envplan.workbook.xlsx_master_edits import OpenpyxlMasterSink
 from envplan.workbook.xlsx_style import YEAR_FORMAT
 from envplan.workbook.year_sheets import fit_year_columns
@@ -117,7 +117,7 @@ def period_changes(state: MasterState, start: int, end: int, current: int | None
     for ind in plan.indicators:
         for fy, value in sorted(ind.values.items()):
             if fy in old_period and fy not in new_period and fy != ind.baseline_fy and not value.is_empty():
-                for kind in ("plan", "actual", "note"):
+                for kind in ("plan", "actual", "mark", "note"):
                     if getattr(value, kind) not in (None, ""):
                         sheet, ref = state.reading.where.get(("value", ind.id, fy, kind), ("", ""))
                         stranded.append(f"{sheet}!{ref}（指標「{ind.id}」の{fy}年度）")
@@ -251,26 +251,46 @@ def correction_changes(
     state: MasterState,
     indicator_id: str,
     fy: int,
-    what: str,
-    text: str,
+    what: str | None,
+    text: str = "",
     *,
+    mark: str | None = None,
     allow_frozen: bool = False,
     reason: str = "",
     at: str | None = None,
 ) -> YearPlan:
-    """Correct one figure (実績値・計画値・備考) of an indicator; a closed year needs `allow_frozen`."""
+    """Correct one figure (実績値・計画値・備考) of an indicator, and/or the mark of its actual
+    (`mark`: 速報 | 確定). A closed year needs `allow_frozen`, except a provisional figure
+    (速報値): it stays open to its final figure (freeze_rules.value_frozen)."""
     plan = state.plan
     ind = _indicator(plan, indicator_id)
     names = {"actual": "実績値", "plan": "計画値", "note": "備考"}
-    if what not in names:
+    if what is not None and what not in names:
         raise YearCycleError(f"修正できるのは {'・'.join(names.values())} です", "only actual, plan or note can be corrected", "CHOICE_INVALID")
+    if mark is not None and what not in (None, "actual"):
+        raise YearCycleError("速報・確定は実績値に付ける印です。--provisional・--final は --actual と一緒か、単独で指定してください",
+                             "--provisional / --final go with --actual or alone", "CHOICE_INVALID")
+    if mark is not None and mark not in VALUE_MARKS:
+        raise YearCycleError(f"速報・確定は {'・'.join(VALUE_MARKS)} のどちらかです", "the mark is 速報 or 確定", "CHOICE_INVALID")
+    wanted: list[tuple[str, Any]] = []
     if what == "note":
-        new: Any = text.strip() or None
-    else:
+        wanted.append(("note", text.strip() or None))
+    elif what is not None:
         reading = read_number(text, ind.unit)
         if not reading.ok:
             raise YearCycleError(f"{ind.name}の{fy}年度{names[what]}: {reading.error_message}", "the value is not a number", reading.error or "NUMBER_INVALID")
-        new = reading.value
+        wanted.append((what, reading.value))
+    if mark is not None:
+        actual = dict(wanted).get("actual", ind.actual(fy))
+        if actual is None:
+            raise YearCycleError(
+                f"{ind.name}の{fy}年度には実績値がないため、「{mark}」の印を付けられません。--actual で実績値も指定してください",
+                "the year has no actual to mark; give --actual too",
+                "VALUE_MARK_WITHOUT_ACTUAL",
+            )
+        wanted.append(("mark", mark))
+    if not wanted:
+        raise YearCycleError("修正する値を指定してください", "nothing to correct", "CHOICE_INVALID")
     frozen = value_frozen(plan, ind, fy)
     if frozen and not allow_frozen:
         raise YearCycleError(
@@ -279,16 +299,21 @@ def correction_changes(
             "the fiscal year is closed; use --allow-frozen",
             "YEAR_FROZEN",
         )
-    key = ("value", ind.id, fy, what)
-    problem = check_placeable(state, key)
-    if problem:
-        raise YearCycleError(problem, f"the master has no place for {key}", "RETURN_MASTER_NO_PLACE")
-    cur = plan_value(plan, key)
-    if cur == new:
-        return YearPlan([], summary={"indicator": ind.id, "fy": fy, "unchanged": True})
+    changes: list[FieldChange] = []
     origin = ChangeOrigin(KIND_CORRECTION_FROZEN if frozen else KIND_CORRECTION, at or now_text(), department=ind.department, note=reason)
-    change = FieldChange(key, f"{ind.id} {ind.name} {fy}年度の{names[what]}", cur, new, origin)
-    return YearPlan([change], summary={"indicator": ind.id, "fy": fy, "frozen": frozen})
+    for field_name, new in wanted:
+        key = ("value", ind.id, fy, field_name)
+        problem = check_placeable(state, key)
+        if problem:
+            raise YearCycleError(problem, f"the master has no place for {key}", "RETURN_MASTER_NO_PLACE")
+        cur = plan_value(plan, key)
+        if cur == new:
+            continue
+        label = f"{ind.id} {ind.name} {fy}年度の{names.get(field_name, MARK_ROW)}"
+        changes.append(FieldChange(key, label, cur, new, origin))
+    if not changes:
+        return YearPlan([], summary={"indicator": ind.id, "fy": fy, "unchanged": True})
+    return YearPlan(changes, summary={"indicator": ind.id, "fy": fy, "frozen": frozen, "mark": mark})
 
 
 FROZEN_EDITED = "FROZEN_EDITED"

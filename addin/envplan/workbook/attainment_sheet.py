@@ -8,7 +8,7 @@ depends on colour; conditional formatting adds the colour.
 from __future__ import annotations
 
 from envplan.rules.attainment import STATUS_FILLS, STATUSES, status_label
-from envplan.rules.results import PlanResult
+from envplan.rules.results import PlanResult, YearResult
 from envplan.workbook.io import ResultTable
 from envplan.workbook.layout import layout
 
@@ -46,6 +46,13 @@ def _note(result: PlanResult, text: str) -> str:
     return text + extra
 
 
+def mark_text(y: YearResult | None) -> str | None:
+    """速報値 / 確定値 for a year with an actual (None without one): the words, not a colour."""
+    if y is None or y.actual is None:
+        return None
+    return "速報値" if y.provisional else "確定値"
+
+
 def attainment_tables(result: PlanResult) -> list[ResultTable]:
     return [indicator_table(result), years_table(result), summary_table(result), ratings_table(result), rules_table(result)]
 
@@ -55,6 +62,7 @@ def indicator_table(result: PlanResult) -> ResultTable:
     header = [
         "指標ID", "分野", "指標名", "目標（原文）", "評価した年度", "状況", "実績値", "単位", "比較した値",
         "達成率", "進捗率", "見込み値", "Open SDG 方式", "データの遅れ", "説明", "Open SDG 方式の説明", f"評価区分（{result.scheme_name}）", "評価区分の理由", "所管課の評価", "一致",
+        "速報・確定",
     ]
     rows = []
     for i in result.indicators:
@@ -65,7 +73,7 @@ def indicator_table(result: PlanResult) -> ResultTable:
             i.evaluated_fy, status_label(i.status), y.actual if y else None, i.unit, compared,
             y.achievement_rate if y else None, y.progress_rate if y else None, y.expected if y else None,
             i.opensdg_label, i.lag_note, i.explanation, i.opensdg_explanation, _level(i.level_symbol, i.level_label), i.level_reason,
-            i.own_level or None, _agreement(i.level_agrees),
+            i.own_level or None, _agreement(i.level_agrees), mark_text(y),
         ])
     return ResultTable(
         sheet=spec.name,
@@ -73,7 +81,7 @@ def indicator_table(result: PlanResult) -> ResultTable:
         note=_note(result, _indicator_note(result)),
         header=header,
         rows=rows,
-        widths=[12, 14, 36, 30, 11, 12, 12, 12, 22, 9, 9, 12, 18, 30, 80, 60, 22, 40, 12, 10],
+        widths=[12, 14, 36, 30, 11, 12, 12, 12, 22, 9, 9, 12, 18, 30, 80, 60, 22, 40, 12, 10, 10],
         number_formats={4: '0"年度"', 6: NUMBER, 9: PERCENT, 10: PERCENT, 11: NUMBER},
         text_fills={5: STATUS_TEXT_FILLS, 16: level_fills(result), 19: AGREEMENT_FILLS},
     )
@@ -90,10 +98,10 @@ def _indicator_note(result: PlanResult) -> str:
 
 def years_table(result: PlanResult) -> ResultTable:
     spec = layout()["attainment_years"]
-    header = ["指標ID", "指標名", "年度", "計画値", "実績値", "比較した値", "比較の基準", "達成率", "進捗率", "見込み値", "状況", "説明", "評価区分", "所管課の評価", "一致"]
+    header = ["指標ID", "指標名", "年度", "計画値", "実績値", "比較した値", "比較の基準", "達成率", "進捗率", "見込み値", "状況", "説明", "評価区分", "所管課の評価", "一致", "速報・確定"]
     rows = [
         [i.id, i.name, y.fy, y.plan, y.actual, y.compared_with, y.compared_label, y.achievement_rate, y.progress_rate, y.expected, status_label(y.status), y.explanation,
-         _level(y.level_symbol, y.level_label), y.own_level or None, _agreement(y.level_agrees)]
+         _level(y.level_symbol, y.level_label), y.own_level or None, _agreement(y.level_agrees), mark_text(y)]
         for i in result.indicators
         for y in i.years
     ]
@@ -103,7 +111,7 @@ def years_table(result: PlanResult) -> ResultTable:
         note=_note(result, "達成率・進捗率は割合（100% = 計画どおり・目標どおり）。小さいほどよい指標の達成率は 比較した値 ÷ 実績。"),
         header=header,
         rows=rows,
-        widths=[12, 34, 9, 12, 12, 12, 14, 9, 9, 12, 12, 90, 22, 12, 10],
+        widths=[12, 34, 9, 12, 12, 12, 14, 9, 9, 12, 12, 90, 22, 12, 10, 10],
         number_formats={2: '0"年度"', 3: NUMBER, 4: NUMBER, 5: NUMBER, 7: PERCENT, 8: PERCENT, 9: NUMBER},
         text_fills={10: STATUS_TEXT_FILLS, 12: level_fills(result), 14: AGREEMENT_FILLS},
     )

@@ -27,7 +27,7 @@ from envplan.workbook.cells import cell_ref
 from envplan.workbook.fields import ChangeOrigin, FieldChange, FieldKey, encode_key, indicator_field, plan_value
 from envplan.workbook.frozen_record import FrozenRecord, record_edit
 from envplan.workbook.io import ResultSink, ResultTable, WorkbookSource
-from envplan.workbook.layout import HEADER_ROW, layout
+from envplan.workbook.layout import HEADER_ROW, MARK_ROW, layout
 from envplan.workbook.reader import MasterReading, Where
 from envplan.workbook.settings_sheet import SETTING_ROWS
 from envplan.workbook.sheet_tables import Table, read_table
@@ -149,6 +149,11 @@ class MasterState:
     judgement_columns: dict[str, int] = field(default_factory=dict)
     judgement_last_row: int = HEADER_ROW
     judgement_sheet: bool = False
+    # 指標実績's columns (key → column, fiscal year → column) and last row: a 速報・確定 mark for an
+    # indicator without that row (a master made before marks existed) appends the row.
+    value_columns: dict[str, int] = field(default_factory=dict)
+    value_year_columns: dict[int, int] = field(default_factory=dict)
+    value_last_row: int = HEADER_ROW
 
     @property
     def where(self) -> Where:
@@ -226,6 +231,9 @@ def load_master_state(source: WorkbookSource, *, tolerate: Sequence[str] = ()) -
         judgement_columns=judged.columns if judged else {c.key: i for i, c in enumerate(lay["judgements"].columns, 1)},
         judgement_last_row=max((r.row for r in judged.rows), default=judged.header_row) if judged else HEADER_ROW,
         judgement_sheet=judged is not None,
+        value_columns=values.columns if values else {},
+        value_year_columns=dict(values.year_columns) if values else {},
+        value_last_row=max((r.row for r in values.rows), default=values.header_row) if values else HEADER_ROW,
     )
 
 
@@ -401,9 +409,13 @@ def resolve_edits(state: MasterState, changes: Sequence[FieldChange], plan_after
     new_parts: dict[tuple[str, int, str], dict[str, Any]] = {k: {} for k in new_part_rows(state, changes)}
     new_judgements: dict[tuple[str, int], dict[str, Any]] = {k: {} for k in new_judgement_rows(state, changes)}
     revisions: list[tuple[str, TargetRevision]] = []
+    new_marks = new_mark_rows(state, changes)
+    mark_cells: dict[str, dict[int, Any]] = {ind_id: {} for ind_id in new_marks}
     for ch in changes:
         kind = ch.key[0]
-        if kind in ("policy", "rating", "budget"):
+        if kind == "value" and ch.key[1] in new_marks and ch.key[3] == "mark":
+            mark_cells[ch.key[1]][ch.key[2]] = ch.new
+        elif kind in ("policy", "rating", "budget"):
             if ch.key[1] not in edits.policy_forms:
                 edits.policy_forms.append(ch.key[1])
         elif kind == "project" and (ch.key[1], ch.key[2]) not in state.project_rows:
@@ -432,6 +444,16 @@ def resolve_edits(state: MasterState, changes: Sequence[FieldChange], plan_after
         rows = [_row(cols, {"id": i, "fy": fy, "level": f.get("level"), "reason": f.get("reason")}) for (i, fy), f in new_judgements.items()]
         added = rows_for_sheet(spec, rows, exists=state.judgement_sheet, number_formats={cols["fy"] - 1: YEAR_FORMAT})
         (edits.appends if isinstance(added, RowAppend) else edits.tables).append(added)  # type: ignore[arg-type]
+    if mark_cells:
+        width = max([*state.value_columns.values(), *state.value_year_columns.values()])
+        rows = []
+        for ind_id, years in mark_cells.items():
+            row = _row(state.value_columns, {"id": ind_id, "row_kind": MARK_ROW})
+            row += [None] * (width - len(row))
+            for fy, mark in years.items():
+                row[state.value_year_columns[fy] - 1] = mark
+            rows.append(row)
+        edits.appends.append(RowAppend(lay["values"].name, rows))
     if revisions:
         cols = state.revision_columns
         if not cols:
@@ -492,7 +514,7 @@ def place_of(state: MasterState, key: FieldKey) -> tuple[str, str]:
         _, ind_id, fy, what = key
         at = state.where.get(("value", ind_id, fy, what))
         if at is None:
-            row_name = {"actual": "実績値", "plan": "計画値", "note": "備考"}[what]
+            row_name = {"actual": "実績値", "plan": "計画値", "mark": MARK_ROW, "note": "備考"}[what]
             if fy not in state.value_years:
                 raise UnplaceableChange(f"マスターの「{lay['values'].name}」シートに{fy_short(fy)}の列がありません（envplan year open で年度を開いてください）")
             raise UnplaceableChange(f"マスターの「{lay['values'].name}」シートに指標「{ind_id}」の「{row_name}」の行がありません")
@@ -537,9 +559,29 @@ def place_of(state: MasterState, key: FieldKey) -> tuple[str, str]:
     raise UnplaceableChange(f"項目 {key!r} の場所がわかりません")
 
 
+def new_mark_rows(state: MasterState, changes: Sequence[FieldChange]) -> dict[str, int]:
+    """Indicators whose 速報・確定 row the master lacks (made before marks existed), by the
+    row each takes at the end of 指標実績, in change order."""
+    out: dict[str, int] = {}
+    for ch in changes:
+        if ch.key[0] == "value" and ch.key[3] == "mark" and ch.key not in state.where and _mark_row_missing(state, ch.key) and ch.key[1] not in out:
+            out[ch.key[1]] = state.value_last_row + 1 + len(out)
+    return out
+
+
+def _mark_row_missing(state: MasterState, key: FieldKey) -> bool:
+    """For a mark key not in `where`: the indicator has no 速報・確定 row, and one can be appended.
+    (The reader places every year cell of a row it reads, so a key missing for a year that has a
+    column means the row is missing.)"""
+    fy = key[2]
+    return fy in state.value_year_columns and "id" in state.value_columns and "row_kind" in state.value_columns
+
+
 def check_placeable(state: MasterState, key: FieldKey) -> str | None:
     """None when the master has a place for the field; else why not (Japanese)."""
     try:
+        if key[0] == "value" and key[3] == "mark" and key not in state.where and _mark_row_missing(state, key):
+            return None  # the indicator's 速報・確定 row is appended
         if key[0] == "project" and (key[1], key[2]) not in state.project_rows:
             return None if state.project_columns else f"マスターに「{layout()['project_status'].name}」シートがありません"
         if key[0] == "revision":
@@ -563,7 +605,7 @@ def cell_value(key: FieldKey, value: Any) -> Any:
 
 
 def _format_of(key: FieldKey) -> str:
-    if key[0] == "value" and key[3] != "note":
+    if key[0] == "value" and key[3] not in ("note", "mark"):
         return NUMBER_FORMAT
     if key[0] == "setting" and key[1] in ("start_fy", "end_fy", "current_fy", "frozen_through_fy"):
         return YEAR_FORMAT
@@ -602,10 +644,16 @@ def changelog_rows(state: MasterState, changes: Sequence[FieldChange]) -> tuple[
     appended = new_project_rows(state, changes)
     appended_parts = new_part_rows(state, changes)
     appended_judgements = new_judgement_rows(state, changes)
+    appended_marks = new_mark_rows(state, changes)
+    # A provisional figure restated by its final one: its actual's row says so (the mark's row follows).
+    restated = {(ch.key[1], ch.key[2]) for ch in changes if ch.key[0] == "value" and ch.key[3] == "mark" and ch.old == "速報" and ch.new != "速報"}
     for i, ch in enumerate(changes):
         if ch.key[0] == "project" and (ch.key[1], ch.key[2]) in appended:
             col = state.project_columns.get(ch.key[3])
             sheet, ref = _sheet_of(ch.key), (cell_ref(appended[(ch.key[1], ch.key[2])], col) if col else "")
+        elif ch.key[0] == "value" and ch.key[3] == "mark" and ch.key[1] in appended_marks:
+            col = state.value_year_columns.get(ch.key[2])
+            sheet, ref = _sheet_of(ch.key), (cell_ref(appended_marks[ch.key[1]], col) if col else "")
         elif ch.key[0] == "project_part" and ch.key[1:4] in appended_parts:
             col = state.part_columns.get(ch.key[4])
             sheet, ref = _sheet_of(ch.key), (cell_ref(appended_parts[ch.key[1:4]], col) if col else "")
@@ -623,7 +671,8 @@ def changelog_rows(state: MasterState, changes: Sequence[FieldChange]) -> tuple[
             "kind": ch.origin.kind,
             "fy": fy,
             "department": ch.origin.department,
-            "item": ch.label + (f"（{ch.origin.note}）" if ch.origin.note else ""),
+            "item": ch.label + ("（速報値を確定値に改定）" if ch.key[0] == "value" and ch.key[3] == "actual" and (ch.key[1], ch.key[2]) in restated else "")
+            + (f"（{ch.origin.note}）" if ch.origin.note else ""),
             "sheet": sheet,
             "cell": ref,
             "old": display(ch.old),

@@ -18,7 +18,7 @@ from envplan.plan.targets import DIRECTION_LABELS, KIND_LABELS, target_note, tar
 from envplan.workbook.settings_sheet import SETTING_ROWS
 
 # Field keys: which master field an input cell fills.
-#   ("value", indicator_id, fy, "actual" | "note")
+#   ("value", indicator_id, fy, "actual" | "plan" | "note" | "mark")   mark: 速報 | 確定 | None (of the actual)
 #   ("project", project_id, fy, "status" | "comment")
 #   ("project_part", project_id, fy, department, "status" | "comment")   a co-department's own part
 #   ("policy", code, "results" | "remaining_issues" | "future_direction")

@@ -44,7 +44,7 @@ from envplan.workbook.xlsx_style import YEAR_FORMAT
 
 SETTING_KEY: FieldKey = ("setting", "frozen_through_fy")
 _WHAT = {
-    "value": {"actual": "実績値", "plan": "計画値", "note": "備考"},
+    "value": {"actual": "実績値", "plan": "計画値", "mark": "速報・確定", "note": "備考"},
     "project": {"status": "状況", "comment": "コメント"},
     "project_part": {"status": "状況", "comment": "取組の状況"},
     "rating": {"rating": "評価区分", "reason": "評価の理由"},
@@ -108,7 +108,7 @@ def frozen_fields(plan: Plan) -> list[FieldKey]:
     for ind in plan.indicators:
         for fy in range(first, through + 1):
             if value_frozen(plan, ind, fy):
-                keys += [("value", ind.id, fy, what) for what in ("plan", "actual", "note")]
+                keys += [("value", ind.id, fy, what) for what in ("plan", "actual", "mark", "note")]
                 keys += [("judgement", ind.id, fy, what) for what in ("level", "reason")]  # judged on that figure
     for proj in plan.projects:
         for fy in range(first, through + 1):
@@ -136,7 +136,7 @@ def _fy(key: FieldKey) -> int | None:
 
 
 def _numeric(key: FieldKey) -> bool:
-    return key[0] in ("budget", "setting") or (key[0] == "value" and key[3] != "note")
+    return key[0] in ("budget", "setting") or (key[0] == "value" and key[3] not in ("note", "mark"))
 
 
 def subject_exists(plan: Plan, key: FieldKey) -> bool:

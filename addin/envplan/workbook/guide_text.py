@@ -7,7 +7,7 @@ from envplan.plan.model import Plan
 from envplan.plan.schemes import CUSTOM_SCHEME, READY_SCHEMES
 from envplan.plan.targets import KIND_LABELS
 from envplan.plan.years import range_label
-from envplan.workbook.layout import layout
+from envplan.workbook.layout import MARK_ROW, layout
 
 # What each target kind means and which columns it uses.
 KIND_HELP: dict[str, str] = {
@@ -58,6 +58,9 @@ def guide_lines(plan: Plan, sheets: dict[str, str] | None = None) -> list[tuple[
         ("item", "編集してよい所", "表の中の値。行の追加は表の最終行の下に続けて入力します（表が自動で広がります）。見出しの文字は変えないでください（列は見出しで探すため、列の並べ替えは可能です）。"),
         ("item", "年度の書き方", "西暦（2020）、2020年度、令和2年度、平成32年度、H32、R2 のどれでも読み取ります。表示は「2020年度（令和2年度）」の形にそろえます。"),
         ("item", "数値の書き方", "全角数字・桁区切り（１，３２４）も読み取ります。「約500」は500として読み、警告を出します。値がないときは空欄または「－」「未集計」。"),
+        ("item", "速報値と確定値", f"実績値が速報値（後で確定値に改める数値）のときは、「{lay['values'].name}」シートのその指標の「{MARK_ROW}」の行の、その年度の欄に「速報」と入力します（一覧から選べます。空欄は確定値）。"
+         "速報値は達成状況・公表サイト・報告書・オープンデータで「速報値」と示します。確定値が出たら実績値を直し「確定」にします（所管課の様式からでも、envplan year correct --actual 値 --final でも）。"
+         "確定済みの年度でも速報値は確定値に改められ、変更履歴に前の値と新しい値が残ります。確定値になった値は、ほかの確定済みの値と同じく変更できなくなります。"),
         ("item", "自動のシート", "検証結果・達成状況・提出状況・変更履歴・施策一覧は処理のたびに作り直されます。編集しないでください。"),
         ("section", "シート一覧", ""),
     ]

@@ -20,6 +20,11 @@ NOTE_ROW = 2
 HEADER_ROW = 3
 FIRST_DATA_ROW = 4
 
+# The rows of 指標実績 for each indicator, in the order written, and the field each fills.
+# 速報・確定 marks an actual as provisional (速報) or final (確定; blank is final too).
+MARK_ROW = "速報・確定"
+VALUE_ROW_KINDS: dict[str, str] = {"計画値": "plan", "実績値": "actual", MARK_ROW: "mark", "備考": "note"}
+
 ColumnType = Literal["text", "number", "year", "int", "choice", "bool", "codes", "formula"]
 
 

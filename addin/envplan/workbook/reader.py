@@ -45,7 +45,7 @@ from envplan.plan.targets import DIRECTION_LABELS, KIND_BY_LABEL, KIND_LABELS, b
 from envplan.plan.years import parse_date
 from envplan.workbook.cells import Cell, CellReader
 from envplan.workbook.io import WorkbookSource
-from envplan.workbook.layout import layout
+from envplan.workbook.layout import MARK_ROW, VALUE_ROW_KINDS, layout
 from envplan.workbook.policy_form import is_policy_form, read_form
 from envplan.workbook.settings_sheet import SETTING_ROWS
 from envplan.workbook.sheet_tables import Table, read_table
@@ -53,6 +53,8 @@ from envplan.workbook.sheet_tables import Table, read_table
 # Where each value was found: ("indicator", id, field) → (sheet, cell)
 Where = dict[tuple[Any, ...], tuple[str, str]]
 
+# 速報・確定 cells: the mark, or the word with 値 (速報値) as a clerk may write it.
+MARK_CHOICES = {"速報": "速報", "確定": "確定", "速報値": "速報", "確定値": "確定"}
 CONTINUATION_MARKS = ("→", "⇒", "〃", "同上")  # 工程表: same phase as the year on the left
 REQUIRED_SHEETS = ("settings", "categories", "departments", "indicators", "values")
 OPTIONAL_SHEETS = ("revisions", "judgements", "projects", "phases", "project_status", "project_parts", "related_plans", "opinions", "glossary")
@@ -279,7 +281,7 @@ class _Reader:
         if table is None:
             return
         self.year_columns["values"] = (table.sheet, dict(table.year_columns))
-        kinds = {"計画値": "plan", "実績値": "actual", "備考": "note"}
+        kinds = VALUE_ROW_KINDS
         seen: dict[tuple[str, str], int] = {}
         for row in table.rows:
             ind_id = self.rd.code(row["id"], required=True, what="指標ID")
@@ -298,6 +300,8 @@ class _Reader:
                 self._at(("value", ind_id, fy, kind), cell)
                 if kind == "note":
                     value: Any = self.rd.text(cell)
+                elif kind == "mark":
+                    value = self.rd.choice(cell, MARK_CHOICES, what=f"{ind.name}の{fy}年度の{MARK_ROW}")
                 else:
                     value = self.rd.number(cell, unit=ind.unit, what=f"{ind.name}の{fy}年度{row['row_kind'].value}")
                 if value is None or value == "":

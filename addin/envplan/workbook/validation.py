@@ -17,7 +17,7 @@ from envplan.plan.target_wording import TargetWordingError, compare_reading, rea
 from envplan.plan.targets import DIRECTION_LABELS, target_year
 from envplan.workbook.frozen_record import FrozenRecord, check_frozen
 from envplan.workbook.io import ResultTable, WorkbookSource
-from envplan.workbook.layout import layout
+from envplan.workbook.layout import MARK_ROW, layout
 from envplan.workbook.reader import MasterReading, read_master
 
 
@@ -280,6 +280,14 @@ def _check_values(diags: DiagnosticList, plan: Plan, ind: Any, at: At) -> None:
                     *at(("value", ind.id, fy, kind)),
                     value=value,
                 )
+        if v.mark is not None and v.actual is None:
+            diags.error(
+                "VALUE_MARK_WITHOUT_ACTUAL",
+                f"{ind.name}の{fy}年度は「{v.mark}」となっていますが、実績値がありません。"
+                f"実績値を入力するか、「{MARK_ROW}」の欄を空欄にしてください（速報・確定は実績値に付ける印です）",
+                *at(("value", ind.id, fy, "mark")),
+                value=v.mark,
+            )
         if v.actual is None:
             continue
         # Small counts (1 → 5 events) swing naturally; only larger figures are checked.

@@ -27,7 +27,7 @@ from envplan.plan.targets import DIRECTION_LABELS, KIND_LABELS, target_note, tar
 from envplan.plan.years import wareki
 from envplan.workbook import xlsx_style as st
 from envplan.workbook.cells import col_letter
-from envplan.workbook.layout import FIRST_DATA_ROW, HEADER_ROW, NOTE_ROW, SheetSpec, layout
+from envplan.workbook.layout import FIRST_DATA_ROW, HEADER_ROW, MARK_ROW, NOTE_ROW, VALUE_ROW_KINDS, SheetSpec, layout
 from envplan.workbook.settings_sheet import settings_rows
 
 LIST_SHEET = "_リスト"
@@ -347,7 +347,7 @@ def _values_sheet(wb: Workbook, plan: Plan, years: list[int]) -> None:
     rows: list[dict[str, Any]] = []
     cells: list[dict[int, Any]] = []
     for ind in plan.indicators:
-        for kind in ("計画値", "実績値", "備考"):
+        for kind in VALUE_ROW_KINDS:
             r = FIRST_DATA_ROW + len(rows)
             rows.append(
                 {
@@ -357,9 +357,21 @@ def _values_sheet(wb: Workbook, plan: Plan, years: list[int]) -> None:
                     "row_kind": kind,
                 }
             )
-            field = {"計画値": "plan", "実績値": "actual", "備考": "note"}[kind]
+            field = VALUE_ROW_KINDS[kind]
             cells.append({fy: (getattr(v, field) if field != "note" else (v.note or None)) for fy, v in ind.values.items()})
     ws = _table(wb, spec, rows, years=years, year_cells=cells, freeze_cols=4)
+    if years and rows:
+        # 速報・確定 cells: a drop-down of the two marks (blank is a final figure).
+        first, last = col_letter(len(spec.columns) + 1), col_letter(len(spec.columns) + len(years))
+        dv = DataValidation(type="list", formula1="list_value_marks", allow_blank=True)
+        dv.errorTitle = "入力できない値です"
+        dv.error = "実績値が速報値なら「速報」、確定値なら「確定」（または空欄）を選んでください"
+        dv.prompt = "実績値が速報値なら「速報」を選んでください（空欄は確定値）"
+        dv.showErrorMessage = True
+        for r, row in enumerate(rows, FIRST_DATA_ROW):
+            if row["row_kind"] == MARK_ROW:
+                dv.add(f"{first}{r}:{last}{r}")
+        ws.add_data_validation(dv)
     # Formulas are written as formulas (set_text keeps '=' text only for plain strings).
     for r, row in enumerate(rows, FIRST_DATA_ROW):
         ws.cell(r, 2).value = row["name"]
@@ -367,6 +379,10 @@ def _values_sheet(wb: Workbook, plan: Plan, years: list[int]) -> None:
         if row["row_kind"] == "実績値":
             for c in range(1, len(spec.columns) + len(years) + 1):
                 ws.cell(r, c).border = st.Border(bottom=st.Side(style="hair", color="BFBFBF"))
+        if row["row_kind"] == MARK_ROW:
+            for c in range(len(spec.columns) + 1, len(spec.columns) + len(years) + 1):
+                ws.cell(r, c).alignment = st.CENTER
+                ws.cell(r, c).number_format = "General"
         if row["row_kind"] == "備考":
             for c in range(len(spec.columns) + 1, len(spec.columns) + len(years) + 1):
                 ws.cell(r, c).alignment = st.WRAP
