@@ -332,7 +332,7 @@ def test_sorted_rows_are_matched_back_by_their_ids(master, templates, tmp_path):
     ("edit", "expected"),
     [
         (lambda ws: ws.insert_rows(6), "6行目に行が挿入されています"),
-        (lambda ws: ws.delete_rows(10, 2), "発行時の10行目（S02）・11行目（S02）が削除されています"),  # S02: rows 8–11
+        (lambda ws: ws.delete_rows(12, 2), "発行時の12行目（S02）・13行目（S02）が削除されています"),  # S02: rows 9–13, its 評価 rows
         (_sort_two_blocks_and_edit_one, "行が並べ替えられています"),
         (lambda ws: ws.insert_cols(3), "C列に列が挿入されています"),
     ],
