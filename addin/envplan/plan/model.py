@@ -33,6 +33,11 @@ OPINION_SOURCES: tuple[str, ...] = ("住民意見", "事業者意見", "推進�
 OpinionSubject = Literal["plan", "indicator", "project", "policy"]
 OPINION_SUBJECT_LABELS: dict[str, str] = {"plan": "計画全体", "indicator": "指標", "project": "重点プロジェクト", "policy": "施策"}
 
+A11yLevel = Literal["A", "AA", "AAA"]
+A11Y_LEVELS: tuple[str, ...] = ("A", "AA", "AAA")
+A11yConformance = Literal["準拠", "一部準拠", "配慮"]  # the 対応度 of JIS X 8341-3:2016 (ウェブアクセシビリティ基盤委員会)
+A11Y_CONFORMANCES: tuple[str, ...] = ("準拠", "一部準拠", "配慮")
+
 RelatedPlanKind = Literal["related", "milestone"]
 RELATED_PLAN_KIND_LABELS: dict[str, str] = {"related": "関連計画", "milestone": "本計画の節目"}
 
@@ -335,6 +340,12 @@ class Plan(_Model):
     source_note: str = ""  # how the data was transcribed
     publisher: str = ""  # 発行者 on the cover and the site (the municipality when empty)
     contact: str = ""  # 問い合わせ先 on every page's footer and the cover
+    # The site's accessibility policy (ウェブアクセシビリティ方針, 総務省「みんなの公共サイト運用ガイドライン」).
+    a11y_level: A11yLevel = "AA"  # 目標とする適合レベル of JIS X 8341-3:2016
+    a11y_conformance: A11yConformance = "準拠"  # 対応度
+    a11y_deadline: str = ""  # 達成期限, as the policy words it; left out of the page when empty
+    a11y_scope: str = ""  # 対象範囲; the whole site when empty
+    a11y_exceptions: str = ""  # 例外事項; left out when empty
     settings: Settings = Field(default_factory=Settings)
     categories: list[Category] = Field(default_factory=list)
     departments: list[Department] = Field(default_factory=list)

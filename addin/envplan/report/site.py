@@ -1,11 +1,14 @@
 """The static web site: plain HTML and CSS with relative links, so it reads
-the same from `file://` and from any static host. No JavaScript."""
+the same from `file://` and from any static host. No JavaScript is needed to
+read any page (the search page's search box is an enhancement)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from envplan.report.a11y_results import POLICY_PAGE, RESULTS_PAGE, A11yView, page_hash
 from envplan.report.context import ReportData
 from envplan.report.render import css, environment
 from envplan.report.typeset import Typesetter
@@ -23,8 +26,11 @@ def navigation(r: ReportData) -> list[tuple[str, str]]:
     return nav
 
 
-def write_site(r: ReportData, out: Path, *, data_fields: list[Any]) -> list[Path]:
-    """Write every page under `out`; returns the pages written (index first)."""
+def write_site(r: ReportData, out: Path, *, data_fields: list[Any], a11y: Callable[[dict[str, str]], A11yView | None] | None = None) -> list[Path]:
+    """Write every page under `out`; returns the pages written (index first).
+
+    The accessibility results page is written last: `a11y` is given every other page
+    (relative path → sha256 of its HTML), may test them, and returns the results to show."""
     env = environment()
     typeset = Typesetter(i.unit for i in r.plan.indicators)
     nav = navigation(r)
@@ -77,4 +83,8 @@ def write_site(r: ReportData, out: Path, *, data_fields: list[Any]) -> list[Path
     page("glossary.html", "site/glossary.html", "用語集", "glossary.html", [("", "用語集")])
     page("method.html", "site/method.html", "数値の算出方法", "method.html", [("", "数値の算出方法")])
     page("data.html", "site/data.html", "オープンデータ", "data.html", [("", "オープンデータ")])
+    page(POLICY_PAGE, "site/accessibility.html", "ウェブアクセシビリティ方針", "", [("", "ウェブアクセシビリティ方針")], results_published=a11y is not None)
+    hashes = {p.relative_to(out).as_posix(): page_hash(p.read_bytes()) for p in written}
+    view = a11y(hashes) if a11y else None
+    page(RESULTS_PAGE, "site/accessibility_results.html", "ウェブアクセシビリティ試験結果", "", [(POLICY_PAGE, "ウェブアクセシビリティ方針"), ("", "試験結果")], a11y=view)
     return written

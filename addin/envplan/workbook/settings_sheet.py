@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from envplan.plan.model import Plan, Settings
+from envplan.plan.model import A11Y_CONFORMANCES, A11Y_LEVELS, Plan, Settings
 from envplan.plan.schemes import CUSTOM_SCHEME, READY_SCHEMES
 
 Kind = Literal["text", "year", "number", "int"]
@@ -22,6 +22,7 @@ class SettingRow:
     note: str
     required: bool = False
     on_plan: bool = True  # a Plan field; otherwise a Settings field
+    choices: tuple[str, ...] = ()  # the only values allowed, when set
 
 
 SETTING_ROWS: tuple[SettingRow, ...] = (
@@ -36,6 +37,11 @@ SETTING_ROWS: tuple[SettingRow, ...] = (
     SettingRow("source_note", "出典・転記の方針", "text", ""),
     SettingRow("publisher", "発行者", "text", "報告書の表紙とサイトに載せる発行者（例: ○○市 環境局 環境政策課）。空欄なら自治体名"),
     SettingRow("contact", "問い合わせ先", "text", "サイトの各ページの下と報告書の表紙に載せる問い合わせ先（担当課・電話・メールなど）。空欄なら載せません"),
+    SettingRow("a11y_level", "ウェブアクセシビリティ: 目標とする適合レベル", "text", "JIS X 8341-3:2016 の適合レベル（A・AA・AAA のどれか。既定 AA）。サイトの「ウェブアクセシビリティ方針」に載せます", choices=A11Y_LEVELS),
+    SettingRow("a11y_conformance", "ウェブアクセシビリティ: 対応度", "text", "準拠・一部準拠・配慮 のどれか（既定 準拠）", choices=A11Y_CONFORMANCES),
+    SettingRow("a11y_deadline", "ウェブアクセシビリティ: 達成期限", "text", "例: 2027年3月31日。空欄なら方針に期限を載せません"),
+    SettingRow("a11y_scope", "ウェブアクセシビリティ: 対象範囲", "text", "空欄なら、このサイト（進捗状況のページ）の全ページ"),
+    SettingRow("a11y_exceptions", "ウェブアクセシビリティ: 例外事項", "text", "対象から除くもの（例: PDF の年次報告書）。空欄なら載せません"),
     SettingRow("on_track_ratio", "「順調」とする進み具合", "number", "進み具合 =（実績値−基準値）÷（その年度の見込み値−基準値）。見込み値は基準年度の基準値と目標年度の目標値を結ぶ直線上の値。進み具合がこの割合以上なら「順調」（既定 1.0 = 100%）。年度別計画値の指標では達成率（計画値に対する割合）で判定", on_plan=False),
     SettingRow("slightly_behind_ratio", "「やや遅れ」とする進み具合", "number", "この割合以上「順調」未満なら「やや遅れ」、未満なら「遅れ」（既定 0.8 = 80%）", on_plan=False),
     SettingRow("jump_warning_factor", "前年比の急変とみなす倍率", "number", "前年度の値のこの倍を超える、またはこの分の1を下回る値に警告（既定 3）", on_plan=False),
