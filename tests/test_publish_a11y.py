@@ -352,3 +352,51 @@ def test_all_content_is_inside_landmarks(sites: list[Path]) -> None:
                 ids = browser.evaluate("axe.run(document, {runOnly: ['region', 'landmark-unique']}).then(r => r.violations.map(v => v.id))", await_promise=True)
                 assert not ids, f"{site.name}/{rel}: {ids}"
     assert notices >= 4  # the 例示値 notice was among what was checked
+
+
+@pytest.mark.browser
+def test_search_works_from_file_and_the_print_works_in_forced_colours(sites: list[Path]) -> None:
+    """The search page from file:// (no server): without JavaScript it is the whole list by category;
+    with it, typing narrows the list and says how many were found. Printed in high contrast
+    (forced colours), the charts keep their colours, badges get a border, nothing is wider than A4,
+    and the search list prints whole."""
+    from envplan.report.platform import fold
+
+    chromium = require("chromium")
+    site = sites[0]
+    index = json.loads((site / "search-index.json").read_text(encoding="utf-8"))["indicators"]
+    expected = sum(1 for e in index if all(w in e["text"] for w in fold("ＣＯ２ 排出").split()))
+    assert 0 < expected < len(index)
+    with Browser(chromium, width=1280, height=900) as browser:
+        page = browser.page
+        page.call("Emulation.setScriptExecutionDisabled", value=True)
+        browser.goto((site / "search.html").as_uri())
+        assert browser.evaluate("document.querySelectorAll('#search-list li').length") == len(index)
+        assert browser.evaluate("document.querySelector('#search-input')") is None
+        page.call("Emulation.setScriptExecutionDisabled", value=False)
+        browser.goto((site / "search.html").as_uri())
+        browser.evaluate("(() => { const i = document.getElementById('search-input'); i.value = 'ＣＯ２　排出'; i.dispatchEvent(new Event('input')); })()")
+        assert browser.evaluate("document.querySelectorAll('#search-list li:not([hidden])').length") == expected
+        assert browser.evaluate("document.getElementById('search-status').textContent") == f"{expected}件の指標が見つかりました。"
+        assert browser.evaluate("document.querySelector('label[for=search-input]') !== null")
+        page.call("Emulation.setEmulatedMedia", media="print", features=[{"name": "forced-colors", "value": "active"}])
+        assert browser.evaluate("matchMedia('(forced-colors: active)').matches && matchMedia('print').matches")
+        assert browser.evaluate("[...document.querySelectorAll('#search-list li')].every(li => getComputedStyle(li).display !== 'none')")
+        assert browser.evaluate("getComputedStyle(document.querySelector('.search-form')).display") == "none"
+        browser.set_viewport(718, 1000)  # A4 less the print margins, in CSS px
+        wide = []
+        for page in sorted(site.rglob("*.html")):
+            browser.goto(page.as_uri())
+            if browser.evaluate("document.documentElement.scrollWidth") > 718:
+                wide.append(page.relative_to(site).as_posix())
+        assert not wide, wide
+        for rel in ("indicators/s01.html", "index.html", "indicators.html"):
+            browser.goto((site / rel).as_uri())
+            styles = browser.evaluate(
+                "({chart: [...document.querySelectorAll('svg.chart')].map(s => getComputedStyle(s).forcedColorAdjust),"
+                " badges: [...document.querySelectorAll('.status')].map(b => getComputedStyle(b).borderTopStyle)})"
+            )
+            assert styles["badges"] and set(styles["badges"]) == {"solid"}, rel
+            assert set(styles["chart"]) <= {"none"}, rel
+        browser.goto((site / "indicators/s01.html").as_uri())
+        assert browser.evaluate("document.querySelectorAll('svg.chart').length") >= 1

@@ -107,6 +107,8 @@ class Indicator(_Model):
     description: str = ""
     notes: str = ""
     illustrative: bool = False  # the actuals are made up for the demo, not real
+    source: str = ""  # 出典: where the figures come from (a statistic, a survey)
+    frequency: str = ""  # 更新頻度: how often a new figure arrives (毎年度, 5年ごと)
     values: dict[int, YearValue] = Field(default_factory=dict)
     revisions: list[TargetRevision] = Field(default_factory=list)
     judgements: list[Judgement] = Field(default_factory=list)

@@ -25,6 +25,7 @@ from envplan.plan.diagnostics import Diagnostic
 from envplan.report.a11y_results import RESULTS_JSON, A11yResults, A11yResultsError, A11yView, load_results, results_view
 from envplan.report.context import ReportData, build_report
 from envplan.report.opendata import CSV_NAME, FIELDS, JSON_NAME, README_NAME, write_open_data
+from envplan.report.platform import build_platform
 from envplan.report.site import write_site
 from envplan.rules.compute import compute_plan
 
@@ -93,7 +94,7 @@ def publish(
     if a11y_check and a11y_results is not None:
         raise PublishError("--a11y-check と --a11y-results は同時に指定できません", "--a11y-check and --a11y-results cannot be given together")
     given_results = _load_a11y_results(a11y_results) if a11y_results is not None else None
-    plan, warnings = _read_plan(master)
+    plan, warnings, history = _read_plan(master)
     timer.lap("read")
     if fy is not None and not plan.start_fy <= fy <= plan.end_fy:
         raise PublishError(
@@ -128,7 +129,7 @@ def publish(
             tested.append(results)
             return results_view(results, site_pages)
 
-        pages = write_site(report, staging, data_fields=list(FIELDS), a11y=accessibility if (a11y_check or given_results is not None) else None)
+        pages = write_site(report, staging, data_fields=list(FIELDS), platform=build_platform(report, history), a11y=accessibility if (a11y_check or given_results is not None) else None)
         for results in tested:
             (staging / RESULTS_JSON).write_text(results.to_json(), encoding="utf-8")
         timer.lap("site.results" if tested and given_results is None else "site")
@@ -207,6 +208,7 @@ def _write_pdfs(report: ReportData, staging: Path, out_dir: Path, res: PublishRe
 
 
 def _read_plan(master: Path):  # type: ignore[no-untyped-def]
+    from envplan.workbook.change_history import read_change_history
     from envplan.workbook.io import CalamineSource
     from envplan.workbook.validation import validate_source
 
@@ -227,7 +229,7 @@ def _read_plan(master: Path):  # type: ignore[no-untyped-def]
             invalid_input=True,
         )
     warnings = [f"{d.location}: {d.message}" for d in result.diagnostics.warnings]
-    return result.plan, warnings
+    return result.plan, warnings, read_change_history(source)
 
 
 def _check_out_dir(out_dir: Path) -> None:

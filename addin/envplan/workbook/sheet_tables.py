@@ -73,7 +73,7 @@ def read_table(grid: SheetGrid, spec: SheetSpec, diags: DiagnosticList) -> Table
                 diags.error("LAYOUT_BAD_YEAR_COLUMN", f"年度「{fy}年度」の列が2つあります", grid.name, cell_ref(header_row, c), text)
                 continue
             year_columns[fy] = c
-    missing = [c for c in spec.columns if c.key not in columns and c.type != "formula"]
+    missing = [c for c in spec.columns if c.key not in columns and c.type != "formula" and not c.optional]
     for col in missing:
         diags.error("LAYOUT_MISSING_COLUMN", f"列「{col.header}」が見つかりません。見出しの文字を元に戻してください", grid.name, cell_ref(header_row, 1))
     if missing:

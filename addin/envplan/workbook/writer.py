@@ -195,6 +195,8 @@ def _indicator_row(ind: Any) -> dict[str, Any]:
         "description": ind.description,
         "notes": ind.notes,
         "illustrative": "○" if ind.illustrative else None,
+        "source": ind.source,
+        "frequency": ind.frequency,
     }
 
 
