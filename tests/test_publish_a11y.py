@@ -14,8 +14,10 @@ from envplan.report.a11y_check import check_site
 from envplan.report.a11y_results import POLICY_PAGE, RESULTS_JSON, RESULTS_PAGE, A11yResults, PageCheck, RuleInfo, Violation, load_results, results_view
 from envplan.report.chromium import Browser
 from envplan.report.formatting import era_date
-from envplan.report.publish import publish
+from envplan.report.publish import PublishError, publish
 from envplan.report.typeset import plain
+from envplan.workbook.io import CalamineSource
+from envplan.workbook.validation import validate_source
 from returns_kit import set_setting
 
 AXE = ROOT / "tests" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -137,14 +139,14 @@ def test_publish_shows_the_results_file_of_a_test_run(sample_masters: dict[str, 
     assert "公表資料の作成とは別に行った試験の記録です" in html and "適合レベル AA に一部準拠" in html
     assert load_results(site / RESULTS_JSON) == tested
 
-    set_setting(master, "a11y_level", "AAAA")
-    code, data = cli_json("validate", str(master), "--json")
-    assert code == 1 and any(e["code"] == "SETTING_INVALID" and e["sheet"] == "設定" and e["cell"].startswith("C") for e in data["errors"]), data
+    cell = set_setting(master, "a11y_level", "AAAA")
+    errors = validate_source(CalamineSource(master)).diagnostics.errors
+    assert [(e.code, e.sheet, e.cell) for e in errors] == [("SETTING_INVALID", "設定", cell)] and "A・AA・AAA" in errors[0].message
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "something-else"}', encoding="utf-8")
-    code, data = cli_json("publish", str(sample_masters["shinagawa"]), "--out", str(tmp_path / "site2"), "--no-pdf", "--a11y-results", str(bad), "--json")
-    assert code == 1 and "試験結果のファイルではありません" in data["error"]["message"], data
-    assert not (tmp_path / "site2").exists()
+    with pytest.raises(PublishError, match="試験結果のファイルではありません") as e:
+        publish(sample_masters["shinagawa"], tmp_path / "site2", pdf=False, a11y_results=bad)
+    assert e.value.invalid_input and not (tmp_path / "site2").exists()
 
 
 def test_results_view_keeps_only_this_sites_pages_and_marks_changed_ones() -> None:
