@@ -36,7 +36,7 @@ def _set_cells(master: Path, sheet_key: str, row_id: str, values: dict[str, str]
 def test_platform_pages_and_files(sample_masters: dict[str, Path], tmp_path: Path) -> None:
     master = tmp_path / "m.xlsx"
     master.write_bytes(sample_masters["shinagawa"].read_bytes())
-    _set_cells(master, "indicators", "S03", {"source": "大気汚染常時監視測定局の測定結果", "frequency": "毎年度"})
+    _set_cells(master, "indicators", "S03", {"source": "大気汚染常時監視測定局の測定結果", "update_frequency": "毎年度"})
     _set_cells(master, "departments", "環境課", {"phone": "03-0000-0000"})
     run_on_master(master, lambda st: correction_changes(st, "S03", 2022, "actual", "99", reason="転記の誤り", at="2026-06-15T10:00:00"))
     run_on_master(master, lambda st: correction_changes(st, "S01", 2020, "note", "速報値から確定値へ", reason="確定", at="2026-07-01T09:00:00"))

@@ -34,9 +34,7 @@ OpinionSubject = Literal["plan", "indicator", "project", "policy"]
 OPINION_SUBJECT_LABELS: dict[str, str] = {"plan": "計画全体", "indicator": "指標", "project": "重点プロジェクト", "policy": "施策"}
 
 A11yLevel = Literal["A", "AA", "AAA"]
-A11Y_LEVELS: tuple[str, ...] = ("A", "AA", "AAA")
 A11yConformance = Literal["準拠", "一部準拠", "配慮"]  # the 対応度 of JIS X 8341-3:2016 (ウェブアクセシビリティ基盤委員会)
-A11Y_CONFORMANCES: tuple[str, ...] = ("準拠", "一部準拠", "配慮")
 
 RelatedPlanKind = Literal["related", "milestone"]
 RELATED_PLAN_KIND_LABELS: dict[str, str] = {"related": "関連計画", "milestone": "本計画の節目"}
@@ -106,9 +104,9 @@ class Indicator(_Model):
     policy: str = ""  # Policy.code when this is a policy's reference indicator
     description: str = ""
     notes: str = ""
+    source: str = ""  # 出典: where the figures come from (a statistic, a survey), for the open data
+    update_frequency: str = ""  # 更新頻度 of the figure (毎年度, 5年ごと…); empty: the plan's yearly cycle
     illustrative: bool = False  # the actuals are made up for the demo, not real
-    source: str = ""  # 出典: where the figures come from (a statistic, a survey)
-    frequency: str = ""  # 更新頻度: how often a new figure arrives (毎年度, 5年ごと)
     values: dict[int, YearValue] = Field(default_factory=dict)
     revisions: list[TargetRevision] = Field(default_factory=list)
     judgements: list[Judgement] = Field(default_factory=list)
@@ -342,12 +340,6 @@ class Plan(_Model):
     source_note: str = ""  # how the data was transcribed
     publisher: str = ""  # 発行者 on the cover and the site (the municipality when empty)
     contact: str = ""  # 問い合わせ先 on every page's footer and the cover
-    # The site's accessibility policy (ウェブアクセシビリティ方針, 総務省「みんなの公共サイト運用ガイドライン」).
-    a11y_level: A11yLevel = "AA"  # 目標とする適合レベル of JIS X 8341-3:2016
-    a11y_conformance: A11yConformance = "準拠"  # 対応度
-    a11y_deadline: str = ""  # 達成期限, as the policy words it; left out of the page when empty
-    a11y_scope: str = ""  # 対象範囲; the whole site when empty
-    a11y_exceptions: str = ""  # 例外事項; left out when empty
     settings: Settings = Field(default_factory=Settings)
     categories: list[Category] = Field(default_factory=list)
     departments: list[Department] = Field(default_factory=list)
@@ -358,6 +350,12 @@ class Plan(_Model):
     opinions: list[Opinion] = Field(default_factory=list)
     glossary: list[GlossaryEntry] = Field(default_factory=list)
     evaluation_levels: list[EvaluationLevel] = Field(default_factory=list)
+    # The site's accessibility policy (ウェブアクセシビリティ方針, 総務省「みんなの公共サイト運用ガイドライン」).
+    a11y_level: A11yLevel = "AA"  # 目標とする適合レベル of JIS X 8341-3:2016
+    a11y_conformance: A11yConformance = "準拠"  # 対応度
+    a11y_deadline: str = ""  # 達成期限, as the policy words it; left out of the page when empty
+    a11y_scope: str = ""  # 対象範囲; the whole site when empty
+    a11y_exceptions: str = ""  # 例外事項; left out when empty
 
     def indicator(self, id: str) -> Indicator | None:
         return next((i for i in self.indicators if i.id == id), None)

@@ -98,7 +98,7 @@ def build_platform(r: ReportData, history: list[LoggedChange]) -> Platform:
         meta[v.slug] = IndicatorMeta(
             definition=v.ind.description,
             source=v.ind.source,
-            frequency=v.ind.frequency,
+            frequency=v.ind.update_frequency,
             last_updated=at.date() if at else None,
             department=v.department_name,
             department_contact=contact,

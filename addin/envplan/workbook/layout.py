@@ -31,7 +31,7 @@ class Column:
     type: ColumnType = "text"
     required: bool = False
     list: str = ""  # name of the drop-down list for choice columns
-    optional: bool = False  # added after masters were in use: a master without the column reads it as blank
+    optional: bool = False  # added to the layout later: an older sheet without it reads as blank
 
 
 @dataclass(frozen=True)

@@ -225,9 +225,9 @@ class _Reader:
                 policy=rd.code(row["policy"]),
                 description=rd.text(row["description"]),
                 notes=rd.text(row["notes"]),
+                source=rd.text(row["source"]),
+                update_frequency=rd.text(row["update_frequency"]),
                 illustrative=rd.flag(row["illustrative"], what="例示値"),
-                source=rd.text(row.cells["source"]) if "source" in row.cells else "",
-                frequency=rd.text(row.cells["frequency"]) if "frequency" in row.cells else "",
             )
             target = self._target(row["target_kind"], row["target_year"], row["target_value"], row["target_note"])
             if ind_id:

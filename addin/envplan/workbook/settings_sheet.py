@@ -6,9 +6,9 @@ Rows are found by their key (column A), so staff may reorder them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from envplan.plan.model import A11Y_CONFORMANCES, A11Y_LEVELS, Plan, Settings
+from envplan.plan.model import Plan, Settings
 from envplan.plan.schemes import CUSTOM_SCHEME, READY_SCHEMES
 
 Kind = Literal["text", "year", "number", "int"]
@@ -25,6 +25,11 @@ class SettingRow:
     choices: tuple[str, ...] = ()  # the only values allowed, when set
 
 
+def _choices(field: str) -> tuple[str, ...]:
+    """The values a Literal field of the plan allows (A・AA・AAA …)."""
+    return tuple(get_args(Plan.model_fields[field].annotation))
+
+
 SETTING_ROWS: tuple[SettingRow, ...] = (
     SettingRow("name", "計画名", "text", "計画の正式名称", required=True),
     SettingRow("municipality", "自治体名", "text", "正式な名称（例: ○○市）。末尾の区・市・町・村・都・道・府・県から「市民意見」「市の考え方・対応」などの呼び方が決まります"),
@@ -37,11 +42,6 @@ SETTING_ROWS: tuple[SettingRow, ...] = (
     SettingRow("source_note", "出典・転記の方針", "text", ""),
     SettingRow("publisher", "発行者", "text", "報告書の表紙とサイトに載せる発行者（例: ○○市 環境局 環境政策課）。空欄なら自治体名"),
     SettingRow("contact", "問い合わせ先", "text", "サイトの各ページの下と報告書の表紙に載せる問い合わせ先（担当課・電話・メールなど）。空欄なら載せません"),
-    SettingRow("a11y_level", "ウェブアクセシビリティ: 目標とする適合レベル", "text", "JIS X 8341-3:2016 の適合レベル（A・AA・AAA のどれか。既定 AA）。サイトの「ウェブアクセシビリティ方針」に載せます", choices=A11Y_LEVELS),
-    SettingRow("a11y_conformance", "ウェブアクセシビリティ: 対応度", "text", "準拠・一部準拠・配慮 のどれか（既定 準拠）", choices=A11Y_CONFORMANCES),
-    SettingRow("a11y_deadline", "ウェブアクセシビリティ: 達成期限", "text", "例: 2027年3月31日。空欄なら方針に期限を載せません"),
-    SettingRow("a11y_scope", "ウェブアクセシビリティ: 対象範囲", "text", "空欄なら、このサイト（進捗状況のページ）の全ページ"),
-    SettingRow("a11y_exceptions", "ウェブアクセシビリティ: 例外事項", "text", "対象から除くもの（例: PDF の年次報告書）。空欄なら載せません"),
     SettingRow("on_track_ratio", "「順調」とする進み具合", "number", "進み具合 =（実績値−基準値）÷（その年度の見込み値−基準値）。見込み値は基準年度の基準値と目標年度の目標値を結ぶ直線上の値。進み具合がこの割合以上なら「順調」（既定 1.0 = 100%）。年度別計画値の指標では達成率（計画値に対する割合）で判定", on_plan=False),
     SettingRow("slightly_behind_ratio", "「やや遅れ」とする進み具合", "number", "この割合以上「順調」未満なら「やや遅れ」、未満なら「遅れ」（既定 0.8 = 80%）", on_plan=False),
     SettingRow("jump_warning_factor", "前年比の急変とみなす倍率", "number", "前年度の値のこの倍を超える、またはこの分の1を下回る値に警告（既定 3）", on_plan=False),
@@ -54,6 +54,11 @@ SETTING_ROWS: tuple[SettingRow, ...] = (
     SettingRow("rating_a_score", "施策の評価案を A とする評価点", "number", "参考指標・配下の事務事業の評価点（達成・順調 1、やや遅れ 0.5、遅れ・悪化 0）の平均がこれ以上で A（既定 0.6）。A のうち「残された課題、新たな課題」の記載があれば AⅡ、なければ AⅠ", on_plan=False),
     SettingRow("evaluation_scheme", "評価区分（状況の判定方式）", "text", "次のどれか: " + "、".join(f"「{x.name}」（{x.description}）" for x in READY_SCHEMES) + f"、または「{CUSTOM_SCHEME}」（評価区分シートの区分と条件を使う）", on_plan=False),
     SettingRow("rating_b_score", "施策の評価案を B とする評価点", "number", "平均がこれ以上 A 未満で B、未満で C（既定 0.3）", on_plan=False),
+    SettingRow("a11y_level", "ウェブアクセシビリティ: 目標とする適合レベル", "text", "JIS X 8341-3:2016 の適合レベル（A・AA・AAA のどれか。既定 AA）。サイトの「ウェブアクセシビリティ方針」に載せます", choices=_choices("a11y_level")),
+    SettingRow("a11y_conformance", "ウェブアクセシビリティ: 対応度", "text", "準拠・一部準拠・配慮 のどれか（既定 準拠）", choices=_choices("a11y_conformance")),
+    SettingRow("a11y_deadline", "ウェブアクセシビリティ: 達成期限", "text", "例: 2027年3月31日。空欄なら方針に期限を載せません"),
+    SettingRow("a11y_scope", "ウェブアクセシビリティ: 対象範囲", "text", "空欄なら、このサイト（進捗状況のページ）の全ページ"),
+    SettingRow("a11y_exceptions", "ウェブアクセシビリティ: 例外事項", "text", "対象から除くもの（例: PDF の年次報告書）。空欄なら載せません"),
 )
 
 

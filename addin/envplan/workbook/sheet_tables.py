@@ -25,8 +25,11 @@ class TableRow:
     cells: dict[str, Cell]
     years: dict[int, Cell] = field(default_factory=dict)
 
+    sheet: str = ""
+
     def __getitem__(self, key: str) -> Cell:
-        return self.cells[key]
+        # An optional column the sheet does not have reads as a blank cell.
+        return self.cells[key] if key in self.cells else Cell(self.sheet, self.row, 0, None)
 
 
 @dataclass
@@ -89,6 +92,7 @@ def read_table(grid: SheetGrid, spec: SheetSpec, diags: DiagnosticList) -> Table
                 row=r,
                 cells={key: grid.cell(r, c) for key, c in columns.items()},
                 years={fy: grid.cell(r, c) for fy, c in year_columns.items()},
+                sheet=grid.name,
             )
         )
     return Table(grid.name, header_row, columns, year_columns, rows)

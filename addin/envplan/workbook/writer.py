@@ -194,9 +194,9 @@ def _indicator_row(ind: Any) -> dict[str, Any]:
         "policy": ind.policy,
         "description": ind.description,
         "notes": ind.notes,
-        "illustrative": "○" if ind.illustrative else None,
         "source": ind.source,
-        "frequency": ind.frequency,
+        "update_frequency": ind.update_frequency,
+        "illustrative": "○" if ind.illustrative else None,
     }
 
 
