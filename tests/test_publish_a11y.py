@@ -43,10 +43,22 @@ def run_axe(browser: Browser, source: str, page: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def sites(sample_masters: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+def shinagawa_master(sample_masters: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Shinagawa sample with a correction in its change log: its site has the お知らせ page."""
+    from envplan.survey.yearly import correction_changes, run_on_master
+
+    master = tmp_path_factory.mktemp("a11y-master") / "shinagawa.xlsx"
+    master.write_bytes(sample_masters["shinagawa"].read_bytes())
+    run_on_master(master, lambda st: correction_changes(st, "S03", 2022, "actual", "99", reason="転記の誤り", at="2026-06-15T10:00:00"))
+    return master
+
+
+@pytest.fixture(scope="module")
+def sites(sample_masters: dict[str, Path], shinagawa_master: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Both samples' sites; Kawasaki's through the CLI with `--a11y-check` (publish runs axe-core itself)."""
     out = tmp_path_factory.mktemp("a11y")
-    publish(sample_masters["shinagawa"], out / "shinagawa", pdf=False)
+    publish(shinagawa_master, out / "shinagawa", pdf=False)
+    assert (out / "shinagawa" / "updates.html").is_file()
     require("chromium")
     axe_source()
     code, data = cli_json("publish", str(sample_masters["kawasaki"]), "--out", str(out / "kawasaki"), "--no-pdf", "--a11y-check", "--json")
@@ -115,11 +127,11 @@ def test_results_page_shows_what_was_run_and_nothing_else(sites: list[Path]) -> 
 
 
 @pytest.mark.browser
-def test_publish_shows_the_results_file_of_a_test_run(sample_masters: dict[str, Path], shinagawa_results: Path, tmp_path: Path) -> None:
+def test_publish_shows_the_results_file_of_a_test_run(sample_masters: dict[str, Path], shinagawa_master: Path, shinagawa_results: Path, tmp_path: Path) -> None:
     """`--a11y-results FILE`: the test run's results are published; the policy follows 設定, and the page
     changed by that (the policy) is marked as changed since the test. A bad setting or file is refused."""
     master = tmp_path / "m.xlsx"
-    master.write_bytes(sample_masters["shinagawa"].read_bytes())
+    master.write_bytes(shinagawa_master.read_bytes())
     set_setting(master, "a11y_level", "ＡＡ")
     set_setting(master, "a11y_conformance", "一部準拠")
     set_setting(master, "a11y_deadline", "2027年3月31日")
@@ -323,7 +335,7 @@ def test_focus_indicator_has_3_to_1_contrast_everywhere(sites: list[Path]) -> No
     checked = 0
     with Browser(chromium, width=1280, height=900) as browser:
         for site in sites:
-            for rel in ("index.html", "indicators/s01.html", "indicators.html", "roadmap.html", "method.html", "policies/41303000.html", "data.html"):
+            for rel in ("index.html", "indicators/s01.html", "indicators.html", "roadmap.html", "method.html", "policies/41303000.html", "data.html", "search.html", "status.html", "updates.html", "accessibility.html", "accessibility-results.html"):
                 page = site / rel
                 if not page.is_file():
                     continue
