@@ -414,3 +414,12 @@ def test_search_works_from_file_and_the_print_works_in_forced_colours(sites: lis
             assert set(styles["chart"]) <= {"none"}, rel
         browser.goto((site / "indicators/s01.html").as_uri())
         assert browser.evaluate("document.querySelectorAll('svg.chart').length") >= 1
+
+
+def test_a11y_check_without_axe_core_says_what_to_install(sample_masters: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVPLAN_AXE", str(tmp_path / "missing" / "axe.min.js"))
+    with pytest.raises(PublishError, match="axe-core が見つかりません.*ENVPLAN_AXE") as e:
+        publish(sample_masters["kawasaki"], tmp_path / "site", pdf=False, a11y_check=True)
+    assert not e.value.invalid_input and not (tmp_path / "site").exists()  # nothing half-published
+    with pytest.raises(PublishError, match="同時に指定できません"):
+        publish(sample_masters["kawasaki"], tmp_path / "site", pdf=False, a11y_check=True, a11y_results=tmp_path / "r.json")
