@@ -47,13 +47,13 @@ def publish(
         console.print(f"[yellow]警告:[/] {escape(w)}")
     console.print(f"[green]公表用の資料を作成しました[/]（{escape(result.plan_name)}、{result.fy}年度、指標 {result.indicators}、施策 {result.policies}、{result.seconds.get('total', 0):.1f} 秒）")
     console.print(f"  Web サイト: {escape(result.site_index)}（{len(result.pages)} ページ）")
+    if result.a11y_results:
+        problems = f"、問題のあったページ {len(result.a11y_problem_pages)}" if result.a11y_problem_pages else "、問題なし"
+        console.print(f"  アクセシビリティ試験結果: {escape(result.a11y_results)}（{result.a11y_pages} ページ{problems}）")
     if result.report_pdf:
         console.print(f"  年次報告書 PDF: {escape(result.report_pdf)}（{result.report_pdf_pages} ページ）")
     if result.evaluation_sheets:
         console.print(f"  評価票 PDF: {escape(result.evaluation_sheets)}（{result.evaluation_sheet_pages} ページ）")
-    if result.a11y_results:
-        problems = f"、問題のあったページ {len(result.a11y_problem_pages)}" if result.a11y_problem_pages else "、問題なし"
-        console.print(f"  アクセシビリティ試験結果: {escape(result.a11y_results)}（{result.a11y_pages} ページ{problems}）")
     for kind, path in result.open_data.items():
         console.print(f"  オープンデータ（{kind}）: {escape(path)}")
     raise typer.Exit(EXIT_OK)
