@@ -13,11 +13,11 @@ from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, app, consol
 @app.command()
 def publish(
     master: Path = typer.Argument(..., help="マスターワークブック"),
-    out: Path = typer.Option(..., "--out", help="出力先フォルダ （空のフォルダか、以前に公表したフォルダ）"),
+    out: Path = typer.Option(..., "--out", help="出力先フォルダ （空か、以前に公表したフォルダ）"),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="PDF（年次報告書・評価票）も作る"),
     fy: str | None = typer.Option(None, "--fy", help="公表する年度（2021、令和3年度、R3 など。既定は設定シートの対象年度）"),
-    a11y_check: bool = typer.Option(False, "--a11y-check", help="全ページをアクセシビリティの自動検査（axe-core、ヘッドレス Chromium）にかけ、試験結果のページに載せる"),
-    a11y_results: Path | None = typer.Option(None, "--a11y-results", help="別に行った検査の結果のファイル（--a11y-check が書いた accessibility-results.json）を試験結果のページに載せる"),
+    a11y_check: bool = typer.Option(False, "--a11y-check", help="全ページを axe-core で検査し、結果を公開する"),
+    a11y_results: Path | None = typer.Option(None, "--a11y-results", help="別の検査の結果ファイルを公開する"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """公表用の Web サイト・PDF 報告書・評価票・オープンデータを作る。"""
