@@ -55,6 +55,7 @@ def test_platform_pages_and_files(sample_masters: dict[str, Path], tmp_path: Pat
     rows = list(csv.DictReader(io.StringIO((out / "downloads" / "s03.csv").read_text(encoding="utf-8-sig"))))
     assert [int(r["年度"]) for r in rows] == sorted({int(r["年度"]) for r in rows}) and rows
     assert next(r for r in rows if r["年度"] == "2022")["実績値"] == "99"
+    assert list(rows[0])[:4] == ["指標ID", "指標名", "単位", "年度"] and "状況" in rows[0] and "評価区分" in rows[0]
     assert '<a href="../downloads/s03.csv" download>' in s03 and '<a href="../downloads/s03.svg" download>' in s03
     svg = ET.parse(out / "downloads" / "s03.svg").getroot()
     assert svg.tag == "{http://www.w3.org/2000/svg}svg" and svg.find("{http://www.w3.org/2000/svg}title").text.endswith("の推移")

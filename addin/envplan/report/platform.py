@@ -181,7 +181,7 @@ def _index(r: ReportData) -> list[dict[str, Any]]:
 
 # --- files ------------------------------------------------------------------------------
 
-CSV_HEADER = ("指標ID", "指標名", "単位", "年度", "年度（和暦）", "計画値", "実績値", "見込み値", "達成率（1=100%）", "進捗率（1=100%）", "状況", "例示値", "備考")
+CSV_HEADER = ("指標ID", "指標名", "単位", "年度", "年度（和暦）", "計画値", "実績値", "見込み値", "達成率（1=100%）", "進捗率（1=100%）", "状況", "評価区分", "例示値", "備考")
 
 
 def _cell(value: Any) -> str:
@@ -203,7 +203,7 @@ def indicator_csv(v: IndicatorView) -> str:
         raw = y.raw
         illustrative = 1 if v.ind.illustrative and raw.actual is not None else 0
         w.writerow(
-            [_cell(x) for x in (v.ind.id, v.ind.name, v.ind.unit, y.fy, wareki(y.fy), raw.plan, raw.actual, raw.expected, raw.achievement_rate, raw.progress_rate, raw.status, illustrative, y.note)]
+            [_cell(x) for x in (v.ind.id, v.ind.name, v.ind.unit, y.fy, wareki(y.fy), raw.plan, raw.actual, raw.expected, raw.achievement_rate, raw.progress_rate, raw.status, f"{raw.level_symbol} {raw.level_label}".strip(), illustrative, y.note)]
         )
     return "\ufeff" + buf.getvalue()
 
