@@ -109,7 +109,7 @@ def test_the_site_and_open_data_show_the_chosen_scheme(master, tmp_path):
     assert any("評価区分（最終目標・年度目標・前年度比（◎○△▲－））" in p for p in pages)
     method = next(p for p in pages if "判定のルール（詳細）" in p)
     assert "評価区分: 最終目標・年度目標・前年度比（◎○△▲－）" in method and "前年度の実績より望ましい向きに変わった" in method
-    csv = (out / "data" / "indicators.csv").read_text(encoding="utf-8-sig")
+    csv = next(out.rglob("*.csv")).read_text(encoding="utf-8-sig")
     assert "評価区分" in csv.splitlines()[0]
 
 
