@@ -3,14 +3,22 @@ on every page, in headless Chromium, for both samples."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, require
+from conftest import ROOT, cli_json, require
+from envplan.report.a11y_check import check_site
+from envplan.report.a11y_results import POLICY_PAGE, RESULTS_JSON, RESULTS_PAGE, A11yResults, PageCheck, RuleInfo, Violation, load_results, results_view
 from envplan.report.chromium import Browser
-from envplan.report.publish import publish
+from envplan.report.formatting import era_date
+from envplan.report.publish import PublishError, publish
+from envplan.report.typeset import plain
+from envplan.workbook.io import CalamineSource
+from envplan.workbook.validation import validate_source
+from returns_kit import set_setting
 
 AXE = ROOT / "tests" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -35,31 +43,141 @@ def run_axe(browser: Browser, source: str, page: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def sites(sample_masters: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+def shinagawa_master(sample_masters: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Shinagawa sample with a correction in its change log: its site has the お知らせ page."""
+    from envplan.survey.yearly import correction_changes, run_on_master
+
+    master = tmp_path_factory.mktemp("a11y-master") / "shinagawa.xlsx"
+    master.write_bytes(sample_masters["shinagawa"].read_bytes())
+    run_on_master(master, lambda st: correction_changes(st, "S03", 2022, "actual", "99", reason="転記の誤り", at="2026-06-15T10:00:00"))
+    return master
+
+
+@pytest.fixture(scope="module")
+def sites(sample_masters: dict[str, Path], shinagawa_master: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Both samples' sites; Kawasaki's through the CLI with `--a11y-check` (publish runs axe-core itself)."""
     out = tmp_path_factory.mktemp("a11y")
-    folders = []
-    for name in ("shinagawa", "kawasaki"):
-        site = out / name
-        publish(sample_masters[name], site, pdf=False)
-        folders.append(site)
-    return folders
+    publish(shinagawa_master, out / "shinagawa", pdf=False)
+    assert (out / "shinagawa" / "updates.html").is_file()
+    require("chromium")
+    axe_source()
+    code, data = cli_json("publish", str(sample_masters["kawasaki"]), "--out", str(out / "kawasaki"), "--no-pdf", "--a11y-check", "--json")
+    assert code == 0, data
+    assert data["a11y_pages"] == len(data["pages"]) - 1 and data["a11y_problem_pages"] == []  # every page but the results page itself
+    return [out / "shinagawa", out / "kawasaki"]
+
+
+@pytest.fixture(scope="module")
+def shinagawa_results(sites: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test run's own results for every page of the Shinagawa site, as a results file (for `--a11y-results`)."""
+    site = sites[0]
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    with Browser(require("chromium"), width=1280, height=900) as browser:
+        results = check_site(site, pages, plan="test run", browser=browser, axe=AXE)
+    path = tmp_path_factory.mktemp("a11y-results") / "results.json"
+    path.write_text(results.to_json(), encoding="utf-8")
+    return path
+
+
+def _violations(results: A11yResults) -> dict[str, list]:
+    return {p.page: [v.model_dump() for v in p.violations] for p in results.pages if p.violations}
 
 
 @pytest.mark.browser
-def test_axe_finds_no_violation_on_any_page(sites: list[Path]) -> None:
-    chromium = require("chromium")
-    source = axe_source()
-    problems: dict[str, list[dict]] = {}
-    checked = 0
-    with Browser(chromium, width=1280, height=900) as browser:
-        for site in sites:
-            for page in sorted(site.rglob("*.html")):
-                violations = run_axe(browser, source, page)
-                checked += 1
-                if violations:
-                    problems[str(page.relative_to(site.parent))] = violations
-    assert checked >= 40
-    assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
+def test_axe_finds_no_violation_on_any_page(sites: list[Path], shinagawa_results: Path) -> None:
+    """axe-core on every page of both samples: Shinagawa's by the test run (the results file), Kawasaki's
+    by `publish --a11y-check` itself (its published results), and Kawasaki's results page here."""
+    shinagawa, kawasaki = sites
+    tested = load_results(shinagawa_results)
+    assert {p.page for p in tested.pages} == {p.relative_to(shinagawa).as_posix() for p in shinagawa.rglob("*.html")}
+    assert not _violations(tested), json.dumps(_violations(tested), ensure_ascii=False, indent=1)
+    published = load_results(kawasaki / RESULTS_JSON)
+    pages = {p.relative_to(kawasaki).as_posix() for p in kawasaki.rglob("*.html")}
+    assert {p.page for p in published.pages} == pages - {RESULTS_PAGE}
+    assert not _violations(published), json.dumps(_violations(published), ensure_ascii=False, indent=1)
+    assert len(tested.pages) + len(published.pages) >= 40
+    assert published.tested_date == dt.date.today() and published.tool_version and "Chrome" in published.browser
+    with Browser(require("chromium"), width=1280, height=900) as browser:
+        violations = run_axe(browser, axe_source(), kawasaki / RESULTS_PAGE)
+    assert not violations, json.dumps(violations, ensure_ascii=False, indent=1)
+
+
+@pytest.mark.browser
+def test_results_page_shows_what_was_run_and_nothing_else(sites: list[Path]) -> None:
+    """Kawasaki's results page lists every tested page and the rules run, with the test's date and tool;
+    Shinagawa's (no test with its publish) says that no results are published yet, and so does its policy."""
+    shinagawa, kawasaki = sites
+    published = load_results(kawasaki / RESULTS_JSON)
+    html = (kawasaki / RESULTS_PAGE).read_text(encoding="utf-8")
+    text = plain(html)
+    assert f"axe-core {published.tool_version}" in text and era_date(published.tested_date) in text
+    assert f"試験したページ（{len(published.pages)} ページ）" in text
+    for p in published.pages:
+        assert f'href="{p.page}"' in html
+    assert "image-alt" in text and "<td>問題あり</td>" not in html and "<td>問題なし</td>" in html and "まだ公開していません" not in text
+    assert "このページ自体は、試験の結果を載せるため試験の後に作成しており" in text and "次のページは試験していません" not in text
+    assert "accessibility-results.html" in (kawasaki / POLICY_PAGE).read_text(encoding="utf-8")
+    assert "試験の結果はまだ公開していません" not in plain((kawasaki / POLICY_PAGE).read_text(encoding="utf-8"))
+    assert "このサイトの試験の結果は、まだ公開していません。" in plain((shinagawa / RESULTS_PAGE).read_text(encoding="utf-8"))
+    assert "試験の結果はまだ公開していません" in plain((shinagawa / POLICY_PAGE).read_text(encoding="utf-8"))
+    assert not (shinagawa / RESULTS_JSON).exists()
+    for site in sites:  # the policy is linked from every page's footer, beside the contact
+        for page in site.rglob("*.html"):
+            assert 'accessibility.html">ウェブアクセシビリティ方針' in plain(page.read_text(encoding="utf-8")), page
+
+
+@pytest.mark.browser
+def test_publish_shows_the_results_file_of_a_test_run(sample_masters: dict[str, Path], shinagawa_master: Path, shinagawa_results: Path, tmp_path: Path) -> None:
+    """`--a11y-results FILE`: the test run's results are published; the policy follows 設定, and the page
+    changed by that (the policy) is marked as changed since the test. A bad setting or file is refused."""
+    master = tmp_path / "m.xlsx"
+    master.write_bytes(shinagawa_master.read_bytes())
+    set_setting(master, "a11y_level", "ＡＡ")
+    set_setting(master, "a11y_conformance", "一部準拠")
+    set_setting(master, "a11y_deadline", "2027年3月31日")
+    set_setting(master, "a11y_exceptions", "年次報告書の PDF は対象外です。")
+    code, data = cli_json("publish", str(master), "--out", str(tmp_path / "site"), "--no-pdf", "--a11y-results", str(shinagawa_results), "--json")
+    assert code == 0, data
+    site = tmp_path / "site"
+    policy = plain((site / POLICY_PAGE).read_text(encoding="utf-8"))
+    assert "2027年3月31日までに、JIS X 8341-3:2016 の適合レベル AA に一部準拠することを目標とします。" in policy
+    assert "年次報告書の PDF は対象外です。" in policy and "例外事項" in policy
+    html = plain((site / RESULTS_PAGE).read_text(encoding="utf-8"))
+    tested = load_results(shinagawa_results)
+    assert f"試験したページ（{len(tested.pages) - 1} ページ）" in html  # the results page of the test run is not shown as this one's
+    assert html.count("試験の後に内容が変わりました") == 1
+    section = html.index("ページごとの結果")
+    assert section < html.index('href="accessibility.html"', section) < html.index("試験の後に内容が変わりました")
+    assert "公表資料の作成とは別に行った試験の記録です" in html and "適合レベル AA に一部準拠" in html
+    assert load_results(site / RESULTS_JSON) == tested
+
+    cell = set_setting(master, "a11y_level", "AAAA")
+    errors = validate_source(CalamineSource(master)).diagnostics.errors
+    assert [(e.code, e.sheet, e.cell) for e in errors] == [("SETTING_INVALID", "設定", cell)] and "A・AA・AAA" in errors[0].message
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something-else"}', encoding="utf-8")
+    with pytest.raises(PublishError, match="試験結果のファイルではありません") as e:
+        publish(sample_masters["shinagawa"], tmp_path / "site2", pdf=False, a11y_results=bad)
+    assert e.value.invalid_input and not (tmp_path / "site2").exists()
+
+
+def test_results_view_keeps_only_this_sites_pages_and_marks_changed_ones() -> None:
+    results = A11yResults(
+        tool_version="4.0",
+        tested_at="2026-11-30T10:00:00",
+        rules={"image-alt": RuleInfo(help="画像には代替テキスト", tags=["wcag2a", "wcag111"]), "target-size": RuleInfo(help="x", tags=["wcag22aa", "wcag258"])},
+        pages=[
+            PageCheck(page="index.html", title="概要｜計画", sha256="a", passes=["image-alt"]),
+            PageCheck(page="old.html", title="古い", sha256="b", violations=[Violation(id="image-alt", nodes=2)]),
+            PageCheck(page="roadmap.html", title="ロードマップ", sha256="c", violations=[Violation(id="image-alt", nodes=1)], inapplicable=["target-size"]),
+        ],
+    )
+    view = results_view(results, {"index.html": "a", "roadmap.html": "changed", "glossary.html": "d", RESULTS_PAGE: "e"})
+    assert [(p.page, p.title, p.violations, p.changed) for p in view.pages] == [("index.html", "概要", 0, False), ("roadmap.html", "ロードマップ", 1, True)]
+    assert view.untested == ["glossary.html"] and view.problems == 1 and view.changed == 1
+    rows = {r.id: r for r in view.rules}
+    assert (rows["image-alt"].criteria, rows["image-alt"].level, rows["image-alt"].passed, rows["image-alt"].failed) == ("1.1.1", "A", 1, 1)  # old.html not counted
+    assert (rows["target-size"].criteria, rows["target-size"].level, rows["target-size"].inapplicable) == ("2.5.8", "AA", 1)
 
 
 @pytest.mark.browser
@@ -90,13 +208,18 @@ def test_roadmap_with_co_department_reports_has_no_violation(tmp_path: Path) -> 
 
 @pytest.mark.browser
 def test_axe_catches_a_real_violation(tmp_path: Path) -> None:
-    """The harness itself works: a page with known faults is reported."""
+    """The checker itself works (publish's and the tests'): a page with known faults is reported."""
     chromium = require("chromium")
     bad = tmp_path / "bad.html"
     bad.write_text('<!DOCTYPE html><html><head><title>x</title></head><body><img src="x.png"><p style="color:#ccc">薄い文字</p></body></html>', encoding="utf-8")
     with Browser(chromium) as browser:
         ids = {v["id"] for v in run_axe(browser, axe_source(), bad)}
+        results = check_site(tmp_path, ["bad.html"], browser=browser, axe=AXE)
     assert {"image-alt", "html-has-lang", "color-contrast"} <= ids
+    assert {v.id for v in results.pages[0].violations} == ids
+    view = results_view(results, {"bad.html": results.pages[0].sha256})
+    assert view.problems == 1 and {r.id for r in view.rules if r.failed} == ids
+    assert "代替テキスト" in results.rules["image-alt"].help  # axe-core's Japanese locale
 
 
 @pytest.mark.browser
@@ -212,7 +335,7 @@ def test_focus_indicator_has_3_to_1_contrast_everywhere(sites: list[Path]) -> No
     checked = 0
     with Browser(chromium, width=1280, height=900) as browser:
         for site in sites:
-            for rel in ("index.html", "indicators/s01.html", "indicators.html", "roadmap.html", "method.html", "policies/41303000.html", "data.html"):
+            for rel in ("index.html", "indicators/s01.html", "indicators.html", "roadmap.html", "method.html", "policies/41303000.html", "data.html", "search.html", "status.html", "updates.html", "accessibility.html", "accessibility-results.html"):
                 page = site / rel
                 if not page.is_file():
                     continue
@@ -243,3 +366,60 @@ def test_all_content_is_inside_landmarks(sites: list[Path]) -> None:
                 ids = browser.evaluate("axe.run(document, {runOnly: ['region', 'landmark-unique']}).then(r => r.violations.map(v => v.id))", await_promise=True)
                 assert not ids, f"{site.name}/{rel}: {ids}"
     assert notices >= 4  # the 例示値 notice was among what was checked
+
+
+@pytest.mark.browser
+def test_search_works_from_file_and_the_print_works_in_forced_colours(sites: list[Path]) -> None:
+    """The search page from file:// (no server): without JavaScript it is the whole list by category;
+    with it, typing narrows the list and says how many were found. Printed in high contrast
+    (forced colours), the charts keep their colours, badges get a border, nothing is wider than A4,
+    and the search list prints whole."""
+    from envplan.report.platform import fold
+
+    chromium = require("chromium")
+    site = sites[0]
+    index = json.loads((site / "search-index.json").read_text(encoding="utf-8"))["indicators"]
+    expected = sum(1 for e in index if all(w in e["text"] for w in fold("ＣＯ２ 排出").split()))
+    assert 0 < expected < len(index)
+    with Browser(chromium, width=1280, height=900) as browser:
+        page = browser.page
+        page.call("Emulation.setScriptExecutionDisabled", value=True)
+        browser.goto((site / "search.html").as_uri())
+        assert browser.evaluate("document.querySelectorAll('#search-list li').length") == len(index)
+        assert browser.evaluate("document.querySelector('#search-input')") is None
+        page.call("Emulation.setScriptExecutionDisabled", value=False)
+        browser.goto((site / "search.html").as_uri())
+        browser.evaluate("(() => { const i = document.getElementById('search-input'); i.value = 'ＣＯ２　排出'; i.dispatchEvent(new Event('input')); })()")
+        assert browser.evaluate("document.querySelectorAll('#search-list li:not([hidden])').length") == expected
+        assert browser.evaluate("document.getElementById('search-status').textContent") == f"{expected}件の指標が見つかりました。"
+        assert browser.evaluate("document.querySelector('label[for=search-input]') !== null")
+        page.call("Emulation.setEmulatedMedia", media="print", features=[{"name": "forced-colors", "value": "active"}])
+        assert browser.evaluate("matchMedia('(forced-colors: active)').matches && matchMedia('print').matches")
+        assert browser.evaluate("[...document.querySelectorAll('#search-list li')].every(li => getComputedStyle(li).display !== 'none')")
+        assert browser.evaluate("getComputedStyle(document.querySelector('.search-form')).display") == "none"
+        browser.set_viewport(718, 1000)  # A4 less the print margins, in CSS px
+        wide = []
+        for page in sorted(site.rglob("*.html")):
+            browser.goto(page.as_uri())
+            if browser.evaluate("document.documentElement.scrollWidth") > 718:
+                wide.append(page.relative_to(site).as_posix())
+        assert not wide, wide
+        for rel in ("indicators/s01.html", "index.html", "indicators.html"):
+            browser.goto((site / rel).as_uri())
+            styles = browser.evaluate(
+                "({chart: [...document.querySelectorAll('svg.chart')].map(s => getComputedStyle(s).forcedColorAdjust),"
+                " badges: [...document.querySelectorAll('.status')].map(b => getComputedStyle(b).borderTopStyle)})"
+            )
+            assert styles["badges"] and set(styles["badges"]) == {"solid"}, rel
+            assert set(styles["chart"]) <= {"none"}, rel
+        browser.goto((site / "indicators/s01.html").as_uri())
+        assert browser.evaluate("document.querySelectorAll('svg.chart').length") >= 1
+
+
+def test_a11y_check_without_axe_core_says_what_to_install(sample_masters: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVPLAN_AXE", str(tmp_path / "missing" / "axe.min.js"))
+    with pytest.raises(PublishError, match="axe-core が見つかりません.*ENVPLAN_AXE") as e:
+        publish(sample_masters["kawasaki"], tmp_path / "site", pdf=False, a11y_check=True)
+    assert not e.value.invalid_input and not (tmp_path / "site").exists()  # nothing half-published
+    with pytest.raises(PublishError, match="同時に指定できません"):
+        publish(sample_masters["kawasaki"], tmp_path / "site", pdf=False, a11y_check=True, a11y_results=tmp_path / "r.json")

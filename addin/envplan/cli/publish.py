@@ -13,9 +13,11 @@ from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, app, consol
 @app.command()
 def publish(
     master: Path = typer.Argument(..., help="マスターワークブック"),
-    out: Path = typer.Option(..., "--out", help="出力先フォルダ （空のフォルダか、以前に公表したフォルダ）"),
+    out: Path = typer.Option(..., "--out", help="出力先フォルダ （空か、以前に公表したフォルダ）"),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="PDF（年次報告書・評価票）も作る"),
     fy: str | None = typer.Option(None, "--fy", help="公表する年度（2021、令和3年度、R3 など。既定は設定シートの対象年度）"),
+    a11y_check: bool = typer.Option(False, "--a11y-check", help="全ページを axe-core で検査し、結果を公開する"),
+    a11y_results: Path | None = typer.Option(None, "--a11y-results", help="別の検査の結果ファイルを公開する"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """公表用の Web サイト・PDF 報告書・評価票・オープンデータを作る。"""
@@ -27,7 +29,7 @@ def publish(
     year = parse_fy_option(fy, as_json)
     try:
         with console.status("公表用の資料を作成しています…"):
-            result = run_publish(master, out, pdf=pdf, fy=year)
+            result = run_publish(master, out, pdf=pdf, fy=year, a11y_check=a11y_check, a11y_results=a11y_results)
     except OSError as e:  # the output folder cannot be written (nothing is left half-made there)
         fail(f"公表用の資料を {out} に書き出せません（{os_error_text(e)}）", f"cannot write to {out}: {e}", as_json=as_json)
     except PublishError as e:
@@ -45,6 +47,9 @@ def publish(
         console.print(f"[yellow]警告:[/] {escape(w)}")
     console.print(f"[green]公表用の資料を作成しました[/]（{escape(result.plan_name)}、{result.fy}年度、指標 {result.indicators}、施策 {result.policies}、{result.seconds.get('total', 0):.1f} 秒）")
     console.print(f"  Web サイト: {escape(result.site_index)}（{len(result.pages)} ページ）")
+    if result.a11y_results:
+        problems = f"、問題のあったページ {len(result.a11y_problem_pages)}" if result.a11y_problem_pages else "、問題なし"
+        console.print(f"  アクセシビリティ試験結果: {escape(result.a11y_results)}（{result.a11y_pages} ページ{problems}）")
     if result.report_pdf:
         console.print(f"  年次報告書 PDF: {escape(result.report_pdf)}（{result.report_pdf_pages} ページ）")
     if result.evaluation_sheets:

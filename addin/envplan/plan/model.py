@@ -34,6 +34,9 @@ OPINION_SOURCES: tuple[str, ...] = ("住民意見", "事業者意見", "推進�
 OpinionSubject = Literal["plan", "indicator", "project", "policy"]
 OPINION_SUBJECT_LABELS: dict[str, str] = {"plan": "計画全体", "indicator": "指標", "project": "重点プロジェクト", "policy": "施策"}
 
+A11yLevel = Literal["A", "AA", "AAA"]
+A11yConformance = Literal["準拠", "一部準拠", "配慮"]  # the 対応度 of JIS X 8341-3:2016 (ウェブアクセシビリティ基盤委員会)
+
 RelatedPlanKind = Literal["related", "milestone"]
 RELATED_PLAN_KIND_LABELS: dict[str, str] = {"related": "関連計画", "milestone": "本計画の節目"}
 
@@ -371,6 +374,12 @@ class Plan(_Model):
     opinions: list[Opinion] = Field(default_factory=list)
     glossary: list[GlossaryEntry] = Field(default_factory=list)
     evaluation_levels: list[EvaluationLevel] = Field(default_factory=list)
+    # The site's accessibility policy (ウェブアクセシビリティ方針, 総務省「みんなの公共サイト運用ガイドライン」).
+    a11y_level: A11yLevel = "AA"  # 目標とする適合レベル of JIS X 8341-3:2016
+    a11y_conformance: A11yConformance = "準拠"  # 対応度
+    a11y_deadline: str = ""  # 達成期限, as the policy words it; left out of the page when empty
+    a11y_scope: str = ""  # 対象範囲; the whole site when empty
+    a11y_exceptions: str = ""  # 例外事項; left out when empty
 
     def indicator(self, id: str) -> Indicator | None:
         return next((i for i in self.indicators if i.id == id), None)

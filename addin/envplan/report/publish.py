@@ -22,8 +22,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from envplan.plan.diagnostics import Diagnostic
+from envplan.report.a11y_results import RESULTS_JSON, A11yResults, A11yResultsError, A11yView, load_results, results_view
 from envplan.report.context import ReportData, build_report
 from envplan.report.opendata import CSV_NAME, FIELDS, JSON_NAME, README_NAME, write_open_data
+from envplan.report.platform import build_platform
 from envplan.report.site import write_site
 from envplan.rules.compute import compute_plan
 
@@ -63,18 +65,36 @@ class PublishResult(BaseModel):
     indicators: int = 0
     policies: int = 0
     warnings: list[str] = Field(default_factory=list)
+    a11y_results: str | None = None  # the accessibility results published (JSON), when any
+    a11y_pages: int | None = None  # pages the results cover
+    a11y_problem_pages: list[str] = Field(default_factory=list)  # pages with a violation
     seconds: dict[str, float] = Field(default_factory=dict)  # time per stage
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": True, **self.model_dump(mode="json")}
 
 
-def publish(master: Path, out_dir: Path, *, pdf: bool = True, fy: int | None = None, today: dt.date | None = None) -> PublishResult:
-    """Publish the plan in `master` as of fiscal year `fy` (default: the plan's current year)."""
+def publish(
+    master: Path,
+    out_dir: Path,
+    *,
+    pdf: bool = True,
+    fy: int | None = None,
+    today: dt.date | None = None,
+    a11y_check: bool = False,
+    a11y_results: Path | None = None,
+) -> PublishResult:
+    """Publish the plan in `master` as of fiscal year `fy` (default: the plan's current year).
+
+    `a11y_check` tests every page with axe-core in headless Chromium and publishes the results;
+    `a11y_results` publishes those of an earlier run (a file such a run wrote) instead."""
     timer = _Timer()
     out_dir = out_dir.resolve()
     _check_out_dir(out_dir)
-    plan, warnings = _read_plan(master)
+    if a11y_check and a11y_results is not None:
+        raise PublishError("--a11y-check と --a11y-results は同時に指定できません", "--a11y-check and --a11y-results cannot be given together")
+    given_results = _load_a11y_results(a11y_results) if a11y_results is not None else None
+    plan, warnings, history = _read_plan(master)
     timer.lap("read")
     return _publish_plan(plan, warnings, str(master), out_dir, timer, pdf=pdf, fy=fy, today=today)
 
@@ -112,8 +132,22 @@ def _publish_plan(plan: Any, warnings: list[str], master: str, out_dir: Path, ti
         data = write_open_data(report, staging / DATA_DIR)
         report.files.update({k: f"{DATA_DIR}/{p.name}" for k, p in data.items()})  # the further datasets, when the plan has their rows
         timer.lap("open_data")
-        pages = write_site(report, staging, data_fields=list(FIELDS))
-        timer.lap("site")
+        tested: list[A11yResults] = []
+
+        def accessibility(site_pages: dict[str, str]) -> A11yView | None:
+            if given_results is not None:
+                tested.append(given_results)
+                return results_view(given_results, site_pages, from_file=True)
+            timer.lap("site")
+            results = _run_a11y_check(staging, sorted(site_pages), plan.name, report.fy)
+            timer.lap("a11y")
+            tested.append(results)
+            return results_view(results, site_pages)
+
+        pages = write_site(report, staging, data_fields=list(FIELDS), platform=build_platform(report, history), a11y=accessibility if (a11y_check or given_results is not None) else None)
+        for results in tested:
+            (staging / RESULTS_JSON).write_text(results.to_json(), encoding="utf-8")
+        timer.lap("site.results" if tested and given_results is None else "site")
         res = PublishResult(
             master=str(master),
             out_dir=str(out_dir),
@@ -126,6 +160,13 @@ def _publish_plan(plan: Any, warnings: list[str], master: str, out_dir: Path, ti
             policies=len(report.policies),
             warnings=warnings,
         )
+        for results in tested:
+            res.a11y_results = str(out_dir / RESULTS_JSON)
+            res.a11y_pages = len(results.pages)
+            failing = [p.page for p in results.pages if p.violations]
+            res.a11y_problem_pages = failing
+            if failing:
+                res.warnings.append(f"アクセシビリティの自動検査で問題が見つかったページが {len(failing)} あります（{'、'.join(failing[:5])}{' ほか' if len(failing) > 5 else ''}）。試験結果のページに載せています")
         if pdf:
             _write_pdfs(report, staging, out_dir, res, timer)
         (staging / MARKER).write_text(
@@ -139,6 +180,25 @@ def _publish_plan(plan: Any, warnings: list[str], master: str, out_dir: Path, ti
         raise
     res.seconds = timer.laps
     return res
+
+
+def _load_a11y_results(path: Path) -> A11yResults:
+    try:
+        return load_results(path)
+    except A11yResultsError as e:
+        raise PublishError(str(e), e.message_en, invalid_input=True) from e
+
+
+def _run_a11y_check(site: Path, pages: list[str], plan_name: str, fy: int) -> A11yResults:
+    from envplan.report.a11y_check import AxeMissing, check_site
+    from envplan.report.chromium import BrowserError
+
+    try:
+        return check_site(site, pages, plan=plan_name, fy=fy)
+    except AxeMissing as e:
+        raise PublishError(str(e), e.message_en) from e
+    except BrowserError as e:
+        raise PublishError(f"アクセシビリティの検査に使うブラウザーを動かせません: {e}", f"cannot run the browser for the accessibility check: {getattr(e, 'message_en', e)}") from e
 
 
 def _write_pdfs(report: ReportData, staging: Path, out_dir: Path, res: PublishResult, timer: _Timer) -> None:
@@ -163,6 +223,7 @@ def _write_pdfs(report: ReportData, staging: Path, out_dir: Path, res: PublishRe
 
 
 def _read_plan(master: Path):  # type: ignore[no-untyped-def]
+    from envplan.workbook.change_history import read_change_history
     from envplan.workbook.io import CalamineSource
 
     if not master.is_file():
@@ -188,7 +249,7 @@ def _validated_plan(source: Any, name: str):  # type: ignore[no-untyped-def]
             invalid_input=True,
         )
     warnings = [f"{d.location}: {d.message}" for d in result.diagnostics.warnings]
-    return result.plan, warnings
+    return result.plan, warnings, read_change_history(source)
 
 
 def _check_out_dir(out_dir: Path) -> None:

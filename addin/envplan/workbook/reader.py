@@ -7,6 +7,7 @@ is left out of the plan (and reported), so one pass reports everything.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -184,6 +185,12 @@ class _Reader:
                         self.diags.error("DATE_INVALID", f"{s.label}: 「{cell.value}」を日付として読めません。例: 2026-12-15、2026年12月15日、令和8年12月15日", cell.sheet, cell.ref, cell.value)
             else:
                 value = self.rd.text(cell, required=s.required, what=s.label)
+                if s.choices and value:
+                    typed = unicodedata.normalize("NFKC", value)  # ＡＡ, aa → AA
+                    value = typed.upper() if typed.isascii() else typed
+                if s.choices and value and value not in s.choices:
+                    self.diags.error("SETTING_INVALID", f"設定「{s.label}」は {'・'.join(s.choices)} のどれかを入力してください（入力: {value}）", table.sheet, cell.ref, value)
+                    continue
             if value is None or value == "" and s.required:
                 ok = ok and not s.required
                 continue

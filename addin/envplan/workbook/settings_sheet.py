@@ -6,7 +6,7 @@ Rows are found by their key (column A), so staff may reorder them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from envplan.plan.model import Plan, Settings
 from envplan.plan.open_licence import licence_names
@@ -23,6 +23,12 @@ class SettingRow:
     note: str
     required: bool = False
     on_plan: bool = True  # a Plan field; otherwise a Settings field
+    choices: tuple[str, ...] = ()  # the only values allowed, when set
+
+
+def _choices(field: str) -> tuple[str, ...]:
+    """The values a Literal field of the plan allows (A・AA・AAA …)."""
+    return tuple(get_args(Plan.model_fields[field].annotation))
 
 
 SETTING_ROWS: tuple[SettingRow, ...] = (
@@ -55,6 +61,11 @@ SETTING_ROWS: tuple[SettingRow, ...] = (
     SettingRow("rating_a_score", "施策の評価案を A とする評価点", "number", "参考指標・配下の事務事業の評価点（達成・順調 1、やや遅れ 0.5、遅れ・悪化 0）の平均がこれ以上で A（既定 0.6）。A のうち「残された課題、新たな課題」の記載があれば AⅡ、なければ AⅠ", on_plan=False),
     SettingRow("evaluation_scheme", "評価区分（状況の判定方式）", "text", "次のどれか: " + "、".join(f"「{x.name}」（{x.description}）" for x in READY_SCHEMES) + f"、または「{CUSTOM_SCHEME}」（評価区分シートの区分と条件を使う）", on_plan=False),
     SettingRow("rating_b_score", "施策の評価案を B とする評価点", "number", "平均がこれ以上 A 未満で B、未満で C（既定 0.3）", on_plan=False),
+    SettingRow("a11y_level", "ウェブアクセシビリティ: 目標とする適合レベル", "text", "JIS X 8341-3:2016 の適合レベル（A・AA・AAA のどれか。既定 AA）。サイトの「ウェブアクセシビリティ方針」に載せます", choices=_choices("a11y_level")),
+    SettingRow("a11y_conformance", "ウェブアクセシビリティ: 対応度", "text", "準拠・一部準拠・配慮 のどれか（既定 準拠）", choices=_choices("a11y_conformance")),
+    SettingRow("a11y_deadline", "ウェブアクセシビリティ: 達成期限", "text", "例: 2027年3月31日。空欄なら方針に期限を載せません"),
+    SettingRow("a11y_scope", "ウェブアクセシビリティ: 対象範囲", "text", "空欄なら、このサイト（進捗状況のページ）の全ページ"),
+    SettingRow("a11y_exceptions", "ウェブアクセシビリティ: 例外事項", "text", "対象から除くもの（例: PDF の年次報告書）。空欄なら載せません"),
 )
 
 
