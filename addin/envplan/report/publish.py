@@ -96,7 +96,7 @@ def publish(
     given_results = _load_a11y_results(a11y_results) if a11y_results is not None else None
     plan, warnings, history = _read_plan(master)
     timer.lap("read")
-    return _publish_plan(plan, warnings, str(master), out_dir, timer, pdf=pdf, fy=fy, today=today)
+    return _publish_plan(plan, warnings, history, str(master), out_dir, timer, pdf=pdf, fy=fy, today=today, a11y_check=a11y_check, given_results=given_results)
 
 
 def publish_source(source: Any, name: str, out_dir: Path, *, pdf: bool = True, fy: int | None = None, today: dt.date | None = None) -> PublishResult:
@@ -104,12 +104,25 @@ def publish_source(source: Any, name: str, out_dir: Path, *, pdf: bool = True, f
     timer = _Timer()
     out_dir = out_dir.resolve()
     _check_out_dir(out_dir)
-    plan, warnings = _validated_plan(source, name)
+    plan, warnings, history = _validated_plan(source, name)
     timer.lap("read")
-    return _publish_plan(plan, warnings, name, out_dir, timer, pdf=pdf, fy=fy, today=today)
+    return _publish_plan(plan, warnings, history, name, out_dir, timer, pdf=pdf, fy=fy, today=today)
 
 
-def _publish_plan(plan: Any, warnings: list[str], master: str, out_dir: Path, timer: _Timer, *, pdf: bool, fy: int | None, today: dt.date | None) -> PublishResult:
+def _publish_plan(
+    plan: Any,
+    warnings: list[str],
+    history: Any,
+    master: str,
+    out_dir: Path,
+    timer: _Timer,
+    *,
+    pdf: bool,
+    fy: int | None,
+    today: dt.date | None,
+    a11y_check: bool = False,
+    given_results: A11yResults | None = None,
+) -> PublishResult:
     if fy is not None and not plan.start_fy <= fy <= plan.end_fy:
         raise PublishError(
             f"年度 {fy} は計画期間（{plan.start_fy}～{plan.end_fy}年度）の外です",
@@ -223,7 +236,6 @@ def _write_pdfs(report: ReportData, staging: Path, out_dir: Path, res: PublishRe
 
 
 def _read_plan(master: Path):  # type: ignore[no-untyped-def]
-    from envplan.workbook.change_history import read_change_history
     from envplan.workbook.io import CalamineSource
 
     if not master.is_file():
@@ -236,6 +248,7 @@ def _read_plan(master: Path):  # type: ignore[no-untyped-def]
 
 
 def _validated_plan(source: Any, name: str):  # type: ignore[no-untyped-def]
+    from envplan.workbook.change_history import read_change_history
     from envplan.workbook.validation import validate_source
 
     result = validate_source(source)
