@@ -490,7 +490,6 @@ def test_ribbon_refuses_a_master_with_other_errors(opened, answers):
 
 
 def test_demo_step_types_over_a_closed_value_and_accepts_it(opened, tmp_path):
-    import time
 
     from envplan.demo.context import DemoContext
     from envplan.demo.frozen import DEMO_REASON, step_frozen_edit
@@ -499,15 +498,12 @@ def test_demo_step_types_over_a_closed_value_and_accepts_it(opened, tmp_path):
     (tmp_path / "次年度").mkdir()
     shutil.copy2(opened, tmp_path / "次年度" / "shinagawa_master.xlsx")
     ctx = DemoContext(out=tmp_path, masters={"shinagawa": tmp_path / "shinagawa_master.xlsx"})
-    started = time.perf_counter()
     step_frozen_edit(ctx)
-    elapsed = time.perf_counter() - started
     master = tmp_path / "次年度" / "shinagawa_master.xlsx"
     assert len(ctx.lines) == 1 and "FROZEN_EDITED" in ctx.lines[0] and "再検証でエラー 0 件" in ctx.lines[0]
     rows = [r for r in log(master) if r["区分"] == "確定年度の修正"]
     assert len(rows) == 1 and DEMO_REASON in rows[0]["項目"] and rows[0]["変更後"] == rows[0]["変更前"] + 1
     assert frozen_errors(master) == []
-    assert elapsed < 6, f"the demo step took {elapsed:.1f} s"
 
 
 # --- any plan ------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import time
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -70,13 +69,12 @@ def test_every_code_has_an_english_description():
     assert return_safety.REFUSED_UNOPENED <= set(CODES_EN)
 
 
-def test_issued_and_filled_templates_pass_quickly(kit):
+def test_issued_and_filled_templates_pass_the_scan(kit):
+    # The scan's speed is measured in benchmarks/bench_consolidate.py, not timed here.
     _, templates, base = kit
     for path in [*templates.values()]:
-        started = time.perf_counter()
         scan = scan_return(path.read_bytes(), path.name)
         assert scan.ok and scan.problems == [], (path.name, scan.problems)
-        assert time.perf_counter() - started < 0.5
         assert "_様式情報" in scan.sheets
     scan = scan_return(base, "base.xlsx")
     assert scan.problems == [] and scan.formulas == {} and scan.error_values == {} and scan.merges == {}
@@ -134,11 +132,9 @@ def test_billion_laughs_in_any_part_is_refused_at_the_doctype(kit, part):
         original = z.read(part)
     body = re.sub(rb"^<\?xml[^>]*\?>", b"", original)
     bomb = rewrite_zip(base, {part: BILLION_LAUGHS.encode() + body})
-    started = time.perf_counter()
-    scan = scan_return(bomb, "laughs.xlsx")
+    scan = scan_return(bomb, "laughs.xlsx")  # returns at all: the entities were never expanded
     assert _codes(scan) == ["RETURN_XML_ENTITIES"], scan.problems
     assert part in scan.problems[0].message
-    assert time.perf_counter() - started < 0.5
 
 
 def test_the_fast_reader_itself_does_not_expand_entities(kit, tmp_path):
@@ -160,17 +156,15 @@ def test_many_rows_are_refused_early_with_bounded_memory(kit):
     _, _, base = kit
     big = with_many_rows(base, INDICATOR_SHEET, 100_000)
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         scan = scan_return(big, "rows.xlsx")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    elapsed = time.perf_counter() - started
     (d,) = scan.problems
     assert d.code == "RETURN_TOO_MANY_ROWS" and d.sheet == INDICATOR_SHEET and d.cell.endswith("5001")
     assert "5,001行目" in d.message
-    assert peak < 4 * MB and elapsed < 2.0
+    assert peak < 4 * MB  # refused early: the memory stays small (the time is in benchmarks)
 
 
 @pytest.mark.parametrize(
