@@ -249,7 +249,7 @@ def test_print_css_has_no_tiny_type() -> None:
 def test_year_blocks_fit_the_page_at_8pt(years: int, blocks: int) -> None:
     from types import SimpleNamespace as NS
 
-    rows = [NS(fy=2000 + k, raw=NS(plan=1234.5, actual=1359.46, expected=1400.25), achievement="97.4%", status=NS(name="やや遅れ")) for k in range(years)]
+    rows = [NS(fy=2000 + k, raw=NS(plan=1234.5, actual=1359.46, expected=1400.25, provisional=k == 0), achievement="97.4%", status=NS(name="やや遅れ")) for k in range(years)]
     out = year_blocks(rows)
     assert len(out) == blocks and sum(len(b) for b in out) == years
     assert max(len(b) for b in out) - min(len(b) for b in out) <= 1  # even blocks
@@ -260,7 +260,7 @@ def test_year_blocks_fit_the_page_at_8pt(years: int, blocks: int) -> None:
 def test_very_wide_numbers_make_more_blocks() -> None:
     from types import SimpleNamespace as NS
 
-    rows = [NS(fy=2000 + k, raw=NS(plan=None, actual=123456789.123, expected=None), achievement="－", status=NS(name="達成")) for k in range(10)]
+    rows = [NS(fy=2000 + k, raw=NS(plan=None, actual=123456789.123, expected=None, provisional=False), achievement="－", status=NS(name="達成")) for k in range(10)]
     assert len(year_blocks(rows)) >= 2
 
 
