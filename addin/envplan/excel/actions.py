@@ -406,15 +406,20 @@ def _publish(book: Any, ui: _Ui) -> tuple[str, str, dict[str, Any]]:
     out = master.parent / PUBLISH_DIR
     result, pdf_skipped = _published(ui, lambda pdf: build(master, out, pdf=pdf))
     opened = _open_folder(out)
-    lines = [f"{result.fy}年度の公表資料を作成しました（指標 {result.indicators} 件、評価票 {result.policies} 件）。", f"{'フォルダを開きました' if opened else '保存先'}: {out}"]
-    lines.append(f"ホームページ: {result.site_index}")
-    if result.report_pdf:
-        lines.append(f"年次報告書（PDF）: {result.report_pdf}")
-    if result.evaluation_sheets:
-        lines.append(f"評価票（PDF）: {result.evaluation_sheets}")
-    if result.open_data:
-        lines.append(f"オープンデータ: {out / 'data'}")
+    lines = _publication_lines(result, f"{'フォルダを開きました' if opened else '保存先'}: {out}", result.site_index, str, str(out / "data"))
     return _published_message(lines, result, pdf_skipped)
+
+
+def _publication_lines(result: Any, saved: str, site: str, file_link: Callable[[str], str], data: str) -> list[str]:
+    """What was published and where, for both doors (a folder on this PC, or the server's URLs)."""
+    lines = [f"{result.fy}年度の公表資料を作成しました（指標 {result.indicators} 件、評価票 {result.policies} 件）。", saved, f"ホームページ: {site}"]
+    if result.report_pdf:
+        lines.append(f"年次報告書（PDF）: {file_link(result.report_pdf)}")
+    if result.evaluation_sheets:
+        lines.append(f"評価票（PDF）: {file_link(result.evaluation_sheets)}")
+    if result.open_data:
+        lines.append(f"オープンデータ: {data}")
+    return lines
 
 
 def _published(ui: _Ui, build: Callable[[bool], Any]) -> tuple[Any, str]:
@@ -612,14 +617,7 @@ def publish_on_server(book: Any, place: ServerPlace) -> ActionOutcome:
         source = _server_book(b)
         result, pdf_skipped = _published(ui, lambda pdf: publish_source(source, source.label, place.folder, pdf=pdf))
         base = place.url.rstrip("/")
-        lines = [f"{result.fy}年度の公表資料を作成しました（指標 {result.indicators} 件、評価票 {result.policies} 件）。", f"保存先（サーバー）: {place.folder}"]
-        lines.append(f"ホームページ: {base}/")
-        if result.report_pdf:
-            lines.append(f"年次報告書（PDF）: {base}/{Path(result.report_pdf).name}")
-        if result.evaluation_sheets:
-            lines.append(f"評価票（PDF）: {base}/{Path(result.evaluation_sheets).name}")
-        if result.open_data:
-            lines.append(f"オープンデータ: {base}/data/")
+        lines = _publication_lines(result, f"保存先（サーバー）: {place.folder}", f"{base}/", lambda p: f"{base}/{Path(p).name}", f"{base}/data/")
         message, level, details = _published_message(lines, result, pdf_skipped)
         return message, level, {**details, "site_url": f"{base}/"}
 
