@@ -29,8 +29,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check addin tests benchmarks
 	$(BIN)/mypy
 
+# The tests run on every core (pytest-xdist); PYTEST_JOBS=0 runs them in one process.
+PYTEST_JOBS ?= auto
 test: $(STAMP) system-deps lint
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_JOBS) $(PYTEST_ARGS)
 
 # The property tests with ten times the examples, freshly random: a bug hunt
 # before a release (CI runs the fixed examples of the "ci" profile).
