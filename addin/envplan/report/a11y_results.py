@@ -16,11 +16,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-FORMAT = "envplan-a11y-results/1"
+FORMAT: Final = "envplan-a11y-results/1"
 RESULTS_PAGE = "accessibility-results.html"  # the page showing the results: never tested itself (it holds them)
 POLICY_PAGE = "accessibility.html"
 RESULTS_JSON = "accessibility-results.json"  # the results the page shows, published beside it

@@ -119,7 +119,7 @@ def _marker(shape: str, x: float, y: float, colour: str, *, hollow: bool = False
     return f'<path d="M{x:.1f} {y - r:.1f} L{x + r:.1f} {y:.1f} L{x:.1f} {y + r:.1f} L{x - r:.1f} {y:.1f} Z" fill="{fill}" stroke="{colour}" stroke-width="2"/>'
 
 
-def _open(uid: str, width: int, height: int, title: str, css_class: str) -> list[str]:
+def _open(uid: str, width: int, height: float, title: str, css_class: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-labelledby="{uid}-title" '
@@ -290,7 +290,7 @@ def indicator_chart(d: IndicatorChartData, *, width: int = 720, height: int = 33
         out.append(_marker("diamond", x, y, TARGET))
         label = f"目標 {num(v, d.unit, d.digits)}"
         anchor = "end" if x > width - right - text_width(label, font) - 10 else "start"
-        dx = -10 if anchor == "end" else 10
+        dx = -10.0 if anchor == "end" else 10.0
         # Nearest place around the marker that keeps clear of every line and marker (else the clearest one):
         # nearer rows first, then farther ones, so that a label never sits across a line when there is room.
         lines = [[(X(fy2), Y(v2)) for fy2, v2 in sorted(ser.items())] for ser in (d.actual, d.plan) if ser] + target_lines

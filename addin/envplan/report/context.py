@@ -678,15 +678,15 @@ def _related(plan: Plan, fy: int) -> tuple[list[PeriodRow], Chart, Chart]:
     for r in plan.related_plans:
         rows.append(PeriodRow(r.name, r.start_fy, r.end_fy, "milestone" if r.kind == "milestone" else "related", r.note))
     described = []
-    for r in rows:
-        if r.kind == "milestone":
-            described.append(f"{r.label}: {fy_label(r.start) if r.start else '年度不明'}")
-        elif r.start is None and r.end is None:
-            described.append(f"{r.label}: 期間の記載なし")
-        elif r.end is None:
-            described.append(f"{r.label}: {fy_label(r.start)}から（終期の定めなし）")  # type: ignore[arg-type]
+    for row in rows:
+        if row.kind == "milestone":
+            described.append(f"{row.label}: {fy_label(row.start) if row.start else '年度不明'}")
+        elif row.start is None and row.end is None:
+            described.append(f"{row.label}: 期間の記載なし")
+        elif row.end is None:
+            described.append(f"{row.label}: {fy_label(row.start)}から（終期の定めなし）")  # type: ignore[arg-type]
         else:
-            described.append(f"{r.label}: {range_label(r.start, r.end)}")
+            described.append(f"{row.label}: {range_label(row.start, row.end)}")
     summary = "本計画と関連計画の計画期間を年度の横棒で示す図。" + "。".join(described) + "。"
     chart = period_chart("chart-related", "関連計画の計画期間", rows, fy, summary, font=15, cell_px=32)  # shown about 1:1 at the site's width
     printed = period_chart("pchart-related", "関連計画の計画期間", rows, fy, summary, font=17, cell_px=24, min_width=900)
@@ -745,10 +745,10 @@ def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None
     order = {"worse": 0, "better": 1, "info": 2}
     out += sorted(status_changes, key=lambda c: order.get(c.kind, 3))
     for p in plan.projects:
-        now, before_p = p.status_in(fy), p.status_in(fy - 1)
-        if now and (before_p is None or before_p.status != now.status):
+        status_now, before_p = p.status_in(fy), p.status_in(fy - 1)
+        if status_now and (before_p is None or before_p.status != status_now.status):
             was = f"{before_p.status} → " if before_p else ""
-            out.append(Change(f"重点プロジェクト{p.number}{p.name}: {was}{now.status}", "roadmap.html", "info"))
+            out.append(Change(f"重点プロジェクト{p.number}{p.name}: {was}{status_now.status}", "roadmap.html", "info"))
     for o in plan.opinions:
         if o.fy == fy:
             out.append(Change(f"{opinion_heading(local_words(plan.municipality).opinion_source(o.source))}が寄せられました（{o.text[:40]}{'…' if len(o.text) > 40 else ''}）", "", "info"))

@@ -47,7 +47,7 @@ def json_records(frame: pd.DataFrame, fields: tuple[Field, ...]) -> list[dict[st
     """The frame's rows as plain JSON values (int, float, str): a missing value is null, never NaN or 0."""
     keys = [f.key for f in fields]
     plain = frame[keys].astype(object)
-    return plain.where(frame[keys].notna(), None).to_dict("records")  # type: ignore[no-any-return]
+    return plain.where(frame[keys].notna(), None).to_dict("records")
 
 
 def json_text(meta: dict[str, Any], records: list[dict[str, Any]]) -> str:

@@ -127,9 +127,11 @@ def anchor_pages(pdf: Path, counts: dict[str, int] | None = None) -> dict[str, i
             out[name.lstrip("/")] = index[ref]
         else:  # a destination given otherwise, or to a page that is not there
             try:
-                out[name.lstrip("/")] = reader.get_destination_page_number(dest) + 1
+                number = reader.get_destination_page_number(dest)
             except Exception:
                 continue
+            if number is not None:
+                out[name.lstrip("/")] = number + 1
     return out
 
 

@@ -235,7 +235,7 @@ def _write_pdfs(report: ReportData, staging: Path, out_dir: Path, res: PublishRe
         res.warnings.append(f"PDF のフォントにない文字があり、正しく印刷されない可能性があります: {' '.join(sorted(missing))}")
 
 
-def _read_plan(master: Path):  # type: ignore[no-untyped-def]
+def _read_plan(master: Path):
     from envplan.workbook.io import CalamineSource
 
     if not master.is_file():
@@ -247,7 +247,7 @@ def _read_plan(master: Path):  # type: ignore[no-untyped-def]
     return _validated_plan(source, master.name)
 
 
-def _validated_plan(source: Any, name: str):  # type: ignore[no-untyped-def]
+def _validated_plan(source: Any, name: str):
     from envplan.workbook.change_history import read_change_history
     from envplan.workbook.validation import validate_source
 
