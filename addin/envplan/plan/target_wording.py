@@ -87,7 +87,7 @@ class TargetReading:
     def reading(self) -> str:
         return describe_reading(self)
 
-    def to_target(self, *, year: int | None = None) -> _Target:
+    def to_target(self, *, year: int | None = None) -> Target:
         """The stored target. `year` fills a target year the wording does not state.
         Raises TargetWordingError when the model cannot hold everything the wording says."""
         y = self.year if self.year is not None else year

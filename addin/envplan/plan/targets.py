@@ -6,7 +6,7 @@ four workbook columns (種別, 年度, 値, 補足); each kind uses only some of
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeVar, get_args
+from typing import Annotated, Literal, TypeVar, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -172,7 +172,7 @@ def target_note(target: _Target) -> str:
 _T = TypeVar("_T")
 
 
-def build_target(kind: str, *, year: int | None, value: float | None, note: str) -> _Target:
+def build_target(kind: str, *, year: int | None, value: float | None, note: str) -> Target:
     """The inverse of (target_year, target_value, target_note): raises ValueError
     with a Japanese message when a field the kind needs is missing."""
     if kind not in TARGET_CLASSES:
@@ -227,7 +227,7 @@ def build_target(kind: str, *, year: int | None, value: float | None, note: str)
         if start > end:
             raise ValueError(f"目標種別「{label}」の期間の最初の年度 {start}年度 が最後の年度 {end}年度 より後です")
         return PeriodTotalTarget(start_fy=start, year=end, value=need(value, "目標値（期間の合計）"))
-    return TARGET_CLASSES[kind]()
+    return cast(Target, TARGET_CLASSES[kind]())
 
 
 def describe_target(target: _Target, unit: str = "", digits: int | None = None) -> str:

@@ -539,7 +539,7 @@ class Consolidator:
                 applied_sha256=applied_sha,
             )
         order = {d.code: i for i, d in enumerate(self.plan.departments)}
-        result = sorted(rows.values(), key=lambda r: (-(r.get("fy") or 0), order.get(r.get("department"), 999), str(r.get("department"))))
+        result = sorted(rows.values(), key=lambda r: (-(r.get("fy") or 0), order.get(str(r.get("department")), 999), str(r.get("department"))))
         return result, rows != before
 
 

@@ -98,7 +98,8 @@ def _list_table(a: Assessment, at: str, is_copy: bool) -> ResultTable:
     else:
         head = "受理しました。次の「警告」の箇所を確認してください。"
         how = "値が正しければ対応は不要です。誤りがあれば、このファイルを直して送り直してください。"
-    rows, links, styles = [], {}, {}
+    styles: dict[int, str] = {}
+    rows, links = [], {}
     for i, d in enumerate(sorted(a.diagnostics, key=lambda d: (d.severity != "error", d.sheet, _row_of(d.cell)))):
         rows.append(["エラー" if d.severity == "error" else "警告", d.sheet, d.cell, d.message, d.value])
         if is_copy and d.sheet and d.cell:

@@ -20,6 +20,7 @@ from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
+from typing import cast
 
 from envplan.survey.template_layout import safe_file_part
 
@@ -54,7 +55,9 @@ class Mail:
             kind = XLSX_TYPE if path.suffix.lower() == ".xlsx" else mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             maintype, subtype = kind.split("/", 1)
             msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
-            _name_for_outlook(msg.get_payload()[-1], kind, path.name)
+            parts = msg.get_payload()
+            assert isinstance(parts, list)  # add_attachment made the message multipart
+            _name_for_outlook(cast(EmailMessage, parts[-1]), kind, path.name)
         return msg
 
 

@@ -426,7 +426,7 @@ class _Handler:
     finish: Callable[[], None] | None = None
 
 
-def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, scan: SafetyScan, limits: SafetyLimits, budget: _Budget):  # type: ignore[no-untyped-def]
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, scan: SafetyScan, limits: SafetyLimits, budget: _Budget):
     part_total = 0
     with zf.open(info) as f:
         while True:
@@ -862,7 +862,7 @@ def annotate(reading: ReturnReading, scan: SafetyScan) -> None:
             inp.value = _clean_text(inp.value, spec.label, spec.sheet, spec.ref, diags)
 
 
-def _clean_text(value: str, label: str, sheet: str, ref: str, diags) -> str | None:  # type: ignore[no-untyped-def]
+def _clean_text(value: str, label: str, sheet: str, ref: str, diags) -> str | None:
     control = _CONTROL.findall(value)
     if control:
         value = _CONTROL.sub("", value)

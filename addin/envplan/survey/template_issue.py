@@ -301,7 +301,7 @@ def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicat
     symbols = LEVEL_SEPARATOR.join(level_symbols(plan))
     years = template_years(plan, fy, indicators)
     st.write_title(ws, f"指標の実績（{dept.name}・{fy_label(fy)}）", "黄色の欄に入力してください。灰色の欄は変更できません。")
-    fixed = [("指標ID", 10), ("指標名", 30), ("単位", 10), ("方向", 12), ("目標（原文）", 28), ("基準年度", 9), ("基準値", 10), ("データの遅れ", 9), ("区分", 7)]
+    fixed: list[tuple[str, float]] = [("指標ID", 10), ("指標名", 30), ("単位", 10), ("方向", 12), ("目標（原文）", 28), ("基準年度", 9), ("基準値", 10), ("データの遅れ", 9), ("区分", 7)]
     _header(ws, 3, fixed)
     first_year_col = len(fixed) + 1
     for j, y in enumerate(years):
@@ -337,8 +337,8 @@ def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicat
                 c = first_year_col + j
                 v = ind.values.get(y)
                 if kind in ("level", "reason"):  # the section's own 評価 of the year, beside the computed level
-                    j = ind.judgement(y)
-                    current = (getattr(j, kind) or None) if j else None
+                    judged = ind.judgement(y)
+                    current = (getattr(judged, kind) or None) if judged else None
                     if y in open_years:
                         label = f"{ind.id} {ind.name} {y}年度の{ROW_KINDS[kind]}"
                         book.input(ws, r, c, current, ("judgement", ind.id, y, kind), "level" if kind == "level" else "text", label, symbols if kind == "level" else "")

@@ -467,8 +467,8 @@ def _fit_and_log(sink: OpenpyxlMasterSink, plan: Plan, yplan: YearPlan) -> None:
                 yplan.summary["kept_years"] = f.kept
     at = yplan.changes[0].origin.at if yplan.changes else now_text()
     origin = ChangeOrigin(KIND_PERIOD, at, note=f"{plan.start_fy}～{plan.end_fy}年度")
-    rows = []
-    links = {}
+    rows: list[Any] = []
+    links: dict[tuple[int, int], str] = {}
     sheet_col = [c.key for c in layout()["changelog"].columns].index("sheet")
     for f in fitted:
         if not f.changed:

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.model import BudgetLine, Judgement, Plan, Policy, ProjectPartReport, ProjectStatus, Rating, TargetRevision, YearValue
-from envplan.plan.targets import KIND_BY_LABEL, KIND_LABELS, Target, build_target, target_note, target_value, target_year
+from envplan.plan.targets import KIND_BY_LABEL, KIND_LABELS, build_target, target_note, target_value, target_year
 from envplan.plan.years import fy_short
 from envplan.workbook.cells import cell_ref
 from envplan.workbook.fields import ChangeOrigin, FieldChange, FieldKey, encode_key, indicator_field, plan_value
@@ -385,7 +385,7 @@ def apply_to_plan(plan: Plan, changes: Sequence[FieldChange], *, copy: bool = Tr
         assert ind is not None
         now = {a: indicator_field(ind, a) for a in ("target_kind", "target_year", "target_value", "target_note")}
         now.update(fields)
-        ind.target = cast(Target, build_target(KIND_BY_LABEL[now["target_kind"]], year=now["target_year"], value=now["target_value"], note=now["target_note"] or ""))
+        ind.target = build_target(KIND_BY_LABEL[now["target_kind"]], year=now["target_year"], value=now["target_value"], note=now["target_note"] or "")
     return out
 
 
