@@ -107,3 +107,16 @@ def set_setting(master: Path, key: str, value: Any) -> str:
     row[2].value = value
     wb.save(master)
     return row[2].coordinate
+
+
+def type_levels(master: Path, rows: list[tuple[str, str, str, str]]) -> None:
+    """Replace the 評価区分 sheet's levels (symbol, label, colour, rule) by `rows`, as staff would type them."""
+    wb = openpyxl.load_workbook(master)
+    ws = wb["評価区分"]
+    for r in range(4, ws.max_row + 1):
+        for c in range(1, 5):
+            ws.cell(r, c).value = None
+    for i, values in enumerate(rows):
+        for c, v in enumerate(values, start=1):
+            ws.cell(4 + i, c).value = v
+    wb.save(master)

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import cli_json, run_cli
 from envplan.report.typeset import plain  # pages read as text, without the line-break markup
+from returns_kit import set_setting, type_levels
 
 
 @pytest.fixture
@@ -18,26 +19,6 @@ def master(sample_masters, tmp_path):
     path = tmp_path / "shinagawa.xlsx"
     shutil.copy2(sample_masters["shinagawa"], path)
     return path
-
-
-def _set(master, key: str, value: str) -> None:
-    wb = openpyxl.load_workbook(master)
-    ws = wb["設定"]
-    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == key)
-    ws.cell(row, 3).value = value
-    wb.save(master)
-
-
-def _levels(master, rows: list[tuple[str, str, str, str]]) -> None:
-    wb = openpyxl.load_workbook(master)
-    ws = wb["評価区分"]
-    for r in range(4, ws.max_row + 1):
-        for c in range(1, 5):
-            ws.cell(r, c).value = None
-    for i, row in enumerate(rows):
-        for c, v in enumerate(row, start=1):
-            ws.cell(4 + i, c).value = v
-    wb.save(master)
 
 
 def _column(master, title_start: str) -> tuple[list[str], list[list]]:
@@ -55,7 +36,7 @@ def test_the_blank_master_shows_the_default_scheme(master):
 
 
 def test_a_ready_scheme_chosen_in_settings_drives_the_result_sheet(master):
-    _set(master, "evaluation_scheme", "達成・未達成（○×）")
+    set_setting(master, "evaluation_scheme", "達成・未達成（○×）")
     code, data = cli_json("compute", str(master), "--json")
     assert code == 0, data
     assert data["scheme_name"] == "達成・未達成（○×）"
@@ -69,8 +50,8 @@ def test_a_ready_scheme_chosen_in_settings_drives_the_result_sheet(master):
 
 
 def test_the_plans_own_scheme_from_the_sheet(master):
-    _set(master, "evaluation_scheme", "評価区分シート")
-    _levels(master, [("－", "未確定", "EDEDED", "実績なし"), ("A", "年度目標を達成", "C6EFCE", "年度目標を達成"), ("B", "改善", "FFEB9C", "前年度より改善"), ("C", "その他", "FFC7CE", "その他")])
+    set_setting(master, "evaluation_scheme", "評価区分シート")
+    type_levels(master, [("－", "未確定", "EDEDED", "実績なし"), ("A", "年度目標を達成", "C6EFCE", "年度目標を達成"), ("B", "改善", "FFEB9C", "前年度より改善"), ("C", "その他", "FFC7CE", "その他")])
     code, data = cli_json("compute", str(master), "--json")
     assert code == 0, data
     assert data["scheme_name"] == "評価区分シートの区分"
@@ -86,9 +67,9 @@ def test_the_plans_own_scheme_from_the_sheet(master):
     ("評価区分シート", [("A", "良い", "C6EFCE", "とても良い"), ("B", "その他", "FFC7CE", "その他")], "使える書き方"),
 ])
 def test_validate_explains_a_scheme_it_cannot_use(master, setting, rows, word):
-    _set(master, "evaluation_scheme", setting)
+    set_setting(master, "evaluation_scheme", setting)
     if rows:
-        _levels(master, rows)
+        type_levels(master, rows)
     code, val = cli_json("validate", str(master), "--json", "--no-write")
     errors = [e for e in val["errors"] if e["code"] == "SCHEME_INVALID"]
     assert code == 1 and errors and word in errors[0]["message"] and errors[0]["sheet"], errors
@@ -97,7 +78,7 @@ def test_validate_explains_a_scheme_it_cannot_use(master, setting, rows, word):
 
 
 def test_levels_edited_without_choosing_the_sheet_are_flagged(master):
-    _levels(master, [("A", "達成", "C6EFCE", "年度目標を達成"), ("B", "その他", "FFC7CE", "その他")])
+    type_levels(master, [("A", "達成", "C6EFCE", "年度目標を達成"), ("B", "その他", "FFC7CE", "その他")])
     code, val = cli_json("validate", str(master), "--json", "--no-write")
     assert [w for w in val["warnings"] if w["code"] == "SCHEME_SHEET_UNUSED"], val["warnings"]
 
@@ -112,7 +93,7 @@ def _judge(master, rows: list[tuple[str, int, str, str]]) -> None:
 
 
 def test_the_sections_own_judgement_beside_the_computed_level(master):
-    _set(master, "evaluation_scheme", "達成・未達成（○×）")
+    set_setting(master, "evaluation_scheme", "達成・未達成（○×）")
     code, data = cli_json("compute", str(master), "--json")
     computed = {i["id"]: i["level_symbol"] for i in data["indicators"]}
     evaluated = {i["id"]: i["evaluated_fy"] for i in data["indicators"]}
@@ -173,8 +154,8 @@ def test_a_plans_own_symbols_labels_and_colours_everywhere_never_the_six_levels(
     lightened to keep 4.5:1 (validate says so)."""
     from envplan.plan.schemes import contrast_ratio
 
-    _set(master, "evaluation_scheme", "評価区分シート")
-    _levels(master, [
+    set_setting(master, "evaluation_scheme", "評価区分シート")
+    type_levels(master, [
         ("―", "実績なし", "EDEDED", "実績なし"),
         ("○", "目標達成又は改善", "C6EFCE", "年度目標を達成"),
         ("○", "目標達成又は改善", "C6EFCE", "前年度より改善（±1%）"),

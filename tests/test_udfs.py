@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 
-import openpyxl
 import pytest
 import xlwings as xw
 from hypothesis import given
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 
 from envplan.excel import udfs
 from envplan.rules.attainment import achievement_rate, expected_value, progress_rate, status_for, status_label
+from returns_kit import set_setting, type_levels
 from xlwings_remote import book_payload
 
 values = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
@@ -70,19 +70,9 @@ def test_bad_input_says_what_is_wrong_in_japanese(call, words: str) -> None:  # 
 def _master_with(sample_masters, tmp_path, scheme: str, levels: list[tuple[str, str, str, str]] | None = None):
     path = tmp_path / "master.xlsx"
     shutil.copy2(sample_masters["shinagawa"], path)
-    wb = openpyxl.load_workbook(path)
-    ws = wb["設定"]
-    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == "evaluation_scheme")
-    ws.cell(row, 3).value = scheme
+    set_setting(path, "evaluation_scheme", scheme)
     if levels is not None:
-        lv = wb["評価区分"]
-        for r in range(4, lv.max_row + 1):
-            for c in range(1, 5):
-                lv.cell(r, c).value = None
-        for i, values in enumerate(levels):
-            for c, v in enumerate(values, start=1):
-                lv.cell(4 + i, c).value = v
-    wb.save(path)
+        type_levels(path, levels)
     # the remote engine's book, as Excel sends it: the calling cell is in it
     return xw.Book(json=book_payload(path)).sheets["指標"]["H5"]
 
