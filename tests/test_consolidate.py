@@ -542,3 +542,70 @@ def test_the_sections_own_judgement_travels_through_the_template_into_the_master
 
     y2021 = next(y for y in compute_plan(plan).indicator("S01").years if y.fy == 2021)
     assert y2021.own_level == "△" and y2021.level_agrees is (y2021.level_symbol == "△")
+
+
+def _with_doctype_in(path: Path, sheet: str) -> None:
+    """A billion-laughs DOCTYPE put into one sheet's part (any parser opening it would be at risk)."""
+    from hostile_corpus import rewrite_zip, sheet_part
+
+    data = path.read_bytes()
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+    path.write_bytes(rewrite_zip(data, {sheet_part(data, sheet): lambda xml: bomb + xml.split(b"?>", 1)[-1]}))
+
+
+def test_an_older_return_is_superseded_without_being_read_whole(master, templates, tmp_path):
+    """Issue 13 §4: of a department's returns, the latest that passes is read whole; an older one is
+    known by its identity sheet alone (what it holds elsewhere cannot change the verdict)."""
+    inbox = tmp_path / "inbox"
+    spare = fill(templates["環境課"], _env_answers("1,370"), tmp_path / "spare" / "v0.xlsx")  # saved first
+    old = fill(templates["環境課"], _env_answers("1,380"), inbox / "v1.xlsx")
+    _with_doctype_in(old, INDICATOR_SHEET)
+    new = fill(templates["環境課"], _env_answers("1,395"), inbox / "v2.xlsx")
+    _in_order(old, new)
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 0, data
+    by_file = {f["file"]: f for f in data["files"]}
+    assert (by_file["v1.xlsx"]["status"], by_file["v1.xlsx"]["superseded_by"]) == ("superseded", "v2.xlsx")
+    assert read_plan(master).indicator("S01").values[2021].actual == 1395
+
+    # The latest one damaged: it is refused, and the older one is then read whole (and refused too).
+    _with_doctype_in(new, INDICATOR_SHEET)
+    fine = copy(spare, inbox)
+    _in_order(fine, old, new)
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    by_file = {f["file"]: f for f in data["files"]}
+    assert {by_file[n]["status"] for n in ("v1.xlsx", "v2.xlsx")} == {"rejected"}, data
+    assert {e["code"] for n in ("v1.xlsx", "v2.xlsx") for e in by_file[n]["errors"]} == {"RETURN_XML_ENTITIES"}
+    assert by_file["v0.xlsx"]["status"] == "accepted" and read_plan(master).indicator("S01").values[2021].actual == 1370
+
+
+def test_a_template_with_the_earlier_identity_rows_still_verifies(master, templates, tmp_path):
+    """Templates issued before the identity's inputs and manifest were written as one JSON text
+    (a row per input and per cell) are read and verified the same."""
+    from envplan.survey.return_reader import read_return
+    from envplan.survey.template_identity import CONTENT_SECTION
+    from envplan.survey.template_layout import IDENTITY_SHEET
+    from envplan.workbook.io import CalamineSource
+
+    src = fill(templates["環境課"], _env_answers("1,395"), tmp_path / "filled.xlsx")
+    source = CalamineSource(src)
+    content = read_return(source).content
+    source.close()
+    assert content is not None and content.inputs and content.manifest
+    wb = openpyxl.load_workbook(src)
+    ws = wb[IDENTITY_SHEET]
+    start = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == CONTENT_SECTION)
+    assert ws.max_row - start < len(content.manifest) / 10  # the compact form: a few cells, not a row per cell
+    ws.delete_rows(start, ws.max_row - start + 1)
+    rows: list[list[str]] = [["[inputs]"], *[[i.sheet, i.ref, i.key_text, i.kind, i.unit, i.label] for i in content.inputs], [], ["[manifest]"]]
+    rows += [[sheet, ref, text] for (sheet, ref), text in content.manifest.items()]
+    for r, values in enumerate(rows, start):
+        for c, value in enumerate(values, 1):
+            ws.cell(r, c).value = value
+            ws.cell(r, c).data_type = "s"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    wb.save(inbox / "earlier.xlsx")
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 0 and data["files"][0]["status"] == "accepted", data
+    assert read_plan(master).indicator("S01").values[2021].actual == 1395

@@ -31,10 +31,11 @@ from envplan.plan.years import fy_label
 from envplan.rules.freeze_rules import budget_frozen, value_frozen, year_frozen
 from envplan.survey.assessment import Assessment, ConsolidationPlan, ConsolidationResult
 from envplan.survey.feedback import write_feedback
-from envplan.survey.return_files import OpenSource, ReturnFile, is_not_a_return, list_inbox, read_returns
+from envplan.survey.return_files import OpenSource, ReturnFile, ReturnReader, is_not_a_return, list_inbox
 from envplan.survey.return_reader import CellDeviation, ReturnInput, same_value
 from envplan.survey.template_identity import TemplateIdentity, key_id
 from envplan.survey.template_issue import departments_to_issue, describe_value, project_lead
+from envplan.survey.template_layout import IDENTITY_SHEET
 from envplan.workbook.changes import KIND_IMPORT, KIND_IMPORT_FROZEN, MasterState, apply_to_plan, changelog_edit, check_placeable, resolve_edits, same_as_logged
 from envplan.workbook.fields import ChangeOrigin, FieldChange, encode_key, now_text, plan_value
 from envplan.workbook.io import ResultTable
@@ -49,8 +50,14 @@ YEARLY_POLICY_TEXTS = ("results", "remaining_issues")
 
 
 def _time_key(a: Assessment) -> tuple[Any, ...]:
-    ident = a.identity
-    return (_parse_time(ident.issued_at if ident else ""), _parse_time(a.rf.saved_at), a.rf.mtime, a.rf.file)
+    return time_key(a.rf)
+
+
+def time_key(rf: ReturnFile) -> tuple[Any, ...]:
+    """Which of a department's returns is the later: issued later, then saved later, then
+    modified later, then the later name."""
+    ident = rf.reading.identity if rf.reading else None
+    return (_parse_time(ident.issued_at if ident else ""), _parse_time(rf.saved_at), rf.mtime, rf.file)
 
 
 def _parse_time(text: str) -> dt.datetime:
@@ -65,6 +72,8 @@ class Consolidator:
     """Judges returns one by one as they are read, keeping in memory only two
     returns of each department (so memory does not grow with the inbox): its
     latest return, and its latest return that passes the checks (the one applied).
+    `prepare_consolidation` feeds each department's returns latest first and
+    stops reading whole at the first that passes (`supersede_unread` for the rest).
 
     Every return is judged against the master as it was before the run, so the
     verdict on a file never depends on which other files came with it: the
@@ -94,7 +103,32 @@ class Consolidator:
 
     # --- reading files in --------------------------------------------------------
 
+    def identify(self, rf: ReturnFile) -> str | None:
+        """The department whose return `rf` is, from its identity alone (`rf` may be read by
+        its identity sheet only); None when it is rejected as it is (not ours, tampered, of
+        another plan or an unknown department), which is then recorded."""
+        a = self._attributed(rf)
+        return a.identity.department if a is not None and a.identity is not None else None
+
     def add(self, rf: ReturnFile) -> None:
+        """Judge a return read whole, and keep it if it is its department's latest or latest passing one."""
+        a = self._attributed(rf)
+        if a is None:
+            return
+        ident = a.identity
+        assert ident is not None
+        self._judge(a)
+        cells = {(d.sheet, d.cell) for d in a.diagnostics if d.cell}
+        a.problem_inputs = {(i.spec.sheet, i.spec.ref): (i.spec.kind, i.spec.unit) for i in a.rf.reading.inputs if (i.spec.sheet, i.spec.ref) in cells} if a.rf.reading else {}
+        a.rf.reading = _slim(a.rf.reading)  # what is left to do needs the verdict, not the cells
+        self._place(a, ident.department)
+
+    def supersede_unread(self, rf: ReturnFile, dept: str) -> None:
+        """An older return of a department whose later one passes: superseded without being read whole."""
+        newer = self.applied.get(dept) or self.latest[dept]
+        self._supersede(Assessment(rf), newer)
+
+    def _attributed(self, rf: ReturnFile) -> Assessment | None:
         a = Assessment(rf)
         if not rf.attributable:
             a.diagnostics += rf.problems
@@ -102,7 +136,7 @@ class Consolidator:
                 a.diagnostics += rf.reading.diagnostics.items
             a.status = "rejected"
             self.done.append(a)
-            return
+            return None
         ident = a.identity
         assert ident is not None
         if ident.plan != self.plan.name:
@@ -112,12 +146,8 @@ class Consolidator:
         if a.errors:
             a.status = "rejected"
             self.done.append(a)
-            return
-        self._judge(a)
-        cells = {(d.sheet, d.cell) for d in a.diagnostics if d.cell}
-        a.problem_inputs = {(i.spec.sheet, i.spec.ref): (i.spec.kind, i.spec.unit) for i in a.rf.reading.inputs if (i.spec.sheet, i.spec.ref) in cells} if a.rf.reading else {}
-        a.rf.reading = _slim(a.rf.reading)  # what is left to do needs the verdict, not the cells
-        self._place(a, ident.department)
+            return None
+        return a
 
     def _place(self, a: Assessment, dept: str) -> None:
         """Keep `a` if it is the department's latest return or its latest passing one;
@@ -614,10 +644,33 @@ def prepare_consolidation(
         p.name if p.is_file() else f"{p.name}/" for p in ignored if p.name != FEEDBACK_DIR_NAME and not p.name.startswith(".") and not is_not_a_return(p)
     ]
     consolidator.not_returns = [p.name for p in ignored if is_not_a_return(p)]
-    for i, rf in enumerate(read_returns(files, key, key_id(key), jobs=jobs, open_source=open_source), 1):
-        consolidator.add(rf)
-        if progress:
-            progress(i, len(files), rf.file)
+    with ReturnReader(key, key_id(key), jobs=jobs, open_source=open_source) as reader:
+        # First every file by its identity alone: whose return it is and when it was issued.
+        queues: dict[str, list[ReturnFile]] = {}
+        for i, rf in enumerate(reader.read(files, identity_only=True), 1):
+            dept = consolidator.identify(rf)
+            if dept is not None:
+                queues.setdefault(dept, []).append(rf)
+            if progress:
+                progress(i, len(files), rf.file)
+        for queue in queues.values():
+            queue.sort(key=time_key, reverse=True)
+        # Then, per department, its returns read whole from the latest on, until one passes:
+        # the older ones are superseded by it whatever they hold, so they are not read whole
+        # (the verdict is the same as judging every file; only the reading is saved).
+        while queues:
+            batch = {dept: queue.pop(0) for dept, queue in queues.items()}
+            for (dept, first), rf in zip(batch.items(), reader.read([Path(f.path) for f in batch.values()])):
+                if rf.sha256 != first.sha256:
+                    rf.problems.append(
+                        Diagnostic("RETURN_CHANGED_WHILE_READING", "取込の途中でファイルが置き換えられました。もう一度取込を実行してください", IDENTITY_SHEET, "", "error", file=rf.file)
+                    )
+                consolidator.add(rf)
+                queue = queues[dept]
+                if dept in consolidator.applied or not queue:
+                    for older in queue:
+                        consolidator.supersede_unread(older, dept)
+                    del queues[dept]
     return consolidator.finish()
 
 

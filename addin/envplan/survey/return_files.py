@@ -26,6 +26,7 @@ from pathlib import Path
 from envplan.plan.diagnostics import Diagnostic
 from envplan.survey import return_safety
 from envplan.survey.return_reader import ReturnReading, check_signature, read_return
+from envplan.survey.template_layout import IDENTITY_SHEET
 from envplan.workbook.io import CalamineSource, WorkbookSource
 
 RETURN_SUFFIXES = (".xlsx", ".xlsm")
@@ -85,7 +86,10 @@ def _error(code: str, message: str, file: str, sheet: str = "", value: str = "")
     return Diagnostic(code, message, sheet, "", "error", file=file, value=value)
 
 
-def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: OpenSource | None = None) -> ReturnFile:
+def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: OpenSource | None = None, *, identity_only: bool = False) -> ReturnFile:
+    """The file read whole, or with `identity_only` its identity sheet alone (only the parts
+    that reading opens are scanned): enough to know whose return it is, when it was issued
+    and whether it is ours, so that a return superseded by a newer one need not be read."""
     path = Path(path)
     rf = ReturnFile(path.name, str(path))
     # Issue 7 (return_safety): a device, pipe or oversized file is refused before it is read.
@@ -111,7 +115,7 @@ def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: Op
         rf.problems.append(_error("RETURN_TRUNCATED", "ファイルが空です（0バイト）。保存し直して送ってください", rf.file))
         return rf
     # Issue 7 (return_safety): zip bomb, DTD/entities, limits, encryption — before any parser opens the file.
-    safety = return_safety.scan_return(data, rf.file)
+    safety = return_safety.scan_return(data, rf.file, only_sheets=frozenset({IDENTITY_SHEET}) if identity_only else None)
     if not safety.ok:
         rf.problems += safety.problems
         return rf
@@ -129,7 +133,7 @@ def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: Op
     try:
         source = open_source(path) if open_source else CalamineSource(path)
         try:
-            reading = read_return(source)
+            reading = read_return(source, identity_only=identity_only)
         finally:
             close = getattr(source, "close", None)
             if close:
@@ -137,8 +141,9 @@ def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: Op
     except Exception as e:  # the reader's own failures on a damaged file: report, never crash the run
         rf.problems.append(_error("RETURN_UNREADABLE", f"ワークブックとして読めません（{type(e).__name__}: {e}）。保存し直して送ってください", rf.file))
         return rf
-    return_safety.annotate(reading, safety)  # Issue 7: formulas, error values, merges, invisible characters in inputs
-    _percent_points(reading, data)
+    if not identity_only:
+        return_safety.annotate(reading, safety)  # Issue 7: formulas, error values, merges, invisible characters in inputs
+        _percent_points(reading, data)
     for d in reading.diagnostics.items:
         d.file = rf.file
     bad_signature = check_signature(reading, key, key_fingerprint)
@@ -150,7 +155,7 @@ def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: Op
         reading.diagnostics.items = [d for d in reading.diagnostics.items if d.severity != "error"]
     else:
         # Verified; the deviations already say what differs (a copy: the parsed identity is shared).
-        reading.content = dataclasses.replace(reading.content, manifest={})
+        reading.content = dataclasses.replace(reading.content, manifest={}, inputs=[] if identity_only else reading.content.inputs)
     rf.reading = reading
     return rf
 
@@ -230,30 +235,56 @@ def _saved_at(data: bytes) -> str:
     return m[1].strip() if m else ""
 
 
-def _inspect(args: tuple[str, bytes, str, OpenSource | None]) -> ReturnFile:
-    path, key, fp, open_source = args
-    return inspect_return(Path(path), key, fp, open_source)
+def _inspect(args: tuple[str, bytes, str, OpenSource | None, bool]) -> ReturnFile:
+    path, key, fp, open_source, identity_only = args
+    return inspect_return(Path(path), key, fp, open_source, identity_only=identity_only)
 
 
-def read_returns(paths: Iterable[Path], key: bytes, key_fingerprint: str, *, jobs: int = 1, open_source: OpenSource | None = None) -> Iterator[ReturnFile]:
-    """Inspect every file, in `jobs` worker processes; yields in the given order."""
-    items = [(str(p), key, key_fingerprint, open_source) for p in paths]
-    if jobs <= 1 or len(items) <= 1:
-        for item in items:
-            yield _inspect(item)
-        return
-    # spawn: the same on every platform, and safe beside threads in the parent.
-    ctx = multiprocessing.get_context("spawn")
-    chunk = max(1, min(32, len(items) // (jobs * 4)))
-    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_ignore_sigint)
-    try:
+# Below this many files per worker, starting worker processes (each imports the reader, about
+# a third of a second) costs more than it saves: the files are read in this process.
+MIN_FILES_PER_WORKER = 150
+
+
+class ReturnReader:
+    """Reads returns with the master's key, in up to `jobs` worker processes: one pool for
+    the whole run (started on the first large enough batch), so a second batch of files
+    (the returns that need reading whole) finds the workers warm."""
+
+    def __init__(self, key: bytes, key_fingerprint: str, *, jobs: int = 1, open_source: OpenSource | None = None) -> None:
+        self.key, self.fingerprint, self.jobs, self.open_source = key, key_fingerprint, jobs, open_source
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ReturnReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: no new chunk starts
+            self._pool = None
+
+    def read(self, paths: Iterable[Path], *, identity_only: bool = False) -> Iterator[ReturnFile]:
+        """Inspect every file; yields in the given order."""
+        items = [(str(p), self.key, self.fingerprint, self.open_source, identity_only) for p in paths]
+        workers = min(self.jobs, len(items) // MIN_FILES_PER_WORKER)
+        if self._pool is None and workers >= 2:
+            # spawn: the same on every platform, and safe beside threads in the parent.
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint)
+        if self._pool is None or len(items) <= 1:
+            for item in items:
+                yield _inspect(item)
+            return
+        chunk = max(1, min(32, len(items) // (self.jobs * 4)))
         # Ctrl-C reaches every process of the terminal: the workers are started with it
         # ignored (inherited), so only this process stops, once, without their tracebacks.
         with _sigint_ignored():
-            results = pool.map(_inspect, items, chunksize=chunk)
+            results = self._pool.map(_inspect, items, chunksize=chunk)
         yield from results
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: no new chunk starts
+
+
+def read_returns(paths: Iterable[Path], key: bytes, key_fingerprint: str, *, jobs: int = 1, open_source: OpenSource | None = None, identity_only: bool = False) -> Iterator[ReturnFile]:
+    """Inspect every file, in up to `jobs` worker processes; yields in the given order."""
+    with ReturnReader(key, key_fingerprint, jobs=jobs, open_source=open_source) as reader:
+        yield from reader.read(paths, identity_only=identity_only)
 
 
 def _ignore_sigint() -> None:
@@ -274,4 +305,4 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-__all__ = ["ReturnFile", "inspect_return", "read_returns", "list_inbox", "is_not_a_return"]
+__all__ = ["ReturnFile", "ReturnReader", "inspect_return", "read_returns", "list_inbox", "is_not_a_return"]

@@ -26,7 +26,7 @@ from typing import Any
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.numbers import read_number
-from envplan.survey.template_identity import SignedContent, TemplateIdentity, canonical, signature_ok
+from envplan.survey.template_identity import CONTENT_SECTION, SignedContent, TemplateIdentity, canonical, parse_content_chunks, signature_ok
 from envplan.survey.template_layout import CHOICES, FEEDBACK_SHEET, FORMAT, IDENTITY_SHEET, INDICATOR_SHEET, TEMPLATE_VERSION, TEXT_LIMIT, InputSpec, SheetMode
 from envplan.workbook.cells import Cell, CellReader, col_letter
 from envplan.workbook.fields import decode_key
@@ -94,7 +94,10 @@ def same_value(a: Any, b: Any) -> bool:
     return (a if a != "" else None) == (b if b != "" else None)
 
 
-def read_return(source: WorkbookSource) -> ReturnReading:
+def read_return(source: WorkbookSource, *, identity_only: bool = False) -> ReturnReading:
+    """The whole return; with `identity_only`, its identity sheet alone (who sent it, for
+    which year, when it was issued, and whether it is ours), for choosing which returns
+    need reading whole."""
     reading = ReturnReading(source.label)
     diags = reading.diagnostics
     names = source.sheet_names()
@@ -117,6 +120,8 @@ def read_return(source: WorkbookSource) -> ReturnReading:
             f"様式の版（{content.identity.format} {content.identity.version}）はこの版の envplan では読めません（対応: {FORMAT} {TEMPLATE_VERSION}）。新しく発行した様式で提出してください",
             IDENTITY_SHEET,
         )
+        return reading
+    if identity_only:
         return reading
     known = {name for name, _ in content.sheets}
     reading.extra_sheets = [n for n in names if n not in known and n not in (IDENTITY_SHEET, FEEDBACK_SHEET)]
@@ -392,6 +397,7 @@ def _read_identity(grid: SheetGrid, diags: DiagnosticList) -> tuple[SignedConten
     sheets: list[tuple[str, SheetMode]] = []
     manifest: dict[tuple[str, str], str] = {}
     inputs: list[InputSpec] = []
+    chunks: list[str] = []
     signature = ""
     section = "identity"
     try:
@@ -399,10 +405,13 @@ def _read_identity(grid: SheetGrid, diags: DiagnosticList) -> tuple[SignedConten
             a = canonical(raw[0]) if raw else ""
             if not a:
                 continue
+            if section == "content":  # pieces of one JSON text, to the end of the sheet
+                chunks.append(a)
+                continue
             width = 6 if section == "inputs" else 3
             row = [a] + [canonical(v) for v in raw[1:width]] + [""] * (width - len(raw[:width]))
             b = row[1]
-            if a in ("[sheets]", "[inputs]", "[manifest]"):
+            if a in ("[sheets]", "[inputs]", "[manifest]", CONTENT_SECTION):
                 section = a.strip("[]")
                 continue
             if section == "identity":
@@ -421,6 +430,15 @@ def _read_identity(grid: SheetGrid, diags: DiagnosticList) -> tuple[SignedConten
                 if not _REF.match(b):
                     raise ValueError(f"{r}行目のセル番地「{b}」が正しくありません")
                 manifest[(a, b)] = row[2]
+        if chunks:
+            input_rows, manifest_rows = parse_content_chunks(chunks)
+            for sheet, ref, key_text, kind, unit, label in input_rows:
+                parse_ref(ref)
+                inputs.append(InputSpec(sheet, ref, decode_key(key_text), kind, label, unit))
+            for sheet, ref, text in manifest_rows:
+                if not _REF.match(ref):
+                    raise ValueError(f"様式情報のセル番地「{ref}」が正しくありません")
+                manifest[(sheet, ref)] = text
         identity = TemplateIdentity.from_fields(fields)
     except ValueError as e:
         diags.error("RETURN_IDENTITY_BROKEN", f"様式情報を読めません（{e}）。発行した様式のシートを削除・変更せずに提出してください", grid.name)

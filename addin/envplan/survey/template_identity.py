@@ -176,6 +176,38 @@ class SignedContent:
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
+# The inputs and the manifest travel on the identity sheet as one JSON text cut into cells, not a
+# row per cell: the reader then parses a few dozen cells instead of thousands, for every return
+# (issue 13). ASCII only, and no whitespace outside escapes, so neither Excel, LibreOffice nor the
+# reader's trimming can change a piece; an earlier template's rows ([inputs], [manifest]) still read.
+CONTENT_SECTION = "[content]"
+CONTENT_CHUNK_CHARS = 4000  # far below Excel's 32,767 characters per cell
+
+
+def content_chunks(content: SignedContent) -> list[str]:
+    data = {
+        "inputs": [[i.sheet, i.ref, i.key_text, i.kind, i.unit, i.label] for i in content.inputs],
+        "manifest": [[sheet, ref, text] for (sheet, ref), text in content.manifest.items()],
+    }
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":")).replace(" ", "\\u0020")
+    return [text[i : i + CONTENT_CHUNK_CHARS] for i in range(0, len(text), CONTENT_CHUNK_CHARS)]
+
+
+def parse_content_chunks(chunks: list[str]) -> tuple[list[list[str]], list[list[str]]]:
+    """(input rows [sheet, ref, key, kind, unit, label], manifest rows [sheet, ref, text]); ValueError when broken."""
+    try:
+        data = json.loads("".join(chunks))
+        inputs = [[str(v) for v in row] for row in data["inputs"]]
+        manifest = [[str(v) for v in row] for row in data["manifest"]]
+    except (TypeError, KeyError) as e:
+        raise ValueError(f"様式情報の内容が正しくありません（{type(e).__name__}）") from e
+    except ValueError as e:
+        raise ValueError(f"様式情報の内容を読めません（{e}）") from e
+    if any(len(row) != 6 for row in inputs) or any(len(row) != 3 for row in manifest):
+        raise ValueError("様式情報の内容の列数が正しくありません")
+    return inputs, manifest
+
+
 def sign(content: SignedContent, key: bytes) -> str:
     return hmac.new(key, content.payload(), hashlib.sha256).hexdigest()
 

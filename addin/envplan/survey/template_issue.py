@@ -29,7 +29,7 @@ from envplan.plan.targets import DIRECTION_LABELS
 from envplan.plan.years import fy_label, wareki
 from envplan.rules.compute import usable_scheme
 from envplan.rules.freeze_rules import budget_frozen, input_years, year_frozen
-from envplan.survey.template_identity import SignedContent, TemplateIdentity, canonical, key_id, load_or_create_key, now_iso, sign
+from envplan.survey.template_identity import CONTENT_SECTION, SignedContent, TemplateIdentity, canonical, content_chunks, key_id, load_or_create_key, now_iso, sign
 from envplan.survey.template_layout import (
     CHOICES,
     CONTACT_SHEET,
@@ -616,19 +616,10 @@ def _identity_sheet(wb: Workbook, content: SignedContent, signature: str) -> Non
         ws.cell(r, 2, mode)
         r += 1
     r += 1
-    ws.cell(r, 1, "[inputs]")
+    ws.cell(r, 1, CONTENT_SECTION)
     r += 1
-    for spec in content.inputs:
-        for c, value in enumerate((spec.sheet, spec.ref, spec.key_text, spec.kind, spec.unit, spec.label), 1):
-            st.set_text(ws.cell(r, c), value)
-        r += 1
-    r += 1
-    ws.cell(r, 1, "[manifest]")
-    r += 1
-    for (sheet, ref), text in content.manifest.items():
-        st.set_text(ws.cell(r, 1), sheet)
-        ws.cell(r, 2, ref)
-        st.set_text(ws.cell(r, 3), text)
+    for chunk in content_chunks(content):
+        st.set_text(ws.cell(r, 1), chunk)
         r += 1
 
 
