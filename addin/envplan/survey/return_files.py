@@ -246,9 +246,9 @@ MIN_FILES_PER_WORKER = 150
 
 
 class ReturnReader:
-    """Reads returns with the master's key, in up to `jobs` worker processes: one pool for
-    the whole run (started on the first large enough batch), so a second batch of files
-    (the returns that need reading whole) finds the workers warm."""
+    """Reads returns with the master's key, in this process and up to `jobs - 1` worker
+    processes: one pool for the whole run (started on the first large enough batch), so a
+    second batch of files (the returns that need reading whole) finds the workers warm."""
 
     def __init__(self, key: bytes, key_fingerprint: str, *, jobs: int = 1, open_source: OpenSource | None = None) -> None:
         self.key, self.fingerprint, self.jobs, self.open_source = key, key_fingerprint, jobs, open_source
@@ -265,24 +265,38 @@ class ReturnReader:
     def read(self, paths: Iterable[Path], *, identity_only: bool = False) -> Iterator[ReturnFile]:
         """Inspect every file; yields in the given order."""
         items = [(str(p), self.key, self.fingerprint, self.open_source, identity_only) for p in paths]
-        workers = min(self.jobs, len(items) // MIN_FILES_PER_WORKER)
-        if self._pool is None and workers >= 2:
+        helpers = min(self.jobs, len(items) // MIN_FILES_PER_WORKER) - 1  # this process reads too
+        if self._pool is None and helpers >= 1:
             # spawn: the same on every platform, and safe beside threads in the parent.
-            self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint)
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs - 1, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint)
         if self._pool is None or len(items) <= 1:
             for item in items:
                 yield _inspect(item)
             return
-        chunk = max(1, min(32, len(items) // (self.jobs * 4)))
+        size = max(1, min(32, len(items) // (self.jobs * 4)))
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
         # Ctrl-C reaches every process of the terminal: the workers are started with it
         # ignored (inherited), so only this process stops, once, without their tracebacks.
         with _sigint_ignored():
-            results = self._pool.map(_inspect, items, chunksize=chunk)
-        yield from results
+            futures = [self._pool.submit(_inspect_all, chunk) for chunk in chunks]
+        # The workers take chunks from the first on; this process reads from the last back,
+        # every chunk no worker has started yet (a worker takes a few seconds' share while it
+        # is still starting), until the two meet.
+        mine: dict[int, list[ReturnFile]] = {}
+        for i in reversed(range(len(chunks))):
+            if not futures[i].cancel():
+                break
+            mine[i] = _inspect_all(chunks[i])
+        for i, future in enumerate(futures):
+            yield from mine[i] if i in mine else future.result()
+
+
+def _inspect_all(items: list[tuple[str, bytes, str, OpenSource | None, bool]]) -> list[ReturnFile]:
+    return [_inspect(item) for item in items]
 
 
 def read_returns(paths: Iterable[Path], key: bytes, key_fingerprint: str, *, jobs: int = 1, open_source: OpenSource | None = None, identity_only: bool = False) -> Iterator[ReturnFile]:
-    """Inspect every file, in up to `jobs` worker processes; yields in the given order."""
+    """Inspect every file, in this process and up to `jobs - 1` workers; yields in the given order."""
     with ReturnReader(key, key_fingerprint, jobs=jobs, open_source=open_source) as reader:
         yield from reader.read(paths, identity_only=identity_only)
 
