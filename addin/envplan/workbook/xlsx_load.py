@@ -3,9 +3,10 @@
 On load, openpyxl gives every merged range's edge cells the borders of its top-left cell
 (`MergedCellRange.format`), setting one cell at a time: each setting hashes and compares
 whole `Border` objects, about half of loading a master whose 評価票 sheets hold hundreds
-of merged ranges. `load_for_edit` loads with an equivalent of that step which computes
+of merged ranges. Within `fast_merge_format`, openpyxl loads with an equivalent of that step which computes
 each distinct (border, edge, top-left border) combination once and gives the cells its
-style index: the same workbook, cell for cell (tests/test_xlsx_load.py compares both).
+style index: the same workbook, cell for cell (tests/test_xlsx_load.py compares both). The
+評価票 writer's own `merge_cells` calls go the same way inside `fast_merge_format`.
 """
 
 from __future__ import annotations
@@ -13,24 +14,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-import openpyxl
 from openpyxl.cell.cell import MergedCell
 from openpyxl.styles.borders import Border
 from openpyxl.styles.cell_style import StyleArray
-from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.merge import MergedCellRange
 
 EDGES = ("top", "left", "right", "bottom")
 _PATCH_LOCK = threading.Lock()  # the patched method is global to openpyxl: one load at a time
 
 
-def load_for_edit(path: Path, **options: Any) -> Workbook:
-    """`openpyxl.load_workbook(path, **options)`, with merged ranges formatted faster."""
+@contextmanager
+def fast_merge_format() -> Iterator[None]:
+    """Within: openpyxl's loads and `merge_cells` (the 評価票 writer merges its fields) format
+    merged ranges the faster way."""
     with _PATCH_LOCK, _fast_merge_format():
-        return openpyxl.load_workbook(path, **options)
+        yield
 
 
 def _style(cell: Any) -> StyleArray:
@@ -77,4 +77,4 @@ def _fast_merge_format() -> Iterator[None]:
         MergedCellRange.format = original
 
 
-__all__ = ["load_for_edit"]
+__all__ = ["fast_merge_format"]

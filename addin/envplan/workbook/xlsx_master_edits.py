@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.table import Table, TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
@@ -22,7 +23,7 @@ from envplan.workbook.cells import col_letter
 from envplan.workbook.changes import CellWrite, MasterEdits, RowAppend, apply_edits, rows_for_sheet
 from envplan.workbook.layout import HEADER_ROW, NOTE_ROW, layout
 from envplan.workbook.store import atomic_save
-from envplan.workbook.xlsx_load import load_for_edit
+from envplan.workbook.xlsx_load import fast_merge_format
 from envplan.workbook.xlsx_results import OpenpyxlResultSink
 
 
@@ -129,15 +130,16 @@ def _set_ref(table: Table, ref: str) -> None:
 def edit_master(master: Path, edits: MasterEdits, *, policy_sheets: dict[str, str] | None = None, also: Callable[[OpenpyxlMasterSink], Any] | None = None) -> Path | None:
     """Load, apply, save atomically (caller holds the lock). Returns the backup's path."""
     master = Path(master)
-    wb = load_for_edit(master, keep_vba=master.suffix.lower() == ".xlsm")
-    sink = OpenpyxlMasterSink(wb)
-    apply_edits(edits, sink, policy_sheets)
-    if also is not None:
-        also(sink)
-    if edits.plan is not None:
-        from envplan.workbook.writer import refresh_plan_sheets
+    with fast_merge_format():
+        wb = openpyxl.load_workbook(master, keep_vba=master.suffix.lower() == ".xlsm")
+        sink = OpenpyxlMasterSink(wb)
+        apply_edits(edits, sink, policy_sheets)
+        if also is not None:
+            also(sink)
+        if edits.plan is not None:
+            from envplan.workbook.writer import refresh_plan_sheets
 
-        refresh_plan_sheets(wb, edits.plan, policy_sheets)
+            refresh_plan_sheets(wb, edits.plan, policy_sheets)
     return atomic_save(wb, master)
 
 
