@@ -304,3 +304,4 @@ def test_annotate_without_findings_changes_nothing(kit, tmp_path):
     annotate(rf.reading, scan_return(base, "again"))
     assert [(i.spec.key, i.value) for i in rf.reading.inputs] == before
     assert next(i.value for i in rf.reading.inputs if i.spec.key == NUM) == 1390
+

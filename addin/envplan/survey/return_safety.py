@@ -243,10 +243,10 @@ def _scan_zip(zf: zipfile.ZipFile, raw: bytes, scan: SafetyScan, limits: SafetyL
     if not scan.ok:
         return
     names = {i.filename for i in infos}
-    workbook_part = _check_package(zf, names, scan, limits)
+    workbook_part = _check_package(zf, raw, names, scan, limits)
     if workbook_part is None:
         return
-    sheets = _sheet_parts(zf, workbook_part, scan, limits)
+    sheets = _sheet_parts(zf, raw, workbook_part, scan, limits)
     if not scan.ok:
         return
     _check_macros_and_links(names, scan)
@@ -324,7 +324,7 @@ def _check_directory(infos: list[zipfile.ZipInfo], scan: SafetyScan, limits: Saf
         scan.error("RETURN_ZIP_BOMB", f"展開すると大きすぎるファイルです（{_mb(total)}、上限 {_mb(limits.max_total_bytes)}）。圧縮爆弾の疑いがあるため開きません", value=total)
 
 
-def _check_package(zf: zipfile.ZipFile, names: set[str], scan: SafetyScan, limits: SafetyLimits) -> str | None:
+def _check_package(zf: zipfile.ZipFile, raw: bytes, names: set[str], scan: SafetyScan, limits: SafetyLimits) -> str | None:
     """The part path of the workbook, or an error naming what the file is instead."""
     if "mimetype" in names and "[Content_Types].xml" not in names:
         with zf.open("mimetype") as f:
@@ -339,7 +339,7 @@ def _check_package(zf: zipfile.ZipFile, names: set[str], scan: SafetyScan, limit
     if "[Content_Types].xml" not in names:
         scan.error("RETURN_NOT_WORKBOOK", "zip ファイルですが、Excel のワークブックではありません。お送りした様式に入力して保存したファイルを送ってください", value=", ".join(sorted(names)[:5]))
         return None
-    types = _small_xml_attrs(zf, "[Content_Types].xml", scan, "Override", ("PartName", "ContentType"), limits)
+    types = _small_xml_attrs(zf, raw, "[Content_Types].xml", scan, "Override", ("PartName", "ContentType"), limits)
     if types is None:
         return None
     main = [part.lstrip("/") for part, ctype in types if ctype in SPREADSHEET_MAIN_TYPES]
@@ -349,9 +349,9 @@ def _check_package(zf: zipfile.ZipFile, names: set[str], scan: SafetyScan, limit
     return main[0]
 
 
-def _sheet_parts(zf: zipfile.ZipFile, workbook_part: str, scan: SafetyScan, limits: SafetyLimits) -> dict[str, str]:
+def _sheet_parts(zf: zipfile.ZipFile, raw: bytes, workbook_part: str, scan: SafetyScan, limits: SafetyLimits) -> dict[str, str]:
     """Part path → sheet name, from the workbook and its relationships."""
-    sheets = _small_xml_attrs(zf, workbook_part, scan, "sheet", ("name", "id"), limits)
+    sheets = _small_xml_attrs(zf, raw, workbook_part, scan, "sheet", ("name", "id"), limits)
     if sheets is None:
         return {}
     if len(sheets) > limits.max_sheets:
@@ -359,7 +359,7 @@ def _sheet_parts(zf: zipfile.ZipFile, workbook_part: str, scan: SafetyScan, limi
         return {}
     folder = posixpath.dirname(workbook_part)
     rels_part = posixpath.join(folder, "_rels", posixpath.basename(workbook_part) + ".rels")
-    rels = _small_xml_attrs(zf, rels_part, scan, "Relationship", ("Id", "Target"), limits) if rels_part in zf.NameToInfo else []
+    rels = _small_xml_attrs(zf, raw, rels_part, scan, "Relationship", ("Id", "Target"), limits) if rels_part in zf.NameToInfo else []
     if rels is None:
         return {}
     targets = {rid: _resolve(folder, target) for rid, target in rels}
@@ -374,7 +374,7 @@ def _resolve(folder: str, target: str) -> str:
 
 
 def _small_xml_attrs(
-    zf: zipfile.ZipFile, part: str, scan: SafetyScan, element: str, attrs: tuple[str, str], limits: SafetyLimits
+    zf: zipfile.ZipFile, raw: bytes, part: str, scan: SafetyScan, element: str, attrs: tuple[str, str], limits: SafetyLimits
 ) -> list[tuple[str, str]] | None:
     """(attr1, attr2) of every `element` of a part; None when the part is refused."""
     found: list[tuple[str, str]] = []
@@ -389,7 +389,10 @@ def _small_xml_attrs(
         scan.error("RETURN_NOT_WORKBOOK", f"ワークブックの部品（{part}）がありません。お送りした様式に入力して保存したファイルを送ってください", value=part)
         return None
     try:
-        _stream_xml(zf, info, scan, limits, _Budget(limits), _Handler(start=start))
+        if info.file_size <= FAST_SCAN_MAX_BYTES:  # inflated in one call (these small parts are read for every return)
+            _parse_xml(iter((_inflate(raw, info, limits, _Budget(limits), scan),)), part, scan, _Handler(start=start))
+        else:
+            _stream_xml(zf, info, scan, limits, _Budget(limits), _Handler(start=start))
     except _Refuse:
         return None
     return found if scan.ok else None
