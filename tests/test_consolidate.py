@@ -609,3 +609,21 @@ def test_a_template_with_the_earlier_identity_rows_still_verifies(master, templa
     rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
     assert rc == 0 and data["files"][0]["status"] == "accepted", data
     assert read_plan(master).indicator("S01").values[2021].actual == 1395
+
+
+def test_a_file_replaced_between_the_two_readings_is_sent_back(master, templates, tmp_path):
+    """The identity read first and the whole read later must be of the same file (SHA-256)."""
+    inbox = tmp_path / "inbox"
+    old = fill(templates["環境課"], _env_answers("1,380"), inbox / "v1.xlsx")
+    new = fill(templates["環境課"], _env_answers("1,395"), inbox / "v2.xlsx")
+    _in_order(old, new)
+    other = fill(templates["環境課"], _env_answers("1,111"), tmp_path / "other.xlsx")
+
+    def replace_after_the_identities(i: int, n: int, name: str) -> None:
+        if i == n:  # every identity read: the latest file is swapped before it is read whole
+            new.write_bytes(other.read_bytes())
+
+    result = consolidate(master, inbox, progress=replace_after_the_identities)
+    by_file = {f.file: f for f in result.files}
+    assert by_file["v2.xlsx"].status == "rejected" and by_file["v2.xlsx"].errors[0]["code"] == "RETURN_CHANGED_WHILE_READING"
+    assert by_file["v1.xlsx"].status == "accepted" and read_plan(master).indicator("S01").values[2021].actual == 1380

@@ -82,6 +82,7 @@ CODES_EN: dict[str, str] = {
     "RETURN_MASTER_NEWER": "the master was changed after issue and the return left the field as issued; the master's value was kept",
     "RETURN_OVERRIDES_MASTER": "the return replaced a value that was changed in the master after issue",
     "RETURN_SUPERSEDED": "a newer return of the same department replaces this file",
+    "RETURN_CHANGED_WHILE_READING": "the file was replaced while it was being read; run the consolidation again",
     "RETURN_PAST_YEAR_EDITED": "a grey cell of a past year was edited; past years are corrected through the plan's secretariat, not the template",
     "PERCENT_LOOKS_LIKE_FRACTION": "a % indicator got a value of 1 or less that looks like a fraction (0.284 for 28.4%)",
     "RETURN_BLANK": "every input cell is blank (returned as issued); the tracker shows it as not filled in",
