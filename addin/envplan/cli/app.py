@@ -112,15 +112,15 @@ def existing_file(path: Path, as_json: bool) -> Path:
 
 def open_workbook(path: Path, as_json: bool) -> Any:
     """The master opened with the fast reader; a damaged file is said plainly (exit 2)."""
-    from envplan.workbook.io import CalamineSource
+    from envplan.workbook.io import UnreadableWorkbook
+    from envplan.workbook.io import open_workbook as open_fast
 
     try:
-        return CalamineSource(path)
-    except Exception as e:  # noqa: BLE001 — the reader's own errors: a damaged or truncated zip
+        return open_fast(path)
+    except UnreadableWorkbook as e:  # a damaged or truncated zip
         fail(
-            f"{path.name} をワークブックとして読めません（壊れているか、途中で切れています: {type(e).__name__}: {e}）。"
-            "Excel で開けるか確かめてください。開けないときは バックアップ/ の以前のファイルを使ってください",
-            f"cannot read {path.name} as a workbook: {e}",
+            f"{e.message}。壊れているか、途中で切れています。Excel で開けるか確かめてください。開けないときは バックアップ/ の以前のファイルを使ってください",
+            e.message_en,
             as_json=as_json,
         )
 

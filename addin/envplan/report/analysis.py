@@ -20,7 +20,7 @@ from envplan.plan.model import Plan
 from envplan.report import frames
 from envplan.rules.compute import compute_plan
 from envplan.rules.results import PlanResult
-from envplan.workbook.io import CalamineSource
+from envplan.workbook.io import UnreadableWorkbook, open_workbook
 from envplan.workbook.validation import validate_source
 
 
@@ -78,9 +78,9 @@ def read_master(path: str | Path, fy: int | None = None) -> MasterData:
     if not path.is_file():
         raise MasterError(f"マスターワークブックが見つかりません: {path}")
     try:
-        source = CalamineSource(path)
-    except Exception as e:  # the reader's own errors: not a workbook, encrypted, broken zip
-        raise MasterError(f"{path.name} をワークブックとして読めません（{type(e).__name__}: {e}）") from e
+        source = open_workbook(path)
+    except UnreadableWorkbook as e:
+        raise MasterError(e.message) from e
     checked = validate_source(source)
     errors = checked.diagnostics.errors
     if checked.plan is None or errors:

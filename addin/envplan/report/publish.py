@@ -236,14 +236,14 @@ def _write_pdfs(report: ReportData, staging: Path, out_dir: Path, res: PublishRe
 
 
 def _read_plan(master: Path):
-    from envplan.workbook.io import CalamineSource
+    from envplan.workbook.io import UnreadableWorkbook, open_workbook
 
     if not master.is_file():
         raise PublishError(f"マスターワークブックが見つかりません: {master}", f"master workbook not found: {master}")
     try:
-        source = CalamineSource(master)
-    except Exception as e:  # the reader's own errors: not a workbook, encrypted, broken zip
-        raise PublishError(f"{master.name} をワークブックとして読めません（{type(e).__name__}: {e}）", f"cannot read {master.name} as a workbook: {e}") from e
+        source = open_workbook(master)
+    except UnreadableWorkbook as e:
+        raise PublishError(e.message, e.message_en) from e
     return _validated_plan(source, master.name)
 
 

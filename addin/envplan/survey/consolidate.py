@@ -687,7 +687,7 @@ def consolidate(
     """Consolidate every return in `inbox` into `master` (file door)."""
     from envplan.survey.template_identity import SigningKeyError, load_key
     from envplan.workbook.changes import MasterStateError, load_master_state
-    from envplan.workbook.io import CalamineSource
+    from envplan.workbook.io import UnreadableWorkbook, open_workbook
     from envplan.workbook.store import MasterBusyError, MasterLock, MasterWriteError
     from envplan.workbook.xlsx_master_edits import edit_master
 
@@ -704,9 +704,9 @@ def consolidate(
     try:
         with MasterLock(master):
             try:
-                source = CalamineSource(master)
-            except Exception as e:  # the reader's own errors: not a workbook, encrypted, broken zip
-                raise ConsolidationError(f"{master.name} をワークブックとして読めません（{type(e).__name__}: {e}）", f"cannot read {master.name} as a workbook: {e}") from e
+                source = open_workbook(master)
+            except UnreadableWorkbook as e:
+                raise ConsolidationError(e.message, e.message_en) from e
             try:
                 state = load_master_state(source)
             except MasterStateError as e:

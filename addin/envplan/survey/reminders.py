@@ -23,7 +23,7 @@ from envplan.survey.template_identity import key_id
 from envplan.survey.template_issue import departments_to_issue
 from envplan.survey.template_layout import template_file_name
 from envplan.workbook.changes import MasterStateError, load_master_state
-from envplan.workbook.io import CalamineSource
+from envplan.workbook.io import UnreadableWorkbook, open_workbook
 
 NOT_SUBMITTED, BLANK, RETURNED = "未提出", "未記入", "差戻し"
 CHASED = (NOT_SUBMITTED, BLANK, RETURNED)
@@ -51,9 +51,9 @@ class Reminder:
 def read_round(master: Path) -> tuple[Plan, list[dict[str, Any]]]:
     """The master's plan and its 提出状況 rows of the target year."""
     try:
-        source = CalamineSource(master)
-    except Exception as e:  # not a workbook, encrypted, a broken zip
-        raise ReminderError(f"{master.name} をワークブックとして読めません（{type(e).__name__}: {e}）", f"cannot read {master.name} as a workbook") from e
+        source = open_workbook(master)
+    except UnreadableWorkbook as e:
+        raise ReminderError(e.message, e.message_en) from e
     try:
         state = load_master_state(source)
     except MasterStateError as e:

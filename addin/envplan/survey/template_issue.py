@@ -628,12 +628,12 @@ def _identity_sheet(wb: Workbook, content: SignedContent, signature: str) -> Non
 
 def read_plan_for_issue(master: Path) -> Plan:
     """The master's plan, refusing a master with errors (templates would carry them)."""
-    from envplan.workbook.io import CalamineSource
+    from envplan.workbook.io import UnreadableWorkbook, open_workbook
 
     try:
-        source = CalamineSource(master)
-    except Exception as e:  # the reader's own errors: not a workbook, encrypted, broken zip
-        raise TemplateIssueError(f"{master.name} をワークブックとして読めません（{type(e).__name__}: {e}）") from e
+        source = open_workbook(master)
+    except UnreadableWorkbook as e:
+        raise TemplateIssueError(e.message) from e
     try:
         return plan_for_issue(source, master.name)
     finally:

@@ -130,3 +130,21 @@ class MemorySource:
 
     def grid(self, sheet: str) -> SheetGrid:
         return self._grids[sheet]
+
+
+class UnreadableWorkbook(Exception):
+    """A file the fast reader cannot open as a workbook (not a zip, encrypted, damaged): the
+    words every door says it with, for its own error to carry."""
+
+    def __init__(self, path: Path, cause: Exception) -> None:
+        self.message = f"{path.name} をワークブックとして読めません（{type(cause).__name__}: {cause}）"
+        self.message_en = f"cannot read {path.name} as a workbook: {cause}"
+        super().__init__(self.message)
+
+
+def open_workbook(path: Path) -> CalamineSource:
+    """The workbook at `path`, opened with the fast reader; UnreadableWorkbook when it cannot be."""
+    try:
+        return CalamineSource(path)
+    except Exception as e:  # the reader's own errors: not a workbook, encrypted, broken zip
+        raise UnreadableWorkbook(Path(path), e) from e
