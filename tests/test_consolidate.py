@@ -384,6 +384,12 @@ def test_staff_edit_after_an_import_is_not_undone(master, templates, tmp_path):
     assert _log_rows(master)[-1]["変更前"] == 1400
 
 
+def _consolidated(master: Path, inbox: Path) -> tuple[int, dict, dict[str, dict]]:
+    """`envplan consolidate --json` run for real: (exit code, the JSON, each file's entry by name)."""
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    return rc, data, {f["file"]: f for f in data.get("files", [])}
+
+
 def _in_order(*paths: Path) -> None:
     """Modification times in the given order (the save times may fall in one second)."""
     import os
@@ -437,9 +443,8 @@ def test_an_older_return_is_reported_as_superseded(master, templates, tmp_path):
     v1 = fill(templates["環境課"], _env_answers("1,395"), inbox / "v1.xlsx")
     v2 = fill(templates["環境課"], _env_answers("1,380"), inbox / "v2.xlsx")
     _in_order(v1, v2)
-    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    rc, data, by_file = _consolidated(master, inbox)
     assert rc == 0, data
-    by_file = {f["file"]: f for f in data["files"]}
     assert (by_file["v1.xlsx"]["status"], by_file["v1.xlsx"]["superseded_by"]) == ("superseded", "v2.xlsx")
     assert data["superseded"] == 1 and data["unchanged"] == 0
     out = run_cli("consolidate", str(master), str(inbox))
@@ -562,9 +567,8 @@ def test_an_older_return_is_superseded_without_being_read_whole(master, template
     _with_doctype_in(old, INDICATOR_SHEET)
     new = fill(templates["環境課"], _env_answers("1,395"), inbox / "v2.xlsx")
     _in_order(old, new)
-    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    rc, data, by_file = _consolidated(master, inbox)
     assert rc == 0, data
-    by_file = {f["file"]: f for f in data["files"]}
     assert (by_file["v1.xlsx"]["status"], by_file["v1.xlsx"]["superseded_by"]) == ("superseded", "v2.xlsx")
     assert read_plan(master).indicator("S01").values[2021].actual == 1395
 
@@ -572,8 +576,7 @@ def test_an_older_return_is_superseded_without_being_read_whole(master, template
     _with_doctype_in(new, INDICATOR_SHEET)
     fine = copy(spare, inbox)
     _in_order(fine, old, new)
-    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
-    by_file = {f["file"]: f for f in data["files"]}
+    rc, data, by_file = _consolidated(master, inbox)
     assert {by_file[n]["status"] for n in ("v1.xlsx", "v2.xlsx")} == {"rejected"}, data
     assert {e["code"] for n in ("v1.xlsx", "v2.xlsx") for e in by_file[n]["errors"]} == {"RETURN_XML_ENTITIES"}
     assert by_file["v0.xlsx"]["status"] == "accepted" and read_plan(master).indicator("S01").values[2021].actual == 1370
