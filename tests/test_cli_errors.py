@@ -292,8 +292,8 @@ def test_ctrl_c_mid_consolidate_leaves_the_master_whole(master, base, tmp_path, 
     inbox = tmp_path / "inbox"
     _, templates = base
     answer = fill(_template_for(templates, S05_2022), {S05_2022: 480}, inbox / "answer.xlsx")
-    for i in range(200):  # long enough to be interrupted while reading
-        shutil.copy2(answer, inbox / f"answer-{i:03}.xlsx")
+    for i in range(1000):  # long enough to be interrupted while reading (about a millisecond each)
+        shutil.copy2(answer, inbox / f"answer-{i:04}.xlsx")
     before = master.read_bytes()
     lock = master.with_name(f".{master.name}.envplan.lock")
     proc = subprocess.Popen(
@@ -304,10 +304,10 @@ def test_ctrl_c_mid_consolidate_leaves_the_master_whole(master, base, tmp_path, 
         start_new_session=True,  # its own process group: SIGINT to the group is a terminal's Ctrl-C
     )
     deadline = time.monotonic() + 60
-    # Reading has begun: the lock is held, and with --jobs 2 the workers exist.
-    while not (lock.exists() and (jobs == "1" or len(_children(proc.pid)) >= 2)) and time.monotonic() < deadline:
+    # Reading has begun: the lock is held, and with --jobs 2 the worker (this process reads too) exists.
+    while not (lock.exists() and (jobs == "1" or _children(proc.pid))) and time.monotonic() < deadline:
         time.sleep(0.02)
-    time.sleep(0.3)
+    time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (out, err)
