@@ -199,15 +199,9 @@ def run(args: list[str] | None = None) -> int:
 
 
 def _japanese_help(command: Any) -> None:
-    try:
-        from typer import rich_utils
-    except ImportError:  # typer without rich: plain help
-        rich_utils = None
-    for name, text in _HELP_TEXTS.items():
-        if rich_utils is not None and hasattr(rich_utils, name):
-            setattr(rich_utils, name, text)
     for cmd in _commands(command):
         original = cmd.get_help_option
+        original_format = cmd.format_help
 
         def get_help_option(ctx: Any, _original: Any = original) -> Any:
             option = _original(ctx)
@@ -215,7 +209,24 @@ def _japanese_help(command: Any) -> None:
                 option.help = HELP_OPTION_TEXT
             return option
 
+        def format_help(ctx: Any, formatter: Any, _original: Any = original_format) -> Any:
+            _help_words()
+            return _original(ctx, formatter)
+
         cmd.get_help_option = get_help_option
+        cmd.format_help = format_help
+
+
+def _help_words() -> None:
+    """typer's own words in Japanese, set when a help page is about to be drawn: its rich
+    formatter is imported only then (a tenth of a second that every other run saves)."""
+    try:
+        from typer import rich_utils
+    except ImportError:  # typer without rich: plain help
+        return
+    for name, text in _HELP_TEXTS.items():
+        if hasattr(rich_utils, name):
+            setattr(rich_utils, name, text)
 
 
 def _commands(command: Any) -> Iterator[Any]:

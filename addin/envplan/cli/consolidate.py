@@ -23,7 +23,7 @@ STATUS_JA = {"accepted": "[green]受理[/]", "rejected": "[red]差戻し[/]", "u
 def consolidate(
     master: Path = typer.Argument(..., help="マスターワークブック"),
     inbox: Path = typer.Argument(..., help="返送された様式を集めたフォルダ"),
-    jobs: int = typer.Option(0, "--jobs", help="読み込みに使うプロセス数 （0 = ファイル数と CPU 数から自動）"),
+    jobs: int = typer.Option(0, "--jobs", help="読み込みに使うプロセス数 （このプロセスを含む。0 = ファイル数と CPU 数から自動）"),
     as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
     feedback: Path | None = typer.Option(None, "--feedback", help="差戻し・確認のファイルの出力先 （既定: 受付フォルダ内の 「フィードバック」）"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=f"ファイルが{SUMMARY_OVER}件を超えても、全件の表を出す"),
