@@ -66,3 +66,32 @@ def test_policy_forms_written_within_are_the_same(tmp_path):
         with zipfile.ZipFile(tmp_path / name) as z:
             parts.append({n: z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/") or n == "xl/styles.xml"})
     assert parts[0] == parts[1] and any(b"<mergeCell " in xml for xml in parts[0].values())
+
+
+def test_styled_sets_what_openpyxls_descriptors_set():
+    """xlsx_style.styled finds each style's index once per workbook; the saved book is the same."""
+    from envplan.workbook import xlsx_style as st
+
+    books = [openpyxl.Workbook(), openpyxl.Workbook()]
+    for k, wb in enumerate(books):
+        ws = wb.active
+        for r in range(1, 30):
+            for c in range(1, 6):
+                cell = ws.cell(r, c, r * c)
+                cell.number_format = "0.0"
+                font, fill, border, alignment = (st.BODY_FONT if c % 2 else st.LABEL_FONT), (st.LABEL_FILL if r % 3 else None), (st.BOX if r % 2 else None), st.WRAP
+                if k == 0:
+                    st.styled(cell, font=font, fill=fill, border=border, alignment=alignment)
+                else:
+                    cell.font, cell.alignment = font, alignment
+                    if fill is not None:
+                        cell.fill = fill
+                    if border is not None:
+                        cell.border = border
+    saved = []
+    for wb in books:
+        buf = io.BytesIO()
+        wb.save(buf)
+        with zipfile.ZipFile(buf) as z:
+            saved.append({n: z.read(n) for n in ("xl/styles.xml", "xl/worksheets/sheet1.xml")})
+    assert saved[0] == saved[1]

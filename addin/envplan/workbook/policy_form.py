@@ -108,18 +108,13 @@ class FormWriter:
 
     def field(self, label: str, value: Any, *, kind: str = "text", choice: str = "") -> None:
         ws, r = self.ws, self.row
-        lab = ws.cell(r, 1, label)
-        lab.font = st.LABEL_FONT
-        lab.fill = st.LABEL_FILL
-        lab.alignment = st.WRAP
-        lab.border = st.BOX
+        st.styled(ws.cell(r, 1, label), font=st.LABEL_FONT, fill=st.LABEL_FILL, alignment=st.WRAP, border=st.BOX)
         ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=8)
         cell = ws.cell(r, 2)
         st.set_text(cell, value)
-        cell.font = st.BODY_FONT
-        cell.alignment = st.WRAP
+        st.styled(cell, font=st.BODY_FONT, alignment=st.WRAP)
         for c in range(2, 9):
-            ws.cell(r, c).border = st.BOX
+            st.styled(ws.cell(r, c), border=st.BOX)
         if kind == "year" and isinstance(value, int):
             cell.number_format = st.YEAR_FORMAT
         if choice:
@@ -134,7 +129,7 @@ class FormWriter:
                 self.ws.merge_cells(start_row=self.row, start_column=a, end_row=self.row, end_column=b)
             st.style_header(self.ws.cell(self.row, a, text))
             for c in range(a, b + 1):
-                self.ws.cell(self.row, c).border = st.BOX
+                st.styled(self.ws.cell(self.row, c), border=st.BOX)
         self.row += 1
 
     def cells(self, cells: list[tuple[int, int, Any]], *, fmt: str = "", height_chars: int = 0, choice: dict[int, str] | None = None) -> None:
@@ -147,12 +142,11 @@ class FormWriter:
                 cell.value = str(value)
             else:
                 st.set_text(cell, value)
-            cell.font = st.BODY_FONT
-            cell.alignment = st.WRAP
+            st.styled(cell, font=st.BODY_FONT, alignment=st.WRAP)
             if fmt and a > 1:
                 cell.number_format = fmt
             for c in range(a, b + 1):
-                self.ws.cell(self.row, c).border = st.BOX
+                st.styled(self.ws.cell(self.row, c), border=st.BOX)
             if choice and a in choice:
                 self.choice_cells.append((cell_ref(self.row, a), choice[a]))
             if isinstance(value, str) and not isinstance(value, Formula):

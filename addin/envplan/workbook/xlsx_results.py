@@ -49,7 +49,7 @@ class OpenpyxlResultSink:
             for c, value in enumerate(row, 1):
                 cell = ws.cell(r, c)
                 st.set_text(cell, value)
-                cell.font = st.BODY_FONT
+                st.styled(cell, font=st.BODY_FONT)
                 if c - 1 in table.number_formats:
                     cell.number_format = table.number_formats[c - 1]
                 if fill is not None and c == 1:

@@ -9,6 +9,7 @@ from typing import Any
 
 from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -78,11 +79,30 @@ def write_title(ws: Worksheet, title: str, note: str = "") -> None:
     ws.row_dimensions[1].height = 24
 
 
+_STYLE_IDS = {"font": ("_fonts", "fontId"), "fill": ("_fills", "fillId"), "border": ("_borders", "borderId"), "alignment": ("_alignments", "alignmentId")}
+
+
+def styled(cell: XlCell, *, font: Font | None = None, fill: PatternFill | None = None, border: Border | None = None, alignment: Alignment | None = None) -> None:
+    """`cell.font = font` and so on, as openpyxl's style descriptors set them, with each style
+    object's index in the workbook's style table found once per workbook: openpyxl hashes and
+    compares the whole object again for every cell it is set on, most of the time spent writing
+    a 評価票 or a result table (the module's constant styles are set on thousands of cells)."""
+    wb = cell.parent.parent
+    memo = wb.__dict__.setdefault("_envplan_style_ids", {})
+    if not cell._style:
+        cell._style = StyleArray()
+    for kind, obj in (("font", font), ("fill", fill), ("border", border), ("alignment", alignment)):
+        if obj is None:
+            continue
+        table, key = _STYLE_IDS[kind]
+        hit = memo.get((kind, id(obj)))
+        if hit is None or hit[0] is not obj:
+            hit = memo[(kind, id(obj))] = (obj, getattr(wb, table).add(obj))
+        setattr(cell._style, key, hit[1])
+
+
 def style_header(cell: XlCell) -> None:
-    cell.font = HEADER_FONT
-    cell.fill = HEADER_FILL
-    cell.alignment = CENTER
-    cell.border = BOX
+    styled(cell, font=HEADER_FONT, fill=HEADER_FILL, alignment=CENTER, border=BOX)
 
 
 def add_table(ws: Worksheet, name: str, ref: str) -> None:
