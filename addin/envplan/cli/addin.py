@@ -15,7 +15,7 @@ app.add_typer(addin_app, name="addin")
 _OS_HELP = "対象の OS: windows | macos （既定はこのPC。ほかの OS を指定すると手順の表示だけ）"
 
 
-def _target(os_name: str | None, as_json: bool):  # type: ignore[no-untyped-def]
+def _target(os_name: str | None, as_json: bool):
     if os_name is None:
         return None
     if os_name not in ("windows", "macos"):

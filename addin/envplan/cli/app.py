@@ -146,7 +146,7 @@ def os_error_text(e: OSError) -> str:
         errno.EBUSY: "使用中のため変更できません（マウントされたフォルダなど）",
         errno.ENAMETOOLONG: "名前が長すぎます",
     }
-    reason = reasons.get(e.errno) or write_error_reason(e)  # disk full, no permission, read-only
+    reason = (reasons.get(e.errno) if e.errno is not None else None) or write_error_reason(e)  # disk full, no permission, read-only
     return f"{e.filename}: {reason}" if e.filename else reason
 
 

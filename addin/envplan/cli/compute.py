@@ -62,7 +62,7 @@ def compute(
     raise typer.Exit(EXIT_OK)
 
 
-def print_summary(result) -> None:  # type: ignore[no-untyped-def]
+def print_summary(result) -> None:
     from envplan.rules.compute import shown_counts
 
     table = Table(title=f"達成状況（{result.fy}年度時点）", header_style="bold")

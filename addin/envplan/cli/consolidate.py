@@ -73,7 +73,7 @@ def consolidate(
     raise typer.Exit(EXIT_INVALID if result.rejected else EXIT_OK)
 
 
-def _print(result, *, verbose: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _print(result, *, verbose: bool = False) -> None:
     if not result.files:
         console.print(f"[yellow]受付フォルダ {escape(result.inbox)} に返送ファイルがありません。[/]返送された .xlsx ファイルを、このフォルダの直下に置いてください")
     files = result.files

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -79,7 +79,7 @@ def issue(
     console.print(f"署名鍵 {escape(key_path(master).name)} はマスターと同じフォルダに置いたままにし、所管課には送らないでください。")
 
 
-def _mail_drafts(plan: Plan, paths: list[Path], fy: int, day: dt.date | None) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+def _mail_drafts(plan: Plan, paths: list[Path], fy: int, day: dt.date | None) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Beside each template, a draft to its department with the template attached."""
     from envplan.survey.mail_drafts import ENV_FROM, write_draft
     from envplan.survey.reminders import issue_mail

@@ -51,7 +51,7 @@ def department_answers(plan: Plan, cells: dict[FieldKey, InputSpec], issued: dic
             ind = plan.indicator(key[1])
             if ind and key[2] > plan.current_fy - ind.data_lag:
                 continue  # that figure has not been published yet (data lag): a department leaves it blank
-            last = [ind.values[y].actual for y in sorted(ind.values) if y < key[2] and ind.values[y].actual is not None] if ind else []
+            last = [v for y in sorted(ind.values) if y < key[2] and (v := ind.values[y].actual) is not None] if ind else []
             if last:
                 rng = random.Random(f"{key[1]}-{key[2]}")
                 value = last[-1] * rng.uniform(0.97, 1.03)
@@ -67,7 +67,7 @@ def department_answers(plan: Plan, cells: dict[FieldKey, InputSpec], issued: dic
             # A co-department reports its own part of the project (its status word is optional).
             proj = next(p for p in plan.projects if p.id == key[1])
             dept = plan.department(key[3])
-            answers[key] = f"（例示）{dept.name if dept else key[3]}の担当部分として{proj.phase_in(key[2]).name if proj.phase_in(key[2]) else '事業'}に協力"
+            answers[key] = f"（例示）{dept.name if dept else key[3]}の担当部分として{part.name if (part := proj.phase_in(key[2])) else '事業'}に協力"
             answers[(*key[:4], "status")] = "予定どおり"
         elif kind == "department" and key[2] == "contact":
             answers[key] = "例示 担当者"

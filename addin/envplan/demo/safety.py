@@ -26,7 +26,7 @@ _LAUGHS = (
 )
 
 
-def _rewrite(data: bytes, part: str, change) -> bytes:  # type: ignore[no-untyped-def]
+def _rewrite(data: bytes, part: str, change) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():

@@ -100,7 +100,7 @@ def plan_install(
             plan.notes.append(f"（Python の場所は例です。実際のパスは Windows で envplan addin install を実行すると {EXAMPLE_WINDOWS_PYTHON} の代わりに書かれます）")
     else:
         base = PurePosixPath(home or (str(Path.home()) if local else "~"))
-        folder = PurePosixPath(xlstart) if xlstart else base / MAC_XLSTART
+        folder = PurePosixPath(xlstart) if xlstart else base / MAC_XLSTART  # type: ignore[assignment]  # a PurePath either way
         settings = {
             "INTERPRETER_MAC": python_path or "/Users/<ユーザー>/envplan/.venv/bin/python",
             "PYTHONPATH": str(PACKAGE_DIR.parent) if local else "/Users/<ユーザー>/envplan/addin",

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
-from envplan.excel.cfb_writer import write_compound_file
+from envplan.excel.cfb_writer import Tree, write_compound_file
 from envplan.excel.ovba_compression import compress
 
 ModuleKind = Literal["standard", "class", "document"]
@@ -267,7 +267,7 @@ def build_vba_project(
         except UnicodeEncodeError as e:
             raise VbaSourceError(f"module {m.name}: character {e.object[e.start:e.end]!r} is not in code page {codepage}") from e
     project_id = project_id_for(project_name)
-    vba: dict[str, bytes] = {
+    vba: Tree = {
         "_VBA_PROJECT": struct.pack("<HHBH", 0x61CC, 0xFFFF, 0x00, 0x0000),
         "dir": compress(_dir_stream(project_name, modules, references, codepage)),
     }

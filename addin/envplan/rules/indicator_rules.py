@@ -171,7 +171,7 @@ def final_target(c: _Ctx, target: Target, start_value: float | None) -> tuple[in
 
 
 def _year(fy: int, **kw: object) -> YearResult:
-    y = YearResult(fy=fy, **kw)  # type: ignore[arg-type]
+    y = YearResult(fy=fy, **kw)
     y.status_icon = STATUS_ICONS[y.status]
     return y
 

@@ -23,7 +23,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from envplan.paths import TEMPLATES_DIR
@@ -224,7 +224,7 @@ def create_app(config: ServerConfig, *, signer: Signer | None = None, worker: bo
         headers = dict(SECURITY_HEADERS, **{"content-disposition": "attachment; filename=\"templates.zip\"; filename*=UTF-8''" + urllib.parse.quote("照会様式.zip")})
         return Response(data, media_type="application/zip", headers=headers)
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/xlwings/{action}", ribbon, methods=["POST"]),
         Route(TEMPLATES_ZIP, templates_zip, methods=["GET"]),
         Route("/", home),

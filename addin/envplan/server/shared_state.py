@@ -109,7 +109,7 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
             with file_lock(self._lock_file):
                 if self.stream is not None and not _same_file(self.stream.fileno(), self.baseFilename):
                     self.stream.close()
-                    self.stream = None  # type: ignore[assignment]
+                    self.stream = None
                 super().emit(record)  # checks the size (of the file as it is now), rotates, writes
                 if self.stream is not None:
                     self.stream.flush()
