@@ -20,6 +20,7 @@ Running again on the same inbox changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -633,9 +634,10 @@ def prepare_consolidation(
     allow_frozen: bool = False,
     open_source: OpenSource | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    reader: ReturnReader | None = None,
 ) -> ConsolidationPlan:
-    """Read the inbox (in `jobs` processes) and plan the changes; writes nothing.
-    The Excel door calls this with a state read from the open book."""
+    """Read the inbox (in `jobs` processes, or with the caller's `reader`) and plan the changes;
+    writes nothing. The Excel door calls this with a state read from the open book."""
 
     files, ignored = list_inbox(inbox)
     consolidator = Consolidator(state, allow_frozen=allow_frozen)
@@ -644,7 +646,7 @@ def prepare_consolidation(
         p.name if p.is_file() else f"{p.name}/" for p in ignored if p.name != FEEDBACK_DIR_NAME and not p.name.startswith(".") and not is_not_a_return(p)
     ]
     consolidator.not_returns = [p.name for p in ignored if is_not_a_return(p)]
-    with ReturnReader(key, key_id(key), jobs=jobs, open_source=open_source) as reader:
+    with contextlib.nullcontext(reader) if reader is not None else ReturnReader(key, key_id(key), jobs=jobs, open_source=open_source) as reader:
         # First every file by its identity alone: whose return it is and when it was issued.
         queues: dict[str, list[ReturnFile]] = {}
         for i, rf in enumerate(reader.read(files, identity_only=True), 1):
@@ -702,7 +704,8 @@ def consolidate(
         raise ConsolidationError(str(e), "the signing key beside the master is missing or unreadable") from e
     backup: Path | None = None
     try:
-        with MasterLock(master):
+        with MasterLock(master), ReturnReader(key, key_id(key), jobs=jobs, open_source=open_source) as reader:
+            reader.start(len(list_inbox(inbox)[0]))  # the workers start while the master is read
             try:
                 source = open_workbook(master)
             except UnreadableWorkbook as e:
@@ -713,7 +716,7 @@ def consolidate(
                 raise ConsolidationError(str(e), "the master has errors; run envplan validate", e.diagnostics, exit_code=1) from e
             finally:
                 source.close()
-            cplan = prepare_consolidation(state, inbox, key, jobs=jobs, allow_frozen=allow_frozen, open_source=open_source, progress=progress)
+            cplan = prepare_consolidation(state, inbox, key, jobs=jobs, allow_frozen=allow_frozen, open_source=open_source, progress=progress, reader=reader)
             feedback_to = feedback_dir or inbox / FEEDBACK_DIR_NAME
             if any(a.needs_feedback for a in cplan.assessments):
                 _check_writable(feedback_to)  # before the master changes: the run stops whole or completes whole

@@ -262,13 +262,20 @@ class ReturnReader:
             self._pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: no new chunk starts
             self._pool = None
 
+    def start(self, n_files: int) -> None:
+        """Start the workers for `n_files` now (if that many are worth them), so that they get
+        ready while this process does something else (reads the master)."""
+        if self._pool is None and min(self.jobs, n_files // MIN_FILES_PER_WORKER) - 1 >= 1:  # this process reads too
+            # spawn: the same on every platform, and safe beside threads in the parent.
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs - 1, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint)
+            with _sigint_ignored():
+                for _ in range(self.jobs - 1):
+                    self._pool.submit(_inspect_all, [])  # a worker is started by its first task
+
     def read(self, paths: Iterable[Path], *, identity_only: bool = False) -> Iterator[ReturnFile]:
         """Inspect every file; yields in the given order."""
         items = [(str(p), self.key, self.fingerprint, self.open_source, identity_only) for p in paths]
-        helpers = min(self.jobs, len(items) // MIN_FILES_PER_WORKER) - 1  # this process reads too
-        if self._pool is None and helpers >= 1:
-            # spawn: the same on every platform, and safe beside threads in the parent.
-            self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs - 1, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint)
+        self.start(len(items))
         if self._pool is None or len(items) <= 1:
             for item in items:
                 yield _inspect(item)
