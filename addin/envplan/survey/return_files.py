@@ -1,5 +1,6 @@
 """The returned files in an inbox: what kind of file each is, its hash, and its
-reading, done in parallel worker processes with the fast reader.
+reading (whole, or its identity sheet alone), done in this process and worker
+processes with the fast reader (`ReturnReader`).
 
 Each file is checked before it is opened: its extension (.xls and .ods get a
 message that says what to do), whether it is a zip at all (a truncated file,
@@ -302,12 +303,6 @@ def _inspect_all(items: list[tuple[str, bytes, str, OpenSource | None, bool]]) -
     return [_inspect(item) for item in items]
 
 
-def read_returns(paths: Iterable[Path], key: bytes, key_fingerprint: str, *, jobs: int = 1, open_source: OpenSource | None = None, identity_only: bool = False) -> Iterator[ReturnFile]:
-    """Inspect every file, in this process and up to `jobs - 1` workers; yields in the given order."""
-    with ReturnReader(key, key_fingerprint, jobs=jobs, open_source=open_source) as reader:
-        yield from reader.read(paths, identity_only=identity_only)
-
-
 def _ignore_sigint() -> None:
     """Worker start (Windows passes no ignored signal to a child): the parent handles Ctrl-C."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -326,4 +321,4 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-__all__ = ["ReturnFile", "ReturnReader", "inspect_return", "read_returns", "list_inbox", "is_not_a_return"]
+__all__ = ["ReturnFile", "ReturnReader", "inspect_return", "list_inbox", "is_not_a_return"]
