@@ -813,3 +813,29 @@ def test_basis_leads_with_a_plain_sentence_and_folds_the_formulas(shinagawa_site
     assert "の実績値" in lead and "と比べ、「" in lead and "=" not in lead  # words, no formula
     details = section[section.index('<details class="basis-details">') :]
     assert section.index("basis-lead") < section.index("basis-details") and "達成率 =" in details[: details.index("</details>")]
+
+
+def test_anchor_pages_reads_a_pdf_strict_reading_refuses(tmp_path: Path) -> None:
+    """The page numbers are read strictly (fast), and leniently from a file strict reading refuses."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PdfReadError
+
+    from envplan.report.pdf import anchor_pages
+
+    writer = PdfWriter()
+    for _ in range(3):
+        writer.add_blank_page(595, 842)
+    writer.add_named_destination("ch-summary", 2)
+    good = tmp_path / "good.pdf"
+    writer.write(good)
+    counts: dict[str, int] = {}
+    assert anchor_pages(good, counts) == {"ch-summary": 3} and counts == {"pages": 3}
+    # A startxref pointing a few bytes off, as a damaged file may have: strict pypdf refuses it.
+    data = good.read_bytes()
+    head, _, tail = data.rpartition(b"startxref\n")
+    offset, _, rest = tail.partition(b"\n")
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(head + b"startxref\n" + str(int(offset) + 3).encode() + b"\n" + rest)
+    with pytest.raises(PdfReadError):
+        len(PdfReader(broken, strict=True).pages)
+    assert anchor_pages(broken) == {"ch-summary": 3}

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
@@ -36,6 +37,9 @@ from envplan.report.context import ReportData
 from envplan.report.fonts import PDF_FONT_STACK, missing_glyphs, require_cjk_font
 from envplan.report.render import css, environment
 from envplan.report.typeset import Typesetter
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 MM_PX = 96 / 25.4  # CSS px per millimetre
 A4_W, A4_H = 210.0, 297.0
@@ -116,7 +120,15 @@ def anchor_pages(pdf: Path, counts: dict[str, int] | None = None) -> dict[str, i
     linked anchor; the page count goes into `counts["pages"]` when asked."""
     from pypdf import PdfReader
 
-    reader = PdfReader(pdf)
+    # Strictly first: a lenient reader checks every object's offset, half the time for a tagged report of
+    # 60,000 objects (Chromium's PDFs are well formed); a file strict reading refuses is read leniently.
+    try:
+        return _anchor_pages(PdfReader(pdf, strict=True), counts)
+    except Exception:
+        return _anchor_pages(PdfReader(pdf), counts)
+
+
+def _anchor_pages(reader: PdfReader, counts: dict[str, int] | None) -> dict[str, int]:
     # Page objects by number, once: pypdf's get_destination_page_number searches the page tree per call.
     index = {page.indirect_reference.idnum: n for n, page in enumerate(reader.pages, 1) if page.indirect_reference is not None}
     if counts is not None:
