@@ -50,3 +50,22 @@ def test_compute_fy_of_a_past_year_through_the_cli(sample_masters, tmp_path):
     assert s01["evaluated_fy"] == 2019 and "2020年度" in s01["lag_note"]
     code, data = cli_json("compute", str(master), "--fy", "2022", "--json")
     assert next(i for i in data["indicators"] if i["id"] == "S01")["evaluated_fy"] == 2020
+
+
+def test_change_list_takes_the_previous_status_from_the_computed_rule():
+    """The site's change list (「指標: 前年度の状況 → 今年度の状況」) names last year's status by the same rule
+    the compute uses (rules.compute.status_in): with a 1-year lag, FY2023 was judged on the 2022 figure,
+    which is missing, so it was 「評価不能」 — not the status of the older 2021 figure."""
+    from envplan.report.context import build_report
+    from envplan.rules.compute import status_in
+
+    plan = _plan()
+    ind = plan.indicators[0]
+    ind.data_lag = 1
+    ind.values = {2021: YearValue(actual=95.0), 2023: YearValue(actual=60.0)}
+    now, before = compute_plan(plan, 2024), compute_plan(plan, 2023)
+    assert before.indicators[0].status == status_in(now.indicators[0], 2023, 1) == "評価不能"
+    assert next(y for y in now.indicators[0].years if y.fy == 2021).status not in ("評価不能", now.indicators[0].status)
+    r = build_report(plan, now, before)
+    changes = [c.text for c in r.changes if c.text.startswith(f"{ind.name}: ")]
+    assert changes == [f"{ind.name}: 評価不能 → {now.indicators[0].status}"], changes

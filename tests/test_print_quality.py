@@ -21,7 +21,7 @@ from envplan.plan.model import TargetRevision
 from envplan.plan.samples import load_sample
 from envplan.plan.targets import AnnualMinimumTarget, LevelTarget
 from envplan.report.charts import PeriodRow, period_chart, text_width
-from envplan.report.pdf import PORTRAIT_MAX_YEARS, SHEET_MIN_PT
+from envplan.report.pdf import MM_PX, PORTRAIT_MAX_YEARS, REPORT_CONTENT_WIDTH_MM, SHEET_MIN_PT, report_html
 from envplan.report.publish import publish
 from envplan.report.render import GRID_CELL_PAD_MM, GRID_PT, GRID_WIDTH_MM, PT_MM, year_blocks
 from envplan.workbook import xlsx_style as st
@@ -199,11 +199,20 @@ def test_charts_keep_their_labels_inside_and_off_the_lines_and_draw_each_target_
         views += [v for c in r.categories for v in c.indicators if v.print_chart]
     page = tmp_path / "charts.html"
     page.write_text("<!doctype html><meta charset=utf-8><body>" + "".join(f"<div>{v.print_chart.svg}</div>" for v in views) + "</body>", encoding="utf-8")
+    report = tmp_path / "report.html"
+    report.write_text(report_html(_report_with_project_statuses()), encoding="utf-8")
     with Browser(width=600, height=800) as b:
         b.page.goto(page.as_uri())
         assert b.page.evaluate("document.fonts.ready.then(() => document.querySelectorAll('svg.chart-indicator').length)", await_promise=True) == len(views)
         bad = b.page.evaluate(_CHART_GEOMETRY)
+        # The report is no wider than the page's content box (180 mm): anything that sticks out (a roadmap
+        # badge did, by 2 px) makes Chromium lay the whole report out twice and print it shrunk.
+        b.page.emulate_media("print")
+        b.page.set_viewport(round(REPORT_CONTENT_WIDTH_MM * MM_PX), 800)
+        b.page.goto(report.as_uri())
+        wider = b.page.evaluate("document.fonts.ready.then(() => [document.documentElement.clientWidth, document.documentElement.scrollWidth])", await_promise=True)
     assert not bad, bad
+    assert wider[1] <= wider[0], f"the report is {wider[1]} px wide on a page of {wider[0]} px"
 
     plan, path_ind, level_ind = _revised_plan()
     r = build_report(plan, compute_plan(plan), compute_plan(plan, plan.current_fy - 1))
@@ -220,6 +229,21 @@ def test_charts_keep_their_labels_inside_and_off_the_lines_and_draw_each_target_
     assert abs(old_x - new_x) < 0.2
     assert "2016年度（平成28年度）以降" not in by_id[level_ind.id].print_chart.summary  # type: ignore[union-attr]
     assert "見直し前の目標で判定" in by_id[level_ind.id].print_chart.summary  # type: ignore[union-attr]
+
+
+def _report_with_project_statuses():
+    """The Shinagawa report with every project's status given for the current year, the longest word
+    (予定どおり) among them: the roadmap's status column then holds its badges."""
+    from envplan.plan.model import ProjectStatus
+    from envplan.report.context import build_report
+    from envplan.rules.compute import compute_plan
+
+    plan = add_illustrative_actuals(load_sample("shinagawa"))
+    for p, status in zip(plan.projects, ("予定どおり", "前倒し", "遅れ", "完了", "未着手")):
+        p.statuses = [ProjectStatus(fy=plan.current_fy, status=status)]
+    r = build_report(plan, compute_plan(plan), compute_plan(plan, plan.current_fy - 1))
+    r.files = {"csv": "data/indicators.csv", "json": "data/indicators.json"}
+    return r
 
 
 def test_chart_draws_a_baseline_typed_apart_from_the_actuals() -> None:

@@ -147,6 +147,39 @@ def unmapped_structure_types(pdf: Path) -> set[str]:
     return found - STANDARD_STRUCTURE - role_map
 
 
+def figure_alts(pdf: Path) -> list[str]:
+    """The alternate text (/Alt) of every Figure structure element of the tagged PDF."""
+    from pypdf import PdfReader
+
+    out: list[str] = []
+    todo = [PdfReader(pdf).trailer["/Root"]["/StructTreeRoot"].get_object().get("/K")]
+    while todo:
+        node = todo.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            todo.extend(node)
+        elif hasattr(node, "get") and "/S" in node:
+            if node["/S"] == "/Figure" and "/Alt" in node:
+                out.append(str(node["/Alt"]))
+            todo.append(node.get("/K"))
+    return out
+
+
+def shrunk_pages(pdf: Path) -> list[tuple[int, str, str]]:
+    """Pages whose body Chromium drew smaller than their margin boxes (running head, page number): it
+    shrinks the whole document when something is wider than the page. (page, margin scale, body scale)"""
+    from pypdf import PdfReader
+
+    out = []
+    for n, page in enumerate(PdfReader(pdf).pages[1:], 2):  # the cover has no margin boxes
+        content = page.get_contents().get_data().decode("latin-1")
+        margin = re.search(r"(?m)^([\d.]+) 0 0 \1 [\d.]+ -?[\d.]+ cm$", content)
+        body = re.search(r"re\nW\* n\nq\n([\d.]+) 0 0 \1 [\d.]+ -?[\d.]+ cm", content)
+        if margin and body and abs(float(margin.group(1)) - float(body.group(1))) > 1e-4:
+            out.append((n, margin.group(1), body.group(1)))
+    return out
+
+
 def stranded_lines(pdf: Path) -> list[tuple[int, list[str]]]:
     """Pages that hold only the last line or two of a paragraph begun on the page before
     (a widow): at most 3 lines under the running head, the first of them not a heading."""
@@ -363,6 +396,17 @@ def test_report_pdf(shinagawa_site: tuple[Path, dict]) -> None:
     entries = [t for level, t in titles if level == 2]
     assert len(entries) == len(plan.indicators) and all(re.fullmatch(r"\d+ .+（.+）", t) for t in entries), entries
     assert not unmapped_structure_types(pdf)  # PDF/UA: no /Strong without a /RoleMap
+    # Each chart's Figure carries its title and its description (as the site's chart has for a screen reader).
+    alts = figure_alts(pdf)
+    described = [a for a in alts if "の年度別の値を示す折れ線グラフ。" in a]
+    assert len(described) == len(plan.indicators), alts[:4]  # every indicator of the sample has a chart
+    for ind in plan.indicators:
+        alt = next(a for a in described if a.startswith(f"{ind.name}の推移。"))
+        assert f"{ind.name}（単位: {ind.unit or 'なし'}）の年度別の値" in alt and "評価は「" in alt, alt
+    assert any("計画期間を年度の横棒で示す図" in a for a in alts)  # the related plans' periods
+    # Printed at print.css's sizes: a roadmap badge 2 px wider than its cell made the report wider than
+    # the page, and Chromium laid it out twice and printed it shrunk (99.7 %: 8 pt became 7.98 pt).
+    assert not shrunk_pages(pdf), shrunk_pages(pdf)[:3]
     assert not stranded_lines(pdf)  # the summary's last lines were left alone on a page of their own
 
 
@@ -378,10 +422,16 @@ def test_report_text_has_no_missing_glyph() -> None:
     r.files = {"csv": "data/indicators.csv", "json": "data/indicators.json"}
     html = report_html(r)
     assert missing_glyphs(html + sheets_html(r)) == set()
-    # The charts' descriptions are not seen in print: no phrase breaks there (each cost the tagged printing).
-    captions = re.findall(r"<figcaption[^>]*>(.*?)</figcaption>", html, re.S)
-    assert captions and all("<wbr>" not in c for c in captions)
-    assert "<wbr>" in html and "折れ線グラフ" in "".join(captions)
+    # Text not seen in print (the tables' hidden captions) gets no phrase breaks: each costs the tagged printing.
+    hidden = re.findall(r'<caption class="visually-hidden">(.*?)</caption>', html, re.S)
+    assert hidden and all("<wbr>" not in c for c in hidden)
+    assert "<wbr>" in html
+    # A chart is an image of its SVG whose alt text is its description (the tagged PDF's /Alt), and the
+    # text drawn in it is still in the page's characters checked against the fonts above.
+    charts = re.findall(r'<figure class="chart[^"]*"><img class="chart[^"]*" width="[\d.]+" height="[\d.]+" alt="([^"]*)" src="data:image/svg\+xml;charset=utf-8,([^"]*)"></figure>', html)
+    assert len(charts) == sum(1 for v in r.indicators if v.print_chart) + 1  # and the related plans' periods
+    assert all("折れ線グラフ" in alt for alt, _ in charts[:-1]) and "計画期間" in charts[-1][0]
+    assert "<svg" not in html and all("%3Csvg" in src and "%3Ctext" in src for _, src in charts)
 
 
 def test_report_roadmap_breaks_phases_between_phrases(shinagawa_site: tuple[Path, dict]) -> None:
@@ -763,3 +813,29 @@ def test_basis_leads_with_a_plain_sentence_and_folds_the_formulas(shinagawa_site
     assert "の実績値" in lead and "と比べ、「" in lead and "=" not in lead  # words, no formula
     details = section[section.index('<details class="basis-details">') :]
     assert section.index("basis-lead") < section.index("basis-details") and "達成率 =" in details[: details.index("</details>")]
+
+
+def test_anchor_pages_reads_a_pdf_strict_reading_refuses(tmp_path: Path) -> None:
+    """The page numbers are read strictly (fast), and leniently from a file strict reading refuses."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PdfReadError
+
+    from envplan.report.pdf import anchor_pages
+
+    writer = PdfWriter()
+    for _ in range(3):
+        writer.add_blank_page(595, 842)
+    writer.add_named_destination("ch-summary", 2)
+    good = tmp_path / "good.pdf"
+    writer.write(good)
+    counts: dict[str, int] = {}
+    assert anchor_pages(good, counts) == {"ch-summary": 3} and counts == {"pages": 3}
+    # A startxref pointing a few bytes off, as a damaged file may have: strict pypdf refuses it.
+    data = good.read_bytes()
+    head, _, tail = data.rpartition(b"startxref\n")
+    offset, _, rest = tail.partition(b"\n")
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(head + b"startxref\n" + str(int(offset) + 3).encode() + b"\n" + rest)
+    with pytest.raises(PdfReadError):
+        len(PdfReader(broken, strict=True).pages)
+    assert anchor_pages(broken) == {"ch-summary": 3}

@@ -93,6 +93,28 @@ def test_hand_broken_copy_names_the_cells(master_copy):
     assert f"'指標実績'!{bad_number}" in links
 
 
+def test_empty_open_data_settings_are_warned_with_their_cells(master_copy):
+    """Open data is always published: an empty 全国地方公共団体コード or licence (利用条件) in 設定 is
+    warned, naming the sheet and cell, in Japanese and in English (--json); publishing still works."""
+    path = master_copy("shinagawa")
+    wb = openpyxl.load_workbook(path)
+    settings = wb[layout()["settings"].name]
+    rows = {settings.cell(r, 1).value: r for r in range(1, settings.max_row + 1)}
+    settings.cell(rows["municipality_code"], 3).value = None
+    settings.cell(rows["licence"], 3).value = "　"  # a full-width space is empty too
+    wb.save(path)
+    code, data = cli_json("validate", path, "--json")
+    assert code == 0 and data["errors"] == [], data["errors"]
+    found = {w["code"]: w for w in data["warnings"] if w["code"].startswith("OPEN_DATA_")}
+    code_w, licence_w = found["OPEN_DATA_CODE_MISSING"], found["OPEN_DATA_LICENCE_MISSING"]
+    assert (code_w["sheet"], code_w["cell"]) == ("設定", f"C{rows['municipality_code']}")
+    assert (licence_w["sheet"], licence_w["cell"]) == ("設定", f"C{rows['licence']}")
+    assert "全国地方公共団体コード" in code_w["message"] and "6桁" in code_w["message"]
+    assert "利用条件" in licence_w["message"] and "CC BY 4.0" in licence_w["message"]
+    assert "local government code" in code_w["message_en"] and f"設定!C{rows['municipality_code']}" in code_w["message_en"]
+    assert "licence" in licence_w["message_en"]
+
+
 def test_accepted_normalised_values_reach_the_model(master_copy):
     from envplan.workbook.io import CalamineSource
     from envplan.workbook.reader import read_master

@@ -53,6 +53,8 @@ CODES_EN: dict[str, str] = {
     "PHASE_OVERLAP": "project phases overlap",
     "TOO_MANY_REFERENCE_INDICATORS": "a policy has more reference indicators than allowed",
     "SETTING_INVALID": "a setting has an invalid value",
+    "OPEN_DATA_CODE_MISSING": "the setting 全国地方公共団体コード (6-digit local government code with its check digit) is empty: the open data's code column will be empty",
+    "OPEN_DATA_LICENCE_MISSING": "the setting オープンデータの利用条件 (the open data's licence) is empty: the open data is published without terms of use",
     "TEXT_TOO_LONG": "the text is longer than allowed",
     # Returned department templates (consolidate)
     "RETURN_XLS": "an .xls file cannot be read; save it again as .xlsx",

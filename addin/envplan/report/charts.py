@@ -3,7 +3,8 @@ path to its target, and the related plans' periods.
 
 Each chart is named by its <title> (aria-labelledby); its description is the
 figure's caption on the page, not also a <desc>, so that a screen reader does not
-read it twice. The figures are also given as a data table on the page. Series differ
+read it twice. In print the chart is an <img> of the same SVG whose alternate text
+is the title and the description: the tagged PDF's Figure carries both as /Alt. The figures are also given as a data table on the page. Series differ
 by line style and marker shape as well as colour, so colour is never the only
 cue. Every text is XML-escaped.
 """
@@ -11,6 +12,7 @@ cue. Every text is XML-escaped.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
@@ -36,6 +38,29 @@ class Chart:
     svg: Markup
     title: str
     summary: str  # the text alternative, also shown under the chart
+
+    def image(self, font_family: str) -> Markup:
+        """The chart as an <img> of its SVG (a data: URL; works from file://), drawn in `font_family`
+        (page CSS does not reach into an image), with the title and the description as its alt text.
+
+        For the printed report: the tagged PDF's Figure then holds the description as /Alt, and the
+        browser prints one image, not a thousand SVG elements each visited for the PDF's tagging."""
+        root = _ROOT.match(str(self.svg))
+        if root is None:  # our own markup (_open): a chart always starts so
+            raise ValueError("not a chart drawn by charts.py")
+        css_class, width, height = root.group("css_class", "width", "height")
+        svg = _FONT_ATTRIBUTE.sub(f'font-family="{escape(font_family)}"', str(self.svg), count=1)
+        src = "data:image/svg+xml;charset=utf-8," + svg.translate(_URL_ESCAPES)
+        alt = f"{self.title}。{self.summary}" if self.summary else self.title
+        return Markup(f'<img class="{css_class}" width="{width}" height="{height}" alt="{escape(alt)}" src="{escape(src)}">')
+
+
+# The root <svg> as _open writes it, and its font (the first font-family attribute of a chart).
+_ROOT = re.compile(r'<svg xmlns="http://www.w3.org/2000/svg" class="(?P<css_class>[^"]*)" viewBox="[^"]*" width="(?P<width>[\d.]+)" height="(?P<height>[\d.]+)"')
+_FONT_ATTRIBUTE = re.compile(r'font-family="[^"]*"')
+# What a data: URL cannot hold as it is ('#' would start a fragment); other characters, Japanese
+# too, stay as they are, so that the page's text is still checked against the PDF's fonts.
+_URL_ESCAPES = str.maketrans({"%": "%25", "#": "%23", "<": "%3C", ">": "%3E", '"': "%22", "\n": "%0A", "\r": "%0D", "\t": "%09"})
 
 
 @dataclass

@@ -31,6 +31,7 @@ from envplan.plan.targets import (
 from envplan.plan.years import fy_label, range_label
 from envplan.report.charts import Chart, IndicatorChartData, OldTarget, PeriodRow, indicator_chart, period_chart
 from envplan.report.formatting import num, rate, slug
+from envplan.rules.compute import level_in, status_in
 from envplan.rules.results import IndicatorResult, PlanResult, PolicyResult, RatingYear, SummaryRow, YearResult
 
 # CSS class per status; the icon and the word always go with the colour.
@@ -703,19 +704,15 @@ CHANGES_SHOWN = 20
 NEW_FIGURES_SHOWN = 30
 
 
-def _status_before(v: IndicatorView, prev: IndicatorResult, fy: int, levels: Levels | None = None) -> str:
-    """The indicator's status (or level of the chosen scheme) as published the year before. An indicator
-    with a data lag was then judged on the newest year that had arrived by then (fy − 1 − lag); a figure
-    that arrived only this year must not count as known last year."""
-    default = levels is None or levels.default
+def _status_before(v: IndicatorView, fy: int, levels: Levels | None = None) -> str:
+    """The indicator's status (or level of the chosen scheme) as published the year before, by the rule
+    the compute uses for a past year (rules.compute.status_in / level_in): judged on the figure of
+    fy − 1 − lag, 「評価不能」 when that figure is missing (not the status of an older one), and a
+    figure that arrived only this year does not count as known last year."""
     lag = v.res.data_lag or 0
-    if lag <= 0:
-        return prev.status if default else f"{prev.level_symbol} {prev.level_label}".strip()
-    known = [y for y in v.res.years if y.fy <= fy - 1 - lag and y.actual is not None]
-    if not default:
-        assert levels is not None
-        return f"{known[-1].level_symbol} {known[-1].level_label}".strip() if known else levels.keys[-1]
-    return known[-1].status if known else "評価不能"
+    if levels is None or levels.default:
+        return status_in(v.res, fy - 1, lag)
+    return level_in(v.res, fy - 1, lag) or levels.keys[-1]
 
 
 def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None, fy: int, levels: Levels | None = None) -> list[Change]:
@@ -728,7 +725,7 @@ def _changes(plan: Plan, views: list[IndicatorView], previous: PlanResult | None
         if prev is None:
             continue
         href = f"indicators/{v.slug}.html"
-        before = _status_before(v, prev, fy, levels)
+        before = _status_before(v, fy, levels)
         now = v.res.status if levels is None or levels.default else f"{v.res.level_symbol} {v.res.level_label}".strip()
         if before != now:
             rank: dict[str, Any] = STATUS_RANK if levels is None or levels.default else levels.scores

@@ -24,17 +24,22 @@ import json
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
 from envplan.report.chromium import Browser, Page, print_together
 from envplan.report.context import ReportData
-from envplan.report.fonts import missing_glyphs, require_cjk_font
+from envplan.report.fonts import PDF_FONT_STACK, missing_glyphs, require_cjk_font
 from envplan.report.render import css, environment
 from envplan.report.typeset import Typesetter
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 MM_PX = 96 / 25.4  # CSS px per millimetre
 A4_W, A4_H = 210.0, 297.0
@@ -44,10 +49,8 @@ REPORT_CONTENT_WIDTH_MM = A4_W - 15.0 - 15.0  # the left and right margins of @p
 # takes a second page (sections kept whole, the sheet's heading repeated at the top of each page).
 SHEET_MAX_PT, SHEET_MIN_PT = 10.0, 9.0
 PAGE_PLACEHOLDER = "000"
-# Elements the report does not show (a chart's description, for the reader of the tagged text; print.css
-# hides it): no phrase breaks there. Their <wbr> made a third of the report's and cost about a fifth of
-# the tagged printing's CPU time (200 indicators: 6,000 of 19,000).
-PRINT_UNSEEN = ("figcaption",)
+# The charts' type in print: the page's, named in the image itself (an <img>'s SVG gets no page CSS).
+CHART_FONT = ", ".join(f"'{f}'" for f in PDF_FONT_STACK) + ", sans-serif"
 # A roadmap of more fiscal years than this does not fit a portrait page at
 # 8 pt (print.css .roadmap): its chapter is printed on landscape pages.
 PORTRAIT_MAX_YEARS = 10
@@ -89,9 +92,11 @@ def report_html(r: ReportData) -> str:
         return Markup(f'<span class="page-ref" data-page-of="{escape(anchor)}">{PAGE_PLACEHOLDER}</span>')
 
     html = environment().get_template("print/report.html").render(
-        r=r, toc=_toc(r), css_text=_stylesheet(), page_of=page_of, wide_roadmap=len(r.years) > PORTRAIT_MAX_YEARS
+        r=r, toc=_toc(r), css_text=_stylesheet(), page_of=page_of, wide_roadmap=len(r.years) > PORTRAIT_MAX_YEARS, chart_font=CHART_FONT
     )
-    return _standard_structure(Typesetter((i.unit for i in r.plan.indicators), skip=PRINT_UNSEEN).page(html))
+    # Text the report does not show (a table's caption for the reader of the tagged text, print.css
+    # .visually-hidden) gets no phrase breaks: each <wbr> costs the tagged printing, and there it breaks nothing.
+    return _standard_structure(Typesetter((i.unit for i in r.plan.indicators), skip_hidden=True).page(html))
 
 
 def sheets_html(r: ReportData) -> str:
@@ -115,7 +120,15 @@ def anchor_pages(pdf: Path, counts: dict[str, int] | None = None) -> dict[str, i
     linked anchor; the page count goes into `counts["pages"]` when asked."""
     from pypdf import PdfReader
 
-    reader = PdfReader(pdf)
+    # Strictly first: a lenient reader checks every object's offset, half the time for a tagged report of
+    # 60,000 objects (Chromium's PDFs are well formed); a file strict reading refuses is read leniently.
+    try:
+        return _anchor_pages(PdfReader(pdf, strict=True), counts)
+    except Exception:
+        return _anchor_pages(PdfReader(pdf), counts)
+
+
+def _anchor_pages(reader: PdfReader, counts: dict[str, int] | None) -> dict[str, int]:
     # Page objects by number, once: pypdf's get_destination_page_number searches the page tree per call.
     index = {page.indirect_reference.idnum: n for n, page in enumerate(reader.pages, 1) if page.indirect_reference is not None}
     if counts is not None:
@@ -141,20 +154,30 @@ def page_count(pdf: Path) -> int:
     return len(PdfReader(pdf).pages)
 
 
-def write_pdfs(r: ReportData, report_path: Path, sheets_path: Path | None) -> tuple[PdfOutcome, PdfOutcome | None]:
-    """Print the report, and the evaluation sheets when the plan has policies."""
+def write_pdfs(
+    r: ReportData, report_path: Path, sheets_path: Path | None, *, final_print: Callable[[], None] | None = None
+) -> tuple[PdfOutcome, PdfOutcome | None]:
+    """Print the report, and the evaluation sheets when the plan has policies.
+
+    `final_print` is called when the report's final printing starts (or when printing failed before):
+    until then two tabs keep both cores busy, from then on one process at a time works on the PDF (the
+    renderer, then the browser, then its PDF compositor), so a caller running this in a thread may do
+    its own Python work beside it on the other core (publish writes the open data and the site)."""
     require_cjk_font()
     clock = _Clock()
     with_sheets = sheets_path is not None and bool(r.policies)
     # Python's work runs beside the browser's: the pages are rendered while the browser starts, and
     # their characters checked against the fonts while it prints (the main thread only waits then).
     with ThreadPoolExecutor(max_workers=1) as helper, tempfile.TemporaryDirectory(prefix="envplan-print-") as tmp:
-        rendered = helper.submit(lambda: (report_html(r), sheets_html(r) if with_sheets else ""))
+        pages = helper.submit(lambda: (report_html(r), sheets_html(r) if with_sheets else ""))
         with Browser(width=1200, height=1600) as browser:
             clock.lap("browser_start")
-            html, sheets_html_text = rendered.result()
+            html, sheets_html_text = pages.result()
             glyphs = helper.submit(lambda: (missing_glyphs(html), missing_glyphs(sheets_html_text)))
-            report, sheets = _print_all(browser, r, Path(tmp), html, sheets_html_text, report_path, sheets_path if with_sheets else None, clock)
+            report, sheets = _print_all(
+                browser, r, Path(tmp), html, sheets_html_text, report_path, sheets_path if with_sheets else None, clock, final_print or (lambda: None)
+            )
+        clock.lap("close")
         report.missing_glyphs, sheets_glyphs = glyphs.result()
         if sheets is not None:
             sheets.missing_glyphs = sheets_glyphs
@@ -164,7 +187,15 @@ def write_pdfs(r: ReportData, report_path: Path, sheets_path: Path | None) -> tu
 
 
 def _print_all(
-    browser: Browser, r: ReportData, work: Path, html: str, sheets_html_text: str, report_path: Path, sheets_path: Path | None, clock: _Clock
+    browser: Browser,
+    r: ReportData,
+    work: Path,
+    html: str,
+    sheets_html_text: str,
+    report_path: Path,
+    sheets_path: Path | None,
+    clock: _Clock,
+    final_print: Callable[[], None],
 ) -> tuple[PdfOutcome, PdfOutcome | None]:
     """Load, fit, draft, number and print; the browser is started and the HTML rendered."""
     report_page = browser.page
@@ -192,12 +223,14 @@ def _print_all(
     pages = anchor_pages(draft)
     report_page.evaluate(_RESTORE_SCRIPT)
     clock.lap("draft_and_sheets")
+    final_print()
     for _ in range(3):
         report_page.evaluate(_FILL_SCRIPT % {"pages": json.dumps(pages)})
         report_page.print_pdf(report_path, tagged=True, outline=True)
         clock.lap("print")
         counted: dict[str, int] = {}
         final = anchor_pages(report_path, counted)
+        clock.lap("verify")
         if all(final.get(k) == v for k, v in pages.items()):
             break
         clock.laps["reprints"] = clock.laps.get("reprints", 0) + 1

@@ -28,9 +28,14 @@ SKIP = {"svg", "style", "script", "title", "code", "pre", "textarea"}
 
 
 
-def _skipping(names: Iterable[str]) -> re.Pattern[str]:
-    """Comments, and the named elements with their content, kept as they are (these do not nest in our pages)."""
-    return re.compile(r"(<!--.*?-->|<(" + "|".join(sorted(names)) + r")\b[^>]*>.*?</\2\s*>)", re.S | re.I)
+def _skipping(names: Iterable[str], hidden: bool = False) -> re.Pattern[str]:
+    """Comments, and the named elements with their content, kept as they are (these do not nest in our
+    pages); with `hidden`, also any element of class visually-hidden (up to its first closing tag of that
+    name: what follows a nested one is typeset as usual)."""
+    alternatives = [r"<!--.*?-->", r"<(" + "|".join(sorted(names)) + r")\b[^>]*>.*?</\2\s*>"]
+    if hidden:
+        alternatives.append(r"<([a-z][a-z0-9]*)\b[^>]*\bclass=\"(?:[^\"]*\s)?visually-hidden[\s\"][^>]*>.*?</\3\s*>")
+    return re.compile("(" + "|".join(alternatives) + ")", re.S | re.I)
 
 
 _SKIPPED = _skipping(SKIP)
@@ -72,11 +77,11 @@ def _parser() -> budoux.Parser:
 class Typesetter:
     """Typesets pages for one plan: the plan's units decide what counts as a number with its unit."""
 
-    def __init__(self, units: Iterable[str] = (), skip: Iterable[str] = ()) -> None:
-        """`skip` names more elements to leave as they are (the print layouts' chart descriptions,
-        which are not seen: there a <wbr> only costs the tagged PDF's printing)."""
-        extra = set(skip) - SKIP
-        self._skipped = _skipping(SKIP | extra) if extra else _SKIPPED
+    def __init__(self, units: Iterable[str] = (), skip_hidden: bool = False) -> None:
+        """`skip_hidden` leaves the text of elements of class visually-hidden as it is: for print, where
+        such text is not seen and a <wbr> only costs the tagged PDF's printing (on the site a screen
+        reader's user may still enlarge and reflow it)."""
+        self._skipped = _skipping(SKIP, hidden=True) if skip_hidden else _SKIPPED
         names = {u.strip() for u in (*BASE_UNITS, *units) if u and u.strip() and len(u.strip()) <= 16}
         alternatives = "|".join(re.escape(u) for u in sorted(names, key=len, reverse=True))
         # A number with its unit; a large-number prefix (千・万・億) may come between.

@@ -10,7 +10,7 @@ from typing import Any
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.model import Indicator, Plan
-from envplan.plan.municipality_code import code_problem
+from envplan.plan.municipality_code import code_problem, normalise_code
 from envplan.plan.open_licence import find_licence, licence_names
 from envplan.plan.schemes import SchemeError, check_scheme, colour_problems, level_key, pair_levels, plan_scheme
 from envplan.plan.target_wording import TargetWordingError, compare_reading, read_target
@@ -78,6 +78,24 @@ def validate_source(source: WorkbookSource) -> ValidationResult:
 def _check_open_data_settings(diags: DiagnosticList, plan: Plan, at: Any) -> None:
     """The open data's identity: the 全国地方公共団体コード with its check digit, and a licence
     a reader of the data can look up (an unknown name is published as written, with a warning)."""
+    settings_sheet = layout()["settings"].name
+    if not normalise_code(plan.municipality_code):
+        sheet, cell = at(("setting", "municipality_code"))
+        diags.warning(
+            "OPEN_DATA_CODE_MISSING",
+            "設定「全国地方公共団体コード」が空です。公表するオープンデータの全国地方公共団体コードの列が空になります"
+            "（検査数字を含む6桁の数字を、先頭の0が消えないよう文字列で入力してください）",
+            sheet or settings_sheet,
+            cell,
+        )
+    if not plan.licence.strip():
+        sheet, cell = at(("setting", "licence"))
+        diags.warning(
+            "OPEN_DATA_LICENCE_MISSING",
+            f"設定「オープンデータの利用条件」が空です。利用条件のないオープンデータは利用者が二次利用できません（次のどれかを入力してください: {licence_names()}）",
+            sheet or settings_sheet,
+            cell,
+        )
     problem = code_problem(plan.municipality_code)
     if problem:
         sheet, cell = at(("setting", "municipality_code"))
