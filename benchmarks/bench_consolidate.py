@@ -237,7 +237,7 @@ def baseline(master: str, inbox: str) -> None:
     from envplan.survey.return_files import inspect_return, list_inbox
     from envplan.survey.template_identity import key_id
 
-    def one_pass(state, inbox, key, *, jobs=1, allow_frozen=False, open_source=None, progress=None):  # type: ignore[no-untyped-def]
+    def one_pass(state, inbox, key, *, jobs=1, allow_frozen=False, open_source=None, progress=None, reader=None):  # type: ignore[no-untyped-def]
         files, _ = list_inbox(inbox)
         consolidator = run.Consolidator(state, allow_frozen=allow_frozen)
         for path in files:

@@ -14,12 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from envplan.plan.local_words import opinion_source_value
 from envplan.plan.targets import Direction, Target
+from envplan.plan.vocabulary import PROJECT_STATUSES as PROJECT_STATUSES  # the words, re-exported
+from envplan.plan.vocabulary import RATINGS as RATINGS
+from envplan.plan.vocabulary import VALUE_MARK_LABELS as VALUE_MARK_LABELS
+from envplan.plan.vocabulary import VALUE_MARKS as VALUE_MARKS
+from envplan.plan.vocabulary import ProjectStatusValue, RatingValue, ValueMark
 
-ProjectStatusValue = Literal["予定どおり", "前倒し", "遅れ", "完了", "未着手"]
-PROJECT_STATUSES: tuple[str, ...] = ("予定どおり", "前倒し", "遅れ", "完了", "未着手")
-
-RatingValue = Literal["AⅠ", "AⅡ", "B", "C"]
-RATINGS: tuple[str, ...] = ("AⅠ", "AⅡ", "B", "C")
 RATING_LEGEND = (
     "A 施策が順調に推進したもの（新たな課題等 Ⅰ 無 Ⅱ 有） "
     "B 施策が一定程度推進したもの C 施策が推進していないもの"
@@ -59,11 +59,6 @@ class Department(_Model):
     email: str = ""
 
 
-# A figure published first as provisional (速報値) and restated later (確定値): real reports
-# restate figures (one prefecture's 70.1 速報 became 63.7 確定). No mark means 確定.
-ValueMark = Literal["速報", "確定"]
-VALUE_MARKS: tuple[str, ...] = ("速報", "確定")
-VALUE_MARK_LABELS: dict[str, str] = {"速報": "速報値", "確定": "確定値"}
 
 
 class YearValue(_Model):

@@ -29,7 +29,7 @@ from envplan.plan.numbers import read_number
 from envplan.survey.template_identity import CONTENT_SECTION, SignedContent, TemplateIdentity, canonical, parse_content_chunks, signature_ok
 from envplan.survey.template_layout import CHOICES, FEEDBACK_SHEET, FORMAT, IDENTITY_SHEET, INDICATOR_SHEET, TEMPLATE_VERSION, TEXT_LIMIT, InputSpec, SheetMode
 from envplan.workbook.cells import Cell, CellReader, col_letter
-from envplan.workbook.fields import decode_key
+from envplan.workbook.field_keys import decode_key
 from envplan.workbook.io import SheetGrid, WorkbookSource
 
 _REF = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from envplan.plan.model import PROJECT_STATUSES, RATINGS, VALUE_MARKS
-from envplan.workbook.fields import FieldKey, encode_key
+from envplan.plan.vocabulary import PROJECT_STATUSES, RATINGS, VALUE_MARKS
+from envplan.workbook.field_keys import FieldKey, encode_key
 
 FORMAT = "envplan-return"
 # Drop-down lists of choice inputs (kind "choice:<name>").

@@ -9,35 +9,17 @@ master's change machinery (`changes.py`) and the closed-year record
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from envplan.plan.model import Plan
 from envplan.plan.targets import DIRECTION_LABELS, KIND_LABELS, target_note, target_value, target_year
+from envplan.workbook.field_keys import FieldKey as FieldKey  # re-exported: the keys' old home
+from envplan.workbook.field_keys import decode_key as decode_key
+from envplan.workbook.field_keys import encode_key as encode_key
 from envplan.workbook.settings_sheet import SETTING_ROWS
 
-# Field keys: which master field an input cell fills.
-#   ("value", indicator_id, fy, "actual" | "plan" | "note" | "mark")   mark: 速報 | 確定 | None (of the actual)
-#   ("project", project_id, fy, "status" | "comment")
-#   ("project_part", project_id, fy, department, "status" | "comment")   a co-department's own part
-#   ("policy", code, "results" | "remaining_issues" | "future_direction")
-#   ("rating", code, fy, "rating" | "reason")
-#   ("judgement", indicator_id, fy, "level" | "reason")   the section's own 評価 of an indicator's year
-#   ("budget", code, fy, kind)            kind: 予算 | 決算 | 決算見込 | 計画事業費
-#   ("department", code, "contact" | "phone" | "email")
-FieldKey = tuple[Any, ...]
-
-
-def encode_key(key: FieldKey) -> str:
-    return json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))
-
-
-def decode_key(text: str) -> FieldKey:
-    value = json.loads(text)
-    if not isinstance(value, list) or not value or not all(isinstance(v, (str, int)) for v in value):
-        raise ValueError(f"field key is not a list of strings and integers: {text!r}")
-    return tuple(value)
+# Field keys (which master field an input cell fills) and their text form: in field_keys.
 
 
 @dataclass(frozen=True)
