@@ -373,6 +373,13 @@ def _resolve(folder: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(folder, target))
 
 
+# Issue 13: the returns of one template mostly carry the very same [Content_Types].xml, workbook.xml
+# and its relationships: what the parser found in bytes already parsed is reused (keyed by the
+# bytes themselves, so a part that differs in any byte is parsed; a refused part is never kept).
+_SMALL_PARTS: dict[tuple[str, tuple[str, str], bytes], tuple[tuple[str, str], ...]] = {}
+SMALL_PARTS_MAX = 256
+
+
 def _small_xml_attrs(
     zf: zipfile.ZipFile, raw: bytes, part: str, scan: SafetyScan, element: str, attrs: tuple[str, str], limits: SafetyLimits
 ) -> list[tuple[str, str]] | None:
@@ -390,7 +397,13 @@ def _small_xml_attrs(
         return None
     try:
         if info.file_size <= FAST_SCAN_MAX_BYTES:  # inflated in one call (these small parts are read for every return)
-            _parse_xml(iter((_inflate(raw, info, limits, _Budget(limits), scan),)), part, scan, _Handler(start=start))
+            data = _inflate(raw, info, limits, _Budget(limits), scan)
+            known = _SMALL_PARTS.get((element, attrs, data))
+            if known is not None:
+                return list(known)
+            _parse_xml(iter((data,)), part, scan, _Handler(start=start))
+            if scan.ok and len(_SMALL_PARTS) < SMALL_PARTS_MAX:
+                _SMALL_PARTS[(element, attrs, data)] = tuple(found)
         else:
             _stream_xml(zf, info, scan, limits, _Budget(limits), _Handler(start=start))
     except _Refuse:
