@@ -128,13 +128,12 @@ def outline_titles(pdf: Path) -> list[tuple[int, str]]:
     return out
 
 
-def unmapped_structure_types(pdf: Path) -> set[str]:
-    """Structure types in the tagged PDF that are neither standard nor role-mapped."""
+def _structure_elements(pdf: Path) -> tuple[dict, list[dict]]:
+    """(the structure tree's root, every structure element of the tagged PDF)."""
     from pypdf import PdfReader
 
     root = PdfReader(pdf).trailer["/Root"]["/StructTreeRoot"].get_object()
-    role_map = {str(k).lstrip("/") for k in (root.get("/RoleMap") or {})}
-    found: set[str] = set()
+    elements = []
     todo = [root.get("/K")]
     while todo:
         node = todo.pop()
@@ -142,27 +141,21 @@ def unmapped_structure_types(pdf: Path) -> set[str]:
         if isinstance(node, list):
             todo.extend(node)
         elif hasattr(node, "get") and "/S" in node:
-            found.add(str(node["/S"]).lstrip("/"))
+            elements.append(node)
             todo.append(node.get("/K"))
-    return found - STANDARD_STRUCTURE - role_map
+    return root, elements
+
+
+def unmapped_structure_types(pdf: Path) -> set[str]:
+    """Structure types in the tagged PDF that are neither standard nor role-mapped."""
+    root, elements = _structure_elements(pdf)
+    role_map = {str(k).lstrip("/") for k in (root.get("/RoleMap") or {})}
+    return {str(node["/S"]).lstrip("/") for node in elements} - STANDARD_STRUCTURE - role_map
 
 
 def figure_alts(pdf: Path) -> list[str]:
     """The alternate text (/Alt) of every Figure structure element of the tagged PDF."""
-    from pypdf import PdfReader
-
-    out: list[str] = []
-    todo = [PdfReader(pdf).trailer["/Root"]["/StructTreeRoot"].get_object().get("/K")]
-    while todo:
-        node = todo.pop()
-        node = node.get_object() if hasattr(node, "get_object") else node
-        if isinstance(node, list):
-            todo.extend(node)
-        elif hasattr(node, "get") and "/S" in node:
-            if node["/S"] == "/Figure" and "/Alt" in node:
-                out.append(str(node["/Alt"]))
-            todo.append(node.get("/K"))
-    return out
+    return [str(node["/Alt"]) for node in _structure_elements(pdf)[1] if node["/S"] == "/Figure" and "/Alt" in node]
 
 
 def shrunk_pages(pdf: Path) -> list[tuple[int, str, str]]:
