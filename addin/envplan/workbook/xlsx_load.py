@@ -14,12 +14,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from openpyxl.cell.cell import MergedCell
 from openpyxl.styles.borders import Border
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.merge import MergedCellRange
+
+from envplan.workbook.xlsx_style import style_indexes
 
 EDGES = ("top", "left", "right", "bottom")
 _PATCH_LOCK = threading.Lock()  # the patched method is global to openpyxl: one load at a time
@@ -33,27 +33,17 @@ def fast_merge_format() -> Iterator[None]:
         yield
 
 
-def _style(cell: Any) -> StyleArray:
-    """The cell's style indexes, made as openpyxl's style descriptors make them (a cell read without a style has none)."""
-    if not cell._style:
-        cell._style = StyleArray()
-    return cell._style
-
-
 @contextmanager
 def _fast_merge_format() -> Iterator[None]:
-    memo: dict[tuple[int, int, int, str], int] = {}
-    keep: list[Any] = []  # the border lists the memo's keys name by id stay alive while it lasts
-
     def format(self: MergedCellRange) -> None:
         ws = self.ws
         borders = ws.parent._borders
-        if not keep or keep[-1] is not borders:
-            keep.append(borders)
+        # Kept on the workbook, as xlsx_style.styled keeps its indexes: the border list only grows.
+        memo: dict[tuple[int, int, str], int] = ws.parent.__dict__.setdefault("_envplan_merge_borders", {})
         start = self.start_cell
         for name in EDGES:
             # As MergedCellRange.format: the top-left cell's side on this edge, if it has a style.
-            anchor_id = _style(start).borderId
+            anchor_id = style_indexes(start).borderId
             side = getattr(borders[anchor_id], name)
             if side and side.style is None:
                 continue
@@ -62,12 +52,12 @@ def _fast_merge_format() -> Iterator[None]:
                 if cell is None:
                     cell = MergedCell(ws, row=row, column=col)
                     ws._cells[(row, col)] = cell
-                style = _style(cell)
-                key = (id(borders), style.borderId, anchor_id, name)
+                indexes = style_indexes(cell)
+                key = (indexes.borderId, anchor_id, name)
                 new_id = memo.get(key)
                 if new_id is None:
-                    new_id = memo[key] = borders.add(borders[style.borderId] + Border(**{name: side}))
-                style.borderId = new_id
+                    new_id = memo[key] = borders.add(borders[indexes.borderId] + Border(**{name: side}))
+                indexes.borderId = new_id
 
     original = MergedCellRange.format
     MergedCellRange.format = format

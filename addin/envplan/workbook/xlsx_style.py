@@ -82,6 +82,14 @@ def write_title(ws: Worksheet, title: str, note: str = "") -> None:
 _STYLE_IDS = {"font": ("_fonts", "fontId"), "fill": ("_fills", "fillId"), "border": ("_borders", "borderId"), "alignment": ("_alignments", "alignmentId")}
 
 
+def style_indexes(cell: Any) -> StyleArray:
+    """The cell's style indexes, made as openpyxl's style descriptors make them (a cell read or
+    made without a style has none yet)."""
+    if not cell._style:
+        cell._style = StyleArray()
+    return cell._style
+
+
 def styled(cell: XlCell, *, font: Font | None = None, fill: PatternFill | None = None, border: Border | None = None, alignment: Alignment | None = None) -> None:
     """`cell.font = font` and so on, as openpyxl's style descriptors set them, with each style
     object's index in the workbook's style table found once per workbook: openpyxl hashes and
@@ -89,8 +97,7 @@ def styled(cell: XlCell, *, font: Font | None = None, fill: PatternFill | None =
     a 評価票 or a result table (the module's constant styles are set on thousands of cells)."""
     wb = cell.parent.parent
     memo = wb.__dict__.setdefault("_envplan_style_ids", {})
-    if not cell._style:
-        cell._style = StyleArray()
+    indexes = style_indexes(cell)
     for kind, obj in (("font", font), ("fill", fill), ("border", border), ("alignment", alignment)):
         if obj is None:
             continue
@@ -98,7 +105,7 @@ def styled(cell: XlCell, *, font: Font | None = None, fill: PatternFill | None =
         hit = memo.get((kind, id(obj)))
         if hit is None or hit[0] is not obj:
             hit = memo[(kind, id(obj))] = (obj, getattr(wb, table).add(obj))
-        setattr(cell._style, key, hit[1])
+        setattr(indexes, key, hit[1])
 
 
 def style_header(cell: XlCell) -> None:
