@@ -392,6 +392,21 @@ def _identity(grid: SheetGrid, diags: DiagnosticList) -> _ParsedIdentity | None:
     return entry
 
 
+def _input_spec(row: list[str]) -> InputSpec:
+    """An input cell from its row [sheet, ref, key, kind, unit, label]; ValueError when broken."""
+    sheet, ref, key_text, kind, unit, label = row
+    parse_ref(ref)
+    return InputSpec(sheet, ref, decode_key(key_text), kind, label, unit)
+
+
+def _add_issued_cell(manifest: dict[tuple[str, str], str], row: list[str], where: str) -> None:
+    """A cell as issued from its row [sheet, ref, text]; ValueError naming `where` when its address is broken."""
+    sheet, ref, text = row[:3]
+    if not _REF.match(ref):
+        raise ValueError(f"{where}セル番地「{ref}」が正しくありません")
+    manifest[(sheet, ref)] = text
+
+
 def _read_identity(grid: SheetGrid, diags: DiagnosticList) -> tuple[SignedContent, str] | None:
     fields: dict[str, str] = {}
     sheets: list[tuple[str, SheetMode]] = []
@@ -424,21 +439,14 @@ def _read_identity(grid: SheetGrid, diags: DiagnosticList) -> tuple[SignedConten
                     raise ValueError(f"{r}行目のシートの扱い「{b}」が不明です")
                 sheets.append((a, b))  # type: ignore[arg-type]
             elif section == "inputs":
-                parse_ref(b)
-                inputs.append(InputSpec(a, b, decode_key(row[2]), row[3], row[5], row[4]))
+                inputs.append(_input_spec(row))
             else:
-                if not _REF.match(b):
-                    raise ValueError(f"{r}行目のセル番地「{b}」が正しくありません")
-                manifest[(a, b)] = row[2]
-        if chunks:
+                _add_issued_cell(manifest, row, f"{r}行目の")
+        if chunks:  # the compact form: the same rows, in one JSON text
             input_rows, manifest_rows = parse_content_chunks(chunks)
-            for sheet, ref, key_text, kind, unit, label in input_rows:
-                parse_ref(ref)
-                inputs.append(InputSpec(sheet, ref, decode_key(key_text), kind, label, unit))
-            for sheet, ref, text in manifest_rows:
-                if not _REF.match(ref):
-                    raise ValueError(f"様式情報のセル番地「{ref}」が正しくありません")
-                manifest[(sheet, ref)] = text
+            inputs += [_input_spec(row) for row in input_rows]
+            for row in manifest_rows:
+                _add_issued_cell(manifest, row, "様式情報の")
         identity = TemplateIdentity.from_fields(fields)
     except ValueError as e:
         diags.error("RETURN_IDENTITY_BROKEN", f"様式情報を読めません（{e}）。発行した様式のシートを削除・変更せずに提出してください", grid.name)
