@@ -47,10 +47,9 @@ def consolidate(
         )
     if jobs < 0:
         fail(f"--jobs は 0 以上の整数です（指定: {jobs}）", "--jobs must be 0 or more", as_json=as_json)
-    n_files = sum(1 for p in inbox.iterdir() if p.is_file())
-    # Starting worker processes costs about as much as reading a hundred returns: only for big inboxes.
-    # Never more processes than files (each costs memory), nor than Windows allows (61).
-    workers = max(1, min(jobs, n_files, 61)) if jobs else max(1, min(os.cpu_count() or 1, n_files // 200))
+    # --jobs, or the CPUs' number; never more than Windows allows (61). How many of them the inbox is
+    # worth is the reader's own rule (return_files.ReturnReader: 150 files for each process).
+    workers = min(jobs or os.cpu_count() or 1, 61)
     try:
         with console.status("取り込んでいます…") as status:
 

@@ -241,8 +241,8 @@ def _inspect(args: tuple[str, bytes, str, OpenSource | None, bool]) -> ReturnFil
     return inspect_return(Path(path), key, fp, open_source, identity_only=identity_only)
 
 
-# Below this many files per worker, starting worker processes (each imports the reader, about
-# a third of a second) costs more than it saves: the files are read in this process.
+# Below this many files per process, starting a worker (it imports the reader, about a tenth of a
+# second, and its results travel back) costs more than it saves: the files are read in this process.
 MIN_FILES_PER_WORKER = 150
 
 
@@ -288,8 +288,8 @@ class ReturnReader:
         with _sigint_ignored():
             futures = [self._pool.submit(_inspect_all, chunk) for chunk in chunks]
         # The workers take chunks from the first on; this process reads from the last back,
-        # every chunk no worker has started yet (a worker takes a few seconds' share while it
-        # is still starting), until the two meet.
+        # every chunk no worker has started yet (so it does a worker's share while one is still
+        # starting), until the two meet.
         mine: dict[int, list[ReturnFile]] = {}
         for i in reversed(range(len(chunks))):
             if not futures[i].cancel():
