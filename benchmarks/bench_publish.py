@@ -8,7 +8,6 @@ Run: .venv/bin/python benchmarks/bench_publish.py [--indicators N] [--years N]
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
 import random
 import resource
@@ -22,6 +21,7 @@ from envplan.plan.samples import load_sample
 from envplan.plan.targets import LevelTarget, PlanValuesTarget
 from envplan.report.publish import publish
 from envplan.workbook.writer import save_master
+from precompiled import precompile  # benchmarks/, beside this file
 
 TARGET_WITH_PDF = 15.0
 TARGET_WITHOUT_PDF = 3.0
@@ -93,14 +93,6 @@ def make_plan(n_indicators: int = 200, n_years: int = 10, seed: int = 5) -> Plan
         illustrative_note=sample.illustrative_note, categories=cats, departments=depts, indicators=inds, projects=projects,
         related_plans=related, policies=policies,
     )
-
-
-def precompile() -> None:
-    """An installed package has its .pyc files; with PYTHONDONTWRITEBYTECODE set (as in some shells and
-    CI), every run would compile envplan's sources again (about 0.2 s) and count that as publishing."""
-    import envplan
-
-    compileall.compile_dir(Path(envplan.__file__).parent, quiet=1)
 
 
 def main() -> bool:
