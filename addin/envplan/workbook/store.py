@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from envplan.workbook.xlsx_save import fast_cell_write
 from envplan.workbook.xlsx_style import excel_print_titles
 
 try:  # POSIX: a lock the kernel releases when its process dies
@@ -191,7 +192,7 @@ def _saved_beside(workbook: Any, path: Path, prefix: str, suffix: str) -> Iterat
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        with excel_print_titles(workbook):
+        with excel_print_titles(workbook), fast_cell_write():
             workbook.save(tmp)
         yield tmp
     finally:
