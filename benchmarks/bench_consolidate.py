@@ -232,7 +232,11 @@ class OpenpyxlSource:
 def baseline(master: str, inbox: str) -> None:
     """Run in a child process: the naive program — every return loaded whole with openpyxl, one
     after another, each judged by the consolidation's own rules, the master written once (the
-    same run with its reading swapped for one plain loop)."""
+    same run with its reading swapped for one plain loop). Its process is set up as the envplan
+    command's is (cli/startup.py): what is compared is the reading."""
+    from envplan.cli.startup import prepare_process
+
+    prepare_process()
     import envplan.survey.consolidate as run
     from envplan.survey.return_files import inspect_return, list_inbox
     from envplan.survey.template_identity import key_id

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail
+from envplan.cli.startup import take_reader_ahead, worker_count
+
+if TYPE_CHECKING:
+    from envplan.survey.assessment import ConsolidationResult
+    from envplan.survey.return_files import ReturnReader
 
 # Above this many files, the table lists only the files that need attention (差戻し, 未記入,
 # warnings): printing a table of a thousand rows takes seconds and nobody reads it.
@@ -30,9 +36,7 @@ def consolidate(
     allow_frozen: bool = typer.Option(False, "--allow-frozen", help="確定済みの年度の値の変更も取り込む （変更履歴に 「取込（確定年度）」 と記録）"),
 ) -> None:
     """返送された様式を検証してマスターに取り込む （差戻しがあれば終了コード1）。"""
-    from envplan.cli.master import print_diagnostics
-    from envplan.survey.consolidate import ConsolidationError
-    from envplan.survey.consolidate import consolidate as run
+    from envplan.survey.return_files import reading_ahead
 
     existing_file(master, as_json)
     if not inbox.exists():
@@ -47,16 +51,30 @@ def consolidate(
         )
     if jobs < 0:
         fail(f"--jobs は 0 以上の整数です（指定: {jobs}）", "--jobs must be 0 or more", as_json=as_json)
-    # --jobs, or the CPUs' number; never more than Windows allows (61). How many of them the inbox is
-    # worth is the reader's own rule (return_files.ReturnReader: 150 files for each process).
-    workers = min(jobs or os.cpu_count() or 1, 61)
+    workers = worker_count(jobs)
+    # Its workers read while the rest is imported: started before the command's imports (cli/startup.py), or now.
+    ahead = take_reader_ahead(master, inbox, workers) or reading_ahead(master, inbox, jobs=workers)
+    with ahead if ahead is not None else contextlib.nullcontext():
+        result = _run(master, inbox, workers, feedback, allow_frozen, as_json, ahead)
+    if as_json:
+        emit_json({"ok": result.rejected == 0, **result.to_json()})
+    else:
+        _print(result, verbose=verbose)
+    raise typer.Exit(EXIT_INVALID if result.rejected else EXIT_OK)
+
+
+def _run(master: Path, inbox: Path, workers: int, feedback: Path | None, allow_frozen: bool, as_json: bool, ahead: ReturnReader | None) -> ConsolidationResult:
+    from envplan.cli.master import print_diagnostics
+    from envplan.survey.consolidate import ConsolidationError
+    from envplan.survey.consolidate import consolidate as run
+
     try:
         with console.status("取り込んでいます…") as status:
 
             def progress(i: int, n: int, name: str) -> None:
                 status.update(f"読み込み {i}/{n}: {name}")
 
-            result = run(master, inbox, jobs=workers, feedback_dir=feedback, allow_frozen=allow_frozen, progress=progress)
+            return run(master, inbox, jobs=workers, feedback_dir=feedback, allow_frozen=allow_frozen, progress=progress, reader=ahead)
     except ConsolidationError as e:
         if e.diagnostics and not as_json:
             print_diagnostics(e.diagnostics)
@@ -65,11 +83,6 @@ def consolidate(
             console.print(f"[bold red]エラー:[/] {escape(str(e))}")
             raise typer.Exit(e.exit_code) from None
         fail(str(e), e.message_en, as_json=as_json, code=e.exit_code)
-    if as_json:
-        emit_json({"ok": result.rejected == 0, **result.to_json()})
-    else:
-        _print(result, verbose=verbose)
-    raise typer.Exit(EXIT_INVALID if result.rejected else EXIT_OK)
 
 
 def _print(result, *, verbose: bool = False) -> None:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import sys
 
+from envplan.cli.startup import end_process, prepare_process
+
+prepare_process()  # before the imports below, which make most of the objects and bring openpyxl
+
 # Importing a verb's module registers its commands on `app`.
-from envplan.cli import addin, compute, consolidate, demo, issue, master, publish, remind, serve, target, year  # noqa: F401
-from envplan.cli.app import app, run  # noqa: F401  (app: re-exported)
+from envplan.cli import addin, compute, consolidate, demo, issue, master, publish, remind, serve, target, year  # noqa: E402, F401
+from envplan.cli.app import app, run  # noqa: E402, F401  (app: re-exported)
 
 
 def main() -> None:
-    sys.exit(run())  # run: usage errors, Ctrl-C and failures in Japanese, never a traceback
+    code = run()  # usage errors, Ctrl-C and failures in Japanese, never a traceback
+    end_process()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

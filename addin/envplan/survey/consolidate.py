@@ -685,13 +685,15 @@ def consolidate(
     allow_frozen: bool = False,
     open_source: OpenSource | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    reader: ReturnReader | None = None,
 ) -> ConsolidationResult:
-    """Consolidate every return in `inbox` into `master` (file door)."""
+    """Consolidate every return in `inbox` into `master` (file door). `reader`: one the caller
+    set reading the inbox already (`ReturnReader.for_inbox`), used when it has the master's key."""
     from envplan.survey.template_identity import SigningKeyError, load_key
     from envplan.workbook.changes import MasterStateError, load_master_state
     from envplan.workbook.io import UnreadableWorkbook, open_workbook
     from envplan.workbook.store import MasterBusyError, MasterLock, MasterWriteError
-    from envplan.workbook.xlsx_master_edits import edit_master
+    from envplan.workbook.xlsx_master_edits import edit_master, load_for_edit
 
     master, inbox = Path(master), Path(inbox)
     if not master.is_file():
@@ -704,8 +706,10 @@ def consolidate(
         raise ConsolidationError(str(e), "the signing key beside the master is missing or unreadable") from e
     backup: Path | None = None
     try:
-        with MasterLock(master), ReturnReader(key, key_id(key), jobs=jobs, open_source=open_source) as reader:
-            reader.start(len(list_inbox(inbox)[0]))  # the workers start while the master is read
+        if reader is None or reader.key != key or reader.open_source is not open_source:
+            reader = ReturnReader(key, key_id(key), jobs=jobs, open_source=open_source)
+        with MasterLock(master), reader:
+            reader.prefetch(list_inbox(inbox)[0])  # the workers read who sent what while the master is read
             try:
                 source = open_workbook(master)
             except UnreadableWorkbook as e:
@@ -716,12 +720,15 @@ def consolidate(
                 raise ConsolidationError(str(e), "the master has errors; run envplan validate", e.diagnostics, exit_code=1) from e
             finally:
                 source.close()
+            # While workers read, this process loads the master for the write it will most likely make.
+            workbook = load_for_edit(master) if reader.working else None
             cplan = prepare_consolidation(state, inbox, key, jobs=jobs, allow_frozen=allow_frozen, open_source=open_source, progress=progress, reader=reader)
+            reader.finish()
             feedback_to = feedback_dir or inbox / FEEDBACK_DIR_NAME
             if any(a.needs_feedback for a in cplan.assessments):
                 _check_writable(feedback_to)  # before the master changes: the run stops whole or completes whole
             if cplan.write_needed:
-                backup = edit_master(master, cplan.edits, policy_sheets=state.reading.policy_sheets)
+                backup = edit_master(master, cplan.edits, policy_sheets=state.reading.policy_sheets, workbook=workbook)
     except MasterBusyError as e:
         raise ConsolidationError(str(e), "the master is in use (another run, or open in Excel/LibreOffice)") from e
     except MasterWriteError as e:

@@ -14,11 +14,13 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import io
 import multiprocessing
 import re
 import signal
+import sys
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ WRONG_FORMATS = {
 }
 
 OpenSource = Callable[[Path], WorkbookSource]
+_Item = tuple[str, bytes, str, OpenSource | None, bool]  # what a worker is handed for one file
 
 
 @dataclass
@@ -236,7 +239,7 @@ def _saved_at(data: bytes) -> str:
     return m[1].strip() if m else ""
 
 
-def _inspect(args: tuple[str, bytes, str, OpenSource | None, bool]) -> ReturnFile:
+def _inspect(args: _Item) -> ReturnFile:
     path, key, fp, open_source, identity_only = args
     return inspect_return(Path(path), key, fp, open_source, identity_only=identity_only)
 
@@ -244,6 +247,9 @@ def _inspect(args: tuple[str, bytes, str, OpenSource | None, bool]) -> ReturnFil
 # Below this many files per process, starting a worker (it imports the reader, about a tenth of a
 # second, and its results travel back) costs more than it saves: the files are read in this process.
 MIN_FILES_PER_WORKER = 150
+# A worker started first thing (`prefetch`) gets ready while this process imports and reads the
+# master, time it would not read in anyway: worth it for far fewer files (one worker from 80).
+MIN_FILES_TO_PREFETCH = 40
 
 
 class ReturnReader:
@@ -254,39 +260,74 @@ class ReturnReader:
     def __init__(self, key: bytes, key_fingerprint: str, *, jobs: int = 1, open_source: OpenSource | None = None) -> None:
         self.key, self.fingerprint, self.jobs, self.open_source = key, key_fingerprint, jobs, open_source
         self._pool: cf.ProcessPoolExecutor | None = None
+        self._prefetched: tuple[list[_Item], list[list[_Item]], list[cf.Future[list[ReturnFile]]]] | None = None
 
     def __enter__(self) -> ReturnReader:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None and self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: no new chunk starts
             self._pool = None
+        self.finish()
 
-    def start(self, n_files: int) -> None:
+    def finish(self) -> None:
+        """No more reading: the workers exit while this process goes on (they take a fifth of a
+        second to wind down, time the master's write would otherwise wait for at the end)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        self._prefetched = None
+
+    @property
+    def working(self) -> bool:
+        """Workers are reading files already handed to them."""
+        return self._prefetched is not None and not all(f.done() for f in self._prefetched[2])
+
+    def start(self, n_files: int, *, per_worker: int = MIN_FILES_PER_WORKER) -> None:
         """Start the workers for `n_files` now (if that many are worth them), so that they get
         ready while this process does something else (reads the master)."""
-        if self._pool is None and min(self.jobs, n_files // MIN_FILES_PER_WORKER) - 1 >= 1:  # this process reads too
+        if self._pool is None and min(self.jobs, n_files // per_worker) - 1 >= 1:  # this process reads too
             # spawn: the same on every platform, and safe beside threads in the parent.
-            self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs - 1, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint)
+            _workers_skip_main()
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs - 1, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start)
             with _sigint_ignored():
                 for _ in range(self.jobs - 1):
                     self._pool.submit(_inspect_all, [])  # a worker is started by its first task
 
+    def prefetch(self, paths: Iterable[Path], *, identity_only: bool = True) -> None:
+        """Hand `paths` to the workers now, before this process has anything to do with the
+        readings (it is still importing, reading the master); `read` of the same files, in the
+        same order, takes what they read. Without workers worth starting, nothing happens."""
+        if self._prefetched is not None:
+            return
+        items = self._items(paths, identity_only)
+        self.start(len(items), per_worker=MIN_FILES_TO_PREFETCH)
+        if self._pool is not None and len(items) > 1:
+            chunks = self._chunks(items)
+            with _sigint_ignored():
+                self._prefetched = (items, chunks, [self._pool.submit(_inspect_all, chunk) for chunk in chunks])
+
     def read(self, paths: Iterable[Path], *, identity_only: bool = False) -> Iterator[ReturnFile]:
         """Inspect every file; yields in the given order."""
-        items = [(str(p), self.key, self.fingerprint, self.open_source, identity_only) for p in paths]
-        self.start(len(items))
-        if self._pool is None or len(items) <= 1:
-            for item in items:
-                yield _inspect(item)
-            return
-        size = max(1, min(32, len(items) // (self.jobs * 4)))
-        chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        # Ctrl-C reaches every process of the terminal: the workers are started with it
-        # ignored (inherited), so only this process stops, once, without their tracebacks.
-        with _sigint_ignored():
-            futures = [self._pool.submit(_inspect_all, chunk) for chunk in chunks]
+        items = self._items(paths, identity_only)
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None and prefetched[0] == items:
+            chunks, futures = prefetched[1], prefetched[2]
+        else:
+            if prefetched is not None:  # the inbox changed since: what was handed out is not used
+                for future in prefetched[2]:
+                    future.cancel()
+            self.start(len(items))
+            if self._pool is None or len(items) <= 1:
+                for item in items:
+                    yield _inspect(item)
+                return
+            chunks = self._chunks(items)
+            # Ctrl-C reaches every process of the terminal: the workers are started with it
+            # ignored (inherited), so only this process stops, once, without their tracebacks.
+            with _sigint_ignored():
+                futures = [self._pool.submit(_inspect_all, chunk) for chunk in chunks]
         # The workers take chunks from the first on; this process reads from the last back,
         # every chunk no worker has started yet (so it does a worker's share while one is still
         # starting), until the two meet.
@@ -298,14 +339,52 @@ class ReturnReader:
         for i, future in enumerate(futures):
             yield from mine[i] if i in mine else future.result()
 
+    def _items(self, paths: Iterable[Path], identity_only: bool) -> list[_Item]:
+        return [(str(p), self.key, self.fingerprint, self.open_source, identity_only) for p in paths]
 
-def _inspect_all(items: list[tuple[str, bytes, str, OpenSource | None, bool]]) -> list[ReturnFile]:
+    def _chunks(self, items: list[_Item]) -> list[list[_Item]]:
+        size = max(1, min(32, len(items) // (self.jobs * 4)))
+        return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def reading_ahead(master: Path, inbox: Path, *, jobs: int) -> ReturnReader | None:
+    """A reader whose workers are already reading who sent what in `inbox`, started before the
+    consolidation's own imports (a fifth of a second); None when it cannot be (no key, no inbox:
+    the consolidation says so itself). The caller closes it."""
+    from envplan.survey.template_identity import SigningKeyError, key_id, load_key
+
+    try:
+        key = load_key(master)
+        files = list_inbox(inbox)[0]
+    except (SigningKeyError, OSError):
+        return None
+    reader = ReturnReader(key, key_id(key), jobs=jobs)
+    reader.prefetch(files)
+    return reader
+
+
+def _inspect_all(items: list[_Item]) -> list[ReturnFile]:
     return [_inspect(item) for item in items]
 
 
-def _ignore_sigint() -> None:
-    """Worker start (Windows passes no ignored signal to a child): the parent handles Ctrl-C."""
+def _workers_skip_main() -> None:
+    """A spawned worker first runs the parent's main script again, unless that is a package's
+    `__main__` module (multiprocessing leaves those alone). The `envplan` launcher that pip
+    writes is such a script: each worker would import the whole command line (four tenths of a
+    second) and go through its start. The workers need only this module, and nothing of the
+    launcher: it is given the spec of envplan's own guarded `__main__`, as `python -m envplan` has."""
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None and getattr(main, "__file__", None):
+        import importlib.util
+
+        main.__spec__ = importlib.util.find_spec("envplan.__main__")
+
+
+def _worker_start() -> None:
+    """Worker start (Windows passes no ignored signal to a child): the parent handles Ctrl-C.
+    The collector looks for cycles at the pace the command sets for itself (cli/startup.py)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.set_threshold(10_000, 20, 20)
 
 
 @contextlib.contextmanager
@@ -321,4 +400,4 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-__all__ = ["ReturnFile", "ReturnReader", "inspect_return", "list_inbox", "is_not_a_return"]
+__all__ = ["ReturnFile", "ReturnReader", "inspect_return", "list_inbox", "is_not_a_return", "reading_ahead"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import openpyxl
 from openpyxl.utils.cell import range_boundaries
+from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.table import Table, TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -127,11 +128,26 @@ def _set_ref(table: Table, ref: str) -> None:
         table.autoFilter.ref = ref
 
 
-def edit_master(master: Path, edits: MasterEdits, *, policy_sheets: dict[str, str] | None = None, also: Callable[[OpenpyxlMasterSink], Any] | None = None) -> Path | None:
-    """Load, apply, save atomically (caller holds the lock). Returns the backup's path."""
+def load_for_edit(master: Path) -> Workbook:
+    """The master loaded with openpyxl, to be edited by `edit_master` (caller holds the lock)."""
     master = Path(master)
     with fast_merge_format():
-        wb = openpyxl.load_workbook(master, keep_vba=master.suffix.lower() == ".xlsm")
+        return openpyxl.load_workbook(master, keep_vba=master.suffix.lower() == ".xlsm")
+
+
+def edit_master(
+    master: Path,
+    edits: MasterEdits,
+    *,
+    policy_sheets: dict[str, str] | None = None,
+    also: Callable[[OpenpyxlMasterSink], Any] | None = None,
+    workbook: Workbook | None = None,
+) -> Path | None:
+    """Load (or take the `workbook` the caller loaded from `master` under the same lock), apply,
+    save atomically (caller holds the lock). Returns the backup's path."""
+    master = Path(master)
+    wb = workbook if workbook is not None else load_for_edit(master)
+    with fast_merge_format():  # the 評価票 writer merges its fields
         sink = OpenpyxlMasterSink(wb)
         apply_edits(edits, sink, policy_sheets)
         if also is not None:
@@ -143,4 +159,4 @@ def edit_master(master: Path, edits: MasterEdits, *, policy_sheets: dict[str, st
     return atomic_save(wb, master)
 
 
-__all__ = ["OpenpyxlMasterSink", "edit_master"]
+__all__ = ["OpenpyxlMasterSink", "edit_master", "load_for_edit"]

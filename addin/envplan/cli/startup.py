@@ -1,0 +1,128 @@
+"""How an `envplan` command's process is set up, before anything else is imported.
+
+All of it is about a command being one short run; the server and the Excel add-in, which
+live long, keep Python's defaults.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from envplan.survey.return_files import ReturnReader
+
+# A command makes a great many objects (pydantic's models as they are imported, a workbook's
+# cells, a thousand returns' readings): at the collector's default pace (a look for cycles
+# every 700 new objects) a consolidation spent a tenth of its time there. Every 10,000 still
+# finds them, far less often. The reading workers use the same (survey/return_files.py).
+COLLECTOR_THRESHOLDS = (10_000, 20, 20)
+
+
+def prepare_process(args: list[str] | None = None) -> None:
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
+    _read_ahead(sys.argv[1:] if args is None else args)
+    _import_openpyxl_without_numpy()
+
+
+def worker_count(jobs: int) -> int:
+    """`--jobs` (0: the CPUs' number), never more than Windows allows (61). How many of them an
+    inbox is worth is the reader's own rule (return_files.ReturnReader)."""
+    return min(jobs or os.cpu_count() or 1, 61)
+
+
+# --- reading the inbox before the command's imports ----------------------------------------
+
+_ahead: tuple[tuple[Path, Path, int], ReturnReader | None] | None = None
+
+
+def _read_ahead(args: list[str]) -> None:
+    """`envplan consolidate MASTER INBOX`: the reading workers start now, on a first look at the
+    arguments, and read who sent what while this process imports the command (four tenths of a
+    second, a fifth of consolidating 1,000 returns). The command checks its arguments itself and
+    takes this reader only for the same master, inbox and --jobs (`take_reader_ahead`); any other
+    is stopped unused, so a wrong first look costs time, never a result."""
+    global _ahead
+    target = consolidate_arguments(args)
+    if target is None or not _main_process():
+        return
+    from envplan.survey.return_files import reading_ahead
+
+    master, inbox, jobs = target
+    _ahead = (target, reading_ahead(master, inbox, jobs=jobs))
+
+
+def _main_process() -> bool:
+    """Not a worker being started: one that runs the `envplan` launcher script again (as
+    multiprocessing does) gets the parent's arguments, and must not start readers of its own."""
+    import multiprocessing
+
+    return multiprocessing.current_process().name == "MainProcess"
+
+
+def consolidate_arguments(args: list[str]) -> tuple[Path, Path, int] | None:
+    """(master, inbox, workers) of a plain `consolidate` command line, or None."""
+    if not args or args[0] != "consolidate":
+        return None
+    positional: list[str] = []
+    jobs = 0
+    rest = iter(args[1:])
+    for arg in rest:
+        value = None
+        if arg in ("--jobs", "--feedback"):  # the options that take a value
+            value = next(rest, None)
+        elif arg.startswith(("--jobs=", "--feedback=")):
+            arg, value = arg.split("=", 1)
+        elif arg in ("--help", "-h", "--") or not arg:
+            return None
+        elif not arg.startswith("-"):
+            positional.append(arg)
+        if arg == "--jobs":
+            if value is None or not value.isdigit():
+                return None
+            jobs = int(value)
+    if len(positional) != 2:
+        return None
+    return Path(positional[0]), Path(positional[1]), worker_count(jobs)
+
+
+def take_reader_ahead(master: Path, inbox: Path, workers: int) -> ReturnReader | None:
+    """The reader started before the imports, if it was started for these arguments."""
+    global _ahead
+    ahead, _ahead = _ahead, None
+    if ahead is None:
+        return None
+    target, reader = ahead
+    if target == (Path(master), Path(inbox), workers):
+        return reader
+    if reader is not None:
+        reader.finish()
+    return None
+
+
+def end_process() -> None:
+    """The command is done: the collector's last pass over everything left (a workbook's cells,
+    the readings) would only find what the process is about to give back; it was a seventh of a
+    consolidation of 100 returns. Python's own shutdown (exit handlers, files) still runs."""
+    take_reader_ahead(Path(), Path(), 0)  # one the command never took (it stopped early) stops here
+    gc.disable()
+    gc.freeze()
+
+
+def _import_openpyxl_without_numpy() -> None:
+    """openpyxl imports numpy (a tenth of a second, a fifth of a command's start) only so that
+    numpy numbers may be cell values; envplan gives it Python numbers. numpy itself stays
+    importable (pandas, for the report)."""
+    if "openpyxl" in sys.modules or "numpy" in sys.modules:
+        return
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # `import numpy` raises ImportError meanwhile
+    try:
+        import openpyxl  # noqa: F401
+    finally:
+        del sys.modules["numpy"]
+
+
+__all__ = ["COLLECTOR_THRESHOLDS", "consolidate_arguments", "end_process", "prepare_process", "take_reader_ahead", "worker_count"]

@@ -1,0 +1,154 @@
+"""How an `envplan` command's process starts (cli/startup.py): the reading workers started before
+the command's imports, through the launcher script users run as well as `python -m envplan`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from envplan.cli.startup import consolidate_arguments, take_reader_ahead, worker_count
+from envplan.survey.return_files import ReturnReader, list_inbox
+from envplan.survey.template_identity import key_id, load_key
+from returns_kit import copy_master, fill, issued_master, read_plan
+
+S01_2021 = ("value", "S01", 2021, "actual")
+S05_2022 = ("value", "S05", 2022, "actual")
+
+
+@pytest.fixture(scope="module")
+def base(sample_masters, tmp_path_factory):
+    return issued_master(sample_masters["shinagawa"], tmp_path_factory.mktemp("start"))
+
+
+@pytest.fixture(scope="module")
+def inbox(base, tmp_path_factory):
+    """Ninety returns (enough for a worker, 40 for each process): several of each department, one rejected, so the workers have work."""
+    _, templates = base
+    folder = tmp_path_factory.mktemp("inbox")
+    answers = [{S01_2021: 1390 + i} for i in range(3)] + [{S05_2022: 480 + i} for i in range(3)] + [{S01_2021: "未確定"}]
+    made = []
+    for i, answer in enumerate(answers):
+        key = next(iter(answer))
+        template = next(t for t in templates.values() if key in _inputs(t))
+        made.append(fill(template, answer, folder / f"filled-{i}.xlsx"))
+    for i in range(90 - len(made)):
+        shutil.copy2(made[i % 6], folder / f"copy-{i:03}.xlsx")
+    return folder
+
+
+def _inputs(template: Path) -> dict:
+    from envplan.survey.template_fill import input_cells
+
+    return input_cells(template)
+
+
+def _consolidate(command: list[str], master: Path, inbox: Path, jobs: str) -> dict:
+    proc = subprocess.run([*command, "consolidate", str(master), str(inbox), "--jobs", jobs, "--json", "--feedback", str(master.parent / "fb")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr  # one return is sent back
+    assert "Traceback" not in proc.stderr, proc.stderr
+    data = json.loads(proc.stdout)
+    return {k: data[k] for k in ("accepted", "rejected", "superseded", "changes")} | {"files": sorted((f["file"], f["status"]) for f in data["files"])}
+
+
+def test_the_launcher_and_python_m_consolidate_alike_with_workers_or_without(base, inbox, tmp_path):
+    """`envplan` (the script pip writes) is run again by every worker multiprocessing spawns:
+    its start must neither start readers of its own there nor change what is read."""
+    launcher = Path(sys.executable).with_name("envplan")
+    assert launcher.exists()
+    runs = {}
+    for name, command, jobs in (("launcher", [str(launcher)], "2"), ("module", [sys.executable, "-m", "envplan"], "2"), ("alone", [sys.executable, "-m", "envplan"], "1")):
+        (tmp_path / name).mkdir()
+        master = copy_master(base[0], tmp_path / name)
+        runs[name] = (_consolidate(command, master, inbox, jobs), read_plan(master))
+    assert runs["launcher"] == runs["module"] == runs["alone"]
+    counts, plan = runs["launcher"]
+    assert counts["accepted"] >= 1 and counts["rejected"] == 1 and counts["superseded"] > 70
+    assert plan.indicator("S01").values[2021].actual in (1390, 1391, 1392)
+
+
+def test_a_prefetched_reading_is_used_only_for_the_same_files(base, inbox):
+    key = load_key(base[0])
+    files = list_inbox(inbox)[0]
+    with ReturnReader(key, key_id(key), jobs=2) as plain:
+        expected = [(rf.file, rf.sha256, rf.attributable) for rf in plain.read(files, identity_only=True)]
+    with ReturnReader(key, key_id(key), jobs=2) as reader:
+        reader.prefetch(files)
+        assert reader.working
+        got = [(rf.file, rf.sha256, rf.attributable) for rf in reader.read(files, identity_only=True)]
+    assert got == expected
+    with ReturnReader(key, key_id(key), jobs=2) as reader:
+        reader.prefetch(files[1:])  # the inbox changed between the first look and the reading
+        got = [(rf.file, rf.sha256, rf.attributable) for rf in reader.read(files, identity_only=True)]
+    assert got == expected
+
+
+def test_a_reader_started_for_other_arguments_is_not_taken(base, inbox, monkeypatch):
+    import envplan.cli.startup as startup
+
+    key = load_key(base[0])
+    reader = ReturnReader(key, key_id(key), jobs=2)
+    reader.prefetch(list_inbox(inbox)[0])
+    monkeypatch.setattr(startup, "_ahead", ((base[0], inbox, 2), reader))
+    assert take_reader_ahead(base[0], inbox, 3) is None and not reader.working  # stopped
+    monkeypatch.setattr(startup, "_ahead", ((base[0], inbox, 2), reader))
+    assert take_reader_ahead(base[0], inbox, 2) is reader
+    assert take_reader_ahead(base[0], inbox, 2) is None  # taken once
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["consolidate", "m.xlsx", "受付"], ("m.xlsx", "受付", 0)),
+        (["consolidate", "m.xlsx", "受付", "--jobs", "2", "--json"], ("m.xlsx", "受付", 2)),
+        (["consolidate", "--jobs=3", "-v", "m.xlsx", "受付"], ("m.xlsx", "受付", 3)),
+        (["consolidate", "m.xlsx", "--feedback", "fb", "受付", "--allow-frozen"], ("m.xlsx", "受付", 0)),
+        (["consolidate", "m.xlsx", "受付", "--feedback=fb"], ("m.xlsx", "受付", 0)),
+        (["consolidate", "m.xlsx", "受付", "--help"], None),
+        (["consolidate", "m.xlsx"], None),
+        (["consolidate", "m.xlsx", "受付", "--jobs", "x"], None),
+        (["consolidate", "m.xlsx", "受付", "--jobs"], None),
+        (["validate", "m.xlsx", "受付"], None),
+        ([], None),
+    ],
+)
+def test_the_first_look_at_the_arguments(args, expected):
+    got = consolidate_arguments(args)
+    assert got == (None if expected is None else (Path(expected[0]), Path(expected[1]), worker_count(expected[2])))
+
+
+option_words = st.sampled_from(["--json", "--verbose", "-v", "--allow-frozen", "--jobs", "--feedback", "--jobs=2", "--feedback=fb"])
+plain_words = st.text(st.characters(whitelist_categories=("L", "N")), min_size=1, max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(option_words, plain_words, st.sampled_from(["1", "4", "0"])), max_size=7))
+def test_a_first_look_never_disagrees_with_the_command_itself(words):
+    """Whatever the first look makes of a command line, typer reads the same master, inbox and
+    --jobs from it (else the reader would be started for files the command never reads)."""
+    import typer.main
+
+    from envplan.cli.main import app
+
+    args = ["consolidate", *words]
+    got = consolidate_arguments(args)
+    if got is None:
+        return
+    command = typer.main.get_command(app).commands["consolidate"]  # type: ignore[attr-defined]
+    try:
+        ctx = command.make_context("consolidate", list(words), resilient_parsing=False)
+    except Exception:  # noqa: BLE001 — a line the command refuses: the reader is stopped unused
+        return
+    assert (Path(ctx.params["master"]), Path(ctx.params["inbox"]), worker_count(ctx.params["jobs"])) == got
+
+
+def test_a_command_does_not_import_numpy():
+    """openpyxl would import numpy (a tenth of a second) at every start; pandas still can."""
+    code = "import sys, envplan.cli.main; assert 'numpy' not in sys.modules; import openpyxl, numpy; from openpyxl import Workbook; Workbook().active['A1'] = 1.5"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
