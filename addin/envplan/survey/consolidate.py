@@ -721,7 +721,7 @@ def consolidate(
             finally:
                 source.close()
             # While workers read, this process loads the master for the write it will most likely make.
-            workbook = load_for_edit(master) if reader.working else None
+            workbook = load_for_edit(master) if reader.unread else None
             cplan = prepare_consolidation(state, inbox, key, jobs=jobs, allow_frozen=allow_frozen, open_source=open_source, progress=progress, reader=reader)
             reader.finish()
             feedback_to = feedback_dir or inbox / FEEDBACK_DIR_NAME

@@ -203,8 +203,12 @@ def save_atomically(workbook: Any, path: Path, prefix: str) -> None:
     """Save an openpyxl workbook as `path` in one step: a reader (or a crash) never
     sees half a file. For the files envplan hands out: templates, feedback copies.
     `prefix`: an ASCII name for the temporary file, which a failure message may show."""
-    with _saved_beside(workbook, Path(path), prefix, Path(path).suffix) as tmp:
-        os.replace(tmp, path)
+    try:
+        with _saved_beside(workbook, Path(path), prefix, Path(path).suffix) as tmp:
+            os.replace(tmp, path)
+    except OSError as e:
+        _release_quietly(e)  # the caller words the failure; the half-written zip goes quietly
+        raise
 
 
 def atomic_save(workbook: Any, master: Path, *, keep_backup: bool = True) -> Path | None:
