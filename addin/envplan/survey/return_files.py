@@ -28,6 +28,7 @@ from pathlib import Path
 
 from envplan.plan.diagnostics import Diagnostic
 from envplan.survey import return_safety
+from envplan.survey.identity_sheet import identity_source
 from envplan.survey.return_reader import ReturnReading, check_signature, read_return
 from envplan.survey.template_layout import IDENTITY_SHEET
 from envplan.workbook.io import CalamineSource, WorkbookSource
@@ -134,17 +135,19 @@ def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: Op
             rf.problems.append(_error("RETURN_NOT_WORKBOOK", "このファイルの中身は Excel のワークブック（.xlsx）ではありません。お送りした様式に入力して保存したファイルを送ってください", rf.file))
         return rf
     rf.saved_at = safety.saved_at if safety.saved_at is not None else _saved_at(data)
-    try:
-        source = open_source(path) if open_source else CalamineSource(path)
+    reading = _verified_identity(rf.file, safety, key, key_fingerprint) if identity_only and open_source is None else None
+    if reading is None:
         try:
-            reading = read_return(source, identity_only=identity_only)
-        finally:
-            close = getattr(source, "close", None)
-            if close:
-                close()
-    except Exception as e:  # the reader's own failures on a damaged file: report, never crash the run
-        rf.problems.append(_error("RETURN_UNREADABLE", f"ワークブックとして読めません（{type(e).__name__}: {e}）。保存し直して送ってください", rf.file))
-        return rf
+            source = open_source(path) if open_source else CalamineSource(path)
+            try:
+                reading = read_return(source, identity_only=identity_only)
+            finally:
+                close = getattr(source, "close", None)
+                if close:
+                    close()
+        except Exception as e:  # the reader's own failures on a damaged file: report, never crash the run
+            rf.problems.append(_error("RETURN_UNREADABLE", f"ワークブックとして読めません（{type(e).__name__}: {e}）。保存し直して送ってください", rf.file))
+            return rf
     if not identity_only:
         return_safety.annotate(reading, safety)  # Issue 7: formulas, error values, merges, invisible characters in inputs
         _percent_points(reading, data)
@@ -162,6 +165,20 @@ def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: Op
         reading.content = dataclasses.replace(reading.content, manifest={}, inputs=[] if identity_only else reading.content.inputs)
     rf.reading = reading
     return rf
+
+
+def _verified_identity(label: str, safety: return_safety.SafetyScan, key: bytes, key_fingerprint: str) -> ReturnReading | None:
+    """The identity sheet read from the scan's inflated XML, when that reading is verified by
+    its signature and has nothing to say; None to read it with calamine (whose verdict stands)."""
+    part = safety.sheet_parts.get(IDENTITY_SHEET)
+    shared = [xml for name, xml in safety.kept.items() if name.endswith("sharedStrings.xml")]
+    source = identity_source(label, safety.sheets, IDENTITY_SHEET, safety.kept.get(part or ""), shared[0] if len(shared) == 1 else None)
+    if source is None:
+        return None
+    reading = read_return(source, identity_only=True)
+    if reading.content is None or reading.diagnostics.items or check_signature(reading, key, key_fingerprint) is not None:
+        return None
+    return reading
 
 
 PERCENT_UNITS = ("%", "％")

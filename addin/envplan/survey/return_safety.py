@@ -123,6 +123,10 @@ class SafetyScan:
     parts: int = 0
     inflated_bytes: int = 0
     saved_at: str | None = None  # docProps/core.xml's last-saved time, read while it is inflated anyway
+    # Scanned for a reading of some sheets (`only_sheets`): those sheets' parts and the shared
+    # strings as inflated (the identity sheet is then read from them, survey/identity_sheet.py).
+    kept: dict[str, bytes] = field(default_factory=dict)
+    sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name → its part
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -269,6 +273,8 @@ def _scan_zip(zf: zipfile.ZipFile, raw: bytes, scan: SafetyScan, limits: SafetyL
             data = _inflate(raw, info, limits, budget, scan)
             if name == "docProps/core.xml":
                 scan.saved_at = _modified(data)
+            elif only_sheets is not None and cells:
+                scan.kept[name] = data
             if not xml or (_plain_xml(data) and (not cells or _fast_scan(name, data, sheets, scan, limits, budget))):
                 continue
             handler = _part_handler(name, sheets, zf, scan, limits, budget)
@@ -364,6 +370,7 @@ def _sheet_parts(zf: zipfile.ZipFile, raw: bytes, workbook_part: str, scan: Safe
         return {}
     targets = {rid: _resolve(folder, target) for rid, target in rels}
     scan.sheets = [name for name, _ in sheets]
+    scan.sheet_parts = {name: targets[rid] for name, rid in sheets if rid in targets}
     return {targets[rid]: name for name, rid in sheets if rid in targets}
 
 
