@@ -95,3 +95,34 @@ def test_styled_sets_what_openpyxls_descriptors_set():
         with zipfile.ZipFile(buf) as z:
             saved.append({n: z.read(n) for n in ("xl/styles.xml", "xl/worksheets/sheet1.xml")})
     assert saved[0] == saved[1]
+
+
+def test_inline_strings_read_the_faster_way_are_openpyxls_reading(sample_masters, tmp_path):
+    """fast_load: text of one plain <t> taken directly, every other cell openpyxl's way; the same
+    workbook, cell for cell, and saved the same."""
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    from envplan.workbook.xlsx_load import fast_load
+
+    src = openpyxl.load_workbook(sample_masters["all"])
+    ws = src.worksheets[0]
+    ws["H2"] = "  前後の空白  "
+    ws["H3"] = ""
+    ws["H4"] = "a & <b>"
+    ws["H5"] = CellRichText("太字", TextBlock(InlineFont(b=True), "と普通"))  # runs: openpyxl's way
+    ws["H6"] = "=LEN(H4)"
+    path = tmp_path / "m.xlsx"
+    src.save(path)
+    assert b"<r>" in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    with fast_load():
+        ours = openpyxl.load_workbook(path)
+    theirs = openpyxl.load_workbook(path)
+    assert _styles(ours) == _styles(theirs)
+    assert {(ws.title, c.coordinate): c.data_type for ws in ours.worksheets for row in ws.iter_rows() for c in row} == {
+        (ws.title, c.coordinate): c.data_type for ws in theirs.worksheets for row in ws.iter_rows() for c in row
+    }
+    assert _saved_sheets(ours) == _saved_sheets(theirs)
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    assert WorkSheetParser.parse_cell.__module__ == "openpyxl.worksheet._reader"

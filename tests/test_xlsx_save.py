@@ -110,9 +110,15 @@ def test_any_cells_save_the_same(cells):
 
 
 def test_openpyxls_writer_is_back_after_the_save():
-    original = WorksheetWriter.write_row
+    from openpyxl.worksheet import _writer
+    from openpyxl.writer.excel import ExcelWriter
+
+    original, original_sheet = WorksheetWriter.write_row, ExcelWriter.write_worksheet
+    temporary = list(_writer.ALL_TEMP_FILES)
     with fast_cell_write():
         with fast_cell_write():  # nested (or in another thread): still patched until the last one ends
             pass
         assert WorksheetWriter.write_row is not original or openpyxl.LXML
-    assert WorksheetWriter.write_row is original
+        openpyxl.Workbook().save(io.BytesIO())
+        assert _writer.ALL_TEMP_FILES == temporary  # each sheet written in memory, no file of its own
+    assert WorksheetWriter.write_row is original and ExcelWriter.write_worksheet is original_sheet

@@ -7,6 +7,10 @@ of merged ranges. Within `fast_merge_format`, openpyxl loads with an equivalent 
 each distinct (border, edge, top-left border) combination once and gives the cells its
 style index: the same workbook, cell for cell (tests/test_xlsx_load.py compares both). The
 評価票 writer's own `merge_cells` calls go the same way inside `fast_merge_format`.
+
+`fast_load` adds the inline strings (the form openpyxl writes every text in): openpyxl builds a
+rich-text `Text` object for each to take its plain text; a cell holding one plain `<t>` has
+its text taken directly (every other cell goes openpyxl's way).
 """
 
 from __future__ import annotations
@@ -14,14 +18,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from openpyxl.cell.cell import MergedCell
 from openpyxl.styles.borders import Border
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
 from openpyxl.worksheet.merge import MergedCellRange
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from envplan.workbook.xlsx_style import style_indexes
 
 EDGES = ("top", "left", "right", "bottom")
+TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
 _PATCH_LOCK = threading.Lock()  # the patched method is global to openpyxl: one load at a time
 
 
@@ -31,6 +40,43 @@ def fast_merge_format() -> Iterator[None]:
     merged ranges the faster way."""
     with _PATCH_LOCK, _fast_merge_format():
         yield
+
+
+@contextmanager
+def fast_load() -> Iterator[None]:
+    """Within: openpyxl loads (for editing) format merged ranges and read inline strings the faster way."""
+    with _PATCH_LOCK, _fast_merge_format(), _fast_inline_strings():
+        yield
+
+
+@contextmanager
+def _fast_inline_strings() -> Iterator[None]:
+    original = WorkSheetParser.parse_cell
+
+    def parse_cell(self: WorkSheetParser, element: Any) -> dict[str, Any]:
+        # As WorkSheetParser.parse_cell for an inline string of one plain <t> (no formula, no runs).
+        if element.get("t") != "inlineStr" or self.rich_text or (not self.data_only and element.find(FORMULA_TAG) is not None):
+            return original(self, element)
+        child = element.find(INLINE_STRING)
+        if child is None or len(child) != 1 or child[0].tag != TEXT_TAG or len(child[0]):
+            return original(self, element)
+        coordinate = element.get("r")
+        style_id = element.get("s", 0)
+        if style_id:
+            style_id = int(style_id)
+        if coordinate:
+            row, column = coordinate_to_tuple(coordinate)
+            self.col_counter = column
+        else:
+            self.col_counter += 1
+            row, column = self.row_counter, self.col_counter
+        return {"row": row, "column": column, "value": child[0].text or "", "data_type": "s", "style_id": style_id}
+
+    WorkSheetParser.parse_cell = parse_cell
+    try:
+        yield
+    finally:
+        WorkSheetParser.parse_cell = original
 
 
 @contextmanager
@@ -67,4 +113,4 @@ def _fast_merge_format() -> Iterator[None]:
         MergedCellRange.format = original
 
 
-__all__ = ["fast_merge_format"]
+__all__ = ["fast_load", "fast_merge_format"]

@@ -24,7 +24,7 @@ from envplan.workbook.cells import col_letter
 from envplan.workbook.changes import CellWrite, MasterEdits, RowAppend, apply_edits, rows_for_sheet
 from envplan.workbook.layout import HEADER_ROW, NOTE_ROW, layout
 from envplan.workbook.store import atomic_save
-from envplan.workbook.xlsx_load import fast_merge_format
+from envplan.workbook.xlsx_load import fast_load, fast_merge_format
 from envplan.workbook.xlsx_results import OpenpyxlResultSink
 
 
@@ -131,7 +131,7 @@ def _set_ref(table: Table, ref: str) -> None:
 def load_for_edit(master: Path) -> Workbook:
     """The master loaded with openpyxl, to be edited by `edit_master` (caller holds the lock)."""
     master = Path(master)
-    with fast_merge_format():
+    with fast_load():
         return openpyxl.load_workbook(master, keep_vba=master.suffix.lower() == ".xlsm")
 
 

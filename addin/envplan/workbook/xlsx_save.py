@@ -5,11 +5,14 @@ et_xmlfile's pure-Python incremental writer: about two thirds of saving a master
 `fast_cell_write`, the cells of a row are written as the same XML text directly, byte for
 byte what openpyxl writes (tests/test_xlsx_save.py compares whole saved workbooks); cells
 this does not handle the same way (formulas, rich text, dates) go through openpyxl's own
-writer. With lxml installed openpyxl writes through lxml, and nothing is changed.
+writer. Each sheet is also written in memory rather than to a temporary file of its own (31 files
+created, read back and removed for a master: slow where a virus scanner opens each).
+With lxml installed openpyxl writes through lxml, and nothing is changed.
 """
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,11 +26,14 @@ from openpyxl.cell._writer import write_cell
 from openpyxl.cell.rich_text import CellRichText
 from openpyxl.comments.comment_sheet import CommentRecord
 from openpyxl.compat import safe_string
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.writer.excel import ExcelWriter
 
 _LOCK = threading.Lock()
 _active = 0  # saves within the context (the writer's output is the same, so threads may overlap)
 _original = WorksheetWriter.write_row
+_original_sheet = ExcelWriter.write_worksheet
 
 
 @contextmanager
@@ -40,6 +46,7 @@ def fast_cell_write() -> Iterator[None]:
     with _LOCK:
         _active += 1
         WorksheetWriter.write_row = _write_row
+        ExcelWriter.write_worksheet = _write_worksheet
     try:
         yield
     finally:
@@ -47,6 +54,23 @@ def fast_cell_write() -> Iterator[None]:
             _active -= 1
             if not _active:
                 WorksheetWriter.write_row = _original
+                ExcelWriter.write_worksheet = _original_sheet
+
+
+def _write_worksheet(self: ExcelWriter, ws: Any) -> None:
+    """openpyxl's `ExcelWriter.write_worksheet`, the sheet's XML written to memory."""
+    if self.workbook.write_only:
+        _original_sheet(self, ws)
+        return
+    ws._drawing = SpreadsheetDrawing()
+    ws._drawing.charts = ws._charts
+    ws._drawing.images = ws._images
+    out = io.BytesIO()
+    writer = WorksheetWriter(ws, out=out)
+    writer.write()
+    ws._rels = writer._rels
+    self._archive.writestr(ws.path[1:], out.getvalue())
+    self.manifest.append(ws)
 
 
 def _write_row(self: WorksheetWriter, xf: Any, row: list[Any], row_idx: int) -> None:
