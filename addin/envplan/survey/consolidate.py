@@ -688,7 +688,7 @@ def consolidate(
     reader: ReturnReader | None = None,
 ) -> ConsolidationResult:
     """Consolidate every return in `inbox` into `master` (file door). `reader`: one the caller
-    set reading the inbox already (`ReturnReader.for_inbox`), used when it has the master's key."""
+    set reading the inbox already (`return_files.reading_ahead`), used when it has the master's key."""
     from envplan.survey.template_identity import SigningKeyError, load_key
     from envplan.workbook.changes import MasterStateError, load_master_state
     from envplan.workbook.io import UnreadableWorkbook, open_workbook
@@ -721,7 +721,7 @@ def consolidate(
             finally:
                 source.close()
             # While workers read, this process loads the master for the write it will most likely make.
-            workbook = load_for_edit(master) if reader.unread else None
+            workbook = _loaded_early(load_for_edit, master) if reader.unread else None
             cplan = prepare_consolidation(state, inbox, key, jobs=jobs, allow_frozen=allow_frozen, open_source=open_source, progress=progress, reader=reader)
             reader.finish()
             feedback_to = feedback_dir or inbox / FEEDBACK_DIR_NAME
@@ -745,6 +745,15 @@ def consolidate(
             "the feedback files could not be written" + ("; the master was updated" if cplan.write_needed else ""),
         ) from e
     return result_of(cplan, master, inbox, backup)
+
+
+def _loaded_early(load: Callable[[Path], Any], master: Path) -> Any:
+    """The master loaded for editing before it is known to be needed; None when that fails (a run
+    that writes nothing never needed it, and one that writes loads it again and says why)."""
+    try:
+        return load(master)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _check_writable(folder: Path) -> None:
