@@ -21,12 +21,13 @@ from envplan.workbook.io import SheetGrid
 # plain string result. The sheet is read only when every cell in it is one of these.
 _CELL = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]+")? t="(inlineStr|s|str)"'
-    rb'(?: ?/>|><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>|><v>([^<]*)</v></c>)'
+    rb'(?: ?/>|><is><t( xml:space="preserve")?>([^<]*)</t></is></c>|><v>([^<]*)</v></c>)'
 )
-_SIMPLE_SHARED = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>')
+_SIMPLE_SHARED = re.compile(rb'<si><t( xml:space="preserve")?>([^<]*)</t></si>')
+_XML_SPACE = b" \t\n\r"
 _SHARED = re.compile(rb"<si>(.*?)</si>", re.S)
 _PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.S)  # Japanese Excel's readings: not the text
-_TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>|<t(?:\s[^>]*)?/>")
+_TEXT = re.compile(rb"<t(\s[^>]*)?>([^<]*)</t>|<t(?:\s[^>]*)?/>")
 _ENTITY = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
@@ -55,7 +56,7 @@ def identity_source(label: str, names: list[str], sheet: str, sheet_xml: bytes |
         return None  # a cell of another kind or form (a number, a formula, rich text)
     shared: list[str] | None = None
     cells: dict[tuple[int, int], str] = {}
-    for col, row, kind, inline, value in found:
+    for col, row, kind, preserve, inline, value in found:
         if kind == b"s" and value:
             if shared is None:
                 shared = _shared_strings(shared_xml)
@@ -63,7 +64,9 @@ def identity_source(label: str, names: list[str], sheet: str, sheet_xml: bytes |
                 return None
             text: str | None = shared[int(value)]
         else:
-            text = _unescape(inline or value)
+            raw = inline or value
+            # Space at either end of a text without xml:space="preserve" is a reader's to keep or drop: calamine's.
+            text = _unescape(raw) if preserve or raw.strip(_XML_SPACE) == raw else None
         if text is None:
             return None
         cells[(int(row), _col_number(col))] = text
@@ -81,7 +84,7 @@ def _shared_strings(xml: bytes | None) -> list[str] | None:
         return None
     simple = _SIMPLE_SHARED.findall(xml)
     if len(simple) == xml.count(b"<si>"):
-        texts = [_unescape(t) for t in simple]
+        texts = [_unescape(t) if preserve or t.strip(_XML_SPACE) == t else None for preserve, t in simple]
     else:  # rich text or Japanese readings somewhere: each item by its pieces
         texts = [_text(item[1]) for item in _SHARED.finditer(xml)]
     if any(t is None for t in texts):
@@ -100,7 +103,7 @@ def _text(body: bytes) -> str | None:
     rest = _TEXT.sub(b"", body)
     if re.search(rb"<(?!/?(?:r|rPr|is|phoneticPr|rFont|b|i|u|sz|color|family|charset|scheme|vertAlign|strike|outline|shadow|condense|extend)\b)", rest):
         return None
-    texts = [_unescape(p) for p in pieces]
+    texts = [_unescape(t) if b'xml:space="preserve"' in attrs or t.strip(_XML_SPACE) == t else None for attrs, t in pieces]
     if any(t is None for t in texts):
         return None
     return "".join(t for t in texts if t is not None)
