@@ -630,3 +630,24 @@ def test_a_file_replaced_between_the_two_readings_is_sent_back(master, templates
     by_file = {f.file: f for f in result.files}
     assert by_file["v2.xlsx"].status == "rejected" and by_file["v2.xlsx"].errors[0]["code"] == "RETURN_CHANGED_WHILE_READING"
     assert by_file["v1.xlsx"].status == "accepted" and read_plan(master).indicator("S01").values[2021].actual == 1380
+
+
+def test_a_macro_enabled_return_leaves_no_zip_open(master, templates, tmp_path):
+    """openpyxl keeps an .xlsm's macros in an open zip: the feedback copy's workbook closes it, so the
+    garbage collector never meets it later with its buffer already freed (and prints an error)."""
+    import gc
+    import zipfile
+
+    inbox = tmp_path / "inbox"
+    filled = fill(templates["環境課"], _env_answers("千三百九十"), tmp_path / "r.xlsx")  # sent back: it gets a feedback copy
+    inbox.mkdir()
+    filled.rename(inbox / "r.xlsm")
+    gc.collect()
+    gc.disable()  # what the run leaves behind stays where this test can see it
+    try:
+        result = consolidate(master, inbox)
+        left_open = [z for z in gc.get_objects() if isinstance(z, zipfile.ZipFile) and z.mode in ("a", "w") and z.fp is not None]
+    finally:
+        gc.enable()
+    assert result.files[0].status == "rejected" and result.files[0].feedback
+    assert not left_open

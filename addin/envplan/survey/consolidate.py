@@ -692,7 +692,7 @@ def consolidate(
     from envplan.survey.template_identity import SigningKeyError, load_key
     from envplan.workbook.changes import MasterStateError, load_master_state
     from envplan.workbook.io import UnreadableWorkbook, open_workbook
-    from envplan.workbook.store import MasterBusyError, MasterLock, MasterWriteError
+    from envplan.workbook.store import MasterBusyError, MasterLock, MasterWriteError, close_workbook
     from envplan.workbook.xlsx_master_edits import edit_master, load_for_edit
 
     master, inbox = Path(master), Path(inbox)
@@ -729,6 +729,8 @@ def consolidate(
                 _check_writable(feedback_to)  # before the master changes: the run stops whole or completes whole
             if cplan.write_needed:
                 backup = edit_master(master, cplan.edits, policy_sheets=state.reading.policy_sheets, workbook=workbook)
+            elif workbook is not None:
+                close_workbook(workbook)
     except MasterBusyError as e:
         raise ConsolidationError(str(e), "the master is in use (another run, or open in Excel/LibreOffice)") from e
     except MasterWriteError as e:

@@ -19,7 +19,7 @@ from envplan.survey.return_safety import REFUSED_UNOPENED
 from envplan.survey.template_issue import input_number_format, validation_for
 from envplan.survey.template_layout import FEEDBACK_SHEET
 from envplan.workbook.io import CellMark, ResultTable
-from envplan.workbook.store import save_atomically
+from envplan.workbook.store import close_workbook, save_atomically
 from envplan.workbook.xlsx_results import OpenpyxlResultSink
 
 REJECTED_SUFFIX = "_要修正"
@@ -70,7 +70,10 @@ def feedback_for(a: Assessment, out_dir: Path, at: str) -> Path:
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False
     path = out_dir / f"{src.stem}{tag}{suffix}"
-    save_atomically(wb, path, ".feedback.")
+    try:
+        save_atomically(wb, path, ".feedback.")
+    finally:
+        close_workbook(wb)
     return path
 
 

@@ -228,6 +228,16 @@ def atomic_save(workbook: Any, master: Path, *, keep_backup: bool = True) -> Pat
         raise MasterWriteError(f"{master.name} を保存できませんでした（{write_error_reason(e)}）。元のファイルは変更されていません") from e
 
 
+def close_workbook(workbook: Any) -> None:
+    """Done with an openpyxl workbook: a macro-enabled one keeps its macros in an open zip
+    (`vba_archive`), closed here rather than by the garbage collector, which may free its
+    buffer first and print an error about it."""
+    archive = getattr(workbook, "vba_archive", None)
+    if archive is not None:
+        archive.close()
+        workbook.vba_archive = None
+
+
 def _release_quietly(e: BaseException) -> None:
     """Free the failed writer now: closing it fails again on the full disk, and Python would
     print that second failure as an 'Exception ignored' traceback after our clear message."""

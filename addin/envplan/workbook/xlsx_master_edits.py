@@ -23,7 +23,7 @@ from envplan.workbook import xlsx_style as st
 from envplan.workbook.cells import col_letter
 from envplan.workbook.changes import CellWrite, MasterEdits, RowAppend, apply_edits, rows_for_sheet
 from envplan.workbook.layout import HEADER_ROW, NOTE_ROW, layout
-from envplan.workbook.store import atomic_save
+from envplan.workbook.store import atomic_save, close_workbook
 from envplan.workbook.xlsx_load import fast_load, fast_merge_format
 from envplan.workbook.xlsx_results import OpenpyxlResultSink
 
@@ -147,16 +147,19 @@ def edit_master(
     save atomically (caller holds the lock). Returns the backup's path."""
     master = Path(master)
     wb = workbook if workbook is not None else load_for_edit(master)
-    with fast_merge_format():  # the 評価票 writer merges its fields
-        sink = OpenpyxlMasterSink(wb)
-        apply_edits(edits, sink, policy_sheets)
-        if also is not None:
-            also(sink)
-        if edits.plan is not None:
-            from envplan.workbook.writer import refresh_plan_sheets
+    try:
+        with fast_merge_format():  # the 評価票 writer merges its fields
+            sink = OpenpyxlMasterSink(wb)
+            apply_edits(edits, sink, policy_sheets)
+            if also is not None:
+                also(sink)
+            if edits.plan is not None:
+                from envplan.workbook.writer import refresh_plan_sheets
 
-            refresh_plan_sheets(wb, edits.plan, policy_sheets)
-    return atomic_save(wb, master)
+                refresh_plan_sheets(wb, edits.plan, policy_sheets)
+        return atomic_save(wb, master)
+    finally:
+        close_workbook(wb)
 
 
 __all__ = ["OpenpyxlMasterSink", "edit_master", "load_for_edit"]

@@ -18,7 +18,7 @@ from openpyxl.workbook.workbook import Workbook
 from envplan.workbook import xlsx_style as st
 from envplan.workbook.cells import col_letter
 from envplan.workbook.io import CellMark, ResultTable
-from envplan.workbook.store import MasterBusyError, MasterLock, atomic_save, master_version
+from envplan.workbook.store import MasterBusyError, MasterLock, atomic_save, close_workbook, master_version
 
 ROW_FILLS = {"error": st.ERROR_FILL, "warning": st.WARNING_FILL, "ok": st.OK_FILL}
 COMMENT_AUTHOR = "envplan"
@@ -102,6 +102,8 @@ def update_master(path: str | Path, *, wait_seconds: float = 0.0, expected_versi
         if expected_version is not None and master_version(path) != expected_version:
             raise MasterBusyError(f"{path.name} は読み込んだ後に別の処理（取込など）で更新されました。結果は書き込んでいません。もう一度実行してください")
         wb = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")  # a macro-enabled master keeps its macros
-        sink = OpenpyxlResultSink(wb)
-        yield sink
-        atomic_save(wb, path)
+        try:
+            yield OpenpyxlResultSink(wb)
+            atomic_save(wb, path)
+        finally:
+            close_workbook(wb)
