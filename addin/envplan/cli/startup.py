@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 # A command makes a great many objects (pydantic's models as they are imported, a workbook's
 # cells, a thousand returns' readings): at the collector's default pace (a look for cycles
 # every 700 new objects) a consolidation spent a tenth of its time there. Every 10,000 still
-# finds them, far less often. The reading workers use the same (survey/return_files.py).
+# finds them, far less often. The reading workers take this process's pace (survey/return_files.py).
 COLLECTOR_THRESHOLDS = (10_000, 20, 20)
 
 

@@ -50,10 +50,6 @@ MAX_DEVIATIONS_REPORTED = 40
 YEARLY_POLICY_TEXTS = ("results", "remaining_issues")
 
 
-def _time_key(a: Assessment) -> tuple[Any, ...]:
-    return time_key(a.rf)
-
-
 def time_key(rf: ReturnFile) -> tuple[Any, ...]:
     """Which of a department's returns is the later: issued later, then saved later, then
     modified later, then the later name."""
@@ -155,10 +151,10 @@ class Consolidator:
         whatever drops out of both is superseded (a rejected later return supersedes nothing)."""
         before = [x for x in (self.latest.get(dept), self.applied.get(dept)) if x is not None]
         latest = self.latest.get(dept)
-        if latest is None or _time_key(a) >= _time_key(latest):
+        if latest is None or time_key(a.rf) >= time_key(latest.rf):
             self.latest[dept] = a
         applied = self.applied.get(dept)
-        if a.status in ("accepted", "unchanged") and (applied is None or _time_key(a) >= _time_key(applied)):
+        if a.status in ("accepted", "unchanged") and (applied is None or time_key(a.rf) >= time_key(applied.rf)):
             self.applied[dept] = a
         kept = {id(self.latest[dept]), id(self.applied.get(dept))}
         seen: set[int] = set()

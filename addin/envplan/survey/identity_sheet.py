@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from envplan.workbook.cells import col_number
 from envplan.workbook.io import SheetGrid
 
 # A text cell as openpyxl, Excel and LibreOffice write it (r, then s, then t): inline, shared or a
@@ -69,7 +70,7 @@ def identity_source(label: str, names: list[str], sheet: str, sheet_xml: bytes |
             text = _unescape(raw) if preserve or raw.strip(_XML_SPACE) == raw else None
         if text is None:
             return None
-        cells[(int(row), _col_number(col))] = text
+        cells[(int(row), col_number(col.decode()))] = text
     rows = max(r for r, _ in cells)
     cols = max(c for _, c in cells)
     grid = [[""] * cols for _ in range(rows)]
@@ -135,13 +136,6 @@ def _entity(m: re.Match[str]) -> str:
 
 def _code(name: str) -> int:
     return int(name[2:], 16) if name.startswith("#x") else int(name[1:])
-
-
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
 
 
 __all__ = ["IdentitySheetSource", "identity_source"]

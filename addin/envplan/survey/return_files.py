@@ -314,7 +314,9 @@ class ReturnReader:
         if self._pool is None and min(self.jobs, n_files // per_worker) - 1 >= 1:  # this process reads too
             # spawn: the same on every platform, and safe beside threads in the parent.
             _workers_skip_main()
-            self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs - 1, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start)
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.jobs - 1, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start, initargs=(gc.get_threshold(),)
+            )
             with _sigint_ignored():
                 for _ in range(self.jobs - 1):
                     self._pool.submit(_inspect_all, [])  # a worker is started by its first task
@@ -427,11 +429,11 @@ def _workers_skip_main() -> None:
         main.__spec__ = importlib.util.find_spec("envplan.__main__")
 
 
-def _worker_start() -> None:
+def _worker_start(collector_thresholds: tuple[int, ...]) -> None:
     """Worker start (Windows passes no ignored signal to a child): the parent handles Ctrl-C.
-    The collector looks for cycles at the pace the command sets for itself (cli/startup.py)."""
+    The collector looks for cycles at the parent's pace (a command sets its own, cli/startup.py)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    gc.set_threshold(10_000, 20, 20)
+    gc.set_threshold(*collector_thresholds)
 
 
 @contextlib.contextmanager

@@ -28,7 +28,7 @@ from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.numbers import read_number
 from envplan.survey.template_identity import CONTENT_SECTION, SignedContent, TemplateIdentity, canonical, parse_content_chunks, signature_ok
 from envplan.survey.template_layout import CHOICES, FEEDBACK_SHEET, FORMAT, IDENTITY_SHEET, INDICATOR_SHEET, TEMPLATE_VERSION, TEXT_LIMIT, InputSpec, SheetMode
-from envplan.workbook.cells import Cell, CellReader, col_letter
+from envplan.workbook.cells import Cell, CellReader, col_letter, col_number
 from envplan.workbook.field_keys import decode_key
 from envplan.workbook.io import SheetGrid, WorkbookSource
 
@@ -40,10 +40,7 @@ def parse_ref(ref: str) -> tuple[int, int]:
     m = _REF.match(ref)
     if not m:
         raise ValueError(f"not a cell reference: {ref!r}")
-    col = 0
-    for ch in m[1]:
-        col = col * 26 + ord(ch) - 64
-    return int(m[2]), col
+    return int(m[2]), col_number(m[1])
 
 
 @dataclass

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 from xml.parsers import expat
 
 from envplan.plan.diagnostics import Diagnostic
-from envplan.workbook.cells import cell_ref
+from envplan.workbook.cells import cell_ref, col_number
 
 if TYPE_CHECKING:
     from envplan.survey.return_reader import ReturnReading
@@ -547,10 +547,7 @@ def parse_cell_ref(ref: str) -> tuple[int, int] | None:
     m = _REF.match(ref.strip())
     if not m:
         return None
-    col = 0
-    for ch in m[1].upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m[2]), col
+    return int(m[2]), col_number(m[1].upper())
 
 
 class _StringScan:
@@ -814,9 +811,9 @@ def _fast_scan(name: str, data: bytes, sheets: dict[str, str], scan: SafetyScan,
     valued = _VALUED_CELL_TAG.findall(data)
     cols, rows = zip(*valued) if valued else ((), ())
     max_row = max(map(int, rows), default=0)
-    max_col = max(map(_col_number, {c.upper() for c in set(cols)}), default=0)
+    max_col = max((col_number(c.upper().decode()) for c in set(cols)), default=0)
     row_at = next((c + r for c, r in valued if int(r) == max_row), b"") if max_row > limits.max_rows else b""
-    col_at = next((c + r for c, r in valued if _col_number(c.upper()) == max_col), b"") if max_col > limits.max_cols else b""
+    col_at = next((c + r for c, r in valued if col_number(c.upper().decode()) == max_col), b"") if max_col > limits.max_cols else b""
     if max_row > limits.max_rows:
         scan.error(
             "RETURN_TOO_MANY_ROWS",
@@ -837,13 +834,6 @@ def _fast_scan(name: str, data: bytes, sheets: dict[str, str], scan: SafetyScan,
         scan.error("RETURN_TOO_MANY_CELLS", f"値のある範囲が広すぎます（シート「{sheet}」まで合計 {budget.grid:,}セル）。お送りした様式に入力して送ってください", sheet)
         raise _Refuse
     return True
-
-
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
 
 
 # --- reporting on the input cells of a reading ---------------------------------------------

@@ -24,6 +24,14 @@ def col_letter(col: int) -> str:
     return letters
 
 
+def col_number(letters: str) -> int:
+    """'AB' → 28 (letters in upper case)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
 def cell_ref(row: int, col: int) -> str:
     return f"{col_letter(col)}{row}"
 
