@@ -358,6 +358,45 @@ def test_text_overflowing_the_last_column_is_wrapped() -> None:
     ws["A5"] = "短い"
     st.a4(ws, landscape=False)
     assert ws["A4"].alignment.wrap_text and not ws["A5"].alignment.wrap_text
+    # ...in a row tall enough for its lines: neither Excel nor LibreOffice grows it on opening.
+    assert st.wrapped_lines(ws["A4"].value, 10) == 6
+    assert ws.row_dimensions[4].height == st.wrapped_height(ws["A4"].value, 10) == 15.0 * 6 + 3
+    assert ws.row_dimensions[5].height is None
+
+
+@pytest.mark.parametrize(
+    "text, width, lines",
+    [("短い", 10, 1), ("あ" * 5, 10, 2), ("a" * 9, 10, 1), ("a" * 10, 10, 2), ("一行目\n二行目", 90, 2), ("あ" * 300, 90, 8)],
+)
+def test_wrapped_lines_count_a_cjk_character_as_two(text: str, width: float, lines: int) -> None:
+    assert st.wrapped_lines(text, width) == lines
+
+
+def test_feedback_list_prints_each_message_whole(sample_masters: dict[str, Path], tmp_path: Path) -> None:
+    """The 確認事項 sheet of a feedback copy: a message longer than its column wraps, in a row
+    tall enough for it. Without the height written, the clerk's print (and LibreOffice's PDF)
+    cut the advice after its first line (「…数字だけを入」)."""
+    from conftest import cli_json
+    from returns_kit import fill, issued_master
+
+    require("soffice")
+    master, templates = issued_master(sample_masters["all"], tmp_path)
+    inbox = tmp_path / "inbox"
+    fill(templates["清掃事務所"], {("value", "S05", 2022, "actual"): "たくさん"}, inbox / "清掃事務所.xlsx")
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 1 and data["rejected"] == 1, data
+    copy = next((inbox / "フィードバック").glob("*_要修正.xlsx"))
+    ws = load_workbook(copy)["確認事項"]
+    width = ws.column_dimensions["D"].width
+    long = [(r, ws.cell(r, 4).value) for r in range(4, ws.max_row + 1) if isinstance(ws.cell(r, 4).value, str) and st.wrapped_lines(ws.cell(r, 4).value, width) > 1]
+    assert long, "the sample's message for 「たくさん」 is longer than its column"
+    for r, message in long:
+        assert (ws.row_dimensions[r].height or 0) >= st.wrapped_height(message, width), (r, message)
+        assert ws.cell(r, 1).alignment.vertical == "top"  # the row's other cells read from its top
+    pdf = soffice_convert(copy, "pdf", tmp_path)
+    printed = re.sub(r"\s", "", subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+    for _, message in long:
+        assert message.replace(" ", "")[-8:] in printed, message  # its last line is on the page
 
 
 def test_master_prints_legibly_in_libreoffice(sample_masters: dict[str, Path], tmp_path: Path) -> None:
@@ -380,7 +419,7 @@ def test_master_prints_legibly_in_libreoffice(sample_masters: dict[str, Path], t
 def test_template_headings_that_wrap_get_a_tall_enough_row(sample_masters: dict[str, Path], tmp_path: Path) -> None:
     """「プロジェクトID」 and 「データの遅れ」 wrap in their narrow columns; a header row of
     the default height cut them in half on paper."""
-    from envplan.survey.template_issue import issue_templates, row_height
+    from envplan.survey.template_issue import issue_templates
 
     master = tmp_path / "master.xlsx"
     shutil.copy2(sample_masters["shinagawa"], master)
@@ -394,7 +433,7 @@ def test_template_headings_that_wrap_get_a_tall_enough_row(sample_masters: dict[
             for c in range(1, ws.max_column + 1):
                 text = ws.cell(3, c).value
                 width = ws.column_dimensions[ws.cell(3, c).column_letter].width
-                if isinstance(text, str) and width and row_height(text, width) > 18:
-                    assert height is not None and height >= row_height(text, width), (path.name, ws.title, text, height)
+                if isinstance(text, str) and width and st.wrapped_height(text, width) > 18:
+                    assert height is not None and height >= st.wrapped_height(text, width), (path.name, ws.title, text, height)
                     checked += 1
     assert checked  # the sample's templates do have such headings

@@ -9,8 +9,6 @@ A very hidden sheet carries the signed identity (see `template_identity.py`).
 
 from __future__ import annotations
 
-import math
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,18 +266,9 @@ def _guide_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicators:
         cell.font = st.SECTION_FONT if kind == "section" else st.BODY_FONT
         if kind == "item":
             cell.alignment = st.WRAP
-            ws.row_dimensions[r].height = row_height(text, 100)
+            ws.row_dimensions[r].height = st.wrapped_height(text, 100)
         r += 1
     st.a4(ws, landscape=False, title_rows=None)
-
-
-def row_height(text: str | None, width: float) -> float:
-    """Points for a wrapped cell: a CJK character takes about two width units."""
-    if not text:
-        return 15.0
-    per_line = max(6.0, width * 0.95)
-    lines = sum(max(1, math.ceil(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in part) / per_line)) for part in text.split("\n"))
-    return min(409.0, 15.0 * lines + 3)
 
 
 def _header(ws: Worksheet, row: int, headers: list[tuple[str, float]]) -> None:
@@ -288,7 +277,7 @@ def _header(ws: Worksheet, row: int, headers: list[tuple[str, float]]) -> None:
         ws.column_dimensions[col_letter(c)].width = width
     # Tall enough for a heading that wraps in its narrow column (プロジェクトID, データの遅れ):
     # Excel does not grow a row for wrapped text on its own in a written file.
-    ws.row_dimensions[row].height = max(row_height(text, width) for text, width in headers)
+    ws.row_dimensions[row].height = max(st.wrapped_height(text, width) for text, width in headers)
 
 
 def level_symbols(plan: Plan) -> list[str]:
@@ -319,7 +308,7 @@ def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicat
         for k, kind in enumerate(kinds):
             book.locked(ws, r, 1, ind.id)
             if k == 0:
-                ws.row_dimensions[r].height = max(row_height(ind.name, 30), row_height(ind.target_wording, 28))
+                ws.row_dimensions[r].height = max(st.wrapped_height(ind.name, 30), st.wrapped_height(ind.target_wording, 28))
                 book.locked(ws, r, 2, ind.name, wrap=True)
                 book.locked(ws, r, 3, ind.unit)
                 book.locked(ws, r, 4, DIRECTION_LABELS[ind.direction])
@@ -332,7 +321,7 @@ def _indicator_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicat
                     book.locked(ws, r, c, None)
             book.locked(ws, r, 9, ROW_KINDS[kind])
             if kind == "note":
-                ws.row_dimensions[r].height = max((row_height(ind.values[y].note, 11) for y in years if y in ind.values and ind.values[y].note), default=15.0)
+                ws.row_dimensions[r].height = max((st.wrapped_height(ind.values[y].note, 11) for y in years if y in ind.values and ind.values[y].note), default=15.0)
             for j, y in enumerate(years):
                 c = first_year_col + j
                 v = ind.values.get(y)
@@ -390,7 +379,7 @@ def _project_sheet(book: _Book, plan: Plan, dept: Department, fy: int, projects:
             book.locked(ws, r, 8, cur.status if cur else None)
             book.locked(ws, r, 9, (cur.comment if cur and cur.comment else None) or (f"主担当（{names.get(lead, lead)}）が入力します" + ("（当課の取組は下の表）" if p in part_projects and not frozen else "") if lead != dept.code else "確定済みの年度です"), wrap=True)
         texts = ((p.name, 36), (phase.name if phase else "", 20), (prev.comment if prev else "", 30), (cur.comment if cur else "", 48))
-        ws.row_dimensions[r].height = max(30.0, *(row_height(t, w) for t, w in texts))
+        ws.row_dimensions[r].height = max(30.0, *(st.wrapped_height(t, w) for t, w in texts))
     r = 4 + len(projects) + 1
     if part_projects:
         r = _part_table(book, ws, r, plan, dept, fy, part_projects, frozen)
@@ -436,7 +425,7 @@ def _part_table(book: _Book, ws: Worksheet, r: int, plan: Plan, dept: Department
             book.locked(ws, r, 8, cur.status if cur else None)
             book.locked(ws, r, 9, (cur.comment if cur and cur.comment else None) or "確定済みの年度です", wrap=True)
         texts = ((p.name, 36), (phase.name if phase else "", 20), (prev.comment if prev else "", 30), (cur.comment if cur else "", 48))
-        ws.row_dimensions[r].height = max(30.0, *(row_height(t, w) for t, w in texts))
+        ws.row_dimensions[r].height = max(30.0, *(st.wrapped_height(t, w) for t, w in texts))
         r += 1
     return r + 1
 
@@ -456,7 +445,7 @@ def _parts_shown(book: _Book, ws: Worksheet, r: int, fy: int, shown: list[tuple[
         for c, value in enumerate(values, 1):
             book.locked(ws, r, c, value or None, wrap=c in (3, 7, 9))
         texts = ((p.name, 36), (prev.comment if prev else "", 30), (cur.comment if cur else "", 48))
-        ws.row_dimensions[r].height = max(30.0, *(row_height(t, w) for t, w in texts))
+        ws.row_dimensions[r].height = max(30.0, *(st.wrapped_height(t, w) for t, w in texts))
         r += 1
     return r + 1
 

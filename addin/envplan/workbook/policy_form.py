@@ -9,7 +9,6 @@ indicator sheets stay the one place where figures are edited.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -156,11 +155,7 @@ class FormWriter:
 
 
 def _height(value: Any, width_units: float) -> float:
-    if not isinstance(value, str) or not value:
-        return 18.0
-    per_line = max(8, int(width_units / 2.1))  # a CJK character is about two width units
-    lines = sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n"))
-    return min(409.0, 15.0 * lines + 4)
+    return st.wrapped_height(value, width_units, empty=18.0, padding=4.0)
 
 
 def write_form(w: FormWriter, plan: Plan, policy: Policy) -> None:

@@ -60,6 +60,7 @@ class OpenpyxlMasterSink(OpenpyxlResultSink):
             for (ri, ci), target in append.links.items():
                 if ri == i:
                     st.internal_link(ws.cell(r, ci + 1), target)  # a location in the book, as Excel writes it
+        st.fit_wrapped_rows(ws, range(last + 1, last + 1 + len(append.rows)))
         new_last = max(max_row, last + len(append.rows))
         if table is not None:
             _set_ref(table, f"{col_letter(min_col)}{min_row}:{col_letter(max_col)}{new_last}")

@@ -61,6 +61,7 @@ class OpenpyxlResultSink:
                     cell = ws.cell(r, ci + 1)
                     st.internal_link(cell, target)
         last = header_row + max(1, len(table.rows))
+        st.fit_wrapped_rows(ws, range(header_row + 1, header_row + 1 + len(table.rows)))
         for ci, fills in table.text_fills.items():
             col = col_letter(ci + 1)
             for text, colour in fills.items():

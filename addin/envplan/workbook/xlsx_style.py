@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -172,13 +173,18 @@ def _absolute(span: str) -> str:
     return ":".join(p if p.startswith("$") else f"${p}" for p in span.split(":"))
 
 
+def column_width(ws: Worksheet, col: int) -> float:
+    """A column's width in characters of the default font."""
+    dim = ws.column_dimensions.get(get_column_letter(col))  # .get: looking up must not add a column
+    return dim.width if dim is not None and dim.width else DEFAULT_COL_WIDTH
+
+
 def column_width_px(ws: Worksheet, column: int) -> float:
     """Screen pixels of a column (Excel: characters x 7 px + 5 px padding, default font)."""
     dim = ws.column_dimensions.get(get_column_letter(column))
     if dim is not None and dim.hidden:
         return 0.0
-    width = dim.width if dim is not None and dim.width else DEFAULT_COL_WIDTH
-    return width * 7 + 5
+    return column_width(ws, column) * 7 + 5
 
 
 def width_scale(ws: Worksheet) -> float:
@@ -214,17 +220,57 @@ def _wrap_overflow(ws: Worksheet) -> None:
     application shrinks the whole page to fit text overflowing the last column.
     The title and note rows above the header may run on."""
     last = ws.max_column
-    dim = ws.column_dimensions.get(get_column_letter(last))
-    width = dim.width if dim is not None and dim.width else DEFAULT_COL_WIDTH
+    width = column_width(ws, last)
+    wrapped = []
     for row in ws.iter_rows(min_row=3, min_col=last, max_col=last):
         cell = row[0]
         if isinstance(cell.value, str) and not cell.alignment.wrap_text and text_width(cell.value) > width:
             cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="top", wrap_text=True)
+            wrapped.append(cell.row)
+    fit_wrapped_rows(ws, wrapped)
 
 
 def text_width(text: str) -> int:
     """Width in characters of the default font: a CJK character takes two."""
     return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in text.split("\n")), default=0)
+
+
+LINE_POINTS = 15.0  # a line of the 10–11 pt body text, with its leading
+MAX_ROW_POINTS = 409.0  # Excel's highest row
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines that `text` takes wrapped in a column `width` characters wide."""
+    per_line = max(6.0, width * 0.95)
+    return sum(max(1, math.ceil(text_width(part) / per_line)) for part in text.split("\n"))
+
+
+def wrapped_height(text: Any, width: float, *, empty: float = 15.0, padding: float = 3.0) -> float:
+    """Points for a row whose cell of `width` characters holds `text` wrapped. Excel does not
+    grow a row for wrapped text in a file it opens (nor does LibreOffice for an .xlsx): without a
+    height written, the text past the first line is cut off, on screen and on paper."""
+    if not isinstance(text, str) or not text:
+        return empty
+    return min(MAX_ROW_POINTS, LINE_POINTS * wrapped_lines(text, width) + padding)
+
+
+def fit_wrapped_rows(ws: Worksheet, rows: Iterator[int] | range | list[int]) -> None:
+    """Rows tall enough for their wrapped texts of more than one line (see `wrapped_height`),
+    the row's other cells then read from the top as the wrapped text does; a row already as
+    tall is left as it is."""
+    widths: dict[int, float] = {}
+    for r in rows:
+        tallest = 0.0
+        for cell in ws[r]:
+            if isinstance(cell.value, str) and cell.alignment.wrap_text:
+                width = widths.setdefault(cell.column, column_width(ws, cell.column))
+                if wrapped_lines(cell.value, width) > 1:
+                    tallest = max(tallest, wrapped_height(cell.value, width))
+        if tallest and tallest > (ws.row_dimensions[r].height or 0):
+            ws.row_dimensions[r].height = tallest
+            for cell in ws[r]:
+                if cell.value is not None and cell.alignment.vertical is None:
+                    cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="top", wrap_text=cell.alignment.wrap_text)
 
 
 def frozen_columns(ws: Worksheet) -> int:
