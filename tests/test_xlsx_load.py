@@ -126,3 +126,48 @@ def test_inline_strings_read_the_faster_way_are_openpyxls_reading(sample_masters
     from openpyxl.worksheet._reader import WorkSheetParser
 
     assert WorkSheetParser.parse_cell.__module__ == "openpyxl.worksheet._reader"
+
+
+def test_loads_may_overlap_and_nest(tmp_path):
+    """Two threads loading at once (a server), and a load inside a merge-formatting context:
+    both patched while any is open, openpyxl's own methods back after the last (a lock held
+    for the whole load made the nested case wait for ever)."""
+    import threading
+
+    from openpyxl.worksheet._reader import WorkSheetParser
+    from openpyxl.worksheet.merge import MergedCellRange
+
+    from envplan.workbook.xlsx_load import fast_load
+
+    originals = (WorkSheetParser.parse_cell, MergedCellRange.format)
+    path = tmp_path / "m.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "あ"
+    wb.active.merge_cells("A1:C2")
+    wb.save(path)
+    inside, release = threading.Event(), threading.Event()
+    loaded: list[str] = []
+
+    def other() -> None:
+        with fast_load():
+            inside.set()
+            release.wait(10)
+            loaded.append(openpyxl.load_workbook(path).active["A1"].value)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert inside.wait(10)
+    done = threading.Event()
+
+    def nested() -> None:
+        with fast_merge_format(), fast_load():
+            loaded.append(openpyxl.load_workbook(path).active["A1"].value)
+        done.set()
+
+    threading.Thread(target=nested, daemon=True).start()
+    assert done.wait(10), "a load waited for another context to close"
+    assert (WorkSheetParser.parse_cell, MergedCellRange.format) != originals  # the other thread's context is still open
+    release.set()
+    thread.join(10)
+    assert loaded == ["あ", "あ"]
+    assert (WorkSheetParser.parse_cell, MergedCellRange.format) == originals

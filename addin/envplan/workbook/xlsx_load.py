@@ -15,7 +15,6 @@ its text taken directly (every other cell goes openpyxl's way).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,90 +26,79 @@ from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetPars
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
+from envplan.workbook.openpyxl_patches import MethodPatch
 from envplan.workbook.xlsx_style import style_indexes
 
 EDGES = ("top", "left", "right", "bottom")
 TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
-_PATCH_LOCK = threading.Lock()  # the patched method is global to openpyxl: one load at a time
 
 
 @contextmanager
 def fast_merge_format() -> Iterator[None]:
     """Within: openpyxl's loads and `merge_cells` (the 評価票 writer merges its fields) format
     merged ranges the faster way."""
-    with _PATCH_LOCK, _fast_merge_format():
+    with _MERGE_FORMAT.active():
         yield
 
 
 @contextmanager
 def fast_load() -> Iterator[None]:
     """Within: openpyxl loads (for editing) format merged ranges and read inline strings the faster way."""
-    with _PATCH_LOCK, _fast_merge_format(), _fast_inline_strings():
+    with _MERGE_FORMAT.active(), _INLINE_STRINGS.active():
         yield
 
 
-@contextmanager
-def _fast_inline_strings() -> Iterator[None]:
-    original = WorkSheetParser.parse_cell
-
-    def parse_cell(self: WorkSheetParser, element: Any) -> dict[str, Any]:
-        # As WorkSheetParser.parse_cell for an inline string of one plain <t> (no formula, no runs).
-        if element.get("t") != "inlineStr" or self.rich_text or (not self.data_only and element.find(FORMULA_TAG) is not None):
-            return original(self, element)
-        child = element.find(INLINE_STRING)
-        if child is None or len(child) != 1 or child[0].tag != TEXT_TAG or len(child[0]):
-            return original(self, element)
-        coordinate = element.get("r")
-        style_id = element.get("s", 0)
-        if style_id:
-            style_id = int(style_id)
-        if coordinate:
-            row, column = coordinate_to_tuple(coordinate)
-            self.col_counter = column
-        else:
-            self.col_counter += 1
-            row, column = self.row_counter, self.col_counter
-        return {"row": row, "column": column, "value": child[0].text or "", "data_type": "s", "style_id": style_id}
-
-    WorkSheetParser.parse_cell = parse_cell
-    try:
-        yield
-    finally:
-        WorkSheetParser.parse_cell = original
+_original_parse_cell = WorkSheetParser.parse_cell
 
 
-@contextmanager
-def _fast_merge_format() -> Iterator[None]:
-    def format(self: MergedCellRange) -> None:
-        ws = self.ws
-        borders = ws.parent._borders
-        # Kept on the workbook, as xlsx_style.styled keeps its indexes: the border list only grows.
-        memo: dict[tuple[int, int, str], int] = ws.parent.__dict__.setdefault("_envplan_merge_borders", {})
-        start = self.start_cell
-        for name in EDGES:
-            # As MergedCellRange.format: the top-left cell's side on this edge, if it has a style.
-            anchor_id = style_indexes(start).borderId
-            side = getattr(borders[anchor_id], name)
-            if side and side.style is None:
-                continue
-            for row, col in getattr(self, name):
-                cell = ws._cells.get((row, col))
-                if cell is None:
-                    cell = MergedCell(ws, row=row, column=col)
-                    ws._cells[(row, col)] = cell
-                indexes = style_indexes(cell)
-                key = (indexes.borderId, anchor_id, name)
-                new_id = memo.get(key)
-                if new_id is None:
-                    new_id = memo[key] = borders.add(borders[indexes.borderId] + Border(**{name: side}))
-                indexes.borderId = new_id
+def _parse_cell(self: WorkSheetParser, element: Any) -> dict[str, Any]:
+    """As WorkSheetParser.parse_cell for an inline string of one plain <t> (no formula, no runs)."""
+    if element.get("t") != "inlineStr" or self.rich_text or (not self.data_only and element.find(FORMULA_TAG) is not None):
+        return _original_parse_cell(self, element)
+    child = element.find(INLINE_STRING)
+    if child is None or len(child) != 1 or child[0].tag != TEXT_TAG or len(child[0]):
+        return _original_parse_cell(self, element)
+    coordinate = element.get("r")
+    style_id = element.get("s", 0)
+    if style_id:
+        style_id = int(style_id)
+    if coordinate:
+        row, column = coordinate_to_tuple(coordinate)
+        self.col_counter = column
+    else:
+        self.col_counter += 1
+        row, column = self.row_counter, self.col_counter
+    return {"row": row, "column": column, "value": child[0].text or "", "data_type": "s", "style_id": style_id}
 
-    original = MergedCellRange.format
-    MergedCellRange.format = format
-    try:
-        yield
-    finally:
-        MergedCellRange.format = original
+
+def _format(self: MergedCellRange) -> None:
+    """As MergedCellRange.format, each distinct border combination computed once."""
+    ws = self.ws
+    borders = ws.parent._borders
+    # Kept on the workbook, as xlsx_style.styled keeps its indexes: the border list only grows.
+    memo: dict[tuple[int, int, str], int] = ws.parent.__dict__.setdefault("_envplan_merge_borders", {})
+    start = self.start_cell
+    for name in EDGES:
+        # As MergedCellRange.format: the top-left cell's side on this edge, if it has a style.
+        anchor_id = style_indexes(start).borderId
+        side = getattr(borders[anchor_id], name)
+        if side and side.style is None:
+            continue
+        for row, col in getattr(self, name):
+            cell = ws._cells.get((row, col))
+            if cell is None:
+                cell = MergedCell(ws, row=row, column=col)
+                ws._cells[(row, col)] = cell
+            indexes = style_indexes(cell)
+            key = (indexes.borderId, anchor_id, name)
+            new_id = memo.get(key)
+            if new_id is None:
+                new_id = memo[key] = borders.add(borders[indexes.borderId] + Border(**{name: side}))
+            indexes.borderId = new_id
+
+
+_MERGE_FORMAT = MethodPatch((MergedCellRange, "format", _format))
+_INLINE_STRINGS = MethodPatch((WorkSheetParser, "parse_cell", _parse_cell))
 
 
 __all__ = ["fast_load", "fast_merge_format"]

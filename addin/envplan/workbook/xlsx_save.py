@@ -13,7 +13,6 @@ With lxml installed openpyxl writes through lxml, and nothing is changed.
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -30,31 +29,19 @@ from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 
-_LOCK = threading.Lock()
-_active = 0  # saves within the context (the writer's output is the same, so threads may overlap)
-_original = WorksheetWriter.write_row
+from envplan.workbook.openpyxl_patches import MethodPatch
+
 _original_sheet = ExcelWriter.write_worksheet
 
 
 @contextmanager
 def fast_cell_write() -> Iterator[None]:
     """Within: openpyxl's saves write plain cells as text (same output, a fraction of the time)."""
-    global _active
     if openpyxl.LXML:
         yield
         return
-    with _LOCK:
-        _active += 1
-        WorksheetWriter.write_row = _write_row
-        ExcelWriter.write_worksheet = _write_worksheet
-    try:
+    with _PATCH.active():
         yield
-    finally:
-        with _LOCK:
-            _active -= 1
-            if not _active:
-                WorksheetWriter.write_row = _original
-                ExcelWriter.write_worksheet = _original_sheet
 
 
 def _write_worksheet(self: ExcelWriter, ws: Any) -> None:
@@ -114,5 +101,7 @@ def _cell_xml(cell: Any, styled: bool) -> str | None:
     text = safe_string(value)
     return f"{head}><v>{_escape_cdata(text)}</v></c>" if text else f"{head}><v /></c>"
 
+
+_PATCH = MethodPatch((WorksheetWriter, "write_row", _write_row), (ExcelWriter, "write_worksheet", _write_worksheet))
 
 __all__ = ["fast_cell_write"]
