@@ -49,18 +49,19 @@ class OpenpyxlMasterSink(OpenpyxlResultSink):
             last -= 1
         for i, values in enumerate(append.rows):
             r = last + 1 + i
+            cells = []
             for c, value in enumerate(values, 1):
                 cell = ws.cell(r, c)
+                cells.append(cell)
                 st.set_text(cell, value)
-                cell.font = st.BODY_FONT
+                wrap = isinstance(value, str) and len(value) > 40
+                st.styled(cell, font=st.BODY_FONT, alignment=st.WRAP if wrap else None)
                 if c - 1 in append.number_formats:
                     cell.number_format = append.number_formats[c - 1]
-                if isinstance(value, str) and len(value) > 40:
-                    cell.alignment = st.WRAP
             for (ri, ci), target in append.links.items():
                 if ri == i:
                     st.internal_link(ws.cell(r, ci + 1), target)  # a location in the book, as Excel writes it
-        st.fit_wrapped_rows(ws, range(last + 1, last + 1 + len(append.rows)))
+            st.fit_wrapped_row(ws, cells)
         new_last = max(max_row, last + len(append.rows))
         if table is not None:
             _set_ref(table, f"{col_letter(min_col)}{min_row}:{col_letter(max_col)}{new_last}")

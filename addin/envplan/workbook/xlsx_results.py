@@ -46,8 +46,10 @@ class OpenpyxlResultSink:
         for i, row in enumerate(table.rows):
             r = header_row + 1 + i
             fill = ROW_FILLS.get(table.row_styles.get(i, ""))
+            cells = []
             for c, value in enumerate(row, 1):
                 cell = ws.cell(r, c)
+                cells.append(cell)
                 st.set_text(cell, value)
                 st.styled(cell, font=st.BODY_FONT)
                 if c - 1 in table.number_formats:
@@ -55,13 +57,13 @@ class OpenpyxlResultSink:
                 if fill is not None and c == 1:
                     cell.fill = fill
                 if isinstance(value, str) and len(value) > 40:
-                    cell.alignment = st.WRAP
+                    st.styled(cell, alignment=st.WRAP)
             for (ri, ci), target in table.links.items():
                 if ri == i:
                     cell = ws.cell(r, ci + 1)
                     st.internal_link(cell, target)
+            st.fit_wrapped_row(ws, cells)
         last = header_row + max(1, len(table.rows))
-        st.fit_wrapped_rows(ws, range(header_row + 1, header_row + 1 + len(table.rows)))
         for ci, fills in table.text_fills.items():
             col = col_letter(ci + 1)
             for text, colour in fills.items():

@@ -221,13 +221,11 @@ def _wrap_overflow(ws: Worksheet) -> None:
     The title and note rows above the header may run on."""
     last = ws.max_column
     width = column_width(ws, last)
-    wrapped = []
     for row in ws.iter_rows(min_row=3, min_col=last, max_col=last):
         cell = row[0]
         if isinstance(cell.value, str) and not cell.alignment.wrap_text and text_width(cell.value) > width:
             cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="top", wrap_text=True)
-            wrapped.append(cell.row)
-    fit_wrapped_rows(ws, wrapped)
+            fit_wrapped_row(ws, [cell])
 
 
 def text_width(text: str) -> int:
@@ -254,23 +252,38 @@ def wrapped_height(text: Any, width: float, *, empty: float = 15.0, padding: flo
     return min(MAX_ROW_POINTS, LINE_POINTS * wrapped_lines(text, width) + padding)
 
 
-def fit_wrapped_rows(ws: Worksheet, rows: Iterator[int] | range | list[int]) -> None:
-    """Rows tall enough for their wrapped texts of more than one line (see `wrapped_height`),
-    the row's other cells then read from the top as the wrapped text does; a row already as
-    tall is left as it is."""
-    widths: dict[int, float] = {}
-    for r in rows:
-        tallest = 0.0
-        for cell in ws[r]:
-            if isinstance(cell.value, str) and cell.alignment.wrap_text:
-                width = widths.setdefault(cell.column, column_width(ws, cell.column))
-                if wrapped_lines(cell.value, width) > 1:
-                    tallest = max(tallest, wrapped_height(cell.value, width))
-        if tallest and tallest > (ws.row_dimensions[r].height or 0):
-            ws.row_dimensions[r].height = tallest
-            for cell in ws[r]:
-                if cell.value is not None and cell.alignment.vertical is None:
-                    cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="top", wrap_text=cell.alignment.wrap_text)
+def fit_wrapped_row(ws: Worksheet, cells: list[XlCell]) -> None:
+    """The row of `cells` (those written in it) tall enough for their wrapped texts of more than
+    one line (see `wrapped_height`), its other cells then reading from the top as the wrapped
+    text does; a row already as tall is left as it is."""
+    alignments = ws.parent._alignments  # (read directly: openpyxl's cell.alignment makes a proxy each time)
+    tallest = 0.0
+    for cell in cells:
+        text = cell.value
+        if isinstance(text, str) and alignments[style_indexes(cell).alignmentId].wrap_text:
+            width = column_width(ws, cell.column)
+            if wrapped_lines(text, width) > 1:
+                tallest = max(tallest, wrapped_height(text, width))
+    if not tallest:
+        return
+    dim = ws.row_dimensions[cells[0].row]
+    if tallest > (dim.height or 0):
+        dim.height = tallest
+        for cell in cells:
+            alignment = alignments[style_indexes(cell).alignmentId]
+            if cell.value is not None and alignment.vertical is None:
+                styled(cell, alignment=_top(alignment.horizontal, alignment.wrap_text))
+
+
+_TOPS: dict[tuple[str | None, bool | None], Alignment] = {}
+
+
+def _top(horizontal: str | None, wrap: bool | None) -> Alignment:
+    # One object per kind, so that `styled` finds its index once.
+    key = (horizontal, wrap)
+    if key not in _TOPS:
+        _TOPS[key] = Alignment(horizontal=horizontal, vertical="top", wrap_text=wrap)
+    return _TOPS[key]
 
 
 def frozen_columns(ws: Worksheet) -> int:
@@ -286,4 +299,4 @@ def internal_link(cell: XlCell, location: str) -> None:
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     cell.hyperlink = Hyperlink(ref=cell.coordinate, location=location, display=str(cell.value or ""))
-    cell.font = LINK_FONT
+    styled(cell, font=LINK_FONT)
