@@ -39,6 +39,13 @@ def test_load_for_edit_is_openpyxls_load(sample_masters, tmp_path):
     ws.merge_cells("H8:H12")
     path = tmp_path / "m.xlsx"
     src.save(path)
+    # A bottom-right cell with sides of its own, saved as a spreadsheet program may leave it:
+    # on loading, the top-left cell takes its right and bottom sides.
+    raw = openpyxl.load_workbook(path)
+    raw.worksheets[0]["K5"].border = Border(top=thin)
+    raw.worksheets[0]["M7"].border = Border(right=thick, bottom=thick, left=thin)
+    raw.worksheets[0].merged_cells.add("K5:M7")  # (added as read from a file, without openpyxl's formatting)
+    raw.save(path)
     merges = sum(len(w.merged_cells.ranges) for w in openpyxl.load_workbook(path).worksheets)
     assert merges > 50
     with fast_merge_format():
@@ -49,7 +56,8 @@ def test_load_for_edit_is_openpyxls_load(sample_masters, tmp_path):
     # The library's own method is back in place after the load.
     from openpyxl.worksheet.merge import MergedCellRange
 
-    assert MergedCellRange.format.__module__ == "openpyxl.worksheet.merge"
+    assert MergedCellRange.format.__module__ == MergedCellRange._get_borders.__module__ == "openpyxl.worksheet.merge"
+    assert ours.worksheets[0]["K5"].border.right.style == "thick"  # the case above did happen
 
 
 def test_policy_forms_written_within_are_the_same(tmp_path):

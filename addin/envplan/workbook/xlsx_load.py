@@ -5,7 +5,8 @@ On load, openpyxl gives every merged range's edge cells the borders of its top-l
 whole `Border` objects, about half of loading a master whose 評価票 sheets hold hundreds
 of merged ranges. Within `fast_merge_format`, openpyxl loads with an equivalent of that step which computes
 each distinct (border, edge, top-left border) combination once and gives the cells its
-style index: the same workbook, cell for cell (tests/test_xlsx_load.py compares both). The
+style index, and gives each top-left cell the sides of its bottom-right one the same way
+(`MergedCellRange._get_borders`): the same workbook, cell for cell (tests/test_xlsx_load.py compares both). The
 評価票 writer's own `merge_cells` calls go the same way inside `fast_merge_format`.
 
 `fast_load` adds the inline strings (the form openpyxl writes every text in): openpyxl builds a
@@ -97,7 +98,29 @@ def _format(self: MergedCellRange) -> None:
             indexes.borderId = new_id
 
 
-_MERGE_FORMAT = MethodPatch((MergedCellRange, "format", _format))
+def _get_borders(self: MergedCellRange) -> None:
+    """As MergedCellRange._get_borders (the top-left cell takes the right and bottom sides of
+    the bottom-right one), each distinct pair of borders combined once."""
+    ws = self.ws
+    start = ws._cells.get((self.min_row, self.min_col))
+    if start is None:
+        start = ws.cell(row=self.min_row, column=self.min_col)
+    self.start_cell = start
+    end = ws._cells.get((self.max_row, self.max_col))
+    if end is None:
+        return
+    borders = ws.parent._borders
+    memo: dict[tuple[int, int], int] = ws.parent.__dict__.setdefault("_envplan_merge_corners", {})
+    start_ids, end_id = style_indexes(start), style_indexes(end).borderId
+    key = (start_ids.borderId, end_id)
+    new_id = memo.get(key)
+    if new_id is None:
+        corner = borders[end_id]
+        new_id = memo[key] = borders.add(borders[start_ids.borderId] + Border(right=corner.right, bottom=corner.bottom))
+    start_ids.borderId = new_id
+
+
+_MERGE_FORMAT = MethodPatch((MergedCellRange, "format", _format), (MergedCellRange, "_get_borders", _get_borders))
 _INLINE_STRINGS = MethodPatch((WorkSheetParser, "parse_cell", _parse_cell))
 
 
