@@ -364,6 +364,47 @@ def test_text_overflowing_the_last_column_is_wrapped() -> None:
     assert ws.row_dimensions[5].height is None
 
 
+def test_a_result_table_grows_rows_for_text_but_does_not_wrap_tokens() -> None:
+    """A message wraps in a row tall enough for it, its other cells read from the top; a SHA-256
+    or a field key (one word of ASCII) is not wrapped in the table (it is cut at its column's edge
+    on paper, whole in the cell). In the last column it is wrapped all the same, so as not to run
+    past the page, and its row grows for it (drawn over the rows below otherwise)."""
+    from envplan.workbook.io import ResultTable
+    from envplan.workbook.xlsx_results import OpenpyxlResultSink
+
+    sha = "dcfa97d3d20f1404dac7360420a1e528be42f998e66ada8370000000000000000"
+    message = "指標 S05 の2022年度の実績値: 「たくさん」は数値として読めません。数字だけを入力してください"
+    wb = Workbook()
+    rows = [["a.xlsx", sha, message, "短い"], ["b.xlsx", sha, "短い", "短い"], ["c.xlsx", sha, "短い", sha]]
+    OpenpyxlResultSink(wb).write_table(ResultTable(sheet="表", title="t", header=["ファイル", "SHA-256", "内容", "記録"], rows=rows, widths=[12, 20, 30, 20]))
+    ws = wb["表"]
+    assert not ws["B4"].alignment.wrap_text and ws["C4"].alignment.wrap_text
+    assert ws.row_dimensions[4].height == st.wrapped_height(message, 30) > 18
+    assert ws["A4"].alignment.vertical == "top" and ws["B4"].alignment.vertical == "top"
+    assert ws.row_dimensions[5].height is None and ws["A5"].alignment.vertical is None  # its token alone: one line
+    assert ws["D6"].alignment.wrap_text and ws.row_dimensions[6].height == st.wrapped_height(sha, 20) == 15.0 * 4 + 3
+    assert ws["A6"].alignment.vertical == "top"
+
+
+def test_the_submissions_sheet_keeps_one_line_a_department(sample_masters: dict[str, Path], tmp_path: Path) -> None:
+    """提出状況 ends with the SHA-256 of the file whose values were taken: its column holds the
+    64 characters on one line, so no row of the sheet grows for it."""
+    from conftest import cli_json
+    from returns_kit import fill, issued_master
+
+    master, templates = issued_master(sample_masters["all"], tmp_path)
+    inbox = tmp_path / "inbox"
+    fill(templates["公園課"], {("value", "S11", 2022, "actual"): 22.0}, inbox / "公園課.xlsx")
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 0 and data["accepted"] == 1, data
+    ws = load_workbook(master)["提出状況"]
+    last = ws.cell(3, ws.max_column)
+    assert "SHA-256" in last.value
+    taken = [r for r in range(4, ws.max_row + 1) if ws.cell(r, ws.max_column).value]
+    assert taken and all(len(ws.cell(r, ws.max_column).value) == 64 for r in taken)
+    assert all(not ws.cell(r, ws.max_column).alignment.wrap_text and ws.row_dimensions[r].height is None for r in taken)
+
+
 @pytest.mark.parametrize(
     "text, width, lines",
     [("短い", 10, 1), ("あ" * 5, 10, 2), ("a" * 9, 10, 1), ("a" * 10, 10, 2), ("一行目\n二行目", 90, 2), ("あ" * 300, 90, 8)],

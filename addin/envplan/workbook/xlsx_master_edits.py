@@ -54,8 +54,7 @@ class OpenpyxlMasterSink(OpenpyxlResultSink):
                 cell = ws.cell(r, c)
                 cells.append(cell)
                 st.set_text(cell, value)
-                wrap = isinstance(value, str) and len(value) > 40
-                st.styled(cell, font=st.BODY_FONT, alignment=st.WRAP if wrap else None)
+                st.styled(cell, font=st.BODY_FONT, alignment=st.WRAP if st.wraps(value) else None)
                 if c - 1 in append.number_formats:
                     cell.number_format = append.number_formats[c - 1]
             for (ri, ci), target in append.links.items():

@@ -56,7 +56,7 @@ class OpenpyxlResultSink:
                     cell.number_format = table.number_formats[c - 1]
                 if fill is not None and c == 1:
                     cell.fill = fill
-                if isinstance(value, str) and len(value) > 40:
+                if st.wraps(value):
                     st.styled(cell, alignment=st.WRAP)
             for (ri, ci), target in table.links.items():
                 if ri == i:

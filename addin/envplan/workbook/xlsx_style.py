@@ -221,16 +221,30 @@ def _wrap_overflow(ws: Worksheet) -> None:
     The title and note rows above the header may run on."""
     last = ws.max_column
     width = column_width(ws, last)
+    wrapped = set()
     for row in ws.iter_rows(min_row=3, min_col=last, max_col=last):
         cell = row[0]
         if isinstance(cell.value, str) and not cell.alignment.wrap_text and text_width(cell.value) > width:
             cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="top", wrap_text=True)
-            fit_wrapped_row(ws, [cell])
+            wrapped.add(cell.row)
+    rows: dict[int, list[XlCell]] = {r: [] for r in sorted(wrapped)}
+    for (r, _c), cell in sorted(ws._cells.items()) if wrapped else ():
+        if r in rows:
+            rows[r].append(cell)
+    for cells in rows.values():
+        fit_wrapped_row(ws, cells)
 
 
 def text_width(text: str) -> int:
     """Width in characters of the default font: a CJK character takes two."""
     return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in text.split("\n")), default=0)
+
+
+def wraps(value: Any) -> bool:
+    """Whether a table's text is set to wrap: a long text, but not one word of ASCII (a SHA-256, a
+    field key, a path), which is copied, not read: wrapped, it would only be cut at arbitrary
+    characters over several lines; the cell holds it whole."""
+    return isinstance(value, str) and len(value) > 40 and not (value.isascii() and len(value.split()) == 1)
 
 
 LINE_POINTS = 15.0  # a line of the 10–11 pt body text, with its leading
