@@ -15,9 +15,9 @@ produce changes, so all of them are applied and logged the same way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from envplan.plan.diagnostics import Diagnostic, DiagnosticList
 from envplan.plan.model import BudgetLine, Judgement, Plan, Policy, ProjectPartReport, ProjectStatus, Rating, TargetRevision, YearValue
@@ -160,6 +160,19 @@ class MasterState:
         return self.reading.where
 
 
+K = TypeVar("K")
+
+
+def _cells_by_year(table: Table | None, key: Callable[[Any, int], K]) -> dict[K, dict[str, str]]:
+    """The cell references of each row of a per-year table (a row without a year is not one of them)."""
+    out: dict[K, dict[str, str]] = {}
+    for row in table.rows if table else []:
+        fy = row["fy"].value
+        if isinstance(fy, (int, float)):
+            out[key(row, int(fy))] = {k: c.ref for k, c in row.cells.items()}
+    return out
+
+
 def load_master_state(source: WorkbookSource, *, tolerate: Sequence[str] = ()) -> MasterState:
     """Read and validate the master; refuses a master with errors (except those
     with a code in `tolerate`: the run that resolves them, like FROZEN_EDITED)."""
@@ -183,24 +196,12 @@ def load_master_state(source: WorkbookSource, *, tolerate: Sequence[str] = ()) -
         code = str(row["code"].value or "").strip()
         departments[code] = {k: c.ref for k, c in row.cells.items()}
     statuses = table("project_status")
-    project_rows: dict[tuple[str, int], dict[str, str]] = {}
-    for row in statuses.rows if statuses else []:
-        fy = row["fy"].value
-        if isinstance(fy, (int, float)):
-            project_rows[(str(row["id"].value).strip(), int(fy))] = {k: c.ref for k, c in row.cells.items()}
+    project_rows: dict[tuple[str, int], dict[str, str]] = _cells_by_year(statuses, lambda row, fy: (str(row["id"].value).strip(), fy))
     parts = table("project_parts")
-    part_rows: dict[tuple[str, int, str], dict[str, str]] = {}
-    for row in parts.rows if parts else []:
-        fy = row["fy"].value
-        if isinstance(fy, (int, float)):
-            part_rows[(str(row["id"].value).strip(), int(fy), str(row["department"].value or "").strip())] = {k: c.ref for k, c in row.cells.items()}
+    part_rows: dict[tuple[str, int, str], dict[str, str]] = _cells_by_year(parts, lambda row, fy: (str(row["id"].value).strip(), fy, str(row["department"].value or "").strip()))
     part_spec = lay["project_parts"]
     judged = table("judgements")
-    judgement_rows: dict[tuple[str, int], dict[str, str]] = {}
-    for row in judged.rows if judged else []:
-        fy = row["fy"].value
-        if isinstance(fy, (int, float)):
-            judgement_rows[(str(row["id"].value).strip(), int(fy))] = {k: c.ref for k, c in row.cells.items()}
+    judgement_rows: dict[tuple[str, int], dict[str, str]] = _cells_by_year(judged, lambda row, fy: (str(row["id"].value).strip(), fy))
     revisions = table("revisions")
     values = table("values")
     submissions = _result_rows(source, "submissions", names)
