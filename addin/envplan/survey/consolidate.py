@@ -689,7 +689,8 @@ def consolidate(
     from envplan.workbook.changes import MasterStateError, load_master_state
     from envplan.workbook.io import UnreadableWorkbook, open_workbook
     from envplan.workbook.store import MasterBusyError, MasterLock, MasterWriteError, close_workbook
-    from envplan.workbook.xlsx_master_edits import edit_master, load_for_edit
+    from envplan.workbook.xlsx_load import load_for_edit
+    from envplan.workbook.xlsx_master_edits import edit_master
 
     master, inbox = Path(master), Path(inbox)
     if not master.is_file():

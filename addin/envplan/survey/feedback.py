@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import openpyxl
 from openpyxl import Workbook
 
 from envplan.survey.assessment import Assessment, ConsolidationPlan
@@ -20,6 +19,7 @@ from envplan.survey.template_issue import input_number_format, validation_for
 from envplan.survey.template_layout import FEEDBACK_SHEET
 from envplan.workbook.io import CellMark, ResultTable
 from envplan.workbook.store import close_workbook, save_atomically
+from envplan.workbook.xlsx_load import load_for_edit
 from envplan.workbook.xlsx_results import OpenpyxlResultSink
 
 REJECTED_SUFFIX = "_要修正"
@@ -48,7 +48,7 @@ def feedback_for(a: Assessment, out_dir: Path, at: str) -> Path:
     # Issue 7: a file the safety scan refused is never opened by a parser, here either.
     if suffix in (".xlsx", ".xlsm") and not any(d.code in ("RETURN_ENCRYPTED_OR_XLS", *REFUSED_UNOPENED) for d in a.errors):
         try:
-            wb = openpyxl.load_workbook(src, keep_vba=suffix == ".xlsm")
+            wb = load_for_edit(src)
         except Exception:  # a file calamine could read but openpyxl cannot: the list alone still helps
             wb = None
     keep_copy = wb is not None

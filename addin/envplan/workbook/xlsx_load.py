@@ -18,11 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 from openpyxl.cell.cell import MergedCell
 from openpyxl.styles.borders import Border
 from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.xml.constants import SHEET_MAIN_NS
@@ -32,6 +35,14 @@ from envplan.workbook.xlsx_style import style_indexes
 
 EDGES = ("top", "left", "right", "bottom")
 TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
+
+
+def load_for_edit(path: Path) -> Workbook:
+    """A workbook loaded with openpyxl to be edited and saved again (the master, a return made
+    into its feedback copy): the faster way, and an .xlsm with its macros."""
+    path = Path(path)
+    with fast_load():
+        return openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
 
 
 @contextmanager
@@ -124,4 +135,4 @@ _MERGE_FORMAT = MethodPatch((MergedCellRange, "format", _format), (MergedCellRan
 _INLINE_STRINGS = MethodPatch((WorkSheetParser, "parse_cell", _parse_cell))
 
 
-__all__ = ["fast_load", "fast_merge_format"]
+__all__ = ["fast_load", "fast_merge_format", "load_for_edit"]

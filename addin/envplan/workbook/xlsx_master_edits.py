@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.table import Table, TableColumn
@@ -24,7 +23,7 @@ from envplan.workbook.cells import col_letter
 from envplan.workbook.changes import CellWrite, MasterEdits, RowAppend, apply_edits, rows_for_sheet
 from envplan.workbook.layout import HEADER_ROW, NOTE_ROW, layout
 from envplan.workbook.store import atomic_save, close_workbook
-from envplan.workbook.xlsx_load import fast_load, fast_merge_format
+from envplan.workbook.xlsx_load import fast_merge_format, load_for_edit
 from envplan.workbook.xlsx_results import OpenpyxlResultSink
 
 
@@ -129,13 +128,6 @@ def _set_ref(table: Table, ref: str) -> None:
         table.autoFilter.ref = ref
 
 
-def load_for_edit(master: Path) -> Workbook:
-    """The master loaded with openpyxl, to be edited by `edit_master` (caller holds the lock)."""
-    master = Path(master)
-    with fast_load():
-        return openpyxl.load_workbook(master, keep_vba=master.suffix.lower() == ".xlsm")
-
-
 def edit_master(
     master: Path,
     edits: MasterEdits,
@@ -163,4 +155,4 @@ def edit_master(
         close_workbook(wb)
 
 
-__all__ = ["OpenpyxlMasterSink", "edit_master", "load_for_edit"]
+__all__ = ["OpenpyxlMasterSink", "edit_master"]

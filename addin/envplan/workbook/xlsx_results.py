@@ -8,7 +8,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import openpyxl
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
@@ -19,6 +18,7 @@ from envplan.workbook import xlsx_style as st
 from envplan.workbook.cells import col_letter
 from envplan.workbook.io import CellMark, ResultTable
 from envplan.workbook.store import MasterBusyError, MasterLock, atomic_save, close_workbook, master_version
+from envplan.workbook.xlsx_load import load_for_edit
 
 ROW_FILLS = {"error": st.ERROR_FILL, "warning": st.WARNING_FILL, "ok": st.OK_FILL}
 COMMENT_AUTHOR = "envplan"
@@ -104,7 +104,7 @@ def update_master(path: str | Path, *, wait_seconds: float = 0.0, expected_versi
     with MasterLock(path, wait_seconds=wait_seconds):
         if expected_version is not None and master_version(path) != expected_version:
             raise MasterBusyError(f"{path.name} は読み込んだ後に別の処理（取込など）で更新されました。結果は書き込んでいません。もう一度実行してください")
-        wb = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")  # a macro-enabled master keeps its macros
+        wb = load_for_edit(path)
         try:
             yield OpenpyxlResultSink(wb)
             atomic_save(wb, path)
