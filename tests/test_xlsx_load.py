@@ -88,14 +88,17 @@ def test_styled_sets_what_openpyxls_descriptors_set():
                 cell = ws.cell(r, c, r * c)
                 cell.number_format = "0.0"
                 font, fill, border, alignment = (st.BODY_FONT if c % 2 else st.LABEL_FONT), (st.LABEL_FILL if r % 3 else None), (st.BOX if r % 2 else None), st.WRAP
+                protection = st.UNLOCKED if r % 4 == 0 else None
                 if k == 0:
-                    st.styled(cell, font=font, fill=fill, border=border, alignment=alignment)
+                    st.styled(cell, font=font, fill=fill, border=border, alignment=alignment, protection=protection)
                 else:
                     cell.font, cell.alignment = font, alignment
                     if fill is not None:
                         cell.fill = fill
                     if border is not None:
                         cell.border = border
+                    if protection is not None:
+                        cell.protection = protection
     saved = []
     for wb in books:
         buf = io.BytesIO()

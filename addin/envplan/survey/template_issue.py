@@ -120,24 +120,17 @@ class _Book:
     def locked(self, ws: Worksheet, row: int, col: int, value: Any, *, fmt: str = "", wrap: bool = False, fill: bool = True) -> None:
         cell = ws.cell(row, col)
         st.set_text(cell, value)
-        cell.font = st.BODY_FONT
-        if fill:
-            cell.fill = st.LOCKED_FILL
-        cell.border = st.BOX
+        wraps = wrap or (isinstance(value, str) and len(value) > 24)
+        st.styled(cell, font=st.BODY_FONT, fill=st.LOCKED_FILL if fill else None, border=st.BOX, alignment=WRAP_MIDDLE if wraps else MIDDLE)
         if fmt:
             cell.number_format = fmt
-        cell.alignment = WRAP_MIDDLE if wrap or (isinstance(value, str) and len(value) > 24) else MIDDLE
 
     def input(self, ws: Worksheet, row: int, col: int, value: Any, spec_key: tuple[Any, ...], kind: str, label: str, unit: str = "", *, fmt: str = "") -> InputSpec:
         cell = ws.cell(row, col)
         st.set_text(cell, value)
-        cell.font = st.BODY_FONT
-        cell.fill = st.INPUT_FILL
-        cell.border = st.BOX
-        cell.protection = st.UNLOCKED
+        st.styled(cell, font=st.BODY_FONT, fill=st.INPUT_FILL, border=st.BOX, protection=st.UNLOCKED, alignment=WRAP_MIDDLE if kind == "text" else MIDDLE)
         if fmt:
             cell.number_format = fmt
-        cell.alignment = WRAP_MIDDLE if kind == "text" else MIDDLE
         spec = InputSpec(ws.title, cell_ref(row, col), spec_key, kind, label, unit)
         self.inputs.append(spec)
         return spec

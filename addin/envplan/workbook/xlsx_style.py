@@ -80,7 +80,13 @@ def write_title(ws: Worksheet, title: str, note: str = "") -> None:
     ws.row_dimensions[1].height = 24
 
 
-_STYLE_IDS = {"font": ("_fonts", "fontId"), "fill": ("_fills", "fillId"), "border": ("_borders", "borderId"), "alignment": ("_alignments", "alignmentId")}
+_STYLE_IDS = {
+    "font": ("_fonts", "fontId"),
+    "fill": ("_fills", "fillId"),
+    "border": ("_borders", "borderId"),
+    "alignment": ("_alignments", "alignmentId"),
+    "protection": ("_protections", "protectionId"),
+}
 
 
 def style_indexes(cell: Any) -> StyleArray:
@@ -91,7 +97,9 @@ def style_indexes(cell: Any) -> StyleArray:
     return cell._style
 
 
-def styled(cell: XlCell, *, font: Font | None = None, fill: PatternFill | None = None, border: Border | None = None, alignment: Alignment | None = None) -> None:
+def styled(
+    cell: XlCell, *, font: Font | None = None, fill: PatternFill | None = None, border: Border | None = None, alignment: Alignment | None = None, protection: Protection | None = None
+) -> None:
     """`cell.font = font` and so on, as openpyxl's style descriptors set them, with each style
     object's index in the workbook's style table found once per workbook: openpyxl hashes and
     compares the whole object again for every cell it is set on, most of the time spent writing
@@ -99,7 +107,7 @@ def styled(cell: XlCell, *, font: Font | None = None, fill: PatternFill | None =
     wb = cell.parent.parent
     memo = wb.__dict__.setdefault("_envplan_style_ids", {})
     indexes = style_indexes(cell)
-    for kind, obj in (("font", font), ("fill", fill), ("border", border), ("alignment", alignment)):
+    for kind, obj in (("font", font), ("fill", fill), ("border", border), ("alignment", alignment), ("protection", protection)):
         if obj is None:
             continue
         table, key = _STYLE_IDS[kind]
