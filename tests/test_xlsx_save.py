@@ -122,3 +122,36 @@ def test_openpyxls_writer_is_back_after_the_save():
         openpyxl.Workbook().save(io.BytesIO())
         assert _writer.ALL_TEMP_FILES == temporary  # each sheet written in memory, no file of its own
     assert WorksheetWriter.write_row is original and ExcelWriter.write_worksheet is original_sheet
+
+
+def test_a_file_listing_the_same_style_twice_saves_the_same(tmp_path):
+    """A spreadsheet program may list one cell style twice in styles.xml (cells pointing at either
+    copy): each style's index, found once per save, is the index openpyxl would give."""
+    import re
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 9):
+        ws.cell(r, 1, r).number_format = "0.0"
+        ws.cell(r, 2, f"文字{r}").font = openpyxl.styles.Font(bold=bool(r % 2))
+    plain = tmp_path / "plain.xlsx"
+    wb.save(plain)
+    twice = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(twice, "w") as out:
+        styles = src.read("xl/styles.xml").decode()
+        xfs = re.search(r"<cellXfs count=\"(\d+)\">(.*?)</cellXfs>", styles, re.S)
+        assert xfs is not None
+        items = re.findall(r"<xf .*?(?:/>|</xf>)", xfs.group(2), re.S)
+        copies = len(items) - 1  # every style but the default listed a second time
+        for name in src.namelist():
+            data = src.read(name).decode()
+            if name == "xl/styles.xml":
+                data = data.replace(xfs.group(0), f'<cellXfs count="{len(items) + copies}">{"".join(items + items[1:])}</cellXfs>')
+            elif name.startswith("xl/worksheets/"):
+                # Odd rows point at the second copy of their style.
+                data = re.sub(r'(<c r="[A-Z]+(\d+)" s=")(\d+)"', lambda m: f'{m.group(1)}{int(m.group(3)) + (copies if int(m.group(2)) % 2 and int(m.group(3)) else 0)}"', data)
+            out.writestr(name, data)
+    assert copies >= 2
+    loaded = openpyxl.load_workbook(twice)
+    assert len(loaded._cell_styles) > len(openpyxl.load_workbook(plain)._cell_styles)
+    _same_both_ways(lambda: openpyxl.load_workbook(twice))

@@ -66,23 +66,43 @@ def _write_row(self: WorksheetWriter, xf: Any, row: list[Any], row_idx: int) -> 
     dims = self.ws.row_dimensions.get(row_idx)
     attrs = "".join(f' {k}="{_escape_attrib(v)}"' for k, v in dims) if dims is not None else ""
     pieces = [f'<row r="{row_idx}"{attrs}>']
+    ids, styles = _style_ids(self.ws.parent), self.ws.parent._cell_styles
     for cell in row:
         if cell._comment is not None:
             self.ws._comments.append(CommentRecord.from_cell(cell))
-        if cell._value is None and not cell.has_style and not cell._comment:
+        style = cell._style
+        key = tuple(style) if style is not None else ()
+        has_style = any(key)  # as Cell.has_style
+        if cell._value is None and not has_style and not cell._comment:
             continue
-        text = _cell_xml(cell, cell.has_style)
+        style_id = None
+        if has_style:  # as Cell.style_id: the style's index in the workbook's list, added if new
+            style_id = ids.get(key)
+            if style_id is None:
+                style_id = ids[key] = styles.add(style)
+        text = _cell_xml(cell, style_id)
         if text is None:
             write("".join(pieces))
             pieces = []
-            write_cell(xf, self.ws, cell, cell.has_style)
+            write_cell(xf, self.ws, cell, has_style)
         else:
             pieces.append(text)
     pieces.append("</row>")
     write("".join(pieces))
 
 
-def _cell_xml(cell: Any, styled: bool) -> str | None:
+def _style_ids(wb: Any) -> dict[tuple[int, ...], int]:
+    """Each cell style's index in the workbook's list, found once per style: openpyxl hashes the
+    cell's style array in Python for every cell it writes (the list only grows, so an index found stays)."""
+    styles = wb._cell_styles
+    held = wb.__dict__.get("_envplan_cell_style_ids")
+    if held is None or held[0] is not styles:
+        held = wb.__dict__["_envplan_cell_style_ids"] = (styles, {})
+    ids: dict[tuple[int, ...], int] = held[1]
+    return ids
+
+
+def _cell_xml(cell: Any, style_id: int | None) -> str | None:
     """A cell as openpyxl's `etree_write_cell` serialises it, or None where that is not plain."""
     kind = cell.data_type
     value = cell._value
@@ -90,7 +110,7 @@ def _cell_xml(cell: Any, styled: bool) -> str | None:
         return None
     if cell.hyperlink:
         cell.parent._hyperlinks.append(cell.hyperlink)
-    head = f'<c r="{cell.coordinate}" s="{cell.style_id}"' if styled else f'<c r="{cell.coordinate}"'
+    head = f'<c r="{cell.coordinate}" s="{style_id}"' if style_id is not None else f'<c r="{cell.coordinate}"'
     head += ' t="inlineStr"' if kind == "s" else f' t="{kind}"'
     if value is None or value == "":
         return head + " />"
