@@ -10,9 +10,10 @@ from typing import Any
 import openpyxl
 
 from envplan.plan.model import Plan
+from envplan.survey.reporting import departments_to_issue
 from envplan.survey.template_fill import fill_template
 from envplan.survey.template_identity import key_path, load_key
-from envplan.survey.template_issue import departments_to_issue, issue_templates
+from envplan.survey.template_issue import issue_templates
 from envplan.survey.template_layout import IDENTITY_SHEET
 from envplan.workbook.io import CalamineSource
 from envplan.workbook.reader import read_master

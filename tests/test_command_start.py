@@ -158,3 +158,22 @@ def test_a_command_does_not_import_numpy():
     """openpyxl would import numpy (a tenth of a second) at every start; pandas still can."""
     code = "import sys, envplan.cli.main; assert 'numpy' not in sys.modules; import openpyxl, numpy; from openpyxl import Workbook; Workbook().active['A1'] = 1.5"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_a_consolidation_without_feedback_does_not_load_the_template_builder(base, tmp_path):
+    """The feedback writer (and the template builder it needs, with the rules it brings) is imported
+    only when a file needs a feedback copy; the consolidation's own judging needs neither."""
+    master = copy_master(base[0], tmp_path)
+    inbox = tmp_path / "inbox"
+    fill(base[1]["公園課"], {("value", "S11", 2022, "actual"): 22.0, ("department", "公園課", "contact"): "公園 次郎"}, inbox / "ok.xlsx")  # complete: no warning
+    code = (
+        "import sys, runpy; sys.argv = ['envplan', 'consolidate', sys.argv[1], sys.argv[2], '--json']\n"
+        "try:\n    runpy.run_module('envplan', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('LOADED', sorted(m for m in sys.modules if m in ('envplan.survey.template_issue', 'envplan.survey.feedback')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(master), str(inbox)], capture_output=True, text=True, timeout=300)
+    out = proc.stdout
+    data = json.loads(out[: out.index("LOADED")])
+    assert data["accepted"] == 1 and not data["files"][0]["feedback"], data
+    assert out.strip().endswith("LOADED []"), out[-300:]

@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
 from conftest import cli_json, examples
+from envplan.survey.reporting import departments_to_issue
 from envplan.survey.return_reader import check_signature, read_return, same_value
 from envplan.survey.template_identity import canonical, key_id, key_path
-from envplan.survey.template_issue import build_template, departments_to_issue
+from envplan.survey.template_issue import build_template
 from envplan.survey.template_layout import CONTACT_SHEET, GUIDE_SHEET, IDENTITY_SHEET, INDICATOR_SHEET, POLICY_SHEET_PREFIX, PROJECT_SHEET
 from envplan.workbook.fields import plan_value
 from envplan.workbook.io import CalamineSource

@@ -83,7 +83,7 @@ def _mail_drafts(plan: Plan, paths: list[Path], fy: int, day: dt.date | None) ->
     """Beside each template, a draft to its department with the template attached."""
     from envplan.survey.mail_drafts import ENV_FROM, write_draft
     from envplan.survey.reminders import issue_mail
-    from envplan.survey.template_issue import departments_to_issue
+    from envplan.survey.reporting import departments_to_issue
     from envplan.survey.template_layout import template_file_name
 
     by_name = {p.name: p for p in paths}

@@ -11,7 +11,7 @@ from envplan.plan.model import Plan
 from envplan.server.config import ServerConfig
 from envplan.survey.assessment import ConsolidationResult
 from envplan.survey.consolidate import ConsolidationError, consolidate
-from envplan.survey.template_issue import departments_to_issue
+from envplan.survey.reporting import departments_to_issue
 
 UPLOAD_STATUS = {"accepted": "受付済み（取込待ち）", "duplicate": "受付済み（取込待ち）", "rejected": "差戻し", "unchanged": "受理"}
 

@@ -31,11 +31,10 @@ from envplan.plan.model import Indicator, Plan
 from envplan.plan.years import fy_label
 from envplan.rules.freeze_rules import budget_frozen, value_frozen, year_frozen
 from envplan.survey.assessment import Assessment, ConsolidationPlan, ConsolidationResult
-from envplan.survey.feedback import write_feedback
+from envplan.survey.reporting import departments_to_issue, describe_value, project_lead
 from envplan.survey.return_files import OpenSource, ReturnFile, ReturnReader, is_not_a_return, list_inbox
 from envplan.survey.return_reader import CellDeviation, ReturnInput, same_value
 from envplan.survey.template_identity import TemplateIdentity, key_id
-from envplan.survey.template_issue import departments_to_issue, describe_value, project_lead
 from envplan.survey.template_layout import IDENTITY_SHEET
 from envplan.workbook.changes import KIND_IMPORT, KIND_IMPORT_FROZEN, MasterState, apply_to_plan, changelog_edit, check_placeable, resolve_edits, same_as_logged
 from envplan.workbook.fields import ChangeOrigin, FieldChange, encode_key, now_text, plan_value
@@ -733,7 +732,7 @@ def consolidate(
     except MasterWriteError as e:
         raise ConsolidationError(str(e), "the master could not be written; it is unchanged") from e
     try:
-        write_feedback(cplan, feedback_to)
+        _write_feedback(cplan, feedback_to)
     except OSError as e:  # e.g. the disk filled up after the master was written
         from envplan.workbook.store import write_error_reason
 
@@ -744,6 +743,15 @@ def consolidate(
             "the feedback files could not be written" + ("; the master was updated" if cplan.write_needed else ""),
         ) from e
     return result_of(cplan, master, inbox, backup)
+
+
+def _write_feedback(cplan: ConsolidationPlan, out_dir: Path) -> None:
+    """The feedback files, if any file needs one: their writer (and the template layer it brings,
+    a hundredth of a second to import) is loaded only then."""
+    if any(a.needs_feedback for a in cplan.assessments):
+        from envplan.survey.feedback import write_feedback
+
+        write_feedback(cplan, out_dir)
 
 
 def _loaded_early(load: Callable[[Path], Any], master: Path) -> Any:
@@ -795,7 +803,7 @@ def consolidate_into(
     cplan = prepare_consolidation(state, Path(inbox), key, jobs=jobs, allow_frozen=allow_frozen)
     if cplan.write_needed:
         apply_edits(cplan.edits, sink, state.reading.policy_sheets)
-    write_feedback(cplan, feedback_dir or Path(inbox) / FEEDBACK_DIR_NAME)
+    _write_feedback(cplan, feedback_dir or Path(inbox) / FEEDBACK_DIR_NAME)
     return result_of(cplan, Path(master_label or "master"), Path(inbox), None)
 
 

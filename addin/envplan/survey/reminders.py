@@ -18,9 +18,9 @@ from envplan.plan.years import fy_label, parse_date
 from envplan.survey.consolidate import FEEDBACK_DIR_NAME
 from envplan.survey.feedback import REJECTED_SUFFIX, WARNED_SUFFIX
 from envplan.survey.mail_drafts import Mail
+from envplan.survey.reporting import departments_to_issue
 from envplan.survey.return_files import inspect_return
 from envplan.survey.template_identity import key_id
-from envplan.survey.template_issue import departments_to_issue
 from envplan.survey.template_layout import template_file_name
 from envplan.workbook.changes import MasterStateError, load_master_state
 from envplan.workbook.io import UnreadableWorkbook, open_workbook

@@ -21,12 +21,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from envplan.plan.diagnostics import Diagnostic
 from envplan.plan.model import RATING_LEGEND, Department, Indicator, Plan, Policy, Project
-from envplan.plan.numbers import format_number
 from envplan.plan.schemes import shown_levels
 from envplan.plan.targets import DIRECTION_LABELS
 from envplan.plan.years import fy_label, wareki
 from envplan.rules.compute import usable_scheme
 from envplan.rules.freeze_rules import budget_frozen, input_years, year_frozen
+from envplan.survey.reporting import departments_to_issue, project_lead
 from envplan.survey.template_identity import CONTENT_SECTION, SignedContent, TemplateIdentity, canonical, content_chunks, key_id, load_or_create_key, now_iso, sign
 from envplan.survey.template_layout import (
     CHOICES,
@@ -60,19 +60,6 @@ class TemplateIssueError(RuntimeError):
 
 
 # --- which departments get a template --------------------------------------
-
-
-def project_lead(project: Project) -> str:
-    """The department that reports a project's status: the first one listed (主担当)."""
-    return project.departments[0] if project.departments else ""
-
-
-def departments_to_issue(plan: Plan) -> list[Department]:
-    """Departments that own something a template asks for, in the master's order."""
-    owners = {i.department for i in plan.indicators}
-    owners |= {d for p in plan.projects for d in p.departments}  # the lead its status, each co-department its part
-    owners |= {p.department for p in plan.policies}
-    return [d for d in plan.departments if d.code in owners]
 
 
 def dept_indicators(plan: Plan, dept: str) -> list[Indicator]:
@@ -656,14 +643,4 @@ def issue_for_plan(plan: Plan, master: Path, out_dir: Path, fy: int | None = Non
     return paths
 
 
-def describe_value(value: Any, unit: str = "") -> str:
-    """A value for messages: 1,324千t-CO2, 「文章」, （空欄）."""
-    if value is None or value == "":
-        return "（空欄）"
-    if isinstance(value, float):
-        return format_number(value, unit)
-    text = str(value)
-    return f"「{text if len(text) <= 40 else text[:40] + '…'}」"
-
-
-__all__ = ["issue_templates", "build_template", "departments_to_issue", "project_lead", "TemplateIssueError"]
+__all__ = ["issue_templates", "build_template", "TemplateIssueError"]
