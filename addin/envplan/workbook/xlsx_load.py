@@ -31,7 +31,7 @@ from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from envplan.workbook.openpyxl_patches import MethodPatch
-from envplan.workbook.xlsx_style import style_indexes
+from envplan.workbook.xlsx_style import style_indexes, workbook_memo
 
 EDGES = ("top", "left", "right", "bottom")
 TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
@@ -87,8 +87,7 @@ def _format(self: MergedCellRange) -> None:
     """As MergedCellRange.format, each distinct border combination computed once."""
     ws = self.ws
     borders = ws.parent._borders
-    # Kept on the workbook, as xlsx_style.styled keeps its indexes: the border list only grows.
-    memo: dict[tuple[int, int, str], int] = ws.parent.__dict__.setdefault("_envplan_merge_borders", {})
+    memo = workbook_memo(ws.parent, "merge_borders")
     start = self.start_cell
     for name in EDGES:
         # As MergedCellRange.format: the top-left cell's side on this edge, if it has a style.
@@ -121,7 +120,7 @@ def _get_borders(self: MergedCellRange) -> None:
     if end is None:
         return
     borders = ws.parent._borders
-    memo: dict[tuple[int, int], int] = ws.parent.__dict__.setdefault("_envplan_merge_corners", {})
+    memo = workbook_memo(ws.parent, "merge_corners")
     start_ids, end_id = style_indexes(start), style_indexes(end).borderId
     key = (start_ids.borderId, end_id)
     new_id = memo.get(key)

@@ -24,7 +24,7 @@ from envplan.workbook.changes import CellWrite, MasterEdits, RowAppend, apply_ed
 from envplan.workbook.layout import HEADER_ROW, NOTE_ROW, layout
 from envplan.workbook.store import atomic_save, close_workbook
 from envplan.workbook.xlsx_load import fast_merge_format, load_for_edit
-from envplan.workbook.xlsx_results import OpenpyxlResultSink
+from envplan.workbook.xlsx_results import OpenpyxlResultSink, links_by_row, write_body_row
 
 
 class OpenpyxlMasterSink(OpenpyxlResultSink):
@@ -46,20 +46,9 @@ class OpenpyxlMasterSink(OpenpyxlResultSink):
         last = max_row
         while last > min_row and all(ws.cell(last, c).value in (None, "") for c in range(min_col, max_col + 1)):
             last -= 1
+        links = links_by_row(append.links)
         for i, values in enumerate(append.rows):
-            r = last + 1 + i
-            cells = []
-            for c, value in enumerate(values, 1):
-                cell = ws.cell(r, c)
-                cells.append(cell)
-                st.set_text(cell, value)
-                st.styled(cell, font=st.BODY_FONT, alignment=st.WRAP if st.wraps(value) else None)
-                if c - 1 in append.number_formats:
-                    cell.number_format = append.number_formats[c - 1]
-            for (ri, ci), target in append.links.items():
-                if ri == i:
-                    st.internal_link(ws.cell(r, ci + 1), target)  # a location in the book, as Excel writes it
-            st.fit_wrapped_row(ws, cells)
+            write_body_row(ws, last + 1 + i, values, number_formats=append.number_formats, links=links.get(i, {}))
         new_last = max(max_row, last + len(append.rows))
         if table is not None:
             _set_ref(table, f"{col_letter(min_col)}{min_row}:{col_letter(max_col)}{new_last}")

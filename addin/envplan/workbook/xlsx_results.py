@@ -7,12 +7,14 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from envplan.workbook import xlsx_style as st
 from envplan.workbook.cells import col_letter
@@ -43,26 +45,9 @@ class OpenpyxlResultSink:
             st.style_header(ws.cell(header_row, c, text))
             if c <= len(table.widths):
                 ws.column_dimensions[col_letter(c)].width = table.widths[c - 1]
+        links = links_by_row(table.links)
         for i, row in enumerate(table.rows):
-            r = header_row + 1 + i
-            fill = ROW_FILLS.get(table.row_styles.get(i, ""))
-            cells = []
-            for c, value in enumerate(row, 1):
-                cell = ws.cell(r, c)
-                cells.append(cell)
-                st.set_text(cell, value)
-                st.styled(cell, font=st.BODY_FONT)
-                if c - 1 in table.number_formats:
-                    cell.number_format = table.number_formats[c - 1]
-                if fill is not None and c == 1:
-                    cell.fill = fill
-                if st.wraps(value):
-                    st.styled(cell, alignment=st.WRAP)
-            for (ri, ci), target in table.links.items():
-                if ri == i:
-                    cell = ws.cell(r, ci + 1)
-                    st.internal_link(cell, target)
-            st.fit_wrapped_row(ws, cells)
+            write_body_row(ws, header_row + 1 + i, row, number_formats=table.number_formats, links=links.get(i, {}), fill=ROW_FILLS.get(table.row_styles.get(i, "")))
         last = header_row + max(1, len(table.rows))
         for ci, fills in table.text_fills.items():
             col = col_letter(ci + 1)
@@ -93,6 +78,31 @@ class OpenpyxlResultSink:
 
 def _excel_text(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
+
+
+def write_body_row(ws: Worksheet, r: int, values: Sequence[Any], *, number_formats: dict[int, str], links: dict[int, str], fill: PatternFill | None = None) -> None:
+    """Row `r` of a table: the values in the body font, a long text wrapped in a row tall enough
+    for it, the columns' number formats (column index → format), links to places in the book
+    (column index → "'Sheet'!A1", as Excel writes them) and the row's fill on its first cell."""
+    cells = []
+    for c, value in enumerate(values, 1):
+        cell = ws.cell(r, c)
+        cells.append(cell)
+        st.set_text(cell, value)
+        st.styled(cell, font=st.BODY_FONT, fill=fill if c == 1 else None, alignment=st.WRAP if st.wraps(value) else None)
+        if c - 1 in number_formats:
+            cell.number_format = number_formats[c - 1]
+    for ci, target in links.items():
+        st.internal_link(ws.cell(r, ci + 1), target)
+    st.fit_wrapped_row(ws, cells)
+
+
+def links_by_row(links: dict[tuple[int, int], str]) -> dict[int, dict[int, str]]:
+    """(row index, column index) → target, grouped by row."""
+    rows: dict[int, dict[int, str]] = {}
+    for (ri, ci), target in links.items():
+        rows.setdefault(ri, {})[ci] = target
+    return rows
 
 
 @contextmanager

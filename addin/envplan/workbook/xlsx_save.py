@@ -30,6 +30,7 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 
 from envplan.workbook.openpyxl_patches import MethodPatch
+from envplan.workbook.xlsx_style import workbook_memo
 
 _original_sheet = ExcelWriter.write_worksheet
 
@@ -66,7 +67,8 @@ def _write_row(self: WorksheetWriter, xf: Any, row: list[Any], row_idx: int) -> 
     dims = self.ws.row_dimensions.get(row_idx)
     attrs = "".join(f' {k}="{_escape_attrib(v)}"' for k, v in dims) if dims is not None else ""
     pieces = [f'<row r="{row_idx}"{attrs}>']
-    ids, styles = _style_ids(self.ws.parent), self.ws.parent._cell_styles
+    # Each style's index found once (openpyxl hashes every cell's style array in Python).
+    ids, styles = workbook_memo(self.ws.parent, "cell_style_ids"), self.ws.parent._cell_styles
     for cell in row:
         if cell._comment is not None:
             self.ws._comments.append(CommentRecord.from_cell(cell))
@@ -89,17 +91,6 @@ def _write_row(self: WorksheetWriter, xf: Any, row: list[Any], row_idx: int) -> 
             pieces.append(text)
     pieces.append("</row>")
     write("".join(pieces))
-
-
-def _style_ids(wb: Any) -> dict[tuple[int, ...], int]:
-    """Each cell style's index in the workbook's list, found once per style: openpyxl hashes the
-    cell's style array in Python for every cell it writes (the list only grows, so an index found stays)."""
-    styles = wb._cell_styles
-    held = wb.__dict__.get("_envplan_cell_style_ids")
-    if held is None or held[0] is not styles:
-        held = wb.__dict__["_envplan_cell_style_ids"] = (styles, {})
-    ids: dict[tuple[int, ...], int] = held[1]
-    return ids
 
 
 def _cell_xml(cell: Any, style_id: int | None) -> str | None:

@@ -89,6 +89,13 @@ _STYLE_IDS = {
 }
 
 
+def workbook_memo(wb: Any, name: str) -> dict[Any, Any]:
+    """A cache kept on the workbook of style indexes found once (its style lists only grow, so an
+    index found stays right for as long as the workbook lives)."""
+    memo: dict[Any, Any] = wb.__dict__.setdefault(f"_envplan_{name}", {})
+    return memo
+
+
 def style_indexes(cell: Any) -> StyleArray:
     """The cell's style indexes, made as openpyxl's style descriptors make them (a cell read or
     made without a style has none yet)."""
@@ -105,7 +112,7 @@ def styled(
     compares the whole object again for every cell it is set on, most of the time spent writing
     a 評価票 or a result table (the module's constant styles are set on thousands of cells)."""
     wb = cell.parent.parent
-    memo = wb.__dict__.setdefault("_envplan_style_ids", {})
+    memo = workbook_memo(wb, "style_ids")
     indexes = style_indexes(cell)
     for kind, obj in (("font", font), ("fill", fill), ("border", border), ("alignment", alignment), ("protection", protection)):
         if obj is None:
