@@ -242,8 +242,8 @@ def _wrap_overflow(ws: Worksheet) -> None:
         if isinstance(cell.value, str) and not cell.alignment.wrap_text and text_width(cell.value) > width:
             cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="top", wrap_text=True)
             wrapped.add(cell.row)
-    rows: dict[int, list[XlCell]] = {r: [] for r in sorted(wrapped)}
-    for (r, _c), cell in sorted(ws._cells.items()) if wrapped else ():
+    rows: dict[int, list[XlCell]] = {r: [] for r in wrapped}
+    for (r, _c), cell in ws._cells.items() if wrapped else ():
         if r in rows:
             rows[r].append(cell)
     for cells in rows.values():
