@@ -58,7 +58,18 @@ def _consolidate(command: list[str], master: Path, inbox: Path, jobs: str) -> di
     assert "Traceback" not in proc.stderr, proc.stderr
     data = json.loads(proc.stdout)
     files = sorted((f["file"], f["status"], tuple(sorted(d["code"] for d in f["errors"] + f["warnings"]))) for f in data["files"])
-    return {k: data[k] for k in ("accepted", "rejected", "superseded", "changes")} | {"files": files}
+    feedback = {Path(f["feedback"]).name: _feedback_copy(Path(f["feedback"])) for f in data["files"] if f["feedback"]}
+    return {k: data[k] for k in ("accepted", "rejected", "superseded", "changes")} | {"files": files, "feedback": feedback}
+
+
+def _feedback_copy(path: Path) -> tuple:
+    """What a department sees in its feedback copy: the list (but the time of the run), the sheets, the marked cells."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    listed = [row for row in wb.worksheets[0].iter_rows(min_row=3, values_only=True)]
+    marked = sorted((ws.title, c.coordinate, c.comment.text, c.fill.fgColor.rgb) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.comment)
+    return wb.sheetnames, listed, marked
 
 
 def test_the_launcher_and_python_m_consolidate_alike_with_workers_or_without(base, inbox, tmp_path):
@@ -71,8 +82,9 @@ def test_the_launcher_and_python_m_consolidate_alike_with_workers_or_without(bas
         (tmp_path / name).mkdir()
         master = copy_master(base[0], tmp_path / name)
         runs[name] = (_consolidate(command, master, inbox, jobs), read_plan(master))
-    assert runs["launcher"] == runs["module"] == runs["alone"]
+    assert runs["launcher"] == runs["module"] == runs["alone"]  # feedback copies too, made by the worker or not
     counts, plan = runs["launcher"]
+    assert len(counts["feedback"]) >= 2 and all(listed for _, listed, _ in counts["feedback"].values())
     assert counts["accepted"] >= 1 and counts["rejected"] == 2 and counts["superseded"] > 70
     forged = next(f for f in counts["files"] if f[0] == "forged.xlsx")
     assert forged[1] == "rejected" and forged[2] == ("RETURN_SIGNATURE_INVALID",)  # by its identity alone, however it was read
@@ -177,3 +189,30 @@ def test_a_consolidation_without_feedback_does_not_load_the_template_builder(bas
     data = json.loads(out[: out.index("LOADED")])
     assert data["accepted"] == 1 and not data["files"][0]["feedback"], data
     assert out.strip().endswith("LOADED []"), out[-300:]
+
+
+def _slow_pid(item: int) -> tuple[int, int]:
+    import os
+    import time
+
+    time.sleep(0.05)
+    return item, os.getpid()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_work_handed_to_the_workers_comes_back_in_order_whoever_did_it(base, jobs):
+    """The feedback copies are made so while the master is written: the workers take tasks from
+    the first, this process does the ones not started yet from the last, the results in order."""
+    import os
+
+    key = load_key(base[0])
+    with ReturnReader(key, key_id(key), jobs=jobs) as reader:
+        reader.start(1000)
+        work = reader.hand_out(_slow_pid, range(24))
+        results = work.results()
+    assert [item for item, _ in results] == list(range(24))
+    doers = [pid for _, pid in results]
+    if jobs == 1:
+        assert set(doers) == {os.getpid()}
+    else:  # both processes did some: the first by a worker, the last here
+        assert doers[0] != os.getpid() and doers[-1] == os.getpid()

@@ -32,7 +32,7 @@ from envplan.plan.years import fy_label
 from envplan.rules.freeze_rules import budget_frozen, value_frozen, year_frozen
 from envplan.survey.assessment import Assessment, ConsolidationPlan, ConsolidationResult
 from envplan.survey.reporting import departments_to_issue, describe_value, project_lead
-from envplan.survey.return_files import OpenSource, ReturnFile, ReturnReader, is_not_a_return, list_inbox
+from envplan.survey.return_files import Handout, OpenSource, ReturnFile, ReturnReader, is_not_a_return, list_inbox
 from envplan.survey.return_reader import CellDeviation, ReturnInput, same_value
 from envplan.survey.template_identity import TemplateIdentity, key_id
 from envplan.survey.template_layout import IDENTITY_SHEET
@@ -719,20 +719,25 @@ def consolidate(
             # While workers read, this process loads the master for the write it will most likely make.
             workbook = _loaded_early(load_for_edit, master) if reader.unread else None
             cplan = prepare_consolidation(state, inbox, key, jobs=jobs, allow_frozen=allow_frozen, open_source=open_source, progress=progress, reader=reader)
-            reader.finish()
             feedback_to = feedback_dir or inbox / FEEDBACK_DIR_NAME
+            copies = None
             if any(a.needs_feedback for a in cplan.assessments):
                 _check_writable(feedback_to)  # before the master changes: the run stops whole or completes whole
+                copies = _feedback_copies_started(cplan, reader)
+            else:
+                reader.finish()  # the workers wind down while the master is written
             if cplan.write_needed:
                 backup = edit_master(master, cplan.edits, policy_sheets=state.reading.policy_sheets, workbook=workbook)
             elif workbook is not None:
                 close_workbook(workbook)
+            made = copies.results() if copies is not None else None
+            reader.finish()
     except MasterBusyError as e:
         raise ConsolidationError(str(e), "the master is in use (another run, or open in Excel/LibreOffice)") from e
     except MasterWriteError as e:
         raise ConsolidationError(str(e), "the master could not be written; it is unchanged") from e
     try:
-        _write_feedback(cplan, feedback_to)
+        _write_feedback(cplan, feedback_to, made)
     except OSError as e:  # e.g. the disk filled up after the master was written
         from envplan.workbook.store import write_error_reason
 
@@ -745,13 +750,21 @@ def consolidate(
     return result_of(cplan, master, inbox, backup)
 
 
-def _write_feedback(cplan: ConsolidationPlan, out_dir: Path) -> None:
-    """The feedback files, if any file needs one: their writer (and the template layer it brings,
-    a hundredth of a second to import) is loaded only then."""
+def _write_feedback(cplan: ConsolidationPlan, out_dir: Path, made: list[tuple[str, bytes]] | None = None) -> None:
+    """The feedback files, if any file needs one: their writer (and the workbook layer it brings,
+    a tenth of a second to import) is loaded only then. `made`: the copies, made already."""
     if any(a.needs_feedback for a in cplan.assessments):
         from envplan.survey.feedback import write_feedback
 
-        write_feedback(cplan, out_dir)
+        write_feedback(cplan, out_dir, made)
+
+
+def _feedback_copies_started(cplan: ConsolidationPlan, reader: ReturnReader) -> Handout[Any, tuple[str, bytes]]:
+    """The feedback copies, handed to the reader's workers (idle once every file is read) while
+    this process writes the master; it makes the ones no worker has started by then itself."""
+    from envplan.survey.feedback import feedback_jobs, render
+
+    return reader.hand_out(render, feedback_jobs(cplan))
 
 
 def _loaded_early(load: Callable[[Path], Any], master: Path) -> Any:

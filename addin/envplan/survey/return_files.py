@@ -22,9 +22,10 @@ import re
 import signal
 import sys
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from envplan.plan.diagnostics import Diagnostic
 from envplan.survey import return_safety
@@ -44,6 +45,8 @@ WRONG_FORMATS = {
 
 OpenSource = Callable[[Path], WorkbookSource]
 _Item = tuple[str, bytes, str, OpenSource | None, bool]  # what a worker is handed for one file
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -368,14 +371,9 @@ class ReturnReader:
             # ignored (inherited), so only this process stops, once, without their tracebacks.
             with _sigint_ignored():
                 futures = [self._pool.submit(_inspect_all, chunk) for chunk in chunks]
-        # The workers take chunks from the first on; this process reads from the last back,
-        # every chunk no worker has started yet (so it does a worker's share while one is still
-        # starting), until the two meet; as asked (a chunk handed out whole is read by identity).
-        mine: dict[int, list[ReturnFile]] = {}
-        for i in reversed(range(len(chunks))):
-            if not futures[i].cancel():
-                break
-            mine[i] = _inspect_all([(*item[:4], identity_only) for item in chunks[i]])
+        # This process reads, as asked, every chunk no worker has started yet (so it does a
+        # worker's share while one is still starting); a chunk handed out whole is read by identity.
+        mine = _unstarted_done_here(futures, lambda i: _inspect_all([(*item[:4], identity_only) for item in chunks[i]]))
         for i, future in enumerate(futures):
             if i in mine:
                 yield from mine[i]
@@ -388,12 +386,47 @@ class ReturnReader:
                 done = [rf if rf.attributable else _inspect((rf.path, self.key, self.fingerprint, self.open_source, True)) for rf in done]
             yield from done
 
+    def hand_out(self, fn: Callable[[T], R], items: Sequence[T]) -> Handout[T, R]:
+        """`fn` of every item, started on the workers now (this process goes on with something
+        else); `Handout.results` does here what no worker has started by then. Without workers,
+        everything is done here, then."""
+        return Handout(self._pool, fn, items)
+
     def _items(self, paths: Iterable[Path], identity_only: bool) -> list[_Item]:
         return [(str(p), self.key, self.fingerprint, self.open_source, identity_only) for p in paths]
 
     def _chunks(self, items: list[_Item]) -> list[list[_Item]]:
         size = max(1, min(32, len(items) // (self.jobs * 4)))
         return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class Handout(Generic[T, R]):
+    """Tasks handed to the reader's workers (see `ReturnReader.hand_out`)."""
+
+    def __init__(self, pool: cf.ProcessPoolExecutor | None, fn: Callable[[T], R], items: Sequence[T]) -> None:
+        self._fn, self._items = fn, list(items)
+        self._futures: list[cf.Future[R]] = []
+        if pool is not None and len(self._items) > 1:
+            with _sigint_ignored():
+                self._futures = [pool.submit(fn, item) for item in self._items]
+
+    def results(self) -> list[R]:
+        """Every item's result, in order."""
+        if not self._futures:
+            return [self._fn(item) for item in self._items]
+        mine = _unstarted_done_here(self._futures, lambda i: self._fn(self._items[i]))
+        return [mine[i] if i in mine else future.result() for i, future in enumerate(self._futures)]
+
+
+def _unstarted_done_here(futures: Sequence[cf.Future[R]], do: Callable[[int], R]) -> dict[int, R]:
+    """The workers take tasks from the first on; this process does, from the last back, every
+    task no worker has started yet, until the two meet. Returns what it did, by index."""
+    mine: dict[int, R] = {}
+    for i in reversed(range(len(futures))):
+        if not futures[i].cancel():
+            break
+        mine[i] = do(i)
+    return mine
 
 
 def reading_ahead(master: Path, inbox: Path, *, jobs: int) -> ReturnReader | None:

@@ -16,7 +16,6 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.workbook.protection import WorkbookProtection
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from envplan.plan.diagnostics import Diagnostic
@@ -26,17 +25,16 @@ from envplan.plan.targets import DIRECTION_LABELS
 from envplan.plan.years import fy_label, wareki
 from envplan.rules.compute import usable_scheme
 from envplan.rules.freeze_rules import budget_frozen, input_years, year_frozen
+from envplan.survey.input_cells import LEVEL_SEPARATOR, validation_for
 from envplan.survey.reporting import departments_to_issue, project_lead
 from envplan.survey.template_identity import CONTENT_SECTION, SignedContent, TemplateIdentity, canonical, content_chunks, key_id, load_or_create_key, now_iso, sign
 from envplan.survey.template_layout import (
-    CHOICES,
     CONTACT_SHEET,
     GUIDE_SHEET,
     IDENTITY_SHEET,
     INDICATOR_SHEET,
     POLICY_SHEET_PREFIX,
     PROJECT_SHEET,
-    TEXT_LIMIT,
     InputSpec,
     SheetMode,
     template_file_name,
@@ -46,7 +44,6 @@ from envplan.workbook.cells import cell_ref, col_letter
 from envplan.workbook.store import save_atomically
 
 ROW_KINDS = {"plan": "計画値", "actual": "実績値", "mark": "速報・確定", "note": "備考", "level": "評価", "reason": "評価の理由"}
-LEVEL_SEPARATOR = "・"  # between the scheme's symbols in a 評価 input's spec (signed with the template)
 MIDDLE = st.Alignment(vertical="center")
 WRAP_MIDDLE = st.Alignment(wrap_text=True, vertical="center")
 
@@ -522,48 +519,6 @@ def _validations(book: _Book) -> None:
         for spec in specs:
             dv.add(spec.ref)
         book.wb[sheet].add_data_validation(dv)
-
-
-def input_number_format(kind: str) -> str:
-    """The number format an input cell of this kind is issued with (restored in feedback copies)."""
-    return "#,##0" if kind == "amount" else st.INPUT_NUMBER_FORMAT
-
-
-def validation_for(kind: str, unit: str) -> DataValidation:
-    """The data validation of an input cell of this kind (no cells yet)."""
-    if kind == "number":
-        dv = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True, errorStyle="warning")
-        dv.errorTitle = "数値の入力"
-        dv.error = "数値を入力してください。値がないときは空欄または「－」です（「はい」でこのまま確定できます）。"
-        dv.promptTitle = "実績値"
-        dv.prompt = f"数値を入力（単位: {unit}）" if unit else "数値を入力"
-    elif kind == "amount":
-        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True, errorStyle="warning")
-        dv.errorTitle = "金額の入力"
-        dv.error = "0以上の金額を数字で入力してください。"
-        dv.promptTitle = "事業費"
-        dv.prompt = f"金額を入力（単位: {unit}）" if unit else "金額を入力"
-    elif kind == "level":  # the plan's own symbols travel in the signed spec (unit)
-        options = tuple(unit.split(LEVEL_SEPARATOR)) if unit else ()
-        dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True, errorStyle="stop")
-        dv.errorTitle = "評価の記号"
-        dv.error = "評価区分の記号から選んでください: " + "、".join(options)
-        dv.promptTitle = "評価"
-        dv.prompt = "評価区分の記号を一覧から選んでください（計算した評価区分とは別に、課としての評価を記録します）"
-    elif kind.startswith("choice:"):
-        options = CHOICES[kind.split(":", 1)[1]]
-        dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True, errorStyle="stop")
-        dv.errorTitle = "一覧から選んでください"
-        dv.error = "次のいずれかを選んでください: " + "、".join(options)
-        dv.promptTitle = "選択"
-        dv.prompt = "一覧から選んでください"
-    else:
-        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(TEXT_LIMIT), allow_blank=True, errorStyle="warning")
-        dv.errorTitle = "文字数"
-        dv.error = f"{TEXT_LIMIT}字以内で入力してください。"
-    dv.showErrorMessage = True
-    dv.showInputMessage = bool(dv.prompt)
-    return dv
 
 
 def _identity_sheet(wb: Workbook, content: SignedContent, signature: str) -> None:

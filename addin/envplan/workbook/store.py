@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import gc
+import io
 import os
 import shutil
 import socket
@@ -203,12 +204,29 @@ def save_atomically(workbook: Any, path: Path, prefix: str) -> None:
     """Save an openpyxl workbook as `path` in one step: a reader (or a crash) never
     sees half a file. For the files envplan hands out: templates, feedback copies.
     `prefix`: an ASCII name for the temporary file, which a failure message may show."""
+    write_atomically(workbook_bytes(workbook), path, prefix)
+
+
+def workbook_bytes(workbook: Any) -> bytes:
+    """An openpyxl workbook saved in memory, as the files envplan hands out are written (a
+    worker process makes a feedback copy, the parent writes it once the run has succeeded)."""
+    buffer = io.BytesIO()
+    with excel_print_titles(workbook), fast_cell_write():
+        workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_atomically(data: bytes, path: Path, prefix: str) -> None:
+    """Write `data` as `path` in one step (a temporary file beside it, renamed into place)."""
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=path.suffix, dir=path.parent)
+    tmp = Path(tmp_name)
     try:
-        with _saved_beside(workbook, Path(path), prefix, Path(path).suffix) as tmp:
-            os.replace(tmp, path)
-    except OSError as e:
-        _release_quietly(e)  # the caller words the failure; the half-written zip goes quietly
-        raise
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def atomic_save(workbook: Any, master: Path, *, keep_backup: bool = True) -> Path | None:
