@@ -77,20 +77,18 @@ def write_feedback(cplan: ConsolidationPlan, out_dir: Path, made: Sequence[tuple
     if not todo:
         return []
     if made is None:
-        made = [render(job) for job in feedback_jobs(cplan)]
+        made = [render(FeedbackJob.of(a, cplan.at)) for a in todo]
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for a, (name, data) in zip(todo, made, strict=True):
-        path = out_dir / name
-        write_atomically(data, path, ".feedback.")
-        a.feedback = str(path)
-        written.append(path)
-    return written
+    return [_written(a, out_dir, copy) for a, copy in zip(todo, made, strict=True)]
 
 
 def feedback_for(a: Assessment, out_dir: Path, at: str) -> Path:
     """The feedback file of one return, written into `out_dir`."""
-    name, data = render(FeedbackJob.of(a, at))
+    return _written(a, out_dir, render(FeedbackJob.of(a, at)))
+
+
+def _written(a: Assessment, out_dir: Path, copy: tuple[str, bytes]) -> Path:
+    name, data = copy
     path = out_dir / name
     write_atomically(data, path, ".feedback.")
     a.feedback = str(path)
