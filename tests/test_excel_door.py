@@ -17,6 +17,7 @@ from envplan.workbook.compute_master import compute_source, write_results
 from envplan.workbook.io import CalamineSource, CellMark, ResultTable
 from envplan.workbook.reader import read_master
 from envplan.workbook.validation import validate_source, validation_table
+from envplan.workbook.writer import save_master
 from envplan.workbook.xlsx_results import update_master
 from xlwings_remote import apply_actions, book_payload
 
@@ -408,3 +409,63 @@ def test_consolidate_action_creates_the_inbox_when_missing(master_copy) -> None:
     outcome, applied = run_action("consolidate", path)
     assert not outcome.ok and (path.parent / excel_actions.INBOX_DIR).is_dir()
     assert "フォルダがなかったので作成しました" in applied.alerts[0]["prompt"]
+
+
+def test_the_submissions_table_prints_the_same_columns_from_both_doors(master_copy) -> None:  # type: ignore[no-untyped-def]
+    """提出状況 written into the open book (the ribbon's 取込) gets the print area the file door
+    gives it, up to 「内容」 and over all its rows: a print area left from an earlier run would
+    cut off the rows a new year adds."""
+    from envplan.plan.samples import load_sample
+    from envplan.survey.consolidate import submissions_table
+
+    path = master_copy("shinagawa")
+    plan = load_sample("shinagawa")
+    rows = [{"fy": plan.current_fy, "department": d.code, "department_name": d.name, "status": "未提出"} for d in plan.departments]
+    table = submissions_table(rows, plan)
+    assert table.printed_columns and table.header[table.printed_columns - 1] == "内容"
+    book = xw.Book(json=book_payload(path))
+    LiveBookSink(book).write_table(table)
+    areas = [a["args"] for a in book.json()["actions"] if a["func"] == "setPrintArea"]
+    last = 3 + len(rows)
+    assert areas == [[f"$A$1:$I${last}"]]
+    with update_master(path) as sink:
+        sink.write_table(table)
+    assert openpyxl.load_workbook(path)["提出状況"].print_area == f"'提出状況'!$A$1:$I${last}"
+
+
+def test_consolidate_action_wraps_a_long_comment_and_has_excel_fit_its_row(master_copy) -> None:  # type: ignore[no-untyped-def]
+    """A department's comment wider than its column, taken into the open book (the ribbon's 取込),
+    wraps and Excel fits the row's height to it, as the file door writes it: in a cell written
+    into its row and in a row added for it. A short one, and a number, are left as they were."""
+    from envplan.plan.model import ProjectStatus
+    from envplan.plan.samples import load_sample
+    from returns_kit import fill, issue
+
+    plan = load_sample("shinagawa")
+    plan.projects[0] = plan.projects[0].model_copy(update={"statuses": [ProjectStatus(fy=2022, status="予定どおり", comment="（例示）")]})
+    path = master_copy("shinagawa")
+    save_master(plan, path)
+    templates = issue(path, path.parent / "issued")
+    comment = "太陽光発電設備の共同購入事業を継続し、区内の集合住宅の管理組合向け説明会を年3回開催した。次年度は事業者向けにも拡大する予定である"
+    answers = {
+        ("project", "P1", 2022, "comment"): comment,  # into its row (row 4)
+        ("project", "P3", 2022, "status"): "予定どおり",
+        ("project", "P3", 2022, "comment"): comment,  # a row added for it (row 5)
+        ("value", "S01", 2022, "note"): "短い備考",
+    }
+    fill(templates["環境課"], answers, path.parent / excel_actions.INBOX_DIR / "env.xlsx")
+    outcome, applied = run_action("consolidate", path)
+    assert outcome.ok and outcome.details["accepted"] == 1, outcome.message
+    order = openpyxl.load_workbook(path, read_only=True).sheetnames
+    sheet = order.index("プロジェクト進捗")
+
+    def on_sheet(func: str) -> list[tuple[int, int, Any]]:
+        return [(a["start_row"] + 1, a["start_column"] + 1, a["args"]) for a in applied.other if a["func"] == func and a["sheet_position"] == sheet]
+
+    assert [shown(applied.value("プロジェクト進捗", r, 4)) for r in (4, 5)] == [comment, comment]
+    assert on_sheet("setWrapText") == [(4, 4, [True]), (5, 4, [True])]
+    fits = [a for a in applied.other if a["func"] == "setAutofit" and a["sheet_position"] == sheet]
+    assert [(a["start_row"] + 1, a["args"]) for a in fits] == [(4, ["rows"]), (5, ["rows"])]
+    assert all(a["start_column"] == 0 and a["column_count"] == 4 for a in fits)  # over the row's cells, A to D
+    wrapped_elsewhere = [a for a in applied.other if a["func"] == "setWrapText" and a["sheet_position"] != sheet]
+    assert wrapped_elsewhere == []  # the short note in 指標実績 is not wrapped

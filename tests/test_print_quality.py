@@ -478,3 +478,100 @@ def test_template_headings_that_wrap_get_a_tall_enough_row(sample_masters: dict[
                     assert height is not None and height >= st.wrapped_height(text, width), (path.name, ws.title, text, height)
                     checked += 1
     assert checked  # the sample's templates do have such headings
+
+
+def test_master_input_sheets_show_long_texts_whole(sample_masters: dict[str, Path], tmp_path: Path) -> None:
+    """A text wider than its column on a master's input sheet (a project's name, a department's
+    comment taken in by the consolidation) wraps, in a row tall enough for it: neither Excel nor
+    LibreOffice grows the row on opening, so the text was cut at the column's edge, on screen and
+    on paper (「…導入推進プロジェク」). A code or a number next to it is left as it was."""
+    from conftest import cli_json
+    from returns_kit import fill, issued_master
+
+    require("soffice")
+    from envplan.plan.model import ProjectStatus
+
+    plan = load_sample("shinagawa")
+    project, appended = plan.projects[0], plan.projects[2]  # both 環境課's; the first has a 2022 row already
+    long_name = project.name + "（区内事業者・区民との協働による太陽光発電設備の共同購入を含む）"
+    plan.projects[0] = project.model_copy(update={"name": long_name, "statuses": [ProjectStatus(fy=2022, status="予定どおり", comment="（例示）")]})
+    src = tmp_path / "src" / "master.xlsx"
+    src.parent.mkdir()
+    save_master(plan, src)
+    ws = load_workbook(src)["重点プロジェクト"]
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == project.id)
+    name = next(c for c in ws[3] if c.value == "プロジェクト名")
+    cell = ws.cell(row, name.column)
+    width = ws.column_dimensions[name.column_letter].width
+    assert cell.value == long_name and st.wrapped_lines(long_name, width) > 1
+    assert cell.alignment.wrap_text and (ws.row_dimensions[row].height or 0) >= st.wrapped_height(long_name, width)
+    assert not ws.cell(row, 1).alignment.wrap_text  # the ID reads from the row's top, not wrapped
+
+    master, templates = issued_master(src, tmp_path)
+    comment = "太陽光発電設備の共同購入事業を継続し、区内の集合住宅の管理組合向け説明会を年3回開催した。次年度は事業者向けにも拡大する予定である"
+    inbox = tmp_path / "inbox"
+    answers = {("project", p.id, 2022, f): v for p in (project, appended) for f, v in (("status", "予定どおり"), ("comment", comment))}
+    fill(templates["環境課"], answers, inbox / "環境課.xlsx")
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 0 and data["accepted"] == 1, data
+    wb = load_workbook(master)
+    ws = wb["プロジェクト進捗"]
+    width = ws.column_dimensions["D"].width
+    assert st.wrapped_lines(comment, width) > 1
+    for p in (project, appended):  # a comment written into its row, and one in a row added for it
+        row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == p.id and ws.cell(r, 2).value == 2022)
+        assert ws.cell(row, 4).value == comment, p.id
+        assert ws.cell(row, 4).alignment.wrap_text and (ws.row_dimensions[row].height or 0) >= st.wrapped_height(comment, width), p.id
+        assert ws.cell(row, 2).number_format == st.YEAR_FORMAT  # the row's other cells keep their formats
+    # On paper: the sheet alone, printed by LibreOffice, holds the comment's last words.
+    for other in [s for s in wb.sheetnames if s != "プロジェクト進捗"]:
+        del wb[other]
+    alone = tmp_path / "print" / "progress.xlsx"
+    alone.parent.mkdir()
+    wb.save(alone)
+    pdf = soffice_convert(alone, "pdf", alone.parent)
+    printed = re.sub(r"\s", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+    assert comment[-12:] in printed and long_name[-12:] not in printed  # (the name is on the other sheet)
+
+
+def test_the_submissions_sheet_prints_what_the_section_chases_on_one_page_across(sample_masters: dict[str, Path], tmp_path: Path) -> None:
+    """提出状況 on paper: per department its status, when, the counts and what to fix (内容),
+    on one page's width at a legible scale. The files and their SHA-256 are for checking on
+    screen and come after it, left off the printout (they made it three pages across, the
+    reason for a 差戻し on the second). 様式の発行日時 reads as 受付日時 does."""
+    from conftest import cli_json
+    from returns_kit import fill, issued_master
+
+    require("soffice")
+    master, templates = issued_master(sample_masters["all"], tmp_path)
+    inbox = tmp_path / "inbox"
+    fill(templates["公園課"], {("value", "S11", 2022, "actual"): 22.0}, inbox / "公園課.xlsx")
+    fill(templates["清掃事務所"], {("value", "S05", 2022, "actual"): "たくさん"}, inbox / "清掃事務所.xlsx")
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 1 and data["accepted"] == 1 and data["rejected"] == 1, data
+    wb = load_workbook(master)
+    ws = wb["提出状況"]
+    header = [c.value for c in ws[3]]
+    assert header.index("内容") < header.index("ファイル") < header.index("SHA-256")
+    assert header[:4] == ["年度", "所管課コード", "課名", "状況"]  # where the readers of the sheet look (tests, server)
+    printed = header.index("内容") + 1
+    assert ws.print_area == f"'提出状況'!$A$1:${chr(64 + printed)}${ws.max_row}"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1 and st.width_scale(ws) >= st.MIN_FIT_SCALE
+    rows = {r[1]: dict(zip(header, r)) for r in ws.iter_rows(min_row=4, values_only=True) if r[1]}
+    rejected = rows["清掃事務所"]
+    assert rejected["状況"] == "差戻し" and "たくさん" in rejected["内容"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rejected["様式の発行日時"]), rejected["様式の発行日時"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rejected["受付日時"])
+    for other in [s for s in wb.sheetnames if s != "提出状況"]:
+        del wb[other]
+    alone = tmp_path / "print" / "tracker.xlsx"
+    alone.parent.mkdir()
+    wb.save(alone)
+    pdf = soffice_convert(alone, "pdf", alone.parent)
+    pages = text_sizes(pdf)
+    assert len(pages) == 1, len(pages)
+    assert min(size for size, _ in pages[0]) >= 6.7
+    text = re.sub(r"\s", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+    assert "たくさん" in text and "差戻し" in text and "公園課" in text
+    assert "（印刷しません）。）" in text  # the note above the table is on the page whole
+    assert rejected["SHA-256"][:12] not in text and "取り込んだファイルのSHA-256" not in text and "清掃事務所.xlsx" not in text

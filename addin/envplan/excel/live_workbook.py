@@ -128,6 +128,8 @@ class LiveBookSink:
         for first, last, style in _runs(table.row_styles):
             if style in MARK_COLORS:
                 ws.range((HEADER_ROW + 1 + first, 1), (HEADER_ROW + 1 + last, 1)).color = MARK_COLORS[style]
+        if table.printed_columns:  # as the file door prints it: the columns to the last printed one
+            ws.page_setup.print_area = f"$A$1:${col_letter(table.printed_columns)}${max(last_row, HEADER_ROW + 1)}"
         table_range = ws.range((HEADER_ROW, 1), (max(last_row, HEADER_ROW + 1), width))
         existing = [t for t in ws.tables if t.range is not None and t.range.row == HEADER_ROW and t.range.column == 1]
         if existing:
@@ -244,6 +246,27 @@ def _row_runs(writes: Sequence[Any]) -> list[list[Any]]:
     return runs
 
 
+def _wrap_long_texts(ws: Any, cells: list[tuple[int, int, Any]]) -> None:
+    """A text wider than its layout text column wraps, and Excel fits its row's height to it
+    (the file door writes one so too: whole on screen and on paper)."""
+    from envplan.workbook.layout import text_column
+
+    texts = [(row, col, value) for row, col, value in cells if isinstance(value, str)]
+    if not texts:
+        return
+    width = max([ws.used_range.last_cell.column] + [col for _, col, _ in texts])
+    header = ws.range((HEADER_ROW, 1), (HEADER_ROW, width)).value
+    header = header if isinstance(header, list) else [header]
+    rows = set()
+    for row, col, value in texts:
+        spec = text_column(ws.name, col, header[col - 1])
+        if spec is not None and st.wraps_in(value, spec.width):
+            ws.range((row, col)).wrap_text = True
+            rows.add(row)
+    for row in sorted(rows):  # Excel's own fit over the row's cells (the file door estimates it)
+        ws.range((row, 1), (row, width)).rows.autofit()
+
+
 class LiveMasterSink(LiveBookSink):
     """The live door of `master_changes.MasterEditSink`: consolidation's edits
     applied to the open book (the file under Excel is never written)."""
@@ -254,12 +277,14 @@ class LiveMasterSink(LiveBookSink):
             by_sheet.setdefault(w.sheet, []).append(w)
         for sheet, items in by_sheet.items():
             ws = self.book.sheets[sheet]
-            for run in _row_runs(items):
+            runs = _row_runs(items)
+            for run in runs:
                 row, col, first = run[0]
                 rng = ws.range((row, col), (row, col + len(run) - 1))
                 rng.value = [[excel_text(w.value) for _, _, w in run]]
                 if first.number_format:
                     rng.number_format = first.number_format
+            _wrap_long_texts(ws, [(row, col, w.value) for run in runs for row, col, w in run])
 
     def _table_bounds(self, ws: Any) -> tuple[Any, int, int, int]:
         tables = list(ws.tables)
@@ -293,6 +318,7 @@ class LiveMasterSink(LiveBookSink):
             ws.range((start, col + 1), (start + len(block) - 1, col + 1)).number_format = fmt
         if table is not None:
             table.resize(ws.range((top, 1), (max(last_row, start + len(block) - 1), width)))
+        _wrap_long_texts(ws, [(start + i, c + 1, v) for i, values in enumerate(append.rows) for c, v in enumerate(values)])
 
     def add_year_column(self, sheet: str, fy: int) -> None:
         from envplan.plan.years import wareki

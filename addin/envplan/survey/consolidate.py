@@ -64,6 +64,16 @@ def _parse_time(text: str) -> dt.datetime:
     return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
 
 
+def _shown_time(text: str) -> str:
+    """A signed ISO time (「2026-12-02T22:40:09+09:00」) as 受付日時 shows its times: this
+    machine's local time, 「2026-12-02 22:40:09」. Text that is no such time is shown as it is."""
+    try:
+        t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return (t.astimezone() if t.tzinfo else t).strftime("%Y-%m-%d %H:%M:%S")
+
+
 class Consolidator:
     """Judges returns one by one as they are read, keeping in memory only two
     returns of each department (so memory does not grow with the inbox): its
@@ -559,7 +569,7 @@ class Consolidator:
                 errors=len(a.errors),
                 warnings=len(a.warnings),
                 changes=len(applied.changes) if applied and applied.status == "accepted" else 0,
-                issued_at=ident.issued_at,
+                issued_at=_shown_time(ident.issued_at),
                 note=note,
                 applied_file=applied_file,
                 applied_sha256=applied_sha,
@@ -594,6 +604,7 @@ def submissions_table(rows: list[dict[str, Any]], plan: Plan) -> ResultTable:
         widths=[c.width for c in spec.columns],
         number_formats={0: '0"年度"'},
         text_fills={status_col: {SUBMITTED: "C6EFCE", RETURNED: "F8CBAD", BLANK: "FFE699", NOT_SUBMITTED: "FFE699"}},
+        printed_columns=spec.printed_columns(),
     )
 
 

@@ -84,6 +84,8 @@ class ResultTable:
     # A record envplan keeps for itself (確定値の記録): very hidden where the door
     # can do it, so that it is not offered by Excel's 再表示 and nobody edits it by accident.
     hidden: bool = False
+    # The columns printed, from the first (None: all); those after it are for checking on screen.
+    printed_columns: int | None = None
 
 
 class ResultSink(Protocol):

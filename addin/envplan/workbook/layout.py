@@ -37,6 +37,7 @@ class Column:
     required: bool = False
     list: str = ""  # name of the drop-down list for choice columns
     optional: bool = False  # added to the layout later: an older sheet without it reads as blank
+    screen_only: bool = False  # for checking on screen (a file's SHA-256), after the printed columns
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,13 @@ class SheetSpec:
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
+
+    def printed_columns(self) -> int:
+        """How many columns, from the first, are printed: all but the screen-only ones at the end."""
+        n = len(self.columns)
+        while n and self.columns[n - 1].screen_only:
+            n -= 1
+        return n
 
     def index(self, key: str) -> int:
         """1-based column position in a freshly built sheet."""
@@ -86,6 +94,19 @@ class Layout:
             room = MAX_SHEET_NAME - len(pattern.replace("{code}", "")) - len(digest) - 1
             name = pattern.replace("{code}", f"{safe[:room]}~{digest}")
         return name.strip("'")
+
+
+def text_column(sheet: str, column: int, header: object) -> Column | None:
+    """The layout's text column at this place of a table sheet, when the sheet still has it
+    there (its header in row 3 as written); None for any other cell (a number, a year grid, a
+    評価票's merged field, a column staff moved). Only there a long text is wrapped."""
+    spec = next((s for s in layout().sheets.values() if s.name == sheet), None)
+    if spec is None or not 1 <= column <= len(spec.columns):
+        return None
+    col = spec.columns[column - 1]
+    if col.type != "text" or not isinstance(header, str) or (header != col.header and "{" not in col.header):
+        return None  # ({resident} and the like: the header is in the municipality's words)
+    return col
 
 
 @lru_cache(maxsize=1)

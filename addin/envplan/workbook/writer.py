@@ -253,17 +253,20 @@ def _table(
         # The note row carries the 和暦 labels over the year columns; keep the note left of them.
         ws.cell(NOTE_ROW, 1).alignment = st.Alignment(wrap_text=False)
     for r, row in enumerate(rows, FIRST_DATA_ROW):
+        cells = []
         for c, col in enumerate(spec.columns, 1):
             value = row.get(col.key)
             cell = ws.cell(r, c)
+            cells.append(cell)
             st.set_text(cell, value)
             cell.font = st.BODY_FONT
             if col.type == "year" and isinstance(value, int):
                 cell.number_format = st.YEAR_FORMAT
             elif col.type == "number":
                 cell.number_format = st.NUMBER_FORMAT
-            if col.type == "text" and isinstance(value, str) and ("\n" in value or len(value) > 30):
+            if col.type == "text" and st.wraps_in(value, col.width):
                 cell.alignment = st.WRAP
+        st.fit_wrapped_row(ws, cells)  # a wrapped text shows whole, on screen and on paper
         if year_cells is not None:
             for j, fy in enumerate(years):
                 value = year_cells[r - FIRST_DATA_ROW].get(fy)

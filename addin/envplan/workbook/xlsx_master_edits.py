@@ -21,7 +21,7 @@ from envplan.plan.years import wareki
 from envplan.workbook import xlsx_style as st
 from envplan.workbook.cells import col_letter
 from envplan.workbook.changes import CellWrite, MasterEdits, RowAppend, apply_edits, rows_for_sheet
-from envplan.workbook.layout import HEADER_ROW, NOTE_ROW, layout
+from envplan.workbook.layout import HEADER_ROW, NOTE_ROW, layout, text_column
 from envplan.workbook.store import atomic_save, close_workbook
 from envplan.workbook.xlsx_load import fast_merge_format, load_for_edit
 from envplan.workbook.xlsx_results import OpenpyxlResultSink, links_by_row, write_body_row
@@ -29,11 +29,19 @@ from envplan.workbook.xlsx_results import OpenpyxlResultSink, links_by_row, writ
 
 class OpenpyxlMasterSink(OpenpyxlResultSink):
     def write_cells(self, writes: Sequence[CellWrite]) -> None:
+        grown: set[tuple[str, int]] = set()
         for w in writes:
-            cell = self.wb[w.sheet][w.ref]
+            ws = self.wb[w.sheet]
+            cell = ws[w.ref]
             st.set_text(cell, w.value)
             if w.number_format:
                 cell.number_format = w.number_format
+            width = _text_column_width(ws, cell.column)
+            if width is not None and st.wraps_in(w.value, width):
+                st.wrap_text(cell)  # a department's long comment shows whole, as the writer shows one
+                grown.add((w.sheet, cell.row))
+        for sheet, row in sorted(grown):
+            st.fit_row(self.wb[sheet], row)
 
     def append_rows(self, append: RowAppend) -> None:
         ws = self.wb[append.sheet]
@@ -105,6 +113,13 @@ class OpenpyxlMasterSink(OpenpyxlResultSink):
             ws["A1"].value = title
         self.wb._sheets.remove(ws)  # keep the sheet where staff had it
         self.wb._sheets.insert(index, ws)
+
+
+def _text_column_width(ws: Worksheet, column: int) -> float | None:
+    """The width of the layout's text column at this place (see `layout.text_column`), else None."""
+    if text_column(ws.title, column, ws.cell(HEADER_ROW, column).value) is None:
+        return None
+    return st.column_width(ws, column)
 
 
 def _table_of(ws: Worksheet) -> Table | None:

@@ -57,6 +57,8 @@ class OpenpyxlResultSink:
         if table.header:
             st.add_table(ws, f"tbl_r{zlib.crc32(table.sheet.encode())}", f"A{header_row}:{col_letter(len(table.header))}{last}")
         ws.freeze_panes = ws.cell(header_row + 1, 1)
+        if table.printed_columns:
+            ws.print_area = f"A1:{col_letter(table.printed_columns)}{last}"
         st.a4(ws, landscape=True)
         if table.hidden:
             ws.sheet_state = "veryHidden"
@@ -89,7 +91,7 @@ def write_body_row(ws: Worksheet, r: int, values: Sequence[Any], *, number_forma
         cell = ws.cell(r, c)
         cells.append(cell)
         st.set_text(cell, value)
-        st.styled(cell, font=st.BODY_FONT, fill=fill if c == 1 else None, alignment=st.WRAP if st.wraps(value) else None)
+        st.styled(cell, font=st.BODY_FONT, fill=fill if c == 1 else None, alignment=st.WRAP if st.wraps_in(value, st.column_width(ws, c)) else None)
         if c - 1 in number_formats:
             cell.number_format = number_formats[c - 1]
     for ci, target in links.items():

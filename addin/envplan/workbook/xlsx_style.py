@@ -12,7 +12,7 @@ from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -207,8 +207,15 @@ def width_scale(ws: Worksheet) -> float:
     landscape = ws.page_setup.orientation == "landscape"
     page_in = (A4_MM[1] if landscape else A4_MM[0]) / 25.4
     printable_px = (page_in - (ws.page_margins.left or 0) - (ws.page_margins.right or 0)) * 96
-    used_px = sum(column_width_px(ws, c) for c in range(1, ws.max_column + 1))
+    used_px = sum(column_width_px(ws, c) for c in range(1, last_printed_column(ws) + 1))
     return printable_px / used_px if used_px else 1.0
+
+
+def last_printed_column(ws: Worksheet) -> int:
+    """The last column the sheet prints: its print area's, else its last used column."""
+    if not ws.print_area:
+        return ws.max_column
+    return max(range_boundaries(part.rsplit("!", 1)[-1].replace("$", ""))[2] or ws.max_column for part in ws.print_area.split(","))
 
 
 def fit_print_width(ws: Worksheet) -> None:
@@ -234,7 +241,7 @@ def _wrap_overflow(ws: Worksheet) -> None:
     """Wrap texts of the last column that would run past it: a spreadsheet
     application shrinks the whole page to fit text overflowing the last column.
     The title and note rows above the header may run on."""
-    last = ws.max_column
+    last = last_printed_column(ws)
     width = column_width(ws, last)
     wrapped = set()
     for row in ws.iter_rows(min_row=3, min_col=last, max_col=last):
@@ -255,11 +262,36 @@ def text_width(text: str) -> int:
     return max((sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in text.split("\n")), default=0)
 
 
-def wraps(value: Any) -> bool:
-    """Whether a table's text is set to wrap: a long text, but not one word of ASCII (a SHA-256, a
+def wraps_in(value: Any, width: float) -> bool:
+    """Whether a text in a column `width` characters wide is set to wrap: one with line breaks or
+    wider than the column (a CJK character takes two), but not one word of ASCII (a SHA-256, a
     field key, a path), which is copied, not read: wrapped, it would only be cut at arbitrary
     characters over several lines; the cell holds it whole."""
-    return isinstance(value, str) and len(value) > 40 and not (value.isascii() and len(value.split()) == 1)
+    if not isinstance(value, str) or (value.isascii() and len(value.split()) == 1):
+        return False
+    room = line_room(width)
+    if "\n" in value.strip() or len(value) > room:  # (each character takes one at least)
+        return True
+    return len(value) * 2 > room and text_width(value) > room  # (two at most)
+
+
+def line_room(width: float) -> float:
+    """How much text (in characters of the default font) one line of a `width` column holds."""
+    return max(6.0, width * 0.95)
+
+
+def wrap_text(cell: XlCell) -> None:
+    """The cell's text wrapped, read from the top; its other alignment (horizontal) kept."""
+    alignment = cell.parent.parent._alignments[style_indexes(cell).alignmentId]
+    if not alignment.wrap_text:
+        styled(cell, alignment=_top(alignment.horizontal, True))
+
+
+def fit_row(ws: Worksheet, row: int) -> None:
+    """`fit_wrapped_row` for the cells row `row` has (none is made)."""
+    cells = [ws._cells[(row, c)] for c in range(1, ws.max_column + 1) if (row, c) in ws._cells]
+    if cells:
+        fit_wrapped_row(ws, cells)
 
 
 LINE_POINTS = 15.0  # a line of the 10–11 pt body text, with its leading
@@ -268,7 +300,7 @@ MAX_ROW_POINTS = 409.0  # Excel's highest row
 
 def wrapped_lines(text: str, width: float) -> int:
     """Lines that `text` takes wrapped in a column `width` characters wide."""
-    per_line = max(6.0, width * 0.95)
+    per_line = line_room(width)
     return sum(max(1, math.ceil(text_width(part) / per_line)) for part in text.split("\n"))
 
 
