@@ -266,15 +266,16 @@ def _table(
                 cell.number_format = st.NUMBER_FORMAT
             if col.type == "text" and st.wraps_in(value, col.width):
                 cell.alignment = st.WRAP
-        st.fit_wrapped_row(ws, cells)  # a wrapped text shows whole, on screen and on paper
         if year_cells is not None:
             for j, fy in enumerate(years):
                 value = year_cells[r - FIRST_DATA_ROW].get(fy)
                 cell = ws.cell(r, len(spec.columns) + 1 + j)
+                cells.append(cell)
                 st.set_text(cell, value)
                 cell.font = st.BODY_FONT
                 if spec.year_type == "number":
                     cell.number_format = st.NUMBER_FORMAT
+        st.fit_wrapped_row(ws, cells)  # a wrapped text shows whole, on screen and on paper
     last_row = max(FIRST_DATA_ROW, FIRST_DATA_ROW + len(rows) - 1)
     st.add_table(ws, f"tbl_{spec.key}", f"A{HEADER_ROW}:{col_letter(ncols)}{last_row}")
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, freeze_cols + 1)
