@@ -80,6 +80,19 @@ READ = [
     ("年間25、000人以上", {}, dict(kind="annual_minimum", value=25000, unit="人", comparator="以上", direction="higher")),
     ("平成35年度の温室効果ガス排出量を、平成25年度比で、23.5%削減することを目標とします。", {}, dict(kind="change", year=2023, percent=-23.5, base_fy=2013)),
     ("平成32年度までに1,324千t-CO2", {}, dict(kind="level", year=2020, value=1324, unit="千t-CO2")),
+    # N割 is N × 10 % in every form, never a value in a unit 「割…」
+    ("5割増", {}, dict(kind="change", percent=50, unit="%", direction="higher")),
+    ("温室効果ガス排出量を3割以上削減", {"unit": "t-CO2"}, dict(kind="change", percent=-30, comparator="以上", unit="%", direction="lower")),
+    ("約3割削減", {}, dict(kind="change", percent=-30, approximate=True, unit="%", direction="lower")),
+    ("2割程度削減", {}, dict(kind="change", percent=-20, approximate=True, unit="%", direction="lower")),
+    ("リサイクル率を3割", {"unit": "%"}, dict(kind="level", value=30, unit="%")),
+    # N倍 / 倍増: a multiple of the base, a change of (N − 1) × 100 %, as 半減 is −50 %
+    ("再生可能エネルギー導入量を2倍にする", {"unit": "kW"}, dict(kind="change", percent=100, unit="%", direction="higher")),
+    ("2030年度までに太陽光発電の導入量を2013年度の約1.5倍に増やす", {}, dict(kind="change", year=2030, percent=50, base_fy=2013, approximate=True, unit="%", direction="higher")),
+    ("環境学習の参加者数を倍増", {"unit": "人"}, dict(kind="change", percent=100, unit="%", direction="higher")),
+    ("2030年度までに2倍以上", {}, dict(kind="change", year=2030, percent=100, comparator="以上", unit="%", direction="higher")),
+    # ...unless the indicator is itself counted in 倍 (a ratio)
+    ("2030年度までに1.5倍", {"unit": "倍"}, dict(kind="level", year=2030, value=1.5, unit="倍")),
 ]
 
 _DEFAULTS = dict(year=None, value=None, percent=None, base_fy=None, comparator="", approximate=False, interim=(), start_fy=None, previous_value=None)
@@ -114,6 +127,13 @@ REFUSE = [
     ("3年間（H17~H20）で自然エネルギーを5万kW導入する", {}, "年数が合いません", ""),
     ("毎年前年度比5%削減", {}, "読めません", ""),  # not a 5% cut against a base: every year against the last
     ("1人1日当たり500g以下", {}, "どれが目標値か", ""),
+    # 倍 where it cannot be a multiple of the base: never a level of 2 in a unit 「倍」
+    ("2倍（2026年度）3倍（2030年度）", {}, "倍率", "2倍"),
+    ("毎年2倍以上", {}, "倍率", "2倍以上"),
+    ("2030年度までに2倍", {"unit": "%"}, "指標の値そのもの", "2倍"),  # a share doubled, or a share of 2?
+    ("2030年度までに2倍", {"unit": "kW", "direction": "lower"}, "逆", ""),
+    ("0.5倍", {}, "1倍以下", ""),
+    ("3割", {"unit": "t"}, "単位", ""),
     ("", {}, "空", ""),
 ]
 

@@ -252,6 +252,11 @@ def _year(wording: str, raw: str) -> int:
         raise TargetWordingError(wording, f"年度「{raw}」を読めません（{e.reason}）", raw) from e
 
 
+def _counted_in_times(unit: str) -> bool:
+    """An indicator whose value is itself a multiple (a ratio counted in 倍)."""
+    return bool(unit) and unicodedata.normalize("NFKC", unit).strip().startswith("倍")
+
+
 def _same_unit(a: str, b: str) -> bool:
     def canon(u: str) -> str:
         u = unicodedata.normalize("NFKC", u).replace(" ", "").replace("パーセント", "%")
@@ -303,6 +308,17 @@ class _Reader:
         if re.search(r"[^\x00-\x7F]\d", unit):
             # 「1人1日当たり500g」: the first figure is not the value; units themselves carry digits only as in t-CO2, m3
             raise self.fail("数値のあとに別の数値が続き、どれが目標値かが決まりません", text, "more than one figure: which is the target?")
+        change = re.search(r"(削減|減少|低減|減|増加|増|向上|拡大|改善)$", unit)
+        if change:
+            # 「15,000t削減」「100人増」「10ポイント向上」: how much to change, not the value to reach
+            raise self.fail(
+                f"「{text}」は{'減らす' if '減' in change[1] else '増やす'}量（基準の値との差）で、到達する値ではありません。"
+                "差の大きさの目標は表せないため、基準の値から到達する値を求めて、目標種別「年度までの水準」で指定してください",
+                text, "an amount of change, not a value to reach",
+            )
+        if unit.startswith("倍") and not _counted_in_times(self.unit):
+            # 「2倍」 is a multiple of the base, not the indicator's value (read as a change where it stands alone)
+            raise self.fail("「N倍」は基準の値に対する倍率で、ここでは目標値として読めません。目標種別「基準年比の増減」で増減率（2倍なら +100%）を指定してください", text, "N倍 is a multiple of the base, not a value")
         if self.unit and unit and not _same_unit(unit, self.unit):
             raise self.fail(f"目標値の単位「{unit}」が指標の単位「{self.unit}」と違います", text, "the unit differs from the indicator's")
         return value, unit or self.unit, bool(m["a1"] or m["a2"]), m["cmp"] or ""
@@ -325,6 +341,9 @@ class _Reader:
             part = re.search(_TWO_DIGIT_YEAR, t)
             assert part
             raise self.fail("元号のない2桁の年度は、西暦の下2桁か和暦かが決まりません（例: 2020年度、令和2年度と書いてください）", part[0], "a two-digit year without an era is ambiguous")
+        # N割 is N × 10 % wherever it stands (「5割増」「3割以上削減」「約3割削減」「3割」), so that no
+        # rule reads 割 as a unit of the value (割合 is a word, not a figure).
+        t = re.sub(rf"(?P<n>{_NUM})割(?!合)", lambda m: f"{_number(m['n']) * 10:g}%", t)
         t = _strip_endings(t)
         simple = self.simple(t)
         if simple is not None:
@@ -457,7 +476,7 @@ class _Reader:
                 notes.append(f"併記: {m['y']}比{m['rest']}")
             bases.append(_year(w, m["y"]))
         t = re.sub(rf"\({_YEAR}比(?:で)?[^()]*\)", "", t)
-        base_re = rf"(?:(?:基準年度?|ピーク時)\((?P<y1>{_YEAR})\)|(?P<y2>{_YEAR}))(?:の[^を比]*?を基準(?:にして|として)|を基準(?:にして|として)|と比較して|と比べて|に比べて|比で?|より|から)"
+        base_re = rf"(?:(?:基準年度?|ピーク時)\((?P<y1>{_YEAR})\)|(?P<y2>{_YEAR}))(?:の[^を比]*?を基準(?:にして|として)|を基準(?:にして|として)|と比較して|と比べて|に比べて|比で?|より|から|の(?=(?:約|概ね|おおむね)?\d[\d,.]*倍))"
         for m in list(re.finditer(base_re, t)):
             bases.append(_year(w, m["y1"] or m["y2"]))
         t_nobase = re.sub(base_re, "", t)
@@ -499,13 +518,14 @@ class _Reader:
         # What remains: [subject を] core. 「温室効果ガス排出量を55%削減」「リサイクル率を27%以上」「ごみ量を…削減」
         core = _strip_endings(t)
         # The subject: the first 「…を」 followed by the figure; or a subject without を (「温室効果ガス総排出量3%削減」).
-        m = re.fullmatch(r"(?P<subj>.+?)を(?P<core>(?:約|概ね|おおむね|[-▲△]|\d|ゼロ|半減|半分|削減|減少|低減|増加).*)", core)
-        # A subject never holds 毎年・前年・比・年間・累計: those change what the figure means (「毎年前年度比5%削減」).
-        if m and not re.search(r"毎年|前年|比|年間|累計|当たり$", m["subj"]):
+        m = re.fullmatch(r"(?P<subj>.+?)を(?P<core>(?:約|概ね|おおむね|[-▲△]|\d|ゼロ|半減|半分|倍増|削減|減少|低減|増加).*)", core)
+        # A subject never holds 毎年・前年・比・年間・年平均・年率・累計: those change what the figure means
+        # (「毎年前年度比5%削減」「年平均2%削減」: every year against the last, not once against the base).
+        if m and not re.search(r"毎年|前年|比|年間|年平均|年率|累計|当たり$", m["subj"]):
             core = m["core"]
         elif not m:
             m = re.fullmatch(r"(?P<subj>[^\d()]+?)(?P<core>(?:約|概ね|おおむね|[-▲△]|\d).*%.*(?:削減|減|増加|増))", core)
-            if m and not m["subj"].endswith(("約", "概ね", "おおむね")) and not re.search(r"毎年|前年|比|年間|累計", m["subj"]):
+            if m and not m["subj"].endswith(("約", "概ね", "おおむね")) and not re.search(r"毎年|前年|比|年間|年平均|年率|累計", m["subj"]):
                 core = m["core"]
         core = re.sub(r"^(?:.*?削減目標)(?=[-▲△])", "", core)  # 「温室効果ガス削減目標 -42.6%」
 
@@ -540,13 +560,25 @@ class _Reader:
             d0: Direction = "lower" if kind == "decrease" else "higher"
             return TargetReading(w, kind, year=year, base_fy=base, base_source=bs, scope=m["what"] if kind == "improve" else "",
                                  direction="higher" if kind == "increase" else self.check_direction(d0, core))
-        # 半減 / N割削減 (optionally followed by the same figure as a percentage: 「半減50%」)
-        m = re.fullmatch(rf"(?:半減(?P<h>{_NUM}{_PERCENT})?|(?P<wari>\d+)割(?:削減|減))", core)
+        # 半減 (optionally followed by the same figure as a percentage: 「半減50%」); N割 reads as N × 10 % (`read`)
+        m = re.fullmatch(rf"半減(?P<h>{_NUM}{_PERCENT})?", core)
         if m:
-            pct = -50.0 if m["wari"] is None else -10.0 * int(m["wari"])
+            pct = -50.0
             if m["h"] and _number(m["h"].replace("%", "").replace("パーセント", "")) != 50:
                 raise self.fail("半減と併記の割合が合いません", core, "半減 and the percentage disagree")
             return self.change(core, pct, year, base, bs, approx=False, cmp="")
+        # A multiple of the base: 2倍 / 1.5倍に / 約2倍に増やす / 2倍以上 / 倍増 (2倍): a change of (N − 1) × 100 %,
+        # as 半減 is one of −50 %. An indicator counted in 倍 (a ratio) has 「2倍」 as its value: read below as a level.
+        m = re.fullmatch(
+            rf"(?P<a1>約|概ね|おおむね)?(?:(?P<num>{_NUM})倍(?P<a2>程度)?(?P<cmp>以上)?|(?P<double>倍増))"
+            r"(?:に?(?:増や|拡大|引き上げ|高め|増加)?(?:す|する|します|る|ます)?)?",
+            core,
+        )
+        if m and not _counted_in_times(self.unit):
+            times = 2.0 if m["double"] else _number(m["num"])
+            if times <= 1:
+                raise self.fail(f"「{times:g}倍」は増やす目標として読めません（1倍以下）", core, "a multiple of 1 or less")
+            return self.change(core, round((times - 1) * 100, 6), year, base, bs, approx=bool(m["a1"] or m["a2"]), cmp="以上" if m["cmp"] else "")
         # 「半分以下の39万トン」: a level stated with the share of the base it means
         m = re.fullmatch(r"半分以下の(?P<q>.+)", core)
         if m:
