@@ -93,6 +93,8 @@ READ = [
     ("2030年度までに2倍以上", {}, dict(kind="change", year=2030, percent=100, comparator="以上", unit="%", direction="higher")),
     # ...unless the indicator is itself counted in 倍 (a ratio)
     ("2030年度までに1.5倍", {"unit": "倍"}, dict(kind="level", year=2030, value=1.5, unit="倍")),
+    ("緑被率80%を維持することを目標とする", {"unit": "%"}, dict(kind="maintain", value=80, unit="%")),
+    ("80%を維持を目標とする", {}, dict(kind="maintain", value=80, unit="%")),
 ]
 
 _DEFAULTS = dict(year=None, value=None, percent=None, base_fy=None, comparator="", approximate=False, interim=(), start_fy=None, previous_value=None)
@@ -141,6 +143,9 @@ REFUSE = [
     ("2020年度比で10ポイント向上", {"unit": "%"}, "増やす量", "10ポイント向上"),
     ("年平均2%削減", {}, "読めません", ""),  # a yearly rate, not one cut against the base
     ("年率3%増加", {}, "読めません", ""),
+    # a level to keep is judged every year: with a target year it is not read as a level of 「%を維持」
+    ("2030年度までに80%を維持", {}, "水準の維持", "80%を維持"),
+    ("令和12年度までに緑被率を30%を維持", {"unit": "%"}, "水準の維持", "30%を維持"),
     ("", {}, "空", ""),
 ]
 

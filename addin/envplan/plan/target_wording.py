@@ -268,7 +268,7 @@ def _same_unit(a: str, b: str) -> bool:
 
 _SOFT_ENDINGS = (
     "することを目標とします", "することを目標とする", "することを目標", "することを目指します", "することを目指す",
-    "を目指します", "を目指す", "をめざす", "を目標とします", "を目標", "する取組を進める", "とします", "とする",
+    "を目指します", "を目指す", "をめざす", "を目標とします", "を目標とする", "を目標", "する取組を進める", "とします", "とする",
     "します", "する",
 )
 
@@ -308,6 +308,8 @@ class _Reader:
         if re.search(r"[^\x00-\x7F]\d", unit):
             # 「1人1日当たり500g」: the first figure is not the value; units themselves carry digits only as in t-CO2, m3
             raise self.fail("数値のあとに別の数値が続き、どれが目標値かが決まりません", text, "more than one figure: which is the target?")
+        if "を" in unit:  # 「80%を維持」 read as a value: a phrase, never a unit
+            raise self.fail("目標値として読めません", text, "not a value")
         change = re.search(r"(削減|減少|低減|減|増加|増|向上|拡大|改善)$", unit)
         if change:
             # 「15,000t削減」「100人増」「10ポイント向上」: how much to change, not the value to reach
@@ -380,8 +382,9 @@ class _Reader:
             if lo >= hi:
                 raise self.fail(f"範囲の下限 {lo:g} が上限 {hi:g} 以上です", band[0], "the band's lower end is not below its upper end")
             return TargetReading(w, "maintain", value=lo, upper=hi, unit=unit, approximate=lo_approx or hi_approx, direction=self.given_direction)
-        m = re.fullmatch(r"(?P<q>[^()]+?)\(維持\)|(?P<q2>[^()]+?)を(?:毎年)?維持", t)
-        if m and not re.search("環境基準", t):
+        # 114ha（維持） / 100%を維持 / 緑被率を80%に維持 / 緑被率80%を維持 (a subject before the figure)
+        m = re.fullmatch(r"(?P<q>[^()]+?)\(維持\)|(?:[^\d()]+?を?)?(?P<q2>(?:約|概ね|おおむね)?\d[^()]*?|ゼロ)(?:を|に|で)(?:毎年)?維持", t)
+        if m and not re.search("環境基準", t) and not re.search(_YEAR, t):  # (with a year: see `core`)
             value, unit, approx, cmp = self.quantity(m["q"] or m["q2"])
             return TargetReading(w, "maintain", value=value, unit=unit, approximate=approx, comparator=cmp, direction=self.given_direction)
         m = re.fullmatch(r"(?P<scope>.*?)(?:で)?環境基準(?:の)?達成を(?:毎年)?維持", t)
@@ -560,6 +563,11 @@ class _Reader:
             d0: Direction = "lower" if kind == "decrease" else "higher"
             return TargetReading(w, kind, year=year, base_fy=base, base_source=bs, scope=m["what"] if kind == "improve" else "",
                                  direction="higher" if kind == "increase" else self.check_direction(d0, core))
+        if re.fullmatch(r"[^()]+?を(?:毎年)?維持", core):
+            raise self.fail(
+                "水準の維持（「…を維持」）は毎年の判定のため、目標年度や基準年度とは一緒に表せません。年度を外すか、目標種別・年度・値を指定してください",
+                core, "a level to keep has no target year",
+            )
         # 半減 (optionally followed by the same figure as a percentage: 「半減50%」); N割 reads as N × 10 % (`read`)
         m = re.fullmatch(rf"半減(?P<h>{_NUM}{_PERCENT})?", core)
         if m:
