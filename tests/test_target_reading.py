@@ -95,6 +95,7 @@ READ = [
     ("2030年度までに1.5倍", {"unit": "倍"}, dict(kind="level", year=2030, value=1.5, unit="倍")),
     ("緑被率80%を維持することを目標とする", {"unit": "%"}, dict(kind="maintain", value=80, unit="%")),
     ("80%を維持を目標とする", {}, dict(kind="maintain", value=80, unit="%")),
+    ("苦情の処理を5日以内", {"unit": "日"}, dict(kind="level", value=5, unit="日", comparator="以下", direction="lower")),  # 以内 includes 5, as 以下
 ]
 
 _DEFAULTS = dict(year=None, value=None, percent=None, base_fy=None, comparator="", approximate=False, interim=(), start_fy=None, previous_value=None)
@@ -143,6 +144,9 @@ REFUSE = [
     ("2020年度比で10ポイント向上", {"unit": "%"}, "増やす量", "10ポイント向上"),
     ("年平均2%削減", {}, "読めません", ""),  # a yearly rate, not one cut against the base
     ("年率3%増加", {}, "読めません", ""),
+    # 未満・超 exclude the value itself, which the judgement (以上・以下) counts as reached
+    ("0.06ppm未満", {"unit": "ppm"}, "未満", ""),  # (the whole wording: no part to name)
+    ("2030年度までに100件超", {}, "超", "100件超"),
     # a level to keep is judged every year: with a target year it is not read as a level of 「%を維持」
     ("2030年度までに80%を維持", {}, "水準の維持", "80%を維持"),
     ("令和12年度までに緑被率を30%を維持", {"unit": "%"}, "水準の維持", "30%を維持"),

@@ -290,9 +290,15 @@ class _Reader:
         """(value in the indicator's unit, unit as read, approximate, comparator)."""
         if text == "ゼロ":
             return 0.0, self.unit, False, ""
-        m = re.fullmatch(rf"(?P<a1>約|概ね|おおむね)?(?P<num>{_NUM})(?P<scale>[万千億]?)(?P<unit>(?:[^\d.,].*?)?)(?P<a2>程度)?(?P<cmp>以上|以下)?", text)
+        m = re.fullmatch(rf"(?P<a1>約|概ね|おおむね)?(?P<num>{_NUM})(?P<scale>[万千億]?)(?P<unit>(?:[^\d.,].*?)?)(?P<a2>程度)?(?P<cmp>以上|以下|以内|未満|超)?", text)
         if not m:
             raise self.fail("目標値として読めません", text, "not a value")
+        if m["cmp"] in ("未満", "超"):
+            # The judgement counts a value equal to the target as reaching it (以上・以下): 未満・超 exclude it.
+            raise self.fail(
+                f"「{m['cmp']}」（目標値と等しい値を含まない）は判定で表せません。「以上」「以下」で表せるなら、そのように指定してください",
+                text, "未満/超 (exclusive) cannot be judged",
+            )
         value = _number(m["num"])
         unit = m["unit"].replace("パーセント", "%")
         scale = m["scale"]
@@ -323,7 +329,7 @@ class _Reader:
             raise self.fail("「N倍」は基準の値に対する倍率で、ここでは目標値として読めません。目標種別「基準年比の増減」で増減率（2倍なら +100%）を指定してください", text, "N倍 is a multiple of the base, not a value")
         if self.unit and unit and not _same_unit(unit, self.unit):
             raise self.fail(f"目標値の単位「{unit}」が指標の単位「{self.unit}」と違います", text, "the unit differs from the indicator's")
-        return value, unit or self.unit, bool(m["a1"] or m["a2"]), m["cmp"] or ""
+        return value, unit or self.unit, bool(m["a1"] or m["a2"]), {"以内": "以下"}.get(m["cmp"] or "", m["cmp"] or "")  # (以内 includes the value, as 以下)
 
     def check_direction(self, wording_direction: Direction | None, part: str) -> Direction | None:
         d = self.given_direction
