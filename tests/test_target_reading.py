@@ -233,6 +233,37 @@ def test_level_wordings_never_misread(year, value, unit, cmp, era, comma, interi
     assert r.direction == {"以上": "higher", "以下": "lower"}.get(cmp)
 
 
+# Words that change what a figure means: a reading that leaves one in its unit (「t削減」「倍に」「%を維持」
+# 「ppm未満」) has taken a change, a multiple, a state or a comparator for a value.
+MEANING_WORDS = ("削減", "減", "増", "向上", "倍", "割", "を", "に", "未満", "超", "以内", "以上", "以下", "程度", "維持", "達成")
+
+
+@given(
+    year=st.sampled_from(["", "2030年度までに", "令和12年度に", "2030年度の", "令和7年度末までに"]),
+    subject=st.sampled_from(["", "温室効果ガス排出量を", "ごみの量を", "参加者数を", "緑被率を", "設置件数を"]),
+    figure=st.sampled_from(["46", "1,000", "3万", "0.5", "1.5", "2", "100", "15,000"]),
+    unit=st.sampled_from(["", "%", "t", "t-CO2", "件", "人", "g/人・日", "ポイント", "kW"]),
+    word=st.sampled_from(["", "削減", "増", "増加", "向上", "倍", "倍に", "倍以上", "割", "割削減", "割増", "未満", "超", "以内", "以上", "以下",
+                          "程度", "以上削減", "を維持", "に維持", "程度削減", "導入", "設置", "達成"]),
+    ending=st.sampled_from(["", "する", "を目指す", "とします", "します", "を目標とする", "。"]),
+    indicator_unit=st.sampled_from(["", "%", "t-CO2", "件", "人", "kW"]),
+)
+def test_no_reading_keeps_a_word_of_meaning_in_its_unit(year, subject, figure, unit, word, ending, indicator_unit):
+    """Whatever the wording, a reading either places each word (削減 → a change, 以上 → a comparator,
+    倍 → a multiple of the base, を維持 → a level to keep) or refuses with a reason: never a value
+    whose unit swallowed it."""
+    wording = f"{year}{subject}{figure}{unit}{word}{ending}"
+    try:
+        r = read_target(wording, unit=indicator_unit)
+    except TargetWordingError as e:
+        assert e.reason and e.reason_en
+        return
+    assert not any(w in (r.unit or "") for w in MEANING_WORDS), (wording, indicator_unit, r.kind, r.value, r.unit)
+    if r.kind == "level" and r.value is not None:  # the figure as written (万 and 割 as their scale)
+        n = float(figure.replace(",", "").replace("万", ""))
+        assert r.value in (n, n * 10_000, n * 10 if "割" in word else n), (wording, r.value)
+
+
 # ---- attainment rules of the new kinds -----------------------------------------------------
 
 

@@ -314,8 +314,8 @@ class _Reader:
         if re.search(r"[^\x00-\x7F]\d", unit):
             # 「1人1日当たり500g」: the first figure is not the value; units themselves carry digits only as in t-CO2, m3
             raise self.fail("数値のあとに別の数値が続き、どれが目標値かが決まりません", text, "more than one figure: which is the target?")
-        if "を" in unit:  # 「80%を維持」 read as a value: a phrase, never a unit
-            raise self.fail("目標値として読めません", text, "not a value")
+        if unit.endswith("に") and not unit.startswith("倍"):
+            unit = unit[:-1]  # 「リサイクル率を50%にする」: the level to reach
         change = re.search(r"(削減|減少|低減|減|増加|増|向上|拡大|改善)$", unit)
         if change:
             # 「15,000t削減」「100人増」「10ポイント向上」: how much to change, not the value to reach
@@ -324,11 +324,13 @@ class _Reader:
                 "差の大きさの目標は表せないため、基準の値から到達する値を求めて、目標種別「年度までの水準」で指定してください",
                 text, "an amount of change, not a value to reach",
             )
-        if unit.startswith("倍") and not _counted_in_times(self.unit):
+        if "倍" in unit and not _counted_in_times(self.unit):
             # 「2倍」 is a multiple of the base, not the indicator's value (read as a change where it stands alone)
             raise self.fail("「N倍」は基準の値に対する倍率で、ここでは目標値として読めません。目標種別「基準年比の増減」で増減率（2倍なら +100%）を指定してください", text, "N倍 is a multiple of the base, not a value")
         if self.unit and unit and not _same_unit(unit, self.unit):
             raise self.fail(f"目標値の単位「{unit}」が指標の単位「{self.unit}」と違います", text, "the unit differs from the indicator's")
+        if re.search(r"を|未満|超|以内|以上|以下|程度|維持|達成|割", unit):  # 「80%を維持」「46件割」: a phrase, never a unit
+            raise self.fail("目標値として読めません", text, "not a value")
         return value, unit or self.unit, bool(m["a1"] or m["a2"]), {"以内": "以下"}.get(m["cmp"] or "", m["cmp"] or "")  # (以内 includes the value, as 以下)
 
     def check_direction(self, wording_direction: Direction | None, part: str) -> Direction | None:
@@ -636,7 +638,7 @@ class _Reader:
                 self.notes.append("安定して（毎年）の達成")
             return TargetReading(w, "state", year=year, value=100.0, unit="%", scope=scope, direction="higher")
         # Raise to / reduce to: 40パーセントまで高めます / 39万トンまで削減
-        m = re.fullmatch(r"(?P<q>.+?)まで(?P<v>高め|引き上げ|増や|向上|削減|低減|減ら)(?:ます|る)?", core)
+        m = re.fullmatch(r"(?P<q>.+?)(?:まで|に)(?P<v>高め|引き上げ|増や|向上|削減|低減|減ら)(?:ます|る|す)?", core)
         if m:
             value, unit, approx, cmp = self.quantity(m["q"])
             d2: Direction = "higher" if m["v"] in ("高め", "引き上げ", "増や", "向上") else "lower"
