@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,16 @@ class Server:
     def log_lines(self) -> list[str]:
         path = self.work / "requests.log"
         return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+    def log_lines_when(self, done: Callable[[list[str]], bool], timeout: float = 10.0) -> list[str]:
+        """The log once `done` holds for it: the server writes a request's line after it has sent
+        the response, so a client that has its answer may read the log a moment too early."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.log_lines()
+            if done(lines) or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
 
 
 class Client:

@@ -291,7 +291,7 @@ def test_request_log_says_who_what_outcome_without_contents(served, base, client
     server, _, _ = served
     client.upload(base[2]["bad"])
     client.login("wrong")
-    lines = [json.loads(line) for line in server.log_lines()]
+    lines = [json.loads(line) for line in server.log_lines_when(lambda ls: any('"login-failed"' in x for x in ls) and any('"verdict"' in x for x in ls))]
     uploads = [e for e in lines if e["path"] == "/upload" and e["method"] == "POST" and e.get("verdict")]
     assert uploads and all(e["client"] == "127.0.0.1" and e["status"] and e.get("sha256") for e in uploads)
     assert any(e.get("user") == "login-failed" and e["status"] == 401 for e in lines)

@@ -80,24 +80,44 @@ def _read_text(raw: str, unit: str) -> NumberReading:
             break
     if text.startswith("+"):
         text = text[1:]
+    if text.endswith("程度") and len(text) > 2 and not reading.warnings:  # 「1,500程度」 as 「約1,500」
+        text = text[:-2]
+        reading.warnings.append(("NUMBER_APPROXIMATE", f"「{raw}」の「程度」を除いて数値として読みました。確定値があれば入力してください"))
     number_part, suffix = _split_suffix(text)
     if suffix:
         allowed = _unit_variants(unit)
         if suffix not in allowed:
             expected = f"（単位は「{unit}」）" if unit else ""
-            return _fail("NUMBER_INVALID", f"「{raw}」は数値として読めません{expected}。数字だけを入力してください")
+            return _fail("NUMBER_INVALID", f"「{raw}」は数値として読めません{expected}。{_how_to_type(text)}")
         reading.warnings.append(("NUMBER_UNIT_STRIPPED", f"「{raw}」の単位「{suffix}」を除いて数値として読みました"))
     if _GROUPED.match(number_part):
         number_part = number_part.replace(",", "")
     elif "," in number_part:
         return _fail("NUMBER_BAD_SEPARATOR", f"「{raw}」の桁区切りが正しくありません（例: 1,324）")
     if not _PLAIN.match(number_part):
-        return _fail("NUMBER_INVALID", f"「{raw}」は数値として読めません。数字だけを入力してください")
+        return _fail("NUMBER_INVALID", f"「{raw}」は数値として読めません。{_how_to_type(text)}")
     value = float(number_part)
     if math.isinf(value):  # 400 typed digits overflow to inf; never write inf into a workbook
         return _fail("NUMBER_NOT_FINITE", f"「{raw[:30]}…」は大きすぎて数値として扱えません")
     reading.value = -value if negative else value
     return reading
+
+
+def _how_to_type(text: str) -> str:
+    """What to type instead, for the ways of writing a figure that are not read (never guessed:
+    「105・3」 may be 105.3 or two figures; 「70万」 a rounded figure)."""
+    if re.search(r"\d・\d", text):
+        return "「・」が小数点なら「105.3」のように「.」で入力してください"
+    if re.search(r"\d[万千億]", text):
+        return "「万」「千」などは使わず、すべての桁を数字で入力してください（例: 70万 → 700000）"
+    if re.search(r"\d.*(増|減|削減|増加|減少)$", text):
+        return "増減の量や割合ではなく、その年度の値を入力してください"
+    letter = re.search(r"(?<=\d)[OoIl]|[OoIl](?=[\d.])", text)
+    if letter:
+        return f"数字の中に英字の「{letter[0]}」があります。数字（{'0' if letter[0] in 'Oo' else '1'}）で入力してください"
+    if re.fullmatch(r"\d+\.", text):
+        return f"小数点のあとの数字がありません（整数なら「{text[:-1]}」と入力してください）"
+    return "数字だけを入力してください"
 
 
 def _split_suffix(text: str) -> tuple[str, str]:
