@@ -29,13 +29,15 @@ LETTER = {"平成": "H", "令和": "R", "昭和": "S"}
         (2020, 2020),
         (2020.0, 2020),
         (" 令和 2 年度 ", 2020),
+        ("令和２年度末", 2020),  # a table's head: the figure at the end of that year
+        ("2020年度末", 2020),
     ],
 )
 def test_parse_fy_forms(text, fy):
     assert parse_fy(text) == fy
 
 
-@pytest.mark.parametrize("bad", ["", "令和", "2020年度（令和3年度）", "H", "abc", 2020.5, True, "平成0年度", 99999, None])
+@pytest.mark.parametrize("bad", ["", "令和", "2020年度（令和3年度）", "H", "abc", 2020.5, True, "平成0年度", 99999, None, "2020年末", "2021年3月末時点"])
 def test_parse_fy_rejects(bad):
     with pytest.raises(YearError) as e:
         parse_fy(bad)

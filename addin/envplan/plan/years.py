@@ -48,9 +48,9 @@ def _normalise(text: str) -> str:
 
 _ERA_NAMES = "|".join(_ERA_BY_NAME)
 _ERA_RE = re.compile(
-    rf"^(?:(?P<name>{_ERA_NAMES})|(?P<letter>[MTSHRmtshr])\.?)(?P<n>\d{{1,3}}|元)(?:年度?)?$"
+    rf"^(?:(?P<name>{_ERA_NAMES})|(?P<letter>[MTSHRmtshr])\.?)(?P<n>\d{{1,3}}|元)(?:年度末|年度?)?$"
 )
-_WESTERN_RE = re.compile(r"^(?:FY|fy)?(?P<y>\d{4})(?:年度?)?$")
+_WESTERN_RE = re.compile(r"^(?:FY|fy)?(?P<y>\d{4})(?:年度末|年度?)?$")  # 年度末: the end of that year (「令和2年度末」 in a table's head)
 # "2011(H23)年度", "2011(H23)", "2020年度(令和2年度)"
 _BOTH_RE = re.compile(r"^(?P<a>[^()]+?)(?:年度)?\((?P<b>[^()]+)\)(?:年度)?$")
 
