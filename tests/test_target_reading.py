@@ -96,6 +96,9 @@ READ = [
     ("緑被率80%を維持することを目標とする", {"unit": "%"}, dict(kind="maintain", value=80, unit="%")),
     ("80%を維持を目標とする", {}, dict(kind="maintain", value=80, unit="%")),
     ("苦情の処理を5日以内", {"unit": "日"}, dict(kind="level", value=5, unit="日", comparator="以下", direction="lower")),  # 以内 includes 5, as 以下
+    # the level to reach: 「…にする」
+    ("2025年度における1人1日当たりの家庭ごみ排出量を500g以下にする", {"unit": "g/人・日"}, dict(kind="level", year=2025, value=500, unit="g/人・日", comparator="以下", direction="lower")),
+    ("リサイクル率を50%にする", {"unit": "%"}, dict(kind="level", value=50, unit="%")),
 ]
 
 _DEFAULTS = dict(year=None, value=None, percent=None, base_fy=None, comparator="", approximate=False, interim=(), start_fy=None, previous_value=None)

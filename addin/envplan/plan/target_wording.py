@@ -290,6 +290,8 @@ class _Reader:
         """(value in the indicator's unit, unit as read, approximate, comparator)."""
         if text == "ゼロ":
             return 0.0, self.unit, False, ""
+        if text.endswith("に") and not text.endswith("倍に"):
+            text = text[:-1]  # 「500g以下にする」「50%にする」: the level to reach
         m = re.fullmatch(rf"(?P<a1>約|概ね|おおむね)?(?P<num>{_NUM})(?P<scale>[万千億]?)(?P<unit>(?:[^\d.,].*?)?)(?P<a2>程度)?(?P<cmp>以上|以下|以内|未満|超)?", text)
         if not m:
             raise self.fail("目標値として読めません", text, "not a value")
@@ -314,8 +316,6 @@ class _Reader:
         if re.search(r"[^\x00-\x7F]\d", unit):
             # 「1人1日当たり500g」: the first figure is not the value; units themselves carry digits only as in t-CO2, m3
             raise self.fail("数値のあとに別の数値が続き、どれが目標値かが決まりません", text, "more than one figure: which is the target?")
-        if unit.endswith("に") and not unit.startswith("倍"):
-            unit = unit[:-1]  # 「リサイクル率を50%にする」: the level to reach
         change = re.search(r"(削減|減少|低減|減|増加|増|向上|拡大|改善)$", unit)
         if change:
             # 「15,000t削減」「100人増」「10ポイント向上」: how much to change, not the value to reach
@@ -327,6 +327,8 @@ class _Reader:
         if "倍" in unit and not _counted_in_times(self.unit):
             # 「2倍」 is a multiple of the base, not the indicator's value (read as a change where it stands alone)
             raise self.fail("「N倍」は基準の値に対する倍率で、ここでは目標値として読めません。目標種別「基準年比の増減」で増減率（2倍なら +100%）を指定してください", text, "N倍 is a multiple of the base, not a value")
+        if self.unit and unit and "/" in self.unit and _same_unit(unit, self.unit.split("/")[0]):
+            unit = self.unit  # 「…1人1日当たり…500g」 for g/人・日: the unit before its 「/」, as a department's cell is read
         if self.unit and unit and not _same_unit(unit, self.unit):
             raise self.fail(f"目標値の単位「{unit}」が指標の単位「{self.unit}」と違います", text, "the unit differs from the indicator's")
         if re.search(r"を|未満|超|以内|以上|以下|程度|維持|達成|割", unit):  # 「80%を維持」「46件割」: a phrase, never a unit
