@@ -99,6 +99,12 @@ READ = [
     # the level to reach: 「…にする」
     ("2025年度における1人1日当たりの家庭ごみ排出量を500g以下にする", {"unit": "g/人・日"}, dict(kind="level", year=2025, value=500, unit="g/人・日", comparator="以下", direction="lower")),
     ("リサイクル率を50%にする", {"unit": "%"}, dict(kind="level", value=50, unit="%")),
+    # the target year as tables print it next to the value
+    ("2030年度：46%削減（2013年度比）", {}, dict(kind="change", year=2030, percent=-46, base_fy=2013, unit="%", direction="lower")),
+    ("目標（2030年度）：46%削減", {}, dict(kind="change", year=2030, percent=-46, unit="%", direction="lower")),
+    ("【令和12年度】46%削減", {}, dict(kind="change", year=2030, percent=-46, unit="%", direction="lower")),
+    ("2030年度目標 46%削減", {}, dict(kind="change", year=2030, percent=-46, unit="%", direction="lower")),
+    ("30%（2030年度）", {"unit": "%"}, dict(kind="level", year=2030, value=30, unit="%")),
 ]
 
 _DEFAULTS = dict(year=None, value=None, percent=None, base_fy=None, comparator="", approximate=False, interim=(), start_fy=None, previous_value=None)
@@ -147,6 +153,9 @@ REFUSE = [
     ("2020年度比で10ポイント向上", {"unit": "%"}, "増やす量", "10ポイント向上"),
     ("年平均2%削減", {}, "読めません", ""),  # a yearly rate, not one cut against the base
     ("年率3%増加", {}, "読めません", ""),
+    ("R12 46%削減", {}, "空白", ""),  # not 1246%
+    ("2030年度 46%削減", {}, "目標年度か基準年度か", "2030年度"),  # a year merely beside the value: its role is not said
+    ("100%（毎年度）", {"unit": ""}, "読めません", ""),
     # 未満・超 exclude the value itself, which the judgement (以上・以下) counts as reached
     ("0.06ppm未満", {"unit": "ppm"}, "未満", ""),  # (the whole wording: no part to name)
     ("2030年度までに100件超", {}, "超", "100件超"),

@@ -331,7 +331,7 @@ class _Reader:
             unit = self.unit  # 「…1人1日当たり…500g」 for g/人・日: the unit before its 「/」, as a department's cell is read
         if self.unit and unit and not _same_unit(unit, self.unit):
             raise self.fail(f"目標値の単位「{unit}」が指標の単位「{self.unit}」と違います", text, "the unit differs from the indicator's")
-        if re.search(r"を|未満|超|以内|以上|以下|程度|維持|達成|割", unit):  # 「80%を維持」「46件割」: a phrase, never a unit
+        if re.search(r"を|未満|超|以内|以上|以下|程度|維持|達成|割|毎年", unit):  # 「80%を維持」「46件割」: a phrase, never a unit
             raise self.fail("目標値として読めません", text, "not a value")
         return value, unit or self.unit, bool(m["a1"] or m["a2"]), {"以内": "以下"}.get(m["cmp"] or "", m["cmp"] or "")  # (以内 includes the value, as 以下)
 
@@ -346,6 +346,9 @@ class _Reader:
         return wording_direction or d
 
     def read(self) -> TargetReading:
+        spaced = re.search(r"[0-9０-９][ \u3000]+[0-9０-９]", self.wording)
+        if spaced:  # 「R12 46%削減」: removing the space would make one figure of two (1246%)
+            raise self.fail("数字と数字の間に空白があり、1つの数か2つの数かが決まりません", spaced[0], "a space between two figures")
         t = _norm(self.wording)
         if not t:
             raise self.fail("文言が空です", en="the wording is empty")
@@ -436,10 +439,11 @@ class _Reader:
             interim.append(DatedValue(_year(w, m["y"]), value))
         t = re.sub(rf"\(中間目標[:：]{_YEAR}[^()]*\)", "", t)
 
-        # 「（2035年目標）」 before the value: the target year.
-        m = re.match(rf"^\((?P<y>{_YEAR})目標\)", t)
+        # The target year as a table prints it before the value: 「（2035年目標）」「2030年度目標」「目標（2030年度）：」
+        # 「【2030年度】」「2030年度：」 (a year merely next to the value, 「2030年度 46%削減」, stays unread: its role is not said).
+        m = re.match(rf"^(?:\((?P<y1>{_YEAR})目標\)|(?P<y2>{_YEAR})目標[:：]?|目標\((?P<y3>{_YEAR})\)[:：]?|【(?P<y4>{_YEAR})】|(?P<y5>{_YEAR})[:：])", t)
         if m:
-            year = _year(w, m["y"])
+            year = _year(w, next(g for g in (m["y1"], m["y2"], m["y3"], m["y4"], m["y5"]) if g))
             t = t[m.end():]
 
         # Dated steps in one cell: 56,000kW（2026年度）74,000kW（2030年度）
@@ -456,6 +460,12 @@ class _Reader:
                 w, "level", year=last[0], value=last[1], unit=last[2], approximate=last[3], comparator=last[4],
                 interim=tuple(sorted(interim, key=lambda d: d.fy)), direction=self.given_direction,
             )
+
+        # One value and its year after it, as each of the dated steps above: 「46%削減（2030年度）」「30%（2030年度）」
+        m = re.fullmatch(rf"(?P<rest>[^()]+?)\((?P<y>{_YEAR})\)", t)
+        if m and year is None:
+            year = _year(w, m["y"])
+            t = m["rest"]
 
         # Old → new figures: 「611グラム→550グラム」 after a sentence; 「87(old)→46(revised)」 alone.
         m = re.search(r"(?P<a>[0-9][0-9,.]*[^0-9→]*?)→(?P<b>[0-9][0-9,.]*[^0-9→]*)$", t)
