@@ -154,6 +154,7 @@ REFUSE = [
     ("年平均2%削減", {}, "読めません", ""),  # a yearly rate, not one cut against the base
     ("年率3%増加", {}, "読めません", ""),
     ("R12 46%削減", {}, "空白", ""),  # not 1246%
+    ("5、10回", {}, "「、」", ""),  # not 510 (「25、000人」 is a thousands separator)
     ("2030年度 46%削減", {}, "目標年度か基準年度か", "2030年度"),  # a year merely beside the value: its role is not said
     ("100%（毎年度）", {"unit": ""}, "読めません", ""),
     # 未満・超 exclude the value itself, which the judgement (以上・以下) counts as reached

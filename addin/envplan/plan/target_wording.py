@@ -346,9 +346,9 @@ class _Reader:
         return wording_direction or d
 
     def read(self) -> TargetReading:
-        spaced = re.search(r"[0-9０-９][ \u3000]+[0-9０-９]", self.wording)
+        spaced = re.search(r"[0-9０-９](?:[ \u3000]+|、(?![0-9０-９]{3}(?![0-9０-９])))[0-9０-９]", self.wording)
         if spaced:  # 「R12 46%削減」: removing the space would make one figure of two (1246%)
-            raise self.fail("数字と数字の間に空白があり、1つの数か2つの数かが決まりません", spaced[0], "a space between two figures")
+            raise self.fail("数字と数字の間に空白か「、」があり、1つの数か2つの数かが決まりません", spaced[0], "a space or 、 between two figures")
         t = _norm(self.wording)
         if not t:
             raise self.fail("文言が空です", en="the wording is empty")
