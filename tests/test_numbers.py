@@ -17,6 +17,7 @@ FW = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
         ("1,324", 1324, []),
         ("約500", 500, ["NUMBER_APPROXIMATE"]),
         ("1,500程度", 1500, ["NUMBER_APPROXIMATE"]),
+        ("1 000", 1000, []),  # grouped by threes with a space
         ("31％", 31, ["NUMBER_UNIT_STRIPPED"]),
         ("△5", -5, []),
         ("▲1.5", -1.5, []),
@@ -55,6 +56,7 @@ def test_unit_typed_into_cell():
         (float("nan"), "NUMBER_NOT_FINITE"),
         (float("inf"), "NUMBER_NOT_FINITE"),
         ("12..5", "NUMBER_INVALID"),
+        ("12 5", "NUMBER_BAD_SEPARATOR"),  # 125, 12.5 or two figures: not guessed
     ],
 )
 def test_errors(raw, code):

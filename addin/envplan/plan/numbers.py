@@ -63,7 +63,12 @@ def read_number(raw: object, unit: str = "") -> NumberReading:
 
 
 def _read_text(raw: str, unit: str) -> NumberReading:
-    text = unicodedata.normalize("NFKC", raw).strip().replace(" ", "")
+    text = unicodedata.normalize("NFKC", raw).strip()
+    spaced = re.search(r"\d +\d", text)
+    if spaced and not re.search(r"(?<![\d ])\d{1,3}(?: \d{3})+(?![\d ])", text):
+        # 「12 5」: 125, 12.5 or two figures? (「1 000」, grouped by threes, is 1000)
+        return _fail("NUMBER_BAD_SEPARATOR", f"「{raw}」は数字の間に空白があり、1つの数として読めません。空白を除いて入力してください")
+    text = text.replace(" ", "")
     text = text.replace("，", ",").replace("．", ".")
     if text in NO_VALUE_MARKERS:
         return NumberReading()
