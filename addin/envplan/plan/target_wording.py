@@ -288,10 +288,10 @@ class _Reader:
     # The value part: 「300台以上」「6万基」「50%程度」「ゼロ」「913g/人・日以下」
     def quantity(self, text: str, *, per_year: bool = False) -> tuple[float, str, bool, str]:
         """(value in the indicator's unit, unit as read, approximate, comparator)."""
+        if text.endswith("に") and not text.endswith("倍に"):
+            text = text[:-1]  # 「500g以下にする」「50%にする」「ゼロにする」: the level to reach
         if text == "ゼロ":
             return 0.0, self.unit, False, ""
-        if text.endswith("に") and not text.endswith("倍に"):
-            text = text[:-1]  # 「500g以下にする」「50%にする」: the level to reach
         m = re.fullmatch(rf"(?P<a1>約|概ね|おおむね)?(?P<num>{_NUM})(?P<scale>[万千億]?)(?P<unit>(?:[^\d.,].*?)?)(?P<a2>程度)?(?P<cmp>以上|以下|以内|未満|超)?", text)
         if not m:
             raise self.fail("目標値として読めません", text, "not a value")
@@ -657,7 +657,7 @@ class _Reader:
             return TargetReading(w, "level", year=year, value=value, unit=unit, approximate=approx, comparator="以上" if d2 == "higher" else "以下", direction=self.check_direction(d2, core))
         # A level: 300台以上 / 50%程度 / 100%非ガソリン化 / ゼロ / 5ヶ所以上設置
         m = re.fullmatch(r"(?P<q>.+?)(?P<verb>非ガソリン化|ZEV化|設置|指定|達成|整備|開催|認定|導入)?(?:\(新規\))?", core)
-        if m and (re.match(r"^(約|概ね|おおむね)?\d", m["q"]) or m["q"] == "ゼロ"):
+        if m and (re.match(r"^(約|概ね|おおむね)?\d", m["q"]) or m["q"] in ("ゼロ", "ゼロに")):
             value, unit, approx, cmp = self.quantity(m["q"])
             wd: Direction | None = {"以上": "higher", "以下": "lower"}.get(cmp)  # type: ignore[assignment]
             if cmp == "以上" and _same_unit(unit, "%") and self.given_direction != "higher":
