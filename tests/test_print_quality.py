@@ -524,12 +524,7 @@ def test_master_input_sheets_show_long_texts_whole(sample_masters: dict[str, Pat
         assert ws.cell(row, 4).alignment.wrap_text and (ws.row_dimensions[row].height or 0) >= st.wrapped_height(comment, width), p.id
         assert ws.cell(row, 2).number_format == st.YEAR_FORMAT  # the row's other cells keep their formats
     # On paper: the sheet alone, printed by LibreOffice, holds the comment's last words.
-    for other in [s for s in wb.sheetnames if s != "プロジェクト進捗"]:
-        del wb[other]
-    alone = tmp_path / "print" / "progress.xlsx"
-    alone.parent.mkdir()
-    wb.save(alone)
-    pdf = soffice_convert(alone, "pdf", alone.parent)
+    pdf = _sheet_alone_as_pdf(wb, "プロジェクト進捗", tmp_path / "print")
     printed = re.sub(r"\s", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
     assert comment[-12:] in printed and long_name[-12:] not in printed  # (the name is on the other sheet)
 
@@ -562,12 +557,7 @@ def test_the_submissions_sheet_prints_what_the_section_chases_on_one_page_across
     assert rejected["状況"] == "差戻し" and "たくさん" in rejected["内容"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rejected["様式の発行日時"]), rejected["様式の発行日時"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rejected["受付日時"])
-    for other in [s for s in wb.sheetnames if s != "提出状況"]:
-        del wb[other]
-    alone = tmp_path / "print" / "tracker.xlsx"
-    alone.parent.mkdir()
-    wb.save(alone)
-    pdf = soffice_convert(alone, "pdf", alone.parent)
+    pdf = _sheet_alone_as_pdf(wb, "提出状況", tmp_path / "print")
     pages = text_sizes(pdf)
     assert len(pages) == 1, len(pages)
     assert min(size for size, _ in pages[0]) >= 6.7
@@ -575,3 +565,13 @@ def test_the_submissions_sheet_prints_what_the_section_chases_on_one_page_across
     assert "たくさん" in text and "差戻し" in text and "公園課" in text
     assert "（印刷しません）。）" in text  # the note above the table is on the page whole
     assert rejected["SHA-256"][:12] not in text and "取り込んだファイルのSHA-256" not in text and "清掃事務所.xlsx" not in text
+
+
+def _sheet_alone_as_pdf(wb: Workbook, sheet: str, folder: Path) -> Path:
+    """The workbook's one sheet, printed by LibreOffice (the others removed from this copy)."""
+    for other in [s for s in wb.sheetnames if s != sheet]:
+        del wb[other]
+    folder.mkdir()
+    alone = folder / "sheet.xlsx"
+    wb.save(alone)
+    return soffice_convert(alone, "pdf", folder)
