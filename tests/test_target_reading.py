@@ -100,6 +100,9 @@ READ = [
     ("2025年度における1人1日当たりの家庭ごみ排出量を500g以下にする", {"unit": "g/人・日"}, dict(kind="level", year=2025, value=500, unit="g/人・日", comparator="以下", direction="lower")),
     ("リサイクル率を50%にする", {"unit": "%"}, dict(kind="level", value=50, unit="%")),
     ("2030年度までに事故件数をゼロにする", {"unit": "件"}, dict(kind="level", year=2030, value=0, unit="件")),
+    # 「1人1日当たり」 before the figure, for an indicator counted per person (without one: refused below)
+    ("市民1人1日当たり850g（令和7年度）", {"unit": "g/人・日"}, dict(kind="level", year=2025, value=850, unit="g/人・日")),
+    ("1人1日当たり500g以下", {"unit": "g/人・日"}, dict(kind="level", value=500, unit="g/人・日", comparator="以下", direction="lower")),
     # the target year as tables print it next to the value
     ("2030年度：46%削減（2013年度比）", {}, dict(kind="change", year=2030, percent=-46, base_fy=2013, unit="%", direction="lower")),
     ("目標（2030年度）：46%削減", {}, dict(kind="change", year=2030, percent=-46, unit="%", direction="lower")),

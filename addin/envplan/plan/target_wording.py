@@ -570,6 +570,11 @@ class _Reader:
     def core(self, core: str, *, year: int | None, base: int | None, base_source: str) -> TargetReading:
         w = self.wording
         bs = base_source if base is not None else ""
+        # 「1人1日当たり500g以下」 for an indicator counted per person (g/人・日): the 1 is the 「per」, not the
+        # value. Without such a unit the figures stay ambiguous (refused in `quantity`).
+        m = re.fullmatch(r"(?:[市区町村県都府道]民)?1人(?:1日)?(?:当たり|あたり)の?(?P<rest>(?:約|概ね|おおむね)?\d.*)", core)
+        if m and "/人" in unicodedata.normalize("NFKC", self.unit):
+            core = m["rest"]
         # Change without a size: 「平成25年度より削減」
         if core in ("削減", "減少", "低減", "減"):
             if base is None:
