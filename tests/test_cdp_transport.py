@@ -361,3 +361,38 @@ def test_publish_button_still_refuses_a_master_with_errors(no_browser: None, mas
     assert not outcome.ok and "公表資料を作成できません" in outcome.message
     assert "PDF" not in outcome.message
     assert not (path.parent / excel_actions.PUBLISH_DIR).exists()
+
+
+# --- a browser that crashes midway ------------------------------------------------
+
+
+def test_a_browser_that_crashes_while_printing_is_started_once_more(sample_masters: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash in the middle of printing (the pipe closes: seen once on a loaded machine) starts the
+    browser again and prints the whole PDF once more, and the publication says so; a second crash
+    in the same run is reported as before."""
+    from envplan.report import pdf as report_pdf
+    from envplan.report.devtools_transport import BrowserStopped
+    from envplan.report.publish import PublishError, publish
+
+    require("chromium")
+    real = report_pdf._print_all
+    crashes = {"left": 1}
+
+    def crashing(browser, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if crashes["left"]:
+            crashes["left"] -= 1
+            browser.proc.kill()  # the browser really goes away: the next request finds its pipe closed
+            browser.proc.wait()
+            browser.page.call("Runtime.evaluate", expression="1")
+        return real(browser, *args, **kwargs)
+
+    monkeypatch.setattr(report_pdf, "_print_all", crashing)
+    res = publish(sample_masters["kawasaki"], tmp_path / "site")
+    assert res.report_pdf and Path(res.report_pdf).stat().st_size > 10_000 and res.report_pdf_pages > 1
+    assert res.evaluation_sheets and res.evaluation_sheet_pages == 2
+    assert any("ブラウザーを起動し直して" in w for w in res.warnings), res.warnings
+
+    crashes["left"] = 2
+    with pytest.raises(PublishError, match="予期せず終了") as e:
+        publish(sample_masters["kawasaki"], tmp_path / "again")
+    assert isinstance(e.value.__cause__, BrowserStopped)

@@ -36,6 +36,10 @@ class BrowserError(RuntimeError):
         self.message_en = message_en or f"browser error: {message}"
 
 
+class BrowserStopped(BrowserError):
+    """The browser went away in the middle (it crashed): starting it again may well succeed."""
+
+
 class Transport(Protocol):
     proc: subprocess.Popen[bytes]
 
@@ -82,7 +86,7 @@ def _spawn(exe: str, argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
 
 
 def _stopped() -> BrowserError:
-    return BrowserError("ブラウザーが予期せず終了しました", "the browser stopped unexpectedly")
+    return BrowserStopped("ブラウザーが予期せず終了しました", "the browser stopped unexpectedly")
 
 
 def _too_slow() -> BrowserError:

@@ -34,6 +34,7 @@ from markupsafe import Markup, escape
 
 from envplan.report.chromium import Browser, Page, print_together
 from envplan.report.context import ReportData
+from envplan.report.devtools_transport import BrowserStopped
 from envplan.report.fonts import PDF_FONT_STACK, missing_glyphs, require_cjk_font
 from envplan.report.render import css, environment
 from envplan.report.typeset import Typesetter
@@ -154,6 +155,10 @@ def page_count(pdf: Path) -> int:
     return len(PdfReader(pdf).pages)
 
 
+def _missing_glyphs_of(html: str, sheets_html_text: str) -> tuple[set[str], set[str]]:
+    return missing_glyphs(html), missing_glyphs(sheets_html_text)
+
+
 def write_pdfs(
     r: ReportData, report_path: Path, sheets_path: Path | None, *, final_print: Callable[[], None] | None = None
 ) -> tuple[PdfOutcome, PdfOutcome | None]:
@@ -170,14 +175,28 @@ def write_pdfs(
     # their characters checked against the fonts while it prints (the main thread only waits then).
     with ThreadPoolExecutor(max_workers=1) as helper, tempfile.TemporaryDirectory(prefix="envplan-print-") as tmp:
         pages = helper.submit(lambda: (report_html(r), sheets_html(r) if with_sheets else ""))
-        with Browser(width=1200, height=1600) as browser:
-            clock.lap("browser_start")
-            html, sheets_html_text = pages.result()
-            glyphs = helper.submit(lambda: (missing_glyphs(html), missing_glyphs(sheets_html_text)))
-            report, sheets = _print_all(
-                browser, r, Path(tmp), html, sheets_html_text, report_path, sheets_path if with_sheets else None, clock, final_print or (lambda: None)
-            )
+        glyphs = None
+        for attempt in (1, 2):
+            try:
+                with Browser(width=1200, height=1600) as browser:
+                    clock.lap("browser_start")
+                    html, sheets_html_text = pages.result()
+                    if glyphs is None:
+                        glyphs = helper.submit(_missing_glyphs_of, html, sheets_html_text)
+                    report, sheets = _print_all(
+                        browser, r, Path(tmp), html, sheets_html_text, report_path, sheets_path if with_sheets else None, clock, final_print or (lambda: None)
+                    )
+                break
+            except BrowserStopped:
+                # A browser that crashed midway (seen on a machine under heavy load) is started once more;
+                # a second crash is reported. What was printed the first time is printed again whole.
+                if attempt == 2:
+                    raise
+                clock.lap("browser_crash")
+        if attempt == 2:
+            report.notes.append("PDF の作成中にブラウザーが終了したため、ブラウザーを起動し直して作り直しました")
         clock.lap("close")
+        assert glyphs is not None
         report.missing_glyphs, sheets_glyphs = glyphs.result()
         if sheets is not None:
             sheets.missing_glyphs = sheets_glyphs

@@ -257,6 +257,7 @@ def _finish_pdfs(pdfs: Future[tuple[Any, Any, float]], report: ReportData, out_d
     timer.laps["pdf"] = round(took, 3)  # the whole printing, from its start beside the open data and the site
     timer.laps.update({f"pdf.{k}": v for k, v in outcome.seconds.items()})
     res.report_pdf, res.report_pdf_pages = str(out_dir / REPORT_PDF), outcome.pages
+    res.warnings += outcome.notes
     missing = set(outcome.missing_glyphs)
     if sheets is not None:
         res.evaluation_sheets, res.evaluation_sheet_pages = str(out_dir / SHEETS_PDF), sheets.pages
