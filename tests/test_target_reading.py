@@ -3,12 +3,14 @@
 attainment rules of the target kinds real plans added."""
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from envplan.plan.model import Indicator, Plan, Settings, YearValue
 from envplan.plan.target_wording import DatedValue, TargetWordingError, compare_reading, read_target
 from envplan.plan.targets import ChangeTarget, DecreaseTarget, LevelTarget, MaintainTarget, PeriodTotalTarget
+from envplan.plan.years import parse_fy
 from envplan.rules.indicator_rules import evaluate_indicator
 
 # (wording, reader options) → the fields the reading must have; fields not listed must be empty/None.
@@ -109,6 +111,9 @@ READ = [
     ("【令和12年度】46%削減", {}, dict(kind="change", year=2030, percent=-46, unit="%", direction="lower")),
     ("2030年度目標 46%削減", {}, dict(kind="change", year=2030, percent=-46, unit="%", direction="lower")),
     ("30%（2030年度）", {"unit": "%"}, dict(kind="level", year=2030, value=30, unit="%")),
+    # 「X年度の…を基準として」 with … another year: the first year is the target year, not the base
+    ("令和12年度の2013年度を基準にして46%削減", {}, dict(kind="change", year=2030, percent=-46, base_fy=2013, unit="%", direction="lower")),
+    ("2030年度に2013年度の2倍", {}, dict(kind="change", year=2030, percent=100, base_fy=2013, unit="%", direction="higher")),
 ]
 
 _DEFAULTS = dict(year=None, value=None, percent=None, base_fy=None, comparator="", approximate=False, interim=(), start_fy=None, previous_value=None)
@@ -161,6 +166,7 @@ REFUSE = [
     ("5、10回", {}, "「、」", ""),  # not 510 (「25、000人」 is a thousands separator)
     ("2030年度 46%削減", {}, "目標年度か基準年度か", "2030年度"),  # a year merely beside the value: its role is not said
     ("100%（毎年度）", {"unit": ""}, "読めません", ""),
+    ("令和12年度の2倍", {}, "目標年度か基準年度か", "令和12年度の"),  # twice that year's figure, or twice the base by then?
     # 未満・超 exclude the value itself, which the judgement (以上・以下) counts as reached
     ("0.06ppm未満", {"unit": "ppm"}, "未満", ""),  # (the whole wording: no part to name)
     ("2030年度までに100件超", {}, "超", "100件超"),
@@ -255,6 +261,7 @@ def test_level_wordings_never_misread(year, value, unit, cmp, era, comma, interi
 MEANING_WORDS = ("削減", "減", "増", "向上", "倍", "割", "を", "に", "未満", "超", "以内", "以上", "以下", "程度", "維持", "達成")
 
 
+@settings(max_examples=examples(300))
 @given(
     year=st.sampled_from(["", "2030年度までに", "令和12年度に", "2030年度の", "令和7年度末までに"]),
     subject=st.sampled_from(["", "温室効果ガス排出量を", "ごみの量を", "参加者数を", "緑被率を", "設置件数を"]),
@@ -279,6 +286,36 @@ def test_no_reading_keeps_a_word_of_meaning_in_its_unit(year, subject, figure, u
     if r.kind == "level" and r.value is not None:  # the figure as written (万 and 割 as their scale)
         n = float(figure.replace(",", "").replace("万", ""))
         assert r.value in (n, n * 10_000, n * 10 if "割" in word else n), (wording, r.value)
+
+
+@settings(max_examples=examples(500))
+@given(
+    target_year=st.sampled_from(["2030年度", "令和12年度", "2025年", "平成32年度", "2030(令和12)年度"]),
+    at=st.sampled_from(["{y}までに", "{y}に", "{y}において", "（{y}目標）", "{y}：", "【{y}】", "{y}の"]),
+    base=st.sampled_from(["2013年度", "平成25年度", "2019年"]),
+    said=st.sampled_from(["", "{b}比", "{b}比で", "{b}を基準にして", "{b}より", "{b}と比べて", "（{b}比）"]),
+    subject=st.sampled_from(["", "温室効果ガス排出量を", "ごみ排出量を", "再エネ導入量を"]),
+    figure=st.sampled_from(["46%削減", "10%増", "2倍", "1.5倍以上", "3割削減", "30%程度削減", "50%以上", "1,000人", "3万t", "ゼロ"]),
+    after=st.sampled_from(["", "（中間目標：2025年度20%）", "を目指す", "する", "。"]),
+)
+def test_years_bases_and_signs_are_the_wording_s(target_year, at, base, said, subject, figure, after):
+    """Whatever the order of the parts, a reading's target year and base year are years the wording names
+    in those roles, a cut is never read as a rise (nor the reverse), and an interim target is kept."""
+    wording = at.format(y=target_year) + subject + said.format(b=base) + figure + after
+    try:
+        r = read_target(wording)
+    except TargetWordingError as e:
+        assert e.reason and e.reason_en
+        return
+    named = {y: parse_fy(y if y.endswith("度") else y + "度") for y in (target_year, base)}
+    if r.year is not None:
+        assert r.year == named[target_year], (wording, r.year)
+    if r.base_fy is not None:
+        assert said and r.base_fy == named[base], (wording, r.base_fy)
+    if r.kind == "change":
+        assert (r.percent or 0) < 0 if ("削減" in figure) else (r.percent or 0) > 0, (wording, r.percent)
+    if "中間目標" in after:
+        assert r.interim, wording
 
 
 # ---- attainment rules of the new kinds -----------------------------------------------------

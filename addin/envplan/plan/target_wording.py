@@ -499,8 +499,16 @@ class _Reader:
                 notes.append(f"併記: {m['y']}比{m['rest']}")
             bases.append(_year(w, m["y"]))
         t = re.sub(rf"\({_YEAR}比(?:で)?[^()]*\)", "", t)
-        base_re = rf"(?:(?:基準年度?|ピーク時)\((?P<y1>{_YEAR})\)|(?P<y2>{_YEAR}))(?:の[^を比]*?を基準(?:にして|として)|を基準(?:にして|として)|と比較して|と比べて|に比べて|比で?|より|から|の(?=(?:約|概ね|おおむね)?\d[\d,.]*倍))"
+        # (「X年度の…を基準として」: the … is a quantity's name, never another year — 「令和12年度の2013年度を基準にして」
+        # has its target year first.)
+        base_re = (
+            rf"(?:(?:基準年度?|ピーク時)\((?P<y1>{_YEAR})\)|(?P<y2>{_YEAR}))(?:の(?:(?!{_YEAR})[^を比])*?を基準(?:にして|として)|を基準(?:にして|として)"
+            rf"|と比較して|と比べて|に比べて|比で?|より|から|の(?=(?:約|概ね|おおむね)?\d[\d,.]*倍))"
+        )
         for m in list(re.finditer(base_re, t)):
+            if m[0].endswith("の") and not re.search(_YEAR, t[: m.start()] + t[m.end():]):
+                # 「令和12年度の2倍」: twice that year's figure, or twice the base by that year? Said only with a target year.
+                raise self.fail("この年度が目標年度か基準年度かが文言から決まりません", m[0], "a year whose role is unclear")
             bases.append(_year(w, m["y1"] or m["y2"]))
         t_nobase = re.sub(base_re, "", t)
         t = t_nobase
