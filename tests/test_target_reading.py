@@ -114,6 +114,8 @@ READ = [
     # 「X年度の…を基準として」 with … another year: the first year is the target year, not the base
     ("令和12年度の2013年度を基準にして46%削減", {}, dict(kind="change", year=2030, percent=-46, base_fy=2013, unit="%", direction="lower")),
     ("2030年度に2013年度の2倍", {}, dict(kind="change", year=2030, percent=100, base_fy=2013, unit="%", direction="higher")),
+    # the end of a fiscal year by its month: March 2031 ends 2030年度
+    ("令和13年3月末までに46%削減（2013年度比）", {}, dict(kind="change", year=2030, percent=-46, base_fy=2013, unit="%", direction="lower")),
 ]
 
 _DEFAULTS = dict(year=None, value=None, percent=None, base_fy=None, comparator="", approximate=False, interim=(), start_fy=None, previous_value=None)
@@ -166,7 +168,8 @@ REFUSE = [
     ("5、10回", {}, "「、」", ""),  # not 510 (「25、000人」 is a thousands separator)
     ("2030年度 46%削減", {}, "目標年度か基準年度か", "2030年度"),  # a year merely beside the value: its role is not said
     ("100%（毎年度）", {"unit": ""}, "読めません", ""),
-    ("令和12年度の2倍", {}, "目標年度か基準年度か", "令和12年度の"),  # twice that year's figure, or twice the base by then?
+    ("令和12年度の2倍", {}, "目標年度か基準年度か", "令和12年度の"),
+    ("2030年4月までに100件", {}, "目標年度か基準年度か", "2030年"),  # before April (2029年度) or within 2030年度?  # twice that year's figure, or twice the base by then?
     # 未満・超 exclude the value itself, which the judgement (以上・以下) counts as reached
     ("0.06ppm未満", {"unit": "ppm"}, "未満", ""),  # (the whole wording: no part to name)
     ("2030年度までに100件超", {}, "超", "100件超"),

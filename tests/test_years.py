@@ -31,13 +31,17 @@ LETTER = {"平成": "H", "令和": "R", "昭和": "S"}
         (" 令和 2 年度 ", 2020),
         ("令和２年度末", 2020),  # a table's head: the figure at the end of that year
         ("2020年度末", 2020),
+        ("2021年3月末時点", 2020),  # a figure at a month's end: the fiscal year of that month (April to March)
+        ("令和3年3月末現在", 2020),
+        ("2020年12月末", 2020),
+        ("2021年4月", 2021),
     ],
 )
 def test_parse_fy_forms(text, fy):
     assert parse_fy(text) == fy
 
 
-@pytest.mark.parametrize("bad", ["", "令和", "2020年度（令和3年度）", "H", "abc", 2020.5, True, "平成0年度", 99999, None, "2020年末", "2021年3月末時点"])
+@pytest.mark.parametrize("bad", ["", "令和", "2020年度（令和3年度）", "H", "abc", 2020.5, True, "平成0年度", 99999, None, "2020年末", "2021年13月"])
 def test_parse_fy_rejects(bad):
     with pytest.raises(YearError) as e:
         parse_fy(bad)

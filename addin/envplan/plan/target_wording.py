@@ -359,6 +359,9 @@ class _Reader:
         # N割 is N × 10 % wherever it stands (「5割増」「3割以上削減」「約3割削減」「3割」), so that no
         # rule reads 割 as a unit of the value (割合 is a word, not a figure).
         t = re.sub(rf"(?P<n>{_NUM})割(?!合)", lambda m: f"{_number(m['n']) * 10:g}%", t)
+        # 「2031年3月末までに」: the end of 2030年度. (Another month is left as written, and refused: 「2030年4月までに」
+        # may mean before April, in 2029年度, or within it.)
+        t = re.sub(rf"(?:\d{{4}}|{_ERA}(?:\d{{1,2}}|元))年0?3月末?(?:時点|現在)?", lambda m: f"{_year(self.wording, m[0])}年度", t)
         t = _strip_endings(t)
         simple = self.simple(t)
         if simple is not None:

@@ -79,10 +79,22 @@ def parse_fy(value: object) -> int:
     return fy
 
 
+# 「2021年3月末時点」「令和3年3月末現在」: a figure at a month's end belongs to the fiscal year that
+# month is in (April to March: March 2021 is in 2020年度).
+_MONTH_RE = re.compile(r"^(?P<year>.+?年)(?P<m>\d{1,2})月(?:末)?(?:時点|現在)?$")
+
+
 def _parse_fy_text(raw: str) -> int:
     text = _normalise(raw)
     if not text:
         raise YearError(raw, "空です")
+    month = _MONTH_RE.match(text)
+    if month:
+        number = int(month["m"])
+        if not 1 <= number <= 12:
+            raise YearError(raw, f"{number}月はありません")
+        calendar_year = _parse_fy_text(month["year"])  # (the year as written: 2021年, 令和3年)
+        return calendar_year if number >= 4 else calendar_year - 1
     both = _BOTH_RE.match(text)
     if both:
         a, b = _parse_fy_text(both["a"]), _parse_fy_text(both["b"])
