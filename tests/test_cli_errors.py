@@ -122,10 +122,11 @@ USAGE = [  # (arguments, Japanese words)
     (["compute", "m.xlsx", "--fyy", "2020", "--json"], "オプション --fyy はありません（もしかして: --fy）"),
     (["validate", "令和4年度", "master.xlsx", "--json"], "余分な引数があります: master.xlsx"),  # a path with a space, unquoted
     (["frobnicate", "--json"], "コマンド「frobnicate」はありません"),
+    (["target", "-46%", "--json"], "「-」で始まる値は -- の後に書いてください"),  # a negative wording taken for an option
 ]
 
 
-@pytest.mark.parametrize("args,words", USAGE, ids=["missing", "unknown-option", "extra", "command"])
+@pytest.mark.parametrize("args,words", USAGE, ids=["missing", "unknown-option", "extra", "command", "minus-value"])
 def test_usage_errors_are_japanese_and_json(args, words):
     proc = clean(run_cli(*args), 2)
     assert words in json_error(proc)

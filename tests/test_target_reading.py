@@ -116,6 +116,12 @@ READ = [
     ("2030年度に2013年度の2倍", {}, dict(kind="change", year=2030, percent=100, base_fy=2013, unit="%", direction="higher")),
     # the end of a fiscal year by its month: March 2031 ends 2030年度
     ("令和13年3月末までに46%削減（2013年度比）", {}, dict(kind="change", year=2030, percent=-46, base_fy=2013, unit="%", direction="lower")),
+    # the verbs and signs as written: 減らす・増やす, 「46%の削減」「46%を削減」, マイナス・プラス
+    ("ごみを10%減らします", {}, dict(kind="change", percent=-10, unit="%", direction="lower")),
+    ("46%の削減を目指します", {}, dict(kind="change", percent=-46, unit="%", direction="lower")),
+    ("46%を削減", {}, dict(kind="change", percent=-46, unit="%", direction="lower")),
+    ("マイナス46%", {}, dict(kind="change", percent=-46, unit="%", direction="lower")),
+    ("2030年度までにプラス10%", {}, dict(kind="change", year=2030, percent=10, unit="%", direction="higher")),
 ]
 
 _DEFAULTS = dict(year=None, value=None, percent=None, base_fy=None, comparator="", approximate=False, interim=(), start_fy=None, previous_value=None)
@@ -161,6 +167,7 @@ REFUSE = [
     ("CO2排出量を15,000t削減", {}, "減らす量", "15,000t削減"),
     ("2030年度までに15万t-CO2削減", {"unit": "t-CO2"}, "減らす量", "15万t-CO2削減"),
     ("参加者を100人増", {}, "増やす量", "100人増"),
+    ("1,000tを削減", {}, "減らす量", ""),  # not a cut of no size with 「1,000t」 for its subject
     ("2020年度比で10ポイント向上", {"unit": "%"}, "増やす量", "10ポイント向上"),
     ("年平均2%削減", {}, "読めません", ""),  # a yearly rate, not one cut against the base
     ("年率3%増加", {}, "読めません", ""),
@@ -271,7 +278,8 @@ MEANING_WORDS = ("削減", "減", "増", "向上", "倍", "割", "を", "に", "
     figure=st.sampled_from(["46", "1,000", "3万", "0.5", "1.5", "2", "100", "15,000"]),
     unit=st.sampled_from(["", "%", "t", "t-CO2", "件", "人", "g/人・日", "ポイント", "kW"]),
     word=st.sampled_from(["", "削減", "増", "増加", "向上", "倍", "倍に", "倍以上", "割", "割削減", "割増", "未満", "超", "以内", "以上", "以下",
-                          "程度", "以上削減", "を維持", "に維持", "程度削減", "導入", "設置", "達成"]),
+                          "程度", "以上削減", "を維持", "に維持", "程度削減", "導入", "設置", "達成", "を削減", "の削減", "減らす",
+                          "減らします", "を増加", "増やす"]),
     ending=st.sampled_from(["", "する", "を目指す", "とします", "します", "を目標とする", "。"]),
     indicator_unit=st.sampled_from(["", "%", "t-CO2", "件", "人", "kW"]),
 )
@@ -286,6 +294,7 @@ def test_no_reading_keeps_a_word_of_meaning_in_its_unit(year, subject, figure, u
         assert e.reason and e.reason_en
         return
     assert not any(w in (r.unit or "") for w in MEANING_WORDS), (wording, indicator_unit, r.kind, r.value, r.unit)
+    assert r.kind not in ("decrease", "increase", "improve"), (wording, r.kind)  # a figure was said: its size is not dropped
     if r.kind == "level" and r.value is not None:  # the figure as written (万 and 割 as their scale)
         n = float(figure.replace(",", "").replace("万", ""))
         assert r.value in (n, n * 10_000, n * 10 if "割" in word else n), (wording, r.value)

@@ -267,6 +267,8 @@ def usage_message(e: Exception) -> str:
     if kind == "NoSuchOption":
         option = getattr(e, "option_name", "")
         similar = sorted(getattr(e, "possibilities", None) or [])
+        if re.fullmatch(r"-[0-9.]+", option or ""):  # 「-46%」: a value with a minus sign, not an option
+            return f"オプション {option} はありません。「-」で始まる値は -- の後に書いてください（例: envplan target -- \"-46%\"）"
         return f"オプション {option} はありません" + (f"（もしかして: {'、'.join(similar)}）" if similar else "")
     if kind == "MissingParameter" and param is not None:
         return f"{_param_label(param)}を指定してください"

@@ -316,7 +316,7 @@ class _Reader:
         if re.search(r"[^\x00-\x7F]\d", unit):
             # 「1人1日当たり500g」: the first figure is not the value; units themselves carry digits only as in t-CO2, m3
             raise self.fail("数値のあとに別の数値が続き、どれが目標値かが決まりません", text, "more than one figure: which is the target?")
-        change = re.search(r"(削減|減少|低減|減|増加|増|向上|拡大|改善)$", unit)
+        change = re.search(r"(削減|減少|低減|減|増加|増|向上|拡大|改善|減らす|増やす|減らします|増やします)$", unit)
         if change:
             # 「15,000t削減」「100人増」「10ポイント向上」: how much to change, not the value to reach
             raise self.fail(
@@ -331,7 +331,7 @@ class _Reader:
             unit = self.unit  # 「…1人1日当たり…500g」 for g/人・日: the unit before its 「/」, as a department's cell is read
         if self.unit and unit and not _same_unit(unit, self.unit):
             raise self.fail(f"目標値の単位「{unit}」が指標の単位「{self.unit}」と違います", text, "the unit differs from the indicator's")
-        if re.search(r"を|未満|超|以内|以上|以下|程度|維持|達成|割|毎年", unit):  # 「80%を維持」「46件割」: a phrase, never a unit
+        if re.search(r"を|未満|超|以内|以上|以下|程度|維持|達成|割|毎年|減ら|増や|上げ|下げ", unit):  # 「80%を維持」「46件割」: a phrase, never a unit
             raise self.fail("目標値として読めません", text, "not a value")
         return value, unit or self.unit, bool(m["a1"] or m["a2"]), {"以内": "以下"}.get(m["cmp"] or "", m["cmp"] or "")  # (以内 includes the value, as 以下)
 
@@ -359,6 +359,12 @@ class _Reader:
         # N割 is N × 10 % wherever it stands (「5割増」「3割以上削減」「約3割削減」「3割」), so that no
         # rule reads 割 as a unit of the value (割合 is a word, not a figure).
         t = re.sub(rf"(?P<n>{_NUM})割(?!合)", lambda m: f"{_number(m['n']) * 10:g}%", t)
+        # 「マイナス46%」「プラス10%」 are signs; 「46%を削減」「46%の削減」 say 「46%削減」 (not a subject 「46%」 and a cut of no size)
+        t = re.sub(r"マイナス(?=\d)", "-", t)
+        t = re.sub(r"プラス(?=\d)", "+", t)
+        t = re.sub(r"減らします|減らす", "削減", t)  # (the verbs as the nouns every rule reads)
+        t = re.sub(r"増やします|増やす", "増加", t)
+        t = re.sub(r"(%|パーセント)[をの](?=削減|減少|低減|増加)", r"\1", t)
         # 「2031年3月末までに」: the end of 2030年度. (Another month is left as written, and refused: 「2030年4月までに」
         # may mean before April, in 2029年度, or within it.)
         t = re.sub(rf"(?:\d{{4}}|{_ERA}(?:\d{{1,2}}|元))年0?3月末?(?:時点|現在)?", lambda m: f"{_year(self.wording, m[0])}年度", t)
@@ -555,7 +561,8 @@ class _Reader:
         m = re.fullmatch(r"(?P<subj>.+?)を(?P<core>(?:約|概ね|おおむね|[-▲△]|\d|ゼロ|半減|半分|倍増|削減|減少|低減|増加).*)", core)
         # A subject never holds 毎年・前年・比・年間・年平均・年率・累計: those change what the figure means
         # (「毎年前年度比5%削減」「年平均2%削減」: every year against the last, not once against the base).
-        if m and not re.search(r"毎年|前年|比|年間|年平均|年率|累計|当たり$", m["subj"]):
+        # Nor is it a figure itself: 「1,000tを削減」 is an amount to cut, not a cut of 「1,000t」 (see `quantity`).
+        if m and not re.search(r"毎年|前年|比|年間|年平均|年率|累計|当たり$", m["subj"]) and not (re.match(r"(?:約|概ね|おおむね)?[-▲△+]?\d", m["subj"]) and not re.search("当たり|あたり", m["subj"])):
             core = m["core"]
         elif not m:
             m = re.fullmatch(r"(?P<subj>[^\d()]+?)(?P<core>(?:約|概ね|おおむね|[-▲△]|\d).*%.*(?:削減|減|増加|増))", core)
@@ -631,7 +638,8 @@ class _Reader:
                                  base_fy=base, base_source=bs, direction=self.check_direction("lower", core))
         # Percent change: 46%削減 / 5%以上削減 / 20%程度削減 / -42.6% / ▲46% / 7パーセント削減 / 8.5%(約7.6万t-CO2)以上削減
         m = re.fullmatch(
-            rf"(?P<a1>約|概ね|おおむね)?(?P<sign>[-▲△])?(?P<num>{_NUM}){_PERCENT}(?P<amount>\((?:約)?[0-9][^()]*\))?(?P<a2>程度)?(?P<cmp>以上)?(?P<dir>削減|減少|低減|減|増加|増)?(?:\((?P<extra>[^()]*)\))?",
+            rf"(?P<a1>約|概ね|おおむね)?(?P<sign>[-▲△+])?(?P<num>{_NUM}){_PERCENT}(?P<amount>\((?:約)?[0-9][^()]*\))?(?P<a2>程度)?(?P<cmp>以上)?"
+            r"(?P<dir>削減|減少|低減|減らす|減らします|減|増加|増やす|増やします|増)?(?:\((?P<extra>[^()]*)\))?",
             core,
         )
         if m and (m["dir"] or m["sign"]):
@@ -640,7 +648,7 @@ class _Reader:
             if m["sign"] and m["dir"]:
                 raise self.fail("符号（▲・－）と「削減・増加」が両方あり、向きが決まりません", core, "both a sign and a direction word")
             pct = _number(m["num"])
-            down = bool(m["sign"]) or (m["dir"] or "").startswith(("削", "減", "低"))
+            down = m["sign"] in ("-", "▲", "△") or (m["dir"] or "").startswith(("削", "減", "低"))
             if m["amount"]:
                 self.notes.append(f"削減量の併記: {m['amount'][1:-1]}")
             return self.change(core, -pct if down else pct, year, base, bs, approx=bool(m["a1"] or m["a2"]), cmp="以上" if m["cmp"] else "")
