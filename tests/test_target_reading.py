@@ -122,6 +122,8 @@ READ = [
     ("46%を削減", {}, dict(kind="change", percent=-46, unit="%", direction="lower")),
     ("マイナス46%", {}, dict(kind="change", percent=-46, unit="%", direction="lower")),
     ("2030年度までにプラス10%", {}, dict(kind="change", year=2030, percent=10, unit="%", direction="higher")),
+    ("5%以上の削減", {}, dict(kind="change", percent=-5, comparator="以上", unit="%", direction="lower")),
+    ("少なくとも5%削減", {}, dict(kind="change", percent=-5, comparator="以上", unit="%", direction="lower")),
 ]
 
 _DEFAULTS = dict(year=None, value=None, percent=None, base_fy=None, comparator="", approximate=False, interim=(), start_fy=None, previous_value=None)
@@ -168,6 +170,8 @@ REFUSE = [
     ("2030年度までに15万t-CO2削減", {"unit": "t-CO2"}, "減らす量", "15万t-CO2削減"),
     ("参加者を100人増", {}, "増やす量", "100人増"),
     ("1,000tを削減", {}, "減らす量", ""),  # not a cut of no size with 「1,000t」 for its subject
+    ("最大5%削減", {}, "上限", "最大"),  # a cap: read as a cut it would be reached by any larger one
+    ("5%以内の増加", {}, "上限", ""),
     ("2020年度比で10ポイント向上", {"unit": "%"}, "増やす量", "10ポイント向上"),
     ("年平均2%削減", {}, "読めません", ""),  # a yearly rate, not one cut against the base
     ("年率3%増加", {}, "読めません", ""),

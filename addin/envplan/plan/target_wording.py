@@ -364,7 +364,12 @@ class _Reader:
         t = re.sub(r"プラス(?=\d)", "+", t)
         t = re.sub(r"減らします|減らす", "削減", t)  # (the verbs as the nouns every rule reads)
         t = re.sub(r"増やします|増やす", "増加", t)
-        t = re.sub(r"(%|パーセント)[をの](?=削減|減少|低減|増加)", r"\1", t)
+        t = re.sub(r"(%|パーセント)(以上)?[をの](?=削減|減少|低減|増加)", r"\1\2", t)
+        # 「最大5%削減」「上限」: a cap on the change, which no target kind holds (read as a cut it would be reached by more)
+        capped = re.search(r"(?:最大|最高|上限)(?=[でははの]?(?:約|概ね|おおむね)?[-▲△+]?\d)|以内の(?:削減|増加)", t)
+        if capped:
+            raise self.fail(f"「{capped[0]}」の付いた目標（増減の上限）は表せません。目標種別・年度・値を指定してください", capped[0], "a cap on the change cannot be expressed")
+        t = re.sub(r"(?:少なくとも|最低)(?P<q>(?:約|概ね|おおむね)?[-▲△+]?\d[\d,.]*(?:%|パーセント))(?!以上)", r"\g<q>以上", t)  # at least N %
         # 「2031年3月末までに」: the end of 2030年度. (Another month is left as written, and refused: 「2030年4月までに」
         # may mean before April, in 2029年度, or within it.)
         t = re.sub(rf"(?:\d{{4}}|{_ERA}(?:\d{{1,2}}|元))年0?3月末?(?:時点|現在)?", lambda m: f"{_year(self.wording, m[0])}年度", t)
