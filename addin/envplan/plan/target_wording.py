@@ -670,7 +670,7 @@ class _Reader:
         # 全局で環境基準達成 / …全測定局で環境基準を達成
         m = re.fullmatch(r"(?P<scope>.*?)で?環境基準(?:の)?(?:を)?達成", core)
         if m:
-            return TargetReading(w, "state", year=year, value=100.0, unit="%", scope=m["scope"], direction="higher")
+            return TargetReading(w, "state", year=year, value=100.0, unit="%", scope=m["scope"].removesuffix("の"), direction="higher")
         # State at every station: 全測定局で環境基準を達成 / 各測定局の年平均において10μg/m3以下を安定して達成
         m = re.fullmatch(r"(?P<scope>(?:全|各|すべての)(?:測定局|局|地点|測定地点).*?)(?:で|において)?(?P<what>.*?)を?(?P<stable>安定して)?達成", core)
         if m:
