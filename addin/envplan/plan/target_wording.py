@@ -356,6 +356,15 @@ class _Reader:
             part = re.search(_TWO_DIGIT_YEAR, t)
             assert part
             raise self.fail("元号のない2桁の年度は、西暦の下2桁か和暦かが決まりません（例: 2020年度、令和2年度と書いてください）", part[0], "a two-digit year without an era is ambiguous")
+        t = self.plain_forms(t)
+        t = _strip_endings(t)
+        simple = self.simple(t)
+        if simple is not None:
+            return simple
+        return self.general(t)
+
+    def plain_forms(self, t: str) -> str:
+        """The wording's forms that every rule below reads one way, said that way (or refused)."""
         # N割 is N × 10 % wherever it stands (「5割増」「3割以上削減」「約3割削減」「3割」), so that no
         # rule reads 割 as a unit of the value (割合 is a word, not a figure).
         t = re.sub(rf"(?P<n>{_NUM})割(?!合)", lambda m: f"{_number(m['n']) * 10:g}%", t)
@@ -366,18 +375,14 @@ class _Reader:
         t = re.sub(r"増やします|増やす", "増加", t)
         t = re.sub(r"(%|パーセント)(以上)?[をの](?=削減|減少|低減|増加)", r"\1\2", t)
         # 「最大5%削減」「上限」: a cap on the change, which no target kind holds (read as a cut it would be reached by more)
-        capped = re.search(r"(?:最大|最高|上限)(?=[でははの]?(?:約|概ね|おおむね)?[-▲△+]?\d)|以内の(?:削減|増加)", t)
+        capped = re.search(r"(?:最大|最高|上限)(?=[ではの]?(?:約|概ね|おおむね)?[-▲△+]?\d)|以内の(?:削減|増加)", t)
         if capped:
             raise self.fail(f"「{capped[0]}」の付いた目標（増減の上限）は表せません。目標種別・年度・値を指定してください", capped[0], "a cap on the change cannot be expressed")
         t = re.sub(r"(?:少なくとも|最低)(?P<q>(?:約|概ね|おおむね)?[-▲△+]?\d[\d,.]*(?:%|パーセント))(?!以上)", r"\g<q>以上", t)  # at least N %
         # 「2031年3月末までに」: the end of 2030年度. (Another month is left as written, and refused: 「2030年4月までに」
         # may mean before April, in 2029年度, or within it.)
         t = re.sub(rf"(?:\d{{4}}|{_ERA}(?:\d{{1,2}}|元))年0?3月末?(?:時点|現在)?", lambda m: f"{_year(self.wording, m[0])}年度", t)
-        t = _strip_endings(t)
-        simple = self.simple(t)
-        if simple is not None:
-            return simple
-        return self.general(t)
+        return t
 
     def simple(self, t: str) -> TargetReading | None:
         w = self.wording
