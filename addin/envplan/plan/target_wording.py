@@ -266,6 +266,9 @@ def _same_unit(a: str, b: str) -> bool:
     return canon(a) == canon(b)
 
 
+# Words a subject before the figure never holds: they change what the figure means (see `general`).
+_NOT_IN_A_SUBJECT = r"毎年|前年|比|年間|年平均|年率|累計"
+
 _SOFT_ENDINGS = (
     "することを目標とします", "することを目標とする", "することを目標", "することを目指します", "することを目指す",
     "を目指します", "を目指す", "をめざす", "を目標とします", "を目標とする", "を目標", "する取組を進める", "とします", "とする",
@@ -572,11 +575,11 @@ class _Reader:
         # A subject never holds 毎年・前年・比・年間・年平均・年率・累計: those change what the figure means
         # (「毎年前年度比5%削減」「年平均2%削減」: every year against the last, not once against the base).
         # Nor is it a figure itself: 「1,000tを削減」 is an amount to cut, not a cut of 「1,000t」 (see `quantity`).
-        if m and not re.search(r"毎年|前年|比|年間|年平均|年率|累計|当たり$", m["subj"]) and not (re.match(r"(?:約|概ね|おおむね)?[-▲△+]?\d", m["subj"]) and not re.search("当たり|あたり", m["subj"])):
+        if m and not re.search(rf"{_NOT_IN_A_SUBJECT}|当たり$", m["subj"]) and not (re.match(r"(?:約|概ね|おおむね)?[-▲△+]?\d", m["subj"]) and not re.search("当たり|あたり", m["subj"])):
             core = m["core"]
         elif not m:
             m = re.fullmatch(r"(?P<subj>[^\d()]+?)(?P<core>(?:約|概ね|おおむね|[-▲△]|\d).*%.*(?:削減|減|増加|増))", core)
-            if m and not m["subj"].endswith(("約", "概ね", "おおむね")) and not re.search(r"毎年|前年|比|年間|年平均|年率|累計", m["subj"]):
+            if m and not m["subj"].endswith(("約", "概ね", "おおむね")) and not re.search(_NOT_IN_A_SUBJECT, m["subj"]):
                 core = m["core"]
         core = re.sub(r"^(?:.*?削減目標)(?=[-▲△])", "", core)  # 「温室効果ガス削減目標 -42.6%」
 

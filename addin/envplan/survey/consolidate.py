@@ -736,13 +736,12 @@ def consolidate(
                 _check_writable(feedback_to)  # before the master changes: the run stops whole or completes whole
                 copies = _feedback_copies_started(cplan, reader)
             else:
-                reader.finish()  # the workers wind down while the master is written
+                reader.finish()  # the workers wind down while the master is written (else when leaving `with`)
             if cplan.write_needed:
                 backup = edit_master(master, cplan.edits, policy_sheets=state.reading.policy_sheets, workbook=workbook)
             elif workbook is not None:
                 close_workbook(workbook)
             made = copies.results() if copies is not None else None
-            reader.finish()
     except MasterBusyError as e:
         raise ConsolidationError(str(e), "the master is in use (another run, or open in Excel/LibreOffice)") from e
     except MasterWriteError as e:

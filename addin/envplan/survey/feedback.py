@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 REJECTED_SUFFIX = "_要修正"
 WARNED_SUFFIX = "_確認"
 
+
 @dataclass(frozen=True)
 class FeedbackJob:
     """What a feedback copy is made from."""

@@ -247,7 +247,7 @@ def _wrap_overflow(ws: Worksheet) -> None:
     for row in ws.iter_rows(min_row=3, min_col=last, max_col=last):
         cell = row[0]
         if isinstance(cell.value, str) and not cell.alignment.wrap_text and text_width(cell.value) > width:
-            cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="top", wrap_text=True)
+            wrap_text(cell)
             wrapped.add(cell.row)
     rows: dict[int, list[XlCell]] = {r: [] for r in wrapped}
     for (r, _c), cell in ws._cells.items() if wrapped else ():
