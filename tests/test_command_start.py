@@ -168,8 +168,66 @@ def test_a_first_look_never_disagrees_with_the_command_itself(words):
 
 def test_a_command_does_not_import_numpy():
     """openpyxl would import numpy (a tenth of a second) at every start; pandas still can."""
-    code = "import sys, envplan.cli.main; assert 'numpy' not in sys.modules; import openpyxl, numpy; from openpyxl import Workbook; Workbook().active['A1'] = 1.5"
+    code = (
+        "import sys\n"
+        "from envplan.cli.startup import prepare_process\n"
+        "prepare_process(['--version'])\n"
+        "assert 'openpyxl' in sys.modules and 'numpy' not in sys.modules, sorted(sys.modules)\n"
+        "import envplan.cli.main\n"
+        "assert 'numpy' not in sys.modules\n"
+        "import numpy\n"
+        "from openpyxl import Workbook\n"
+        "cell = Workbook().active['A1']\n"
+        "cell.value = 1.5\n"
+        "assert cell.value == 1.5 and cell.data_type == 'n'\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_openpyxl_imported_later_leaves_numpy_out_once():
+    """The hook waits for openpyxl's first import (a reading worker may never need it), then leaves
+    the import system as it was; where numpy is already there, openpyxl uses it as ever."""
+    code = (
+        "import sys\n"
+        "from envplan.workbook.openpyxl_import import keep_numpy_out_of_openpyxl\n"
+        "before = list(sys.meta_path)\n"
+        "keep_numpy_out_of_openpyxl()\n"
+        "keep_numpy_out_of_openpyxl()\n"
+        "assert len(sys.meta_path) == len(before) + 1\n"
+        "import json, email\n"
+        "assert len(sys.meta_path) == len(before) + 1  # other imports pass it by\n"
+        "import openpyxl.workbook\n"
+        "assert 'numpy' not in sys.modules and sys.meta_path == before\n"
+        "import numpy, pandas\n"
+        "assert pandas.DataFrame({'a': [1]}).shape == (1, 1)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    code = (
+        "import sys, numpy\n"
+        "from envplan.workbook.openpyxl_import import keep_numpy_out_of_openpyxl\n"
+        "before = list(sys.meta_path)\n"
+        "keep_numpy_out_of_openpyxl()\n"
+        "assert sys.meta_path == before\n"
+        "from openpyxl.compat.numbers import NUMERIC_TYPES\n"
+        "assert numpy.float64 in NUMERIC_TYPES\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_a_worker_making_feedback_copies_does_not_import_numpy(base):
+    """A reading worker starts with nothing imported; the one that makes feedback copies imports
+    openpyxl, and leaves numpy out as the command's own process does."""
+    import os
+
+    from worker_probe import numpy_after_feedback_import
+
+    key = load_key(base[0])
+    with ReturnReader(key, key_id(key), jobs=2) as reader:
+        reader.start(1000)
+        results = reader.hand_out(numpy_after_feedback_import, range(24)).results()
+    by_workers = [(has_openpyxl, has_numpy) for _, pid, has_openpyxl, has_numpy in results if pid != os.getpid()]
+    assert by_workers, results
+    assert set(by_workers) == {(True, False)}, results
 
 
 def test_a_consolidation_without_feedback_does_not_load_the_template_builder(base, tmp_path):

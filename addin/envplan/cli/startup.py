@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from envplan.workbook.openpyxl_import import import_openpyxl_without_numpy
+
 if TYPE_CHECKING:
     from envplan.survey.return_files import ReturnReader
 
@@ -25,7 +27,7 @@ COLLECTOR_THRESHOLDS = (10_000, 20, 20)
 def prepare_process(args: list[str] | None = None) -> None:
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
     _read_ahead(sys.argv[1:] if args is None else args)
-    _import_openpyxl_without_numpy()
+    import_openpyxl_without_numpy()
 
 
 def worker_count(jobs: int) -> int:
@@ -110,19 +112,6 @@ def end_process() -> None:
     take_reader_ahead(Path(), Path(), 0)  # one the command never took (it stopped early) stops here
     gc.disable()
     gc.freeze()
-
-
-def _import_openpyxl_without_numpy() -> None:
-    """openpyxl imports numpy (a tenth of a second, a fifth of a command's start) only so that
-    numpy numbers may be cell values; envplan gives it Python numbers. numpy itself stays
-    importable (pandas, for the report)."""
-    if "openpyxl" in sys.modules or "numpy" in sys.modules:
-        return
-    sys.modules["numpy"] = None  # type: ignore[assignment]  # `import numpy` raises ImportError meanwhile
-    try:
-        import openpyxl  # noqa: F401
-    finally:
-        del sys.modules["numpy"]
 
 
 __all__ = ["COLLECTOR_THRESHOLDS", "consolidate_arguments", "end_process", "prepare_process", "take_reader_ahead", "worker_count"]

@@ -33,6 +33,7 @@ from envplan.survey.identity_sheet import identity_source
 from envplan.survey.return_reader import ReturnReading, check_signature, read_return
 from envplan.survey.template_layout import IDENTITY_SHEET
 from envplan.workbook.io import CalamineSource, WorkbookSource
+from envplan.workbook.openpyxl_import import keep_numpy_out_of_openpyxl
 
 RETURN_SUFFIXES = (".xlsx", ".xlsm")
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # .xls, and any password-protected Office file
@@ -464,9 +465,12 @@ def _workers_skip_main() -> None:
 
 def _worker_start(collector_thresholds: tuple[int, ...]) -> None:
     """Worker start (Windows passes no ignored signal to a child): the parent handles Ctrl-C.
-    The collector looks for cycles at the parent's pace (a command sets its own, cli/startup.py)."""
+    The collector looks for cycles at the parent's pace (a command sets its own, cli/startup.py).
+    A worker that makes feedback copies imports openpyxl, without numpy as the parent does; one
+    that only reads returns never imports it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.set_threshold(*collector_thresholds)
+    keep_numpy_out_of_openpyxl()
 
 
 @contextlib.contextmanager
