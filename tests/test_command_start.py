@@ -230,23 +230,42 @@ def test_a_worker_making_feedback_copies_does_not_import_numpy(base):
     assert set(by_workers) == {(True, False)}, results
 
 
+def _modules_loaded_by(args: list[str], modules: tuple[str, ...]) -> tuple[str, str, list[str]]:
+    """Run `envplan ARGS` in a fresh process: its stdout and stderr, and which of `modules` it imported."""
+    code = (
+        "import sys, runpy; wanted = sys.argv[1].split(','); sys.argv = ['envplan', *sys.argv[2:]]\n"
+        "try:\n    runpy.run_module('envplan', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('LOADED', sorted(m for m in sys.modules if m in wanted))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, ",".join(modules), *args], capture_output=True, text=True, timeout=300)
+    out = proc.stdout
+    assert "LOADED" in out, (out[-300:], proc.stderr[-2000:])
+    return out[: out.index("LOADED")], proc.stderr, json.loads(out[out.index("LOADED") + 7 :].strip().replace("'", '"'))
+
+
 def test_a_consolidation_without_feedback_does_not_load_the_template_builder(base, tmp_path):
     """The feedback writer (and the template builder it needs, with the rules it brings) is imported
-    only when a file needs a feedback copy; the consolidation's own judging needs neither."""
+    only when a file needs a feedback copy; the consolidation's own judging needs neither. Its
+    --json output is drawn without rich (the console's library is imported only to draw)."""
     master = copy_master(base[0], tmp_path)
     inbox = tmp_path / "inbox"
     fill(base[1]["公園課"], {("value", "S11", 2022, "actual"): 22.0, ("department", "公園課", "contact"): "公園 次郎"}, inbox / "ok.xlsx")  # complete: no warning
-    code = (
-        "import sys, runpy; sys.argv = ['envplan', 'consolidate', sys.argv[1], sys.argv[2], '--json']\n"
-        "try:\n    runpy.run_module('envplan', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "print('LOADED', sorted(m for m in sys.modules if m in ('envplan.survey.template_issue', 'envplan.survey.feedback')))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code, str(master), str(inbox)], capture_output=True, text=True, timeout=300)
-    out = proc.stdout
-    data = json.loads(out[: out.index("LOADED")])
+    out, _, loaded = _modules_loaded_by(["consolidate", str(master), str(inbox), "--json"], ("envplan.survey.template_issue", "envplan.survey.feedback", "rich", "rich.console"))
+    data = json.loads(out)
     assert data["accepted"] == 1 and not data["files"][0]["feedback"], data
-    assert out.strip().endswith("LOADED []"), out[-300:]
+    assert loaded == [], loaded
+
+
+def test_the_console_is_made_when_something_is_drawn(base, tmp_path):
+    """Without --json the same run draws its table and summary with rich (on stderr)."""
+    master = copy_master(base[0], tmp_path)
+    inbox = tmp_path / "inbox"
+    fill(base[1]["公園課"], {("value", "S11", 2022, "actual"): 22.0, ("department", "公園課", "contact"): "公園 次郎"}, inbox / "[draft] ok.xlsx")
+    _, err, loaded = _modules_loaded_by(["consolidate", str(master), str(inbox), "--verbose"], ("rich.console", "rich.table"))
+    assert "[draft] ok.xlsx" in err, err  # a file name with brackets is text, not markup
+    assert "受理 1" in err, err
+    assert loaded == ["rich.console", "rich.table"], loaded
 
 
 def _slow_pid(item: int) -> tuple[int, int]:

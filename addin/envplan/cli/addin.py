@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
-from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, app, console, emit_json, fail, os_error_text
+from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, app, console, emit_json, escape, fail, os_error_text
 
 addin_app = typer.Typer(help="Excel アドイン（envplan.xlam）の作成・インストール・診断", no_args_is_help=True)
 app.add_typer(addin_app, name="addin")

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+
+from envplan.cli.output import console, escape
 
 app = typer.Typer(
     name="envplan",
@@ -32,9 +32,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Progress and tables go to stderr so that --json leaves stdout to one JSON object.
-# soft_wrap: a message (a path above all) stays on one line in a server's log, copyable.
-console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_OK = 0
 EXIT_INVALID = 1

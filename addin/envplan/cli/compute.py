@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail, master_error_en, open_workbook, parse_fy_option
+from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, escape, existing_file, fail, master_error_en, open_workbook, parse_fy_option
 
 
 @app.command()
@@ -63,6 +61,8 @@ def compute(
 
 
 def print_summary(result) -> None:
+    from rich.table import Table  # rich only when a table is drawn (output.py)
+
     from envplan.rules.compute import shown_counts
 
     table = Table(title=f"達成状況（{result.fy}年度時点）", header_style="bold")

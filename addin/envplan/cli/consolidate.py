@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail
+from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, escape, existing_file, fail
 from envplan.cli.startup import take_reader_ahead, worker_count
 
 if TYPE_CHECKING:
@@ -93,6 +91,8 @@ def _print(result, *, verbose: bool = False) -> None:
     if summary:
         attention = [f for f in files if f.status in ("rejected", "blank") or (f.warnings and f.status == "accepted")]
         files = sorted(attention, key=lambda f: ({"rejected": 0, "blank": 1}.get(f.status, 2), f.file))[:SUMMARY_ROWS]
+    from rich.table import Table  # rich only when a table is drawn (output.py)
+
     table = Table(header_style="bold")
     for col in ("ファイル", "所管課", "結果", "変更", "エラー", "警告", "内容"):
         table.add_column(col, overflow="fold")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
-from envplan.cli.app import app, console, fail, os_error_text
+from envplan.cli.app import app, console, escape, fail, os_error_text
 
 
 @app.command()

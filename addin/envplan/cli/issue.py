@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
 
-from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, app, console, emit_json, existing_file, fail, os_error_text, parse_fy_option
+from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, app, console, emit_json, escape, existing_file, fail, os_error_text, parse_fy_option
 
 if TYPE_CHECKING:
     from envplan.plan.model import Plan

@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail, fy_option, master_error_en, open_workbook, os_error_text
+from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, escape, existing_file, fail, fy_option, master_error_en, open_workbook, os_error_text
 from envplan.plan.diagnostics import Diagnostic
 from envplan.workbook.store import MasterBusyError, MasterLock, MasterWriteError
 
@@ -109,6 +107,8 @@ def _blank_plan(municipality: str | None, name: str | None, start: str | None, e
 def print_diagnostics(diags: list[Diagnostic], limit: int = 200) -> None:
     if not diags:
         return
+    from rich.table import Table  # rich only when a table is drawn (output.py)
+
     table = Table(show_lines=False, header_style="bold")
     for col in ("種別", "場所", "コード", "内容"):
         table.add_column(col, overflow="fold")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
-from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, app, console, emit_json, existing_file, fail, os_error_text, parse_fy_option
+from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, app, console, emit_json, escape, existing_file, fail, os_error_text, parse_fy_option
 
 
 @app.command()

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 
-from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, app, console, emit_json, existing_file, fail, os_error_text
+from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, app, console, emit_json, escape, existing_file, fail, os_error_text
 
 
 def deadline_option(text: str | None, as_json: bool) -> dt.date | None:

@@ -11,9 +11,8 @@ import sys
 from typing import Any
 
 import typer
-from rich.markup import escape
 
-from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, parse_fy_option
+from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, escape, parse_fy_option
 
 _DIRECTIONS = {"higher": "higher", "lower": "lower", "大きいほどよい": "higher", "小さいほどよい": "lower"}
 

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 
-from envplan.cli.app import EXIT_INVALID, app, console, emit_json, existing_file, fail, fy_option, os_error_text
+from envplan.cli.app import EXIT_INVALID, app, console, emit_json, escape, existing_file, fail, fy_option, os_error_text
 
 year_app = typer.Typer(help="年度更新・目標の見直し・確定済みの年度の修正", no_args_is_help=True)
 app.add_typer(year_app, name="year")

@@ -11,6 +11,7 @@ Only small, picklable results travel back from the workers.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import contextlib
 import dataclasses
@@ -471,6 +472,15 @@ def _worker_start(collector_thresholds: tuple[int, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.set_threshold(*collector_thresholds)
     keep_numpy_out_of_openpyxl()
+    atexit.register(_worker_end)
+
+
+def _worker_end() -> None:
+    """A worker's end, as the command's own (cli/startup.end_process): the collector's last
+    pass over what the process is about to give back took a command's exit a fiftieth of a
+    second, waiting for the worker."""
+    gc.disable()
+    gc.freeze()
 
 
 @contextlib.contextmanager
