@@ -438,6 +438,49 @@ def test_a_later_rejected_return_supersedes_nothing_and_batching_does_not_matter
     assert rc == 1 and data["written"] is False and m2.read_bytes() == before
 
 
+def test_a_rejected_return_taken_in_before_the_valid_one_records_the_values_that_landed(base, master, templates, tmp_path):
+    """The later rejected v2 consolidated alone first, then v1 arriving: v1's values land and the
+    tracker says so, as after one run over both; a staff correction made after that is kept by
+    every later run (v1 is recorded as applied, never applied again)."""
+    inbox = tmp_path / "inbox"
+    v1 = fill(templates["環境課"], _env_answers("1,395"), tmp_path / "made" / "v1.xlsx")
+    v2 = fill(templates["環境課"], _env_answers("たくさん"), tmp_path / "made" / "v2.xlsx")
+    _in_order(v1, v2)
+    (tmp_path / "one").mkdir()
+    one = copy_master(base[0], tmp_path / "one")
+    both = tmp_path / "both"
+    copy(v1, both)
+    copy(v2, both)
+    _in_order(both / "v1.xlsx", both / "v2.xlsx")
+    assert cli_json("consolidate", str(one), str(both), "--json")[0] == 1
+
+    copy(v2, inbox)
+    assert cli_json("consolidate", str(master), str(inbox), "--json")[0] == 1
+    assert _submissions(master)["環境課"]["状況"] == "差戻し"
+    copy(v1, inbox)
+    _in_order(inbox / "v1.xlsx", inbox / "v2.xlsx")
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 1 and {f["file"]: f["status"] for f in data["files"]} == {"v1.xlsx": "accepted", "v2.xlsx": "rejected"}
+    assert read_plan(master) == read_plan(one)
+    shown = ("状況", "エラー", "警告", "変更", "内容", "ファイル", "値を取り込んだファイル", "SHA-256", "取り込んだファイルのSHA-256")
+    row, row_one = _submissions(master)["環境課"], _submissions(one)["環境課"]
+    assert {k: row[k] for k in shown} == {k: row_one[k] for k in shown}
+    assert row["値を取り込んだファイル"] == "v1.xlsx" and "先に受理した「v1.xlsx」の値がそのまま有効です" in row["内容"]
+
+    # The section corrects v1's value in the master; the next run keeps the correction.
+    wb = openpyxl.load_workbook(master)
+    ws = wb["指標実績"]
+    column = next(c.column for c in ws[3] if c.value == "2021年度")
+    row = next(r[0].row for r in ws.iter_rows(min_row=4) if r[0].value == "S01" and r[3].value == "実績値")
+    assert ws.cell(row, column).value == 1395
+    ws.cell(row, column).value = 1396
+    wb.save(master)
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    assert rc == 1 and data["changes"] == 0, data
+    assert {f["file"]: f["status"] for f in data["files"]}["v1.xlsx"] == "unchanged"
+    assert read_plan(master).indicator("S01").values[2021].actual == 1396
+
+
 def test_an_older_return_is_reported_as_superseded(master, templates, tmp_path):
     inbox = tmp_path / "inbox"
     v1 = fill(templates["環境課"], _env_answers("1,395"), inbox / "v1.xlsx")

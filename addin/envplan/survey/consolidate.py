@@ -547,11 +547,20 @@ class Consolidator:
             assert ident is not None
             recorded = self._recorded(dept) or {}
             status = {"rejected": RETURNED, "blank": BLANK}.get(a.status, SUBMITTED)
-            if recorded.get("sha256") == a.rf.sha256 and recorded.get("status") == status:
-                continue  # the same verdict on the same file as the last run: nothing new to record
             applied = self.applied.get(dept)
             applied_file = applied.rf.file if applied else recorded.get("applied_file") or ""
             applied_sha = applied.rf.sha256 if applied else recorded.get("applied_sha256") or ""
+            if recorded.get("sha256") == a.rf.sha256 and recorded.get("status") == status and (recorded.get("applied_sha256") or "") == applied_sha:
+                # The same verdict on the same file as the last run, the same file's values standing:
+                # nothing new to record. (An earlier file applied only now, behind a rejected later
+                # one taken in before, is new: unrecorded, it would be applied again every run.)
+                continue
+            if applied is not None and applied.status == "accepted":
+                changes = len(applied.changes)
+            elif applied_sha and applied_sha == recorded.get("applied_sha256"):
+                changes = recorded.get("changes") or 0  # what the standing file changed when it was applied
+            else:
+                changes = 0
             if a.status in ("rejected", "blank"):
                 note = a.errors[0].message if a.errors else a.diagnostics[0].message
                 if applied_file:
@@ -568,7 +577,7 @@ class Consolidator:
                 sha256=a.rf.sha256,
                 errors=len(a.errors),
                 warnings=len(a.warnings),
-                changes=len(applied.changes) if applied and applied.status == "accepted" else 0,
+                changes=changes,
                 issued_at=_shown_time(ident.issued_at),
                 note=note,
                 applied_file=applied_file,
