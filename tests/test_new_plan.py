@@ -360,6 +360,8 @@ def test_add_policy_writes_a_numbered_sheet_listed_in_the_index_and_the_guide(tm
     assert code == 1 and "既にあります" in data["error"]["message"]
     code, data = cli_json("add", "policy", master, "--code", "P03", "--title", "x", "--department", "D9", "--json")
     assert code == 1 and "D9" in data["error"]["message"]
+    code, data = cli_json("add", "policy", master, "--code", "P[1]:2", "--title", "x", "--department", "D1", "--json")
+    assert code == 1 and "使えない文字（: [ ]）" in data["error"]["message"] and "評価票_" not in data["error"]["message"], data
 
     wb = openpyxl.load_workbook(master)
     names = wb.sheetnames

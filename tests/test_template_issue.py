@@ -186,3 +186,46 @@ def test_any_plan_template_reads_back_as_issued(plan, tmp_path):
                 expected = canonical(expected) or None if inp.spec.kind == "text" else expected
                 assert same_value(inp.issued, expected), (inp.spec.key, inp.issued, expected)
         json.dumps([i.spec.key for i in reading.inputs])
+
+
+@pytest.mark.parametrize("code", ["ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "41303/000:[A]*?\\x"])
+def test_a_policy_code_no_sheet_name_can_hold_gives_a_template_excel_opens_and_a_return_that_lands(code, tmp_path):
+    """Issue 13 §2: a code too long for a sheet name, or holding []:*?/\\, gets a shortened safe
+    sheet in the template as in the master; the template survives a LibreOffice re-save (which
+    cuts names Excel refuses) and its return is accepted, the policy's texts landing."""
+    from conftest import soffice_convert
+    from envplan.plan.samples import load_sample
+    from envplan.survey.consolidate import consolidate
+    from envplan.workbook.layout import MAX_SHEET_NAME, SHEET_NAME_FORBIDDEN
+    from envplan.workbook.writer import save_master
+    from returns_kit import fill
+
+    plan = load_sample("kawasaki")
+    old = plan.policies[0].code
+    plan = plan.model_copy(
+        update={
+            "policies": [p.model_copy(update={"code": code}) if p.code == old else p for p in plan.policies],
+            "indicators": [i.model_copy(update={"policy": code}) if i.policy == old else i for i in plan.indicators],
+        }
+    )
+    master = tmp_path / "master.xlsx"
+    save_master(plan, master)
+    templates = issue(master, tmp_path / "out")
+    dept = plan.policy(code).department
+    with zipfile.ZipFile(templates[dept]) as z:
+        names = [n for n in openpyxl.load_workbook(templates[dept], read_only=True).sheetnames]
+        assert z.testzip() is None
+    policy_sheets = [n for n in names if n.startswith(POLICY_SHEET_PREFIX)]
+    assert len(policy_sheets) == 1 and len(policy_sheets[0]) <= MAX_SHEET_NAME and not set(policy_sheets[0]) & SHEET_NAME_FORBIDDEN, names
+    guide = openpyxl.load_workbook(templates[dept])[GUIDE_SHEET]
+    assert any(policy_sheets[0] in str(c.value) for r in guide.iter_rows() for c in r if c.value)  # the guide names the sheet as it is
+
+    filled = fill(templates[dept], {("policy", code, "results"): "●フォーラムを開催しました。"}, tmp_path / "filled" / "return.xlsx")
+    resaved = soffice_convert(filled, "xlsx:Calc MS Excel 2007 XML", tmp_path / "resaved")
+    assert policy_sheets[0] in openpyxl.load_workbook(resaved, read_only=True).sheetnames
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    resaved.rename(inbox / "return.xlsx")
+    result = consolidate(master, inbox)
+    assert result.rejected == 0, [f.errors for f in result.files]
+    assert read_plan(master).policy(code).results == "●フォーラムを開催しました。"

@@ -33,10 +33,10 @@ from envplan.survey.template_layout import (
     GUIDE_SHEET,
     IDENTITY_SHEET,
     INDICATOR_SHEET,
-    POLICY_SHEET_PREFIX,
     PROJECT_SHEET,
     InputSpec,
     SheetMode,
+    policy_sheet,
     template_file_name,
 )
 from envplan.workbook import xlsx_style as st
@@ -208,7 +208,7 @@ def _guide_sheet(book: _Book, plan: Plan, dept: Department, fy: int, indicators:
         )
         n += 1
     for p in policies:
-        lines.append(("item", f"{n}. 「{POLICY_SHEET_PREFIX}{p.code}」シート: 施策「{p.title}」の成果・課題・自己評価・今後の方向性・事業費を入力してください。"))
+        lines.append(("item", f"{n}. 「{policy_sheet(p.code)}」シート: 施策「{p.title}」の成果・課題・自己評価・今後の方向性・事業費を入力してください。"))
         n += 1
     lines.append(("item", f"{n}. 「{CONTACT_SHEET}」シート: 担当者のお名前と連絡先を確認・入力してください。"))
     lines += [
@@ -428,7 +428,7 @@ def _parts_shown(book: _Book, ws: Worksheet, r: int, fy: int, shown: list[tuple[
 
 
 def _policy_sheet(book: _Book, plan: Plan, policy: Policy, fy: int) -> None:
-    name = f"{POLICY_SHEET_PREFIX}{policy.code}"
+    name = policy_sheet(policy.code)
     ws = book.sheet(name, "strict")
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 90

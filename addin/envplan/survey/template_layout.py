@@ -14,6 +14,7 @@ from typing import Literal
 
 from envplan.plan.vocabulary import PROJECT_STATUSES, RATINGS, VALUE_MARKS
 from envplan.workbook.field_keys import FieldKey, encode_key
+from envplan.workbook.layout import sheet_name_for
 
 FORMAT = "envplan-return"
 # Drop-down lists of choice inputs (kind "choice:<name>").
@@ -28,6 +29,12 @@ POLICY_SHEET_PREFIX = "施策評価_"
 CONTACT_SHEET = "担当者"
 IDENTITY_SHEET = "_様式情報"
 FEEDBACK_SHEET = "確認事項"  # added to feedback copies; ignored when they come back
+
+
+def policy_sheet(code: str) -> str:
+    """A policy's sheet in a template: 施策評価_<code>, shortened safely where the code is too
+    long or holds characters a sheet name cannot (the master's 評価票 sheets follow the same rule)."""
+    return sheet_name_for(POLICY_SHEET_PREFIX + "{code}", code)
 
 # strict: every cell other than the inputs must stay as issued (definitions).
 # info: text for the reader; a value typed there is reported, not imported.

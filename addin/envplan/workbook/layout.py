@@ -82,18 +82,22 @@ class Layout:
         return self.sheets[key]
 
     def policy_sheet_name(self, code: str) -> str:
-        """The evaluation sheet's name for a policy code, one Excel accepts: at most 31
-        characters, none of []:*?/\\ (replaced by ＿), not starting or ending with '.
-        A code too long is cut, with a short hash of the whole code so that two long
-        codes never share a sheet (the reader finds forms by their content, not their name)."""
-        pattern = self.sheets["policy_form"].name
-        safe = "".join("＿" if ch in SHEET_NAME_FORBIDDEN else ch for ch in code)
-        name = pattern.replace("{code}", safe)
-        if len(name) > MAX_SHEET_NAME or safe != code:
-            digest = hashlib.sha1(code.encode("utf-8")).hexdigest()[:4]
-            room = MAX_SHEET_NAME - len(pattern.replace("{code}", "")) - len(digest) - 1
-            name = pattern.replace("{code}", f"{safe[:room]}~{digest}")
-        return name.strip("'")
+        """The evaluation sheet's name for a policy code (the reader finds forms by their
+        content, not their name)."""
+        return sheet_name_for(self.sheets["policy_form"].name, code)
+
+
+def sheet_name_for(pattern: str, code: str) -> str:
+    """`pattern` ("評価票_{code}") with a code in it, as a sheet name Excel accepts: at most 31
+    characters, none of []:*?/\\ (replaced by ＿), not starting or ending with '. A code too
+    long is cut, with a short hash of the whole code so that two long codes never share a sheet."""
+    safe = "".join("＿" if ch in SHEET_NAME_FORBIDDEN else ch for ch in code)
+    name = pattern.replace("{code}", safe)
+    if len(name) > MAX_SHEET_NAME or safe != code:
+        digest = hashlib.sha1(code.encode("utf-8")).hexdigest()[:4]
+        room = MAX_SHEET_NAME - len(pattern.replace("{code}", "")) - len(digest) - 1
+        name = pattern.replace("{code}", f"{safe[:room]}~{digest}")
+    return name.strip("'")
 
 
 def text_column(sheet: str, column: int, header: object) -> Column | None:

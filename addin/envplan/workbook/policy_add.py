@@ -35,9 +35,14 @@ def new_policy(plan: Plan, code: str, title: str, department: str | None, fy: in
         raise AddPolicyError("施策コードと施策課題（--code・--title）を指定してください", "give --code and --title")
     if plan.policy(code) is not None:
         raise AddPolicyError(f"施策コード「{code}」の評価票は既にあります", f"policy {code} already has a sheet")
-    sheet = layout().policy_sheet_name(code)
-    if _BAD_SHEET_CHARS.search(code) or len(sheet) > 31:
-        raise AddPolicyError(f"施策コード「{code}」はシート名（{sheet}）に使えません（31文字以内、[ ] : * ? / \\ を除く）", f"policy code {code!r} cannot be part of a sheet name")
+    # A new code is kept to what a sheet name, a file name and a URL can all hold as it is (a
+    # long one is fine: its sheet gets a shortened name). Codes already in a master are read as they are.
+    bad = sorted(set(_BAD_SHEET_CHARS.findall(code)))
+    if bad:
+        raise AddPolicyError(
+            f"施策コード「{code}」には、シート名に使えない文字（{' '.join(bad)}）が含まれています。これらの文字を除いたコードを指定してください",
+            f"policy code {code!r} holds characters a sheet name cannot ({' '.join(bad)})",
+        )
     codes = [d.code for d in plan.departments]
     if department is None:
         if len(codes) != 1:
