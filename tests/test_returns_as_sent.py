@@ -332,11 +332,13 @@ def test_sorted_rows_are_matched_back_by_their_ids(master, templates, tmp_path):
     ("edit", "expected"),
     [
         (lambda ws: ws.insert_rows(6), "6行目に行が挿入されています"),
-        (lambda ws: ws.delete_rows(12, 2), "発行時の12行目（S02）・13行目（S02）が削除されています"),  # S02: rows 9–13, its 評価 rows
+        (lambda ws: ws.delete_rows(12, 2), "発行時の12行目（S02 評価）・13行目（S02 評価の理由）が削除されています"),  # S02: rows 9–13
+        (lambda ws: ws.delete_rows(6), "発行時の6行目（S01 備考）が削除されています"),  # in the middle of S01's rows 4–8
+        (lambda ws: ws.delete_rows(4), "発行時の4行目（S01 実績値）が削除されています"),
         (_sort_two_blocks_and_edit_one, "行が並べ替えられています"),
         (lambda ws: ws.insert_cols(3), "C列に列が挿入されています"),
     ],
-    ids=["row inserted", "rows deleted", "rows sorted and a definition changed", "column inserted"],
+    ids=["row inserted", "rows deleted", "a middle row deleted", "a first row deleted", "rows sorted and a definition changed", "column inserted"],
 )
 def test_a_structural_edit_is_one_clear_message(master, templates, tmp_path, edit, expected):
     inbox = tmp_path / "inbox"

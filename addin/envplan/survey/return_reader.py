@@ -136,8 +136,9 @@ def read_return(source: WorkbookSource, *, identity_only: bool = False) -> Retur
         specs = inputs_by_sheet.get(sheet, [])
         issued = manifest_by_sheet.get(sheet, {})
         if mode == "strict":
-            change = structural_change(grid, issued)
-            moved = _rows_moved(grid, issued, {s.ref for s in specs}) if change else None
+            refs = {s.ref for s in specs}
+            change = structural_change(grid, issued, refs)
+            moved = _rows_moved(grid, issued, refs) if change else None
             if change and moved is None:
                 # One message naming what to undo, instead of a message for every shifted cell;
                 # nothing of this sheet is read (the inputs are not where they were issued).
@@ -222,6 +223,7 @@ def _typed(rd: CellReader, cell: Cell, spec: InputSpec) -> Any:
 
 FIRST_BODY_ROW = TEMPLATE_HEADER_ROW + 1
 KEY_COLS = (1, 2)  # locked on every strict sheet: ID and name (or number)
+_YEAR_HEADER = re.compile(r"\d{4}年度$")
 
 
 @dataclass(frozen=True)
@@ -231,13 +233,17 @@ class _IssuedShape:
     last_col: int
     header: list[str]  # row 3 as issued, columns 1..last_col + 1
     last_row: int  # the last body row with an ID in column A (0: none)
-    keys: list[tuple[str, ...]]  # (ID, name) of every body row as issued
+    # The columns that tell a body row from its neighbours: every column of the table that holds
+    # no input (ID, name, 区分…). An indicator's rows share its ID; 区分 tells 備考 from 評価.
+    key_cols: tuple[int, ...]
+    keys: list[tuple[str, ...]]  # their texts in every body row as issued
 
 
 _SHAPES: dict[int, tuple[dict[str, str], _IssuedShape]] = {}  # id(issued) → (issued itself, kept alive; shape)
 
 
-def _issued_shape(issued: dict[str, str]) -> _IssuedShape:
+def _issued_shape(issued: dict[str, str], inputs: set[str]) -> _IssuedShape:
+    """(`inputs`: the sheet's input cells, the same for every return of a template, like `issued`.)"""
     hit = _SHAPES.get(id(issued))
     if hit is not None and hit[0] is issued:
         return hit[1]
@@ -245,17 +251,21 @@ def _issued_shape(issued: dict[str, str]) -> _IssuedShape:
     header = [issued.get(f"{col_letter(c)}{TEMPLATE_HEADER_ROW}", "") for c in range(1, last_col + 2)]
     rows = sorted({int(ref[1:]) for ref in issued if ref[:1] == "A" and ref[1:].isdigit()} - set(range(FIRST_BODY_ROW)))
     last_row = rows[-1] if rows else 0
-    keys = [tuple(issued.get(f"{col_letter(c)}{r}", "") for c in KEY_COLS) for r in range(FIRST_BODY_ROW, last_row + 1)]
-    shape = _IssuedShape(last_col, header, last_row, keys)
+    input_cols = {parse_ref(ref)[1] for ref in inputs}
+    first_input = min(input_cols, default=last_col + 1)
+    # (Not the year grid: past years' grey values are figures, not what names a row.)
+    key_cols = tuple(c for c in range(1, first_input) if header[c - 1] and not _YEAR_HEADER.match(header[c - 1])) or KEY_COLS
+    keys = [tuple(issued.get(f"{col_letter(c)}{r}", "") for c in key_cols) for r in range(FIRST_BODY_ROW, last_row + 1)]
+    shape = _IssuedShape(last_col, header, last_row, key_cols, keys)
     if len(_SHAPES) < 512:
         _SHAPES[id(issued)] = (issued, shape)
     return shape
 
 
-def structural_change(grid: SheetGrid, issued: dict[str, str]) -> str:
+def structural_change(grid: SheetGrid, issued: dict[str, str], inputs: set[str]) -> str:
     """A row inserted or deleted, rows sorted, or a column inserted, on a sheet of fixed layout:
     the message saying what to undo, or "" when the rows and columns are where they were issued."""
-    shape = _issued_shape(issued)
+    shape = _issued_shape(issued, inputs)
     width = max(grid.max_col, shape.last_col) + 1
     header_issued = shape.header + [""] * (width - len(shape.header))
     header_found = [canonical(grid.value(TEMPLATE_HEADER_ROW, c)) for c in range(1, width + 1)]
@@ -270,11 +280,22 @@ def structural_change(grid: SheetGrid, issued: dict[str, str]) -> str:
         return ""
     top = max(shape.last_row, grid.max_row)
     before = shape.keys
-    after = [tuple(canonical(grid.value(r, c)) for c in KEY_COLS) for r in range(FIRST_BODY_ROW, top + 1)]
+    after = [tuple(canonical(grid.value(r, c)) for c in shape.key_cols) for r in range(FIRST_BODY_ROW, top + 1)]
     while after and not any(after[-1]):
         after.pop()
     if after == before:
         return ""
+    # The rows told apart by every definition column first; then by ID and name alone, as
+    # where a definition was also changed (that change is then reported by the message's undo).
+    coarse = [j for j, c in enumerate(shape.key_cols) if c in KEY_COLS]
+    for keys_before, keys_after in ((before, after), ([tuple(k[j] for j in coarse) for k in x] for x in (before, after))):
+        message = _row_change(keys_before, keys_after, before)
+        if message:
+            return message
+    return ""
+
+
+def _row_change(before: list[tuple[str, ...]], after: list[tuple[str, ...]], labels: list[tuple[str, ...]]) -> str:
     n_more = len(after) - len(before)
     if n_more > 0:
         extra = _extra_rows(after, before)
@@ -286,9 +307,9 @@ def structural_change(grid: SheetGrid, issued: dict[str, str]) -> str:
     if n_more < 0:
         gone = _extra_rows(before, after)
         if gone:
-            rows = "・".join(f"{FIRST_BODY_ROW + i}行目（{before[i][0] or '空欄'}）" for i in gone)
+            rows = "・".join(f"{FIRST_BODY_ROW + i}行目（{_row_label(labels, i)}）" for i in gone)
             return f"発行時の{rows}が削除されています。お送りした様式（削除する前のファイル）に戻して入力してください"
-    if sorted(after) == sorted(before):
+    if n_more == 0 and sorted(after) == sorted(before):
         return "行が並べ替えられています。並べ替えを元に戻して（A列の指標ID・プロジェクトIDが発行時の順になるように）から提出してください"
     return ""
 
@@ -297,7 +318,7 @@ def _rows_moved(grid: SheetGrid, issued: dict[str, str], inputs: set[str]) -> di
     """Issued row → the row it is found at, when the body rows were only put in another order:
     every body row found whole (its ID, name and every other cell as issued; the inputs may hold
     anything) and matched to exactly one issued row. None when that cannot be told for sure."""
-    shape = _issued_shape(issued)
+    shape = _issued_shape(issued, inputs)
     if not shape.last_row:
         return None
     width = max(grid.max_col, shape.last_col)
@@ -310,7 +331,7 @@ def _rows_moved(grid: SheetGrid, issued: dict[str, str], inputs: set[str]) -> di
     moved: dict[int, int] = {}
     for f in body:
         found = [canonical(grid.value(f, c)) for c in range(1, width + 1)]
-        key = tuple(found[c - 1] for c in KEY_COLS)
+        key = tuple(found[c - 1] for c in shape.key_cols)
         if not any(key):
             return None  # a blank row moved: nothing tells which one it was
         matches = [r for r, cells in wanted.get(key, []) if all(w is None or w == v for w, v in zip(cells, found))]
@@ -318,6 +339,15 @@ def _rows_moved(grid: SheetGrid, issued: dict[str, str], inputs: set[str]) -> di
             return None
         moved[matches[0]] = f
     return moved if len(moved) == len(body) else None
+
+
+def _row_label(keys: list[tuple[str, ...]], i: int) -> str:
+    """Row `i` as the clerk sees it: its ID, and where other rows share the ID, the last text
+    that tells it from them (「S01 備考」, 「S01 実績値」)."""
+    key = keys[i]
+    same = [k for k in keys if k[0] == key[0]]
+    told = [t for c, t in enumerate(key) if t and c and any(k[c] != t for k in same)]
+    return " ".join([key[0] or "空欄", *told[-1:]])
 
 
 def _moved_ref(ref: str, moved: dict[int, int]) -> str:
