@@ -52,6 +52,34 @@ def test_an_obvious_variant_of_a_status_word_is_accepted_with_a_warning(master, 
     assert projects["P1"].status_in(2022).status == "予定どおり" and projects["P3"].status_in(2022).status == "遅れ"
 
 
+def test_look_alike_marks_and_other_spellings_of_a_choice_are_read_with_a_warning(master, templates, tmp_path):
+    """〇 (U+3007) for ○ and × (U+00D7) for ✕ look the same on screen; 速報値 for 速報 and A2 for AⅡ
+    are what a clerk types without the list. Each is read as the choice, with a warning naming it."""
+    inbox = tmp_path / "inbox"
+    fill(
+        templates["環境課"],
+        {
+            S01_2021: 1390,
+            ("value", "S01", 2021, "mark"): "速報値",
+            ("judgement", "S01", 2021, "level"): "〇",
+            ("judgement", "S02", 2021, "level"): "×",
+        },
+        inbox / "環境課.xlsx",
+    )
+    fill(templates["地球環境推進室"], {("rating", "41303000", 2022, "rating"): "A2", ("rating", "41303000", 2022, "reason"): "一部未達のため"}, inbox / "地球環境推進室.xlsx")
+    rc, data = cli_json("consolidate", str(master), str(inbox), "--json")
+    by_dept = {f["department"]: f for f in data["files"]}
+    env, kawasaki = by_dept["環境課"], by_dept["地球環境推進室"]
+    assert env["status"] == "accepted" and not env["errors"], env["errors"]
+    messages = [w["message"] for w in env["warnings"] if w["code"] == "CHOICE_VARIANT"]
+    assert len(messages) == 3 and any("「〇」を「○」として読みました" in m for m in messages) and any("「速報値」を「速報」" in m for m in messages), messages
+    assert kawasaki["status"] == "accepted" and "CHOICE_VARIANT" in _codes(kawasaki), kawasaki["errors"]
+    plan = read_plan(master)
+    assert plan.indicator("S01").values[2021].mark == "速報"
+    assert plan.indicator("S01").judgement(2021).level == "○" and plan.indicator("S02").judgement(2021).level == "✕"
+    assert plan.policy("41303000").rating_in(2022).rating == "AⅡ"
+
+
 def test_a_word_that_is_no_status_is_still_rejected(master, templates, tmp_path):
     inbox = tmp_path / "inbox"
     fill(templates["環境課"], {S01_2021: 1390, P1_STATUS: "順調"}, inbox / "環境課.xlsx")

@@ -172,12 +172,28 @@ class CellReader:
 
 # Obvious other spellings of a choice word (予定通り for 予定どおり, 完了済み for 完了): read with a
 # warning. Only when the folding keeps every option of the list distinct, so it never guesses.
-_CHOICE_SPELLINGS = (("通り", "どおり"), ("どうり", "どおり"), ("遅延", "遅れ"), ("遅れている", "遅れ"), ("前倒し済み", "前倒し"))
+# Marks that look alike (〇 U+3007 and ◯ for ○, × and ✖ for ✕), 速報値 for 速報, A2 for AⅡ (which NFKC reads as AII).
+_CHOICE_SPELLINGS = (
+    ("通り", "どおり"),
+    ("どうり", "どおり"),
+    ("遅延", "遅れ"),
+    ("遅れている", "遅れ"),
+    ("前倒し済み", "前倒し"),
+    ("〇", "○"),
+    ("◯", "○"),
+    ("×", "✕"),
+    ("✖", "✕"),
+    ("☓", "✕"),
+    ("速報値", "速報"),
+    ("確定値", "確定"),
+    ("A1", "AI"),
+    ("A2", "AII"),
+)
 _CHOICE_DROPPED = " 　。、.,・「」『』()（）"
 
 
 def _fold_choice(text: str) -> str:
-    t = unicodedata.normalize("NFKC", text)
+    t = unicodedata.normalize("NFKC", text).upper()
     t = "".join(ch for ch in t if ch not in _CHOICE_DROPPED)
     for variant, word in _CHOICE_SPELLINGS:
         t = t.replace(variant, word)
