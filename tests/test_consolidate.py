@@ -503,7 +503,7 @@ def test_a_blank_return_is_a_warning_and_the_tracker_keeps_chasing_it(master, te
     assert rc == 0, data
     f = data["files"][0]
     assert (f["status"], f["changes"], data["blank"]) == ("blank", 0, 1)
-    assert [w["code"] for w in f["warnings"]] == ["RETURN_BLANK"] and "入力欄がすべて空欄です" in f["warnings"][0]["message"]
+    assert [w["code"] for w in f["warnings"]] == ["RETURN_BLANK"] and "入力欄がすべて空欄です（担当者の欄のほかは発行時のままです）" in f["warnings"][0]["message"]
     assert _submissions(master)["環境課"]["状況"] == "未記入"
     out = run_cli("consolidate", str(master), str(inbox))
     assert "未記入" in out.stdout + out.stderr and "環境部環境課" in out.stdout + out.stderr  # listed with those still to chase
@@ -516,6 +516,7 @@ def test_a_later_blank_return_supersedes_nothing(master, templates, tmp_path):
     _in_order(v1, v2)
     result = consolidate(master, inbox)
     assert {f.file: f.status for f in result.files} == {"v1.xlsx": "accepted", "v2.xlsx": "blank"}
+    assert "入力欄がすべて空欄です（発行時のままです）" in next(f for f in result.files if f.file == "v2.xlsx").warnings[0]["message"]
     assert read_plan(master).indicator("S01").values[2021].actual == 1395
     row = _submissions(master)["環境課"]
     assert row["状況"] == "未記入" and "先に受理した「v1.xlsx」の値がそのまま有効です" in row["内容"]

@@ -249,7 +249,9 @@ class Consolidator:
             # nothing to apply, and the tracker keeps chasing it (未記入); it supersedes nothing.
             a.status = "blank"
             a.changes = []
-            a.add("RETURN_BLANK", "入力欄がすべて空欄です（発行時のままです）。記入して提出し直してください", severity="warning")
+            contact = any(inp.edited for inp in reading.inputs if inp.spec.key[0] == "department")
+            where = "担当者の欄のほかは発行時のままです" if contact else "発行時のままです"
+            a.add("RETURN_BLANK", f"入力欄がすべて空欄です（{where}）。記入して提出し直してください", severity="warning")
             return
         if missing:
             names = "、".join(inp.spec.label for inp in missing[:MAX_BLANK_LISTED])
