@@ -227,12 +227,12 @@ def test_editing_a_grey_past_year_cell_says_what_the_cell_is(master, templates, 
 S08_2022 = ("value", "S08", 2022, "actual")  # a % indicator of 環境課 (50.6 issued)
 
 
-def _percent_typed(template: Path, out: Path, value: float, fmt: str) -> Path:
+def _percent_typed(template: Path, out: Path, value: float, fmt: str, key: tuple = S08_2022) -> Path:
     """What Excel stores for 「28.4%」 typed into a cell: 0.284, shown with a percent format."""
     from envplan.survey.template_fill import fill_template, input_cells
 
     filled = fill_template(template, {S01_2021: 1390}, out)
-    spec = input_cells(filled)[S08_2022]
+    spec = input_cells(filled)[key]
     wb = openpyxl.load_workbook(filled)
     wb[spec.sheet][spec.ref].value = value
     wb[spec.sheet][spec.ref].number_format = fmt
@@ -254,6 +254,21 @@ def test_a_percent_formatted_cell_is_read_as_percent_points(master, templates, t
     assert f.status == "accepted", f.errors
     assert read_plan(master).indicator("S08").values[2022].actual == pytest.approx(28.4)
     assert "PERCENT_LOOKS_LIKE_FRACTION" not in _codes(f.model_dump())
+
+
+def test_a_percentage_typed_for_a_figure_not_in_percent_is_refused_naming_the_format(master, templates, tmp_path):
+    """「50%」 typed for S01 (千t-CO2) is stored as 0.5: neither 0.5 nor 50 can be taken for sure."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _percent_typed(templates["環境課"], inbox / "環境課.xlsx", 0.5, "0%", key=S01_2021)
+    result = consolidate(master, inbox)
+    f = result.files[0]
+    assert f.status == "rejected"
+    [e] = [e for e in f.errors if e["code"] == "NUMBER_IS_PERCENT"]
+    assert "表示形式がパーセント" in e["message"] and "「50%」" in e["message"] and "千t-CO2" in e["message"], e["message"]
+    assert result.changes == 0
+    copy = openpyxl.load_workbook(f.feedback)[e["sheet"]][e["cell"]]
+    assert "%" not in copy.number_format  # the feedback copy is back in the issued format: the clerk's 1390 is read as 1390
 
 
 def test_a_fraction_on_a_percent_indicator_gets_a_warning(master, templates, tmp_path):

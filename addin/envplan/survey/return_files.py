@@ -155,7 +155,8 @@ def inspect_return(path: Path, key: bytes, key_fingerprint: str, open_source: Op
             return rf
     if not identity_only:
         return_safety.annotate(reading, safety)  # Issue 7: formulas, error values, merges, invisible characters in inputs
-        _percent_points(reading, data)
+        if safety.percent_formats is not False:
+            _percent_points(reading, data)
     for d in reading.diagnostics.items:
         d.file = rf.file
     bad_signature = check_signature(reading, key, key_fingerprint)
@@ -193,14 +194,32 @@ BUILTIN_PERCENT_FORMATS = {9, 10}  # 0% and 0.00%
 def _percent_points(reading: ReturnReading, data: bytes) -> None:
     """A % indicator's cell shown as a percentage (「28.4%」 typed in Excel or LibreOffice is
     stored as 0.284) is read as the percent points the clerk saw: 28.4, like the same text
-    typed as a string. Only the few % inputs holding a number are looked up in the XML."""
-    wanted = [inp for inp in reading.inputs if inp.spec.unit in PERCENT_UNITS and inp.spec.kind == "number" and isinstance(inp.found, (int, float)) and not isinstance(inp.found, bool) and inp.value is not None]
+    typed as a string. Any other figure shown as a percentage (「50%」 for a count of 事業所,
+    stored as 0.5) cannot be read for sure, and is an error naming the cell's 表示形式. Only the
+    inputs holding a number are looked up in the XML."""
+    wanted = [
+        inp
+        for inp in reading.inputs
+        if inp.spec.kind in ("number", "amount") and isinstance(inp.found, (int, float)) and not isinstance(inp.found, bool) and inp.value is not None
+    ]
     if not wanted:
         return
     formats = cell_number_formats(data, {(inp.spec.sheet, inp.spec.ref) for inp in wanted})
     for inp in wanted:
-        if formats.get((inp.spec.sheet, inp.spec.ref), "") == "percent":
+        if formats.get((inp.spec.sheet, inp.spec.ref), "") != "percent":
+            continue
+        if inp.spec.unit in PERCENT_UNITS and inp.spec.kind == "number":
             inp.value = round(float(inp.found) * 100, 10)
+            continue
+        shown = f"{float(inp.found) * 100:g}%"
+        reading.diagnostics.error(
+            "NUMBER_IS_PERCENT",
+            f"{inp.spec.label}: セルの表示形式がパーセントのため「{shown}」と表示されています（保存された値は {inp.found:g}）。"
+            f"単位は「{inp.spec.unit or '（なし）'}」です。表示形式を「標準」に戻し、%を付けずに数値を入力してください",
+            inp.spec.sheet,
+            inp.spec.ref,
+            shown,
+        )
 
 
 def cell_number_formats(data: bytes, cells: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -212,9 +231,18 @@ def cell_number_formats(data: bytes, cells: set[tuple[str, str]]) -> dict[tuple[
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = set(z.namelist())
+            styles = z.read("xl/styles.xml").decode("utf-8", "replace") if "xl/styles.xml" in names else ""
+            percent_ids = set(BUILTIN_PERCENT_FORMATS)
+            for num_id, code in re.findall(r'<numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', styles):
+                if "%" in re.sub(r'"[^"]*"|\\.', "", html.unescape(code)):
+                    percent_ids.add(int(num_id))
+            xfs_block = re.search(r"<cellXfs\b.*?</cellXfs>", styles, re.S)
+            xf_formats = [int(m[1]) if m[1] else 0 for m in re.finditer(r'<xf\b(?:[^>]*?numFmtId="(\d+)")?[^>]*>', xfs_block[0])] if xfs_block else []
+            percent_xfs = {xf for xf, fmt in enumerate(xf_formats) if fmt in percent_ids}
+            if not percent_xfs:  # no cell of the book is shown as a percentage: the sheets need no reading
+                return {cell: "other" for cell in cells}
             book = z.read("xl/workbook.xml").decode("utf-8", "replace")
             rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-            styles = z.read("xl/styles.xml").decode("utf-8", "replace") if "xl/styles.xml" in names else ""
             targets = {}
             for tag in re.findall(r"<Relationship\b[^>]*>", rels):
                 rid, target = re.search(r'\bId="([^"]*)"', tag), re.search(r'\bTarget="([^"]*)"', tag)
@@ -226,26 +254,20 @@ def cell_number_formats(data: bytes, cells: set[tuple[str, str]]) -> dict[tuple[
                 name, rid = re.search(r'\bname="([^"]*)"', tag), re.search(r'\br:id="([^"]*)"', tag)
                 if name and rid and rid[1] in targets:
                     parts[html.unescape(name[1])] = targets[rid[1]]
-            percent_ids = set(BUILTIN_PERCENT_FORMATS)
-            for num_id, code in re.findall(r'<numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', styles):
-                if "%" in re.sub(r'"[^"]*"|\\.', "", html.unescape(code)):
-                    percent_ids.add(int(num_id))
-            xfs_block = re.search(r"<cellXfs\b.*?</cellXfs>", styles, re.S)
-            xf_formats = [int(m[1]) if m[1] else 0 for m in re.finditer(r'<xf\b(?:[^>]*?numFmtId="(\d+)")?[^>]*>', xfs_block[0])] if xfs_block else []
-            by_sheet: dict[str, list[str]] = {}
+            by_sheet: dict[str, set[str]] = {}
             for sheet, ref in cells:
-                by_sheet.setdefault(sheet, []).append(ref)
+                by_sheet.setdefault(sheet, set()).add(ref)
             for sheet, refs in by_sheet.items():
                 part = parts.get(sheet)
                 if part is None or part not in names:
                     continue
                 xml = z.read(part).decode("utf-8", "replace")
+                for tag in re.finditer(r'<c\b[^>]*\br="([A-Z]+[0-9]+)"[^>]*>', xml):
+                    if tag[1] in refs:
+                        style = re.search(r'\bs="(\d+)"', tag[0])
+                        out[(sheet, tag[1])] = "percent" if style and int(style[1]) in percent_xfs else "other"
                 for ref in refs:
-                    tag = re.search(rf'<c\b[^>]*\br="{ref}"[^>]*>', xml)
-                    style = re.search(r'\bs="(\d+)"', tag[0]) if tag else None
-                    xf = int(style[1]) if style else 0
-                    fmt = xf_formats[xf] if xf < len(xf_formats) else 0
-                    out[(sheet, ref)] = "percent" if fmt in percent_ids else "other"
+                    out.setdefault((sheet, ref), "other")
     except (KeyError, zipfile.BadZipFile, OSError, ValueError):
         return out
     return out

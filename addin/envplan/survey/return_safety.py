@@ -123,6 +123,9 @@ class SafetyScan:
     parts: int = 0
     inflated_bytes: int = 0
     saved_at: str | None = None  # docProps/core.xml's last-saved time, read while it is inflated anyway
+    # Whether xl/styles.xml may show a cell as a percentage (False: no percent format at all; None:
+    # not known), judged while it is inflated anyway: most returns need no look for percent cells.
+    percent_formats: bool | None = None
     # Scanned for a reading of some sheets (`only_sheets`): those sheets' parts and the shared
     # strings as inflated (the identity sheet is then read from them, survey/identity_sheet.py).
     kept: dict[str, bytes] = field(default_factory=dict)
@@ -273,6 +276,8 @@ def _scan_zip(zf: zipfile.ZipFile, raw: bytes, scan: SafetyScan, limits: SafetyL
             data = _inflate(raw, info, limits, budget, scan)
             if name == "docProps/core.xml":
                 scan.saved_at = _modified(data)
+            elif name == "xl/styles.xml":
+                scan.percent_formats = _may_show_percent(data)
             elif only_sheets is not None and cells:
                 scan.kept[name] = data
             if not xml or (_plain_xml(data) and (not cells or _fast_scan(name, data, sheets, scan, limits, budget))):
@@ -785,6 +790,12 @@ def _plain_xml(data: bytes) -> bool:
     if decl is not None and not _UTF8_DECL.fullmatch(decl[0]):
         return False  # another encoding declared
     return data.count(b"<?") == (1 if decl is not None else 0)
+
+
+def _may_show_percent(styles: bytes) -> bool:
+    """False only when no number format of the book can be a percentage: neither of Excel's
+    built-in ones (0%, 0.00%: numFmtId 9 and 10) nor a format code with a % in it."""
+    return any(token in styles for token in (b'numFmtId="9"', b'numFmtId="10"', b"%", b"&#37;", b"&#x25;"))
 
 
 def _modified(core: bytes) -> str:
