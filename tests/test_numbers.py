@@ -74,6 +74,9 @@ def test_errors(raw, code):
         ("3O.5", "", "英字の「O」"),
         ("5.", "", "整数なら「5」"),
         ("たくさん", "", "数字だけを入力してください"),
+        # The unit holds the scale already: all the digits would be a thousand times too much.
+        ("1,346千t", "千t-CO2", "「千t-CO2」単位の数を数字だけで"),
+        ("2万1959", "千円", "「千円」単位の数を数字だけで"),
     ],
 )
 def test_says_how_to_type_what_it_cannot_read(raw, unit, advice):

@@ -93,14 +93,14 @@ def _read_text(raw: str, unit: str) -> NumberReading:
         allowed = _unit_variants(unit)
         if suffix not in allowed:
             expected = f"（単位は「{unit}」）" if unit else ""
-            return _fail("NUMBER_INVALID", f"「{raw}」は数値として読めません{expected}。{_how_to_type(text)}")
+            return _fail("NUMBER_INVALID", f"「{raw}」は数値として読めません{expected}。{_how_to_type(text, unit)}")
         reading.warnings.append(("NUMBER_UNIT_STRIPPED", f"「{raw}」の単位「{suffix}」を除いて数値として読みました"))
     if _GROUPED.match(number_part):
         number_part = number_part.replace(",", "")
     elif "," in number_part:
         return _fail("NUMBER_BAD_SEPARATOR", f"「{raw}」の桁区切りが正しくありません（例: 1,324）")
     if not _PLAIN.match(number_part):
-        return _fail("NUMBER_INVALID", f"「{raw}」は数値として読めません。{_how_to_type(text)}")
+        return _fail("NUMBER_INVALID", f"「{raw}」は数値として読めません。{_how_to_type(text, unit)}")
     value = float(number_part)
     if math.isinf(value):  # 400 typed digits overflow to inf; never write inf into a workbook
         return _fail("NUMBER_NOT_FINITE", f"「{raw[:30]}…」は大きすぎて数値として扱えません")
@@ -108,12 +108,18 @@ def _read_text(raw: str, unit: str) -> NumberReading:
     return reading
 
 
-def _how_to_type(text: str) -> str:
+def _how_to_type(text: str, unit: str = "") -> str:
     """What to type instead, for the ways of writing a figure that are not read (never guessed:
     「105・3」 may be 105.3 or two figures; 「70万」 a rounded figure)."""
     if re.search(r"\d・\d", text):
         return "「・」が小数点なら「105.3」のように「.」で入力してください"
     if re.search(r"\d[万千億]", text):
+        scaled = re.match(r"(百万|千|万|億)", unicodedata.normalize("NFKC", unit))
+        if scaled:  # 「1,346千t」 for 千t-CO2: all the digits of 1,346,000 would be a thousand times too much
+            return (
+                f"単位「{unit}」に「{scaled[1]}」が含まれています。「万」「千」などの文字や単位を付けず、"
+                f"「{unit}」単位の数を数字だけで入力してください（例: 1万2345{unit} → 12345）"
+            )
         return "「万」「千」などは使わず、すべての桁を数字で入力してください（例: 70万 → 700000）"
     if re.search(r"\d.*(増|減|削減|増加|減少)$", text):
         return "増減の量や割合ではなく、その年度の値を入力してください"
