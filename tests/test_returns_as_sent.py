@@ -133,6 +133,26 @@ def test_template_number_formats_show_whole_numbers_without_a_point(templates):
     assert cell.value == 1.72 and cell.number_format == "#,##0.00"
 
 
+def test_the_master_shows_whole_numbers_without_a_point(master, tmp_path):
+    """The same audit on the master, as written and after a computation writes its result sheets:
+    its figures as typed (General), each computed figure with its own decimals (1,324 / 1,324.5)."""
+    from conftest import cli_json
+
+    assert cli_json("compute", str(master), "--json")[0] in (0, 1)
+    formats = _styles_formats(master)
+    assert not [f for f in formats.values() if re.search(r"0\.#", f)], formats
+    wb = openpyxl.load_workbook(master)
+    shown = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(min_row=4):
+            for c in row:
+                if isinstance(c.value, (int, float)) and not isinstance(c.value, bool):
+                    shown.setdefault(ws.title, set()).add((c.number_format, float(c.value).is_integer()))
+    assert ("General", True) in shown["指標実績"] and ("General", False) in shown["指標実績"]
+    results = {fmt for (fmt, whole) in shown["達成状況"] if fmt not in ("General", '0"年度"', "0.0%")}
+    assert "#,##0" in results and any(f.startswith("#,##0.0") for f in results), shown["達成状況"]
+
+
 def test_template_has_no_empty_year_columns(templates):
     """Issue 11 item 9: no columns for years none of the department's indicators has a value for."""
     wb = openpyxl.load_workbook(templates["環境課"])

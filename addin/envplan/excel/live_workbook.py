@@ -124,7 +124,16 @@ class LiveBookSink:
         ws.range((1, 1), (last_row, width)).value = block
         for col, fmt in table.number_formats.items():
             if col < width and table.rows:
-                ws.range((HEADER_ROW + 1, col + 1), (last_row, col + 1)).number_format = fmt
+                if fmt != st.BY_VALUE:
+                    ws.range((HEADER_ROW + 1, col + 1), (last_row, col + 1)).number_format = fmt
+                    continue
+                # Each cell its value's own format: set run by run of the same format (a call per run).
+                shown = [st.shown_format(fmt, row[col] if col < len(row) else None) for row in table.rows]
+                start = 0
+                for i in range(1, len(shown) + 1):
+                    if i == len(shown) or shown[i] != shown[start]:
+                        ws.range((HEADER_ROW + 1 + start, col + 1), (HEADER_ROW + i, col + 1)).number_format = shown[start]
+                        start = i
         for first, last, style in _runs(table.row_styles):
             if style in MARK_COLORS:
                 ws.range((HEADER_ROW + 1 + first, 1), (HEADER_ROW + 1 + last, 1)).color = MARK_COLORS[style]
@@ -330,7 +339,7 @@ class LiveMasterSink(LiveBookSink):
         filled = [c for c in range(1, grid.max_col + 1) if grid.value(HEADER_ROW, c) not in (None, "")]
         col = (max(filled) if filled else 0) + 1
         ws.range((NOTE_ROW, col), (HEADER_ROW, col)).value = [[wareki(fy)], [f"{fy}年度"]]
-        ws.range((HEADER_ROW + 1, col), (max(last_row, HEADER_ROW + 1), col)).number_format = st.NUMBER_FORMAT
+        ws.range((HEADER_ROW + 1, col), (max(last_row, HEADER_ROW + 1), col)).number_format = st.INPUT_NUMBER_FORMAT
         if table is not None:
             table.resize(ws.range((top, 1), (last_row, max(col, last_col))))
 

@@ -11,9 +11,10 @@ from envplan.rules.attainment import STATUS_FILLS, STATUSES, status_label
 from envplan.rules.results import PlanResult, YearResult
 from envplan.workbook.io import ResultTable
 from envplan.workbook.layout import layout
+from envplan.workbook.xlsx_style import BY_VALUE
 
 PERCENT = "0.0%"
-NUMBER = "#,##0.########"
+NUMBER = BY_VALUE  # computed figures: each cell its own decimals (xlsx_style)
 STATUS_TEXT_FILLS = {status_label(s): STATUS_FILLS[s] for s in STATUSES}
 AGREEMENT_FILLS = {"✕ 不一致": STATUS_FILLS["悪化"], "○ 一致": STATUS_FILLS["達成"]}
 

@@ -32,7 +32,7 @@ from envplan.workbook.reader import MasterReading, Where
 from envplan.workbook.settings_sheet import SETTING_ROWS
 from envplan.workbook.sheet_tables import Table, read_table
 from envplan.workbook.validation import validate_source
-from envplan.workbook.xlsx_style import NUMBER_FORMAT, YEAR_FORMAT
+from envplan.workbook.xlsx_style import INPUT_NUMBER_FORMAT, YEAR_FORMAT
 
 # Kinds of change, as the change log names them.
 KIND_IMPORT = "取込"
@@ -607,7 +607,7 @@ def cell_value(key: FieldKey, value: Any) -> Any:
 
 def _format_of(key: FieldKey) -> str:
     if key[0] == "value" and key[3] not in ("note", "mark"):
-        return NUMBER_FORMAT
+        return INPUT_NUMBER_FORMAT
     if key[0] == "setting" and key[1] in ("start_fy", "end_fy", "current_fy", "frozen_through_fy"):
         return YEAR_FORMAT
     if key[0] == "indicator" and key[2] == "target_year":

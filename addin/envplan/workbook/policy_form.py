@@ -252,7 +252,7 @@ def _indicator_section(w: FormWriter, plan: Plan, policy: Policy) -> None:
             for off, row_kind in ((0, 1), (1, 2)):
                 formula = Formula(f"=IFERROR(INDEX('{val_sheet}'!${yc}:${yc},MATCH({id_ref},'{val_sheet}'!$A:$A,0)+{row_kind - 1}),\"\")")
                 cells.append((2 + 2 * k + off, 2 + 2 * k + off, formula))
-        w.cells(cells, fmt="#,##0.##")
+        w.cells(cells, fmt=st.INPUT_NUMBER_FORMAT)
         w.ws.cell(w.row - 1, 1).number_format = st.YEAR_FORMAT
 
 

@@ -263,7 +263,7 @@ def _table(
             if col.type == "year" and isinstance(value, int):
                 cell.number_format = st.YEAR_FORMAT
             elif col.type == "number":
-                cell.number_format = st.NUMBER_FORMAT
+                cell.number_format = st.INPUT_NUMBER_FORMAT
             if col.type == "text" and st.wraps_in(value, col.width):
                 cell.alignment = st.WRAP
         if year_cells is not None:
@@ -274,7 +274,7 @@ def _table(
                 st.set_text(cell, value)
                 cell.font = st.BODY_FONT
                 if spec.year_type == "number":
-                    cell.number_format = st.NUMBER_FORMAT
+                    cell.number_format = st.INPUT_NUMBER_FORMAT
         st.fit_wrapped_row(ws, cells)  # a wrapped text shows whole, on screen and on paper
     last_row = max(FIRST_DATA_ROW, FIRST_DATA_ROW + len(rows) - 1)
     st.add_table(ws, f"tbl_{spec.key}", f"A{HEADER_ROW}:{col_letter(ncols)}{last_row}")

@@ -83,7 +83,7 @@ class OpenpyxlMasterSink(OpenpyxlResultSink):
         for r in range(HEADER_ROW + 1, last_row + 1):
             cell = ws.cell(r, c)
             cell.font = st.BODY_FONT
-            cell.number_format = st.NUMBER_FORMAT
+            cell.number_format = st.INPUT_NUMBER_FORMAT
         if ws.print_area:
             ws.print_area = f"A1:{col_letter(c)}{last_row}"
         st.fit_print_width(ws)  # the new column may make fitting to the page's width illegible

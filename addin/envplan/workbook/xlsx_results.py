@@ -93,7 +93,7 @@ def write_body_row(ws: Worksheet, r: int, values: Sequence[Any], *, number_forma
         st.set_text(cell, value)
         st.styled(cell, font=st.BODY_FONT, fill=fill if c == 1 else None, alignment=st.WRAP if st.wraps_in(value, st.column_width(ws, c)) else None)
         if c - 1 in number_formats:
-            cell.number_format = number_formats[c - 1]
+            cell.number_format = st.shown_format(number_formats[c - 1], value)
     for ci, target in links.items():
         st.internal_link(ws.cell(r, ci + 1), target)
     st.fit_wrapped_row(ws, cells)

@@ -43,13 +43,14 @@ UNLOCKED = Protection(locked=False)
 TABLE_STYLE = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
 
 YEAR_FORMAT = '0"年度"'
-# Numbers as typed: thousands separators, decimals only when present. (Excel shows a whole
-# number in it as 「1,324.」 with the point; LibreOffice hides the point. The templates use
-# number_format_for and INPUT_NUMBER_FORMAT instead.)
-NUMBER_FORMAT = "#,##0.########"
-# An input cell: any number typed shows as typed in Excel and LibreOffice (1324, 1324.5),
-# never rounded by a fixed count of decimals, never with a trailing point.
+# A cell someone types a number into (a template's input, the master's figures): any number
+# shows as typed in Excel and LibreOffice (1324, 1324.5), never rounded by a fixed count of
+# decimals, never with a trailing point. (「#,##0.########」, used before, shows a whole number
+# as 「1,324.」 in Excel; LibreOffice hides the point.)
 INPUT_NUMBER_FORMAT = "General"
+# A computed figure no one types over (a result table's column): each cell gets the format of
+# its own value (number_format_for), thousands separators and exactly its decimals.
+BY_VALUE = "by value"
 MAX_SHOWN_DECIMALS = 8
 
 
@@ -62,6 +63,11 @@ def number_format_for(value: Any) -> str:
         return "#,##0"
     decimals = f"{abs(float(value)):.{MAX_SHOWN_DECIMALS}f}".rstrip("0").split(".")[1]
     return "#,##0." + "0" * len(decimals)
+
+
+def shown_format(fmt: str, value: Any) -> str:
+    """A column's number format for one of its cells (BY_VALUE: the value's own)."""
+    return number_format_for(value) if fmt == BY_VALUE else fmt
 
 
 def set_text(cell: XlCell, value: Any) -> None:
