@@ -131,7 +131,7 @@ def test_remind_without_inbox_says_the_feedback_copy_is_missing(master, tmp_path
     text = proc.stdout + proc.stderr
     assert "清掃事務所の回答_要修正.xlsx が見つかりません" in text and "提出期限を書いていません" in text
     assert "下書きを 3 通作りました" in text and "今日より前" not in text
-    assert "メールアドレスがないため作りませんでした" in text and "総務部経理課" in text
+    assert "メールを作らなかった所管課" in text and "総務部経理課" in text and "所管課シートにメールアドレスがありません" in text
     assert len(list(out.glob("*.eml"))) == 3
     # Without the inbox, the address and the name are those of 所管課.
     msg = _parse(out / "督促_2022年度_環境部品川区清掃事務所.eml")
@@ -364,3 +364,83 @@ def test_a_third_city_mails_carry_nothing_of_the_samples(tmp_path):
         text = " ".join([str(msg["Subject"]), str(msg["To"]), msg.get_body(("plain",)).get_content(), *_attachments(msg)])
         assert "緑川市環境基本計画" in text and "緑川市 環境計画の担当です。" in text
         assert not [w for w in SAMPLE_WORDS if w in text], text
+
+
+def _set_emails(master: Path, emails: dict[str, str]) -> None:
+    wb = openpyxl.load_workbook(master)
+    ws = wb["所管課"]
+    header = [c.value for c in ws[3]]
+    col_code, col_email = header.index("コード"), header.index("メール")
+    for row in ws.iter_rows(min_row=4):
+        if row[col_code].value in emails:
+            row[col_email].value = emails[row[col_code].value]
+    wb.save(master)
+
+
+def test_several_addresses_go_to_each_and_an_unreadable_one_to_no_one(master, tmp_path):
+    """「a; b」 in the メール cell is two recipients (smtplib took only the first); 「doboku at
+    example」 is no address (smtplib sent it to the bare local name 「doboku」): not mailed, said why."""
+    from aiosmtpd.controller import Controller
+
+    _set_emails(master, {"河川下水道課": "kasen@example.jp; kasen2@example.jp", NO_EMAIL: "doboku at example"})
+    rc, data = cli_json("remind", str(master), "--out", str(tmp_path / "drafts"), "--json")
+    assert rc == 0, data
+    mails = {m["department"]: m for m in data["mails"]}
+    draft = _parse(Path(mails["河川下水道課"]["file"]))
+    assert [a.addr_spec for a in draft["To"].addresses] == ["kasen@example.jp", "kasen2@example.jp"] and not draft["To"].defects
+    [bad] = [n for n in data["not_mailed"] if n["department"] == NO_EMAIL]
+    assert "「doboku at example」を読めません" in bad["reason"] and bad["reason_en"], bad
+    assert NO_EMAIL not in mails
+    proc = run_cli("remind", str(master), "--out", str(tmp_path / "d2"))
+    assert "doboku at example" in proc.stdout + proc.stderr  # said on the console too
+
+    handler = _Inbox()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        rc, data = cli_json("remind", str(master), "--smtp", f"127.0.0.1:{port}", "--from", "kankyo-sec@example.jp", "--json")
+    finally:
+        controller.stop()
+    assert rc == 0 and data["ok"], data
+    rcpts = sorted(r for _frm, to, _raw in handler.received for r in to)
+    assert "kasen2@example.jp" in rcpts and "kasen@example.jp" in rcpts and not [r for r in rcpts if "doboku" in r], rcpts
+
+
+def test_a_password_smtp_cannot_carry_is_refused_before_connecting(master, smtp_server):
+    handler, port, cert = smtp_server
+    env = {"ENVPLAN_SMTP_USER": "kankyo", "ENVPLAN_SMTP_PASSWORD": "pässwörd秘密", "SSL_CERT_FILE": str(cert)}
+    proc = run_cli("remind", str(master), "--smtp", f"127.0.0.1:{port}", "--from", "kankyo-sec@example.jp", "--json", env=env)
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 2 and not data["ok"] and "半角の英数字・記号以外" in data["error"]["message"] and data["error"]["message_en"], data
+    assert handler.received == [] and handler.logins == []
+
+
+def test_no_login_over_a_connection_without_tls(master):
+    """A server without STARTTLS and a login set: the password would cross the network as it is."""
+    from aiosmtpd.controller import Controller
+
+    handler = _Inbox()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, auth_require_tls=False)
+    controller.start()
+    try:
+        env = {"ENVPLAN_SMTP_USER": "kankyo", "ENVPLAN_SMTP_PASSWORD": "s3cret"}
+        proc = run_cli("remind", str(master), "--smtp", f"127.0.0.1:{port}", "--from", "kankyo-sec@example.jp", "--json", env=env)
+    finally:
+        controller.stop()
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 2 and "暗号化されずに" in data["error"]["message"] and data["mails"] == [], data
+    assert handler.received == []
+
+
+def test_drafts_are_written_all_or_none(master, tmp_path):
+    """A folder in the way of one draft: the run stops naming that draft, and no other is left behind."""
+    out = tmp_path / "drafts"
+    blocked = out / "督促_2022年度_防災まちづくり部河川下水道課.eml"
+    blocked.mkdir(parents=True)
+    rc, data = cli_json("remind", str(master), "--out", str(out), "--json")
+    assert rc == 2 and not data["ok"], data
+    assert "督促_2022年度_防災まちづくり部河川下水道課.eml" in data["error"]["message"] and ".tmp" not in data["error"]["message"]
+    assert "1通も作っていません" in data["error"]["message"]
+    assert sorted(p.name for p in out.iterdir()) == [blocked.name]  # no draft, no temporary file

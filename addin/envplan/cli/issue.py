@@ -56,10 +56,18 @@ def issue(
     drafts: list[dict[str, str]] = []
     not_mailed: list[dict[str, str]] = []
     if mail_drafts:
+        from envplan.survey.mail_drafts import DraftWriteError
+
         try:
             drafts, not_mailed = _mail_drafts(plan, paths, year, day or plan.response_deadline)  # 設定の回答期限 unless --deadline
+        except DraftWriteError as e:
+            fail(
+                f"メールの下書き {e.path} を書き出せません（{os_error_text(e.error)}）。様式は発行済みです。下書きは1通も作っていません",
+                f"cannot write the mail draft {e.path} (the templates were issued; no draft was written): {e.error}",
+                as_json=as_json,
+            )
         except OSError as e:
-            fail(f"メールの下書きを書き出せません（{os_error_text(e)}）。様式は発行済みです", f"cannot write the mail drafts (the templates were issued): {e}", as_json=as_json)
+            fail(f"メールの下書きを書き出せません（{os_error_text(e)}）。様式は発行済みです。下書きは1通も作っていません", f"cannot write the mail drafts (the templates were issued; no draft was written): {e}", as_json=as_json)
     if as_json:
         extra = {"mails": drafts, "not_mailed": not_mailed} if mail_drafts else {}
         emit_json({"ok": True, "fy": year, "out": str(out), "templates": [str(p) for p in paths], "key": str(key_path(master)), **extra})
@@ -70,9 +78,9 @@ def issue(
     if mail_drafts:
         if drafts:
             console.print(f"様式を添付したメールの下書き（.eml）を {len(drafts)} 通、様式の横に作りました。")
-        if not_mailed:
-            names = "、".join(n["department_name"] for n in not_mailed)
-            console.print(f"[yellow]メールアドレスがないため作りませんでした:[/] {escape(names)}（所管課シートの「メール」に入力してください）")
+        from envplan.cli.remind import print_not_mailed
+
+        print_not_mailed(not_mailed)
     if year != plan.current_fy:
         console.print(f"[yellow]注意:[/] 設定シートの対象年度は {plan.current_fy}年度です。取込は対象年度の様式だけを受け付けます（envplan year open で年度を進めてください）。")
     console.print(f"署名鍵 {escape(key_path(master).name)} はマスターと同じフォルダに置いたままにし、所管課には送らないでください。")
@@ -80,19 +88,25 @@ def issue(
 
 def _mail_drafts(plan: Plan, paths: list[Path], fy: int, day: dt.date | None) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Beside each template, a draft to its department with the template attached."""
-    from envplan.survey.mail_drafts import ENV_FROM, write_draft
+    from envplan.survey.mail_drafts import ENV_FROM, write_drafts
     from envplan.survey.reminders import issue_mail
     from envplan.survey.reporting import departments_to_issue
     from envplan.survey.template_layout import template_file_name
 
     by_name = {p.name: p for p in paths}
-    drafts, not_mailed = [], []
+    mails, not_mailed = [], []
     for dept in departments_to_issue(plan):
         template = by_name[template_file_name(fy, dept.name)]
         mail = issue_mail(plan, dept, fy, template, day)
-        if not mail.to:
-            not_mailed.append({"department": dept.code, "department_name": dept.name, "reason": "所管課シートにメールアドレスがありません", "reason_en": "no email in the departments sheet"})
+        why = mail.unmailable()
+        if why is not None:
+            not_mailed.append({"department": dept.code, "department_name": dept.name, "to": mail.to, "reason": why[0], "reason_en": why[1]})
             continue
-        path = write_draft(mail, template.parent, f"照会_{fy}年度", os.environ.get(ENV_FROM, ""))
-        drafts.append({"department": dept.code, "department_name": dept.name, "to": mail.to, "file": str(path), "attachments": [template.name]})
+        mails.append((dept, template, mail))
+    folder = paths[0].parent if paths else Path()
+    written = write_drafts([m for _, _, m in mails], folder, f"照会_{fy}年度", os.environ.get(ENV_FROM, "")) if mails else []
+    drafts = [
+        {"department": dept.code, "department_name": dept.name, "to": mail.to, "file": str(path), "attachments": [template.name]}
+        for (dept, template, mail), path in zip(mails, written, strict=True)
+    ]
     return drafts, not_mailed

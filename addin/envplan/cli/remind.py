@@ -80,20 +80,25 @@ def remind(
             fail(str(e), "the master's signing key cannot be read", as_json=as_json)
     chased = reminders(plan, rows, feedback or default_feedback_dir(inbox), templates, inbox, key)
     mails = [(r, reminder_mail(plan, r, day)) for r in chased]
-    to_mail = [(r, m) for r, m in mails if m.to]
-    not_mailed = [{"department": m.department, "department_name": m.department_name, "status": r.status, "reason": "所管課シートにメールアドレスがありません", "reason_en": "no email in the departments sheet"} for r, m in mails if not m.to]
+    to_mail = [(r, m) for r, m in mails if m.unmailable() is None]
+    not_mailed = [
+        {"department": m.department, "department_name": m.department_name, "status": r.status, "to": m.to, "reason": why[0], "reason_en": why[1]}
+        for r, m in mails
+        if (why := m.unmailable()) is not None
+    ]
     entries: list[dict[str, Any]] = []
     folder = out or master.parent / "督促メール"
     prefix = f"督促_{plan.current_fy}年度"
     if settings is None:
-        from envplan.survey.mail_drafts import ENV_FROM, write_draft
+        from envplan.survey.mail_drafts import ENV_FROM, DraftWriteError, write_drafts
 
         try:
-            for r, m in to_mail:
-                path = write_draft(m, folder, prefix, sender or os.environ.get(ENV_FROM, ""))
-                entries.append(_entry(r, m, file=str(path)))
+            paths = write_drafts([m for _, m in to_mail], folder, prefix, sender or os.environ.get(ENV_FROM, ""))
+        except DraftWriteError as e:
+            fail(f"下書き {e.path} を書き込めません（{os_error_text(e.error)}）。下書きは1通も作っていません", f"cannot write the draft {e.path}: {e.error}; no draft was written", as_json=as_json)
         except OSError as e:
-            fail(f"下書きを {folder} に書き込めません（{os_error_text(e)}）", f"cannot write the drafts: {e}", as_json=as_json)
+            fail(f"下書きを {folder} に書き込めません（{os_error_text(e)}）。下書きは1通も作っていません", f"cannot write the drafts: {e}; no draft was written", as_json=as_json)
+        entries = [_entry(r, m, file=str(path)) for (r, m), path in zip(to_mail, paths, strict=True)]
     elif to_mail:  # nothing to send: no session with the server at all
         try:
             with MailSender(settings) as mailer:
@@ -141,6 +146,13 @@ def _print(fy: int, entries: list[dict[str, Any]], not_mailed: list[dict[str, An
         console.print(f"[yellow]注意:[/] 提出期限 {day.isoformat()} は今日より前です。日付を確かめてください")
     if day is None and entries:
         console.print("[yellow]注意:[/] 提出期限を書いていません（設定シートの「回答期限」か --deadline で指定できます）")
+    print_not_mailed(not_mailed)
+
+
+def print_not_mailed(not_mailed: list[dict[str, Any]]) -> None:
+    """The departments no mail was made for, each with why (remind, and issue --mail-drafts)."""
     if not_mailed:
-        names = "、".join(f"{n['department_name']}（{n['status']}）" for n in not_mailed)
-        console.print(f"[yellow]メールアドレスがないため作りませんでした:[/] {escape(names)}（所管課シートの「メール」に入力してください）")
+        console.print("[yellow]メールを作らなかった所管課[/]（所管課シートの「メール」を確認してください）:")
+    for n in not_mailed:
+        status = f"（{n['status']}）" if n.get("status") else ""
+        console.print(f"  {escape(n['department_name'])}{escape(status)}: {escape(n['reason'])}")

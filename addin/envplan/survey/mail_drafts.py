@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -40,11 +41,26 @@ class Mail:
     body: str
     attachments: list[Path] = field(default_factory=list)
 
+    def unmailable(self) -> tuple[str, str] | None:
+        """Why no mail can go to `to` (Japanese, English), or None: no address, or one that is not
+        an address (「doboku at example」, two run together). Never sent somewhere else instead."""
+        good, bad = split_addresses(self.to)
+        if bad:
+            shown = self.to.strip()
+            return (
+                f"メールアドレス「{shown}」を読めません（例: kankyo@city.example.jp。宛先が複数のときは「;」で区切ります）",
+                f"cannot read {', '.join(bad)!r} as an email address",
+            )
+        if not good:
+            return "所管課シートにメールアドレスがありません", "no email in the departments sheet"
+        return None
+
     def message(self, sender: str = "", *, draft: bool) -> EmailMessage:
         msg = EmailMessage(policy=MAIL_POLICY)
         if sender:
             msg["From"] = sender
-        msg["To"] = formataddr((self.to_name, self.to)) if self.to_name else self.to
+        good, _ = split_addresses(self.to)
+        msg["To"] = ", ".join(formataddr((self.to_name, a)) if i == 0 and self.to_name else a for i, a in enumerate(good))
         msg["Subject"] = self.subject
         msg["Date"] = formatdate(localtime=True)
         msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
@@ -59,6 +75,24 @@ class Mail:
             assert isinstance(parts, list)  # add_attachment made the message multipart
             _name_for_outlook(cast(EmailMessage, parts[-1]), kind, path.name)
         return msg
+
+
+# An address as a mail system takes it: local@domain.tld, nothing around it. (The email package
+# parses far more, display names and comments, and keeps a bare 「doboku」 as a local address.)
+_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+")
+_SEPARATORS = re.compile(r"[,;、，；\s]+")
+
+
+def split_addresses(text: str) -> tuple[list[str], list[str]]:
+    """The addresses in a cell (several separated by ; , 、 or spaces): (readable, unreadable)."""
+    import unicodedata
+
+    good: list[str] = []
+    bad: list[str] = []
+    for part in _SEPARATORS.split(unicodedata.normalize("NFKC", text or "").strip()):
+        if part:
+            (good if _ADDRESS.fullmatch(part) else bad).append(part)
+    return good, bad
 
 
 # Headers the program sets are folded as usual; the one written below as text stays as written.
@@ -91,17 +125,36 @@ def draft_file_name(prefix: str, department_name: str) -> str:
     return f"{name[:120]}.eml"
 
 
-def write_draft(mail: Mail, folder: Path, prefix: str, sender: str = "") -> Path:
+class DraftWriteError(OSError):
+    """A draft that could not be written (`path`: the draft's own name); none of the run's was."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        super().__init__(error.errno, error.strerror or str(error))
+        self.path, self.error = path, error
+
+
+def write_drafts(mails: list[Mail], folder: Path, prefix: str, sender: str = "") -> list[Path]:
+    """Every draft, or none: each is written under a temporary name first, and only when all are
+    there do they take their names (a draft that cannot be written leaves the folder as it was)."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / draft_file_name(prefix, mail.department_name)
-    data = mail.message(sender, draft=True).as_bytes()
-    tmp = path.with_name(f".{path.stem}.tmp")
+    paths = [folder / draft_file_name(prefix, m.department_name) for m in mails]
+    temps: list[Path] = []
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)  # never a half-written draft under the real name
+        for mail, path in zip(mails, paths, strict=True):
+            if path.is_dir():
+                raise DraftWriteError(path, IsADirectoryError(21, "同じ名前のフォルダがあります"))
+            tmp = path.with_name(f".{path.stem}.tmp")
+            try:
+                tmp.write_bytes(mail.message(sender, draft=True).as_bytes())
+            except OSError as e:
+                raise DraftWriteError(path, e) from e
+            temps.append(tmp)
+        for tmp, path in zip(temps, paths, strict=True):
+            os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
-    return path
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+    return paths
 
 
 @dataclass(frozen=True)
@@ -148,6 +201,11 @@ class MailSender:
     def __enter__(self) -> MailSender:
         s = self.settings
         where = f"{s.host}:{s.port}"
+        if not (s.user + s.password).isascii():  # SMTP's AUTH carries ASCII only (smtplib would fail mid-session)
+            raise MailError(
+                f"{ENV_USER} / {ENV_PASSWORD} に半角の英数字・記号以外の文字があります。メールサーバーのログインには使えません。送信していません",
+                f"{ENV_USER} / {ENV_PASSWORD} hold characters other than ASCII, which SMTP login cannot carry; nothing was sent",
+            )
         try:
             smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
         except (OSError, smtplib.SMTPException) as e:
@@ -163,6 +221,13 @@ class MailSender:
             elif s.require_tls:
                 raise MailError(f"メールサーバー {where} は STARTTLS に対応していません（--starttls を指定しています）。送信していません", f"{where} does not offer STARTTLS; nothing was sent")
             if s.user:
+                if not getattr(smtp, "sock", None) or not isinstance(smtp.sock, ssl.SSLSocket):
+                    # The password would cross the network as it is (AUTH PLAIN is base64, not a cipher).
+                    raise MailError(
+                        f"メールサーバー {where} は STARTTLS に対応していないため、ログインのパスワードが暗号化されずに送られます。送信していません"
+                        f"（STARTTLS に対応したサーバーを指定するか、ログインが不要なサーバーなら {ENV_USER} を設定せずに実行してください）",
+                        f"{where} offers no STARTTLS: the login would cross the network unencrypted; nothing was sent",
+                    )
                 if not smtp.has_extn("auth"):
                     raise MailError(f"メールサーバー {where} はログイン（AUTH）に対応していません。送信していません", f"{where} does not offer AUTH; nothing was sent")
                 smtp.login(s.user, s.password)
