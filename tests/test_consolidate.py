@@ -479,6 +479,8 @@ def test_a_rejected_return_taken_in_before_the_valid_one_records_the_values_that
     assert rc == 1 and data["changes"] == 0, data
     assert {f["file"]: f["status"] for f in data["files"]}["v1.xlsx"] == "unchanged"
     assert read_plan(master).indicator("S01").values[2021].actual == 1396
+    out = run_cli("consolidate", str(master), str(inbox))
+    assert "最新の提出は差戻しのため、先に受理した「v1.xlsx」の値がそのまま有効です" in out.stdout + out.stderr  # said on the console too
 
 
 def test_an_older_return_is_reported_as_superseded(master, templates, tmp_path):
@@ -535,6 +537,28 @@ def test_a_partly_filled_return_names_the_required_inputs_left_blank(master, tem
     # A co-department's status (④⑤) is optional, and S01/S02's 2022 figures are not due (2-year lag).
     assert "2か所" in message and "①" in message and "③" in message and "④" not in message and "S0" not in message
     assert blank[0]["sheet"] == "重点プロジェクト" and blank[0]["cell"] == "H4"
+
+
+def test_a_figure_answered_with_a_dash_is_not_listed_as_blank(master, templates, tmp_path):
+    """「－」 (or 未集計) typed for a figure due this year is the clerk's answer that there is none:
+    not a blank input to chase (the value stays empty, as 「－」 always reads)."""
+    from envplan.survey.template_fill import input_cells
+
+    template = templates["地球環境推進室"]
+    due = [k for k in input_cells(template) if k[0] == "value" and k[2] == 2022 and k[3] == "actual"]
+    assert len(due) >= 2
+    rating = {("rating", "41303000", 2022, "rating"): "AⅠ"}
+    inbox = tmp_path / "inbox"
+    fill(template, {**rating, due[0]: 1200, **{k: "－" for k in due[1:-1]}, due[-1]: "未集計"}, inbox / "地球環境推進室.xlsx")
+    f = consolidate(master, inbox).files[0]
+    assert f.status == "accepted" and "RETURN_REQUIRED_BLANK" not in [w["code"] for w in f.warnings], f.warnings
+    # Left empty instead, the same figures are listed.
+    (tmp_path / "again").mkdir()
+    other = copy_master(master, tmp_path / "again")
+    fill(template, {**rating, due[0]: 1200}, tmp_path / "again" / "inbox" / "地球環境推進室.xlsx")
+    f = consolidate(other, tmp_path / "again" / "inbox").files[0]
+    [w] = [w for w in f.warnings if w["code"] == "RETURN_REQUIRED_BLANK"]
+    assert f"{len(due) - 1}か所" in w["message"], w
 
 
 def test_a_cover_letter_is_listed_as_not_a_return(master, templates, tmp_path):

@@ -153,6 +153,8 @@ def test_the_deadline_comes_from_settings_and_validate_checks_it(master, tmp_pat
 def test_remind_says_when_the_deadline_has_passed(master, tmp_path):
     proc = run_cli("remind", str(master), "--out", str(tmp_path / "d"), "--deadline", "2020-01-31")
     assert proc.returncode == 0 and "提出期限 2020-01-31 は今日より前です" in proc.stdout + proc.stderr
+    proc = run_cli("issue", str(master), "--out", str(tmp_path / "t"), "--mail-drafts", "--deadline", "2020-01-31")
+    assert proc.returncode == 0 and "提出期限 2020-01-31 は今日より前です" in proc.stdout + proc.stderr  # the first 照会 too
 
 
 def test_remind_bad_options_are_japanese_errors(master, tmp_path):

@@ -115,6 +115,9 @@ def _print(result, *, verbose: bool = False) -> None:
         f"{result.fy}年度: 受理 {result.accepted}、差戻し {result.rejected}、未記入 {result.blank}、変更なし {result.unchanged}、新しい提出で置き換え {result.superseded}、変更した値 {result.changes} 件"
         + ("" if result.written else "（マスターは変更していません）")
     )
+    for r in result.submissions:
+        if r.get("fy") == result.fy and r.get("status") in ("差戻し", "未記入") and r.get("applied_file"):
+            console.print(f"{escape(str(r['department_name']))}: 最新の提出は{r['status']}のため、先に受理した「{escape(str(r['applied_file']))}」の値がそのまま有効です")
     waiting = [r["department_name"] for r in result.submissions if r.get("status") in ("未提出", "未記入")]
     if waiting:
         console.print(f"未提出・未記入: {escape('、'.join(waiting))}")

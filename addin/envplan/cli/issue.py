@@ -78,6 +78,9 @@ def issue(
     if mail_drafts:
         if drafts:
             console.print(f"様式を添付したメールの下書き（.eml）を {len(drafts)} 通、様式の横に作りました。")
+            deadline_day = day or plan.response_deadline
+            if deadline_day is not None and deadline_day < dt.date.today():
+                console.print(f"[yellow]注意:[/] 提出期限 {deadline_day.isoformat()} は今日より前です。日付を確かめてください")
         from envplan.cli.remind import print_not_mailed
 
         print_not_mailed(not_mailed)

@@ -273,7 +273,7 @@ class Consolidator:
                 or (key[0] == "project" and key[3] == "status")
                 or (key[0] == "rating" and key[3] == "rating")
             )
-            if required and inp.value is None:
+            if required and inp.value is None and not _said_no_value(inp.found):
                 blank.append(inp)
         return blank
 
@@ -588,6 +588,15 @@ class Consolidator:
         order = {d.code: i for i, d in enumerate(self.plan.departments)}
         result = sorted(rows.values(), key=lambda r: (-(r.get("fy") or 0), order.get(str(r.get("department")), 999), str(r.get("department"))))
         return result, rows != before
+
+
+def _said_no_value(found: Any) -> bool:
+    """「－」「未集計」 typed in a cell: the clerk's answer that there is no figure (yet), not a blank."""
+    import unicodedata
+
+    from envplan.plan.numbers import NO_VALUE_MARKERS
+
+    return isinstance(found, str) and bool(found.strip()) and unicodedata.normalize("NFKC", found).strip() in NO_VALUE_MARKERS | {"－"}
 
 
 def _submission_row(fy: int, dept: str, name: str, status: str, **fields: Any) -> dict[str, Any]:
