@@ -104,6 +104,17 @@ def test_a_folder_or_a_pipe_as_the_master(tmp_path):
     assert "通常のファイルではありません" in proc.stderr
 
 
+@pytest.mark.parametrize("command", [["validate"], ["compute"], ["consolidate", "INBOX"], ["remind"]])
+def test_a_template_given_as_the_master_is_named_as_such(base, tmp_path, command):
+    """A department's template (or a return) given where the master goes: said so, not 24 layout errors."""
+    template = tmp_path / "template.xlsx"
+    template.write_bytes(next(iter(base[1].values())).read_bytes())
+    (tmp_path / "inbox").mkdir()
+    args = [str(tmp_path / "inbox") if a == "INBOX" else a for a in command[1:]]
+    proc = clean(run_cli(command[0], str(template), *args, "--json"), 2)
+    assert "所管課への照会様式" in json_error(proc) and "マスターワークブックではありません" in json_error(proc)
+
+
 def test_init_refuses_xlsm_and_folders_and_speaks_json(tmp_path):
     proc = clean(run_cli("init", tmp_path / "m.xlsm", "--json"), 2)  # written without macros: Excel would refuse the .xlsm
     assert ".xlsx にしてください" in json_error(proc)
@@ -265,9 +276,8 @@ def test_validate_writes_nothing_into_a_workbook_that_is_not_a_master(base, tmp_
     _, templates = base
     template = shutil.copy2(next(iter(templates.values())), tmp_path / "template.xlsx")
     before = sha(template)
-    proc = clean(run_cli("validate", template, "--json"), 1)
-    assert json.loads(proc.stdout)["written"] is False
-    assert "マスターワークブックではないようです" in proc.stderr
+    proc = clean(run_cli("validate", template, "--json"), 2)  # a template: said before it is read (test above)
+    assert "マスターワークブックではありません" in json_error(proc)
     assert sha(template) == before and not (tmp_path / "バックアップ").exists()
 
 

@@ -300,6 +300,21 @@ def test_libreoffice_saved_return_is_accepted(master, templates, tmp_path):
     assert next(p for p in plan.projects if p.id == "P1").status_in(2022).status == "予定どおり"
 
 
+def test_the_feedback_copy_of_a_libreoffice_return_hides_the_identity_sheet_again(master, templates, tmp_path):
+    """LibreOffice saves the very hidden 様式情報 as merely hidden (Excel's 再表示 would show it); the
+    feedback copy, the file the clerk edits next, has it very hidden again."""
+    from envplan.survey.template_layout import IDENTITY_SHEET
+
+    filled = fill(templates["環境課"], _env_answers("たくさん"), tmp_path / "filled" / "環境課.xlsx")
+    saved = soffice_convert(filled, "xlsx", tmp_path / "lo")
+    assert openpyxl.load_workbook(saved)[IDENTITY_SHEET].sheet_state == "hidden"  # what LibreOffice made of it
+    inbox = tmp_path / "inbox"
+    copy(saved, inbox)
+    f = consolidate(master, inbox).files[0]
+    assert f.status == "rejected" and f.feedback
+    assert openpyxl.load_workbook(f.feedback)[IDENTITY_SHEET].sheet_state == "veryHidden"
+
+
 def test_concurrent_runs_are_refused(master, templates, tmp_path):
     inbox = tmp_path / "inbox"
     fill(templates["環境課"], _env_answers(), inbox / "e.xlsx")

@@ -446,3 +446,11 @@ def test_drafts_are_written_all_or_none(master, tmp_path):
     assert "督促_2022年度_防災まちづくり部河川下水道課.eml" in data["error"]["message"] and ".tmp" not in data["error"]["message"]
     assert "1通も作っていません" in data["error"]["message"]
     assert sorted(p.name for p in out.iterdir()) == [blocked.name]  # no draft, no temporary file
+
+
+def test_a_server_that_wants_a_login_says_so(master, smtp_server):
+    handler, port, cert = smtp_server
+    proc = run_cli("remind", str(master), "--smtp", f"127.0.0.1:{port}", "--from", "kankyo-sec@example.jp", "--json", env={"SSL_CERT_FILE": str(cert)})
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 2 and "ログインを求めています" in data["error"]["message"] and "ENVPLAN_SMTP_USER" in data["error"]["message"], data
+    assert handler.received == []

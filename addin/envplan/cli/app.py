@@ -104,7 +104,29 @@ def existing_file(path: Path, as_json: bool) -> Path:
             f"{path.name} is not an .xlsx workbook (not a zip file)",
             as_json=as_json,
         )
+    if _is_survey_template(path):
+        fail(
+            f"{path.name} は所管課への照会様式（または返送された回答）で、マスターワークブックではありません。マスターワークブックを指定してください",
+            f"{path.name} is a department template or return, not the master",
+            as_json=as_json,
+        )
     return path
+
+
+def _is_survey_template(path: Path) -> bool:
+    """A template (or a return) has the signed identity sheet; a master never has. Read from the
+    book's sheet list alone (a bad zip is left for the reader to explain)."""
+    import zipfile
+    from xml.sax.saxutils import escape as xml_escape
+
+    from envplan.survey.template_layout import IDENTITY_SHEET
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            book = z.read("xl/workbook.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return f'name="{xml_escape(IDENTITY_SHEET)}"'.encode() in book
 
 
 def open_workbook(path: Path, as_json: bool) -> Any:

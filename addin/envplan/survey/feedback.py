@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from envplan.plan.diagnostics import Diagnostic
 from envplan.survey.input_cells import input_number_format, validation_for
 from envplan.survey.return_safety import REFUSED_UNOPENED
-from envplan.survey.template_layout import FEEDBACK_SHEET
+from envplan.survey.template_layout import FEEDBACK_SHEET, IDENTITY_SHEET
 from envplan.workbook.io import CellMark, ResultTable
 from envplan.workbook.store import close_workbook, workbook_bytes, write_atomically
 from envplan.workbook.xlsx_load import load_for_edit
@@ -112,6 +112,8 @@ def render(job: FeedbackJob) -> tuple[str, bytes]:
         sink = OpenpyxlResultSink(wb)
         if keep_copy:
             _restore_inputs(wb, job)
+            if IDENTITY_SHEET in wb.sheetnames:  # LibreOffice saves a very hidden sheet as hidden: Excel would let it be shown
+                wb[IDENTITY_SHEET].sheet_state = "veryHidden"
             sink.mark_cells([CellMark(d.sheet, d.cell, f"{d.message}", d.severity) for d in job.diagnostics if d.sheet in wb.sheetnames and d.cell])
         if FEEDBACK_SHEET in wb.sheetnames:
             wb.remove(wb[FEEDBACK_SHEET])  # the list of an earlier round

@@ -251,6 +251,11 @@ class MailSender:
         except smtplib.SMTPRecipientsRefused as e:
             raise MailError(f"{mail.department_name} 宛て（{mail.to}）はメールサーバーに受け付けられませんでした（{_reason(e)}）", f"the server refused {mail.to}: {e}") from e
         except smtplib.SMTPSenderRefused as e:
+            if e.smtp_code == 530 and not self.settings.user:  # 530: authentication required
+                raise MailError(
+                    f"メールサーバーがログインを求めています（{_reason(e)}）。環境変数 {ENV_USER}・{ENV_PASSWORD} を設定して実行し直してください",
+                    f"the server requires a login: set {ENV_USER} and {ENV_PASSWORD}",
+                ) from e
             raise MailError(f"差出人 {self.settings.sender} がメールサーバーに受け付けられませんでした（{_reason(e)}）", f"the server refused the sender: {e}") from e
         except (OSError, smtplib.SMTPException) as e:
             raise MailError(f"{mail.department_name} 宛ての送信に失敗しました（{_reason(e)}）", f"sending to {mail.to} failed: {e}") from e
