@@ -498,6 +498,18 @@ def test_a_rejected_return_taken_in_before_the_valid_one_records_the_values_that
     assert "最新の提出は差戻しのため、先に受理した「v1.xlsx」の値がそのまま有効です" in out.stdout + out.stderr  # said on the console too
 
 
+def test_the_same_file_sent_twice_is_said_to_be_a_duplicate(master, templates, tmp_path):
+    inbox = tmp_path / "inbox"
+    v1 = fill(templates["環境課"], _env_answers("1,395"), inbox / "回答.xlsx")
+    twice = copy(v1, inbox, "回答 (1).xlsx")
+    _in_order(v1, twice)
+    result = consolidate(master, inbox)
+    by_file = {f.file: f for f in result.files}
+    assert by_file["回答 (1).xlsx"].status == "accepted" and by_file["回答.xlsx"].status == "superseded"
+    [w] = by_file["回答.xlsx"].warnings
+    assert "同じ内容のファイル「回答 (1).xlsx」と重複している" in w["message"], w
+
+
 def test_an_older_return_is_reported_as_superseded(master, templates, tmp_path):
     inbox = tmp_path / "inbox"
     v1 = fill(templates["環境課"], _env_answers("1,395"), inbox / "v1.xlsx")

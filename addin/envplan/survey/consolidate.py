@@ -179,9 +179,12 @@ class Consolidator:
         older.status = "superseded"
         older.changes = []
         older.diagnostics = []
+        same = older.rf.sha256 == newer.rf.sha256  # the same file sent twice (回答.xlsx, 回答 (1).xlsx)
         older.add(
             "RETURN_SUPERSEDED",
-            f"同じ所管課のより新しい提出「{newer.rf.file}」があるため、このファイルは取り込みませんでした",
+            f"同じ内容のファイル「{newer.rf.file}」と重複しているため、このファイルは取り込みませんでした（値は「{newer.rf.file}」から取り込みます）"
+            if same
+            else f"同じ所管課のより新しい提出「{newer.rf.file}」があるため、このファイルは取り込みませんでした",
             severity="warning",
             value=newer.rf.file,
         )
