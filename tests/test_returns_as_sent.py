@@ -153,6 +153,25 @@ def test_the_master_shows_whole_numbers_without_a_point(master, tmp_path):
     assert "#,##0" in results and any(f.startswith("#,##0.0") for f in results), shown["達成状況"]
 
 
+def test_a_master_made_before_gets_the_formats_of_a_new_one_when_next_saved(master, templates, tmp_path):
+    """A master written with the old formats (#,##0.######## in 指標実績, #,##0.## in a 評価票, as envplan
+    wrote them before): the next consolidation retires them on envplan's sheets, not on the section's own."""
+    wb = openpyxl.load_workbook(master)
+    numbers = [c for ws in (wb["指標実績"], wb["指標"]) for row in ws.iter_rows(min_row=4) for c in row if isinstance(c.value, (int, float))]
+    for c in numbers:
+        c.number_format = "#,##0.########"
+    own = wb.create_sheet("課の集計")
+    own["A1"] = 1324
+    own["A1"].number_format = "#,##0.##"  # the section's own sheet and format: left as it is
+    wb.save(master)
+    inbox = tmp_path / "inbox"
+    fill(templates["環境課"], {S01_2021: 1390}, inbox / "環境課.xlsx")
+    assert consolidate(master, inbox).written
+    wb = openpyxl.load_workbook(master)
+    left = [c.coordinate for ws in (wb["指標実績"], wb["指標"]) for row in ws.iter_rows(min_row=4) for c in row if c.number_format == "#,##0.########"]
+    assert left == [] and wb["課の集計"]["A1"].number_format == "#,##0.##"
+
+
 def test_template_has_no_empty_year_columns(templates):
     """Issue 11 item 9: no columns for years none of the department's indicators has a value for."""
     wb = openpyxl.load_workbook(templates["環境課"])

@@ -22,6 +22,7 @@ from envplan.workbook import xlsx_style as st
 from envplan.workbook.cells import col_letter
 from envplan.workbook.changes import CellWrite, MasterEdits, RowAppend, apply_edits, rows_for_sheet
 from envplan.workbook.layout import HEADER_ROW, NOTE_ROW, layout, text_column
+from envplan.workbook.legacy_formats import retire_legacy_number_formats
 from envplan.workbook.store import atomic_save, close_workbook
 from envplan.workbook.xlsx_load import fast_merge_format, load_for_edit
 from envplan.workbook.xlsx_results import OpenpyxlResultSink, links_by_row, write_body_row
@@ -154,6 +155,7 @@ def edit_master(
                 from envplan.workbook.writer import refresh_plan_sheets
 
                 refresh_plan_sheets(wb, edits.plan, policy_sheets)
+        retire_legacy_number_formats(wb)
         return atomic_save(wb, master)
     finally:
         close_workbook(wb)

@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from envplan.workbook import xlsx_style as st
 from envplan.workbook.cells import col_letter
 from envplan.workbook.io import CellMark, ResultTable
+from envplan.workbook.legacy_formats import retire_legacy_number_formats
 from envplan.workbook.store import MasterBusyError, MasterLock, atomic_save, close_workbook, master_version
 from envplan.workbook.xlsx_load import load_for_edit
 
@@ -119,6 +120,7 @@ def update_master(path: str | Path, *, wait_seconds: float = 0.0, expected_versi
         wb = load_for_edit(path)
         try:
             yield OpenpyxlResultSink(wb)
+            retire_legacy_number_formats(wb)
             atomic_save(wb, path)
         finally:
             close_workbook(wb)
