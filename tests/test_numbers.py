@@ -100,3 +100,11 @@ def test_formatted_numbers_read_back(x):
     if x < 0:
         text = "△" + text.lstrip("-")
     assert math.isclose(read_number(text).value, x, abs_tol=1e-9)
+
+
+def test_a_dash_look_alike_is_no_value_and_said_so():
+    """「ー」 (the kana long mark, what an IME gives for a dash) is read as 「－」 meant, with a warning;
+    「－」 itself is read silently."""
+    look_alike = read_number("ー")
+    assert look_alike.ok and look_alike.value is None and [code for code, _ in look_alike.warnings] == ["NUMBER_NO_VALUE"]
+    assert read_number("－").warnings == [] and read_number("－").value is None

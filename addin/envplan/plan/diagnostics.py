@@ -32,6 +32,7 @@ CODES_EN: dict[str, str] = {
     "VALUE_OUTSIDE_PERIOD": "a value is in a year column outside the plan period",
     "CHOICE_INVALID": "the value is not one of the allowed choices",
     "POLICY_CODE_SHEET_NAME": "the policy code cannot be a sheet name as it is (over 31 characters with the prefix, or []:*?/\\); the evaluation sheet gets a shortened safe name",
+    "NUMBER_NO_VALUE": "a character that looks like a dash (the kana long mark) was read as no value",
     "NUMBER_IS_PERCENT": "a figure of an indicator not in % was typed as a percentage (the cell is formatted as a percentage); it is not read",
     "CHOICE_VARIANT": "another spelling of a choice was read as that choice",
     "PHONE_AS_NUMBER": "a phone number was typed as a number (a leading 0 may be lost)",

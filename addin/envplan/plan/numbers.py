@@ -71,7 +71,10 @@ def _read_text(raw: str, unit: str) -> NumberReading:
     text = text.replace(" ", "")
     text = text.replace("，", ",").replace("．", ".")
     if text in NO_VALUE_MARKERS:
-        return NumberReading()
+        reading = NumberReading()
+        if text in _DASH_LOOK_ALIKES:  # 「ー」 (the kana long mark) typed for 「－」: read as meant, but said
+            reading.warnings.append(("NUMBER_NO_VALUE", f"「{raw}」を「値なし（－）」として読みました。値があれば数値を入力してください"))
+        return reading
     reading = NumberReading()
     for prefix in _APPROX_PREFIXES:
         if text.startswith(prefix) and len(text) > len(prefix):
@@ -106,6 +109,10 @@ def _read_text(raw: str, unit: str) -> NumberReading:
         return _fail("NUMBER_NOT_FINITE", f"「{raw[:30]}…」は大きすぎて数値として扱えません")
     reading.value = -value if negative else value
     return reading
+
+
+# Characters that look like 「－」 but are other letters: the kana long mark, the horizontal bar.
+_DASH_LOOK_ALIKES = frozenset({"ー", "―"})
 
 
 def _how_to_type(text: str, unit: str = "") -> str:
