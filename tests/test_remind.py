@@ -454,3 +454,21 @@ def test_a_server_that_wants_a_login_says_so(master, smtp_server):
     data = json.loads(proc.stdout)
     assert proc.returncode == 2 and "ログインを求めています" in data["error"]["message"] and "ENVPLAN_SMTP_USER" in data["error"]["message"], data
     assert handler.received == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "readable", "unreadable"),
+    [
+        ("kasen@example.jp; kasen2@example.jp", ["kasen@example.jp", "kasen2@example.jp"], []),
+        ("kasen@example.jp、河川 二郎 <kasen2@example.jp>", ["kasen@example.jp", "kasen2@example.jp"], []),  # a name as Outlook copies it
+        ("河川 太郎 <kasen@example.jp>", ["kasen@example.jp"], []),
+        ("ｋａｓｅｎ＠ｅｘａｍｐｌｅ．ｊｐ", ["kasen@example.jp"], []),  # typed in full width
+        ("doboku at example", [], ["doboku", "at", "example"]),
+        ("doboku@example", [], ["doboku@example"]),  # no domain a mail system would take
+        ("", [], []),
+    ],
+)
+def test_the_addresses_of_a_mail_cell(cell, readable, unreadable):
+    from envplan.survey.mail_drafts import split_addresses
+
+    assert split_addresses(cell) == (readable, unreadable)

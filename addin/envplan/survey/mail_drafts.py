@@ -80,17 +80,21 @@ class Mail:
 # An address as a mail system takes it: local@domain.tld, nothing around it. (The email package
 # parses far more, display names and comments, and keeps a bare 「doboku」 as a local address.)
 _ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+")
-_SEPARATORS = re.compile(r"[,;、，；\s]+")
+_SEPARATORS = re.compile(r"[,;、，；\n]+")
+_NAMED = re.compile(r"(?P<name>.*)<(?P<address>[^<>]*)>")  # 「環境 太郎 <kankyo@example.jp>」
 
 
 def split_addresses(text: str) -> tuple[list[str], list[str]]:
-    """The addresses in a cell (several separated by ; , 、 or spaces): (readable, unreadable)."""
+    """The addresses in a cell (several separated by ; , 、 or spaces; each may be written
+    「名前 <address>」): (readable, unreadable)."""
     import unicodedata
 
     good: list[str] = []
     bad: list[str] = []
-    for part in _SEPARATORS.split(unicodedata.normalize("NFKC", text or "").strip()):
-        if part:
+    for chunk in _SEPARATORS.split(unicodedata.normalize("NFKC", text or "")):
+        chunk = chunk.strip()
+        named = _NAMED.fullmatch(chunk)
+        for part in [named["address"].strip()] if named else chunk.split():
             (good if _ADDRESS.fullmatch(part) else bad).append(part)
     return good, bad
 
