@@ -136,10 +136,17 @@ def test_attainment_results_written_both_ways_are_equal(master_copy) -> None:  #
     payload = book_payload(path)
     book = xw.Book(json=payload)
     live_sheets = write_results(LiveBookSink(book), run.result)
-    applied = apply_actions(payload, book.json()["actions"])
+    actions = book.json()["actions"]
+    applied = apply_actions(payload, actions)
     with update_master(path) as sink:
         file_sheets = write_results(sink, run.result)
     assert live_sheets == file_sheets
+    # Computed figures get their own value's format in Excel too (1,324 / 1,324.5), never the
+    # column marker itself nor the format Excel shows as 「1,324.」.
+    from envplan.workbook import xlsx_style as st
+
+    formats = {a["args"][0] for a in actions if a["func"] == "setNumberFormat"}
+    assert "#,##0" in formats and st.BY_VALUE not in formats and "#,##0.########" not in formats, formats
     for sheet in file_sheets:
         assert_same_sheet(path, applied, sheet)
 

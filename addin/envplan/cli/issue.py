@@ -76,13 +76,11 @@ def issue(
         console.print(f"  {escape(p.name)}")
     console.print(f"[green]{year}年度の照会様式を {len(paths)} 件発行しました:[/] {escape(str(out))}")
     if mail_drafts:
+        from envplan.cli.remind import print_not_mailed, print_past_deadline
+
         if drafts:
             console.print(f"様式を添付したメールの下書き（.eml）を {len(drafts)} 通、様式の横に作りました。")
-            deadline_day = day or plan.response_deadline
-            if deadline_day is not None and deadline_day < dt.date.today():
-                console.print(f"[yellow]注意:[/] 提出期限 {deadline_day.isoformat()} は今日より前です。日付を確かめてください")
-        from envplan.cli.remind import print_not_mailed
-
+            print_past_deadline(day or plan.response_deadline)
         print_not_mailed(not_mailed)
     if year != plan.current_fy:
         console.print(f"[yellow]注意:[/] 設定シートの対象年度は {plan.current_fy}年度です。取込は対象年度の様式だけを受け付けます（envplan year open で年度を進めてください）。")

@@ -80,11 +80,12 @@ def remind(
             fail(str(e), "the master's signing key cannot be read", as_json=as_json)
     chased = reminders(plan, rows, feedback or default_feedback_dir(inbox), templates, inbox, key)
     mails = [(r, reminder_mail(plan, r, day)) for r in chased]
-    to_mail = [(r, m) for r, m in mails if m.unmailable() is None]
+    checked = [(r, m, m.unmailable()) for r, m in mails]
+    to_mail = [(r, m) for r, m, why in checked if why is None]
     not_mailed = [
         {"department": m.department, "department_name": m.department_name, "status": r.status, "to": m.to, "reason": why[0], "reason_en": why[1]}
-        for r, m in mails
-        if (why := m.unmailable()) is not None
+        for r, m, why in checked
+        if why is not None
     ]
     entries: list[dict[str, Any]] = []
     folder = out or master.parent / "督促メール"
@@ -142,8 +143,7 @@ def _print(fy: int, entries: list[dict[str, Any]], not_mailed: list[dict[str, An
     if entries:
         verb = f"下書きを {len(entries)} 通作りました: {folder}" if folder is not None else f"{len(entries)} 通送信しました"
         console.print(f"[green]{fy}年度の督促メール:[/] {escape(verb)}")
-    if day is not None and day < dt.date.today():
-        console.print(f"[yellow]注意:[/] 提出期限 {day.isoformat()} は今日より前です。日付を確かめてください")
+    print_past_deadline(day)
     if day is None and entries:
         console.print("[yellow]注意:[/] 提出期限を書いていません（設定シートの「回答期限」か --deadline で指定できます）")
     print_not_mailed(not_mailed)
@@ -156,3 +156,9 @@ def print_not_mailed(not_mailed: list[dict[str, Any]]) -> None:
     for n in not_mailed:
         status = f"（{n['status']}）" if n.get("status") else ""
         console.print(f"  {escape(n['department_name'])}{escape(status)}: {escape(n['reason'])}")
+
+
+def print_past_deadline(day: dt.date | None) -> None:
+    """A deadline already past in a mail (remind, and issue --mail-drafts): said, not refused."""
+    if day is not None and day < dt.date.today():
+        console.print(f"[yellow]注意:[/] 提出期限 {day.isoformat()} は今日より前です。日付を確かめてください")

@@ -128,12 +128,9 @@ class LiveBookSink:
                     ws.range((HEADER_ROW + 1, col + 1), (last_row, col + 1)).number_format = fmt
                     continue
                 # Each cell its value's own format: set run by run of the same format (a call per run).
-                shown = [st.shown_format(fmt, row[col] if col < len(row) else None) for row in table.rows]
-                start = 0
-                for i in range(1, len(shown) + 1):
-                    if i == len(shown) or shown[i] != shown[start]:
-                        ws.range((HEADER_ROW + 1 + start, col + 1), (HEADER_ROW + i, col + 1)).number_format = shown[start]
-                        start = i
+                shown = {i: st.shown_format(fmt, row[col] if col < len(row) else None) for i, row in enumerate(table.rows)}
+                for first, last, cell_format in _runs(shown):
+                    ws.range((HEADER_ROW + 1 + first, col + 1), (HEADER_ROW + 1 + last, col + 1)).number_format = cell_format
         for first, last, style in _runs(table.row_styles):
             if style in MARK_COLORS:
                 ws.range((HEADER_ROW + 1 + first, 1), (HEADER_ROW + 1 + last, 1)).color = MARK_COLORS[style]

@@ -594,12 +594,14 @@ class Consolidator:
 
 
 def _said_no_value(found: Any) -> bool:
-    """「－」「未集計」 typed in a cell: the clerk's answer that there is no figure (yet), not a blank."""
-    import unicodedata
+    """「－」「未集計」 typed in a cell: the clerk's answer that there is no figure (yet), not a blank
+    (a text the number reader reads as no value, as it does everywhere)."""
+    from envplan.plan.numbers import read_number
 
-    from envplan.plan.numbers import NO_VALUE_MARKERS
-
-    return isinstance(found, str) and bool(found.strip()) and unicodedata.normalize("NFKC", found).strip() in NO_VALUE_MARKERS | {"－"}
+    if not isinstance(found, str) or not found.strip():
+        return False
+    reading = read_number(found)
+    return reading.ok and reading.value is None
 
 
 def _submission_row(fy: int, dept: str, name: str, status: str, **fields: Any) -> dict[str, Any]:

@@ -188,7 +188,7 @@ def _verified_identity(label: str, safety: return_safety.SafetyScan, key: bytes,
 
 
 PERCENT_UNITS = ("%", "％")
-BUILTIN_PERCENT_FORMATS = {9, 10}  # 0% and 0.00%
+BUILTIN_PERCENT_FORMATS = return_safety.BUILTIN_PERCENT_FORMATS
 
 
 def _percent_points(reading: ReturnReading, data: bytes) -> None:

@@ -792,10 +792,14 @@ def _plain_xml(data: bytes) -> bool:
     return data.count(b"<?") == (1 if decl is not None else 0)
 
 
+BUILTIN_PERCENT_FORMATS = frozenset({9, 10})  # Excel's built-in 0% and 0.00% (numFmtId)
+_PERCENT_TOKENS = (*(f'numFmtId="{i}"'.encode() for i in sorted(BUILTIN_PERCENT_FORMATS)), b"%", b"&#37;", b"&#x25;")
+
+
 def _may_show_percent(styles: bytes) -> bool:
     """False only when no number format of the book can be a percentage: neither of Excel's
-    built-in ones (0%, 0.00%: numFmtId 9 and 10) nor a format code with a % in it."""
-    return any(token in styles for token in (b'numFmtId="9"', b'numFmtId="10"', b"%", b"&#37;", b"&#x25;"))
+    built-in ones nor a format code with a % in it (return_files.cell_number_formats tells which cells)."""
+    return any(token in styles for token in _PERCENT_TOKENS)
 
 
 def _modified(core: bytes) -> str:

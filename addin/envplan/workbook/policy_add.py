@@ -5,21 +5,19 @@ to copy, and a copied sheet would keep another policy's contents."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from envplan.plan.model import Plan, Policy
 from envplan.workbook.changes import KIND_POLICY_ADD, MasterEdits, MasterState, RowAppend, changelog_note_row, load_master_state, rows_for_sheet
 from envplan.workbook.fields import ChangeOrigin, now_text
 from envplan.workbook.io import CalamineSource, ResultTable
-from envplan.workbook.layout import layout
+from envplan.workbook.layout import SHEET_NAME_FORBIDDEN, layout
 from envplan.workbook.store import MasterLock
 from envplan.workbook.writer import write_policy_form
 from envplan.workbook.xlsx_master_edits import OpenpyxlMasterSink, edit_master
 from envplan.workbook.xlsx_style import YEAR_FORMAT
 
 # Excel refuses these in a sheet name, and a name longer than 31 characters.
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
 class AddPolicyError(RuntimeError):
@@ -37,7 +35,7 @@ def new_policy(plan: Plan, code: str, title: str, department: str | None, fy: in
         raise AddPolicyError(f"施策コード「{code}」の評価票は既にあります", f"policy {code} already has a sheet")
     # A new code is kept to what a sheet name, a file name and a URL can all hold as it is (a
     # long one is fine: its sheet gets a shortened name). Codes already in a master are read as they are.
-    bad = sorted(set(_BAD_SHEET_CHARS.findall(code)))
+    bad = sorted(set(code) & SHEET_NAME_FORBIDDEN)
     if bad:
         raise AddPolicyError(
             f"施策コード「{code}」には、シート名に使えない文字（{' '.join(bad)}）が含まれています。これらの文字を除いたコードを指定してください",
