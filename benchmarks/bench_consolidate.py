@@ -242,7 +242,8 @@ def baseline(master: str, inbox: str) -> None:
 
     prepare_process()
     import envplan.survey.consolidate as run
-    from envplan.survey.return_files import inspect_return, list_inbox
+    from envplan.survey.inbox import list_inbox
+    from envplan.survey.return_files import inspect_return
     from envplan.survey.template_identity import key_id
 
     def one_pass(state, inbox, key, *, jobs=1, allow_frozen=False, open_source=None, progress=None, reader=None):  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ the command's imports, through the launcher script users run as well as `python 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from envplan.cli.startup import consolidate_arguments, take_reader_ahead, worker_count
-from envplan.survey.return_files import ReturnReader, list_inbox
+from envplan.survey.inbox import list_inbox
+from envplan.survey.return_files import ReturnReader
 from envplan.survey.template_identity import key_id, load_key
 from returns_kit import copy_master, fill, issued_master, read_plan, set_identity
 
@@ -228,6 +230,49 @@ def test_a_worker_making_feedback_copies_does_not_import_numpy(base):
     by_workers = [(has_openpyxl, has_numpy) for _, pid, has_openpyxl, has_numpy in results if pid != os.getpid()]
     assert by_workers, results
     assert set(by_workers) == {(True, False)}, results
+
+
+HEAVY = ("envplan.survey.return_files", "pydantic", "openpyxl", "yaml", "envplan.survey.feedback")
+
+
+def test_the_workers_start_before_the_reader_is_imported():
+    """cli/startup counts the inbox and starts the workers with the standard library alone; each
+    worker imports the reader as it starts (while this process imports it too), and neither the
+    plan's models nor the layout's YAML, which reading never needs."""
+    code = (
+        "import json, sys\n"
+        "from envplan.survey.inbox import list_inbox\n"
+        "from envplan.survey.read_workers import start_pool\n"
+        f"heavy = {HEAVY!r}\n"
+        "assert not [m for m in heavy if m in sys.modules], sorted(sys.modules)\n"
+        "pool = start_pool(1, preload=('envplan.survey.return_files',))\n"
+        "from worker_probe import loaded\n"
+        "print(json.dumps(pool.submit(loaded, heavy).result(timeout=120)))\n"
+        "pool.shutdown()\n"
+    )
+    tests = str(Path(__file__).parent)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, cwd=tests, env={**os.environ, "PYTHONPATH": os.pathsep.join([tests, *sys.path])})
+    assert proc.returncode == 0, proc.stderr
+    _, in_worker = json.loads(proc.stdout)
+    assert in_worker == ["envplan.survey.return_files"], in_worker
+
+
+def test_the_workers_get_the_feedback_writer_ready_while_idle(base):
+    """consolidate has the workers import the copies' writer once they have read what they were
+    handed, so a copy handed out later starts without that import."""
+    from envplan.survey.consolidate import FEEDBACK_WRITER
+    from envplan.survey.feedback import render
+    from worker_probe import loaded_slowly
+
+    assert render.__module__ == FEEDBACK_WRITER
+    key = load_key(base[0])
+    for preload, expected in (((), []), ((FEEDBACK_WRITER,), [FEEDBACK_WRITER])):
+        with ReturnReader(key, key_id(key), jobs=2) as reader:
+            reader.start(1000)
+            reader.preload(preload)
+            results = reader.hand_out(loaded_slowly, [(FEEDBACK_WRITER,)] * 24).results()
+        by_workers = [names for pid, names in results if pid != os.getpid()]
+        assert by_workers and all(names == expected for names in by_workers), (preload, results)
 
 
 def _modules_loaded_by(args: list[str], modules: tuple[str, ...]) -> tuple[str, str, list[str]]:

@@ -14,3 +14,20 @@ def numpy_after_feedback_import(item: int) -> tuple[int, int, bool, bool]:
 
     time.sleep(0.05)  # slow enough that the workers take some of the tasks
     return item, os.getpid(), "openpyxl" in sys.modules, "numpy" in sys.modules
+
+
+def loaded(names: tuple[str, ...]) -> tuple[int, list[str]]:
+    """Which of `names` a worker has imported by the time it runs this: (pid, names)."""
+    import os
+    import sys
+
+    return os.getpid(), sorted(n for n in names if n in sys.modules)
+
+
+def loaded_slowly(names: tuple[str, ...]) -> tuple[int, list[str]]:
+    """`loaded`, slow enough that the workers take some of the tasks."""
+    import time
+
+    found = loaded(names)
+    time.sleep(0.05)
+    return found

@@ -44,17 +44,27 @@ _ahead: tuple[tuple[Path, Path, int], ReturnReader | None] | None = None
 def _read_ahead(args: list[str]) -> None:
     """`envplan consolidate MASTER INBOX`: the reading workers start now, on a first look at the
     arguments, and read who sent what while this process imports the command (four tenths of a
-    second, a fifth of consolidating 1,000 returns). The command checks its arguments itself and
-    takes this reader only for the same master, inbox and --jobs (`take_reader_ahead`); any other
-    is stopped unused, so a wrong first look costs time, never a result."""
+    second, a fifth of consolidating 1,000 returns). They are started before this process
+    imports the reader itself (a twentieth of a second), which they import meanwhile. The
+    command checks its arguments itself and takes this reader only for the same master, inbox
+    and --jobs (`take_reader_ahead`); any other is stopped unused, so a wrong first look costs
+    time, never a result."""
     global _ahead
     target = consolidate_arguments(args)
     if target is None or not _main_process():
         return
-    from envplan.survey.return_files import reading_ahead
+    from envplan.survey.inbox import list_inbox
+    from envplan.survey.read_workers import MIN_FILES_TO_PREFETCH, start_pool, workers_worth
 
     master, inbox, jobs = target
-    _ahead = (target, reading_ahead(master, inbox, jobs=jobs))
+    try:
+        workers = workers_worth(jobs, len(list_inbox(inbox)[0]), MIN_FILES_TO_PREFETCH)
+    except OSError:
+        workers = 0  # no inbox: the command says so
+    pool = start_pool(workers, preload=("envplan.survey.return_files",)) if workers else None
+    from envplan.survey.return_files import reading_ahead
+
+    _ahead = (target, reading_ahead(master, inbox, jobs=jobs, pool=pool))
 
 
 def _main_process() -> bool:

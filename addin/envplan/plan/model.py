@@ -43,7 +43,7 @@ RELATED_PLAN_KIND_LABELS: dict[str, str] = {"related": "関連計画", "mileston
 
 class _Model(BaseModel):
     # Surrounding spaces are never meaningful in a cell; stripping them keeps round trips exact.
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True, defer_build=True)  # validators built on first use: a command that never validates one pays nothing at its start
 
 
 class Category(_Model):

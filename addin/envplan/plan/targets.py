@@ -16,7 +16,7 @@ DIRECTION_LABELS: dict[str, str] = {"higher": "大きいほどよい", "lower": 
 
 
 class _Target(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # validators built on first use: a command that never validates one pays nothing at its start
 
 
 class LevelTarget(_Target):

@@ -30,7 +30,8 @@ from envplan.server.config import ServerConfig
 from envplan.server.shared_state import file_lock
 from envplan.survey.consolidate import Consolidator
 from envplan.survey.feedback import feedback_for
-from envplan.survey.return_files import RETURN_SUFFIXES, inspect_return
+from envplan.survey.inbox import RETURN_SUFFIXES
+from envplan.survey.return_files import inspect_return
 from envplan.survey.template_identity import key_id, load_key
 from envplan.workbook.changes import MasterState, load_master_state
 from envplan.workbook.io import CalamineSource

@@ -31,8 +31,9 @@ from envplan.plan.model import Indicator, Plan
 from envplan.plan.years import fy_label
 from envplan.rules.freeze_rules import budget_frozen, value_frozen, year_frozen
 from envplan.survey.assessment import Assessment, ConsolidationPlan, ConsolidationResult
+from envplan.survey.inbox import is_not_a_return, list_inbox
 from envplan.survey.reporting import departments_to_issue, describe_value, project_lead
-from envplan.survey.return_files import Handout, OpenSource, ReturnFile, ReturnReader, is_not_a_return, list_inbox
+from envplan.survey.return_files import Handout, OpenSource, ReturnFile, ReturnReader
 from envplan.survey.return_reader import CellDeviation, ReturnInput, same_value
 from envplan.survey.template_identity import TemplateIdentity, key_id
 from envplan.survey.template_layout import IDENTITY_SHEET
@@ -742,6 +743,7 @@ def consolidate(
             reader = ReturnReader(key, key_id(key), jobs=jobs, open_source=open_source)
         with MasterLock(master), reader:
             reader.prefetch(list_inbox(inbox)[0])  # the workers read who sent what while the master is read
+            reader.preload((FEEDBACK_WRITER,))  # and then get ready for the feedback copies (`_feedback_copies_started`)
             try:
                 source = open_workbook(master)
             except UnreadableWorkbook as e:
@@ -830,6 +832,7 @@ def _check_writable(folder: Path) -> None:
 
 
 FEEDBACK_DIR_NAME = "フィードバック"
+FEEDBACK_WRITER = "envplan.survey.feedback"  # the module of the copies' `render`: the workers import it ahead
 
 
 def consolidate_into(

@@ -11,17 +11,11 @@ Only small, picklable results travel back from the workers.
 
 from __future__ import annotations
 
-import atexit
 import concurrent.futures as cf
-import contextlib
 import dataclasses
-import gc
 import hashlib
 import io
-import multiprocessing
 import re
-import signal
-import sys
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,12 +25,12 @@ from typing import Generic, TypeVar
 from envplan.plan.diagnostics import Diagnostic
 from envplan.survey import return_safety
 from envplan.survey.identity_sheet import identity_source
+from envplan.survey.inbox import RETURN_SUFFIXES, list_inbox
+from envplan.survey.read_workers import MIN_FILES_PER_WORKER, MIN_FILES_TO_PREFETCH, import_modules, sigint_ignored, start_pool, workers_worth
 from envplan.survey.return_reader import ReturnReading, check_signature, read_return
 from envplan.survey.template_layout import IDENTITY_SHEET
 from envplan.workbook.io import CalamineSource, WorkbookSource
-from envplan.workbook.openpyxl_import import keep_numpy_out_of_openpyxl
 
-RETURN_SUFFIXES = (".xlsx", ".xlsm")
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # .xls, and any password-protected Office file
 WRONG_FORMATS = {
     ".xls": "「.xls形式は読み込めません。.xlsx形式で保存し直してください」（Excel の「名前を付けて保存」で「Excel ブック (*.xlsx)」を選びます）",
@@ -68,28 +62,6 @@ class ReturnFile:
     def attributable(self) -> bool:
         """Ours and untampered: its identity (department, year) can be trusted."""
         return self.reading is not None and self.reading.content is not None and not self.problems
-
-
-# What departments attach beside their return (a cover letter, a scan, a mail): listed to the
-# section as "not a return", never judged as the department's 差戻し.
-NOT_RETURN_SUFFIXES = (".docx", ".doc", ".docm", ".pdf", ".txt", ".rtf", ".odt", ".msg", ".eml", ".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".pptx", ".ppt", ".zip")
-
-
-def is_not_a_return(path: Path) -> bool:
-    """A file of a kind that is never a return (by its extension)."""
-    return path.is_file() and path.suffix.lower() in NOT_RETURN_SUFFIXES
-
-
-def is_ignored(path: Path) -> bool:
-    """Not a return: office lock files, hidden files, folders."""
-    name = path.name
-    return path.is_dir() or name.startswith(("~$", ".~lock.", ".")) or name.lower() in ("thumbs.db", "desktop.ini") or is_not_a_return(path)
-
-
-def list_inbox(inbox: Path) -> tuple[list[Path], list[Path]]:
-    """(files to read, ignored entries), sorted by name."""
-    entries = sorted(Path(inbox).iterdir(), key=lambda p: p.name)
-    return [p for p in entries if not is_ignored(p)], [p for p in entries if is_ignored(p)]
 
 
 def _error(code: str, message: str, file: str, sheet: str = "", value: str = "") -> Diagnostic:
@@ -288,12 +260,6 @@ def _inspect(args: _Item) -> ReturnFile:
     return inspect_return(Path(path), key, fp, open_source, identity_only=identity_only)
 
 
-# Below this many files per process, starting a worker (it imports the reader, about a tenth of a
-# second, and its results travel back) costs more than it saves: the files are read in this process.
-MIN_FILES_PER_WORKER = 150
-# A worker started first thing (`prefetch`) gets ready while this process imports and reads the
-# master, time it would not read in anyway: worth it for far fewer files (one worker from 80).
-MIN_FILES_TO_PREFETCH = 40
 # Up to this many files, the worker reads them whole in that time (about 3 ms each, against 1 ms by
 # the identity sheet alone), and the department's latest returns are then read already.
 WHOLE_AHEAD_UP_TO = 150
@@ -304,9 +270,10 @@ class ReturnReader:
     processes: one pool for the whole run (started on the first large enough batch), so a
     second batch of files (the returns that need reading whole) finds the workers warm."""
 
-    def __init__(self, key: bytes, key_fingerprint: str, *, jobs: int = 1, open_source: OpenSource | None = None) -> None:
+    def __init__(self, key: bytes, key_fingerprint: str, *, jobs: int = 1, open_source: OpenSource | None = None, pool: cf.ProcessPoolExecutor | None = None) -> None:
+        """`pool`: workers started already (`read_workers.start_pool`), this reader's from now on."""
         self.key, self.fingerprint, self.jobs, self.open_source = key, key_fingerprint, jobs, open_source
-        self._pool: cf.ProcessPoolExecutor | None = None
+        self._pool = pool
         self._prefetched: tuple[list[_Item], list[list[_Item]], list[cf.Future[list[ReturnFile]]]] | None = None
         self._read_whole: dict[str, ReturnFile] = {}  # path → its reading whole, done ahead
 
@@ -338,15 +305,9 @@ class ReturnReader:
     def start(self, n_files: int, *, per_worker: int = MIN_FILES_PER_WORKER) -> None:
         """Start the workers for `n_files` now (if that many are worth them), so that they get
         ready while this process does something else (reads the master)."""
-        if self._pool is None and min(self.jobs, n_files // per_worker) - 1 >= 1:  # this process reads too
-            # spawn: the same on every platform, and safe beside threads in the parent.
-            _workers_skip_main()
-            self._pool = cf.ProcessPoolExecutor(
-                max_workers=self.jobs - 1, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start, initargs=(gc.get_threshold(),)
-            )
-            with _sigint_ignored():
-                for _ in range(self.jobs - 1):
-                    self._pool.submit(_inspect_all, [])  # a worker is started by its first task
+        workers = workers_worth(self.jobs, n_files, per_worker)
+        if self._pool is None and workers:
+            self._pool = start_pool(workers, preload=(__name__,))
 
     def prefetch(self, paths: Iterable[Path]) -> None:
         """Hand `paths` to the workers now, before this process has anything to do with the
@@ -361,7 +322,7 @@ class ReturnReader:
         self.start(len(items), per_worker=MIN_FILES_TO_PREFETCH)
         if self._pool is not None and len(items) > 1:
             chunks = self._chunks(items)
-            with _sigint_ignored():
+            with sigint_ignored():
                 self._prefetched = (items, chunks, [self._pool.submit(_inspect_all, chunk) for chunk in chunks])
 
     def read(self, paths: Iterable[Path], *, identity_only: bool = False) -> Iterator[ReturnFile]:
@@ -393,7 +354,7 @@ class ReturnReader:
             chunks, whole = self._chunks(items), False
             # Ctrl-C reaches every process of the terminal: the workers are started with it
             # ignored (inherited), so only this process stops, once, without their tracebacks.
-            with _sigint_ignored():
+            with sigint_ignored():
                 futures = [self._pool.submit(_inspect_all, chunk) for chunk in chunks]
         # This process reads, as asked, every chunk no worker has started yet (so it does a
         # worker's share while one is still starting); a chunk handed out whole is read by identity.
@@ -409,6 +370,15 @@ class ReturnReader:
                 self._read_whole.update((rf.path, rf) for rf in done if rf.attributable)
                 done = [rf if rf.attributable else _inspect((rf.path, self.key, self.fingerprint, self.open_source, True)) for rf in done]
             yield from done
+
+    def preload(self, modules: tuple[str, ...]) -> None:
+        """Have the workers import `modules` once they have read what they were handed (an idle
+        worker's time): the module of a later `hand_out` (the feedback copies' writer and openpyxl,
+        a twentieth of a second) is then ready when its tasks come."""
+        if self._pool is not None:
+            with sigint_ignored():
+                for _ in range(self.jobs - 1):
+                    self._pool.submit(import_modules, modules)
 
     def hand_out(self, fn: Callable[[T], R], items: Sequence[T]) -> Handout[T, R]:
         """`fn` of every item, started on the workers now (this process goes on with something
@@ -431,7 +401,7 @@ class Handout(Generic[T, R]):
         self._fn, self._items = fn, list(items)
         self._futures: list[cf.Future[R]] = []
         if pool is not None and len(self._items) > 1:
-            with _sigint_ignored():
+            with sigint_ignored():
                 self._futures = [pool.submit(fn, item) for item in self._items]
 
     def results(self) -> list[R]:
@@ -453,18 +423,20 @@ def _unstarted_done_here(futures: Sequence[cf.Future[R]], do: Callable[[int], R]
     return mine
 
 
-def reading_ahead(master: Path, inbox: Path, *, jobs: int) -> ReturnReader | None:
+def reading_ahead(master: Path, inbox: Path, *, jobs: int, pool: cf.ProcessPoolExecutor | None = None) -> ReturnReader | None:
     """A reader whose workers are already reading who sent what in `inbox`, started before the
     consolidation's own imports (a fifth of a second); None when it cannot be (no key, no inbox:
-    the consolidation says so itself). The caller closes it."""
+    the consolidation says so itself; `pool`, workers started for it, then stops). The caller closes it."""
     from envplan.survey.template_identity import SigningKeyError, key_id, load_key
 
     try:
         key = load_key(master)
         files = list_inbox(inbox)[0]
     except (SigningKeyError, OSError):
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         return None
-    reader = ReturnReader(key, key_id(key), jobs=jobs)
+    reader = ReturnReader(key, key_id(key), jobs=jobs, pool=pool)
     reader.prefetch(files)
     return reader
 
@@ -473,49 +445,4 @@ def _inspect_all(items: list[_Item]) -> list[ReturnFile]:
     return [_inspect(item) for item in items]
 
 
-def _workers_skip_main() -> None:
-    """A spawned worker first runs the parent's main script again, unless that is a package's
-    `__main__` module (multiprocessing leaves those alone). The `envplan` launcher that pip
-    writes is such a script: each worker would import the whole command line (four tenths of a
-    second) and go through its start. The workers need only this module, and nothing of the
-    launcher: it is given the spec of envplan's own guarded `__main__`, as `python -m envplan` has."""
-    main = sys.modules.get("__main__")
-    if main is not None and getattr(main, "__spec__", None) is None and getattr(main, "__file__", None):
-        import importlib.util
-
-        main.__spec__ = importlib.util.find_spec("envplan.__main__")
-
-
-def _worker_start(collector_thresholds: tuple[int, ...]) -> None:
-    """Worker start (Windows passes no ignored signal to a child): the parent handles Ctrl-C.
-    The collector looks for cycles at the parent's pace (a command sets its own, cli/startup.py).
-    A worker that makes feedback copies imports openpyxl, without numpy as the parent does; one
-    that only reads returns never imports it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    gc.set_threshold(*collector_thresholds)
-    keep_numpy_out_of_openpyxl()
-    atexit.register(_worker_end)
-
-
-def _worker_end() -> None:
-    """A worker's end, as the command's own (cli/startup.end_process): the collector's last
-    pass over what the process is about to give back took a command's exit a fiftieth of a
-    second, waiting for the worker."""
-    gc.disable()
-    gc.freeze()
-
-
-@contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: signals are not ours to change
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-__all__ = ["ReturnFile", "ReturnReader", "inspect_return", "list_inbox", "is_not_a_return", "reading_ahead"]
+__all__ = ["ReturnFile", "ReturnReader", "inspect_return", "reading_ahead"]

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-import yaml
-
 from envplan.paths import WORKBOOK_DIR
 
 TITLE_ROW = 1
@@ -115,6 +113,8 @@ def text_column(sheet: str, column: int, header: object) -> Column | None:
 
 @lru_cache(maxsize=1)
 def layout() -> Layout:
+    import yaml  # here: the workers that read returns never need the layout, nor yaml's import (a hundredth of a second)
+
     with open(WORKBOOK_DIR / "layout.yaml", encoding="utf-8") as f:
         raw = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's parser when present: several times faster
     sheets: dict[str, SheetSpec] = {}

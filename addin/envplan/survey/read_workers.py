@@ -1,0 +1,101 @@
+"""The worker processes that read returns: how many an inbox is worth, and their start.
+
+Apart from the reader (`return_files`, whose imports take a twentieth of a second) so that a
+command can start the workers first thing (cli/startup.py): they then import the reader while
+this process does too, instead of after it. Only the standard library (and the openpyxl import hook) is imported here.
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures as cf
+import contextlib
+import gc
+import importlib
+import multiprocessing
+import signal
+import sys
+from collections.abc import Iterator
+
+from envplan.workbook.openpyxl_import import keep_numpy_out_of_openpyxl
+
+# Below this many files per process, starting a worker (it imports the reader, about a tenth of a
+# second, and its results travel back) costs more than it saves: the files are read in this process.
+MIN_FILES_PER_WORKER = 150
+# A worker started first thing (`prefetch`) gets ready while this process imports and reads the
+# master, time it would not read in anyway: worth it for far fewer files (one worker from 80).
+MIN_FILES_TO_PREFETCH = 40
+
+
+def workers_worth(jobs: int, n_files: int, per_worker: int = MIN_FILES_PER_WORKER) -> int:
+    """How many workers `n_files` are worth with `jobs` processes in all (this one reads too): 0 or `jobs - 1`."""
+    return jobs - 1 if min(jobs, n_files // per_worker) - 1 >= 1 else 0
+
+
+def start_pool(workers: int, preload: tuple[str, ...] = ()) -> cf.ProcessPoolExecutor:
+    """`workers` processes, started now; each imports the `preload` modules as it starts (the
+    modules its tasks come from, so the first task does not wait for them)."""
+    # spawn: the same on every platform, and safe beside threads in the parent.
+    _workers_skip_main()
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start, initargs=(gc.get_threshold(), preload))
+    with sigint_ignored():
+        for _ in range(workers):
+            pool.submit(int)  # a worker is started by its first task
+    return pool
+
+
+def _workers_skip_main() -> None:
+    """A spawned worker first runs the parent's main script again, unless that is a package's
+    `__main__` module (multiprocessing leaves those alone). The `envplan` launcher that pip
+    writes is such a script: each worker would import the whole command line (four tenths of a
+    second) and go through its start. The workers need only the reader, and nothing of the
+    launcher: it is given the spec of envplan's own guarded `__main__`, as `python -m envplan` has."""
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None and getattr(main, "__file__", None):
+        import importlib.util
+
+        main.__spec__ = importlib.util.find_spec("envplan.__main__")
+
+
+def _worker_start(collector_thresholds: tuple[int, ...], preload: tuple[str, ...]) -> None:
+    """Worker start (Windows passes no ignored signal to a child): the parent handles Ctrl-C.
+    The collector looks for cycles at the parent's pace (a command sets its own, cli/startup.py).
+    A worker that makes feedback copies imports openpyxl, without numpy as the parent does; one
+    that only reads returns never imports it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.set_threshold(*collector_thresholds)
+    keep_numpy_out_of_openpyxl()
+    atexit.register(_worker_end)
+    import_modules(preload)
+
+
+def import_modules(names: tuple[str, ...]) -> None:
+    """A worker's task: import `names` (what later tasks come from) ahead of them."""
+    for name in names:
+        importlib.import_module(name)
+
+
+def _worker_end() -> None:
+    """A worker's end, as the command's own (cli/startup.end_process): the collector's last
+    pass over what the process is about to give back took a command's exit a fiftieth of a
+    second, waiting for the worker."""
+    gc.disable()
+    gc.freeze()
+
+
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Ctrl-C ignored while workers are started or handed tasks: they inherit it, so only this
+    process stops on Ctrl-C, once, without their tracebacks."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+__all__ = ["MIN_FILES_PER_WORKER", "MIN_FILES_TO_PREFETCH", "import_modules", "sigint_ignored", "start_pool", "workers_worth"]
