@@ -238,13 +238,15 @@ def baseline(master: str, inbox: str) -> None:
     after another, each judged by the consolidation's own rules, the master written once (the
     same run with its reading swapped for one plain loop). Its process is set up as the envplan
     command's is (cli/startup.py): what is compared is the reading."""
-    from envplan.cli.startup import prepare_process
+    from envplan.cli.startup import imports_done, prepare_process
 
     prepare_process()
     import envplan.survey.consolidate as run
     from envplan.survey.inbox import list_inbox
     from envplan.survey.return_files import inspect_return
     from envplan.survey.template_identity import key_id
+
+    imports_done()  # after more imports than the command's own (cli/main.py): never to the baseline's loss
 
     def one_pass(state, inbox, key, *, jobs=1, allow_frozen=False, open_source=None, progress=None, reader=None):  # type: ignore[no-untyped-def]
         files, _ = list_inbox(inbox)

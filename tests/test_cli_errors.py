@@ -133,14 +133,33 @@ USAGE = [  # (arguments, Japanese words)
     (["compute", "m.xlsx", "--fyy", "2020", "--json"], "オプション --fyy はありません（もしかして: --fy）"),
     (["validate", "令和4年度", "master.xlsx", "--json"], "余分な引数があります: master.xlsx"),  # a path with a space, unquoted
     (["frobnicate", "--json"], "コマンド「frobnicate」はありません"),
+    (["consolidat", "m.xlsx", "受付", "--json"], "コマンド「consolidat」はありません（もしかして: consolidate）"),  # click's guess, in Japanese
+    (["year", "rollover", "--json"], "コマンド「rollover」はありません"),
     (["target", "-46%", "--json"], "「-」で始まる値は -- の後に書いてください"),  # a negative wording taken for an option
 ]
 
 
-@pytest.mark.parametrize("args,words", USAGE, ids=["missing", "unknown-option", "extra", "command", "minus-value"])
+@pytest.mark.parametrize("args,words", USAGE, ids=["missing", "unknown-option", "extra", "command", "mistyped-command", "subcommand", "minus-value"])
 def test_usage_errors_are_japanese_and_json(args, words):
     proc = clean(run_cli(*args), 2)
     assert words in json_error(proc)
+
+
+def test_a_run_builds_only_its_verb_and_says_the_same_as_the_whole_app():
+    """`envplan VERB ...` runs in a click group holding that verb alone (every verb's parameters
+    are built from its signature as a group is made); its help and its errors are the whole app's."""
+    import typer
+
+    from envplan.cli import main as cli
+    from envplan.cli.app import _click_group
+
+    whole = typer.main.get_command(cli.app)
+    assert set(_click_group(["consolidate", "m.xlsx"]).commands) == {"consolidate"}
+    assert set(_click_group(["year", "open"]).commands) == {"year"}
+    assert set(_click_group(["--help"]).commands) == set(whole.commands) == set(_click_group(["consolidat"]).commands)
+    for verb in whole.commands:
+        one = _click_group([verb])
+        assert one.commands[verb].get_help(one.make_context("envplan", [verb], resilient_parsing=True)) == whole.commands[verb].get_help(whole.make_context("envplan", [verb], resilient_parsing=True))
 
 
 def test_help_is_japanese_and_not_cut_at_80_columns(monkeypatch, capsys):

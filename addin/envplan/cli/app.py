@@ -10,6 +10,7 @@ is written to a log file), 130 interrupted (Ctrl-C).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import errno
 import json
@@ -200,7 +201,7 @@ def run(args: list[str] | None = None) -> int:
     """Run `envplan` with `args`; returns the exit code. No traceback ever reaches the user."""
     args = sys.argv[1:] if args is None else list(args)
     as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
-    command = typer.main.get_command(app)
+    command = _click_group(args)
     _japanese_help(command)
     try:
         result = command.main(args=args, prog_name="envplan", standalone_mode=False)
@@ -216,6 +217,20 @@ def run(args: list[str] | None = None) -> int:
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130), silently
         return _interrupted(as_json)
     return code
+
+
+def _click_group(args: list[str]) -> Any:
+    """The command line as click runs it: for `envplan VERB ...`, the group with that verb alone
+    (typer builds a command's parameters from its signature as the group is made: for every verb,
+    a two-hundredth of a second a run does not need); otherwise, for help or a mistyped verb, the whole."""
+    verb = args[0] if args else ""
+    commands = [c for c in app.registered_commands if (c.name or typer.main.get_command_name(getattr(c.callback, "__name__", ""))) == verb]
+    groups = [g for g in app.registered_groups if g.name == verb]
+    if not commands and not groups:
+        return typer.main.get_command(app)
+    one = copy.copy(app)
+    one.registered_commands, one.registered_groups = commands, groups
+    return typer.main.get_group(one)
 
 
 def _japanese_help(command: Any) -> None:
@@ -300,8 +315,9 @@ def usage_message(e: Exception) -> str:
         return f"{_param_label(param)}の値が正しくありません（{detail}）"
     if kind == "BadOptionUsage" and "requires" in english:
         return f"オプション {getattr(e, 'option_name', '')} には値が必要です"
-    if m := re.match(r"No such command '(.+)'", english):
-        return f"コマンド「{m[1]}」はありません（envplan --help でコマンドの一覧を表示します）"
+    if m := re.match(r"No such command '([^']*)'\.(?:\s*Did you mean '([^']*)'\?)?", english):  # click adds its guess
+        guess = f"（もしかして: {m[2]}）" if m[2] else ""
+        return f"コマンド「{m[1]}」はありません{guess}（envplan --help でコマンドの一覧を表示します）"
     if m := re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", english):
         return f"余分な引数があります: {m[1]}（空白を含むファイル名やフォルダ名は \"…\" で囲んでください）"
     return english

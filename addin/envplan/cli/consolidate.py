@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, escape, existing_file, fail
-from envplan.cli.startup import take_reader_ahead, worker_count
+from envplan.cli.startup import importing, take_reader_ahead, worker_count
 
 if TYPE_CHECKING:
     from envplan.survey.assessment import ConsolidationResult
@@ -63,8 +63,11 @@ def consolidate(
 
 def _run(master: Path, inbox: Path, workers: int, feedback: Path | None, allow_frozen: bool, as_json: bool, ahead: ReturnReader | None) -> ConsolidationResult:
     from envplan.cli.master import print_diagnostics
-    from envplan.survey.consolidate import ConsolidationError
-    from envplan.survey.consolidate import consolidate as run
+
+    with importing():  # the consolidation's modules, with those it imports as it begins
+        import envplan.workbook.xlsx_master_edits  # noqa: F401
+        from envplan.survey.consolidate import ConsolidationError
+        from envplan.survey.consolidate import consolidate as run
 
     try:
         with console.status("取り込んでいます…") as status:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from envplan.cli.startup import end_process, prepare_process
+from envplan.cli.startup import end_process, imports_done, prepare_process
 
 prepare_process()  # before the imports below, which make most of the objects and bring openpyxl
 
 # Importing a verb's module registers its commands on `app`.
 from envplan.cli import addin, compute, consolidate, demo, issue, master, publish, remind, serve, target, year  # noqa: E402, F401
 from envplan.cli.app import app, run  # noqa: E402, F401  (app: re-exported)
+
+imports_done()
 
 
 def main() -> None:

@@ -6,9 +6,11 @@ live long, keep Python's defaults.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,9 +27,31 @@ COLLECTOR_THRESHOLDS = (10_000, 20, 20)
 
 
 def prepare_process(args: list[str] | None = None) -> None:
+    """The process set up for one command: until `imports_done`, no collection at all (the
+    imports make modules, classes and functions, which live as long as the process: each pass
+    over them, a millisecond, found nothing to free)."""
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
+    gc.disable()
     _read_ahead(sys.argv[1:] if args is None else args)
     import_openpyxl_without_numpy()
+
+
+def imports_done() -> None:
+    """The command line's modules are imported: they are set aside from the collector's passes
+    (`gc.freeze`) and collection resumes at the command's pace, for what the command makes."""
+    gc.freeze()
+    gc.enable()
+
+
+@contextlib.contextmanager
+def importing() -> Iterator[None]:
+    """A command's own modules, imported as it starts (cli/consolidate.py), as the command
+    line's are: without collections, then set aside (`imports_done`)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        imports_done()
 
 
 def worker_count(jobs: int) -> int:
@@ -124,4 +148,4 @@ def end_process() -> None:
     gc.freeze()
 
 
-__all__ = ["COLLECTOR_THRESHOLDS", "consolidate_arguments", "end_process", "prepare_process", "take_reader_ahead", "worker_count"]
+__all__ = ["COLLECTOR_THRESHOLDS", "consolidate_arguments", "end_process", "imports_done", "importing", "prepare_process", "take_reader_ahead", "worker_count"]

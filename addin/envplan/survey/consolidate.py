@@ -33,7 +33,7 @@ from envplan.rules.freeze_rules import budget_frozen, value_frozen, year_frozen
 from envplan.survey.assessment import Assessment, ConsolidationPlan, ConsolidationResult
 from envplan.survey.inbox import is_not_a_return, list_inbox
 from envplan.survey.reporting import departments_to_issue, describe_value, project_lead
-from envplan.survey.return_files import Handout, OpenSource, ReturnFile, ReturnReader
+from envplan.survey.return_files import Handout, OpenSource, ReturnFile, ReturnReader, time_key
 from envplan.survey.return_reader import CellDeviation, ReturnInput, same_value
 from envplan.survey.template_identity import TemplateIdentity, key_id
 from envplan.survey.template_layout import IDENTITY_SHEET
@@ -48,21 +48,6 @@ MAX_BLANK_LISTED = 8
 MAX_DEVIATIONS_REPORTED = 40
 # Texts of a policy that belong to one evaluation year (the template leaves them blank for a new year).
 YEARLY_POLICY_TEXTS = ("results", "remaining_issues")
-
-
-def time_key(rf: ReturnFile) -> tuple[Any, ...]:
-    """Which of a department's returns is the later: issued later, then saved later, then
-    modified later, then the later name."""
-    ident = rf.reading.identity if rf.reading else None
-    return (_parse_time(ident.issued_at if ident else ""), _parse_time(rf.saved_at), rf.mtime, rf.file)
-
-
-def _parse_time(text: str) -> dt.datetime:
-    try:
-        t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
 
 
 def _shown_time(text: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import re
@@ -20,7 +21,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from envplan.plan.diagnostics import Diagnostic
 from envplan.survey import return_safety
@@ -62,6 +63,21 @@ class ReturnFile:
     def attributable(self) -> bool:
         """Ours and untampered: its identity (department, year) can be trusted."""
         return self.reading is not None and self.reading.content is not None and not self.problems
+
+
+def time_key(rf: ReturnFile) -> tuple[Any, ...]:
+    """Which of a department's returns is the later: issued later, then saved later, then
+    modified later, then the later name."""
+    ident = rf.reading.identity if rf.reading else None
+    return (_parse_time(ident.issued_at if ident else ""), _parse_time(rf.saved_at), rf.mtime, rf.file)
+
+
+def _parse_time(text: str) -> dt.datetime:
+    try:
+        t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
 
 
 def _error(code: str, message: str, file: str, sheet: str = "", value: str = "") -> Diagnostic:
@@ -260,9 +276,16 @@ def _inspect(args: _Item) -> ReturnFile:
     return inspect_return(Path(path), key, fp, open_source, identity_only=identity_only)
 
 
-# Up to this many files, the worker reads them whole in that time (about 3 ms each, against 1 ms by
-# the identity sheet alone), and the department's latest returns are then read already.
+# Up to this many files, a worker reads them ahead (`_inspect_ahead`): each by its identity sheet,
+# and each department's latest whole, which the consolidation reads whole first (a file read whole
+# takes about 1.7 ms, by its identity 0.5 ms: reading every file whole took the time the workers
+# then lacked for the feedback copies).
 WHOLE_AHEAD_UP_TO = 150
+
+
+# A handful of files (the older returns of departments whose latest was sent back) is read here:
+# about 2 ms each, less than handing them to a worker that may be busy (importing the feedback writer).
+READ_HERE_UP_TO = 6
 
 
 class ReturnReader:
@@ -274,7 +297,8 @@ class ReturnReader:
         """`pool`: workers started already (`read_workers.start_pool`), this reader's from now on."""
         self.key, self.fingerprint, self.jobs, self.open_source = key, key_fingerprint, jobs, open_source
         self._pool = pool
-        self._prefetched: tuple[list[_Item], list[list[_Item]], list[cf.Future[list[ReturnFile]]]] | None = None
+        # (items, their chunks, the chunks' futures, read ahead?) handed out by `prefetch`
+        self._prefetched: tuple[list[_Item], list[list[_Item]], list[cf.Future[Any]], bool] | None = None
         self._read_whole: dict[str, ReturnFile] = {}  # path → its reading whole, done ahead
 
     def __enter__(self) -> ReturnReader:
@@ -312,18 +336,21 @@ class ReturnReader:
     def prefetch(self, paths: Iterable[Path]) -> None:
         """Hand `paths` to the workers now, before this process has anything to do with the
         readings (it is still importing, reading the master); `read` of the same files, in the
-        same order, takes what they read. A small inbox is read whole (the workers have the time:
-        its later reading whole then takes no time), a large one by its identity sheets. Without
-        workers worth starting, nothing happens."""
+        same order, takes what they read. A large inbox is read by its identity sheets; a small one
+        too, with each department's latest return read whole as well (`_inspect_ahead`: its later
+        reading whole then takes no time). Without workers worth starting, nothing happens."""
         if self._prefetched is not None:
             return
         paths = list(paths)
-        items = self._items(paths, identity_only=len(paths) > WHOLE_AHEAD_UP_TO)
+        items = self._items(paths, identity_only=True)
         self.start(len(items), per_worker=MIN_FILES_TO_PREFETCH)
         if self._pool is not None and len(items) > 1:
-            chunks = self._chunks(items)
+            ahead = len(items) <= WHOLE_AHEAD_UP_TO
+            # Ahead, one chunk per worker: the latest of a department is the latest among the files it sees.
+            chunks = self._chunks(items, per_worker=ahead)
             with sigint_ignored():
-                self._prefetched = (items, chunks, [self._pool.submit(_inspect_all, chunk) for chunk in chunks])
+                futures: list[cf.Future[Any]] = [self._pool.submit(_inspect_ahead if ahead else _inspect_all, chunk) for chunk in chunks]
+            self._prefetched = (items, chunks, futures, ahead)
 
     def read(self, paths: Iterable[Path], *, identity_only: bool = False) -> Iterator[ReturnFile]:
         """Inspect every file; yields in the given order."""
@@ -339,37 +366,35 @@ class ReturnReader:
 
     def _read_items(self, items: list[_Item], identity_only: bool) -> Iterator[ReturnFile]:
         prefetched, self._prefetched = self._prefetched, None
-        if prefetched is not None and [i[:4] for i in prefetched[0]] == [i[:4] for i in items] and (identity_only or not prefetched[0][0][4]):
-            chunks, futures = prefetched[1], prefetched[2]
-            whole = not prefetched[0][0][4]
+        if prefetched is not None and identity_only and [i[:4] for i in prefetched[0]] == [i[:4] for i in items]:
+            chunks, futures, ahead = prefetched[1], prefetched[2], prefetched[3]
         else:
             if prefetched is not None:  # the inbox changed since: what was handed out is not used
                 for future in prefetched[2]:
                     future.cancel()
             self.start(len(items))
-            if self._pool is None or len(items) <= 1:
+            if self._pool is None or len(items) <= READ_HERE_UP_TO:
                 for item in items:
                     yield _inspect(item)
                 return
-            chunks, whole = self._chunks(items), False
+            chunks, ahead = self._chunks(items), False
             # Ctrl-C reaches every process of the terminal: the workers are started with it
             # ignored (inherited), so only this process stops, once, without their tracebacks.
             with sigint_ignored():
                 futures = [self._pool.submit(_inspect_all, chunk) for chunk in chunks]
         # This process reads, as asked, every chunk no worker has started yet (so it does a
-        # worker's share while one is still starting); a chunk handed out whole is read by identity.
+        # worker's share while one is still starting); a chunk handed out ahead is read by identity.
         mine = _unstarted_done_here(futures, lambda i: _inspect_all([(*item[:4], identity_only) for item in chunks[i]]))
         for i, future in enumerate(futures):
             if i in mine:
                 yield from mine[i]
-                continue
-            done = future.result()
-            if whole and identity_only:
-                # Ours: kept for the reading whole that follows (what is judged by its identity
-                # alone is the same). Not ours: judged by its identity sheet alone, as when read so.
-                self._read_whole.update((rf.path, rf) for rf in done if rf.attributable)
-                done = [rf if rf.attributable else _inspect((rf.path, self.key, self.fingerprint, self.open_source, True)) for rf in done]
-            yield from done
+            elif ahead:
+                # The readings by identity; the latest ones read whole, ours, kept for the reading whole that follows.
+                pairs: list[_Ahead] = future.result()
+                self._read_whole.update((whole.path, whole) for _, whole in pairs if whole is not None and whole.attributable)
+                yield from (identity for identity, _ in pairs)
+            else:
+                yield from future.result()
 
     def preload(self, modules: tuple[str, ...]) -> None:
         """Have the workers import `modules` once they have read what they were handed (an idle
@@ -389,8 +414,9 @@ class ReturnReader:
     def _items(self, paths: Iterable[Path], identity_only: bool) -> list[_Item]:
         return [(str(p), self.key, self.fingerprint, self.open_source, identity_only) for p in paths]
 
-    def _chunks(self, items: list[_Item]) -> list[list[_Item]]:
-        size = max(1, min(32, len(items) // (self.jobs * 4)))
+    def _chunks(self, items: list[_Item], *, per_worker: bool = False) -> list[list[_Item]]:
+        workers = max(1, self.jobs - 1)
+        size = -(-len(items) // workers) if per_worker else max(1, min(32, len(items) // (self.jobs * 4)))
         return [items[i : i + size] for i in range(0, len(items), size)]
 
 
@@ -445,4 +471,21 @@ def _inspect_all(items: list[_Item]) -> list[ReturnFile]:
     return [_inspect(item) for item in items]
 
 
-__all__ = ["ReturnFile", "ReturnReader", "inspect_return", "reading_ahead"]
+_Ahead = tuple[ReturnFile, "ReturnFile | None"]  # (reading by identity, reading whole or None)
+
+
+def _inspect_ahead(items: list[_Item]) -> list[_Ahead]:
+    """A worker's reading ahead of a small inbox: every file by its identity sheet, and of each
+    department's returns among them the latest (`time_key`, the consolidation's order) whole too:
+    the one the consolidation reads whole first. The others it reads whole only if that one is sent back."""
+    read = [_inspect((*item[:4], True)) for item in items]
+    latest: dict[str, int] = {}
+    for i, rf in enumerate(read):
+        ident = rf.reading.identity if rf.attributable and rf.reading is not None else None
+        if ident is not None and (ident.department not in latest or time_key(rf) > time_key(read[latest[ident.department]])):
+            latest[ident.department] = i
+    whole = {i: _inspect((*items[i][:4], False)) for i in latest.values()}
+    return [(rf, whole.get(i)) for i, rf in enumerate(read)]
+
+
+__all__ = ["ReturnFile", "ReturnReader", "inspect_return", "reading_ahead", "time_key"]
