@@ -293,8 +293,8 @@ def test_the_workers_start_before_the_reader_is_imported():
 def test_the_workers_get_the_feedback_writer_ready_while_idle(base):
     """consolidate has the workers import the copies' writer once they have read what they were
     handed, so a copy handed out later starts without that import."""
-    from envplan.survey.consolidate import FEEDBACK_WRITER
     from envplan.survey.feedback import render
+    from envplan.survey.read_workers import FEEDBACK_WRITER
     from worker_probe import loaded_slowly
 
     assert render.__module__ == FEEDBACK_WRITER

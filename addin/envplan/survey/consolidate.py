@@ -32,6 +32,7 @@ from envplan.plan.years import fy_label
 from envplan.rules.freeze_rules import budget_frozen, value_frozen, year_frozen
 from envplan.survey.assessment import Assessment, ConsolidationPlan, ConsolidationResult
 from envplan.survey.inbox import is_not_a_return, list_inbox
+from envplan.survey.read_workers import FEEDBACK_WRITER
 from envplan.survey.reporting import departments_to_issue, describe_value, project_lead
 from envplan.survey.return_files import Handout, OpenSource, ReturnFile, ReturnReader, time_key
 from envplan.survey.return_reader import CellDeviation, ReturnInput, same_value
@@ -727,8 +728,8 @@ def consolidate(
         if reader is None or reader.key != key or reader.open_source is not open_source:
             reader = ReturnReader(key, key_id(key), jobs=jobs, open_source=open_source)
         with MasterLock(master), reader:
-            reader.prefetch(list_inbox(inbox)[0])  # the workers read who sent what while the master is read
-            reader.preload((FEEDBACK_WRITER,))  # and then get ready for the feedback copies (`_feedback_copies_started`)
+            # The workers read who sent what while the master is read, then get ready for the feedback copies.
+            reader.prefetch(list_inbox(inbox)[0], then_import=(FEEDBACK_WRITER,))
             try:
                 source = open_workbook(master)
             except UnreadableWorkbook as e:
@@ -817,7 +818,6 @@ def _check_writable(folder: Path) -> None:
 
 
 FEEDBACK_DIR_NAME = "フィードバック"
-FEEDBACK_WRITER = "envplan.survey.feedback"  # the module of the copies' `render`: the workers import it ahead
 
 
 def consolidate_into(

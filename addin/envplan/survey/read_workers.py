@@ -27,6 +27,12 @@ MIN_FILES_PER_WORKER = 150
 MIN_FILES_TO_PREFETCH = 40
 
 
+# What a consolidation's workers do once the returns are read: the feedback copies. Their writer
+# (with openpyxl, a twentieth of a second) is imported in the workers' idle time, after the reading
+# handed out first (`ReturnReader.prefetch`), so that the copies start without it.
+FEEDBACK_WRITER = "envplan.survey.feedback"
+
+
 def workers_worth(jobs: int, n_files: int, per_worker: int = MIN_FILES_PER_WORKER) -> int:
     """How many workers `n_files` are worth with `jobs` processes in all (this one reads too): 0 or `jobs - 1`."""
     return jobs - 1 if min(jobs, n_files // per_worker) - 1 >= 1 else 0
@@ -98,4 +104,4 @@ def sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-__all__ = ["MIN_FILES_PER_WORKER", "MIN_FILES_TO_PREFETCH", "import_modules", "sigint_ignored", "start_pool", "workers_worth"]
+__all__ = ["FEEDBACK_WRITER", "MIN_FILES_PER_WORKER", "MIN_FILES_TO_PREFETCH", "import_modules", "sigint_ignored", "start_pool", "workers_worth"]

@@ -27,7 +27,7 @@ from envplan.plan.diagnostics import Diagnostic
 from envplan.survey import return_safety
 from envplan.survey.identity_sheet import identity_source
 from envplan.survey.inbox import RETURN_SUFFIXES, list_inbox
-from envplan.survey.read_workers import MIN_FILES_PER_WORKER, MIN_FILES_TO_PREFETCH, import_modules, sigint_ignored, start_pool, workers_worth
+from envplan.survey.read_workers import FEEDBACK_WRITER, MIN_FILES_PER_WORKER, MIN_FILES_TO_PREFETCH, import_modules, sigint_ignored, start_pool, workers_worth
 from envplan.survey.return_reader import ReturnReading, check_signature, read_return
 from envplan.survey.template_layout import IDENTITY_SHEET
 from envplan.workbook.io import CalamineSource, WorkbookSource
@@ -333,12 +333,13 @@ class ReturnReader:
         if self._pool is None and workers:
             self._pool = start_pool(workers, preload=(__name__,))
 
-    def prefetch(self, paths: Iterable[Path]) -> None:
+    def prefetch(self, paths: Iterable[Path], *, then_import: tuple[str, ...] = ()) -> None:
         """Hand `paths` to the workers now, before this process has anything to do with the
         readings (it is still importing, reading the master); `read` of the same files, in the
         same order, takes what they read. A large inbox is read by its identity sheets; a small one
         too, with each department's latest return read whole as well (`_inspect_ahead`: its later
-        reading whole then takes no time). Without workers worth starting, nothing happens."""
+        reading whole then takes no time). Then the workers import `then_import` (`preload`).
+        Without workers worth starting, nothing happens."""
         if self._prefetched is not None:
             return
         paths = list(paths)
@@ -351,6 +352,7 @@ class ReturnReader:
             with sigint_ignored():
                 futures: list[cf.Future[Any]] = [self._pool.submit(_inspect_ahead if ahead else _inspect_all, chunk) for chunk in chunks]
             self._prefetched = (items, chunks, futures, ahead)
+            self.preload(then_import)
 
     def read(self, paths: Iterable[Path], *, identity_only: bool = False) -> Iterator[ReturnFile]:
         """Inspect every file; yields in the given order."""
@@ -400,7 +402,7 @@ class ReturnReader:
         """Have the workers import `modules` once they have read what they were handed (an idle
         worker's time): the module of a later `hand_out` (the feedback copies' writer and openpyxl,
         a twentieth of a second) is then ready when its tasks come."""
-        if self._pool is not None:
+        if self._pool is not None and modules:
             with sigint_ignored():
                 for _ in range(self.jobs - 1):
                     self._pool.submit(import_modules, modules)
@@ -463,7 +465,7 @@ def reading_ahead(master: Path, inbox: Path, *, jobs: int, pool: cf.ProcessPoolE
             pool.shutdown(wait=False, cancel_futures=True)
         return None
     reader = ReturnReader(key, key_id(key), jobs=jobs, pool=pool)
-    reader.prefetch(files)
+    reader.prefetch(files, then_import=(FEEDBACK_WRITER,))
     return reader
 
 
@@ -477,15 +479,21 @@ _Ahead = tuple[ReturnFile, "ReturnFile | None"]  # (reading by identity, reading
 def _inspect_ahead(items: list[_Item]) -> list[_Ahead]:
     """A worker's reading ahead of a small inbox: every file by its identity sheet, and of each
     department's returns among them the latest (`time_key`, the consolidation's order) whole too:
-    the one the consolidation reads whole first. The others it reads whole only if that one is sent back."""
+    the one the consolidation reads whole first. The others it reads whole only if that one is
+    sent back (reading every file whole ahead took the time the workers then lacked for the copies;
+    reading the older ones ahead in the order they may be needed cost this process more, in
+    receiving them, than it saved)."""
     read = [_inspect((*item[:4], True)) for item in items]
-    latest: dict[str, int] = {}
+    by_department: dict[str, list[int]] = {}
     for i, rf in enumerate(read):
         ident = rf.reading.identity if rf.attributable and rf.reading is not None else None
-        if ident is not None and (ident.department not in latest or time_key(rf) > time_key(read[latest[ident.department]])):
-            latest[ident.department] = i
-    whole = {i: _inspect((*items[i][:4], False)) for i in latest.values()}
+        if ident is not None:
+            by_department.setdefault(ident.department, []).append(i)
+    latest = [max(indices, key=lambda i: time_key(read[i])) for indices in by_department.values()]
+    whole = {i: _inspect((*items[i][:4], False)) for i in latest}
     return [(rf, whole.get(i)) for i, rf in enumerate(read)]
+
+
 
 
 __all__ = ["ReturnFile", "ReturnReader", "inspect_return", "reading_ahead", "time_key"]
