@@ -111,22 +111,22 @@ def test_a_prefetched_reading_is_used_only_for_the_same_files(base, inbox):
 
 def test_a_small_inbox_is_read_ahead_by_identity_and_each_departments_latest_whole(base, inbox):
     """Ahead (`prefetch`, up to WHOLE_AHEAD_UP_TO files) a worker reads every file by its identity
-    sheet and, of each department, the latest return whole: the one the consolidation reads whole
-    first. Those readings are what reading them whole gives; the others are read whole only when asked."""
-    from envplan.survey.return_files import time_key
+    sheet and, of each department, the latest returns whole (WHOLE_AHEAD_PER_DEPARTMENT): the ones
+    the consolidation reads whole first. Those readings are what reading them whole gives; the
+    others are read whole only when asked."""
+    from envplan.survey.return_files import WHOLE_AHEAD_PER_DEPARTMENT, time_key
 
     key = load_key(base[0])
     files = list_inbox(inbox)[0]
     with ReturnReader(key, key_id(key), jobs=2) as plain:
         by_identity = list(plain.read(files, identity_only=True))
-        latest: dict[str, object] = {}
+        by_department: dict[str, list] = {}
         for rf in by_identity:
             if rf.attributable:
-                dept = rf.reading.identity.department
-                if dept not in latest or time_key(rf) > time_key(latest[dept]):
-                    latest[dept] = rf
-        expected_whole = {rf.path: rf for rf in plain.read([Path(r.path) for r in latest.values()])}
-    assert len(latest) >= 2 and len(latest) < len(files)
+                by_department.setdefault(rf.reading.identity.department, []).append(rf)
+        latest = [rf for rfs in by_department.values() for rf in sorted(rfs, key=time_key, reverse=True)[:WHOLE_AHEAD_PER_DEPARTMENT]]
+        expected_whole = {rf.path: rf for rf in plain.read([Path(r.path) for r in latest])}
+    assert len(by_department) >= 2 and len(by_department) * WHOLE_AHEAD_PER_DEPARTMENT == len(latest) < len(files)
     with ReturnReader(key, key_id(key), jobs=2) as reader:
         reader.prefetch(files)
         deadline = time.monotonic() + 120

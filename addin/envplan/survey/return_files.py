@@ -276,10 +276,8 @@ def _inspect(args: _Item) -> ReturnFile:
     return inspect_return(Path(path), key, fp, open_source, identity_only=identity_only)
 
 
-# Up to this many files, a worker reads them ahead (`_inspect_ahead`): each by its identity sheet,
-# and each department's latest whole, which the consolidation reads whole first (a file read whole
-# takes about 1.7 ms, by its identity 0.5 ms: reading every file whole took the time the workers
-# then lacked for the feedback copies).
+# Up to this many files, a worker reads them ahead (`_inspect_ahead`): each by its identity sheet
+# (0.5 ms), and each department's latest ones whole (1.7 ms each).
 WHOLE_AHEAD_UP_TO = 150
 
 
@@ -337,8 +335,8 @@ class ReturnReader:
         """Hand `paths` to the workers now, before this process has anything to do with the
         readings (it is still importing, reading the master); `read` of the same files, in the
         same order, takes what they read. A large inbox is read by its identity sheets; a small one
-        too, with each department's latest return read whole as well (`_inspect_ahead`: its later
-        reading whole then takes no time). Then the workers import `then_import` (`preload`).
+        too, with each department's latest returns read whole as well (`_inspect_ahead`: their
+        later reading whole then takes no time). Then the workers import `then_import` (`preload`).
         Without workers worth starting, nothing happens."""
         if self._prefetched is not None:
             return
@@ -476,20 +474,27 @@ def _inspect_all(items: list[_Item]) -> list[ReturnFile]:
 _Ahead = tuple[ReturnFile, "ReturnFile | None"]  # (reading by identity, reading whole or None)
 
 
+# Of each department, this many latest returns are read whole ahead: the latest, which the
+# consolidation reads whole first, and the one it reads next when the latest is sent back. Measured
+# at N = 100 (interleaved runs): one, 458 ms for the Shinagawa sample; two, 445 ms; three, 448 ms,
+# and the synthetic plan's 30 departments 445 → 449 → 472 ms (the worker then read until the
+# master was checked). Every file whole ahead took the time the workers then lacked for the
+# feedback copies; the older ones in the order they may be needed, in further tasks, cost this
+# process more, in receiving them, than it saved.
+WHOLE_AHEAD_PER_DEPARTMENT = 2
+
+
 def _inspect_ahead(items: list[_Item]) -> list[_Ahead]:
     """A worker's reading ahead of a small inbox: every file by its identity sheet, and of each
-    department's returns among them the latest (`time_key`, the consolidation's order) whole too:
-    the one the consolidation reads whole first. The others it reads whole only if that one is
-    sent back (reading every file whole ahead took the time the workers then lacked for the copies;
-    reading the older ones ahead in the order they may be needed cost this process more, in
-    receiving them, than it saved)."""
+    department's returns among them the latest ones (`time_key`, the consolidation's order,
+    `WHOLE_AHEAD_PER_DEPARTMENT`) whole too. The others are read whole only when asked."""
     read = [_inspect((*item[:4], True)) for item in items]
     by_department: dict[str, list[int]] = {}
     for i, rf in enumerate(read):
         ident = rf.reading.identity if rf.attributable and rf.reading is not None else None
         if ident is not None:
             by_department.setdefault(ident.department, []).append(i)
-    latest = [max(indices, key=lambda i: time_key(read[i])) for indices in by_department.values()]
+    latest = [i for indices in by_department.values() for i in sorted(indices, key=lambda i: time_key(read[i]), reverse=True)[:WHOLE_AHEAD_PER_DEPARTMENT]]
     whole = {i: _inspect((*items[i][:4], False)) for i in latest}
     return [(rf, whole.get(i)) for i, rf in enumerate(read)]
 
