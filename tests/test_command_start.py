@@ -94,6 +94,41 @@ def test_the_launcher_and_python_m_consolidate_alike_with_workers_or_without(bas
     assert plan.indicator("S01").values[2021].actual in (1390, 1391, 1392)
 
 
+def _processes_with(marker: str) -> list[int]:
+    """The processes whose environment holds `marker` (what a command and its workers inherit)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc (Linux)")
+def test_a_command_ends_with_its_workers_ended_and_its_output_whole(base, inbox, tmp_path):
+    """`end_process` skips freeing the objects one by one, never the end itself: the reading
+    workers have exited when the command has, the exit handlers ran, the exit code and the whole
+    --json output are there; a reader that stops reading (`| head`) gets no traceback."""
+    import uuid
+
+    marker = f"ENVPLAN_TEST_RUN={uuid.uuid4().hex}"
+    master = copy_master(base[0], tmp_path)
+    env = {**os.environ, marker.split("=")[0]: marker.split("=")[1]}
+    proc = subprocess.run([sys.executable, "-m", "envplan", "consolidate", str(master), str(inbox), "--jobs", "2", "--json"], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr  # returns sent back: exit code 1
+    assert len(json.loads(proc.stdout)["files"]) == len(list_inbox(inbox)[0])
+    assert _processes_with(marker) == []  # no worker left behind
+    # A pipe closed early: the command still ends with its own code, without a traceback.
+    (tmp_path / "again").mkdir()
+    shell = f"'{sys.executable}' -m envplan consolidate '{copy_master(base[0], tmp_path / 'again')}' '{inbox}' --jobs 2 --json | head -c 10"
+    piped = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=300, env=env)
+    assert piped.stdout == proc.stdout[:10] and "Traceback" not in piped.stderr and "Exception ignored" not in piped.stderr, piped.stderr
+    assert piped.returncode == 1
+    assert _processes_with(marker) == []
+
+
 def test_a_prefetched_reading_is_used_only_for_the_same_files(base, inbox):
     key = load_key(base[0])
     files = list_inbox(inbox)[0]
@@ -310,11 +345,14 @@ def test_the_workers_get_the_feedback_writer_ready_while_idle(base):
 
 def _modules_loaded_by(args: list[str], modules: tuple[str, ...]) -> tuple[str, str, list[str]]:
     """Run `envplan ARGS` in a fresh process: its stdout and stderr, and which of `modules` it imported."""
-    code = (
-        "import sys, runpy; wanted = sys.argv[1].split(','); sys.argv = ['envplan', *sys.argv[2:]]\n"
-        "try:\n    runpy.run_module('envplan', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "print('LOADED', sorted(m for m in sys.modules if m in wanted))\n"
+    code = (  # the command ends the process itself (cli/startup.end_process): the report comes just before
+        "import os, sys, runpy; wanted = sys.argv[1].split(','); sys.argv = ['envplan', *sys.argv[2:]]\n"
+        "end = os._exit\n"
+        "def report(code):\n"
+        "    print('LOADED', sorted(m for m in sys.modules if m in wanted), flush=True)\n"
+        "    end(code)\n"
+        "os._exit = report\n"
+        "runpy.run_module('envplan', run_name='__main__')\n"
     )
     proc = subprocess.run([sys.executable, "-c", code, ",".join(modules), *args], capture_output=True, text=True, timeout=300)
     out = proc.stdout

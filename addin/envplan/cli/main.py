@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from envplan.cli.startup import end_process, imports_done, prepare_process
 
 prepare_process()  # before the imports below, which make most of the objects and bring openpyxl
@@ -16,9 +14,7 @@ imports_done()
 
 
 def main() -> None:
-    code = run()  # usage errors, Ctrl-C and failures in Japanese, never a traceback
-    end_process()
-    sys.exit(code)
+    end_process(run())  # run: usage errors, Ctrl-C and failures in Japanese, never a traceback
 
 
 if __name__ == "__main__":
