@@ -254,6 +254,28 @@ def test_a_command_does_not_import_numpy():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
+def test_a_commands_modules_are_imported_without_collections_and_set_aside_once():
+    """`importing` (a command's own modules): no collection while they are imported, then they
+    are frozen out of the collector's passes; in a process that has them already (one running
+    commands in turn, as the server's tests do), nothing more is frozen, and collection goes on."""
+    code = (
+        "import gc, sys\n"
+        "from envplan.cli.startup import importing\n"
+        "seen = []\n"
+        "gc.callbacks.append(lambda phase, info: seen.append(phase))\n"
+        "before = gc.get_freeze_count()\n"
+        "with importing('envplan.survey.consolidate'):\n"
+        "    assert not gc.isenabled()\n"
+        "    import envplan.survey.consolidate\n"
+        "assert gc.isenabled() and not seen and gc.get_freeze_count() > before\n"
+        "frozen = gc.get_freeze_count()\n"
+        "with importing('envplan.survey.consolidate'):\n"
+        "    assert gc.isenabled()\n"
+        "assert gc.isenabled() and gc.get_freeze_count() == frozen\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
 def test_openpyxl_imported_later_leaves_numpy_out_once():
     """The hook waits for openpyxl's first import (a reading worker may never need it), then leaves
     the import system as it was; where numpy is already there, openpyxl uses it as ever."""

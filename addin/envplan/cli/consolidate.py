@@ -64,7 +64,7 @@ def consolidate(
 def _run(master: Path, inbox: Path, workers: int, feedback: Path | None, allow_frozen: bool, as_json: bool, ahead: ReturnReader | None) -> ConsolidationResult:
     from envplan.cli.master import print_diagnostics
 
-    with importing():  # the consolidation's modules, with those it imports as it begins
+    with importing("envplan.survey.consolidate", "envplan.workbook.xlsx_master_edits"):  # with those it imports as it begins
         import envplan.workbook.xlsx_master_edits  # noqa: F401
         from envplan.survey.consolidate import ConsolidationError
         from envplan.survey.consolidate import consolidate as run
