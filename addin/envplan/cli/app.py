@@ -118,6 +118,7 @@ def _is_survey_template(path: Path) -> bool:
     """A template (or a return) has the signed identity sheet; a master never has. Read from the
     book's sheet list alone (a bad zip is left for the reader to explain)."""
     import zipfile
+    from xml.etree.ElementTree import _escape_attrib  # type: ignore[attr-defined]  # as openpyxl writes workbook.xml (workbook/xlsx_save.py too)
 
     from envplan.survey.template_layout import IDENTITY_SHEET
 
@@ -126,9 +127,8 @@ def _is_survey_template(path: Path) -> bool:
             book = z.read("xl/workbook.xml")
     except (OSError, KeyError, zipfile.BadZipFile):
         return False
-    # Escaped as workbook.xml writes an attribute (xml.sax.saxutils would bring urllib and ssl: a fiftieth of a second).
-    name = IDENTITY_SHEET.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    return f'name="{name}"'.encode() in book
+    # ElementTree is imported already (openpyxl); xml.sax.saxutils would bring urllib and ssl, a fiftieth of a second.
+    return f'name="{_escape_attrib(IDENTITY_SHEET)}"'.encode() in book
 
 
 def open_workbook(path: Path, as_json: bool) -> Any:

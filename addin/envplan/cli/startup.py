@@ -84,17 +84,18 @@ def _read_ahead(args: list[str]) -> None:
     if target is None or not _main_process():
         return
     from envplan.survey.inbox import list_inbox
-    from envplan.survey.read_workers import MIN_FILES_TO_PREFETCH, start_pool, workers_worth
+    from envplan.survey.read_workers import start_pool, workers_ahead
 
     master, inbox, jobs = target
     try:
-        workers = workers_worth(jobs, len(list_inbox(inbox)[0]), MIN_FILES_TO_PREFETCH)
+        files: list[Path] | None = list_inbox(inbox)[0]
     except OSError:
-        workers = 0  # no inbox: the command says so
+        files = None  # no inbox: the command says so
+    workers = workers_ahead(jobs, len(files)) if files is not None else 0
     pool = start_pool(workers, preload=("envplan.survey.return_files",)) if workers else None
     from envplan.survey.return_files import reading_ahead
 
-    _ahead = (target, reading_ahead(master, inbox, jobs=jobs, pool=pool))
+    _ahead = (target, reading_ahead(master, inbox, jobs=jobs, pool=pool, files=files))
 
 
 def _main_process() -> bool:

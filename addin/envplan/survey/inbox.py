@@ -28,8 +28,11 @@ def is_ignored(path: Path) -> bool:
 
 def list_inbox(inbox: Path) -> tuple[list[Path], list[Path]]:
     """(files to read, ignored entries), sorted by name."""
-    entries = sorted(Path(inbox).iterdir(), key=lambda p: p.name)
-    return [p for p in entries if not is_ignored(p)], [p for p in entries if is_ignored(p)]
+    files: list[Path] = []
+    ignored: list[Path] = []
+    for entry in sorted(Path(inbox).iterdir(), key=lambda p: p.name):
+        (ignored if is_ignored(entry) else files).append(entry)  # each entry looked at once (two stats)
+    return files, ignored
 
 
 __all__ = ["NOT_RETURN_SUFFIXES", "RETURN_SUFFIXES", "is_ignored", "is_not_a_return", "list_inbox"]

@@ -38,6 +38,11 @@ def workers_worth(jobs: int, n_files: int, per_worker: int = MIN_FILES_PER_WORKE
     return jobs - 1 if min(jobs, n_files // per_worker) - 1 >= 1 else 0
 
 
+def workers_ahead(jobs: int, n_files: int) -> int:
+    """How many workers to start first thing for an inbox of `n_files` (`ReturnReader.prefetch`, cli/startup.py)."""
+    return workers_worth(jobs, n_files, MIN_FILES_TO_PREFETCH)
+
+
 def start_pool(workers: int, preload: tuple[str, ...] = ()) -> cf.ProcessPoolExecutor:
     """`workers` processes, started now; each imports the `preload` modules as it starts (the
     modules its tasks come from, so the first task does not wait for them)."""
@@ -104,4 +109,4 @@ def sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-__all__ = ["FEEDBACK_WRITER", "MIN_FILES_PER_WORKER", "MIN_FILES_TO_PREFETCH", "import_modules", "sigint_ignored", "start_pool", "workers_worth"]
+__all__ = ["FEEDBACK_WRITER", "MIN_FILES_PER_WORKER", "MIN_FILES_TO_PREFETCH", "import_modules", "sigint_ignored", "start_pool", "workers_ahead", "workers_worth"]

@@ -27,7 +27,7 @@ from envplan.plan.diagnostics import Diagnostic
 from envplan.survey import return_safety
 from envplan.survey.identity_sheet import identity_source
 from envplan.survey.inbox import RETURN_SUFFIXES, list_inbox
-from envplan.survey.read_workers import FEEDBACK_WRITER, MIN_FILES_PER_WORKER, MIN_FILES_TO_PREFETCH, import_modules, sigint_ignored, start_pool, workers_worth
+from envplan.survey.read_workers import FEEDBACK_WRITER, MIN_FILES_PER_WORKER, import_modules, sigint_ignored, start_pool, workers_ahead, workers_worth
 from envplan.survey.return_reader import ReturnReading, check_signature, read_return
 from envplan.survey.template_layout import IDENTITY_SHEET
 from envplan.workbook.io import CalamineSource, WorkbookSource
@@ -324,10 +324,11 @@ class ReturnReader:
             return 0
         return sum(len(chunk) for chunk, future in zip(self._prefetched[1], self._prefetched[2]) if not future.done())
 
-    def start(self, n_files: int, *, per_worker: int = MIN_FILES_PER_WORKER) -> None:
-        """Start the workers for `n_files` now (if that many are worth them), so that they get
-        ready while this process does something else (reads the master)."""
-        workers = workers_worth(self.jobs, n_files, per_worker)
+    def start(self, n_files: int, *, ahead: bool = False) -> None:
+        """Start the workers for `n_files` now (if that many are worth them; `ahead`, started
+        first thing, they are worth it for fewer), so that they get ready while this process does
+        something else (reads the master)."""
+        workers = workers_ahead(self.jobs, n_files) if ahead else workers_worth(self.jobs, n_files, MIN_FILES_PER_WORKER)
         if self._pool is None and workers:
             self._pool = start_pool(workers, preload=(__name__,))
 
@@ -342,7 +343,7 @@ class ReturnReader:
             return
         paths = list(paths)
         items = self._items(paths, identity_only=True)
-        self.start(len(items), per_worker=MIN_FILES_TO_PREFETCH)
+        self.start(len(items), ahead=True)
         if self._pool is not None and len(items) > 1:
             ahead = len(items) <= WHOLE_AHEAD_UP_TO
             # Ahead, one chunk per worker: the latest of a department is the latest among the files it sees.
@@ -449,15 +450,17 @@ def _unstarted_done_here(futures: Sequence[cf.Future[R]], do: Callable[[int], R]
     return mine
 
 
-def reading_ahead(master: Path, inbox: Path, *, jobs: int, pool: cf.ProcessPoolExecutor | None = None) -> ReturnReader | None:
+def reading_ahead(master: Path, inbox: Path, *, jobs: int, pool: cf.ProcessPoolExecutor | None = None, files: list[Path] | None = None) -> ReturnReader | None:
     """A reader whose workers are already reading who sent what in `inbox`, started before the
     consolidation's own imports (a fifth of a second); None when it cannot be (no key, no inbox:
-    the consolidation says so itself; `pool`, workers started for it, then stops). The caller closes it."""
+    the consolidation says so itself; `pool`, workers started for it, then stops). `files`: the
+    inbox's, listed already (`inbox.list_inbox`). The caller closes it."""
     from envplan.survey.template_identity import SigningKeyError, key_id, load_key
 
     try:
         key = load_key(master)
-        files = list_inbox(inbox)[0]
+        if files is None:
+            files = list_inbox(inbox)[0]
     except (SigningKeyError, OSError):
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
