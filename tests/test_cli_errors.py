@@ -322,7 +322,7 @@ def test_ctrl_c_mid_consolidate_leaves_the_master_whole(master, base, tmp_path, 
     inbox = tmp_path / "inbox"
     _, templates = base
     answer = fill(_template_for(templates, S05_2022), {S05_2022: 480}, inbox / "answer.xlsx")
-    for i in range(1000):  # long enough to be interrupted while reading (about a millisecond each)
+    for i in range(3000):  # long enough to be interrupted while reading (1,000 took 0.3 s after the lock)
         shutil.copy2(answer, inbox / f"answer-{i:04}.xlsx")
     before = master.read_bytes()
     lock = master.with_name(f".{master.name}.envplan.lock")
@@ -335,9 +335,9 @@ def test_ctrl_c_mid_consolidate_leaves_the_master_whole(master, base, tmp_path, 
     )
     deadline = time.monotonic() + 60
     # Reading has begun: the lock is held, and with --jobs 2 the worker (this process reads too) exists.
+    # Interrupted at once: a further wait (0.1 s) let a run of 1,000 files finish first under load.
     while not (lock.exists() and (jobs == "1" or _children(proc.pid))) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.1)
+        time.sleep(0.01)
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (out, err)

@@ -120,3 +120,27 @@ def test_compute_and_consolidate_started_together(setup, tmp_path):
             assert "使用中" in (m := json.loads(k_out)["error"]["message"]) or "読み込んだ後に別の処理" in m
         state = snapshot(master)
         assert state == (setup.after if c_code == 0 else setup.before)
+
+
+def test_ctrl_c_while_the_lock_is_taken_leaves_no_lock(tmp_path, monkeypatch):
+    """Ctrl-C inside MasterLock's own start (after the lock file is made and held, before `with`
+    can call __exit__) releases and removes it; the next run takes the lock at once."""
+    import envplan.workbook.store as store
+
+    master = tmp_path / "master.xlsx"
+    master.write_bytes(b"")
+    lock = store.lock_path(master)
+
+    def interrupted(_master: Path) -> None:
+        assert lock.exists()  # made and held by then
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "remove_orphans", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with MasterLock(master, check_office=False):
+            pass
+    assert not lock.exists()
+    monkeypatch.undo()
+    with MasterLock(master, check_office=False):
+        assert lock.exists()
+    assert not lock.exists()

@@ -16,12 +16,13 @@ import gc
 import io
 import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -84,15 +85,19 @@ class MasterLock:
                 )
         deadline = time.monotonic() + self.wait_seconds
         acquire = self._acquire_flock if fcntl is not None else self._acquire_exclusive_file
-        while not acquire():
-            if time.monotonic() >= deadline:
-                try:
-                    holder = self.path.read_text(encoding="utf-8", errors="replace").strip()
-                except OSError:
-                    holder = ""
-                raise MasterBusyError(f"{self.master.name} は別の処理が使用中です（{holder or '処理中'}）。終わるのを待ってから実行してください")
-            time.sleep(0.1)
-        remove_orphans(self.master)  # only a run holding this lock writes temporary files: these are a killed run's
+        try:
+            while not _without_ctrl_c(acquire):
+                if time.monotonic() >= deadline:
+                    try:
+                        holder = self.path.read_text(encoding="utf-8", errors="replace").strip()
+                    except OSError:
+                        holder = ""
+                    raise MasterBusyError(f"{self.master.name} は別の処理が使用中です（{holder or '処理中'}）。終わるのを待ってから実行してください")
+                time.sleep(0.1)
+            remove_orphans(self.master)  # only a run holding this lock writes temporary files: these are a killed run's
+        except BaseException:  # Ctrl-C while taking the lock: `with` never calls __exit__, so the lock is released here
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def _holder(self) -> bytes:
@@ -113,9 +118,9 @@ class MasterLock:
         if not same:  # the previous holder removed the file after we opened it: lock the new one
             os.close(fd)
             return self._acquire_flock()
+        self._fd = fd  # held from here: released (and the file removed) by __exit__
         os.ftruncate(fd, 0)
         os.write(fd, self._holder())
-        self._fd = fd
         return True
 
     def _acquire_exclusive_file(self) -> bool:
@@ -154,6 +159,19 @@ class MasterLock:
             self.path.unlink(missing_ok=True)
             os.close(self._fd)
             self._fd = None
+
+
+def _without_ctrl_c(acquire: Callable[[], bool]) -> bool:
+    """`acquire()` with Ctrl-C held back until it returns (POSIX): the lock file is then either
+    not made, or made and held (and released by MasterLock), never made and left behind by an
+    interrupt between creating and locking it."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return acquire()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return acquire()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def master_version(master: Path) -> tuple[int, int, int]:
