@@ -431,3 +431,65 @@ def test_work_handed_to_the_workers_comes_back_in_order_whoever_did_it(base, job
         assert set(doers) == {os.getpid()}
     else:  # both processes did some: the first by a worker, the last here
         assert doers[0] != os.getpid() and doers[-1] == os.getpid()
+
+
+def test_a_task_queued_for_a_busy_worker_is_done_here(base):
+    """The pool queues the next task for a worker while it is busy with one (it can no longer be
+    taken back): a task is done by the process that claims it first, so this process, with
+    nothing else to do, does that queued one too rather than wait a whole task for the worker."""
+    from worker_probe import pid_after
+
+    key = load_key(base[0])
+    with ReturnReader(key, key_id(key), jobs=2) as reader:
+        reader.start(1000)
+        reader.hand_out(pid_after, [0.0]).results()  # the worker is up
+        work = reader.hand_out(pid_after, [1.5, 0.0, 0.0])
+        time.sleep(0.3)  # the worker is on the first task, the second queued for it
+        started = time.perf_counter()
+        doers = work.results()
+        waited = time.perf_counter() - started
+    assert doers[0] != os.getpid() and doers[1:] == [os.getpid()] * 2, doers
+    assert waited > 0.5  # the first one was the worker's: its result was waited for
+
+
+def test_handed_out_tasks_leave_no_claims_behind(base, tmp_path, monkeypatch):
+    """The claim files live in a folder of the run's own, removed once the results are in, and
+    when the run stops before taking them (an error, Ctrl-C)."""
+    from worker_probe import pid_after
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # TMPDIR is read again
+    key = load_key(base[0])
+    with ReturnReader(key, key_id(key), jobs=2) as reader:
+        reader.start(1000)
+        reader.hand_out(pid_after, [0.0, 0.0]).results()
+        assert list(tmp_path.iterdir()) == []
+        reader.hand_out(pid_after, [0.2, 0.2])
+        assert [p.name[:13] for p in tmp_path.iterdir()] == ["envplan-tasks"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_feedback_copies_are_begun_while_the_other_files_are_judged(base, inbox, tmp_path, monkeypatch):
+    """With workers, a file's feedback copy is handed to them as soon as its verdict is final
+    (here the forged return, turned away by its identity, and the departments judged first),
+    before the judging is over; the copies are those of a run without workers."""
+    from envplan.survey import consolidate as run
+
+    begun_before_planned: list[int] = []
+    begin_all = run.FeedbackCopies.begin_all
+
+    def spy(self, cplan):  # type: ignore[no-untyped-def]
+        begun_before_planned.append(len(self._begun))
+        return begin_all(self, cplan)
+
+    monkeypatch.setattr(run.FeedbackCopies, "begin_all", spy)
+    copies = {}
+    for jobs in (2, 1):
+        (tmp_path / str(jobs)).mkdir()
+        master = copy_master(base[0], tmp_path / str(jobs))
+        result = run.consolidate(master, inbox, jobs=jobs, feedback_dir=tmp_path / str(jobs) / "fb")
+        copies[jobs] = {Path(f.feedback).name: _feedback_copy(Path(f.feedback))[1:] for f in result.files if f.feedback}
+    assert begun_before_planned[0] >= 1 and begun_before_planned[1] == 0, begun_before_planned
+    assert copies[2] == copies[1] and len(copies[1]) >= 2

@@ -205,3 +205,48 @@ def test_any_split_into_runs_gives_the_master_of_one_run_and_of_the_accepted_fil
     assert _tracker_rows(split) == _tracker_rows(whole), batches
     for dept, valid in latest.items():
         assert (_tracker(whole)[dept] == "差戻し") == (not valid), (dept, _tracker(whole))
+
+
+# --- the feedback copies begun while the judging goes on (consolidate's FeedbackCopies) ---
+
+
+@settings(max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(returns=RETURNS, forged=st.booleans())
+@example(returns=[(_V1, True), (_V1, False), (_V1, False)], forged=True)
+def test_a_verdict_told_as_settled_is_the_final_one(base, returns, forged):
+    """`prepare_consolidation` tells, as it goes, of files whose verdict is final (their feedback
+    copies are begun then, by idle workers): whatever the returns — valid or not, several per
+    department, one forged — each file told of ends with the status and the feedback it had."""
+    from envplan.survey.consolidate import prepare_consolidation
+    from envplan.survey.feedback import FeedbackJob
+    from envplan.survey.template_identity import load_key
+    from envplan.workbook.changes import load_master_state
+    from envplan.workbook.io import open_workbook
+    from returns_kit import set_identity
+
+    src, templates, factory = base
+    work = factory.mktemp(f"settled{uuid.uuid4().hex[:6]}")
+    inbox = work / "inbox"
+    for i, ((dept, values), valid) in enumerate(returns):
+        answers = {key: typed for key, (typed, _) in zip(FIELDS[dept], values)}
+        if not valid:
+            answers[FIELDS[dept][0]] = NOT_A_NUMBER
+        path = fill_template(templates[dept], answers, inbox / f"{i:02d}_{dept}.xlsx")
+        os.utime(path, (1_800_000_000 + i, 1_800_000_000 + i))
+    if forged:  # turned away by its identity alone
+        set_identity(fill_template(templates["環境課"], {}, work / "src.xlsx"), "department", "財政課", inbox / "forged.xlsx")
+    source = open_workbook(src)
+    state = load_master_state(source)
+    source.close()
+    told: dict[str, tuple[str, FeedbackJob | None]] = {}
+
+    def settled(assessments: list[Any], at: str) -> None:
+        for a in assessments:
+            seen = (a.status, FeedbackJob.of(a, at) if a.needs_feedback else None)
+            assert told.setdefault(a.rf.path, seen) == seen, a.rf.file  # told again: the same
+
+    cplan = prepare_consolidation(state, inbox, load_key(src), settled=settled)
+    final = {a.rf.path: (a.status, FeedbackJob.of(a, cplan.at) if a.needs_feedback else None) for a in cplan.assessments}
+    assert told and all(final[path] == seen for path, seen in told.items()), (told, final)
+    latest = {dept: i for i, ((dept, _), _) in enumerate(returns)}
+    assert {Path(p).name for p in told} >= {f"{i:02d}_{dept}.xlsx" for dept, i in latest.items()}  # every department's latest among them

@@ -31,3 +31,12 @@ def loaded_slowly(names: tuple[str, ...]) -> tuple[int, list[str]]:
     found = loaded(names)
     time.sleep(0.05)
     return found
+
+
+def pid_after(seconds: float) -> int:
+    """The worker's pid, after `seconds` of work."""
+    import os
+    import time
+
+    time.sleep(seconds)
+    return os.getpid()

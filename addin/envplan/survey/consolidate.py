@@ -116,6 +116,12 @@ class Consolidator:
         a.rf.reading = _slim(a.rf.reading)  # what is left to do needs the verdict, not the cells
         self._place(a, ident.department)
 
+    def settled(self, departments: list[str]) -> list[Assessment]:
+        """The files whose verdict is final once `departments` have had their returns judged
+        (a department's are judged from the latest on): the files turned away as they were, the
+        superseded ones, and those departments' latest and applied returns."""
+        return [*self.done, *(a for dept in departments for a in (self.latest.get(dept), self.applied.get(dept)) if a is not None)]
+
     def supersede_unread(self, rf: ReturnFile, dept: str) -> None:
         """An older return of a department whose later one passes: superseded without being read whole."""
         newer = self.applied.get(dept) or self.latest[dept]
@@ -653,9 +659,12 @@ def prepare_consolidation(
     open_source: OpenSource | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     reader: ReturnReader | None = None,
+    settled: Callable[[list[Assessment], str], None] | None = None,
 ) -> ConsolidationPlan:
     """Read the inbox (in `jobs` processes, or with the caller's `reader`) and plan the changes;
-    writes nothing. The Excel door calls this with a state read from the open book."""
+    writes nothing. The Excel door calls this with a state read from the open book. `settled`:
+    told, as the judging goes on, of files whose verdict is final (`Consolidator.settled`) and
+    the run's time (what their feedback copies are made of, so they can be begun)."""
 
     files, ignored = list_inbox(inbox)
     consolidator = Consolidator(state, allow_frozen=allow_frozen)
@@ -675,11 +684,14 @@ def prepare_consolidation(
                 progress(i, len(files), rf.file)
         for queue in queues.values():
             queue.sort(key=time_key, reverse=True)
+        if settled is not None:
+            settled(consolidator.settled([]), consolidator.at)
         # Then, per department, its returns read whole from the latest on, until one passes:
         # the older ones are superseded by it whatever they hold, so they are not read whole
         # (the verdict is the same as judging every file; only the reading is saved).
         while queues:
             batch = {dept: queue.pop(0) for dept, queue in queues.items()}
+            judged: list[str] = []
             for (dept, first), rf in zip(batch.items(), reader.read([Path(f.path) for f in batch.values()])):
                 if rf.sha256 != first.sha256:
                     rf.problems.append(
@@ -691,6 +703,9 @@ def prepare_consolidation(
                     for older in queue:
                         consolidator.supersede_unread(older, dept)
                     del queues[dept]
+                    judged.append(dept)
+            if settled is not None and judged:
+                settled(consolidator.settled(judged), consolidator.at)
     return consolidator.finish()
 
 
@@ -742,19 +757,22 @@ def consolidate(
                 source.close()
             # While workers read, this process loads the master for the write it will most likely make.
             workbook = _loaded_early(load_for_edit, master) if reader.unread else None
-            cplan = prepare_consolidation(state, inbox, key, jobs=jobs, allow_frozen=allow_frozen, open_source=open_source, progress=progress, reader=reader)
+            copies = FeedbackCopies(reader)
+            cplan = prepare_consolidation(
+                state, inbox, key, jobs=jobs, allow_frozen=allow_frozen, open_source=open_source, progress=progress, reader=reader, settled=copies.begin if reader.has_workers else None
+            )
             feedback_to = feedback_dir or inbox / FEEDBACK_DIR_NAME
-            copies = None
-            if any(a.needs_feedback for a in cplan.assessments):
+            needs_feedback = any(a.needs_feedback for a in cplan.assessments)
+            if needs_feedback:
                 _check_writable(feedback_to)  # before the master changes: the run stops whole or completes whole
-                copies = _feedback_copies_started(cplan, reader)
+                copies.begin_all(cplan)
             else:
                 reader.finish()  # the workers wind down while the master is written (else when leaving `with`)
             if cplan.write_needed:
                 backup = edit_master(master, cplan.edits, policy_sheets=state.reading.policy_sheets, workbook=workbook)
             elif workbook is not None:
                 close_workbook(workbook)
-            made = copies.results() if copies is not None else None
+            made = copies.results() if needs_feedback else None
     except MasterBusyError as e:
         raise ConsolidationError(str(e), "the master is in use (another run, or open in Excel/LibreOffice)") from e
     except MasterWriteError as e:
@@ -782,12 +800,51 @@ def _write_feedback(cplan: ConsolidationPlan, out_dir: Path, made: list[tuple[st
         write_feedback(cplan, out_dir, made)
 
 
-def _feedback_copies_started(cplan: ConsolidationPlan, reader: ReturnReader) -> Handout[Any, tuple[str, bytes]]:
-    """The feedback copies, handed to the reader's workers (idle once every file is read) while
-    this process writes the master; it makes the ones no worker has started by then itself."""
-    from envplan.survey.feedback import feedback_jobs, render
+class FeedbackCopies:
+    """The feedback copies of a run, handed to the reader's workers as soon as a file's verdict is
+    final (`prepare_consolidation`'s `settled`): the workers, idle once every file is read, make
+    them while this process judges the other files and writes the master; it makes the ones no
+    worker has started by then itself."""
 
-    return reader.hand_out(render, feedback_jobs(cplan))
+    def __init__(self, reader: ReturnReader) -> None:
+        self._reader = reader
+        self._handout: Handout[Any, tuple[str, bytes]] | None = None
+        self._begun: dict[str, tuple[int, Any]] = {}  # file path → (task number, its FeedbackJob)
+        self._tasks: list[int] = []  # `begin_all`: the copies `feedback_jobs` lists, by task number
+
+    def begin(self, assessments: list[Assessment], at: str) -> None:
+        """The copies of those of `assessments` that need one and have none begun."""
+        new = [a for a in assessments if a.needs_feedback and a.rf.path not in self._begun]
+        if not new:
+            return
+        from envplan.survey.feedback import FeedbackJob
+
+        self._hand_out([FeedbackJob.of(a, at) for a in new])
+
+    def begin_all(self, cplan: ConsolidationPlan) -> None:
+        """Every copy the run needs (`feedback_jobs`). One begun on a verdict that is not the
+        final one after all (the job differs) is begun again: the copies never depend on when
+        they were begun."""
+        from envplan.survey.feedback import feedback_jobs
+
+        jobs = feedback_jobs(cplan)
+        self._hand_out([job for job in jobs if self._begun.get(job.source, (0, None))[1] != job])
+        self._tasks = [self._begun[job.source][0] for job in jobs]
+
+    def results(self) -> list[tuple[str, bytes]]:
+        """The copies of `begin_all`, in its order."""
+        assert self._handout is not None
+        made = self._handout.results()
+        return [made[i] for i in self._tasks]
+
+    def _hand_out(self, jobs: list[Any]) -> None:
+        if self._handout is None:
+            from envplan.survey.feedback import render
+
+            self._handout = self._reader.hand_out(render, [])
+        first = len(self._handout)
+        self._begun.update((job.source, (i, job)) for i, job in enumerate(jobs, first))
+        self._handout.add(jobs)
 
 
 def _loaded_early(load: Callable[[Path], Any], master: Path) -> Any:

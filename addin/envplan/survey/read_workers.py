@@ -13,11 +13,16 @@ import contextlib
 import gc
 import importlib
 import multiprocessing
+import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from envplan.workbook.openpyxl_import import keep_numpy_out_of_openpyxl
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Below this many files per process, starting a worker (it imports the reader, about a tenth of a
 # second, and its results travel back) costs more than it saves: the files are read in this process.
@@ -94,6 +99,23 @@ def _worker_end() -> None:
     gc.freeze()
 
 
+def claim(path: str) -> bool:
+    """Take a handed-out task (`return_files.Handout`): True for the one process, worker or this
+    one, that creates its claim file first. A pool cannot take back a task once it has queued
+    it for a worker (one per worker beyond the one being done): this process waited a feedback
+    copy's time for such a task while it had none left to do itself."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except (FileExistsError, FileNotFoundError):  # taken, or the tasks are over (their folder removed)
+        return False
+    return True
+
+
+def claimed(fn: Callable[[T], R], path: str, item: T) -> tuple[bool, R | None]:
+    """A worker's task of a `Handout`: `fn(item)` unless the task is taken already."""
+    return (True, fn(item)) if claim(path) else (False, None)
+
+
 @contextlib.contextmanager
 def sigint_ignored() -> Iterator[None]:
     """Ctrl-C ignored while workers are started or handed tasks: they inherit it, so only this
@@ -109,4 +131,4 @@ def sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-__all__ = ["FEEDBACK_WRITER", "MIN_FILES_PER_WORKER", "MIN_FILES_TO_PREFETCH", "import_modules", "sigint_ignored", "start_pool", "workers_ahead", "workers_worth"]
+__all__ = ["FEEDBACK_WRITER", "MIN_FILES_PER_WORKER", "MIN_FILES_TO_PREFETCH", "claim", "claimed", "import_modules", "sigint_ignored", "start_pool", "workers_ahead", "workers_worth"]

@@ -16,7 +16,10 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import os
 import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +30,7 @@ from envplan.plan.diagnostics import Diagnostic
 from envplan.survey import return_safety
 from envplan.survey.identity_sheet import identity_source
 from envplan.survey.inbox import RETURN_SUFFIXES, list_inbox
-from envplan.survey.read_workers import FEEDBACK_WRITER, MIN_FILES_PER_WORKER, import_modules, sigint_ignored, start_pool, workers_ahead, workers_worth
+from envplan.survey.read_workers import FEEDBACK_WRITER, MIN_FILES_PER_WORKER, claim, claimed, import_modules, sigint_ignored, start_pool, workers_ahead, workers_worth
 from envplan.survey.return_reader import ReturnReading, check_signature, read_return
 from envplan.survey.template_layout import IDENTITY_SHEET
 from envplan.workbook.io import CalamineSource, WorkbookSource
@@ -298,6 +301,7 @@ class ReturnReader:
         # (items, their chunks, the chunks' futures, read ahead?) handed out by `prefetch`
         self._prefetched: tuple[list[_Item], list[list[_Item]], list[cf.Future[Any]], bool] | None = None
         self._read_whole: dict[str, ReturnFile] = {}  # path → its reading whole, done ahead
+        self._handouts: list[Handout[Any, Any]] = []
 
     def __enter__(self) -> ReturnReader:
         return self
@@ -316,6 +320,9 @@ class ReturnReader:
             self._pool = None
         self._prefetched = None
         self._read_whole = {}
+        for handout in self._handouts:
+            handout.close()
+        self._handouts = []
 
     @property
     def unread(self) -> int:
@@ -406,11 +413,17 @@ class ReturnReader:
                 for _ in range(self.jobs - 1):
                     self._pool.submit(import_modules, modules)
 
-    def hand_out(self, fn: Callable[[T], R], items: Sequence[T]) -> Handout[T, R]:
+    @property
+    def has_workers(self) -> bool:
+        return self._pool is not None
+
+    def hand_out(self, fn: Callable[[T], R], items: Iterable[T]) -> Handout[T, R]:
         """`fn` of every item, started on the workers now (this process goes on with something
         else); `Handout.results` does here what no worker has started by then. Without workers,
-        everything is done here, then."""
-        return Handout(self._pool, fn, items)
+        everything is done here, then. What is not taken by `finish` is dropped."""
+        handout = Handout(self._pool, fn, items)
+        self._handouts.append(handout)
+        return handout
 
     def _items(self, paths: Iterable[Path], identity_only: bool) -> list[_Item]:
         return [(str(p), self.key, self.fingerprint, self.open_source, identity_only) for p in paths]
@@ -422,21 +435,52 @@ class ReturnReader:
 
 
 class Handout(Generic[T, R]):
-    """Tasks handed to the reader's workers (see `ReturnReader.hand_out`)."""
+    """Tasks handed to the reader's workers (see `ReturnReader.hand_out`). Each is done by the
+    process that claims it first (`read_workers.claim`): the workers take them from the first on,
+    this process from the last back in `results`, until the two meet."""
 
-    def __init__(self, pool: cf.ProcessPoolExecutor | None, fn: Callable[[T], R], items: Sequence[T]) -> None:
-        self._fn, self._items = fn, list(items)
-        self._futures: list[cf.Future[R]] = []
-        if pool is not None and len(self._items) > 1:
-            with sigint_ignored():
-                self._futures = [pool.submit(fn, item) for item in self._items]
+    def __init__(self, pool: cf.ProcessPoolExecutor | None, fn: Callable[[T], R], items: Iterable[T]) -> None:
+        self._pool, self._fn = pool, fn
+        self._items: list[T] = []
+        self._futures: list[cf.Future[tuple[bool, R | None]]] = []
+        self._claims: str | None = None  # the claim files' folder, while the tasks are on
+        self.add(items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, items: Iterable[T]) -> None:
+        """More tasks, handed out now (after the ones before)."""
+        new, first = list(items), len(self._items)
+        self._items += new
+        if self._pool is None or not new:
+            return
+        if self._claims is None:
+            self._claims = tempfile.mkdtemp(prefix="envplan-tasks-")
+        with sigint_ignored():
+            self._futures += [self._pool.submit(claimed, self._fn, self._claim(i), item) for i, item in enumerate(new, first)]
 
     def results(self) -> list[R]:
         """Every item's result, in order."""
-        if not self._futures:
-            return [self._fn(item) for item in self._items]
-        mine = _unstarted_done_here(self._futures, lambda i: self._fn(self._items[i]))
-        return [mine[i] if i in mine else future.result() for i, future in enumerate(self._futures)]
+        try:
+            if not self._futures:
+                return [self._fn(item) for item in self._items]
+            mine = {i: self._fn(self._items[i]) for i in reversed(range(len(self._items))) if claim(self._claim(i))}
+            theirs = {i: future.result() for i, future in enumerate(self._futures) if i not in mine}
+            assert all(done for done, _ in theirs.values()), "a task neither process did"
+            return [mine[i] if i in mine else theirs[i][1] for i in range(len(self._items))]  # type: ignore[misc]
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """The tasks are over: a worker that comes to one now leaves it (its claim fails)."""
+        if self._claims is not None:
+            shutil.rmtree(self._claims, ignore_errors=True)
+            self._claims = None
+
+    def _claim(self, i: int) -> str:
+        assert self._claims is not None
+        return os.path.join(self._claims, str(i))
 
 
 def _unstarted_done_here(futures: Sequence[cf.Future[R]], do: Callable[[int], R]) -> dict[int, R]:
