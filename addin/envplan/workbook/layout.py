@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Literal
 
 from envplan.paths import WORKBOOK_DIR
+from envplan.yaml_cache import load_yaml
 
 TITLE_ROW = 1
 NOTE_ROW = 2
@@ -113,10 +114,7 @@ def text_column(sheet: str, column: int, header: object) -> Column | None:
 
 @lru_cache(maxsize=1)
 def layout() -> Layout:
-    import yaml  # here: the workers that read returns never need the layout, nor yaml's import (a hundredth of a second)
-
-    with open(WORKBOOK_DIR / "layout.yaml", encoding="utf-8") as f:
-        raw = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's parser when present: several times faster
+    raw = load_yaml(WORKBOOK_DIR / "layout.yaml")  # parsed once, then read as JSON (yaml_cache)
     sheets: dict[str, SheetSpec] = {}
     for key, spec in raw["sheets"].items():
         years = spec.get("year_columns")
