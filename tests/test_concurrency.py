@@ -8,6 +8,8 @@ the CLI uses.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -141,6 +143,38 @@ def test_ctrl_c_while_the_lock_is_taken_leaves_no_lock(tmp_path, monkeypatch):
             pass
     assert not lock.exists()
     monkeypatch.undo()
+    with MasterLock(master, check_office=False):
+        assert lock.exists()
+    assert not lock.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX: the lock is an flock")
+def test_ctrl_c_while_the_lock_file_is_made_leaves_no_lock(tmp_path, monkeypatch):
+    """Ctrl-C between making the lock file and locking it, delivered by the system to another
+    thread (a run with workers has several; Python raises it in the main thread all the same):
+    held back until the lock is taken, then released with it; no empty lock file is left."""
+    import threading
+
+    import envplan.workbook.store as store
+
+    master = tmp_path / "master.xlsx"
+    master.write_bytes(b"")
+    lock = store.lock_path(master)
+    flock = store.fcntl.flock
+
+    def interrupted_flock(fd: int, op: int) -> None:
+        assert lock.exists()  # made, not yet locked
+        other = threading.Thread(target=os.kill, args=(os.getpid(), signal.SIGINT))  # the system hands it to that thread
+        other.start()
+        other.join()
+        flock(fd, op)
+
+    monkeypatch.setattr(store.fcntl, "flock", interrupted_flock)
+    with pytest.raises(KeyboardInterrupt):
+        with MasterLock(master, check_office=False):
+            pytest.fail("the run went on after Ctrl-C")
+    monkeypatch.undo()
+    assert not lock.exists()
     with MasterLock(master, check_office=False):
         assert lock.exists()
     assert not lock.exists()

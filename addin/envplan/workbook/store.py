@@ -162,16 +162,26 @@ class MasterLock:
 
 
 def _without_ctrl_c(acquire: Callable[[], bool]) -> bool:
-    """`acquire()` with Ctrl-C held back until it returns (POSIX): the lock file is then either
+    """`acquire()` with Ctrl-C held back until it returns, then raised: the lock file is either
     not made, or made and held (and released by MasterLock), never made and left behind by an
-    interrupt between creating and locking it."""
-    if not hasattr(signal, "pthread_sigmask"):
+    interrupt between creating and locking it. Python runs its Ctrl-C handler in the main
+    thread whichever thread the system hands the signal to (a run with workers has several), so
+    the handler is swapped for one that only notes it: a signal mask would hold it back in
+    this thread alone."""
+    noted: list[Any] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda _signum, frame: noted.append(frame))
+    except ValueError:  # not the main thread, where no Ctrl-C is raised
         return acquire()
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         return acquire()
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        signal.signal(signal.SIGINT, previous)
+        if noted:
+            if callable(previous):
+                previous(signal.SIGINT, noted[0])  # Python's own handler: KeyboardInterrupt, here
+            elif previous != signal.SIG_IGN:
+                signal.raise_signal(signal.SIGINT)  # the system's default: the process ends as it would have
 
 
 def master_version(master: Path) -> tuple[int, int, int]:
