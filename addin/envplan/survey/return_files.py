@@ -420,7 +420,7 @@ class ReturnReader:
     def hand_out(self, fn: Callable[[T], R], items: Iterable[T]) -> Handout[T, R]:
         """`fn` of every item, started on the workers now (this process goes on with something
         else); `Handout.results` does here what no worker has started by then. Without workers,
-        everything is done here, then. What is not taken by `finish` is dropped."""
+        everything is done here, then. Tasks whose results are not taken before `finish` are dropped."""
         handout = Handout(self._pool, fn, items)
         self._handouts.append(handout)
         return handout
