@@ -4,9 +4,12 @@ fonts without fontconfig, and the Excel 公表 button when no browser is found."
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -396,3 +399,45 @@ def test_a_browser_that_crashes_while_printing_is_started_once_more(sample_maste
     with pytest.raises(PublishError, match="予期せず終了") as e:
         publish(sample_masters["kawasaki"], tmp_path / "again")
     assert isinstance(e.value.__cause__, BrowserStopped)
+
+
+ECHO_BROWSER = """import os
+buffer = b""
+while b"\\0" not in buffer:
+    buffer += os.read(3, 65536)
+os.write(4, b'{"id": 1, "result": {"heard": ' + str(len(buffer)).encode() + b'}}\\0')
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the pipe transport is POSIX only")
+def test_the_pipe_transport_starts_whatever_descriptors_this_process_has_open(tmp_path: Path) -> None:
+    """The browser gets the pipes as its fds 3 and 4 even when this process has nothing open at
+    3 or 4 as it starts it (the PDF is printed in a thread while another opens and closes files:
+    a start that needed them open failed now and then with EBADF)."""
+    browser = tmp_path / "echo-browser"
+    browser.write_text(f"#!{sys.executable}\n{ECHO_BROWSER}", encoding="utf-8")
+    browser.chmod(0o755)
+    code = f"""
+import fcntl, json, os, time
+real_pipe = os.pipe
+def high_pipe():  # every pipe far from 3 and 4, which stay closed
+    r, w = real_pipe()
+    moved = fcntl.fcntl(r, fcntl.F_DUPFD_CLOEXEC, 200), fcntl.fcntl(w, fcntl.F_DUPFD_CLOEXEC, 200)
+    os.close(r); os.close(w)
+    return moved
+for fd in (3, 4):
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+os.pipe = high_pipe
+from envplan.report.devtools_transport import PipeTransport
+t = PipeTransport({str(browser)!r}, [])
+t.send({{"id": 1, "method": "Browser.getVersion"}})
+print(json.dumps(t.receive(time.monotonic() + 30)))
+t.proc.wait(timeout=30)
+t.close()
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout) == {"id": 1, "result": {"heard": len(json.dumps({"id": 1, "method": "Browser.getVersion"})) + 1}}

@@ -101,13 +101,19 @@ class PipeTransport:
         self._from_browser, from_browser_w = os.pipe()
 
         def child_fds() -> None:
-            # Move both ends out of the way first: either may already be fd 3 or 4.
+            # Move both ends out of the way first: either may already be fd 3 or 4. dup2 leaves
+            # 3 and 4 inheritable; every other descriptor Python opens is not (PEP 446), so
+            # nothing else reaches the browser.
             high_r, high_w = os.dup(to_browser_r), os.dup(from_browser_w)
             os.dup2(high_r, 3)
             os.dup2(high_w, 4)
 
         try:
-            self.proc = _spawn(exe, ["--remote-debugging-pipe", *args], preexec_fn=child_fds, pass_fds=(3, 4))  # fds kept open after preexec_fn put the pipes there
+            # Not pass_fds=(3, 4): those must be open in this process when it forks, and the PDF is
+            # printed in a thread while another writes the site, opening and closing files: a 3 or 4
+            # closed at that moment failed the start with EBADF. Without close_fds, the child's
+            # descriptors follow their inheritable flag (the two moved into place above).
+            self.proc = _spawn(exe, ["--remote-debugging-pipe", *args], preexec_fn=child_fds, close_fds=False)
         except BaseException:
             os.close(self._to_browser)
             os.close(self._from_browser)
