@@ -178,3 +178,27 @@ def test_ctrl_c_while_the_lock_file_is_made_leaves_no_lock(tmp_path, monkeypatch
     with MasterLock(master, check_office=False):
         assert lock.exists()
     assert not lock.exists()
+
+
+def test_a_ctrl_c_handler_set_outside_python_is_left_alone(tmp_path, monkeypatch):
+    """Embedded, Python may find a Ctrl-C handler it did not set (getsignal gives None, which
+    cannot be set back): the lock and the workers' hand-outs then leave the handler alone."""
+    import envplan.survey.read_workers as read_workers
+    import envplan.workbook.store as store
+
+    swapped: list[object] = []
+
+    def foreign_handler_swap(signum: int, handler: object) -> None:
+        swapped.append(handler)
+        if handler is None:
+            raise TypeError("signal handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object")
+
+    monkeypatch.setattr(signal, "getsignal", lambda signum: None)
+    monkeypatch.setattr(signal, "signal", foreign_handler_swap)
+    master = tmp_path / "master.xlsx"
+    master.write_bytes(b"")
+    with MasterLock(master, check_office=False):
+        assert store.lock_path(master).exists()
+    with read_workers.sigint_ignored():
+        pass
+    assert swapped == []

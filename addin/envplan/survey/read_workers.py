@@ -120,6 +120,9 @@ def claimed(fn: Callable[[T], R], path: str, item: T) -> tuple[bool, R | None]:
 def sigint_ignored() -> Iterator[None]:
     """Ctrl-C ignored while workers are started or handed tasks: they inherit it, so only this
     process stops on Ctrl-C, once, without their tracebacks."""
+    if signal.getsignal(signal.SIGINT) is None:  # a handler set outside Python (embedded): not ours to swap
+        yield
+        return
     try:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     except ValueError:  # not the main thread: signals are not ours to change

@@ -169,6 +169,8 @@ def _without_ctrl_c(acquire: Callable[[], bool]) -> bool:
     the handler is swapped for one that only notes it: a signal mask would hold it back in
     this thread alone."""
     noted: list[Any] = []
+    if signal.getsignal(signal.SIGINT) is None:  # a handler set outside Python (embedded): not ours to swap
+        return acquire()
     try:
         previous = signal.signal(signal.SIGINT, lambda _signum, frame: noted.append(frame))
     except ValueError:  # not the main thread, where no Ctrl-C is raised
