@@ -21,7 +21,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -298,8 +298,8 @@ class ReturnReader:
         """`pool`: workers started already (`read_workers.start_pool`), this reader's from now on."""
         self.key, self.fingerprint, self.jobs, self.open_source = key, key_fingerprint, jobs, open_source
         self._pool = pool
-        # (items, their chunks, the chunks' futures, read ahead?) handed out by `prefetch`
-        self._prefetched: tuple[list[_Item], list[list[_Item]], list[cf.Future[Any]], bool] | None = None
+        # (items, their chunks handed out, read ahead?) by `prefetch`
+        self._prefetched: tuple[list[_Item], Handout[list[_Item], Any], bool] | None = None
         self._read_whole: dict[str, ReturnFile] = {}  # path → its reading whole, done ahead
         self._handouts: list[Handout[Any, Any]] = []
 
@@ -329,7 +329,7 @@ class ReturnReader:
         """How many of the files handed to the workers ahead (`prefetch`) they have still to read."""
         if self._prefetched is None:
             return 0
-        return sum(len(chunk) for chunk, future in zip(self._prefetched[1], self._prefetched[2]) if not future.done())
+        return sum(len(chunk) for chunk in self._prefetched[1].unfinished())
 
     def start(self, n_files: int, *, ahead: bool = False) -> None:
         """Start the workers for `n_files` now (if that many are worth them; `ahead`, started
@@ -355,9 +355,8 @@ class ReturnReader:
             ahead = len(items) <= WHOLE_AHEAD_UP_TO
             # Ahead, one chunk per worker: the latest of a department is the latest among the files it sees.
             chunks = self._chunks(items, per_worker=ahead)
-            with sigint_ignored():
-                futures: list[cf.Future[Any]] = [self._pool.submit(_inspect_ahead if ahead else _inspect_all, chunk) for chunk in chunks]
-            self._prefetched = (items, chunks, futures, ahead)
+            reading: Handout[list[_Item], Any] = self.hand_out(_inspect_ahead, chunks, here=_identities_ahead) if ahead else self.hand_out(_inspect_all, chunks)
+            self._prefetched = (items, reading, ahead)
             self.preload(then_import)
 
     def read(self, paths: Iterable[Path], *, identity_only: bool = False) -> Iterator[ReturnFile]:
@@ -375,34 +374,25 @@ class ReturnReader:
     def _read_items(self, items: list[_Item], identity_only: bool) -> Iterator[ReturnFile]:
         prefetched, self._prefetched = self._prefetched, None
         if prefetched is not None and identity_only and [i[:4] for i in prefetched[0]] == [i[:4] for i in items]:
-            chunks, futures, ahead = prefetched[1], prefetched[2], prefetched[3]
+            _, chunks, ahead = prefetched
         else:
             if prefetched is not None:  # the inbox changed since: what was handed out is not used
-                for future in prefetched[2]:
-                    future.cancel()
+                prefetched[1].close()
             self.start(len(items))
             if self._pool is None or len(items) <= READ_HERE_UP_TO:
                 for item in items:
                     yield _inspect(item)
                 return
-            chunks, ahead = self._chunks(items), False
-            # Ctrl-C reaches every process of the terminal: the workers are started with it
-            # ignored (inherited), so only this process stops, once, without their tracebacks.
-            with sigint_ignored():
-                futures = [self._pool.submit(_inspect_all, chunk) for chunk in chunks]
+            chunks, ahead = self.hand_out(_inspect_all, self._chunks(items)), False
         # This process reads, as asked, every chunk no worker has started yet (so it does a
         # worker's share while one is still starting); a chunk handed out ahead is read by identity.
-        mine = _unstarted_done_here(futures, lambda i: _inspect_all([(*item[:4], identity_only) for item in chunks[i]]))
-        for i, future in enumerate(futures):
-            if i in mine:
-                yield from mine[i]
-            elif ahead:
+        for done in chunks.results():
+            if ahead:
                 # The readings by identity; the latest ones read whole, ours, kept for the reading whole that follows.
-                pairs: list[_Ahead] = future.result()
-                self._read_whole.update((whole.path, whole) for _, whole in pairs if whole is not None and whole.attributable)
-                yield from (identity for identity, _ in pairs)
+                self._read_whole.update((whole.path, whole) for _, whole in done if whole is not None and whole.attributable)
+                yield from (identity for identity, _ in done)
             else:
-                yield from future.result()
+                yield from done
 
     def preload(self, modules: tuple[str, ...]) -> None:
         """Have the workers import `modules` once they have read what they were handed (an idle
@@ -417,11 +407,12 @@ class ReturnReader:
     def has_workers(self) -> bool:
         return self._pool is not None
 
-    def hand_out(self, fn: Callable[[T], R], items: Iterable[T]) -> Handout[T, R]:
+    def hand_out(self, fn: Callable[[T], R], items: Iterable[T], *, here: Callable[[T], R] | None = None) -> Handout[T, R]:
         """`fn` of every item, started on the workers now (this process goes on with something
-        else); `Handout.results` does here what no worker has started by then. Without workers,
-        everything is done here, then. Tasks whose results are not taken before `finish` are dropped."""
-        handout = Handout(self._pool, fn, items)
+        else); `Handout.results` does here what no worker has started by then (with `here`, if
+        given, instead of `fn`). Without workers, everything is done here, then. Tasks whose
+        results are not taken before `finish` are dropped."""
+        handout = Handout(self._pool, fn, items, here=here)
         self._handouts.append(handout)
         return handout
 
@@ -439,8 +430,8 @@ class Handout(Generic[T, R]):
     process that claims it first (`read_workers.claim`): the workers take them from the first on,
     this process from the last back in `results`, until the two meet."""
 
-    def __init__(self, pool: cf.ProcessPoolExecutor | None, fn: Callable[[T], R], items: Iterable[T]) -> None:
-        self._pool, self._fn = pool, fn
+    def __init__(self, pool: cf.ProcessPoolExecutor | None, fn: Callable[[T], R], items: Iterable[T], *, here: Callable[[T], R] | None = None) -> None:
+        self._pool, self._fn, self._here = pool, fn, here or fn
         self._items: list[T] = []
         self._futures: list[cf.Future[tuple[bool, R | None]]] = []
         self._claims: str | None = None  # the claim files' folder, while the tasks are on
@@ -457,6 +448,8 @@ class Handout(Generic[T, R]):
             return
         if self._claims is None:
             self._claims = tempfile.mkdtemp(prefix="envplan-tasks-")
+        # Ctrl-C reaches every process of the terminal: the workers are started with it
+        # ignored (inherited), so only this process stops, once, without their tracebacks.
         with sigint_ignored():
             self._futures += [self._pool.submit(claimed, self._fn, self._claim(i), item) for i, item in enumerate(new, first)]
 
@@ -464,16 +457,23 @@ class Handout(Generic[T, R]):
         """Every item's result, in order."""
         try:
             if not self._futures:
-                return [self._fn(item) for item in self._items]
-            mine = {i: self._fn(self._items[i]) for i in reversed(range(len(self._items))) if claim(self._claim(i))}
+                return [self._here(item) for item in self._items]
+            mine = {i: self._here(self._items[i]) for i in reversed(range(len(self._items))) if claim(self._claim(i))}
             theirs = {i: future.result() for i, future in enumerate(self._futures) if i not in mine}
             assert all(done for done, _ in theirs.values()), "a task neither process did"
             return [mine[i] if i in mine else theirs[i][1] for i in range(len(self._items))]  # type: ignore[misc]
         finally:
             self.close()
 
+    def unfinished(self) -> list[T]:
+        """The items handed to the workers whose tasks are not done yet."""
+        return [item for item, future in zip(self._items, self._futures) if not future.done()]
+
     def close(self) -> None:
-        """The tasks are over: a worker that comes to one now leaves it (its claim fails)."""
+        """The tasks are over: none not started starts now, and a worker that comes to one
+        anyway leaves it (its claim fails)."""
+        for future in self._futures:
+            future.cancel()
         if self._claims is not None:
             shutil.rmtree(self._claims, ignore_errors=True)
             self._claims = None
@@ -481,17 +481,6 @@ class Handout(Generic[T, R]):
     def _claim(self, i: int) -> str:
         assert self._claims is not None
         return os.path.join(self._claims, str(i))
-
-
-def _unstarted_done_here(futures: Sequence[cf.Future[R]], do: Callable[[int], R]) -> dict[int, R]:
-    """The workers take tasks from the first on; this process does, from the last back, every
-    task no worker has started yet, until the two meet. Returns what it did, by index."""
-    mine: dict[int, R] = {}
-    for i in reversed(range(len(futures))):
-        if not futures[i].cancel():
-            break
-        mine[i] = do(i)
-    return mine
 
 
 def reading_ahead(master: Path, inbox: Path, *, jobs: int, pool: cf.ProcessPoolExecutor | None = None, files: list[Path] | None = None) -> ReturnReader | None:
@@ -529,6 +518,11 @@ _Ahead = tuple[ReturnFile, "ReturnFile | None"]  # (reading by identity, reading
 # feedback copies; the older ones in the order they may be needed, in further tasks, cost this
 # process more, in receiving them, than it saved.
 WHOLE_AHEAD_PER_DEPARTMENT = 2
+
+
+def _identities_ahead(items: list[_Item]) -> list[_Ahead]:
+    """A chunk of `_inspect_ahead` that this process does itself: by the identity sheet alone."""
+    return [(rf, None) for rf in _inspect_all(items)]
 
 
 def _inspect_ahead(items: list[_Item]) -> list[_Ahead]:
