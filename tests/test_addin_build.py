@@ -320,14 +320,13 @@ def test_server_addin_calls_run_remote_python_on_the_server(tmp_path: Path) -> N
     assert again.read_bytes() == path.read_bytes()
 
 
-def test_server_addin_build_refuses_a_bad_url_or_a_key(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from envplan.cli.main import app
+def test_server_addin_build_refuses_a_bad_url_or_a_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from envplan.cli.main import run
 
     for option in ("--key", "--api-key", "--api-key-env"):  # --api-key-env: what the build took before
-        r = CliRunner().invoke(app, ["addin", "build", "--server", "https://envplan.example", "--out", str(tmp_path), option, SERVER_KEY], env={"COLUMNS": "400"})
-        assert r.exit_code == 2 and "API キーはアドインに書き込みません" in r.output and r"%APPDATA%\envplan\server-key.txt" in r.output, r.output
+        code = run(["addin", "build", "--server", "https://envplan.example", "--out", str(tmp_path), option, SERVER_KEY])
+        output = "".join(capsys.readouterr())
+        assert code == 2 and "API キーはアドインに書き込みません" in output and r"%APPDATA%\envplan\server-key.txt" in output, output
     r = run_cli("addin", "build", "--server", 'http://x" & Shell("calc") & "', "--out", str(tmp_path), env={"ENVPLAN_SERVER_API_KEY": SERVER_KEY})
     assert r.returncode == 2 and "URL" in r.stdout + r.stderr
     assert not (tmp_path / ADDIN_NAME).exists()

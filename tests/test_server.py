@@ -636,13 +636,12 @@ def test_output_folders_overlap_nothing_private_nor_each_other(base, tmp_path, m
 # --- one server per work folder; several worker processes share its state -----------------------
 
 
-def test_a_second_server_on_the_same_work_folder_is_refused(served, monkeypatch):
+def test_a_second_server_on_the_same_work_folder_is_refused(served, monkeypatch, capsys):
     """A second, separate server on the same folders would clear the staging folder under the first
     one's uploads: it refuses to start (the workers of one server are started by `--workers N`)."""
     import uvicorn
-    from typer.testing import CliRunner
 
-    from envplan.cli.main import app
+    from envplan.cli.main import run
     from server_kit import PASSWORD, free_port
 
     def started(*args, **kw):  # noqa: ANN002, ANN003, ANN202
@@ -653,11 +652,13 @@ def test_a_second_server_on_the_same_work_folder_is_refused(served, monkeypatch)
     monkeypatch.setenv("ENVPLAN_SERVER_PASSWORD", PASSWORD)
     server = served[0]
     for args in ([], ["--workers", "2"]):
-        result = CliRunner().invoke(app, ["serve", "--config", str(server.config_path), "--port", str(free_port()), *args], env={"COLUMNS": "400"})
-        assert result.exit_code == 2 and "別の envplan serve" in result.output and "--workers N" in result.output, result.output
+        code = run(["serve", "--config", str(server.config_path), "--port", str(free_port()), *args])
+        output = "".join(capsys.readouterr())
+        assert code == 2 and "別の envplan serve" in output and "--workers N" in output, output
     assert httpx.get(f"{server.url}/upload", timeout=30).status_code == 200  # the running server is untouched
-    result = CliRunner().invoke(app, ["serve", "--config", str(server.config_path), "--workers", "0"], env={"COLUMNS": "400"})
-    assert result.exit_code == 2 and "ワーカーの数は1以上" in result.output, result.output
+    code = run(["serve", "--config", str(server.config_path), "--workers", "0"])
+    output = "".join(capsys.readouterr())
+    assert code == 2 and "ワーカーの数は1以上" in output, output
 
 
 def test_two_workers_share_logins_rate_limits_and_the_log(base, tmp_path):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, app, console, emit_json, escape, fail, os_error_text
+from envplan.cli.commands import Exit, Option
 
-addin_app = typer.Typer(help="Excel アドイン（envplan.xlam）の作成・インストール・診断", no_args_is_help=True)
-app.add_typer(addin_app, name="addin")
+addin_app = app.group("addin", help="Excel アドイン（envplan.xlam）の作成・インストール・診断")
 
 _OS_HELP = "対象の OS: windows | macos （既定はこのPC。ほかの OS を指定すると手順の表示だけ）"
 
@@ -24,11 +22,11 @@ def _target(os_name: str | None, as_json: bool):
 
 @addin_app.command("build")
 def build(
-    out: Path = typer.Option(Path("dist"), "--out", help="出力先（フォルダまたは .xlam のパス）"),
-    refresh_udfs: bool = typer.Option(False, "--refresh-udfs", help="macros/EnvplanUdfs.bas を udfs.py から作り直してから作成する"),
-    server: str | None = typer.Option(None, "--server", help="サーバー方式: ボタンが xlwings の RunRemotePython で呼ぶ envplan serve の URL（PC に Python は不要）"),
-    key: str | None = typer.Option(None, "--key", "--api-key", "--api-key-env", hidden=True, help="（使えません: API キーはアドインに書き込みません）"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    out: Path = Option(Path("dist"), "--out", help="出力先（フォルダまたは .xlam のパス）"),
+    refresh_udfs: bool = Option(False, "--refresh-udfs", help="macros/EnvplanUdfs.bas を udfs.py から作り直してから作成する"),
+    server: str | None = Option(None, "--server", help="サーバー方式: ボタンが xlwings の RunRemotePython で呼ぶ envplan serve の URL（PC に Python は不要）"),
+    key: str | None = Option(None, "--key", "--api-key", "--api-key-env", hidden=True, help="（使えません: API キーはアドインに書き込みません）"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """macros/ のテキストから envplan.xlam を作る（どの OS でも）。"""
     from envplan.excel.addin_build import KEY_FILE_MAC, KEY_FILE_WINDOWS, AddinSourceError, ServerTarget, build_addin, refresh_udf_module
@@ -68,11 +66,11 @@ def build(
 
 @addin_app.command("install")
 def install_cmd(
-    dry_run: bool = typer.Option(False, "--dry-run", help="何もせず、行う手順だけを表示する"),
-    os_name: str | None = typer.Option(None, "--os", help=_OS_HELP),
-    interpreter: str | None = typer.Option(None, "--interpreter", help="ボタンが使う Python（既定はこの envplan の Python）"),
-    xlstart: str | None = typer.Option(None, "--xlstart", help="アドインを置くフォルダ（既定は Excel のユーザー用 XLSTART）"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    dry_run: bool = Option(False, "--dry-run", help="何もせず、行う手順だけを表示する"),
+    os_name: str | None = Option(None, "--os", help=_OS_HELP),
+    interpreter: str | None = Option(None, "--interpreter", help="ボタンが使う Python（既定はこの envplan の Python）"),
+    xlstart: str | None = Option(None, "--xlstart", help="アドインを置くフォルダ（既定は Excel のユーザー用 XLSTART）"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """アドインを XLSTART に置き、xlwings の設定（Python の場所など）を書く。"""
     from envplan.excel.addin_install import InstallError, install, plan_install
@@ -89,8 +87,8 @@ def install_cmd(
                 console.print(f"  {escape(step)}")
         if not dry_run:
             console.print(f"[yellow]{not_here}[/]")
-            raise typer.Exit(EXIT_ENVIRONMENT)
-        raise typer.Exit(EXIT_OK)
+            raise Exit(EXIT_ENVIRONMENT)
+        raise Exit(EXIT_OK)
     try:
         done = install(plan)
     except InstallError as e:
@@ -107,9 +105,9 @@ def install_cmd(
 
 @addin_app.command("doctor")
 def doctor_cmd(
-    os_name: str | None = typer.Option(None, "--os", help=_OS_HELP),
-    xlstart: str | None = typer.Option(None, "--xlstart", help="アドインを探すフォルダ（既定は Excel のユーザー用 XLSTART）"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    os_name: str | None = Option(None, "--os", help=_OS_HELP),
+    xlstart: str | None = Option(None, "--xlstart", help="アドインを探すフォルダ（既定は Excel のユーザー用 XLSTART）"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """インストールを確認し、直し方を表示する（問題があれば終了コード1）。"""
     from envplan.excel.addin_install import doctor
@@ -124,4 +122,4 @@ def doctor_cmd(
             if c.ok is False and c.fix:
                 console.print(f"    → {escape(c.fix)}")
         console.print("[green]問題はありません。[/]" if report.ok else "[red]上の ✕ を直してください。[/]")
-    raise typer.Exit(EXIT_OK if report.ok else EXIT_INVALID)
+    raise Exit(EXIT_OK if report.ok else EXIT_INVALID)

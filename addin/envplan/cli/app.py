@@ -1,4 +1,4 @@
-"""The CLI's shared parts: the typer app, console output, JSON, exit codes, and
+"""The CLI's shared parts: the command tree, console output, JSON, exit codes, and
 the outer `run` that turns usage errors, Ctrl-C and unexpected failures into a
 Japanese message (and one JSON object with --json) instead of a traceback.
 
@@ -10,29 +10,19 @@ is written to a log file), 130 interrupted (Ctrl-C).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import errno
 import json
 import os
-import re
 import sys
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-import typer
-
+from envplan.cli.commands import Exit, Group, HelpRequested, UsageError
 from envplan.cli.output import console, escape
 
-app = typer.Typer(
-    name="envplan",
-    help="環境基本計画の進行管理: マスターワークブックの作成・検証・集計・様式発行・取込・公表",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+app = Group("envplan", help="環境基本計画の進行管理: マスターワークブックの作成・検証・集計・様式発行・取込・公表")
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -71,7 +61,7 @@ def fail(message: str, message_en: str, *, as_json: bool = False, code: int = EX
     if as_json:
         emit_json({"ok": False, "error": {"message": message, "message_en": message_en}})
     console.print(f"[bold red]エラー:[/] {escape(message)}")  # a file name like [draft].xlsx is text, not markup
-    raise typer.Exit(code)
+    raise Exit(code)
 
 
 def existing_file(path: Path, as_json: bool) -> Path:
@@ -185,89 +175,37 @@ def parse_fy_option(fy: str | None, as_json: bool, option: str = "--fy") -> int 
 
 # --- the outer run: what `envplan` does around the commands ---------------------
 
-_HELP_TEXTS = {  # typer's own words in the help pages and error panels
-    "ARGUMENTS_PANEL_TITLE": "引数",
-    "OPTIONS_PANEL_TITLE": "オプション",
-    "COMMANDS_PANEL_TITLE": "コマンド",
-    "ERRORS_PANEL_TITLE": "エラー",
-    "REQUIRED_LONG_STRING": "[必須]",
-    "DEFAULT_STRING": "[既定: {}]",
-    "ABORTED_TEXT": "中断しました",
-}
-HELP_OPTION_TEXT = "このヘルプを表示して終了する"
-
 
 def run(args: list[str] | None = None) -> int:
     """Run `envplan` with `args`; returns the exit code. No traceback ever reaches the user."""
+    from envplan.cli.commands import resolve
+
     args = sys.argv[1:] if args is None else list(args)
     as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
-    command = _click_group(args)
-    _japanese_help(command)
     try:
-        result = command.main(args=args, prog_name="envplan", standalone_mode=False)
-    except (KeyboardInterrupt, typer.Abort):  # older click turns Ctrl-C into Abort
+        command, arguments = resolve(app, args, "envplan")
+        command.callback(**arguments)
+    except HelpRequested as h:
+        from envplan.cli.help import print_help
+
+        print_help(h.node, h.path)
+        return h.code
+    except UsageError as e:
+        return _usage_error(e, as_json)
+    except KeyboardInterrupt:
         return _interrupted(as_json)
-    except typer.Exit as e:
-        return int(getattr(e, "exit_code", 0))
+    except Exit as e:
+        return e.exit_code
     except Exception as e:  # noqa: BLE001 — the last line: a message, never a traceback
-        if any(c.__name__ == "ClickException" for c in type(e).__mro__):
-            return _usage_error(e, as_json)
         return _unexpected(e, args, as_json)
-    code = result if isinstance(result, int) else EXIT_OK
-    if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130), silently
-        return _interrupted(as_json)
-    return code
+    return EXIT_OK
 
 
-def _click_group(args: list[str]) -> Any:
-    """The command line as click runs it: for `envplan VERB ...`, the group with that verb alone
-    (typer builds a command's parameters from its signature as the group is made: for every verb,
-    a two-hundredth of a second a run does not need); otherwise, for help or a mistyped verb, the whole."""
-    verb = args[0] if args else ""
-    commands = [c for c in app.registered_commands if (c.name or typer.main.get_command_name(getattr(c.callback, "__name__", ""))) == verb]
-    groups = [g for g in app.registered_groups if g.name == verb]
-    if not commands and not groups:
-        return typer.main.get_command(app)
-    one = copy.copy(app)
-    one.registered_commands, one.registered_groups = commands, groups
-    return typer.main.get_group(one)
+def prompt(text: str, default: str = "", show_default: bool = True) -> str:
+    """A question at the terminal (`envplan init` without its options); Enter takes `default`."""
+    from rich.prompt import Prompt
 
-
-def _japanese_help(command: Any) -> None:
-    for cmd in _commands(command):
-        original = cmd.get_help_option
-        original_format = cmd.format_help
-
-        def get_help_option(ctx: Any, _original: Any = original) -> Any:
-            option = _original(ctx)
-            if option is not None:
-                option.help = HELP_OPTION_TEXT
-            return option
-
-        def format_help(ctx: Any, formatter: Any, _original: Any = original_format) -> Any:
-            _help_words()
-            return _original(ctx, formatter)
-
-        cmd.get_help_option = get_help_option
-        cmd.format_help = format_help
-
-
-def _help_words() -> None:
-    """typer's own words in Japanese, set when a help page is about to be drawn: its rich
-    formatter is imported only then (a tenth of a second that every other run saves)."""
-    try:
-        from typer import rich_utils
-    except ImportError:  # typer without rich: plain help
-        return
-    for name, text in _HELP_TEXTS.items():
-        if hasattr(rich_utils, name):
-            setattr(rich_utils, name, text)
-
-
-def _commands(command: Any) -> Iterator[Any]:
-    yield command
-    for sub in (getattr(command, "commands", None) or {}).values():
-        yield from _commands(sub)
+    return Prompt.ask(escape(text), default=default, show_default=show_default, console=console.rich)
 
 
 def _interrupted(as_json: bool) -> int:
@@ -277,59 +215,12 @@ def _interrupted(as_json: bool) -> int:
     return EXIT_INTERRUPTED
 
 
-def _usage_error(e: Exception, as_json: bool) -> int:
-    if type(e).__name__ == "NoArgsIsHelpError":  # the help page has been shown
-        text = e.format_message() if hasattr(e, "format_message") else ""
-        if text.strip():
-            console.print(text, markup=False)
-        return EXIT_ENVIRONMENT
-    english = e.format_message() if hasattr(e, "format_message") else str(e)
-    message = usage_message(e)
-    ctx = getattr(e, "ctx", None)
+def _usage_error(e: UsageError, as_json: bool) -> int:
     if as_json:
-        emit_json({"ok": False, "error": {"message": message, "message_en": english}})
-    console.print(f"[bold red]エラー:[/] {escape(message)}")
-    if ctx is not None:
-        console.print(f"使い方は {ctx.command_path} --help で表示します", markup=False)
-    return int(getattr(e, "exit_code", EXIT_ENVIRONMENT) or EXIT_ENVIRONMENT)
-
-
-def usage_message(e: Exception) -> str:
-    """Click's usage errors in Japanese (the English stays in --json's message_en)."""
-    kind = type(e).__name__
-    english = e.format_message() if hasattr(e, "format_message") else str(e)
-    param = getattr(e, "param", None)
-    if kind == "NoSuchOption":
-        option = getattr(e, "option_name", "")
-        similar = sorted(getattr(e, "possibilities", None) or [])
-        if re.fullmatch(r"-[0-9.]+", option or ""):  # 「-46%」: a value with a minus sign, not an option
-            return f"オプション {option} はありません。「-」で始まる値は -- の後に書いてください（例: envplan target -- \"-46%\"）"
-        return f"オプション {option} はありません" + (f"（もしかして: {'、'.join(similar)}）" if similar else "")
-    if kind == "MissingParameter" and param is not None:
-        return f"{_param_label(param)}を指定してください"
-    if kind == "BadParameter" and param is not None:
-        detail = getattr(e, "message", english)
-        for words, ja in (("valid integer", "整数で指定してください"), ("valid number", "数値で指定してください"), ("greater than or equal to 0", "0 以上で指定してください")):
-            if words in detail:
-                detail = ja
-        return f"{_param_label(param)}の値が正しくありません（{detail}）"
-    if kind == "BadOptionUsage" and "requires" in english:
-        return f"オプション {getattr(e, 'option_name', '')} には値が必要です"
-    if m := re.match(r"No such command '([^']*)'\.(?:\s*Did you mean '([^']*)'\?)?", english):  # click adds its guess
-        guess = f"（もしかして: {m[2]}）" if m[2] else ""
-        return f"コマンド「{m[1]}」はありません{guess}（envplan --help でコマンドの一覧を表示します）"
-    if m := re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", english):
-        return f"余分な引数があります: {m[1]}（空白を含むファイル名やフォルダ名は \"…\" で囲んでください）"
-    return english
-
-
-def _param_label(param: Any) -> str:
-    help_text = (getattr(param, "help", None) or "").split("（")[0]
-    if getattr(param, "param_type_name", "") == "argument":
-        name = (getattr(param, "name", "") or "").upper()
-        return f"{help_text}（{name}）" if help_text else name
-    option = "/".join(getattr(param, "opts", None) or [getattr(param, "name", "")])
-    return f"{option}（{help_text}）" if help_text else option
+        emit_json({"ok": False, "error": {"message": str(e), "message_en": e.message_en}})
+    console.print(f"[bold red]エラー:[/] {escape(str(e))}")
+    console.print(f"使い方は {e.command_path} --help で表示します", markup=False)
+    return EXIT_ENVIRONMENT
 
 
 def _unexpected(e: Exception, args: list[str], as_json: bool) -> int:

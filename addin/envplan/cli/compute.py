@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, escape, existing_file, fail, master_error_en, open_workbook, parse_fy_option
+from envplan.cli.commands import Argument, Exit, Option
 
 
 @app.command()
 def compute(
-    master: Path = typer.Argument(..., help="マスターワークブック"),
-    fy: str | None = typer.Option(None, "--fy", help="集計する年度（2022、令和4年度、R4 など。既定は設定シートの対象年度）"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    master: Path = Argument(help="マスターワークブック"),
+    fy: str | None = Option(None, "--fy", help="集計する年度（2022、令和4年度、R4 など。既定は設定シートの対象年度）"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """達成状況（達成率・進捗率・状況・Open SDG 方式）と施策の評価案を集計し、結果シートを書き込む。"""
     existing_file(master, as_json)  # before the heavy imports: a wrong path or year is said at once
@@ -37,7 +36,7 @@ def compute(
         else:
             print_diagnostics(diags.errors + diags.warnings)
             console.print(f"[red]入力にエラーが {len(diags.errors)} 件あるため集計しませんでした。[/]envplan validate で確認し、直してから再実行してください。")
-        raise typer.Exit(EXIT_INVALID)
+        raise Exit(EXIT_INVALID)
     result = run.result
     plan = run.validation.plan
     assert plan is not None
@@ -57,7 +56,7 @@ def compute(
         if result.illustrative_note:
             console.print(f"[yellow]注意:[/] {escape(result.illustrative_note)}")
         console.print(f"[green]書き込みました:[/] {escape(master.name)} の {'・'.join(sheets)} シート（警告 {len(diags.warnings)} 件）")
-    raise typer.Exit(EXIT_OK)
+    raise Exit(EXIT_OK)
 
 
 def print_summary(result) -> None:

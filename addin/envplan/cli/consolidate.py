@@ -6,9 +6,8 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-
 from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, escape, existing_file, fail
+from envplan.cli.commands import Argument, Exit, Option
 from envplan.cli.startup import importing, take_reader_ahead, worker_count
 
 if TYPE_CHECKING:
@@ -25,13 +24,13 @@ STATUS_JA = {"accepted": "[green]受理[/]", "rejected": "[red]差戻し[/]", "u
 
 @app.command()
 def consolidate(
-    master: Path = typer.Argument(..., help="マスターワークブック"),
-    inbox: Path = typer.Argument(..., help="返送された様式を集めたフォルダ"),
-    jobs: int = typer.Option(0, "--jobs", help="読み込みに使うプロセス数 （このプロセスを含む。0 = ファイル数と CPU 数から自動）"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
-    feedback: Path | None = typer.Option(None, "--feedback", help="差戻し・確認のファイルの出力先 （既定: 受付フォルダ内の 「フィードバック」）"),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help=f"ファイルが{SUMMARY_OVER}件を超えても、全件の表を出す"),
-    allow_frozen: bool = typer.Option(False, "--allow-frozen", help="確定済みの年度の値の変更も取り込む （変更履歴に 「取込（確定年度）」 と記録）"),
+    master: Path = Argument(help="マスターワークブック"),
+    inbox: Path = Argument(help="返送された様式を集めたフォルダ"),
+    jobs: int = Option(0, "--jobs", help="読み込みに使うプロセス数 （このプロセスを含む。0 = ファイル数と CPU 数から自動）"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    feedback: Path | None = Option(None, "--feedback", help="差戻し・確認のファイルの出力先 （既定: 受付フォルダ内の 「フィードバック」）"),
+    verbose: bool = Option(False, "--verbose", "-v", help=f"ファイルが{SUMMARY_OVER}件を超えても、全件の表を出す"),
+    allow_frozen: bool = Option(False, "--allow-frozen", help="確定済みの年度の値の変更も取り込む （変更履歴に 「取込（確定年度）」 と記録）"),
 ) -> None:
     """返送された様式を検証してマスターに取り込む （差戻しがあれば終了コード1）。"""
     from envplan.survey.return_files import reading_ahead
@@ -58,7 +57,7 @@ def consolidate(
         emit_json({"ok": result.rejected == 0, **result.to_json()})
     else:
         _print(result, verbose=verbose)
-    raise typer.Exit(EXIT_INVALID if result.rejected else EXIT_OK)
+    raise Exit(EXIT_INVALID if result.rejected else EXIT_OK)
 
 
 def _run(master: Path, inbox: Path, workers: int, feedback: Path | None, allow_frozen: bool, as_json: bool, ahead: ReturnReader | None) -> ConsolidationResult:
@@ -82,7 +81,7 @@ def _run(master: Path, inbox: Path, workers: int, feedback: Path | None, allow_f
         if as_json and e.diagnostics:
             emit_json({"ok": False, "error": {"message": str(e), "message_en": e.message_en}, "errors": [d.to_json() for d in e.diagnostics]})
             console.print(f"[bold red]エラー:[/] {escape(str(e))}")
-            raise typer.Exit(e.exit_code) from None
+            raise Exit(e.exit_code) from None
         fail(str(e), e.message_en, as_json=as_json, code=e.exit_code)
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from envplan.cli.app import app, console, escape, fail, os_error_text
+from envplan.cli.commands import Option
 
 
 @app.command()
-def demo(out: Path = typer.Option(Path("demo-output"), "--out", help="出力先フォルダ")) -> None:
+def demo(out: Path = Option(Path("demo-output"), "--out", help="出力先フォルダ")) -> None:
     """サンプル計画で1年間の進行管理の流れを実行する。"""
     from envplan.demo.run import STEPS, run_demo
 

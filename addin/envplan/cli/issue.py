@@ -7,9 +7,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import typer
-
 from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, app, console, emit_json, escape, existing_file, fail, os_error_text, parse_fy_option
+from envplan.cli.commands import REQUIRED, Argument, Exit, Option
 
 if TYPE_CHECKING:
     from envplan.plan.model import Plan
@@ -19,12 +18,12 @@ __all__ = ["issue", "parse_fy_option"]  # parse_fy_option: also used by cli_year
 
 @app.command()
 def issue(
-    master: Path = typer.Argument(..., help="マスターワークブック"),
-    out: Path = typer.Option(..., "--out", help="様式を書き出すフォルダ"),
-    fy: str | None = typer.Option(None, "--fy", help="照会する年度（2022、令和4年度、R4 など。既定は設定シートの対象年度）"),
-    mail_drafts: bool = typer.Option(False, "--mail-drafts", help="様式を添付したメールの下書き（.eml）も作る"),
-    deadline: str | None = typer.Option(None, "--deadline", help="メールに書く提出期限（例: 2026-12-15）"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    master: Path = Argument(help="マスターワークブック"),
+    out: Path = Option(REQUIRED, "--out", help="様式を書き出すフォルダ"),
+    fy: str | None = Option(None, "--fy", help="照会する年度（2022、令和4年度、R4 など。既定は設定シートの対象年度）"),
+    mail_drafts: bool = Option(False, "--mail-drafts", help="様式を添付したメールの下書き（.eml）も作る"),
+    deadline: str | None = Option(None, "--deadline", help="メールに書く提出期限（例: 2026-12-15）"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """所管課ごとの照会様式（入力用ワークブック）を発行する。"""
     from envplan.cli.master import print_diagnostics
@@ -49,7 +48,7 @@ def issue(
             emit_json({"ok": False, "error": {"message": str(e), "message_en": english}, "errors": [d.to_json() for d in e.diagnostics]})
         print_diagnostics(e.diagnostics)
         console.print(f"[bold red]エラー:[/] {escape(str(e))}")
-        raise typer.Exit(code) from None
+        raise Exit(code) from None
     except OSError as e:
         fail(f"様式を書き出せません（{os_error_text(e)}）", f"cannot write the templates: {e}", as_json=as_json)
     year = plan.current_fy if year is None else year

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-
-from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, escape, existing_file, fail, fy_option, master_error_en, open_workbook, os_error_text
+from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, emit_json, escape, existing_file, fail, fy_option, master_error_en, open_workbook, os_error_text, prompt
+from envplan.cli.commands import REQUIRED, Argument, Exit, Option
 from envplan.plan.diagnostics import Diagnostic
 from envplan.workbook.store import MasterBusyError, MasterLock, MasterWriteError
 
@@ -17,16 +16,16 @@ if TYPE_CHECKING:
 
 @app.command()
 def init(
-    master: Path = typer.Argument(..., help="作成するマスターワークブック（.xlsx）"),
-    sample: str | None = typer.Option(None, "--sample", help="サンプル計画: shinagawa | kawasaki | all"),
-    illustrative: bool = typer.Option(False, "--illustrative", help="実績のない指標に例示値 （実データではない値） を入れる"),
-    force: bool = typer.Option(False, "--force", help="既存のファイルを上書きする（前のファイルは バックアップ/ に残る）"),
-    municipality: str | None = typer.Option(None, "--municipality", help="自治体名（例: 緑川市）。市民・町民などの呼び方が決まる"),
-    name: str | None = typer.Option(None, "--name", help="計画名"),
-    start: str | None = typer.Option(None, "--start", help="計画期間の開始年度（例: 2021、令和3年度）"),
-    end: str | None = typer.Option(None, "--end", help="計画期間の終了年度（省略時は開始年度＋9）"),
-    current: str | None = typer.Option(None, "--current", help="対象年度（既定: 今の年度か開始年度）"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    master: Path = Argument(help="作成するマスターワークブック（.xlsx）"),
+    sample: str | None = Option(None, "--sample", help="サンプル計画: shinagawa | kawasaki | all"),
+    illustrative: bool = Option(False, "--illustrative", help="実績のない指標に例示値 （実データではない値） を入れる"),
+    force: bool = Option(False, "--force", help="既存のファイルを上書きする（前のファイルは バックアップ/ に残る）"),
+    municipality: str | None = Option(None, "--municipality", help="自治体名（例: 緑川市）。市民・町民などの呼び方が決まる"),
+    name: str | None = Option(None, "--name", help="計画名"),
+    start: str | None = Option(None, "--start", help="計画期間の開始年度（例: 2021、令和3年度）"),
+    end: str | None = Option(None, "--end", help="計画期間の終了年度（省略時は開始年度＋9）"),
+    current: str | None = Option(None, "--current", help="対象年度（既定: 今の年度か開始年度）"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """マスターワークブックを作成する。
 
@@ -85,12 +84,12 @@ def _blank_plan(municipality: str | None, name: str | None, start: str | None, e
     today = dt.date.today()
     this_fy = today.year if today.month >= 4 else today.year - 1
     if sys.stdin.isatty() and not as_json:
-        municipality = municipality if municipality is not None else typer.prompt("自治体名（例: 緑川市）", default="", show_default=False)
-        name = name if name is not None else typer.prompt("計画名", default="", show_default=False)
-        start = start if start is not None else typer.prompt("計画期間の開始年度", default=str(this_fy))
+        municipality = municipality if municipality is not None else prompt("自治体名（例: 緑川市）", default="", show_default=False)
+        name = name if name is not None else prompt("計画名", default="", show_default=False)
+        start = start if start is not None else prompt("計画期間の開始年度", default=str(this_fy))
         first = fy_option(start, "開始年度", as_json) or this_fy
-        end = end if end is not None else typer.prompt("計画期間の終了年度", default=str(first + 9))
-        current = current if current is not None else typer.prompt("対象年度", default=str(min(max(this_fy, first), fy_option(end, "終了年度", as_json) or first + 9)))
+        end = end if end is not None else prompt("計画期間の終了年度", default=str(first + 9))
+        current = current if current is not None else prompt("対象年度", default=str(min(max(this_fy, first), fy_option(end, "終了年度", as_json) or first + 9)))
     s = fy_option(start, "開始年度", as_json)
     s = this_fy if s is None else s
     e = fy_option(end, "終了年度", as_json)
@@ -122,9 +121,9 @@ def print_diagnostics(diags: list[Diagnostic], limit: int = 200) -> None:
 
 @app.command()
 def validate(
-    master: Path = typer.Argument(..., help="マスターワークブック"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
-    write: bool = typer.Option(True, "--write/--no-write", help="検証結果シートをワークブックに書き込む"),
+    master: Path = Argument(help="マスターワークブック"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    write: bool = Option(True, "--write/--no-write", help="検証結果シートをワークブックに書き込む"),
 ) -> None:
     """入力を検証する（エラーがあれば終了コード1）。"""
     existing_file(master, as_json)  # before the heavy imports: a wrong path is said at once
@@ -162,21 +161,20 @@ def validate(
             f"指標 {counts['indicators']}、重点プロジェクト {counts['projects']}、関連計画 {counts['related_plans']}、施策 {counts['policies']} を検証: "
             + (f"[red]{summary}[/]" if errors else f"[green]{summary}[/]")
         )
-    raise typer.Exit(EXIT_INVALID if errors or result.plan is None else EXIT_OK)
+    raise Exit(EXIT_INVALID if errors or result.plan is None else EXIT_OK)
 
 
-add_app = typer.Typer(help="マスターに評価票などを追加する", no_args_is_help=True)
-app.add_typer(add_app, name="add")
+add_app = app.group("add", help="マスターに評価票などを追加する")
 
 
 @add_app.command("policy")
 def add_policy(
-    master: Path = typer.Argument(..., help="マスターワークブック"),
-    code: str = typer.Option(..., "--code", help="施策コード（例: P01）。シート名は 評価票_コード になります"),
-    title: str = typer.Option(..., "--title", help="施策課題（施策の名前）"),
-    department: str | None = typer.Option(None, "--department", help="作成課のコード（所管課が1つだけなら省略可）"),
-    fy: str | None = typer.Option(None, "--fy", help="評価年度（省略時は対象年度）"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    master: Path = Argument(help="マスターワークブック"),
+    code: str = Option(REQUIRED, "--code", help="施策コード（例: P01）。シート名は 評価票_コード になります"),
+    title: str = Option(REQUIRED, "--title", help="施策課題（施策の名前）"),
+    department: str | None = Option(None, "--department", help="作成課のコード（所管課が1つだけなら省略可）"),
+    fy: str | None = Option(None, "--fy", help="評価年度（省略時は対象年度）"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """施策進行管理・評価票のシートを追加する。
 

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, app, console, emit_json, escape, existing_file, fail, os_error_text, parse_fy_option
+from envplan.cli.commands import REQUIRED, Argument, Exit, Option
 
 
 @app.command()
 def publish(
-    master: Path = typer.Argument(..., help="マスターワークブック"),
-    out: Path = typer.Option(..., "--out", help="出力先フォルダ （空か、以前に公表したフォルダ）"),
-    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="PDF（年次報告書・評価票）も作る"),
-    fy: str | None = typer.Option(None, "--fy", help="公表する年度（2021、令和3年度、R3 など。既定は設定シートの対象年度）"),
-    a11y_check: bool = typer.Option(False, "--a11y-check", help="全ページを axe-core で検査し、結果を公開する"),
-    a11y_results: Path | None = typer.Option(None, "--a11y-results", help="別の検査の結果ファイルを公開する"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    master: Path = Argument(help="マスターワークブック"),
+    out: Path = Option(REQUIRED, "--out", help="出力先フォルダ （空か、以前に公表したフォルダ）"),
+    pdf: bool = Option(True, "--pdf/--no-pdf", help="PDF（年次報告書・評価票）も作る"),
+    fy: str | None = Option(None, "--fy", help="公表する年度（2021、令和3年度、R3 など。既定は設定シートの対象年度）"),
+    a11y_check: bool = Option(False, "--a11y-check", help="全ページを axe-core で検査し、結果を公開する"),
+    a11y_results: Path | None = Option(None, "--a11y-results", help="別の検査の結果ファイルを公開する"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """公表用の Web サイト・PDF 報告書・評価票・オープンデータを作る。"""
     from envplan.cli.master import print_diagnostics
@@ -39,7 +38,7 @@ def publish(
         console.print(f"[bold red]エラー:[/] {escape(str(e))}")
         if e.pdf_unavailable:
             console.print("--no-pdf を付けると、PDF なしで Web サイトとオープンデータを公表できます")
-        raise typer.Exit(code) from None
+        raise Exit(code) from None
     if as_json:
         emit_json(result.to_json())
     for w in result.warnings:
@@ -56,4 +55,4 @@ def publish(
     if result.open_data:
         files = [Path(p) for p in result.open_data.values()]
         console.print(f"  オープンデータ: {escape(str(files[0].parent))}（{escape('、'.join(f.name for f in files))}）")
-    raise typer.Exit(EXIT_OK)
+    raise Exit(EXIT_OK)

@@ -7,9 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import typer
-
 from envplan.cli.app import EXIT_ENVIRONMENT, EXIT_INVALID, app, console, emit_json, escape, existing_file, fail, os_error_text
+from envplan.cli.commands import Argument, Exit, Option
 
 
 def deadline_option(text: str | None, as_json: bool) -> dt.date | None:
@@ -38,16 +37,16 @@ def smtp_option(server: str, sender: str | None, starttls: bool, as_json: bool) 
 
 @app.command()
 def remind(
-    master: Path = typer.Argument(..., help="マスターワークブック"),
-    inbox: Path | None = typer.Option(None, "--inbox", help="取込の受付フォルダ（差戻しのファイルを添付）"),
-    feedback: Path | None = typer.Option(None, "--feedback", help="差戻しのファイルのフォルダ（取込の --feedback）"),
-    templates: Path | None = typer.Option(None, "--templates", help="照会様式のフォルダ（未提出の課に添付）"),
-    out: Path | None = typer.Option(None, "--out", help="下書き（.eml）の出力先（既定: マスターの横の 督促メール）"),
-    deadline: str | None = typer.Option(None, "--deadline", help="提出期限（例: 2026-12-15、2026年12月15日）"),
-    smtp: str | None = typer.Option(None, "--smtp", help="送信するメールサーバー HOST:PORT（ログインは環境変数で）"),
-    sender: str | None = typer.Option(None, "--from", help="差出人（既定: ENVPLAN_SMTP_FROM）"),
-    starttls: bool = typer.Option(False, "--starttls", help="STARTTLS を必須にする"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    master: Path = Argument(help="マスターワークブック"),
+    inbox: Path | None = Option(None, "--inbox", help="取込の受付フォルダ（差戻しのファイルを添付）"),
+    feedback: Path | None = Option(None, "--feedback", help="差戻しのファイルのフォルダ（取込の --feedback）"),
+    templates: Path | None = Option(None, "--templates", help="照会様式のフォルダ（未提出の課に添付）"),
+    out: Path | None = Option(None, "--out", help="下書き（.eml）の出力先（既定: マスターの横の 督促メール）"),
+    deadline: str | None = Option(None, "--deadline", help="提出期限（例: 2026-12-15、2026年12月15日）"),
+    smtp: str | None = Option(None, "--smtp", help="送信するメールサーバー HOST:PORT（ログインは環境変数で）"),
+    sender: str | None = Option(None, "--from", help="差出人（既定: ENVPLAN_SMTP_FROM）"),
+    starttls: bool = Option(False, "--starttls", help="STARTTLS を必須にする"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """未提出・未記入・差戻しの所管課への督促メールを作る。
 
@@ -111,7 +110,7 @@ def remind(
             if as_json:
                 emit_json({"ok": False, "error": {"message": f"{e}{done}", "message_en": e.message_en}, "fy": plan.current_fy, "mails": entries, "not_mailed": not_mailed})
             console.print(f"[bold red]エラー:[/] {escape(str(e))}{escape(done)}")
-            raise typer.Exit(EXIT_ENVIRONMENT) from None
+            raise Exit(EXIT_ENVIRONMENT) from None
     if as_json:
         emit_json({"ok": True, "fy": plan.current_fy, "deadline": day.isoformat() if day else None, "mails": entries, "not_mailed": not_mailed})
         return

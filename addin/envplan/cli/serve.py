@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from envplan.cli.app import app, console, fail
+from envplan.cli.commands import Option
 
 
 @app.command()
 def serve(
-    config: Path = typer.Option(Path("envplan-server.yaml"), "--config", help="設定ファイル（YAML または TOML）"),
-    host: str | None = typer.Option(None, "--host", help="待ち受けるアドレス（設定ファイルの host より優先）"),
-    port: int | None = typer.Option(None, "--port", help="待ち受けるポート（設定ファイルの port より優先）"),
-    workers: int = typer.Option(1, "--workers", help="ワーカーのプロセス数（既定 1。Linux・macOS のみ 2 以上可）"),
+    config: Path = Option(Path("envplan-server.yaml"), "--config", help="設定ファイル（YAML または TOML）"),
+    host: str | None = Option(None, "--host", help="待ち受けるアドレス（設定ファイルの host より優先）"),
+    port: int | None = Option(None, "--port", help="待ち受けるポート（設定ファイルの port より優先）"),
+    workers: int = Option(1, "--workers", help="ワーカーのプロセス数（既定 1。Linux・macOS のみ 2 以上可）"),
 ) -> None:
     """提出ページと提出状況のページのサーバーを起動する（Ctrl-C で停止）。"""
     import os

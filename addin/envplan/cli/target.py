@@ -10,20 +10,19 @@ import json
 import sys
 from typing import Any
 
-import typer
-
 from envplan.cli.app import EXIT_INVALID, EXIT_OK, app, console, escape, parse_fy_option
+from envplan.cli.commands import Argument, Exit, Option
 
 _DIRECTIONS = {"higher": "higher", "lower": "lower", "大きいほどよい": "higher", "小さいほどよい": "lower"}
 
 
 @app.command()
 def target(
-    wordings: list[str] = typer.Argument(..., help="目標の文言（複数可）"),
-    unit: str = typer.Option("", "--unit", help="指標の単位（例: t-CO2）"),
-    base_fy: str | None = typer.Option(None, "--base-fy", help="指標の基準年度（例: 2013）"),
-    direction: str | None = typer.Option(None, "--direction", help="指標の方向: higher か lower"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON の配列で標準出力に出す"),
+    wordings: list[str] = Argument(help="目標の文言（複数可）"),
+    unit: str = Option("", "--unit", help="指標の単位（例: t-CO2）"),
+    base_fy: str | None = Option(None, "--base-fy", help="指標の基準年度（例: 2013）"),
+    direction: str | None = Option(None, "--direction", help="指標の方向: higher か lower"),
+    as_json: bool = Option(False, "--json", help="結果を JSON の配列で標準出力に出す"),
 ) -> None:
     """目標の文言を読み取り、構造化した目標か読めない理由を示す。
 
@@ -51,7 +50,7 @@ def target(
     else:
         for item in results:
             _print(item)
-    raise typer.Exit(EXIT_OK if all(i["ok"] for i in results) else EXIT_INVALID)
+    raise Exit(EXIT_OK if all(i["ok"] for i in results) else EXIT_INVALID)
 
 
 def _print(item: dict[str, Any]) -> None:

@@ -6,12 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import typer
-
 from envplan.cli.app import EXIT_INVALID, app, console, emit_json, escape, existing_file, fail, fy_option, os_error_text
+from envplan.cli.commands import REQUIRED, Argument, Exit, Option
 
-year_app = typer.Typer(help="年度更新・目標の見直し・確定済みの年度の修正", no_args_is_help=True)
-app.add_typer(year_app, name="year")
+year_app = app.group("year", help="年度更新・目標の見直し・確定済みの年度の修正")
 
 
 def _run(master: Path, as_json: bool, make: Callable[[Any], Any], tolerate: tuple[str, ...] = ()) -> tuple[Any, Path | None]:
@@ -27,7 +25,7 @@ def _run(master: Path, as_json: bool, make: Callable[[Any], Any], tolerate: tupl
         if as_json:
             emit_json({"ok": False, "error": {"code": e.code, "message": str(e), "message_en": e.message_en}})
         console.print(f"[bold red]エラー:[/] {escape(str(e))}")  # a typed value like [/b] is text, not markup
-        raise typer.Exit(EXIT_INVALID) from None
+        raise Exit(EXIT_INVALID) from None
     except MasterStateError as e:
         if not as_json:
             print_diagnostics(e.diagnostics)
@@ -57,9 +55,9 @@ def _show(value: Any) -> str:
 
 @year_app.command("open")
 def open_year(
-    master: Path = typer.Argument(..., help="マスターワークブック"),
-    issue: Path | None = typer.Option(None, "--issue", help="新しい年度の照会様式をこのフォルダに発行する"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    master: Path = Argument(help="マスターワークブック"),
+    issue: Path | None = Option(None, "--issue", help="新しい年度の照会様式をこのフォルダに発行する"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """次の年度を開く。
 
@@ -88,16 +86,16 @@ def open_year(
 
 @year_app.command("revise")
 def revise(
-    master: Path = typer.Argument(..., help="マスターワークブック"),
-    indicator: str = typer.Option(..., "--indicator", help="見直す指標のID"),
-    wording: str = typer.Option(..., "--wording", help="新しい目標の文言（例: 令和4年度までに1,200千t-CO2）"),
-    kind: str | None = typer.Option(None, "--kind", help="目標種別（文言を読み取れないときに指定。例: 年度までの水準）"),
-    year: str | None = typer.Option(None, "--year", help="目標年度"),
-    value: float | None = typer.Option(None, "--value", help="目標値"),
-    note: str | None = typer.Option(None, "--note", help="目標の補足"),
-    fy: str | None = typer.Option(None, "--fy", help="見直した年度（既定は対象年度）。 旧目標はこの前年度まで適用"),
-    reason: str = typer.Option("", "--reason", help="見直しの理由"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    master: Path = Argument(help="マスターワークブック"),
+    indicator: str = Option(REQUIRED, "--indicator", help="見直す指標のID"),
+    wording: str = Option(REQUIRED, "--wording", help="新しい目標の文言（例: 令和4年度までに1,200千t-CO2）"),
+    kind: str | None = Option(None, "--kind", help="目標種別（文言を読み取れないときに指定。例: 年度までの水準）"),
+    year: str | None = Option(None, "--year", help="目標年度"),
+    value: float | None = Option(None, "--value", help="目標値"),
+    note: str | None = Option(None, "--note", help="目標の補足"),
+    fy: str | None = Option(None, "--fy", help="見直した年度（既定は対象年度）。 旧目標はこの前年度まで適用"),
+    reason: str = Option("", "--reason", help="見直しの理由"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """目標を見直す。
 
@@ -121,17 +119,17 @@ def revise(
 
 @year_app.command("correct")
 def correct(
-    master: Path = typer.Argument(..., help="マスターワークブック"),
-    indicator: str = typer.Option(..., "--indicator", help="指標のID"),
-    fy: str = typer.Option(..., "--fy", help="年度"),
-    actual: str | None = typer.Option(None, "--actual", help="実績値"),
-    plan_value: str | None = typer.Option(None, "--plan", help="計画値"),
-    note: str | None = typer.Option(None, "--note", help="備考"),
-    provisional: bool = typer.Option(False, "--provisional", help="実績値を速報値とする （速報・確定の欄を「速報」に）"),
-    final: bool = typer.Option(False, "--final", help="実績値を確定値とする （速報値を確定値に改めるとき）"),
-    allow_frozen: bool = typer.Option(False, "--allow-frozen", help="確定済みの年度でも変更する （変更履歴に「確定年度の修正」と記録）"),
-    reason: str = typer.Option("", "--reason", help="修正の理由（変更履歴に記録）"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    master: Path = Argument(help="マスターワークブック"),
+    indicator: str = Option(REQUIRED, "--indicator", help="指標のID"),
+    fy: str = Option(REQUIRED, "--fy", help="年度"),
+    actual: str | None = Option(None, "--actual", help="実績値"),
+    plan_value: str | None = Option(None, "--plan", help="計画値"),
+    note: str | None = Option(None, "--note", help="備考"),
+    provisional: bool = Option(False, "--provisional", help="実績値を速報値とする （速報・確定の欄を「速報」に）"),
+    final: bool = Option(False, "--final", help="実績値を確定値とする （速報値を確定値に改めるとき）"),
+    allow_frozen: bool = Option(False, "--allow-frozen", help="確定済みの年度でも変更する （変更履歴に「確定年度の修正」と記録）"),
+    reason: str = Option("", "--reason", help="修正の理由（変更履歴に記録）"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """指標の値を1つ修正する。
 
@@ -182,10 +180,10 @@ def _frozen_edits(master: Path, as_json: bool, restore: bool, reason: str, cells
 
 @year_app.command("accept-frozen-edits")
 def accept_frozen_edits(
-    master: Path = typer.Argument(..., help="マスターワークブック"),
-    reason: str = typer.Option("", "--reason", help="修正の理由（必須。変更履歴に記録）"),
-    cell: list[str] = typer.Option([], "--cell", help="このセルの変更だけを認める（例: 指標実績!F8。複数指定可）"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    master: Path = Argument(help="マスターワークブック"),
+    reason: str = Option("", "--reason", help="修正の理由（必須。変更履歴に記録）"),
+    cell: list[str] = Option([], "--cell", help="このセルの変更だけを認める（例: 指標実績!F8。複数指定可）"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """確定年度の直接の変更を認める。
 
@@ -198,10 +196,10 @@ def accept_frozen_edits(
 
 @year_app.command("restore-frozen")
 def restore_frozen(
-    master: Path = typer.Argument(..., help="マスターワークブック"),
-    cell: list[str] = typer.Option([], "--cell", help="このセルだけを戻す（例: 指標実績!F8。複数指定可）"),
-    reason: str = typer.Option("", "--reason", help="戻す理由（変更履歴に記録）"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    master: Path = Argument(help="マスターワークブック"),
+    cell: list[str] = Option([], "--cell", help="このセルだけを戻す（例: 指標実績!F8。複数指定可）"),
+    reason: str = Option("", "--reason", help="戻す理由（変更履歴に記録）"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """確定年度の直接の変更を元に戻す。
 
@@ -212,11 +210,11 @@ def restore_frozen(
 
 @app.command("period")
 def period(
-    master: Path = typer.Argument(..., help="マスターワークブック"),
-    start: str = typer.Option(..., "--start", help="計画期間の開始年度（例: 2021、令和3年度）"),
-    end: str = typer.Option(..., "--end", help="計画期間の終了年度"),
-    current: str | None = typer.Option(None, "--current", help="対象年度（既定: 今の対象年度か期間の端）"),
-    as_json: bool = typer.Option(False, "--json", help="結果を JSON で標準出力に出す"),
+    master: Path = Argument(help="マスターワークブック"),
+    start: str = Option(REQUIRED, "--start", help="計画期間の開始年度（例: 2021、令和3年度）"),
+    end: str = Option(REQUIRED, "--end", help="計画期間の終了年度"),
+    current: str | None = Option(None, "--current", help="対象年度（既定: 今の対象年度か期間の端）"),
+    as_json: bool = Option(False, "--json", help="結果を JSON で標準出力に出す"),
 ) -> None:
     """計画期間を変更する。
 
