@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -448,6 +449,93 @@ def test_a_task_queued_for_a_busy_worker_is_done_here(base):
         waited = time.perf_counter() - started
     assert doers[0] != os.getpid() and doers[1:] == [os.getpid()] * 2, doers
     assert waited > 0.5  # the first one was the worker's: its result was waited for
+
+
+def test_a_worker_that_ends_leaves_its_task_unfinished_never_dropped(base):
+    """A worker ended by the system (out of memory) takes its task with it: the results say so
+    (`WorkersLost`, naming the task's file), or with `redo_here` do it here; the tasks it had not
+    started are done here, and so is all that is handed out after the pool broke."""
+    from envplan.survey.return_files import WorkersLost
+    from worker_probe import ends_in_a_worker, pid_after
+
+    key = load_key(base[0])
+    tasks = [("/inbox/doomed.xlsx", 0.0), ("/inbox/b.xlsx", 0.0), ("/inbox/c.xlsx", 0.0)]
+    for redo_here in (False, True):
+        with ReturnReader(key, key_id(key), jobs=2) as reader:
+            reader.start(1000)
+            reader.hand_out(pid_after, [0.0]).results()  # the worker is up
+            work = reader.hand_out(ends_in_a_worker, tasks[:1])
+            deadline = time.monotonic() + 30
+            while work.unfinished() and time.monotonic() < deadline:  # the worker took it and ended
+                time.sleep(0.01)
+            work.add(tasks[1:])  # handed out to a broken pool: done here
+            if redo_here:
+                assert work.results(redo_here=True) == [os.getpid()] * 3
+            else:
+                with pytest.raises(WorkersLost) as lost:
+                    work.results()
+                assert lost.value.files == ["doomed.xlsx"]
+            assert reader.hand_out(pid_after, [0.0, 0.0]).results() == [os.getpid()] * 2
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _is_reading_worker(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"spawn_main" in cmdline
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_reading_worker_killed_mid_run_stops_the_run_with_the_master_unchanged(base, inbox, tmp_path):
+    """The system ends a reading worker (out of memory, `kill -9`) while it reads its share of the
+    inbox: the run stops with exit code 2 and a message naming what was left unread, the master
+    byte for byte as it was; never a traceback (exit code 3) or a master without those files.
+    The kill races the worker's reading (a tenth of a second): a run the kill came too late for
+    ends normally, and the test tries again."""
+    stopped = 0
+    for attempt in range(5):
+        run = tmp_path / str(attempt)
+        (run / "tmp").mkdir(parents=True)
+        master = copy_master(base[0], run)
+        before = master.read_bytes()
+        env = {**os.environ, "TMPDIR": str(run / "tmp")}  # the run's claim files, where this test sees them
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "envplan", "consolidate", str(master), str(inbox), "--jobs", "2", "--json", "--feedback", str(run / "fb")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if any((run / "tmp").glob("envplan-tasks-*/0")):  # a worker took the first chunk
+                for pid in _children(proc.pid):
+                    if _is_reading_worker(pid):
+                        os.kill(pid, signal.SIGKILL)
+                break
+            time.sleep(0.001)
+        out, err = proc.communicate(timeout=300)
+        assert "Traceback" not in err, err
+        if proc.returncode == 2:
+            stopped += 1
+            assert master.read_bytes() == before
+            assert "読み込み用のプロセスが途中で終了しました" in err and "マスターは変更していません" in err and "--jobs 1" in err, err
+            assert ".xlsx" in err.split("読み終わらなかったファイル（")[1], err
+            message = json.loads(out)
+            assert "worker" in json.dumps(message), out
+            break
+        assert proc.returncode == 1, err  # too late: the run was whole (returns sent back, as without the kill)
+        assert len(json.loads(out)["files"]) == len(list_inbox(inbox)[0])
+    assert stopped, "no run was stopped by the kill"
 
 
 def test_handed_out_tasks_leave_no_claims_behind(base, tmp_path, monkeypatch):

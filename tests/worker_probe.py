@@ -40,3 +40,16 @@ def pid_after(seconds: float) -> int:
 
     time.sleep(seconds)
     return os.getpid()
+
+
+def ends_in_a_worker(item: tuple[str, float]) -> int:
+    """A task on one file (`item`: its path, seconds of work) that ends the worker doing it, as
+    the system ends a process out of memory; done here, this process's pid."""
+    import multiprocessing
+    import os
+    import time
+
+    time.sleep(item[1])
+    if multiprocessing.parent_process() is not None:
+        os._exit(137)
+    return os.getpid()

@@ -34,7 +34,7 @@ from envplan.survey.assessment import Assessment, ConsolidationPlan, Consolidati
 from envplan.survey.inbox import is_not_a_return, list_inbox
 from envplan.survey.read_workers import FEEDBACK_WRITER
 from envplan.survey.reporting import departments_to_issue, describe_value, project_lead
-from envplan.survey.return_files import Handout, OpenSource, ReturnFile, ReturnReader, time_key
+from envplan.survey.return_files import Handout, OpenSource, ReturnFile, ReturnReader, WorkersLost, time_key
 from envplan.survey.return_reader import CellDeviation, ReturnInput, same_value
 from envplan.survey.template_identity import TemplateIdentity, key_id
 from envplan.survey.template_layout import IDENTITY_SHEET
@@ -673,40 +673,60 @@ def prepare_consolidation(
         p.name if p.is_file() else f"{p.name}/" for p in ignored if p.name != FEEDBACK_DIR_NAME and not p.name.startswith(".") and not is_not_a_return(p)
     ]
     consolidator.not_returns = [p.name for p in ignored if is_not_a_return(p)]
-    with contextlib.nullcontext(reader) if reader is not None else ReturnReader(key, key_id(key), jobs=jobs, open_source=open_source) as reader:
-        # First every file by its identity alone: whose return it is and when it was issued.
-        queues: dict[str, list[ReturnFile]] = {}
-        for i, rf in enumerate(reader.read(files, identity_only=True), 1):
-            dept = consolidator.identify(rf)
-            if dept is not None:
-                queues.setdefault(dept, []).append(rf)
-            if progress:
-                progress(i, len(files), rf.file)
-        for queue in queues.values():
-            queue.sort(key=time_key, reverse=True)
-        if settled is not None:
-            settled(consolidator.settled([]), consolidator.at)
-        # Then, per department, its returns read whole from the latest on, until one passes:
-        # the older ones are superseded by it whatever they hold, so they are not read whole
-        # (the verdict is the same as judging every file; only the reading is saved).
-        while queues:
-            batch = {dept: queue.pop(0) for dept, queue in queues.items()}
-            judged: list[str] = []
-            for (dept, first), rf in zip(batch.items(), reader.read([Path(f.path) for f in batch.values()])):
-                if rf.sha256 != first.sha256:
-                    rf.problems.append(
-                        Diagnostic("RETURN_CHANGED_WHILE_READING", "取込の途中でファイルが置き換えられました。もう一度取込を実行してください", IDENTITY_SHEET, "", "error", file=rf.file)
-                    )
-                consolidator.add(rf)
-                queue = queues[dept]
-                if dept in consolidator.applied or not queue:
-                    for older in queue:
-                        consolidator.supersede_unread(older, dept)
-                    del queues[dept]
-                    judged.append(dept)
-            if settled is not None and judged:
-                settled(consolidator.settled(judged), consolidator.at)
+    try:
+        with contextlib.nullcontext(reader) if reader is not None else ReturnReader(key, key_id(key), jobs=jobs, open_source=open_source) as reader:
+            _judge_inbox(consolidator, files, reader, progress, settled)
+    except WorkersLost as e:
+        # Not done again here: what ended the worker (memory) may be a file that would end this process too.
+        shown = "、".join(e.files[:5]) + (f" ほか {len(e.files) - 5} 件" if len(e.files) > 5 else "")
+        raise ConsolidationError(
+            "読み込み用のプロセスが途中で終了しました（メモリ不足などのおそれがあります）。マスターは変更していません。"
+            f"読み終わらなかったファイル（{len(e.files)} 件）: {shown}。--jobs 1 で実行し直してください（それでも止まるときは、これらのファイルのどれかが大きすぎるおそれがあります）",
+            f"a reading worker process ended during the run (out of memory?); the master is unchanged. Unfinished: {', '.join(e.files)}. Run again with --jobs 1",
+        ) from e
     return consolidator.finish()
+
+
+def _judge_inbox(
+    consolidator: Consolidator,
+    files: list[Path],
+    reader: ReturnReader,
+    progress: Callable[[int, int, str], None] | None,
+    settled: Callable[[list[Assessment], str], None] | None,
+) -> None:
+    """Every file of the inbox read and judged (`prepare_consolidation`)."""
+    # First every file by its identity alone: whose return it is and when it was issued.
+    queues: dict[str, list[ReturnFile]] = {}
+    for i, rf in enumerate(reader.read(files, identity_only=True), 1):
+        dept = consolidator.identify(rf)
+        if dept is not None:
+            queues.setdefault(dept, []).append(rf)
+        if progress:
+            progress(i, len(files), rf.file)
+    for queue in queues.values():
+        queue.sort(key=time_key, reverse=True)
+    if settled is not None:
+        settled(consolidator.settled([]), consolidator.at)
+    # Then, per department, its returns read whole from the latest on, until one passes:
+    # the older ones are superseded by it whatever they hold, so they are not read whole
+    # (the verdict is the same as judging every file; only the reading is saved).
+    while queues:
+        batch = {dept: queue.pop(0) for dept, queue in queues.items()}
+        judged: list[str] = []
+        for (dept, first), rf in zip(batch.items(), reader.read([Path(f.path) for f in batch.values()])):
+            if rf.sha256 != first.sha256:
+                rf.problems.append(
+                    Diagnostic("RETURN_CHANGED_WHILE_READING", "取込の途中でファイルが置き換えられました。もう一度取込を実行してください", IDENTITY_SHEET, "", "error", file=rf.file)
+                )
+            consolidator.add(rf)
+            queue = queues[dept]
+            if dept in consolidator.applied or not queue:
+                for older in queue:
+                    consolidator.supersede_unread(older, dept)
+                del queues[dept]
+                judged.append(dept)
+        if settled is not None and judged:
+            settled(consolidator.settled(judged), consolidator.at)
 
 
 def consolidate(
@@ -834,7 +854,7 @@ class FeedbackCopies:
     def results(self) -> list[tuple[str, bytes]]:
         """The copies of `begin_all`, in its order."""
         assert self._handout is not None
-        made = self._handout.results()
+        made = self._handout.results(redo_here=True)  # the master is written by now: a copy a worker left unmade is made here
         return [made[i] for i in self._tasks]
 
     def _hand_out(self, jobs: list[Any]) -> None:

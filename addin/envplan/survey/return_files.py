@@ -12,6 +12,7 @@ Only small, picklable results travel back from the workers.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -399,7 +400,7 @@ class ReturnReader:
         worker's time): the module of a later `hand_out` (the feedback copies' writer and openpyxl,
         a twentieth of a second) is then ready when its tasks come."""
         if self._pool is not None and modules:
-            with sigint_ignored():
+            with sigint_ignored(), contextlib.suppress(cf.BrokenExecutor):  # a worker ended: the reading says so
                 for _ in range(self.jobs - 1):
                     self._pool.submit(import_modules, modules)
 
@@ -425,6 +426,15 @@ class ReturnReader:
         return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+class WorkersLost(RuntimeError):
+    """A worker process ended (killed, out of memory) before it finished what it was handed.
+    `files`: the returns of the tasks left unfinished (for the message)."""
+
+    def __init__(self, files: list[str]) -> None:
+        super().__init__(f"{len(files)} files unfinished by a worker that ended")
+        self.files = files
+
+
 class Handout(Generic[T, R]):
     """Tasks handed to the reader's workers (see `ReturnReader.hand_out`). Each is done by the
     process that claims it first (`read_workers.claim`): the workers take them from the first on,
@@ -433,7 +443,7 @@ class Handout(Generic[T, R]):
     def __init__(self, pool: cf.ProcessPoolExecutor | None, fn: Callable[[T], R], items: Iterable[T], *, here: Callable[[T], R] | None = None) -> None:
         self._pool, self._fn, self._here = pool, fn, here or fn
         self._items: list[T] = []
-        self._futures: list[cf.Future[tuple[bool, R | None]]] = []
+        self._futures: dict[int, cf.Future[tuple[bool, R | None]]] = {}  # task number → its future, for the tasks handed out
         self._claims: str | None = None  # the claim files' folder, while the tasks are on
         self.add(items)
 
@@ -451,15 +461,31 @@ class Handout(Generic[T, R]):
         # Ctrl-C reaches every process of the terminal: the workers are started with it
         # ignored (inherited), so only this process stops, once, without their tracebacks.
         with sigint_ignored():
-            self._futures += [self._pool.submit(claimed, self._fn, self._claim(i), item) for i, item in enumerate(new, first)]
+            for i, item in enumerate(new, first):
+                try:
+                    self._futures[i] = self._pool.submit(claimed, self._fn, self._claim(i), item)
+                except cf.BrokenExecutor:  # a worker ended: what is not handed out is done here (`results`)
+                    break
 
-    def results(self) -> list[R]:
-        """Every item's result, in order."""
+    def results(self, *, redo_here: bool = False) -> list[R]:
+        """Every item's result, in order. A task a worker took but did not finish (the worker
+        ended: killed, out of memory) raises WorkersLost, or with `redo_here` is done here again
+        (it may be what ended the worker: the caller decides whether to risk this process too)."""
         try:
-            if not self._futures:
+            if self._claims is None:
                 return [self._here(item) for item in self._items]
             mine = {i: self._here(self._items[i]) for i in reversed(range(len(self._items))) if claim(self._claim(i))}
-            theirs = {i: future.result() for i, future in enumerate(self._futures) if i not in mine}
+            theirs: dict[int, tuple[bool, R | None]] = {}
+            lost: list[int] = []
+            for i, future in self._futures.items():
+                if i not in mine:
+                    try:
+                        theirs[i] = future.result()
+                    except cf.BrokenExecutor:
+                        lost.append(i)
+            if lost and not redo_here:
+                raise WorkersLost([name for i in lost for name in _file_names(self._items[i])])
+            mine.update((i, self._here(self._items[i])) for i in lost)
             assert all(done for done, _ in theirs.values()), "a task neither process did"
             return [mine[i] if i in mine else theirs[i][1] for i in range(len(self._items))]  # type: ignore[misc]
         finally:
@@ -467,12 +493,12 @@ class Handout(Generic[T, R]):
 
     def unfinished(self) -> list[T]:
         """The items handed to the workers whose tasks are not done yet."""
-        return [item for item, future in zip(self._items, self._futures) if not future.done()]
+        return [self._items[i] for i, future in self._futures.items() if not future.done()]
 
     def close(self) -> None:
         """The tasks are over: none not started starts now, and a worker that comes to one
         anyway leaves it (its claim fails)."""
-        for future in self._futures:
+        for future in self._futures.values():
             future.cancel()
         if self._claims is not None:
             shutil.rmtree(self._claims, ignore_errors=True)
@@ -481,6 +507,16 @@ class Handout(Generic[T, R]):
     def _claim(self, i: int) -> str:
         assert self._claims is not None
         return os.path.join(self._claims, str(i))
+
+
+def _file_names(task: object) -> list[str]:
+    """The returns' file names in a task: a file's `_Item`, a chunk of them, or a feedback job."""
+    if isinstance(task, list):
+        return [name for item in task for name in _file_names(item)]
+    if isinstance(task, tuple) and task and isinstance(task[0], str):
+        return [Path(task[0]).name]
+    source = getattr(task, "source", None)
+    return [Path(source).name] if isinstance(source, str) else []
 
 
 def reading_ahead(master: Path, inbox: Path, *, jobs: int, pool: cf.ProcessPoolExecutor | None = None, files: list[Path] | None = None) -> ReturnReader | None:
@@ -542,4 +578,4 @@ def _inspect_ahead(items: list[_Item]) -> list[_Ahead]:
 
 
 
-__all__ = ["ReturnFile", "ReturnReader", "inspect_return", "reading_ahead", "time_key"]
+__all__ = ["ReturnFile", "ReturnReader", "WorkersLost", "inspect_return", "reading_ahead", "time_key"]
