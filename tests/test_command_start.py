@@ -579,3 +579,26 @@ def test_feedback_copies_are_begun_while_the_other_files_are_judged(base, inbox,
         copies[jobs] = {Path(f.feedback).name: _feedback_copy(Path(f.feedback))[1:] for f in result.files if f.feedback}
     assert begun_before_planned[0] >= 1 and begun_before_planned[1] == 0, begun_before_planned
     assert copies[2] == copies[1] and len(copies[1]) >= 2
+
+
+def test_an_inbox_is_listed_by_what_each_entry_is(tmp_path):
+    """The listing by `os.scandir` entry types judges each entry as `is_ignored` does on its
+    path: folders (also one named like a file, a link to one), lock and hidden files, attachments
+    (a link to one too) are set aside; returns, and links to them, are read."""
+    from envplan.survey.inbox import is_ignored
+
+    inbox = tmp_path / "受付"
+    inbox.mkdir()
+    for name in ("b.xlsx", "a.XLSX", "~$b.xlsx", ".~lock.b.xlsx#", ".hidden.xlsx", "Thumbs.db", "送付状.PDF", "memo.docx", "c.xlsm", "d.ods", "e", "f.x.xlsx"):
+        (inbox / name).write_bytes(b"x")
+    (inbox / "サブフォルダ").mkdir()
+    (inbox / "folder.pdf").mkdir()
+    (inbox / "link.xlsx").symlink_to(inbox / "b.xlsx")
+    (inbox / "link-dir.xlsx").symlink_to(inbox / "サブフォルダ")
+    (inbox / "link.pdf").symlink_to(inbox / "送付状.PDF")
+    (inbox / "dangling.xlsx").symlink_to(inbox / "missing.xlsx")
+    files, ignored = list_inbox(inbox)
+    entries = sorted(inbox.iterdir(), key=lambda p: p.name)
+    assert files == [p for p in entries if not is_ignored(p)]
+    assert ignored == [p for p in entries if is_ignored(p)]
+    assert [p.name for p in files] == ["a.XLSX", "b.xlsx", "c.xlsm", "d.ods", "dangling.xlsx", "e", "f.x.xlsx", "link.xlsx"]

@@ -764,7 +764,8 @@ def consolidate(
             reader = ReturnReader(key, key_id(key), jobs=jobs, open_source=open_source)
         with MasterLock(master), reader:
             # The workers read who sent what while the master is read, then get ready for the feedback copies.
-            reader.prefetch(list_inbox(inbox)[0], then_import=(FEEDBACK_WRITER,))
+            if not reader.prefetching:  # one set reading ahead (`reading_ahead`) has listed the inbox already
+                reader.prefetch(list_inbox(inbox)[0], then_import=(FEEDBACK_WRITER,))
             try:
                 source = open_workbook(master)
             except UnreadableWorkbook as e:

@@ -6,6 +6,7 @@ it imports anything heavy (cli/startup.py starts the reading workers on that cou
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 RETURN_SUFFIXES = (".xlsx", ".xlsm")
@@ -23,15 +24,25 @@ def is_not_a_return(path: Path) -> bool:
 def is_ignored(path: Path) -> bool:
     """Not a return: office lock files, hidden files, folders."""
     name = path.name
-    return path.is_dir() or name.startswith(("~$", ".~lock.", ".")) or name.lower() in ("thumbs.db", "desktop.ini") or is_not_a_return(path)
+    return path.is_dir() or _ignored_name(name) or is_not_a_return(path)
+
+
+def _ignored_name(name: str) -> bool:
+    return name.startswith(("~$", ".~lock.", ".")) or name.lower() in ("thumbs.db", "desktop.ini")
 
 
 def list_inbox(inbox: Path) -> tuple[list[Path], list[Path]]:
     """(files to read, ignored entries), sorted by name."""
     files: list[Path] = []
     ignored: list[Path] = []
-    for entry in sorted(Path(inbox).iterdir(), key=lambda p: p.name):
-        (ignored if is_ignored(entry) else files).append(entry)  # each entry looked at once (two stats)
+    # os.scandir: each entry's type comes with the listing, where Path.is_dir and is_file took two
+    # stats a file (two thirds of listing 1,000 returns, which a consolidation does more than once).
+    with os.scandir(inbox) as listing:
+        entries = sorted(listing, key=lambda e: e.name)
+    for entry in entries:
+        name = entry.name
+        skip = entry.is_dir() or _ignored_name(name) or (os.path.splitext(name)[1].lower() in NOT_RETURN_SUFFIXES and entry.is_file())
+        (ignored if skip else files).append(Path(inbox) / name)
     return files, ignored
 
 

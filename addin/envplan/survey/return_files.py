@@ -326,6 +326,11 @@ class ReturnReader:
         self._handouts = []
 
     @property
+    def prefetching(self) -> bool:
+        """Files handed to the workers ahead (`prefetch`), not yet taken by `read`."""
+        return self._prefetched is not None
+
+    @property
     def unread(self) -> int:
         """How many of the files handed to the workers ahead (`prefetch`) they have still to read."""
         if self._prefetched is None:
