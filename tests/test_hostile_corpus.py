@@ -177,15 +177,35 @@ def test_the_fast_scan_gives_the_verdicts_of_the_full_parser(env, monkeypatch):
     fast_used = 0
     original = return_safety._fast_scan
 
-    def counting(*args):  # type: ignore[no-untyped-def]
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         nonlocal fast_used
-        judged = original(*args)
+        judged = original(*args, **kwargs)
         fast_used += judged
         return judged
 
     monkeypatch.setattr(return_safety, "_fast_scan", counting)
     fast = {c.name: _scan_verdict(scan_return(c.data, c.file_name)) for c in cases}
     assert fast_used > 50  # most parts of ordinary returns take the fast path
-    monkeypatch.setattr(return_safety, "_fast_scan", lambda *args: False)
+    monkeypatch.setattr(return_safety, "_fast_scan", lambda *args, **kwargs: False)
     full = {c.name: _scan_verdict(scan_return(c.data, c.file_name)) for c in cases}
     assert fast == full
+
+
+def test_a_scan_for_the_identity_sheet_alone_gives_the_verdicts_of_the_full_parser(env, monkeypatch):
+    """The same for the scan made to read a return by its identity sheet alone (`only_sheets`),
+    which leaves out the passes that only find what is recorded for a whole reading."""
+    from envplan.survey import return_safety
+    from envplan.survey.return_safety import scan_return
+    from envplan.survey.template_layout import IDENTITY_SHEET
+
+    _, corpus = env
+    cases = [c for c in corpus.cases if c.data]
+    only = frozenset({IDENTITY_SHEET})
+
+    def verdict(c):  # type: ignore[no-untyped-def]
+        scan = scan_return(c.data, c.file_name, only_sheets=only)
+        return sorted((d.code, d.sheet, d.cell, d.severity) for d in scan.problems), scan.sheets
+
+    fast = {c.name: verdict(c) for c in cases}
+    monkeypatch.setattr(return_safety, "_fast_scan", lambda *args, **kwargs: False)
+    assert fast == {c.name: verdict(c) for c in cases}

@@ -206,6 +206,41 @@ def test_formulas_error_values_and_merges_are_recorded(kit):
     assert scan.merges == {INDICATOR_SHEET: [(10, 21, 11, 22)]}
 
 
+@pytest.mark.parametrize("merges", [3, 12])
+def test_a_scan_for_the_identity_sheet_alone_skips_what_only_a_whole_reading_reports(kit, monkeypatch, merges):
+    """Merged ranges (formulas, error values) are recorded for `annotate`, which a reading by the
+    identity sheet alone never runs: its scan judges that sheet by the fast scan even with them
+    (without four more passes over it), unless they could be more than `max_flagged_cells` allows,
+    so that the verdict is the full parser's in both cases."""
+    from envplan.survey.template_layout import IDENTITY_SHEET
+
+    _, _, base = kit
+    part = scan_return(base, "r.xlsx").sheet_parts[IDENTITY_SHEET]
+    refs = "".join(f'<mergeCell ref="X{i}:Y{i}"/>' for i in range(1, merges + 1))
+    data = rewrite_zip(base, {part: lambda b: b.replace(b"</sheetData>", f'</sheetData><mergeCells count="{merges}">{refs}</mergeCells>'.encode(), 1)})
+    only = frozenset({IDENTITY_SHEET})
+    original = return_safety._fast_scan
+    judged: list[bool] = []
+
+    def judging(*args, **kwargs):  # type: ignore[no-untyped-def]
+        judged.append(original(*args, **kwargs))
+        return judged[-1]
+
+    for limits in (return_safety.LIMITS, SafetyLimits(max_flagged_cells=10)):
+        judged.clear()
+        monkeypatch.setattr(return_safety, "_fast_scan", judging)
+        fast = scan_return(data, "r.xlsx", limits, only_sheets=only)
+        monkeypatch.setattr(return_safety, "_fast_scan", lambda *a, **k: False)
+        full = scan_return(data, "r.xlsx", limits, only_sheets=only)
+        assert [(d.code, d.sheet) for d in fast.problems] == [(d.code, d.sheet) for d in full.problems]
+        if limits is return_safety.LIMITS:
+            assert judged == [True] and fast.ok  # by the fast scan, merges and all
+        else:  # as many merges as the limit allows could be in the part: the parser counts them
+            assert judged == [False]
+            assert [d.code for d in fast.errors] == (["RETURN_TOO_MANY_CELLS"] if merges > 10 else [])
+    assert scan_return(data, "r.xlsx").merges[IDENTITY_SHEET][:1] == [(1, 24, 1, 25)]  # a whole scan records them
+
+
 def _inspect(kit, data: bytes, tmp_path: Path, name: str = "r.xlsx"):
     master, _, _ = kit
     path = tmp_path / name
