@@ -178,6 +178,33 @@ def test_a_small_inbox_is_read_ahead_by_identity_and_each_departments_latest_who
             assert (rf.sha256, [(i.spec.ref, i.value) for i in rf.reading.inputs]) == (want.sha256, [(i.spec.ref, i.value) for i in want.reading.inputs])
 
 
+@pytest.mark.parametrize(("share_before_import", "expected"), [(4, ["reading", "import"]), (100, ["import", "reading"])])
+def test_a_large_inbox_puts_off_the_feedback_writers_import_until_the_reading_whole(base, inbox, monkeypatch, share_before_import, expected):
+    """Beyond WHOLE_AHEAD_UP_TO files the workers are busy reading who sent what until the barrier:
+    the import `prefetch` was asked for is queued only once the reading whole is handed out, after
+    it when that reading is large enough to share (SHARE_BEFORE_IMPORT), before it otherwise. What
+    is read is the same either way."""
+    from envplan.survey import return_files
+
+    monkeypatch.setattr(return_files, "WHOLE_AHEAD_UP_TO", 10)  # the 90 files are a large inbox
+    monkeypatch.setattr(return_files, "SHARE_BEFORE_IMPORT", share_before_import)
+    order: list[str] = []
+    hand_out, preload = ReturnReader.hand_out, ReturnReader.preload
+    monkeypatch.setattr(ReturnReader, "hand_out", lambda self, fn, items, **kw: order.append("reading" if fn is return_files._inspect_all else fn.__name__) or hand_out(self, fn, items, **kw))
+    monkeypatch.setattr(ReturnReader, "preload", lambda self, modules: modules and order.append("import") or preload(self, modules))
+    key = load_key(base[0])
+    files = list_inbox(inbox)[0]
+    with ReturnReader(key, key_id(key), jobs=2) as reader:
+        reader.prefetch(files, then_import=("envplan.survey.feedback",))
+        assert order == ["reading"]  # by identity; the import is put off
+        identities = list(reader.read(files, identity_only=True))
+        whole = [Path(rf.path) for rf in identities if rf.attributable][:8]
+        order.clear()
+        read = [(rf.file, rf.sha256, bool(rf.reading and rf.reading.inputs)) for rf in reader.read(whole)]
+    assert order == expected
+    assert len(read) == 8 and all(inputs for _, _, inputs in read)
+
+
 def test_a_reader_started_for_other_arguments_is_not_taken(base, inbox, monkeypatch):
     import envplan.cli.startup as startup
 
