@@ -369,6 +369,37 @@ def _children(pid: int) -> list[str]:
         return []
 
 
+def test_ctrl_c_handed_back_as_a_librarys_error_is_still_an_interruption(monkeypatch, capsys):
+    """Ctrl-C while a library's own code runs Python (pydantic-core building a validator on its
+    first use) reaches the command as that library's error: it is an interruption (130, 中断),
+    not an unexpected error (3, with a log for the IT staff)."""
+    from envplan.cli import app as cli_app
+    from envplan.cli import commands
+
+    class Command:
+        @staticmethod
+        def callback() -> None:
+            try:
+                signal.raise_signal(signal.SIGINT)
+            except KeyboardInterrupt:  # as pydantic-core does: the exception becomes its own
+                raise RuntimeError('Error building "literal" validator:\n  KeyboardInterrupt: ') from None
+
+    monkeypatch.setattr(commands, "resolve", lambda *args: (Command, {}))
+    assert cli_app.run(["consolidate", "m.xlsx", "受付", "--json"]) == 130
+    out, err = capsys.readouterr()
+    assert json.loads(out)["ok"] is False and "中断しました" in json.loads(out)["error"]["message"]
+    assert "予期しない" not in err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Python's own again
+
+    class Failing:
+        @staticmethod
+        def callback() -> None:
+            raise RuntimeError("a defect")
+
+    monkeypatch.setattr(commands, "resolve", lambda *args: (Failing, {}))
+    assert cli_app.run(["consolidate", "m.xlsx", "受付"]) == 3  # without Ctrl-C, still a defect
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="Linux: SIGINT to the process group, /proc")
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_mid_consolidate_leaves_the_master_whole(master, base, tmp_path, jobs):

@@ -14,6 +14,7 @@ import datetime as dt
 import errno
 import json
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -182,9 +183,11 @@ def run(args: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if args is None else list(args)
     as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+    ctrl_c = _CtrlC()
     try:
-        command, arguments = resolve(app, args, "envplan")
-        command.callback(**arguments)
+        with ctrl_c:
+            command, arguments = resolve(app, args, "envplan")
+            command.callback(**arguments)
     except HelpRequested as h:
         from envplan.cli.help import print_help
 
@@ -197,8 +200,37 @@ def run(args: list[str] | None = None) -> int:
     except Exit as e:
         return e.exit_code
     except Exception as e:  # noqa: BLE001 — the last line: a message, never a traceback
+        if ctrl_c.seen:  # Ctrl-C, handed back by a library as an error of its own
+            return _interrupted(as_json)
         return _unexpected(e, args, as_json)
     return EXIT_OK
+
+
+class _CtrlC:
+    """Ctrl-C noted as it arrives, then KeyboardInterrupt as with Python's own handler. Code of a
+    library that calls back into Python may turn that KeyboardInterrupt into an error of its own
+    (pydantic-core building a model's validator on its first use: SchemaError "KeyboardInterrupt"),
+    which is still the user's Ctrl-C, not a defect to log."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _CtrlC:
+        try:
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # only in place of Python's own
+                self._previous = signal.signal(signal.SIGINT, self._note)
+        except ValueError:  # not the main thread: signals are not ours to change
+            pass
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None and signal.getsignal(signal.SIGINT) == self._note:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _note(self, signum: int, frame: Any) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
 
 
 def prompt(text: str, default: str = "", show_default: bool = True) -> str:
