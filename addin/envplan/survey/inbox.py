@@ -7,6 +7,7 @@ it imports anything heavy (cli/startup.py starts the reading workers on that cou
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 RETURN_SUFFIXES = (".xlsx", ".xlsm")
@@ -18,17 +19,21 @@ NOT_RETURN_SUFFIXES = (".docx", ".doc", ".docm", ".pdf", ".txt", ".rtf", ".odt",
 
 def is_not_a_return(path: Path) -> bool:
     """A file of a kind that is never a return (by its extension)."""
-    return path.is_file() and path.suffix.lower() in NOT_RETURN_SUFFIXES
+    return _not_a_return(path.name, path.is_file)
 
 
 def is_ignored(path: Path) -> bool:
     """Not a return: office lock files, hidden files, folders."""
-    name = path.name
-    return path.is_dir() or _ignored_name(name) or is_not_a_return(path)
+    return _ignored(path.name, path.is_dir, path.is_file)
 
 
-def _ignored_name(name: str) -> bool:
-    return name.startswith(("~$", ".~lock.", ".")) or name.lower() in ("thumbs.db", "desktop.ini")
+def _not_a_return(name: str, is_file: Callable[[], bool]) -> bool:
+    return os.path.splitext(name)[1].lower() in NOT_RETURN_SUFFIXES and is_file()
+
+
+def _ignored(name: str, is_dir: Callable[[], bool], is_file: Callable[[], bool]) -> bool:
+    """The rule of `is_ignored`, asking for the entry's kind only when the name does not settle it."""
+    return is_dir() or name.startswith(("~$", ".~lock.", ".")) or name.lower() in ("thumbs.db", "desktop.ini") or _not_a_return(name, is_file)
 
 
 def list_inbox(inbox: Path) -> tuple[list[Path], list[Path]]:
@@ -40,9 +45,7 @@ def list_inbox(inbox: Path) -> tuple[list[Path], list[Path]]:
     with os.scandir(inbox) as listing:
         entries = sorted(listing, key=lambda e: e.name)
     for entry in entries:
-        name = entry.name
-        skip = entry.is_dir() or _ignored_name(name) or (os.path.splitext(name)[1].lower() in NOT_RETURN_SUFFIXES and entry.is_file())
-        (ignored if skip else files).append(Path(inbox) / name)
+        (ignored if _ignored(entry.name, entry.is_dir, entry.is_file) else files).append(Path(inbox) / entry.name)
     return files, ignored
 
 

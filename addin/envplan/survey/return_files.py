@@ -536,13 +536,11 @@ class Handout(Generic[T, R]):
 
 
 def _file_names(task: object) -> list[str]:
-    """The returns' file names in a task: a file's `_Item`, a chunk of them, or a feedback job."""
+    """The returns' file names in a reading's task: a file's `_Item`, or a chunk of them (the
+    feedback copies' tasks are done here again, `FeedbackCopies.results`, never reported)."""
     if isinstance(task, list):
         return [name for item in task for name in _file_names(item)]
-    if isinstance(task, tuple) and task and isinstance(task[0], str):
-        return [Path(task[0]).name]
-    source = getattr(task, "source", None)
-    return [Path(source).name] if isinstance(source, str) else []
+    return [Path(task[0]).name] if isinstance(task, tuple) and task and isinstance(task[0], str) else []
 
 
 def reading_ahead(master: Path, inbox: Path, *, jobs: int, pool: cf.ProcessPoolExecutor | None = None, files: list[Path] | None = None) -> ReturnReader | None:
